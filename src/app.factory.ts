@@ -1,0 +1,33 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+import { PinoLogger } from './common/pino-logger';
+import { createValidationPipe } from './common/validation.pipe';
+import { AppConfig } from './config/app-config';
+import { ChatWsAdapter } from './gateway/chat-ws.adapter';
+import { MetricsService } from './metrics/metrics.service';
+import { setupSwagger } from './swagger';
+
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Builds the application (not yet listening): the one place main.ts and tests share. */
+export async function createApp(config: AppConfig, logger = new PinoLogger(config.logLevel)): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: true });
+  const fastify = adapter.getInstance();
+
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bufferLogs: false });
+  app.useWebSocketAdapter(new ChatWsAdapter(app, config));
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  app.enableCors();
+
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions?.url ?? 'unmatched';
+    metrics.httpDuration.labels(request.method, route, String(reply.statusCode)).observe(reply.elapsedTime / 1000);
+  });
+
+  setupSwagger(app);
+  return app;
+}
+

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { AppConfig } from '../config/app-config';
+
+export type TokenCheck = { valid: true; username: string } | { valid: false; reason: string };
+
+const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+
+/** Session tokens: HS256 JWTs that every instance sharing JWT_SECRET accepts. */
+@Injectable()
+export class TokenService {
+  constructor(private readonly config: AppConfig) {}
+
+  sign(username: string, now = Date.now()): string {
+    const issuedAt = Math.floor(now / 1000);
+    const payload = Buffer.from(JSON.stringify({ sub: username, iat: issuedAt, exp: issuedAt + this.config.tokenTtlSeconds })).toString('base64url');
+    return `${HEADER}.${payload}.${this.signature(`${HEADER}.${payload}`)}`;
+  }
+
+  verify(token: unknown, now = Date.now()): TokenCheck {
+    const invalid: TokenCheck = { valid: false, reason: 'Invalid token' };
+    if (typeof token !== 'string' || token.length > 4096) return invalid;
+    const parts = token.split('.');
+    if (parts.length !== 3) return invalid;
+    const [header, payload, signature] = parts;
+    // Only our own header is accepted: no `alg: none`, no algorithm switching.
+    if (header !== HEADER) return invalid;
+    const expected = Buffer.from(this.signature(`${header}.${payload}`));
+    const given = Buffer.from(signature);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return invalid;
+    let claims: { sub?: unknown; exp?: unknown };
+    try {
+      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown; exp?: unknown };
+    } catch {
+      return invalid;
+    }
+    if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number') return invalid;
+    if (claims.exp * 1000 <= now) return { valid: false, reason: 'Token expired' };
+    return { valid: true, username: claims.sub };
+  }
+
+  private signature(input: string): string {
+    return createHmac('sha256', this.config.jwtSecret).update(input).digest('base64url');
+  }
+}

@@ -1,0 +1,18 @@
+/** What instances tell each other. */
+export type BusMessage =
+  /** Write `frame` to every local connection of these users. */
+  | { kind: 'deliver'; usernames: string[]; frame: string; messageId?: string }
+  /** Close one session (`sessionId`) or every session of `username`, after a Notice. */
+  | { kind: 'kick'; username: string; sessionId?: string; code: number; reason: string }
+  /** Push type 21 to `count` random sessions, pointing them at `targetHost`. */
+  | { kind: 'move'; count: number; targetHost: string };
+
+export type BusHandler = (message: BusMessage) => void;
+
+/** The channel between instances; one channel per instance. */
+export abstract class Bus {
+  /** Returns how many subscribers received it (0: the instance is gone). */
+  abstract publish(instanceId: string, message: BusMessage): Promise<number>;
+  abstract subscribe(instanceId: string, handler: BusHandler): Promise<void>;
+  abstract close(): Promise<void>;
+}

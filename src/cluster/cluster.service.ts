@@ -1,0 +1,148 @@
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { Bus, BusMessage } from './bus';
+import { InstanceIdentity } from './instance-identity';
+import { LocalSessions } from './local-sessions';
+import { InstanceInfo, Registry } from './registry';
+import { SessionsService } from './sessions.service';
+
+/**
+ * This instance's membership of the cluster: it announces itself once it listens, heartbeats,
+ * answers the bus, purges instances that died (the janitor), and leaves on shutdown.
+ */
+@Injectable()
+export class ClusterService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(ClusterService.name);
+  private heartbeatTimer?: NodeJS.Timeout;
+  private janitorTimer?: NodeJS.Timeout;
+  private registryDown = false;
+  private announced = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly identity: InstanceIdentity,
+    private readonly registry: Registry,
+    private readonly bus: Bus,
+    private readonly local: LocalSessions,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  /** Joins the cluster; called once the server listens on `port`. */
+  async announce(port: number): Promise<void> {
+    this.identity.port = port;
+    await this.bus.subscribe(this.identity.id, (message) => this.onBusMessage(message));
+    this.registry.onReconnect(() => void this.recover());
+    await this.heartbeat();
+    this.announced = true;
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeatMs);
+    this.janitorTimer = setInterval(() => void this.purgeDeadInstances(), this.config.heartbeatMs);
+    this.heartbeatTimer.unref();
+    this.janitorTimer.unref();
+    this.logger.log(`Instance ${this.identity.id} joined as ${this.identity.host} (${this.config.mode} mode)`);
+  }
+
+  /** Leaves the registry: this instance and its sessions disappear at once for the others. */
+  async leave(): Promise<void> {
+    clearInterval(this.heartbeatTimer);
+    clearInterval(this.janitorTimer);
+    if (!this.announced) return;
+    this.announced = false;
+    try {
+      await this.registry.purgeInstance(this.identity.id);
+    } catch (error) {
+      this.logger.warn(`Could not leave the registry: ${String(error)}`);
+    }
+    await this.bus.close();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.leave();
+  }
+
+  liveInstances(): Promise<InstanceInfo[]> {
+    return this.registry.liveInstances(this.config.instanceTtlMs);
+  }
+
+  /** The live instance with the fewest connections (this one when the registry is empty). */
+  async leastLoaded(): Promise<InstanceInfo> {
+    const live = await this.liveInstances();
+    if (live.length === 0) return this.selfInfo();
+    return live.reduce((best, candidate) => (candidate.connections < best.connections ? candidate : best));
+  }
+
+  selfInfo(): InstanceInfo {
+    return {
+      id: this.identity.id,
+      host: this.identity.host,
+      ip: this.identity.ip,
+      port: this.identity.port,
+      users: this.local.userCount,
+      connections: this.local.sessionCount,
+      startedAt: this.identity.startedAt,
+      lastSeen: Date.now(),
+    };
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.registry.heartbeat(this.selfInfo(), this.config.instanceTtlMs);
+      if (this.registryDown) this.logger.log('Registry reachable again');
+      this.registryDown = false;
+    } catch (error) {
+      if (!this.registryDown) this.logger.error(`Heartbeat failed: ${String(error)}`);
+      this.registryDown = true;
+    }
+  }
+
+  /** After a registry outage its state may be gone: register again and re-bind every session. */
+  private async recover(): Promise<void> {
+    this.logger.warn('Registry reconnected: re-registering this instance and its sessions');
+    await this.heartbeat();
+    await this.sessions.rebindAll().catch((error: unknown) => this.logger.error(`Re-binding sessions failed: ${String(error)}`));
+  }
+
+  private async purgeDeadInstances(): Promise<void> {
+    try {
+      for (const deadId of await this.registry.deadInstanceIds(this.config.instanceTtlMs)) {
+        if (deadId === this.identity.id) continue;
+        const lock = `janitor:${deadId}`;
+        const token = await this.registry.acquireLock(lock, this.config.instanceTtlMs);
+        if (!token) continue;
+        try {
+          const removed = await this.registry.purgeInstance(deadId);
+          this.logger.warn(`Instance ${deadId} stopped heartbeating: purged it and ${removed} sessions`);
+        } finally {
+          await this.registry.releaseLock(lock, token);
+        }
+      }
+    } catch (error) {
+      this.logger.warn(`Janitor pass failed: ${String(error)}`);
+    }
+  }
+
+  private onBusMessage(message: BusMessage): void {
+    switch (message.kind) {
+      case 'deliver':
+        this.local.deliver(message.usernames, message.frame, message.messageId);
+        break;
+      case 'kick':
+        this.sessions.kickLocal(message.username, message.code, message.reason, message.sessionId);
+        break;
+      case 'move':
+        this.moveRandomSessions(message.count, message.targetHost);
+        break;
+    }
+  }
+
+  /** Pushes type 21 to `count` random sessions; returns how many were asked to move. */
+  moveRandomSessions(count: number, targetHost: string): number {
+    const candidates = [...this.local.all()];
+    const moving = Math.min(count, candidates.length);
+    for (let i = 0; i < moving; i++) {
+      const pick = i + Math.floor(Math.random() * (candidates.length - i));
+      [candidates[i], candidates[pick]] = [candidates[pick], candidates[i]];
+      candidates[i].move(targetHost);
+    }
+    return moving;
+  }
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { Bus, BusHandler, BusMessage } from './bus';
+import { InstanceInfo, Registry, SessionRef } from './registry';
+
+/** The registry of the embedded mode: the same shapes as in Redis, in this process. */
+export class MemoryRegistry extends Registry {
+  private readonly instances = new Map<string, InstanceInfo>();
+  /** username → sessionId → instanceId */
+  private readonly users = new Map<string, Map<string, string>>();
+  private readonly values = new Map<string, { value: string; expiresAt: number }>();
+
+  async heartbeat(info: InstanceInfo): Promise<void> {
+    this.instances.set(info.id, { ...info });
+  }
+
+  async liveInstances(ttlMs: number): Promise<InstanceInfo[]> {
+    const since = Date.now() - ttlMs;
+    return [...this.instances.values()].filter((i) => i.lastSeen > since).map((i) => ({ ...i }));
+  }
+
+  async deadInstanceIds(ttlMs: number): Promise<string[]> {
+    const since = Date.now() - ttlMs;
+    return [...this.instances.values()].filter((i) => i.lastSeen <= since).map((i) => i.id);
+  }
+
+  async purgeInstance(instanceId: string): Promise<number> {
+    let removed = 0;
+    for (const [username, sessions] of this.users) {
+      for (const [sessionId, holder] of sessions) {
+        if (holder === instanceId) {
+          sessions.delete(sessionId);
+          removed++;
+        }
+      }
+      if (sessions.size === 0) this.users.delete(username);
+    }
+    this.instances.delete(instanceId);
+    return removed;
+  }
+
+  async bindSession(session: SessionRef, maxSessions: number): Promise<SessionRef[]> {
+    let sessions = this.users.get(session.username);
+    if (!sessions) this.users.set(session.username, (sessions = new Map()));
+    sessions.set(session.sessionId, session.instanceId);
+    const evicted: SessionRef[] = [];
+    if (sessions.size > maxSessions) {
+      const oldest = [...sessions.keys()].filter((id) => id !== session.sessionId).sort();
+      for (const sessionId of oldest.slice(0, sessions.size - maxSessions)) {
+        evicted.push({ username: session.username, sessionId, instanceId: sessions.get(sessionId)! });
+        sessions.delete(sessionId);
+      }
+    }
+    return evicted;
+  }
+
+  async unbindSession(session: SessionRef): Promise<void> {
+    const sessions = this.users.get(session.username);
+    if (sessions?.get(session.sessionId) === session.instanceId) {
+      sessions.delete(session.sessionId);
+      if (sessions.size === 0) this.users.delete(session.username);
+    }
+  }
+
+  async sessionsOf(usernames: string[]): Promise<Map<string, SessionRef[]>> {
+    const result = new Map<string, SessionRef[]>();
+    for (const username of usernames) {
+      const sessions = this.users.get(username);
+      result.set(username, sessions ? [...sessions].map(([sessionId, instanceId]) => ({ username, sessionId, instanceId })) : []);
+    }
+    return result;
+  }
+
+  async acquireLock(name: string, ttlMs: number): Promise<string | null> {
+    if (this.current(name) !== null) return null;
+    const token = randomUUID();
+    this.values.set(name, { value: token, expiresAt: Date.now() + ttlMs });
+    return token;
+  }
+
+  async releaseLock(name: string, token: string): Promise<void> {
+    if (this.current(name) === token) this.values.delete(name);
+  }
+
+  async getValue(name: string): Promise<string | null> {
+    return this.current(name);
+  }
+
+  async setValue(name: string, value: string, ttlMs?: number): Promise<void> {
+    this.values.set(name, { value, expiresAt: ttlMs ? Date.now() + ttlMs : Number.POSITIVE_INFINITY });
+  }
+
+  async ping(): Promise<void> {}
+
+  private current(name: string): string | null {
+    const entry = this.values.get(name);
+    if (!entry) return null;
+    if (entry.expiresAt <= Date.now()) {
+      this.values.delete(name);
+      return null;
+    }
+    return entry.value;
+  }
+}
+
+/** The bus of the embedded mode: delivery to handlers in this process, on the next tick like a network would. */
+export class MemoryBus extends Bus {
+  private readonly handlers = new Map<string, BusHandler>();
+
+  async publish(instanceId: string, message: BusMessage): Promise<number> {
+    const handler = this.handlers.get(instanceId);
+    if (!handler) return 0;
+    queueMicrotask(() => handler(message));
+    return 1;
+  }
+
+  async subscribe(instanceId: string, handler: BusHandler): Promise<void> {
+    this.handlers.set(instanceId, handler);
+  }
+
+  async close(): Promise<void> {
+    this.handlers.clear();
+  }
+}

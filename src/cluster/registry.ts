@@ -1,0 +1,57 @@
+/** A live instance as the registry knows it. */
+export interface InstanceInfo {
+  id: string;
+  /** `ip:port`, what clients and siblings use to reach it. */
+  host: string;
+  ip: string;
+  port: number;
+  users: number;
+  connections: number;
+  startedAt: number;
+  lastSeen: number;
+}
+
+/** One logged-in connection of a user, and the instance that holds it. */
+export interface SessionRef {
+  username: string;
+  sessionId: string;
+  instanceId: string;
+}
+
+/**
+ * Where users' sessions are and which instances are alive. Multi-key changes are atomic
+ * (Lua scripts in Redis), so a crash in the middle never leaves half a session behind.
+ */
+export abstract class Registry {
+  abstract heartbeat(info: InstanceInfo, ttlMs: number): Promise<void>;
+  /** Instances whose last heartbeat is newer than `ttlMs`. */
+  abstract liveInstances(ttlMs: number): Promise<InstanceInfo[]>;
+  /** Instances still listed whose last heartbeat is older than `ttlMs`. */
+  abstract deadInstanceIds(ttlMs: number): Promise<string[]>;
+  /** Removes an instance and every session it held; returns the number of sessions removed. */
+  abstract purgeInstance(instanceId: string): Promise<number>;
+  /** Binds a session; returns the oldest sessions evicted past `maxSessions` (never the new one). */
+  abstract bindSession(session: SessionRef, maxSessions: number): Promise<SessionRef[]>;
+  abstract unbindSession(session: SessionRef): Promise<void>;
+  abstract sessionsOf(usernames: string[]): Promise<Map<string, SessionRef[]>>;
+  /** Takes a named lock for `ttlMs`; returns its token, or null when someone else holds it. */
+  abstract acquireLock(name: string, ttlMs: number): Promise<string | null>;
+  abstract releaseLock(name: string, token: string): Promise<void>;
+  abstract getValue(name: string): Promise<string | null>;
+  abstract setValue(name: string, value: string, ttlMs?: number): Promise<void>;
+  abstract ping(): Promise<void>;
+  /** Called when the store came back after an outage and may have lost what it held. */
+  onReconnect(listener: () => void): void {
+    void listener;
+  }
+}
+
+/**
+ * Session ids sort by the time they were bound, so the registry can tell the oldest session
+ * of a user from the ids alone.
+ */
+let sessionCounter = 0;
+export function newSessionId(instanceId: string, now = Date.now()): string {
+  sessionCounter = (sessionCounter + 1) % 1_000_000;
+  return `${String(now).padStart(13, '0')}-${String(sessionCounter).padStart(6, '0')}-${instanceId}`;
+}

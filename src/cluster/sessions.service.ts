@@ -1,0 +1,97 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { Bus } from './bus';
+import { InstanceIdentity } from './instance-identity';
+import { LocalSessions, SessionSocket } from './local-sessions';
+import { Registry, SessionRef } from './registry';
+
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  Unsupported: 1003,
+  Policy: 1008,
+  TooBig: 1009,
+  Internal: 1011,
+  TryAgainLater: 1013,
+  Replaced: 4001,
+  Disabled: 4003,
+  Moved: 4008,
+} as const;
+
+/** Binds logged-in connections in the registry and closes sessions anywhere in the cluster. */
+@Injectable()
+export class SessionsService {
+  private readonly logger = new Logger(SessionsService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly identity: InstanceIdentity,
+    private readonly registry: Registry,
+    private readonly bus: Bus,
+    private readonly local: LocalSessions,
+  ) {}
+
+  /** Binds a new session; the oldest ones past MAX_SESSIONS_PER_USER get a Notice and 4001. */
+  async bind(socket: SessionSocket): Promise<void> {
+    this.local.add(socket);
+    let evicted: SessionRef[];
+    try {
+      evicted = await this.registry.bindSession(this.ref(socket), this.config.maxSessionsPerUser);
+    } catch (error) {
+      this.local.remove(socket);
+      throw error;
+    }
+    for (const session of evicted) {
+      void this.kickSession(session, CloseCode.Replaced, 'Signed in on too many devices: this older session was closed');
+    }
+  }
+
+  async unbind(socket: SessionSocket): Promise<void> {
+    if (!this.local.remove(socket)) return;
+    await this.registry.unbindSession(this.ref(socket));
+  }
+
+  /** Re-binds every local session, after the registry lost its state (a Redis restart). */
+  async rebindAll(): Promise<void> {
+    for (const socket of this.local.all()) {
+      await this.registry.bindSession(this.ref(socket), this.config.maxSessionsPerUser);
+    }
+  }
+
+  async kickSession(session: SessionRef, code: number, reason: string): Promise<void> {
+    if (session.instanceId === this.identity.id) {
+      this.local.session(session.sessionId)?.kick(code, reason);
+      return;
+    }
+    await this.bus
+      .publish(session.instanceId, { kind: 'kick', username: session.username, sessionId: session.sessionId, code, reason })
+      .catch((error: unknown) => this.logger.warn(`Could not reach instance ${session.instanceId}: ${String(error)}`));
+  }
+
+  /** Closes every session of a user on every live instance (a disable). */
+  async kickUser(username: string, code: number, reason: string, liveInstanceIds: string[]): Promise<void> {
+    this.kickLocal(username, code, reason);
+    await Promise.all(
+      liveInstanceIds
+        .filter((id) => id !== this.identity.id)
+        .map((id) =>
+          this.bus
+            .publish(id, { kind: 'kick', username, code, reason })
+            .catch((error: unknown) => this.logger.warn(`Could not reach instance ${id}: ${String(error)}`)),
+        ),
+    );
+  }
+
+  kickLocal(username: string, code: number, reason: string, sessionId?: string): void {
+    if (sessionId) {
+      const socket = this.local.session(sessionId);
+      if (socket?.username === username) socket.kick(code, reason);
+      return;
+    }
+    for (const socket of [...this.local.ofUser(username)]) socket.kick(code, reason);
+  }
+
+  private ref(socket: SessionSocket): SessionRef {
+    return { username: socket.username ?? '', sessionId: socket.sessionId, instanceId: this.identity.id };
+  }
+}

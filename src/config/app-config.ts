@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export type StorageMode = 'embedded' | 'cluster';
+
+/** The validated configuration, built once at boot from the environment. */
+export abstract class AppConfig {
+  mode: StorageMode;
+  port: number;
+  host: string;
+  publicHost: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  redisPrefix: string;
+  adminToken: string;
+  clusterToken: string;
+  jwtSecret: string;
+  /** Names of the secrets generated at boot because the environment did not set them. */
+  generatedSecrets: string[];
+  tokenTtlSeconds: number;
+  maxSessionsPerUser: number;
+  wsMaxFrameBytes: number;
+  maxContentBytes: number;
+  wsMaxBufferedBytes: number;
+  rateLimitPerSec: number;
+  rateLimitBurst: number;
+  lockoutMaxErrors: number;
+  lockoutMinutes: number;
+  rebalanceMinUsers: number;
+  rebalanceTolerance: number;
+  rebalanceDelayMs: number;
+  rebalanceCooldownMs: number;
+  rebalanceIntervalMs: number;
+  rebalanceGraceMs: number;
+  drainTimeoutMs: number;
+  heartbeatMs: number;
+  instanceTtlMs: number;
+  wsPingIntervalMs: number;
+  wsIdleTimeoutMs: number;
+  logLevel: string;
+  metricsPublic: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+class EnvReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${value}")`);
+      return fallback;
+    }
+    return Number(value);
+  }
+
+  number(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
+      this.problems.push(`${name} must be a number from ${min} to ${max} (got "${value}")`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (/^(true|1|yes)$/i.test(value)) return true;
+    if (/^(false|0|no)$/i.test(value)) return false;
+    this.problems.push(`${name} must be true or false (got "${value}")`);
+    return fallback;
+  }
+
+  url(name: string, protocols: string[]): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+      return value;
+    } catch {
+      this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+      return undefined;
+    }
+  }
+
+  secret(name: string, required: boolean): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) {
+      if (required) this.problems.push(`${name} is required in cluster mode (REDIS_URL is set)`);
+      return undefined;
+    }
+    if (value.length < 16) this.problems.push(`${name} must be at least 16 characters`);
+    return value;
+  }
+}
+
+export function defaultPublicHost(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) {
+      if (address.family === 'IPv4' && !address.internal) return address.address;
+    }
+  }
+  return '127.0.0.1';
+}
+
+function randomToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** The embedded mode keeps its JWT secret in DATA_DIR so that tokens survive a restart. */
+function embeddedJwtSecret(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+/** Reads and validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const read = new EnvReader(env);
+  const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = read.url('REDIS_URL', ['redis:', 'rediss:']);
+  const cluster = read.raw('REDIS_URL') !== undefined;
+  if (cluster && read.raw('DATABASE_URL') === undefined) {
+    read.problems.push('DATABASE_URL is required in cluster mode (REDIS_URL is set): instances must share one PostgreSQL');
+  }
+  const dataDir = resolve(read.string('DATA_DIR', './data'));
+  const logLevel = read.string('LOG_LEVEL', 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel)) read.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const host = read.string('HOST', '0.0.0.0');
+  const publicHost = read.raw('PUBLIC_HOST') ?? defaultPublicHost();
+  if (/[\s/]/.test(publicHost)) read.problems.push('PUBLIC_HOST must be a host name or IP address');
+  const redisPrefix = read.string('REDIS_PREFIX', 'chat:');
+
+  const adminToken = read.secret('ADMIN_TOKEN', cluster);
+  const clusterToken = read.secret('CLUSTER_TOKEN', cluster);
+  const jwtSecret = read.secret('JWT_SECRET', cluster);
+
+  const config = {
+    mode: cluster ? 'cluster' : 'embedded',
+    port: read.int('PORT', 9092, 0, 65535),
+    host,
+    publicHost,
+    dataDir,
+    databaseUrl,
+    redisUrl,
+    redisPrefix,
+    tokenTtlSeconds: read.int('TOKEN_TTL_SECONDS', 86400, 1),
+    maxSessionsPerUser: read.int('MAX_SESSIONS_PER_USER', 5, 1, 1000),
+    wsMaxFrameBytes: read.int('WS_MAX_FRAME_BYTES', 32768, 256, 16 * 1024 * 1024),
+    maxContentBytes: read.int('MAX_CONTENT_BYTES', 20000, 1, 16 * 1024 * 1024),
+    wsMaxBufferedBytes: read.int('WS_MAX_BUFFERED_BYTES', 1048576, 1024),
+    rateLimitPerSec: read.number('RATE_LIMIT_PER_SEC', 50, 0.1, 1e6),
+    rateLimitBurst: read.int('RATE_LIMIT_BURST', 100, 1, 1e7),
+    lockoutMaxErrors: read.int('LOCKOUT_MAX_ERRORS', 3, 0, 1e9),
+    lockoutMinutes: read.number('LOCKOUT_MINUTES', 10, 0.001, 525600),
+    rebalanceMinUsers: read.int('REBALANCE_MIN_USERS', 150, 0),
+    rebalanceTolerance: read.number('REBALANCE_TOLERANCE', 0.1, 0, 10),
+    rebalanceDelayMs: read.int('REBALANCE_DELAY_MS', 30000, 0),
+    rebalanceCooldownMs: read.int('REBALANCE_COOLDOWN_MS', 120000, 0),
+    rebalanceIntervalMs: read.int('REBALANCE_INTERVAL_MS', 60000, 100),
+    rebalanceGraceMs: read.int('REBALANCE_GRACE_MS', 10000, 0),
+    drainTimeoutMs: read.int('DRAIN_TIMEOUT_MS', 20000, 0),
+    heartbeatMs: read.int('HEARTBEAT_MS', 2000, 50),
+    instanceTtlMs: read.int('INSTANCE_TTL_MS', 10000, 100),
+    wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 30000, 100),
+    wsIdleTimeoutMs: read.int('WS_IDLE_TIMEOUT_MS', 70000, 200),
+    logLevel,
+    metricsPublic: read.bool('METRICS_PUBLIC', false),
+  } as AppConfig;
+
+  if (config.maxContentBytes >= config.wsMaxFrameBytes) {
+    read.problems.push('MAX_CONTENT_BYTES must be smaller than WS_MAX_FRAME_BYTES (a message frame carries the content plus its fields)');
+  }
+  if (config.instanceTtlMs <= config.heartbeatMs) {
+    read.problems.push('INSTANCE_TTL_MS must be larger than HEARTBEAT_MS');
+  }
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+
+  const generated: string[] = [];
+  config.adminToken = adminToken ?? (generated.push('ADMIN_TOKEN'), randomToken());
+  config.clusterToken = clusterToken ?? (generated.push('CLUSTER_TOKEN'), randomToken());
+  config.jwtSecret = jwtSecret ?? embeddedJwtSecret(dataDir);
+  config.generatedSecrets = generated;
+  return config;
+}

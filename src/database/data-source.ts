@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { PGliteDriver } from 'typeorm-pglite';
+import { MIGRATIONS } from './migrations';
+
+export interface DatabaseSettings {
+  databaseUrl?: string;
+  dataDir: string;
+}
+
+/** One builder for the app and for the TypeORM CLI, so that the two cannot drift. */
+export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
+  const common = {
+    type: 'postgres' as const,
+    entities: [],
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each' as const,
+    synchronize: false,
+    logging: false,
+  };
+  if (settings.databaseUrl) {
+    return { ...common, url: settings.databaseUrl, extra: { max: 20, idleTimeoutMillis: 30000, connectionTimeoutMillis: 5000 } };
+  }
+  return { ...common, driver: new PGliteDriver({ dataDir: join(settings.dataDir, 'pglite') }).driver };
+}
+
+/** The data source the TypeORM CLI uses (`npx typeorm migration:show -d dist/database/data-source.js`). */
+export default new DataSource(
+  buildDataSourceOptions({ databaseUrl: process.env.DATABASE_URL, dataDir: process.env.DATA_DIR ?? './data' }),
+);

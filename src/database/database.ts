@@ -1,0 +1,17 @@
+/** Rows come back as plain objects; bigint columns should be cast to text in SQL. */
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+/**
+ * SQL access for both drivers. Transactions go through the driver's own API: PGlite has one
+ * connection, so a transaction must hold PGlite's exclusive lock or other queries would run inside it.
+ */
+export abstract class Database implements Queryable {
+  abstract readonly driver: 'pglite' | 'postgres';
+  abstract query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+  abstract transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  abstract ping(): Promise<void>;
+}

@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { SessionSocket } from '../cluster/local-sessions';
+import { CloseCode } from '../cluster/sessions.service';
+import { MessageType, ResponseFields, nowIso } from './frame';
+
+export interface ConnectionLimits {
+  maxBufferedBytes: number;
+  ratePerSec: number;
+  burst: number;
+  moveGraceMs: number;
+}
+
+interface PendingDelivery {
+  frame: string;
+  messageId?: string;
+}
+
+/** One WebSocket client: its login, its rate budget, and the frames it is sent. */
+export class ChatConnection implements SessionSocket {
+  readonly id = randomBytes(8).toString('hex');
+  username: string | null = null;
+  sessionId = '';
+  token: string | null = null;
+  lastActivity = Date.now();
+  /** A login in progress: other logins on this connection wait for it to finish. */
+  loggingIn = false;
+
+  private tokens: number;
+  private refilledAt = Date.now();
+  private refusedInWindow = 0;
+  private refusalWindowStart = Date.now();
+  /** While offline messages are replayed, live deliveries wait here so that the replay comes first. */
+  private replayQueue: PendingDelivery[] | null = null;
+  private replayedIds: Set<string> | null = null;
+  private moveTimer?: NodeJS.Timeout;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly remoteAddress: string,
+    private readonly limits: ConnectionLimits,
+  ) {
+    this.tokens = limits.burst;
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends a response or push; `time` is set here on everything the server sends. */
+  send(fields: ResponseFields): void {
+    fields.time = nowIso();
+    this.write(JSON.stringify(fields));
+  }
+
+  deliver(frame: string, messageId?: string): void {
+    if (this.replayQueue) {
+      this.replayQueue.push({ frame, messageId });
+      return;
+    }
+    this.write(frame);
+  }
+
+  /** Starts an offline replay: live deliveries are held until `endReplay`. */
+  beginReplay(): void {
+    this.replayQueue = [];
+    this.replayedIds = new Set();
+  }
+
+  replay(frame: string, messageId: string): void {
+    this.replayedIds?.add(messageId);
+    this.write(frame);
+  }
+
+  endReplay(): void {
+    const queue = this.replayQueue ?? [];
+    const replayed = this.replayedIds;
+    this.replayQueue = null;
+    this.replayedIds = null;
+    for (const pending of queue) {
+      if (pending.messageId && replayed?.has(pending.messageId)) continue;
+      this.write(pending.frame);
+    }
+  }
+
+  kick(code: number, reason: string): void {
+    if (!this.isOpen) return;
+    this.send({ messageType: MessageType.Notice, sequenceId: 0, reason });
+    this.close(code, reason);
+  }
+
+  move(host: string): void {
+    if (!this.isOpen) return;
+    this.send({ messageType: MessageType.ReBalance, sequenceId: 0, success: true, reason: null, host, url: `ws://${host}/ws` });
+    clearTimeout(this.moveTimer);
+    this.moveTimer = setTimeout(() => this.close(CloseCode.Moved, 'Moved to another instance'), this.limits.moveGraceMs);
+    this.moveTimer.unref();
+  }
+
+  close(code: number, reason: string): void {
+    clearTimeout(this.moveTimer);
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+      this.socket.close(code, reason.slice(0, 120));
+    }
+  }
+
+  /** Token bucket; returns false when the request is over the limit. */
+  takeToken(now = Date.now()): boolean {
+    this.tokens = Math.min(this.limits.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.limits.ratePerSec);
+    this.refilledAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return true;
+    }
+    return false;
+  }
+
+  /** Counts a refused request; true when the client keeps flooding (more refusals in a second than the burst). */
+  isFlooding(burst: number, now = Date.now()): boolean {
+    if (now - this.refusalWindowStart > 1000) {
+      this.refusalWindowStart = now;
+      this.refusedInWindow = 0;
+    }
+    this.refusedInWindow++;
+    return this.refusedInWindow > burst;
+  }
+
+  private write(frame: string): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.socket.send(frame);
+    // A client that does not read must not grow our memory without bound; its messages stay stored.
+    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.socket.close(CloseCode.TryAgainLater, 'Slow consumer');
+      setTimeout(() => this.socket.terminate(), 1000).unref();
+    }
+  }
+}

@@ -1,0 +1,200 @@
+import { BeforeApplicationShutdown, Logger, OnModuleInit } from '@nestjs/common';
+import { OnGatewayConnection, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import type { IncomingMessage } from 'node:http';
+import WebSocket, { RawData, WebSocketServer as WsServer } from 'ws';
+import { CloseCode } from '../cluster/sessions.service';
+import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import { ChatConnection } from './chat-connection';
+import { ClientFrame, FrameRefusal, MessageType } from './frame';
+import { FrameRoute } from './frame-route';
+import { SessionFrames } from './session-frames';
+import { ConversationFrames } from './conversation-frames';
+import { MessageFrames } from '../messages/message-frames';
+
+const LOGIN_REQUIRED = 'Please log in';
+
+/**
+ * The WebSocket endpoint: connection lifecycle, frame parsing and checks, rate limits,
+ * heartbeats and backpressure; each request goes to the handler its type names.
+ */
+@WebSocketGateway({ path: '/ws' })
+export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Gateway');
+  private readonly routes = new Map<number, FrameRoute>();
+  private readonly connections = new Set<ChatConnection>();
+  private heartbeatTimer?: NodeJS.Timeout;
+  private accepting = true;
+
+  @WebSocketServer()
+  private readonly server: WsServer;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+    private readonly sessionFrames: SessionFrames,
+    private readonly messageFrames: MessageFrames,
+    private readonly conversationFrames: ConversationFrames,
+  ) {}
+
+  onModuleInit(): void {
+    for (const source of [this.sessionFrames, this.messageFrames, this.conversationFrames]) {
+      for (const route of source.routes()) {
+        if (this.routes.has(route.requestType)) throw new Error(`Two handlers for message type ${route.requestType}`);
+        this.routes.set(route.requestType, route);
+      }
+    }
+    const tick = Math.min(this.config.wsPingIntervalMs, Math.floor(this.config.wsIdleTimeoutMs / 4));
+    let sincePing = 0;
+    this.heartbeatTimer = setInterval(() => {
+      sincePing += tick;
+      const ping = sincePing >= this.config.wsPingIntervalMs;
+      if (ping) sincePing = 0;
+      this.checkLiveness(ping);
+    }, tick);
+    this.heartbeatTimer.unref();
+  }
+
+  /** Stops taking connections (drain); existing ones stay until closed. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  openConnections(): ReadonlySet<ChatConnection> {
+    return this.connections;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.accepting = false;
+    clearInterval(this.heartbeatTimer);
+    for (const connection of this.connections) connection.kick(CloseCode.GoingAway, 'Server shutting down');
+    await this.sessionFrames.unbindAll([...this.connections]);
+  }
+
+  handleConnection(socket: WebSocket, request: IncomingMessage): void {
+    if (!this.accepting) {
+      socket.close(CloseCode.TryAgainLater, 'Server is shutting down');
+      return;
+    }
+    const connection = new ChatConnection(socket, request.socket.remoteAddress ?? '', {
+      maxBufferedBytes: this.config.wsMaxBufferedBytes,
+      ratePerSec: this.config.rateLimitPerSec,
+      burst: this.config.rateLimitBurst,
+      moveGraceMs: this.config.rebalanceGraceMs,
+    });
+    this.connections.add(connection);
+    this.metrics.wsConnections.inc();
+
+    socket.on('message', (data: RawData, isBinary: boolean) => this.onFrame(connection, data, isBinary));
+    socket.on('pong', () => (connection.lastActivity = Date.now()));
+    socket.on('error', (error: Error & { code?: string }) => {
+      // ws closes with 1009 by itself past maxPayload; anything else is the peer's fault, not ours.
+      this.logger.debug(`Connection ${connection.id}: ${error.code ?? ''} ${error.message}`);
+    });
+    socket.on('close', () => {
+      this.connections.delete(connection);
+      this.metrics.wsConnections.dec();
+      void this.sessionFrames.disconnected(connection);
+    });
+
+    const token = new URL(request.url ?? '/', 'ws://localhost').searchParams.get('token');
+    if (token !== null) void this.sessionFrames.loginOnConnect(connection, token);
+  }
+
+  private onFrame(connection: ChatConnection, data: RawData, isBinary: boolean): void {
+    connection.lastActivity = Date.now();
+    if (isBinary) {
+      this.metrics.wsFrames.labels('binary').inc();
+      connection.close(CloseCode.Unsupported, 'Binary frames are not supported');
+      return;
+    }
+    const allowed = connection.takeToken();
+    if (!allowed) {
+      this.metrics.wsFrames.labels('rate_limited').inc();
+      if (connection.isFlooding(this.config.rateLimitBurst)) {
+        connection.close(CloseCode.Policy, 'Too many requests');
+        return;
+      }
+    }
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data.toString());
+    } catch {
+      this.metrics.wsFrames.labels('bad_json').inc();
+      this.sendError(connection, 0, 'Invalid JSON');
+      return;
+    }
+    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+      this.metrics.wsFrames.labels('bad_frame').inc();
+      this.sendError(connection, 0, 'A frame must be a JSON object');
+      return;
+    }
+    const request = frame as Record<string, unknown>;
+    const sequenceId = request.sequenceId ?? 0;
+    if (!Number.isSafeInteger(sequenceId)) {
+      this.sendError(connection, 0, 'sequenceId must be an integer');
+      return;
+    }
+    if (request.messageType === undefined) {
+      this.sendError(connection, sequenceId as number, 'messageType is required');
+      return;
+    }
+    const route = Number.isInteger(request.messageType) ? this.routes.get(request.messageType as number) : undefined;
+    if (!route) {
+      this.metrics.wsFrames.labels('unknown_type').inc();
+      this.sendError(connection, sequenceId as number, `Unknown messageType: ${JSON.stringify(request.messageType).slice(0, 32)}`);
+      return;
+    }
+    const checked: ClientFrame = { ...request, messageType: route.requestType, sequenceId: sequenceId as number };
+    if (!allowed) {
+      this.refuse(connection, route, checked, 'Too many requests');
+      return;
+    }
+    void this.dispatch(connection, route, checked);
+  }
+
+  private async dispatch(connection: ChatConnection, route: FrameRoute, frame: ClientFrame): Promise<void> {
+    if (!route.public && connection.username === null) {
+      this.refuse(connection, route, frame, LOGIN_REQUIRED);
+      return;
+    }
+    this.metrics.wsFrames.labels('ok').inc();
+    try {
+      const response = await route.handle(connection, frame);
+      if (response && route.responseType !== null) {
+        connection.send({ messageType: route.responseType, sequenceId: frame.sequenceId, ...response });
+      }
+    } catch (error) {
+      if (error instanceof FrameRefusal) {
+        this.refuse(connection, route, frame, error.reason, error.fields);
+        return;
+      }
+      this.logger.error(`Type ${frame.messageType} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      this.refuse(connection, route, frame, 'Internal error, please try again later');
+    }
+  }
+
+  private refuse(connection: ChatConnection, route: FrameRoute, frame: ClientFrame, reason: string, fields = {}): void {
+    if (route.responseType === null) {
+      this.sendError(connection, frame.sequenceId, reason);
+      return;
+    }
+    connection.send({ messageType: route.responseType, sequenceId: frame.sequenceId, ...fields, success: false, reason });
+  }
+
+  private sendError(connection: ChatConnection, sequenceId: number, reason: string): void {
+    connection.send({ messageType: MessageType.Error, sequenceId, success: false, reason });
+  }
+
+  private checkLiveness(ping: boolean): void {
+    const deadline = Date.now() - this.config.wsIdleTimeoutMs;
+    for (const connection of this.connections) {
+      if (connection.lastActivity < deadline) {
+        connection.close(CloseCode.GoingAway, 'Idle timeout');
+        connection.socket.terminate();
+      } else if (ping && connection.isOpen) {
+        connection.socket.ping();
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { ACK_IDS_MAX, parseHistoryLimit, parseMessageId } from '../messages/message-rules';
+import { MessagesService } from '../messages/messages.service';
+import { ChatConnection } from './chat-connection';
+import { ClientFrame, FrameRefusal, MessageType, ResponseFields } from './frame';
+import { FrameRoute, FrameRoutes } from './frame-route';
+
+/** Ack (22) and History (23/24), which span 1:1 and group conversations. */
+@Injectable()
+export class ConversationFrames implements FrameRoutes {
+  constructor(private readonly messages: MessagesService) {}
+
+  routes(): FrameRoute[] {
+    return [
+      { requestType: MessageType.Ack, responseType: null, handle: (c, f) => this.ack(c, f) },
+      { requestType: MessageType.HistoryRequest, responseType: MessageType.HistoryResponse, handle: (c, f) => this.history(c, f) },
+    ];
+  }
+
+  private async ack(connection: ChatConnection, frame: ClientFrame): Promise<void> {
+    const raw = frame.messageIds;
+    if (!Array.isArray(raw) || raw.length === 0 || raw.length > ACK_IDS_MAX) {
+      throw new FrameRefusal(`messageIds must be an array of 1 to ${ACK_IDS_MAX} message ids`);
+    }
+    const ids: string[] = [];
+    for (const value of raw) {
+      const id = parseMessageId(value);
+      if (id === null) throw new FrameRefusal('messageIds must hold message ids (decimal strings)');
+      ids.push(id);
+    }
+    await this.messages.ack(connection.username!, ids);
+  }
+
+  private async history(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
+    const limit = parseHistoryLimit(frame.limit);
+    if (limit === null) throw new FrameRefusal('limit must be an integer from 1 to 100', { messages: [] });
+    let beforeId: string | null = null;
+    if (frame.beforeId !== undefined && frame.beforeId !== null) {
+      beforeId = parseMessageId(frame.beforeId);
+      if (beforeId === null) throw new FrameRefusal('beforeId must be a message id', { messages: [] });
+    }
+    if (typeof frame.with !== 'string' || frame.with === '') {
+      throw new FrameRefusal('with (a username) or groupName is required', { messages: [] });
+    }
+    const result = await this.messages.history(connection.username!, frame.with, beforeId, limit);
+    if (typeof result === 'string') throw new FrameRefusal(result, { messages: [] });
+    return { success: true, reason: null, messages: result };
+  }
+}

@@ -1,0 +1,140 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InstanceIdentity } from '../cluster/instance-identity';
+import { newSessionId } from '../cluster/registry';
+import { SessionsService } from '../cluster/sessions.service';
+import { Reasons } from '../users/user-rules';
+import { AuthResult, UsersService } from '../users/users.service';
+import { ChatConnection } from './chat-connection';
+import { ClientFrame, FrameRefusal, MessageType, ResponseFields } from './frame';
+import { FrameRoute, FrameRoutes } from './frame-route';
+import { OFFLINE_SOURCES, OfflineSource } from '../common/offline-source';
+
+const REPLAY_PAGE = 500;
+
+/** Ping, Register and Login, and the session a login binds. */
+@Injectable()
+export class SessionFrames implements FrameRoutes {
+  private readonly logger = new Logger('Sessions');
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly identity: InstanceIdentity,
+    @Inject(OFFLINE_SOURCES) private readonly offline: OfflineSource[],
+  ) {}
+
+  routes(): FrameRoute[] {
+    return [
+      {
+        requestType: MessageType.Ping,
+        responseType: MessageType.Pong,
+        public: true,
+        handle: (_connection, frame) => ({ requestTime: frame.requestTime ?? null }),
+      },
+      {
+        requestType: MessageType.RegisterRequest,
+        responseType: MessageType.RegisterResponse,
+        public: true,
+        handle: async (_connection, frame) => {
+          const result = await this.users.register(frame.username, frame.password);
+          return result.ok ? { success: true, reason: null } : { success: false, reason: result.reason };
+        },
+      },
+      {
+        requestType: MessageType.LoginRequest,
+        responseType: MessageType.LoginResponse,
+        public: true,
+        handle: (connection, frame) => this.login(connection, frame),
+      },
+    ];
+  }
+
+  /** `?token=` at connect: a LoginResponse with sequenceId 0 before anything else. */
+  async loginOnConnect(connection: ChatConnection, token: string): Promise<void> {
+    const result = await this.authenticate(connection, () => this.users.loginWithToken(token));
+    if (!result.ok) connection.send(this.loginResponse(0, result));
+    else await this.establish(connection, result, 0);
+  }
+
+  async disconnected(connection: ChatConnection): Promise<void> {
+    if (connection.username === null) return;
+    await this.sessions.unbind(connection).catch((error: unknown) => this.logger.warn(`Unbind failed: ${String(error)}`));
+  }
+
+  async unbindAll(connections: ChatConnection[]): Promise<void> {
+    await Promise.all(connections.map((c) => this.disconnected(c)));
+  }
+
+  private async login(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields | void> {
+    const byToken = frame.token !== undefined && frame.username === undefined && frame.password === undefined;
+    const result = await this.authenticate(connection, () =>
+      byToken ? this.users.loginWithToken(frame.token) : this.users.login(frame.username, frame.password),
+    );
+    if (!result.ok) return this.loginFields(result);
+    if (connection.username === result.username) return this.loginFields(result);
+    await this.establish(connection, result, frame.sequenceId);
+  }
+
+  private async authenticate(connection: ChatConnection, check: () => Promise<AuthResult>): Promise<AuthResult> {
+    if (connection.loggingIn) throw new FrameRefusal('A login is already in progress on this connection');
+    connection.loggingIn = true;
+    try {
+      const result = await check();
+      if (result.ok && connection.username !== null && connection.username !== result.username) {
+        return { ok: false, reason: Reasons.alreadyLoggedIn };
+      }
+      return result;
+    } finally {
+      connection.loggingIn = false;
+    }
+  }
+
+  /** Binds the session, answers, then replays what was stored while the user was away, then goes live. */
+  private async establish(connection: ChatConnection, result: AuthResult & { ok: true }, sequenceId: number): Promise<void> {
+    connection.username = result.username;
+    connection.sessionId = newSessionId(this.identity.id);
+    connection.token = result.token;
+    connection.beginReplay();
+    try {
+      await this.sessions.bind(connection);
+    } catch (error) {
+      this.logger.error(`Binding a session of ${result.username} failed: ${String(error)}`);
+      connection.username = null;
+      connection.token = null;
+      connection.endReplay();
+      connection.send(this.loginResponse(sequenceId, { ok: false, reason: 'Service temporarily unavailable, please try again' }));
+      return;
+    }
+    try {
+      if (!connection.isOpen) {
+        await this.sessions.unbind(connection);
+        return;
+      }
+      connection.send(this.loginResponse(sequenceId, result));
+      for (const source of this.offline) {
+        let after: string | null = null;
+        for (;;) {
+          const page = await source.pending(result.username, after, REPLAY_PAGE);
+          for (const message of page) connection.replay(message.frame, message.messageId);
+          if (page.length < REPLAY_PAGE) break;
+          after = page[page.length - 1].messageId;
+        }
+      }
+    } catch (error) {
+      // What was not replayed stays unacknowledged: the next login sends it.
+      this.logger.error(`Offline replay for ${result.username} failed: ${String(error)}`);
+    } finally {
+      connection.endReplay();
+    }
+  }
+
+  private loginResponse(sequenceId: number, result: AuthResult): ResponseFields {
+    return { messageType: MessageType.LoginResponse, sequenceId, ...this.loginFields(result) };
+  }
+
+  private loginFields(result: AuthResult): ResponseFields {
+    return result.ok
+      ? { success: true, reason: null, username: result.username, token: result.token }
+      : { success: false, reason: result.reason, username: null, token: null };
+  }
+}

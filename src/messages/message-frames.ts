@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { MessageType } from '../common/protocol';
+import { ChatConnection } from '../gateway/chat-connection';
+import { ClientFrame, FrameRefusal, ResponseFields } from '../gateway/frame';
+import { FrameRoute, FrameRoutes } from '../gateway/frame-route';
+import { MessagesService } from './messages.service';
+
+export const FROM_MISMATCH = 'from must be the logged-in user';
+
+/** ChatRequest (5) → the sender's acknowledgement (6) once the message is stored. */
+@Injectable()
+export class MessageFrames implements FrameRoutes {
+  constructor(private readonly messages: MessagesService) {}
+
+  routes(): FrameRoute[] {
+    return [{ requestType: MessageType.ChatRequest, responseType: MessageType.ChatResponse, handle: (c, f) => this.chat(c, f) }];
+  }
+
+  private async chat(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
+    const username = connection.username!;
+    const refusalFields = { from: username, to: typeof frame.to === 'string' ? frame.to : null, content: null, messageId: null, delivered: false, offline: false };
+    if (frame.from !== undefined && frame.from !== null && frame.from !== username) throw new FrameRefusal(FROM_MISMATCH, refusalFields);
+    const result = await this.messages.send({
+      from: username,
+      to: frame.to,
+      content: frame.content,
+      clientMessageId: frame.clientMessageId,
+      sequenceId: frame.sequenceId,
+    });
+    if (!result.ok) throw new FrameRefusal(result.reason, refusalFields);
+    return { success: true, reason: null, from: username, to: result.to, content: null, messageId: result.messageId, delivered: result.delivered, offline: false };
+  }
+}

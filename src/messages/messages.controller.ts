@@ -1,0 +1,35 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ClusterAccess } from '../common/access';
+import { ApiR } from '../common/api-envelope.decorator';
+import { BusinessException } from '../common/business.exception';
+import { UsersService } from '../users/users.service';
+import { ChatRequestMessageDto } from './dto/chat-request-message.dto';
+import { MessagesService } from './messages.service';
+
+@ApiTags('messages')
+@Controller()
+export class MessagesController {
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly users: UsersService,
+  ) {}
+
+  @Post('send')
+  @HttpCode(200)
+  @ClusterAccess()
+  @ApiOperation({ summary: 'Send a 1:1 message as `from`, stored and routed like a WebSocket send; data is true when delivered live' })
+  @ApiR('boolean')
+  async send(@Body() body: ChatRequestMessageDto): Promise<boolean> {
+    if (!(await this.users.exists(body.from))) throw new BusinessException('Sender does not exist');
+    const result = await this.messages.send({
+      from: body.from,
+      to: body.to,
+      content: body.content,
+      clientMessageId: body.clientMessageId,
+      sequenceId: body.sequenceId ?? 0,
+    });
+    if (!result.ok) throw new BusinessException(result.reason);
+    return result.delivered;
+  }
+}

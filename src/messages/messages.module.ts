@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { UsersModule } from '../users/users.module';
+import { MessageFrames } from './message-frames';
+import { MessageStore } from './message.store';
+import { MessagesController } from './messages.controller';
+import { MessagesService } from './messages.service';
+
+@Module({
+  imports: [UsersModule],
+  controllers: [MessagesController],
+  providers: [MessageStore, MessagesService, MessageFrames],
+  exports: [MessageStore, MessagesService, MessageFrames],
+})
+export class MessagesModule {}

@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LocalSessions } from '../cluster/local-sessions';
+
+/** Prometheus metrics of this process; features count their events here. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly wsConnections = new Gauge({
+    name: 'ws_connections',
+    help: 'Open WebSocket connections, logged in or not',
+    registers: [this.registry],
+  });
+
+  readonly wsFrames = new Counter({
+    name: 'ws_frames_received_total',
+    help: 'WebSocket frames received, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly messagesStored = new Counter({
+    name: 'chat_messages_stored_total',
+    help: 'Messages durably stored, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(local: LocalSessions) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'chat_sessions',
+      help: 'Logged-in connections on this instance',
+      registers: [this.registry],
+      collect() {
+        this.set(local.sessionCount);
+      },
+    });
+    new Gauge({
+      name: 'chat_online_users',
+      help: 'Distinct logged-in users on this instance',
+      registers: [this.registry],
+      collect() {
+        this.set(local.userCount);
+      },
+    });
+  }
+}

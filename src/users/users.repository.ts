@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '../database/database';
+
+export interface UserRecord {
+  id: number;
+  username: string;
+  passwordHash: string;
+  status: boolean;
+  registerTime: Date;
+  lastLoginTime: Date | null;
+  passwordErrorNum: number;
+  passwordErrorLastTime: Date | null;
+}
+
+interface UserRow extends Record<string, unknown> {
+  id: number;
+  username: string;
+  password_hash: string;
+  status: boolean;
+  register_time: Date;
+  last_login_time: Date | null;
+  password_error_num: number;
+  password_error_last_time: Date | null;
+}
+
+const COLUMNS = 'id, username, password_hash, status, register_time, last_login_time, password_error_num, password_error_last_time';
+
+function toRecord(row: UserRow): UserRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    passwordHash: row.password_hash,
+    status: row.status,
+    registerTime: row.register_time,
+    lastLoginTime: row.last_login_time,
+    passwordErrorNum: row.password_error_num,
+    passwordErrorLastTime: row.password_error_last_time,
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+}
+
+export interface UserFilter {
+  username?: string;
+  status?: boolean;
+}
+
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Returns false when the name (in any letter case) is taken. */
+  async insert(username: string, passwordHash: string): Promise<boolean> {
+    try {
+      await this.db.query('INSERT INTO users (username, password_hash) VALUES ($1, $2)', [username, passwordHash]);
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | null> {
+    const rows = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username = $1`, [username]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /** Counts a wrong password in one statement, so concurrent failures all count; a count older than the window restarts at 1. */
+  async recordFailure(id: number, windowMs: number): Promise<number> {
+    const rows = await this.db.query<{ password_error_num: number }>(
+      `UPDATE users SET
+         password_error_num = CASE
+           WHEN password_error_last_time IS NULL OR password_error_last_time <= now() - make_interval(secs => $2::double precision / 1000)
+           THEN 1 ELSE password_error_num + 1 END,
+         password_error_last_time = now()
+       WHERE id = $1 RETURNING password_error_num`,
+      [id, windowMs],
+    );
+    return rows[0]?.password_error_num ?? 0;
+  }
+
+  async recordLogin(id: number, resetErrors: boolean): Promise<void> {
+    await this.db.query(
+      resetErrors
+        ? 'UPDATE users SET last_login_time = now(), password_error_num = 0, password_error_last_time = NULL WHERE id = $1'
+        : 'UPDATE users SET last_login_time = now() WHERE id = $1',
+      [id],
+    );
+  }
+
+  async setStatus(username: string, status: boolean): Promise<boolean> {
+    const rows = await this.db.query('UPDATE users SET status = $2 WHERE username = $1 RETURNING id', [username, status]);
+    return rows.length > 0;
+  }
+
+  async page(filter: UserFilter, offset: number, limit: number): Promise<{ records: UserRecord[]; total: number }> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (filter.username) {
+      params.push(`%${filter.username.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      conditions.push(`lower(username) LIKE $${params.length}`);
+    }
+    if (filter.status !== undefined) {
+      params.push(filter.status);
+      conditions.push(`status = $${params.length}`);
+    }
+    const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    const [{ total }] = await this.db.query<{ total: number }>(`SELECT count(*)::int AS total FROM users ${where}`, params);
+    const rows = await this.db.query<UserRow>(
+      `SELECT ${COLUMNS} FROM users ${where} ORDER BY register_time DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, limit, offset],
+    );
+    return { records: rows.map(toRecord), total };
+  }
+
+  /** The subset of `usernames` that are registered. */
+  async existing(usernames: string[]): Promise<Set<string>> {
+    if (usernames.length === 0) return new Set();
+    const rows = await this.db.query<{ username: string }>('SELECT username FROM users WHERE username = ANY($1::text[])', [usernames]);
+    return new Set(rows.map((r) => r.username));
+  }
+}

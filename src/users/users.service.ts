@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import { PasswordHasher } from '../auth/password-hasher';
+import { TokenService } from '../auth/token.service';
+import { ClusterService } from '../cluster/cluster.service';
+import { CloseCode, SessionsService } from '../cluster/sessions.service';
+import { BusinessException } from '../common/business.exception';
+import { AppConfig } from '../config/app-config';
+import { UserDto, UserPageDto } from './dto/user.dto';
+import { Reasons, isLocked, isReserved, normalizeUsername, passwordProblem, usernameProblem } from './user-rules';
+import { UserFilter, UserRecord, UsersRepository } from './users.repository';
+
+export type AuthResult = { ok: true; username: string; token: string } | { ok: false; reason: string };
+
+const PAGE_SIZE_MAX = 100;
+const KNOWN_USERS_MAX = 200_000;
+
+function toDto(user: UserRecord): UserDto {
+  return {
+    username: user.username,
+    status: user.status,
+    registerTime: user.registerTime.toISOString(),
+    lastLoginTime: user.lastLoginTime?.toISOString() ?? null,
+    passwordErrorNum: user.passwordErrorNum,
+    passwordErrorLastTime: user.passwordErrorLastTime?.toISOString() ?? null,
+  };
+}
+
+@Injectable()
+export class UsersService {
+  /** Users are never deleted, so a name once seen registered stays registered. */
+  private readonly known = new Set<string>();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: TokenService,
+    private readonly sessions: SessionsService,
+    private readonly cluster: ClusterService,
+  ) {}
+
+  async register(username: unknown, password: unknown): Promise<{ ok: true } | { ok: false; reason: string }> {
+    if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
+      return { ok: false, reason: Reasons.usernameAndPasswordRequired };
+    }
+    const name = normalizeUsername(username);
+    const problem = usernameProblem(name) ?? passwordProblem(password);
+    if (problem) return { ok: false, reason: problem };
+    if (isReserved(name)) return { ok: false, reason: Reasons.usernameReserved };
+    const inserted = await this.users.insert(name, await this.hasher.hash(password));
+    return inserted ? { ok: true } : { ok: false, reason: Reasons.usernameTaken };
+  }
+
+  /** Password login, checked in the order of PROTOCOL.md §1.2. */
+  async login(username: unknown, password: unknown): Promise<AuthResult> {
+    if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
+      return { ok: false, reason: Reasons.usernameAndPasswordRequired };
+    }
+    const name = normalizeUsername(username);
+    const lengthProblem = usernameProblem(name) === Reasons.usernameLength ? Reasons.usernameLength : passwordProblem(password);
+    if (lengthProblem) return { ok: false, reason: lengthProblem };
+    const user = await this.users.findByUsername(name);
+    if (!user) return { ok: false, reason: Reasons.userNotFound };
+    if (this.isLocked(user)) return { ok: false, reason: Reasons.locked };
+    if (!(await this.hasher.verify(user.passwordHash, password))) {
+      await this.users.recordFailure(user.id, this.lockoutWindowMs);
+      return { ok: false, reason: Reasons.wrongPassword };
+    }
+    if (!user.status) return { ok: false, reason: Reasons.disabled };
+    await this.users.recordLogin(user.id, true);
+    return { ok: true, username: user.username, token: this.tokens.sign(user.username) };
+  }
+
+  /** Token login: refused for a user who no longer exists or is disabled. */
+  async loginWithToken(token: unknown): Promise<AuthResult> {
+    const check = this.tokens.verify(token);
+    if (!check.valid) return { ok: false, reason: check.reason };
+    const user = await this.users.findByUsername(check.username);
+    if (!user) return { ok: false, reason: Reasons.tokenUserGone };
+    if (!user.status) return { ok: false, reason: Reasons.disabled };
+    await this.users.recordLogin(user.id, false);
+    return { ok: true, username: user.username, token: this.tokens.sign(user.username) };
+  }
+
+  async getUser(username: string): Promise<UserDto> {
+    const user = await this.users.findByUsername(username);
+    if (!user) throw new BusinessException(Reasons.userNotFound);
+    return toDto(user);
+  }
+
+  async page(filter: UserFilter, current = 1, size = 20): Promise<UserPageDto> {
+    const pageSize = Math.min(size, PAGE_SIZE_MAX);
+    const { records, total } = await this.users.page(filter, (current - 1) * pageSize, pageSize);
+    return { records: records.map(toDto), total, size: pageSize, current, pages: Math.ceil(total / pageSize), searchCount: true };
+  }
+
+  /** Enables or disables; a disable closes the user's live connections on every instance. */
+  async setStatus(username: string, enabled: boolean): Promise<boolean> {
+    if (!(await this.users.setStatus(username, enabled))) throw new BusinessException(Reasons.userNotFound);
+    if (!enabled) {
+      const live = await this.cluster.liveInstances();
+      await this.sessions.kickUser(username, CloseCode.Disabled, Reasons.disabled, live.map((i) => i.id));
+    }
+    return true;
+  }
+
+  async exists(username: string): Promise<boolean> {
+    return (await this.existing([username])).has(username);
+  }
+
+  /** The subset of `usernames` that are registered. */
+  async existing(usernames: string[]): Promise<Set<string>> {
+    const unknown = usernames.filter((u) => !this.known.has(u));
+    if (unknown.length > 0) {
+      if (this.known.size > KNOWN_USERS_MAX) this.known.clear();
+      for (const name of await this.users.existing(unknown)) this.known.add(name);
+    }
+    return new Set(usernames.filter((u) => this.known.has(u)));
+  }
+
+  private get lockoutWindowMs(): number {
+    return this.config.lockoutMinutes * 60_000;
+  }
+
+  private isLocked(user: UserRecord): boolean {
+    return isLocked(user.passwordErrorNum, user.passwordErrorLastTime, this.config.lockoutMaxErrors, this.lockoutWindowMs);
+  }
+}
