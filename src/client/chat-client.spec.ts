@@ -1,0 +1,616 @@
+import { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
+import { ChatClient, ChatClientOptions, ChatMessage, ClientState, RequestError } from './chat-client';
+
+type Frame = { messageType: number; sequenceId: number } & Record<string, unknown>;
+
+interface Connection {
+  socket: WebSocket;
+  frames: Frame[];
+  username?: string;
+  closeCode?: number;
+}
+
+/** Replies to one client frame; return false to fall back to the default script. */
+type Script = (frame: Frame, connection: Connection, server: ScriptedServer) => boolean | void;
+
+const TIME = '2024-05-01T12:00:00.000+00:00';
+
+/** A WebSocket server that plays the chat server from a script, recording every frame. */
+class ScriptedServer {
+  readonly connections: Connection[] = [];
+  script: Script = () => false;
+  private nextMessageId = 1000;
+  /** clientMessageId → messageId, as the real server dedups resent chat sends. */
+  private readonly stored = new Map<string, string>();
+
+  private constructor(private readonly wss: WebSocketServer) {
+    wss.on('connection', (socket) => {
+      const connection: Connection = { socket, frames: [] };
+      this.connections.push(connection);
+      socket.on('message', (data) => {
+        const frame = JSON.parse(String(data)) as Frame;
+        connection.frames.push(frame);
+        if (this.script(frame, connection, this) === false) this.defaultScript(frame, connection);
+      });
+      socket.on('close', (code) => {
+        connection.closeCode = code;
+      });
+    });
+  }
+
+  static async start(): Promise<ScriptedServer> {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    return new ScriptedServer(wss);
+  }
+
+  get port(): number {
+    return (this.wss.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}/ws`;
+  }
+
+  send(connection: Connection, frame: Record<string, unknown>): void {
+    connection.socket.send(JSON.stringify({ time: TIME, ...frame }));
+  }
+
+  storeMessage(clientMessageId: string): string {
+    let messageId = this.stored.get(clientMessageId);
+    if (!messageId) {
+      messageId = String(this.nextMessageId++);
+      this.stored.set(clientMessageId, messageId);
+    }
+    return messageId;
+  }
+
+  defaultScript(frame: Frame, connection: Connection): void {
+    const reply = (fields: Record<string, unknown>): void =>
+      this.send(connection, { messageType: frame.messageType + 1, sequenceId: frame.sequenceId, ...fields });
+    switch (frame.messageType) {
+      case 1:
+        return reply({ requestTime: frame.requestTime });
+      case 5:
+        return reply({
+          success: true,
+          reason: null,
+          from: connection.username,
+          to: frame.to,
+          content: null,
+          messageId: this.storeMessage(String(frame.clientMessageId)),
+          delivered: true,
+          offline: false,
+        });
+      case 7:
+        return reply({
+          success: true,
+          reason: null,
+          from: connection.username,
+          groupName: frame.groupName,
+          content: frame.content,
+          messageId: this.storeMessage(String(frame.clientMessageId)),
+          offline: false,
+        });
+      case 13:
+        return reply({ success: true, reason: null, groupName: frame.groupName, members: ['alice', 'bob'] });
+      case 17: {
+        const username =
+          typeof frame.token === 'string' ? frame.token.replace(/^token-/, '') : String(frame.username);
+        if (frame.password === 'wrong') {
+          return reply({ success: false, reason: 'Wrong password', username: null, token: null });
+        }
+        connection.username = username;
+        return reply({ success: true, reason: null, username, token: `token-${username}` });
+      }
+      case 19:
+        return reply({ success: true, reason: null });
+    }
+  }
+
+  framesOf(connection: Connection, messageType: number): Frame[] {
+    return connection.frames.filter((frame) => frame.messageType === messageType);
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.wss.clients) client.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
+
+async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${probe.toString()}`);
+    await sleep(5);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function delivery(messageId: string, sequenceId = 7): Record<string, unknown> {
+  return {
+    messageType: 6,
+    sequenceId,
+    success: true,
+    reason: null,
+    from: 'bob',
+    to: 'alice',
+    content: `hello ${messageId}`,
+    messageId,
+    delivered: true,
+    offline: false,
+  };
+}
+
+describe('ChatClient', () => {
+  const servers: ScriptedServer[] = [];
+  const clients: ChatClient[] = [];
+
+  async function startServer(): Promise<ScriptedServer> {
+    const server = await ScriptedServer.start();
+    servers.push(server);
+    return server;
+  }
+
+  function newClient(options: ChatClientOptions = {}): ChatClient {
+    const client = new ChatClient({
+      WebSocketImpl: WebSocket,
+      requestTimeoutMs: 2000,
+      backoff: { baseMs: 20, capMs: 100 },
+      ...options,
+    });
+    clients.push(client);
+    return client;
+  }
+
+  async function loggedIn(server: ScriptedServer, options?: ChatClientOptions): Promise<ChatClient> {
+    const client = newClient(options);
+    await client.connect(server.url);
+    await client.login('alice', 'secret');
+    return client;
+  }
+
+  function collect<T>(subscribe: (push: (value: T) => void) => void): T[] {
+    const values: T[] = [];
+    subscribe((value) => values.push(value));
+    return values;
+  }
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+
+  it('connects with the ws package by default in Node and logs in', async () => {
+    const server = await startServer();
+    const client = new ChatClient();
+    clients.push(client);
+    const states = collect<ClientState>((push) => client.on('state', push));
+
+    await client.connect(server.url);
+    const result = await client.login('alice', 'secret');
+
+    expect(result).toEqual({ username: 'alice', token: 'token-alice' });
+    expect(client.username).toBe('alice');
+    expect(client.token).toBe('token-alice');
+    expect(client.url).toBe(server.url);
+    expect(client.state).toBe('connected');
+    expect(states).toEqual(['connecting', 'connected']);
+    expect(server.connections[0].frames[0]).toEqual({
+      messageType: 17,
+      sequenceId: 1,
+      username: 'alice',
+      password: 'secret',
+    });
+  });
+
+  it('matches responses to requests by sequenceId, whatever their order', async () => {
+    const server = await startServer();
+    const held: Frame[] = [];
+    server.script = (frame) => {
+      if (frame.messageType !== 9 && frame.messageType !== 13) return false;
+      held.push(frame);
+    };
+    const client = await loggedIn(server);
+
+    const created = client.createGroup('team', ['bob']);
+    const members = client.groupMembers('other');
+    await waitFor(() => held.length === 2);
+    const [create, list] = held;
+    expect(create).toEqual({ messageType: 9, sequenceId: 2, groupName: 'team', members: ['bob'] });
+    expect(list).toEqual({ messageType: 13, sequenceId: 3, groupName: 'other' });
+
+    const connection = server.connections[0];
+    const added = collect<{ groupName: string }>((push) => client.on('groupAdded', push));
+    // A push of another type that happens to carry a pending sequenceId answers nothing.
+    server.send(connection, { messageType: 10, sequenceId: list.sequenceId, success: true, reason: null, groupName: 'pushed', members: ['alice'] });
+    await waitFor(() => added.length === 1);
+    server.send(connection, { messageType: 14, sequenceId: list.sequenceId, success: true, reason: null, groupName: 'other', members: ['carol'] });
+    server.send(connection, { messageType: 10, sequenceId: create.sequenceId, success: true, reason: null, groupName: 'team', members: ['alice', 'bob'] });
+
+    await expect(members).resolves.toEqual(['carol']);
+    await expect(created).resolves.toEqual({ groupName: 'team', members: ['alice', 'bob'] });
+  });
+
+  it('rejects a request answered with success:false, carrying the reason', async () => {
+    const server = await startServer();
+    const client = newClient();
+    await client.connect(server.url);
+
+    const error = await client.login('alice', 'wrong').catch((reason: unknown) => reason);
+
+    expect(error).toBeInstanceOf(RequestError);
+    expect(error).toMatchObject({ reason: 'Wrong password', message: 'Wrong password' });
+    expect(client.token).toBeUndefined();
+  });
+
+  it('rejects a request that an Error frame answers, and one that times out', async () => {
+    const server = await startServer();
+    server.script = (frame, connection) => {
+      if (frame.messageType === 11) {
+        server.send(connection, { messageType: 26, sequenceId: frame.sequenceId, reason: 'Unknown message type' });
+        return;
+      }
+      if (frame.messageType !== 15) return false;
+    };
+    const client = await loggedIn(server, { requestTimeoutMs: 150 });
+
+    await expect(client.joinGroup('team')).rejects.toMatchObject({ reason: 'Unknown message type' });
+    await expect(client.quitGroup('team')).rejects.toThrow(/timed out/);
+  });
+
+  it('resolves ping with the round trip and sends the requestTime', async () => {
+    const server = await startServer();
+    const client = await loggedIn(server);
+
+    const before = Date.now();
+    const roundTrip = await client.ping();
+
+    expect(roundTrip).toBeGreaterThanOrEqual(0);
+    expect(roundTrip).toBeLessThanOrEqual(Date.now() - before);
+    const [ping] = server.framesOf(server.connections[0], 1);
+    expect(ping).toEqual({ messageType: 1, sequenceId: 2, requestTime: expect.any(Number) });
+  });
+
+  it('sends chat with a clientMessageId and resolves with the ack', async () => {
+    const server = await startServer();
+    const client = await loggedIn(server);
+
+    const ack = await client.sendChat('bob', 'hi there');
+
+    expect(ack).toEqual({ messageId: '1000', delivered: true });
+    const [send] = server.framesOf(server.connections[0], 5);
+    expect(send).toEqual({ messageType: 5, sequenceId: 2, to: 'bob', content: 'hi there', clientMessageId: expect.any(String) });
+    expect(String(send.clientMessageId).length).toBeGreaterThan(0);
+    expect(String(send.clientMessageId).length).toBeLessThanOrEqual(64);
+  });
+
+  it('tells a delivery that reuses a pending sequenceId from the ack of our send', async () => {
+    const server = await startServer();
+    let heldSend: Frame | undefined;
+    server.script = (frame) => {
+      if (frame.messageType !== 5) return false;
+      heldSend = frame;
+    };
+    const client = await loggedIn(server);
+    const messages = collect<ChatMessage>((push) => client.on('message', push));
+    let settled = false;
+
+    const ack = client.sendChat('bob', 'mine').finally(() => {
+      settled = true;
+    });
+    const send = await waitFor(() => heldSend);
+    const connection = server.connections[0];
+    server.send(connection, { ...delivery('77', send.sequenceId), content: 'mine' });
+    await waitFor(() => messages.length === 1);
+    expect(settled).toBe(false);
+
+    server.defaultScript(send, connection);
+    await expect(ack).resolves.toEqual({ messageId: '1000', delivered: true });
+    expect(messages.map((message) => message.messageId)).toEqual(['77']);
+  });
+
+  it('does not take our other device\'s group message with the same sequenceId for our ack', async () => {
+    const server = await startServer();
+    let heldSend: Frame | undefined;
+    server.script = (frame) => {
+      if (frame.messageType !== 7) return false;
+      heldSend = frame;
+    };
+    const client = await loggedIn(server);
+    const messages = collect<ChatMessage>((push) => client.on('message', push));
+    let settled = false;
+
+    const ack = client.sendGroupChat('team', 'from this device').finally(() => {
+      settled = true;
+    });
+    const send = await waitFor(() => heldSend);
+    const connection = server.connections[0];
+    server.send(connection, {
+      messageType: 8,
+      sequenceId: send.sequenceId,
+      success: true,
+      reason: null,
+      from: 'alice',
+      groupName: 'team',
+      content: 'from the phone',
+      messageId: '900',
+      offline: false,
+    });
+    await waitFor(() => messages.length === 1);
+    expect(settled).toBe(false);
+    expect(messages[0]).toMatchObject({ messageId: '900', from: 'alice', content: 'from the phone' });
+
+    server.defaultScript(send, connection);
+    await expect(ack).resolves.toEqual({ messageId: '1000' });
+    expect(messages).toHaveLength(1);
+  });
+
+  it('resolves a group send with its own copy and emits group messages of others', async () => {
+    const server = await startServer();
+    const client = await loggedIn(server);
+    const messages = collect<ChatMessage>((push) => client.on('message', push));
+
+    const ack = await client.sendGroupChat('team', 'hello team');
+    server.send(server.connections[0], {
+      messageType: 8,
+      sequenceId: 4,
+      success: true,
+      reason: null,
+      from: 'bob',
+      groupName: 'team',
+      content: 'hi alice',
+      messageId: '2000',
+      offline: true,
+    });
+
+    expect(ack).toEqual({ messageId: '1000' });
+    await waitFor(() => messages.length === 1);
+    expect(messages).toEqual([
+      { kind: 'group', messageId: '2000', from: 'bob', groupName: 'team', content: 'hi alice', offline: true, time: TIME },
+    ]);
+  });
+
+  it('emits a delivery once when its messageId repeats, and acks both copies', async () => {
+    const server = await startServer();
+    const client = await loggedIn(server);
+    const messages = collect<ChatMessage>((push) => client.on('message', push));
+    const connection = server.connections[0];
+
+    server.send(connection, delivery('500'));
+    server.send(connection, delivery('500'));
+    server.send(connection, delivery('501'));
+
+    const acked = await waitFor(() => {
+      const ids = server.framesOf(connection, 22).flatMap((frame) => frame.messageIds as string[]);
+      return ids.length === 3 && ids;
+    });
+    expect(acked).toEqual(['500', '500', '501']);
+    expect(messages).toEqual([
+      { kind: 'chat', messageId: '500', from: 'bob', to: 'alice', content: 'hello 500', offline: false, time: TIME },
+      { kind: 'chat', messageId: '501', from: 'bob', to: 'alice', content: 'hello 501', offline: false, time: TIME },
+    ]);
+  });
+
+  it('batches the acks of messages received together into one Ack frame', async () => {
+    const server = await startServer();
+    const client = await loggedIn(server);
+    const connection = server.connections[0];
+    const messages = collect<ChatMessage>((push) => client.on('message', push));
+
+    const sentAt = Date.now();
+    for (const id of ['10', '11', '12']) server.send(connection, delivery(id));
+    await waitFor(() => messages.length === 3);
+    expect(server.framesOf(connection, 22)).toHaveLength(0);
+
+    const [ack] = await waitFor(() => server.framesOf(connection, 22).length > 0 && server.framesOf(connection, 22));
+    expect(Date.now() - sentAt).toBeLessThan(1000);
+    expect(ack).toEqual({ messageType: 22, sequenceId: expect.any(Number), messageIds: ['10', '11', '12'] });
+    await sleep(150);
+    expect(server.framesOf(connection, 22)).toHaveLength(1);
+  });
+
+  it('resumes with the token after the connection drops and rejects pending requests', async () => {
+    const server = await startServer();
+    server.script = (frame) => frame.messageType === 13;
+    const client = await loggedIn(server);
+    const states = collect<ClientState>((push) => client.on('state', push));
+
+    const members = client.groupMembers('team').catch((error: unknown) => error);
+    await waitFor(() => server.framesOf(server.connections[0], 13).length === 1);
+    server.connections[0].socket.close(1001, 'shutting down');
+
+    expect(await members).toMatchObject({ message: 'connection lost' });
+    const second = await waitFor(() => server.connections[1]);
+    await waitFor(() => client.state === 'connected');
+    expect(second.frames[0]).toEqual({ messageType: 17, sequenceId: expect.any(Number), token: 'token-alice' });
+    expect(states).toEqual(['reconnecting', 'connected']);
+    expect(client.token).toBe('token-alice');
+  });
+
+  it('resends an unacknowledged send after reconnecting, with the same clientMessageId', async () => {
+    const server = await startServer();
+    server.script = (frame, connection) => {
+      if (frame.messageType !== 5 || server.connections.indexOf(connection) !== 0) return false;
+      // Stored but the connection dies before the ack: the resend must get the same messageId.
+      server.storeMessage(String(frame.clientMessageId));
+      connection.socket.terminate();
+    };
+    const client = await loggedIn(server);
+
+    const ack = await client.sendChat('bob', 'survives');
+
+    const [first, second] = server.connections;
+    const [original] = server.framesOf(first, 5);
+    expect(second.frames.map((frame) => frame.messageType)).toEqual([17, 5]);
+    expect(second.frames[0]).toMatchObject({ token: 'token-alice' });
+    expect(second.frames[1]).toMatchObject({ to: 'bob', content: 'survives', clientMessageId: original.clientMessageId });
+    expect(second.frames[1].sequenceId).toBeGreaterThan(original.sequenceId);
+    expect(ack).toEqual({ messageId: '1000', delivered: true });
+  });
+
+  it('holds sends made while disconnected and sends them once logged in again', async () => {
+    const server = await startServer();
+    const client = await loggedIn(server);
+    let ack: Promise<unknown> | undefined;
+    client.once('state', (state) => {
+      expect(state).toBe('reconnecting');
+      ack = client.sendGroupChat('team', 'queued');
+    });
+
+    server.connections[0].socket.terminate();
+
+    await waitFor(() => ack !== undefined);
+    await expect(ack).resolves.toEqual({ messageId: '1000' });
+    expect(server.framesOf(server.connections[0], 7)).toHaveLength(0);
+    expect(server.connections).toHaveLength(2);
+    expect(server.connections[1].frames.map((frame) => frame.messageType)).toEqual([17, 7]);
+  });
+
+  it('follows a ReBalance: logs in on the new instance before closing the old socket', async () => {
+    const oldServer = await startServer();
+    const newServer = await startServer();
+    let heldLogin: { frame: Frame; connection: Connection } | undefined;
+    newServer.script = (frame, connection) => {
+      if (frame.messageType !== 17 || heldLogin) return false;
+      heldLogin = { frame, connection };
+    };
+    const client = await loggedIn(oldServer);
+    const moves = collect<{ host: string; url: string }>((push) => client.on('moved', push));
+    const states = collect<ClientState>((push) => client.on('state', push));
+    const host = `127.0.0.1:${newServer.port}`;
+
+    oldServer.send(oldServer.connections[0], { messageType: 21, sequenceId: 0, success: true, host, url: newServer.url });
+
+    const login = await waitFor(() => heldLogin);
+    expect(login.frame).toEqual({ messageType: 17, sequenceId: expect.any(Number), token: 'token-alice' });
+    expect(moves).toEqual([{ host, url: newServer.url }]);
+    await sleep(100);
+    expect(oldServer.connections[0].closeCode).toBeUndefined();
+
+    newServer.defaultScript(login.frame, login.connection);
+    expect(await waitFor(() => oldServer.connections[0].closeCode)).toBe(1000);
+    await waitFor(() => client.state === 'connected');
+    expect(states).toEqual(['moved', 'connected']);
+    expect(client.url).toBe(newServer.url);
+
+    await expect(client.sendChat('bob', 'on the new instance')).resolves.toEqual({ messageId: '1000', delivered: true });
+    newServer.connections[0].socket.terminate();
+    await waitFor(() => newServer.connections.length === 2);
+    await waitFor(() => client.state === 'connected');
+    expect(oldServer.connections).toHaveLength(1);
+  });
+
+  it.each([4001, 4003])('does not reconnect after close code %i', async (code) => {
+    const server = await startServer();
+    const client = await loggedIn(server);
+    const notices = collect<{ reason: string }>((push) => client.on('notice', push));
+    const closed = collect<{ code: number; reason: string }>((push) => client.on('closed', push));
+    server.script = (frame) => frame.messageType === 5;
+    const send = client.sendChat('bob', 'too late').catch((error: unknown) => error);
+    await waitFor(() => server.framesOf(server.connections[0], 5).length === 1);
+
+    server.send(server.connections[0], { messageType: 25, sequenceId: 0, reason: 'Account disabled' });
+    server.connections[0].socket.close(code, 'bye');
+
+    await waitFor(() => closed.length === 1);
+    expect(closed).toEqual([{ code, reason: 'bye' }]);
+    expect(notices).toEqual([{ reason: 'Account disabled' }]);
+    expect(client.state).toBe('closed');
+    expect(await send).toBeInstanceOf(Error);
+    await sleep(300);
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('pings every heartbeat and reconnects when nothing arrives for two heartbeats', async () => {
+    const server = await startServer();
+    const client = await loggedIn(server, { heartbeatMs: 60 });
+
+    await sleep(300);
+    const first = server.connections[0];
+    expect(server.connections).toHaveLength(1);
+    expect(server.framesOf(first, 1).length).toBeGreaterThanOrEqual(3);
+
+    server.script = (frame) => frame.messageType === 1;
+    await waitFor(() => server.connections.length === 2, 2000);
+    server.script = () => false;
+    expect(await waitFor(() => first.closeCode)).toBeDefined();
+    await waitFor(() => client.state === 'connected');
+  });
+
+  it('close() closes with 1000 and stops reconnecting', async () => {
+    const server = await startServer();
+    const client = await loggedIn(server);
+    const closed = collect<{ code: number; reason: string }>((push) => client.on('closed', push));
+
+    client.close();
+
+    expect(client.state).toBe('closed');
+    expect(closed).toEqual([{ code: 1000, reason: 'client closed' }]);
+    expect(await waitFor(() => server.connections[0].closeCode)).toBe(1000);
+    await sleep(200);
+    expect(server.connections).toHaveLength(1);
+    await expect(client.sendChat('bob', 'after close')).rejects.toThrow('not connected');
+    await expect(client.ping()).rejects.toThrow('not connected');
+  });
+
+  it('rejects connect when the server cannot be reached', async () => {
+    const server = await startServer();
+    const url = server.url;
+    await server.close();
+    servers.splice(servers.indexOf(server), 1);
+    const client = newClient();
+
+    await expect(client.connect(url)).rejects.toThrow(/connection closed/);
+    expect(client.state).toBe('closed');
+  });
+
+  it('maps history responses to messages and sends only the given fields', async () => {
+    const server = await startServer();
+    server.script = (frame, connection) => {
+      if (frame.messageType !== 23) return false;
+      server.send(connection, {
+        messageType: 24,
+        sequenceId: frame.sequenceId,
+        success: true,
+        reason: null,
+        messages: [
+          { ...delivery('41', 0), time: '2024-05-01T10:00:00.000+00:00' },
+          { messageType: 8, sequenceId: 0, success: true, reason: null, from: 'bob', groupName: 'team', content: 'g', messageId: '42', offline: false, time: TIME },
+        ],
+      });
+    };
+    const client = await loggedIn(server);
+
+    const messages = await client.history({ with: 'bob', beforeId: '100', limit: 20 });
+
+    expect(server.framesOf(server.connections[0], 23)).toEqual([
+      { messageType: 23, sequenceId: 2, with: 'bob', beforeId: '100', limit: 20 },
+    ]);
+    expect(messages).toEqual([
+      { kind: 'chat', messageId: '41', from: 'bob', to: 'alice', content: 'hello 41', offline: false, time: '2024-05-01T10:00:00.000+00:00' },
+      { kind: 'group', messageId: '42', from: 'bob', groupName: 'team', content: 'g', offline: false, time: TIME },
+    ]);
+  });
+
+  it('emits groupAdded and notice pushes', async () => {
+    const server = await startServer();
+    const client = await loggedIn(server);
+    const added = collect<{ groupName: string; members: string[]; reason: string | null }>((push) => client.on('groupAdded', push));
+    const notices = collect<{ reason: string }>((push) => client.on('notice', push));
+
+    const reason = 'You have been added to group "team"';
+    server.send(server.connections[0], { messageType: 10, sequenceId: 0, success: true, reason, groupName: 'team', members: ['bob', 'alice'] });
+    server.send(server.connections[0], { messageType: 25, sequenceId: 0, reason: 'Server shutting down' });
+
+    await waitFor(() => notices.length === 1);
+    expect(added).toEqual([{ groupName: 'team', members: ['bob', 'alice'], reason }]);
+    expect(notices).toEqual([{ reason: 'Server shutting down' }]);
+  });
+});

@@ -1,0 +1,822 @@
+import { BackoffOptions, DEFAULT_BACKOFF, backoffDelay } from './backoff';
+import {
+  ChatRequestFrame,
+  ChatResponseFrame,
+  ClientFrame,
+  GroupChatRequestFrame,
+  GroupChatResponseFrame,
+  GroupCreateResponseFrame,
+  HistoryRequestFrame,
+  LoginRequestFrame,
+  MessageType,
+  ReBalanceFrame,
+  ServerFrame,
+  ServerFrameOf,
+} from './protocol';
+import { TypedEmitter } from './typed-emitter';
+
+const OPEN = 1;
+/** Close codes after which reconnecting would only be refused again: 4001 replaced, 4003 disabled. */
+const FINAL_CLOSE_CODES = new Set([4001, 4003]);
+const DEAD_CONNECTION_CLOSE_CODE = 4000;
+/** Keeps an Ack frame well below the server's 32 KiB frame limit. */
+const ACK_BATCH_LIMIT = 500;
+
+export type ClientState = 'connecting' | 'connected' | 'reconnecting' | 'moved' | 'closed';
+
+export interface DirectMessage {
+  kind: 'chat';
+  messageId: string;
+  from: string;
+  to: string;
+  content: string;
+  offline: boolean;
+  time: string;
+}
+
+export interface GroupMessage {
+  kind: 'group';
+  messageId: string;
+  from: string;
+  groupName: string;
+  content: string;
+  offline: boolean;
+  time: string;
+}
+
+export type ChatMessage = DirectMessage | GroupMessage;
+
+export interface GroupAddedEvent {
+  groupName: string;
+  members: string[];
+  reason: string | null;
+}
+
+export interface NoticeEvent {
+  reason: string;
+}
+
+export interface MovedEvent {
+  host: string;
+  url: string;
+}
+
+export interface ClosedEvent {
+  code: number;
+  reason: string;
+}
+
+export interface ChatClientEvents {
+  message: ChatMessage;
+  groupAdded: GroupAddedEvent;
+  notice: NoticeEvent;
+  moved: MovedEvent;
+  state: ClientState;
+  closed: ClosedEvent;
+  /** Problems that belong to no request: a refused token resume, an unmatched Error frame. */
+  error: Error;
+}
+
+export interface LoginResult {
+  username: string;
+  token: string;
+}
+
+export interface ChatSendResult {
+  messageId: string;
+  delivered: boolean;
+}
+
+export interface GroupSendResult {
+  messageId: string;
+}
+
+export interface GroupInfo {
+  groupName: string;
+  members: string[];
+}
+
+export interface HistoryQuery {
+  with?: string;
+  groupName?: string;
+  beforeId?: string;
+  limit?: number;
+}
+
+// Handler parameters are checked bivariantly so both `ws` and DOM sockets satisfy this type.
+type SocketHandler<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
+
+/** The part of the standard WebSocket API the client uses; `ws` and browser sockets both fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: SocketHandler<unknown> | null;
+  onmessage: SocketHandler<{ data: unknown }> | null;
+  onclose: SocketHandler<{ code: number; reason: string }> | null;
+  onerror: SocketHandler<unknown> | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export interface ChatClientOptions {
+  /** Defaults to `globalThis.WebSocket`, else the `ws` package. */
+  WebSocketImpl?: WebSocketConstructor;
+  requestTimeoutMs?: number;
+  heartbeatMs?: number;
+  ackDelayMs?: number;
+  backoff?: Partial<BackoffOptions>;
+  /** How many received message ids are remembered to drop redeliveries. */
+  dedupWindow?: number;
+}
+
+/** A request refused by the server: a response with `success:false`, or an Error frame. */
+export class RequestError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly messageType: number,
+  ) {
+    super(reason);
+    this.name = 'RequestError';
+  }
+}
+
+type OutgoingFrame = ClientFrame extends infer F ? (F extends ClientFrame ? Omit<F, 'sequenceId'> : never) : never;
+type ChatSendFrame = Omit<ChatRequestFrame, 'sequenceId'> | Omit<GroupChatRequestFrame, 'sequenceId'>;
+type ResponseType = ServerFrame['messageType'];
+
+interface OutboxEntry {
+  frame: ChatSendFrame;
+  responseType: typeof MessageType.ChatResponse | typeof MessageType.GroupChatResponse;
+  inFlight: boolean;
+  resolve(frame: ServerFrame): void;
+  reject(error: Error): void;
+}
+
+interface PendingRequest {
+  responseType: ResponseType;
+  socket: WebSocketLike;
+  timer: ReturnType<typeof setTimeout>;
+  resolve(frame: ServerFrame): void;
+  reject(error: Error): void;
+  /** Set for chat sends, which outlive a lost connection in the outbox. */
+  outbox?: OutboxEntry;
+}
+
+interface Deferred {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+const noop = (): void => undefined;
+
+function defaultWebSocketImpl(): WebSocketConstructor {
+  if (typeof globalThis.WebSocket === 'function') return globalThis.WebSocket;
+  // Required on demand so browser bundles, which always have a native WebSocket, can leave `ws` out.
+  return require('ws') as WebSocketConstructor;
+}
+
+export function newClientMessageId(): string {
+  const webCrypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (typeof webCrypto?.randomUUID === 'function') return webCrypto.randomUUID();
+  let id = '';
+  while (id.length < 32) id += Math.random().toString(36).slice(2);
+  return id.slice(0, 32);
+}
+
+export function toChatMessage(frame: ChatResponseFrame | GroupChatResponseFrame): ChatMessage {
+  const common = {
+    messageId: frame.messageId ?? '',
+    from: frame.from ?? '',
+    content: frame.content ?? '',
+    offline: frame.offline === true,
+    time: frame.time ?? '',
+  };
+  return frame.messageType === MessageType.ChatResponse
+    ? { kind: 'chat', ...common, to: frame.to ?? '' }
+    : { kind: 'group', ...common, groupName: frame.groupName ?? '' };
+}
+
+function parseFrame(data: unknown): ServerFrame | undefined {
+  if (typeof data !== 'string') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const frame = value as ServerFrame;
+  if (typeof frame.messageType !== 'number') return undefined;
+  if (typeof frame.sequenceId !== 'number') frame.sequenceId = 0;
+  return frame;
+}
+
+/**
+ * WebSocket chat client: requests as promises, an outbox that survives reconnects, automatic
+ * acknowledgement and dedup of deliveries, heartbeats, reconnect with backoff and rebalance moves.
+ */
+export class ChatClient extends TypedEmitter<ChatClientEvents> {
+  private readonly WebSocketImpl: WebSocketConstructor;
+  private readonly requestTimeoutMs: number;
+  private readonly heartbeatMs: number;
+  private readonly ackDelayMs: number;
+  private readonly backoff: BackoffOptions;
+  private readonly dedupWindow: number;
+
+  private currentState: ClientState = 'closed';
+  private currentUrl: string | undefined;
+  private currentUsername: string | undefined;
+  private currentToken: string | undefined;
+
+  private socket: WebSocketLike | null = null;
+  /** The connection being opened after a ReBalance, adopted once logged in. */
+  private moveSocket: WebSocketLike | null = null;
+  /** True once the active socket is open and its token resume (if any) is done. */
+  private ready = false;
+  private connectWaiter: Deferred | undefined;
+
+  private lastSequenceId = 0;
+  private readonly pending = new Map<number, PendingRequest>();
+  private readonly outbox = new Set<OutboxEntry>();
+  private readonly openTimers = new Map<WebSocketLike, ReturnType<typeof setTimeout>>();
+
+  private readonly seen = new Set<string>();
+  private acks: string[] = [];
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private reconnectAttempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private watchdogTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastFrameAt = 0;
+
+  constructor(options: ChatClientOptions = {}) {
+    super();
+    this.WebSocketImpl = options.WebSocketImpl ?? defaultWebSocketImpl();
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.heartbeatMs = options.heartbeatMs ?? 25_000;
+    this.ackDelayMs = options.ackDelayMs ?? 50;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.dedupWindow = options.dedupWindow ?? 10_000;
+  }
+
+  get state(): ClientState {
+    return this.currentState;
+  }
+
+  get url(): string | undefined {
+    return this.currentUrl;
+  }
+
+  get username(): string | undefined {
+    return this.currentUsername;
+  }
+
+  get token(): string | undefined {
+    return this.currentToken;
+  }
+
+  /**
+   * Opens the connection; resolves once it is usable (logged in again when a token is
+   * remembered). Rejects when this first attempt fails; later losses reconnect on their own.
+   */
+  connect(url: string): Promise<void> {
+    if (this.currentState !== 'closed') return Promise.reject(new Error('already connected'));
+    this.currentUrl = url;
+    this.reconnectAttempt = 0;
+    return new Promise<void>((resolve, reject) => {
+      this.connectWaiter = { resolve, reject };
+      this.setState('connecting');
+      this.open(url);
+    });
+  }
+
+  /** Closes the connection with 1000 and stops reconnecting; unsettled requests reject. */
+  close(): void {
+    if (this.currentState === 'closed') return;
+    this.flushAcks();
+    this.finish(1000, 'client closed');
+  }
+
+  async register(username: string, password: string): Promise<void> {
+    await this.request({ messageType: MessageType.RegisterRequest, username, password }, MessageType.RegisterResponse);
+  }
+
+  login(username: string, password: string): Promise<LoginResult> {
+    return this.authenticate({ messageType: MessageType.LoginRequest, username, password }, username);
+  }
+
+  loginWithToken(token: string): Promise<LoginResult> {
+    return this.authenticate({ messageType: MessageType.LoginRequest, token });
+  }
+
+  /**
+   * Sends a 1:1 message. Until acknowledged it stays in the outbox: a lost connection resends it
+   * after reconnecting, with the same clientMessageId so the server stores it only once.
+   */
+  async sendChat(to: string, content: string): Promise<ChatSendResult> {
+    const ack = await this.enqueue(
+      { messageType: MessageType.ChatRequest, to, content, clientMessageId: newClientMessageId() },
+      MessageType.ChatResponse,
+    );
+    return { messageId: ack.messageId ?? '', delivered: ack.delivered === true };
+  }
+
+  /** Sends to a group, with the outbox guarantees of sendChat; the ack is our own copy. */
+  async sendGroupChat(groupName: string, content: string): Promise<GroupSendResult> {
+    const ack = await this.enqueue(
+      { messageType: MessageType.GroupChatRequest, groupName, content, clientMessageId: newClientMessageId() },
+      MessageType.GroupChatResponse,
+    );
+    return { messageId: ack.messageId ?? '' };
+  }
+
+  async createGroup(groupName: string, members: string[]): Promise<GroupInfo> {
+    const response = await this.request(
+      { messageType: MessageType.GroupCreateRequest, groupName, members },
+      MessageType.GroupCreateResponse,
+    );
+    return { groupName: response.groupName, members: response.members ?? [] };
+  }
+
+  async joinGroup(groupName: string): Promise<void> {
+    await this.request({ messageType: MessageType.GroupJoinRequest, groupName }, MessageType.GroupJoinResponse);
+  }
+
+  async quitGroup(groupName: string): Promise<void> {
+    await this.request({ messageType: MessageType.GroupQuitRequest, groupName }, MessageType.GroupQuitResponse);
+  }
+
+  async groupMembers(groupName: string): Promise<string[]> {
+    const response = await this.request(
+      { messageType: MessageType.GroupMembersRequest, groupName },
+      MessageType.GroupMembersResponse,
+    );
+    return response.members ?? [];
+  }
+
+  /** Messages of a conversation older than `beforeId`, oldest first. */
+  async history(query: HistoryQuery): Promise<ChatMessage[]> {
+    const frame: Omit<HistoryRequestFrame, 'sequenceId'> = { messageType: MessageType.HistoryRequest };
+    if (query.with !== undefined) frame.with = query.with;
+    if (query.groupName !== undefined) frame.groupName = query.groupName;
+    if (query.beforeId !== undefined) frame.beforeId = query.beforeId;
+    if (query.limit !== undefined) frame.limit = query.limit;
+    const response = await this.request(frame, MessageType.HistoryResponse);
+    return (response.messages ?? []).map(toChatMessage);
+  }
+
+  /** Round trip of a Ping in milliseconds. */
+  async ping(): Promise<number> {
+    const startedAt = Date.now();
+    await this.request({ messageType: MessageType.Ping, requestTime: startedAt }, MessageType.Pong);
+    return Date.now() - startedAt;
+  }
+
+  private async authenticate(frame: Omit<LoginRequestFrame, 'sequenceId'>, requested?: string): Promise<LoginResult> {
+    return this.acceptLogin(await this.request(frame, MessageType.LoginResponse), requested);
+  }
+
+  private acceptLogin(response: ServerFrameOf<typeof MessageType.LoginResponse>, requested?: string): LoginResult {
+    const username = response.username ?? requested ?? this.currentUsername;
+    if (!username || !response.token) throw new Error('login response without username or token');
+    this.currentUsername = username;
+    this.currentToken = response.token;
+    return { username, token: response.token };
+  }
+
+  private setState(state: ClientState): void {
+    if (state === this.currentState) return;
+    this.currentState = state;
+    this.emit('state', state);
+  }
+
+  private nextSequenceId(): number {
+    this.lastSequenceId += 1;
+    return this.lastSequenceId;
+  }
+
+  private createSocket(url: string): WebSocketLike {
+    const socket = new this.WebSocketImpl(url);
+    socket.onopen = () => {
+      this.clearOpenTimer(socket);
+      this.handleOpen(socket);
+    };
+    socket.onmessage = (event) => this.handleData(socket, event.data);
+    socket.onclose = (event) => {
+      this.clearOpenTimer(socket);
+      this.handleClose(socket, event.code, event.reason);
+    };
+    // A failed socket always closes afterwards; the close handler does the work.
+    socket.onerror = noop;
+    // Neither `ws` nor browsers time out a handshake that never completes.
+    this.openTimers.set(
+      socket,
+      setTimeout(() => {
+        this.openTimers.delete(socket);
+        if (socket === this.moveSocket) this.abortMove(socket, new Error(`no connection to ${url}`));
+        else if (socket === this.socket) this.dropConnection(socket);
+      }, this.requestTimeoutMs),
+    );
+    return socket;
+  }
+
+  private clearOpenTimer(socket: WebSocketLike): void {
+    clearTimeout(this.openTimers.get(socket));
+    this.openTimers.delete(socket);
+  }
+
+  private open(url: string): void {
+    this.ready = false;
+    try {
+      this.socket = this.createSocket(url);
+    } catch (error) {
+      this.socket = null;
+      if (this.connectWaiter) this.finish(1006, error instanceof Error ? error.message : String(error));
+      else this.scheduleReconnect();
+    }
+  }
+
+  /** Detaches a socket so its late events are ignored, then closes it. */
+  private abandon(socket: WebSocketLike, code: number, reason?: string): void {
+    this.clearOpenTimer(socket);
+    socket.onopen = noop;
+    socket.onmessage = noop;
+    socket.onclose = noop;
+    // `ws` throws on an 'error' event nobody listens to, e.g. when closing while still connecting.
+    socket.onerror = noop;
+    try {
+      socket.close(code, reason);
+    } catch {
+      // A socket that cannot be closed is already gone.
+    }
+  }
+
+  private write(socket: WebSocketLike, frame: ClientFrame): void {
+    if (socket.readyState === OPEN) socket.send(JSON.stringify(frame));
+  }
+
+  private request<T extends ResponseType>(
+    frame: OutgoingFrame,
+    responseType: T,
+    socket: WebSocketLike | null = this.socket,
+  ): Promise<ServerFrameOf<T>> {
+    return new Promise<ServerFrameOf<T>>((resolve, reject) => {
+      if (!socket || socket.readyState !== OPEN) {
+        reject(new Error('not connected'));
+        return;
+      }
+      const sequenceId = this.nextSequenceId();
+      this.track(sequenceId, { responseType, socket, resolve: resolve as (frame: ServerFrame) => void, reject });
+      this.write(socket, { ...frame, sequenceId } as ClientFrame);
+    });
+  }
+
+  private track(sequenceId: number, request: Omit<PendingRequest, 'timer'>): void {
+    const timer = setTimeout(() => {
+      this.pending.delete(sequenceId);
+      request.reject(new Error(`request ${sequenceId} timed out after ${this.requestTimeoutMs} ms`));
+    }, this.requestTimeoutMs);
+    this.pending.set(sequenceId, { ...request, timer });
+  }
+
+  private enqueue<T extends OutboxEntry['responseType']>(frame: ChatSendFrame, responseType: T): Promise<ServerFrameOf<T>> {
+    return new Promise<ServerFrameOf<T>>((resolve, reject) => {
+      if (this.currentState === 'closed') {
+        reject(new Error('not connected'));
+        return;
+      }
+      const entry: OutboxEntry = {
+        frame,
+        responseType,
+        inFlight: false,
+        resolve: resolve as (frame: ServerFrame) => void,
+        reject,
+      };
+      this.outbox.add(entry);
+      if (this.ready) this.transmit(entry);
+    });
+  }
+
+  private transmit(entry: OutboxEntry): void {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== OPEN) return;
+    const sequenceId = this.nextSequenceId();
+    entry.inFlight = true;
+    this.track(sequenceId, {
+      responseType: entry.responseType,
+      socket,
+      outbox: entry,
+      resolve: (frame) => {
+        this.outbox.delete(entry);
+        entry.resolve(frame);
+      },
+      reject: (error) => {
+        this.outbox.delete(entry);
+        entry.reject(error);
+      },
+    });
+    this.write(socket, { ...entry.frame, sequenceId });
+  }
+
+  private flushOutbox(): void {
+    for (const entry of this.outbox) if (!entry.inFlight) this.transmit(entry);
+  }
+
+  /** Settles the request a response answers; false when it answers none of ours. */
+  private settle(frame: ServerFrame): boolean {
+    if (frame.sequenceId === 0) return false;
+    const request = this.pending.get(frame.sequenceId);
+    if (!request) return false;
+    const isError = frame.messageType === MessageType.Error;
+    if (!isError && request.responseType !== frame.messageType) return false;
+    this.pending.delete(frame.sequenceId);
+    clearTimeout(request.timer);
+    if (isError || ('success' in frame && frame.success === false)) {
+      request.reject(new RequestError(('reason' in frame && frame.reason) || 'request failed', frame.messageType));
+    } else {
+      request.resolve(frame);
+    }
+    return true;
+  }
+
+  /** Requests sent on a lost socket: chat sends go back to the outbox, the rest reject. */
+  private releaseRequests(socket: WebSocketLike): void {
+    for (const [sequenceId, request] of this.pending) {
+      if (request.socket !== socket) continue;
+      this.pending.delete(sequenceId);
+      clearTimeout(request.timer);
+      if (request.outbox) request.outbox.inFlight = false;
+      else request.reject(new Error('connection lost'));
+    }
+  }
+
+  private handleOpen(socket: WebSocketLike): void {
+    if (socket === this.moveSocket && !this.currentToken) {
+      this.adopt(socket);
+      return;
+    }
+    if (socket === this.moveSocket) {
+      this.request({ messageType: MessageType.LoginRequest, token: this.currentToken }, MessageType.LoginResponse, socket)
+        .then((response) => {
+          if (socket !== this.moveSocket) return;
+          this.acceptLogin(response);
+          this.adopt(socket);
+        })
+        .catch((error: unknown) => this.abortMove(socket, error));
+      return;
+    }
+    if (socket !== this.socket) return;
+    this.startHeartbeat();
+    const token = this.currentToken;
+    if (!token) {
+      this.becomeReady();
+      return;
+    }
+    this.request({ messageType: MessageType.LoginRequest, token }, MessageType.LoginResponse, socket)
+      .then((response) => {
+        if (socket !== this.socket) return;
+        this.acceptLogin(response);
+        this.becomeReady();
+      })
+      .catch((error: unknown) => {
+        if (socket !== this.socket) return;
+        if (error instanceof RequestError) {
+          this.currentToken = undefined;
+          this.emit('error', new RequestError(`token resume refused: ${error.reason}`, error.messageType));
+          this.becomeReady();
+        } else {
+          this.dropConnection(socket);
+        }
+      });
+  }
+
+  private becomeReady(): void {
+    this.ready = true;
+    this.reconnectAttempt = 0;
+    this.setState('connected');
+    const waiter = this.connectWaiter;
+    this.connectWaiter = undefined;
+    waiter?.resolve();
+    this.flushOutbox();
+  }
+
+  private handleClose(socket: WebSocketLike, code: number, reason: string): void {
+    if (FINAL_CLOSE_CODES.has(code) && (socket === this.socket || socket === this.moveSocket)) {
+      this.finish(code, reason);
+      return;
+    }
+    if (socket === this.moveSocket) {
+      this.abortMove(socket, new Error(`connection to ${this.currentUrl} closed (${code})`));
+      return;
+    }
+    if (socket !== this.socket) return;
+    this.socket = null;
+    this.ready = false;
+    this.stopHeartbeat();
+    this.releaseRequests(socket);
+    if (this.connectWaiter) {
+      this.finish(code, reason || 'connection failed');
+      return;
+    }
+    // A move in progress takes over once it has logged in.
+    if (!this.moveSocket) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    this.setState('reconnecting');
+    const delay = backoffDelay(this.reconnectAttempt, this.backoff);
+    this.reconnectAttempt += 1;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.currentUrl) this.open(this.currentUrl);
+    }, delay);
+  }
+
+  /** Treats a silent or unresponsive connection as lost without waiting for a close handshake. */
+  private dropConnection(socket: WebSocketLike): void {
+    this.abandon(socket, DEAD_CONNECTION_CLOSE_CODE, 'connection unresponsive');
+    this.handleClose(socket, 1006, 'connection unresponsive');
+  }
+
+  /** Ends the session for good: everything unsettled rejects and nothing reconnects. */
+  private finish(code: number, reason: string): void {
+    for (const socket of [this.socket, this.moveSocket]) if (socket) this.abandon(socket, 1000);
+    this.socket = null;
+    this.moveSocket = null;
+    this.ready = false;
+    this.stopHeartbeat();
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    this.acks = [];
+    const error = new Error(`connection closed (${code}${reason ? `: ${reason}` : ''})`);
+    for (const request of this.pending.values()) {
+      clearTimeout(request.timer);
+      if (!request.outbox) request.reject(error);
+    }
+    this.pending.clear();
+    for (const entry of this.outbox) entry.reject(error);
+    this.outbox.clear();
+    const waiter = this.connectWaiter;
+    this.connectWaiter = undefined;
+    waiter?.reject(error);
+    this.setState('closed');
+    this.emit('closed', { code, reason });
+  }
+
+  private follow(frame: ReBalanceFrame): void {
+    this.emit('moved', { host: frame.host, url: frame.url });
+    // Later reconnects go to the new instance even if this move fails: the old one is leaving.
+    this.currentUrl = frame.url;
+    if (this.moveSocket) this.abandon(this.moveSocket, 1000);
+    this.moveSocket = null;
+    this.setState('moved');
+    try {
+      this.moveSocket = this.createSocket(frame.url);
+    } catch (error) {
+      this.abortMove(null, error);
+    }
+  }
+
+  private adopt(socket: WebSocketLike): void {
+    const old = this.socket;
+    this.moveSocket = null;
+    this.socket = socket;
+    if (old) {
+      this.releaseRequests(old);
+      this.abandon(old, 1000, 'moved');
+    }
+    this.startHeartbeat();
+    this.becomeReady();
+  }
+
+  private abortMove(socket: WebSocketLike | null, error: unknown): void {
+    if (socket !== this.moveSocket) return;
+    if (socket) {
+      this.abandon(socket, 1000);
+      this.releaseRequests(socket);
+    }
+    this.moveSocket = null;
+    this.emit('error', error instanceof Error ? error : new Error(String(error)));
+    if (this.socket) this.setState(this.ready ? 'connected' : 'reconnecting');
+    else this.scheduleReconnect();
+  }
+
+  private handleData(socket: WebSocketLike, data: unknown): void {
+    if (socket === this.socket) this.lastFrameAt = Date.now();
+    const frame = parseFrame(data);
+    if (!frame) return;
+    switch (frame.messageType) {
+      case MessageType.ChatResponse:
+      case MessageType.GroupChatResponse:
+        this.handleChatFrame(frame);
+        return;
+      case MessageType.GroupCreateResponse:
+        if (!this.settle(frame)) this.emit('groupAdded', groupAdded(frame));
+        return;
+      case MessageType.ReBalance:
+        if (socket === this.socket) this.follow(frame);
+        return;
+      case MessageType.Notice:
+        this.emit('notice', { reason: frame.reason ?? '' });
+        return;
+      case MessageType.Error:
+        if (!this.settle(frame)) this.emit('error', new RequestError(frame.reason ?? 'server error', frame.messageType));
+        return;
+      default:
+        this.settle(frame);
+    }
+  }
+
+  private handleChatFrame(frame: ChatResponseFrame | GroupChatResponseFrame): void {
+    if (!frame.success) {
+      this.settle(frame);
+      return;
+    }
+    if (this.answersOwnSend(frame) && this.settle(frame)) {
+      // The group ack is also our copy of the delivery; acknowledging it keeps it from coming back.
+      if (frame.messageType === MessageType.GroupChatResponse && frame.messageId) {
+        this.remember(frame.messageId);
+        this.queueAck(frame.messageId);
+      }
+      return;
+    }
+    if (!frame.messageId) return;
+    // Duplicates are acknowledged too: a redelivery means the server did not get our Ack.
+    this.queueAck(frame.messageId);
+    if (this.seen.has(frame.messageId)) return;
+    this.remember(frame.messageId);
+    this.emit('message', toChatMessage(frame));
+  }
+
+  /**
+   * Whether a chat frame is the acknowledgement of one of our pending sends rather than a delivery
+   * that happens to carry the same sequenceId (another user's, or our other device's).
+   */
+  private answersOwnSend(frame: ChatResponseFrame | GroupChatResponseFrame): boolean {
+    if (frame.from === null || frame.from !== this.currentUsername) return false;
+    const sent = this.pending.get(frame.sequenceId)?.outbox?.frame;
+    return sent !== undefined && (frame.content === null || frame.content === sent.content);
+  }
+
+  private remember(messageId: string): void {
+    this.seen.add(messageId);
+    if (this.seen.size > this.dedupWindow) {
+      const oldest = this.seen.values().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+  }
+
+  private queueAck(messageId: string): void {
+    this.acks.push(messageId);
+    this.ackTimer ??= setTimeout(() => this.flushAcks(), this.ackDelayMs);
+  }
+
+  private flushAcks(): void {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const ids = this.acks;
+    this.acks = [];
+    const socket = this.socket;
+    // Without a connection the ids are dropped: the server redelivers them and they are acked then.
+    if (!socket) return;
+    for (let start = 0; start < ids.length; start += ACK_BATCH_LIMIT) {
+      const messageIds = ids.slice(start, start + ACK_BATCH_LIMIT);
+      this.write(socket, { messageType: MessageType.Ack, sequenceId: this.nextSequenceId(), messageIds });
+    }
+  }
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    this.lastFrameAt = Date.now();
+    this.heartbeatTimer = setInterval(() => {
+      if (this.socket) {
+        this.write(this.socket, { messageType: MessageType.Ping, sequenceId: this.nextSequenceId(), requestTime: Date.now() });
+      }
+    }, this.heartbeatMs);
+    this.armWatchdog(2 * this.heartbeatMs);
+  }
+
+  private armWatchdog(delay: number): void {
+    this.watchdogTimer = setTimeout(() => {
+      const silence = Date.now() - this.lastFrameAt;
+      const limit = 2 * this.heartbeatMs;
+      if (silence < limit) this.armWatchdog(limit - silence);
+      else if (this.socket) this.dropConnection(this.socket);
+    }, delay);
+  }
+
+  private stopHeartbeat(): void {
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.watchdogTimer);
+    this.heartbeatTimer = undefined;
+    this.watchdogTimer = undefined;
+  }
+}
+
+function groupAdded(frame: GroupCreateResponseFrame): GroupAddedEvent {
+  return { groupName: frame.groupName, members: frame.members ?? [], reason: frame.reason };
+}

@@ -1,0 +1,89 @@
+import { formatMessage, parseCommand, sanitizeText } from './cli-commands';
+
+describe('parseCommand', () => {
+  it.each([
+    ['register alice s3cret!', { kind: 'register', username: 'alice', password: 's3cret!' }],
+    ['  login   bob pass123  ', { kind: 'login', username: 'bob', password: 'pass123' }],
+    ['LOGIN bob pass123', { kind: 'login', username: 'bob', password: 'pass123' }],
+    ['gcreate team', { kind: 'gcreate', groupName: 'team', members: [] }],
+    ['gcreate team bob,carol', { kind: 'gcreate', groupName: 'team', members: ['bob', 'carol'] }],
+    ['gcreate team bob, carol dave', { kind: 'gcreate', groupName: 'team', members: ['bob', 'carol', 'dave'] }],
+    ['gjoin team', { kind: 'gjoin', groupName: 'team' }],
+    ['gquit team', { kind: 'gquit', groupName: 'team' }],
+    ['gmembers "the team"', { kind: 'gmembers', groupName: 'the team' }],
+    ['history bob', { kind: 'history', with: 'bob' }],
+    ['history #team 1234', { kind: 'history', groupName: 'team', beforeId: '1234' }],
+    ['help', { kind: 'help' }],
+    ['quit', { kind: 'quit' }],
+    ['exit', { kind: 'quit' }],
+    ['', { kind: 'empty' }],
+    ['    ', { kind: 'empty' }],
+  ])('parses %j', (line, command) => {
+    expect(parseCommand(line)).toEqual(command);
+  });
+
+  it('keeps message text as typed after the recipient', () => {
+    expect(parseCommand('send bob hello   there, "friend" ')).toEqual({
+      kind: 'send',
+      to: 'bob',
+      content: 'hello   there, "friend" ',
+    });
+    expect(parseCommand('gsend "my team" <b>not html</b>')).toEqual({
+      kind: 'gsend',
+      groupName: 'my team',
+      content: '<b>not html</b>',
+    });
+  });
+
+  it.each([
+    ['register alice', 'Usage: register <user> <pass>'],
+    ['login alice pass extra', 'Usage: login <user> <pass>'],
+    ['send bob', 'Usage: send <user> <text...>'],
+    ['send bob    ', 'Usage: send <user> <text...>'],
+    ['gsend', 'Usage: gsend <group> <text...>'],
+    ['gcreate', 'Usage: gcreate <group> [member,member]'],
+    ['gjoin', 'Usage: gjoin <group>'],
+    ['gmembers a b', 'Usage: gmembers <group>'],
+    ['history', 'Usage: history <user|#group> [beforeId]'],
+    ['history bob abc', 'beforeId must be a message id (digits)'],
+    ['dance now', 'Unknown command "dance"; type help'],
+  ])('refuses %j', (line, error) => {
+    expect(parseCommand(line)).toEqual({ kind: 'invalid', error });
+  });
+});
+
+describe('formatMessage', () => {
+  const time = '2024-05-01T12:00:00.000+02:00';
+
+  it('prints a direct message as [time] from: content', () => {
+    expect(
+      formatMessage({ kind: 'chat', messageId: '1', from: 'bob', to: 'alice', content: 'hi <b>', offline: false, time }),
+    ).toBe('[2024-05-01T12:00:00.000+02:00] bob: hi <b>');
+  });
+
+  it('names the group and marks offline deliveries', () => {
+    expect(
+      formatMessage({ kind: 'group', messageId: '2', from: 'bob', groupName: 'team', content: 'yo', offline: true, time }),
+    ).toBe('[2024-05-01T12:00:00.000+02:00] bob @ #team (offline): yo');
+  });
+
+  it('neutralises terminal escape sequences in content', () => {
+    const line = formatMessage({
+      kind: 'chat',
+      messageId: '3',
+      from: 'eve\u001b[2J',
+      to: 'alice',
+      content: 'a\u001b]0;pwned\u0007b\rc',
+      offline: false,
+      time,
+    });
+    expect(line).toBe('[2024-05-01T12:00:00.000+02:00] eve\\u001b[2J: a\\u001b]0;pwned\\u0007b\\u000dc');
+    expect(line).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+});
+
+describe('sanitizeText', () => {
+  it('keeps newlines, tabs and non-ASCII text', () => {
+    expect(sanitizeText('line one\n\tline two — ünïcode 你好')).toBe('line one\n\tline two — ünïcode 你好');
+  });
+});

@@ -1,0 +1,221 @@
+/** Frame shapes of the WebSocket protocol (docs: PROTOCOL.md §1.1), as seen by a client. */
+
+export const MessageType = {
+  Ping: 1,
+  Pong: 2,
+  ChatRequest: 5,
+  ChatResponse: 6,
+  GroupChatRequest: 7,
+  GroupChatResponse: 8,
+  GroupCreateRequest: 9,
+  GroupCreateResponse: 10,
+  GroupJoinRequest: 11,
+  GroupJoinResponse: 12,
+  GroupMembersRequest: 13,
+  GroupMembersResponse: 14,
+  GroupQuitRequest: 15,
+  GroupQuitResponse: 16,
+  LoginRequest: 17,
+  LoginResponse: 18,
+  RegisterRequest: 19,
+  RegisterResponse: 20,
+  ReBalance: 21,
+  Ack: 22,
+  HistoryRequest: 23,
+  HistoryResponse: 24,
+  Notice: 25,
+  Error: 26,
+} as const;
+
+interface FrameBase {
+  sequenceId: number;
+}
+
+interface ServerFrameBase extends FrameBase {
+  /** ISO-8601 with offset, set by the server on everything it sends. */
+  time?: string;
+}
+
+interface ResponseBase extends ServerFrameBase {
+  success: boolean;
+  reason: string | null;
+}
+
+export interface PingFrame extends FrameBase {
+  messageType: typeof MessageType.Ping;
+  requestTime: number;
+}
+
+export interface ChatRequestFrame extends FrameBase {
+  messageType: typeof MessageType.ChatRequest;
+  to: string;
+  content: string;
+  from?: string;
+  clientMessageId?: string;
+}
+
+export interface GroupChatRequestFrame extends FrameBase {
+  messageType: typeof MessageType.GroupChatRequest;
+  groupName: string;
+  content: string;
+  from?: string;
+  clientMessageId?: string;
+}
+
+export interface GroupCreateRequestFrame extends FrameBase {
+  messageType: typeof MessageType.GroupCreateRequest;
+  groupName: string;
+  members: string[];
+}
+
+export interface GroupJoinRequestFrame extends FrameBase {
+  messageType: typeof MessageType.GroupJoinRequest;
+  groupName: string;
+  username?: string;
+}
+
+export interface GroupMembersRequestFrame extends FrameBase {
+  messageType: typeof MessageType.GroupMembersRequest;
+  groupName: string;
+}
+
+export interface GroupQuitRequestFrame extends FrameBase {
+  messageType: typeof MessageType.GroupQuitRequest;
+  groupName: string;
+  username?: string;
+}
+
+export interface LoginRequestFrame extends FrameBase {
+  messageType: typeof MessageType.LoginRequest;
+  username?: string;
+  password?: string;
+  token?: string;
+}
+
+export interface RegisterRequestFrame extends FrameBase {
+  messageType: typeof MessageType.RegisterRequest;
+  username: string;
+  password: string;
+}
+
+export interface AckFrame extends FrameBase {
+  messageType: typeof MessageType.Ack;
+  messageIds: string[];
+}
+
+export interface HistoryRequestFrame extends FrameBase {
+  messageType: typeof MessageType.HistoryRequest;
+  with?: string;
+  groupName?: string;
+  beforeId?: string;
+  limit?: number;
+}
+
+export type ClientFrame =
+  | PingFrame
+  | ChatRequestFrame
+  | GroupChatRequestFrame
+  | GroupCreateRequestFrame
+  | GroupJoinRequestFrame
+  | GroupMembersRequestFrame
+  | GroupQuitRequestFrame
+  | LoginRequestFrame
+  | RegisterRequestFrame
+  | AckFrame
+  | HistoryRequestFrame;
+
+export interface PongFrame extends ServerFrameBase {
+  messageType: typeof MessageType.Pong;
+  requestTime: number;
+}
+
+export interface ChatResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.ChatResponse;
+  from: string | null;
+  to: string | null;
+  /** null in the sender's acknowledgement, the text in a delivery. */
+  content: string | null;
+  messageId: string | null;
+  delivered?: boolean;
+  offline?: boolean;
+}
+
+export interface GroupChatResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.GroupChatResponse;
+  from: string | null;
+  groupName: string | null;
+  content: string | null;
+  messageId: string | null;
+  offline?: boolean;
+}
+
+export interface GroupCreateResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.GroupCreateResponse;
+  groupName: string;
+  members: string[];
+}
+
+export interface GroupJoinResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.GroupJoinResponse;
+  groupName: string;
+}
+
+export interface GroupMembersResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.GroupMembersResponse;
+  groupName: string;
+  members: string[];
+}
+
+export interface GroupQuitResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.GroupQuitResponse;
+  groupName: string;
+}
+
+export interface LoginResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.LoginResponse;
+  username: string | null;
+  token: string | null;
+}
+
+export interface RegisterResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.RegisterResponse;
+}
+
+export interface ReBalanceFrame extends ServerFrameBase {
+  messageType: typeof MessageType.ReBalance;
+  success: boolean;
+  host: string;
+  url: string;
+}
+
+export interface HistoryResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.HistoryResponse;
+  messages: Array<ChatResponseFrame | GroupChatResponseFrame>;
+}
+
+export interface NoticeFrame extends ServerFrameBase {
+  messageType: typeof MessageType.Notice;
+  reason: string | null;
+}
+
+export interface ErrorFrame extends ServerFrameBase {
+  messageType: typeof MessageType.Error;
+  reason: string | null;
+}
+
+export type ServerFrame =
+  | PongFrame
+  | ChatResponseFrame
+  | GroupChatResponseFrame
+  | GroupCreateResponseFrame
+  | GroupJoinResponseFrame
+  | GroupMembersResponseFrame
+  | GroupQuitResponseFrame
+  | LoginResponseFrame
+  | RegisterResponseFrame
+  | ReBalanceFrame
+  | HistoryResponseFrame
+  | NoticeFrame
+  | ErrorFrame;
+
+export type ServerFrameOf<T extends ServerFrame['messageType']> = Extract<ServerFrame, { messageType: T }>;
