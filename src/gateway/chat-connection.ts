@@ -11,6 +11,9 @@ export interface ConnectionLimits {
   moveGraceMs: number;
 }
 
+/** How long a slow consumer's buffered output may still drain after its close. */
+const SLOW_CONSUMER_GRACE_MS = 5000;
+
 interface PendingDelivery {
   frame: string;
   messageId?: string;
@@ -72,6 +75,27 @@ export class ChatConnection implements SessionSocket {
     this.write(frame);
   }
 
+  /**
+   * Resolves once the unsent output is below half the limit, so that a large replay waits for
+   * the client instead of being taken for a slow consumer. Undefined when there is room already.
+   */
+  writable(timeoutMs: number): Promise<void> | undefined {
+    const threshold = this.limits.maxBufferedBytes / 2;
+    if (this.socket.bufferedAmount <= threshold) return undefined;
+    const deadline = Date.now() + timeoutMs;
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!this.isOpen) reject(new Error('connection closed'));
+        else if (this.socket.bufferedAmount <= threshold) resolve();
+        else if (Date.now() > deadline) {
+          this.close(CloseCode.TryAgainLater, 'Slow consumer');
+          reject(new Error('slow consumer'));
+        } else setTimeout(check, 10);
+      };
+      check();
+    });
+  }
+
   endReplay(): void {
     const queue = this.replayQueue ?? [];
     const replayed = this.replayedIds;
@@ -131,7 +155,7 @@ export class ChatConnection implements SessionSocket {
     // A client that does not read must not grow our memory without bound; its messages stay stored.
     if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
       this.socket.close(CloseCode.TryAgainLater, 'Slow consumer');
-      setTimeout(() => this.socket.terminate(), 1000).unref();
+      setTimeout(() => this.socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
     }
   }
 }

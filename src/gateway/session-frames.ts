@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InstanceIdentity } from '../cluster/instance-identity';
+import { AppConfig } from '../config/app-config';
 import { newSessionId } from '../cluster/registry';
 import { SessionsService } from '../cluster/sessions.service';
 import { Reasons } from '../users/user-rules';
@@ -20,6 +21,7 @@ export class SessionFrames implements FrameRoutes {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly identity: InstanceIdentity,
+    private readonly config: AppConfig,
     @Inject(OFFLINE_SOURCES) private readonly offline: OfflineSource[],
   ) {}
 
@@ -115,7 +117,10 @@ export class SessionFrames implements FrameRoutes {
         let after: string | null = null;
         for (;;) {
           const page = await source.pending(result.username, after, REPLAY_PAGE);
-          for (const message of page) connection.replay(message.frame, message.messageId);
+          for (const message of page) {
+            await connection.writable(this.config.wsIdleTimeoutMs);
+            connection.replay(message.frame, message.messageId);
+          }
           if (page.length < REPLAY_PAGE) break;
           after = page[page.length - 1].messageId;
         }

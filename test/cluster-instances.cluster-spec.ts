@@ -1,0 +1,110 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import Redis from 'ioredis';
+import { TestEnvironment } from './helpers/environment';
+import { Instance, freePort, startInstance } from './helpers/instance';
+
+type Listed = { id: string; host: string; port: number }[];
+
+async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await probe();
+  while (!accept(value)) {
+    if (Date.now() > deadline) throw new Error(`Condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await probe();
+  }
+  return value;
+}
+
+describe('cluster membership', () => {
+  const env = new TestEnvironment('cluster');
+  const instances: Instance[] = [];
+
+  beforeAll(async () => {
+    await env.setup();
+  });
+
+  afterAll(async () => {
+    await Promise.all(instances.map((i) => i.kill()));
+    await env.dispose();
+  });
+
+  it('two instances on one PostgreSQL and one Redis list each other; a stopped one disappears at once', async () => {
+    const common = { HEARTBEAT_MS: '200', INSTANCE_TTL_MS: '1000' };
+    const [a, b] = await Promise.all([startInstance(env.instanceEnv(common)), startInstance(env.instanceEnv(common))]);
+    instances.push(a, b);
+    const both = await until(
+      async () => (await a.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data,
+      (list) => list.length === 2,
+      5000,
+    );
+    expect(both.map((i) => i.port).sort()).toEqual([a.port, b.port].sort());
+    const fromB = (await b.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
+    expect(fromB.map((i) => i.host).sort()).toEqual([a.host, b.host].sort());
+
+    await b.stop();
+    const after = (await a.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
+    expect(after.map((i) => i.port)).toEqual([a.port]);
+  });
+
+  it('an instance killed with SIGKILL leaves the list within INSTANCE_TTL_MS, and the janitor purges its keys', async () => {
+    const common = { HEARTBEAT_MS: '200', INSTANCE_TTL_MS: '1000' };
+    const [a, b] = await Promise.all([startInstance(env.instanceEnv(common)), startInstance(env.instanceEnv(common))]);
+    instances.push(a, b);
+    const list = await until(
+      async () => (await a.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data,
+      (l) => l.some((i) => i.port === b.port),
+      5000,
+    );
+    const victim = list.find((i) => i.port === b.port)!;
+    await b.kill('SIGKILL');
+    const killedAt = Date.now();
+    await until(
+      async () => (await a.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data,
+      (l) => !l.some((i) => i.id === victim.id),
+      3000,
+    );
+    expect(Date.now() - killedAt).toBeLessThanOrEqual(1000 + 400 + 500);
+    const redis = new Redis(env.redisUrl);
+    try {
+      await until(() => redis.zscore(`${env.redisPrefix}instances`, victim.id), (score) => score === null, 3000);
+      expect(await redis.exists(`${env.redisPrefix}instance:${victim.id}`)).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('answers 500 in the envelope when Redis fails under a request, and /health turns 503', async () => {
+    const port = await freePort();
+    const redis: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    try {
+      await until(
+        async () => {
+          const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+          try {
+            await probe.connect();
+            return await probe.ping();
+          } catch {
+            return 'down';
+          } finally {
+            probe.disconnect();
+          }
+        },
+        (reply) => reply === 'PONG',
+        5000,
+      );
+      const server = await startInstance(env.instanceEnv({ REDIS_URL: `redis://127.0.0.1:${port}` }));
+      instances.push(server);
+      redis.kill('SIGKILL');
+      const failed = await server.http('GET', '/cluster/instances', { auth: 'admin' });
+      expect(failed.status).toBe(500);
+      expect(failed.body).toMatchObject({ code: -1, data: null, msg: 'System busy, please try again later', path: '/cluster/instances', isSuccess: false, isError: true });
+      expect(failed.text).not.toMatch(/ioredis|at .*\.js/);
+      const health = await server.http<{ database: string; registry: string }>('GET', '/health');
+      expect(health.status).toBe(503);
+      expect(health.body.data).toMatchObject({ database: 'up', registry: 'down' });
+    } finally {
+      redis.kill('SIGKILL');
+    }
+  });
+});
