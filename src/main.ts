@@ -16,6 +16,10 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
   const logger = new PinoLogger(config.logLevel);
+  // One failed promise somewhere must not take every connection of this instance down with it.
+  process.on('unhandledRejection', (reason: unknown) => {
+    logger.error(`Unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`, undefined, 'Process');
+  });
   for (const name of config.generatedSecrets) {
     const value = name === 'ADMIN_TOKEN' ? config.adminToken : config.clusterToken;
     logger.warn(`${name} was not set; generated for this run: ${value}`, 'Config');

@@ -85,20 +85,24 @@ export class ClusterService implements BeforeApplicationShutdown {
 
   private async heartbeat(): Promise<void> {
     try {
-      await this.registry.heartbeat(this.selfInfo(), this.config.instanceTtlMs);
+      const rejoined = await this.registry.heartbeat(this.selfInfo(), this.config.instanceTtlMs);
       if (this.registryDown) this.logger.log('Registry reachable again');
       this.registryDown = false;
+      if (rejoined && this.announced) {
+        // Taken for dead (a stall, a clock step, a lost registry): our sessions were purged with us.
+        this.logger.warn('This instance was missing from the registry: re-binding its sessions');
+        await this.sessions.rebindAll().catch((error: unknown) => this.logger.error(`Re-binding sessions failed: ${String(error)}`));
+      }
     } catch (error) {
       if (!this.registryDown) this.logger.error(`Heartbeat failed: ${String(error)}`);
       this.registryDown = true;
     }
   }
 
-  /** After a registry outage its state may be gone: register again and re-bind every session. */
+  /** After a registry outage its state may be gone: the heartbeat finds out and re-binds what was lost. */
   private async recover(): Promise<void> {
-    this.logger.warn('Registry reconnected: re-registering this instance and its sessions');
+    this.logger.warn('Registry reconnected: checking this instance is still registered');
     await this.heartbeat();
-    await this.sessions.rebindAll().catch((error: unknown) => this.logger.error(`Re-binding sessions failed: ${String(error)}`));
   }
 
   private async purgeDeadInstances(): Promise<void> {

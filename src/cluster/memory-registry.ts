@@ -9,8 +9,10 @@ export class MemoryRegistry extends Registry {
   private readonly users = new Map<string, Map<string, string>>();
   private readonly values = new Map<string, { value: string; expiresAt: number }>();
 
-  async heartbeat(info: InstanceInfo): Promise<void> {
+  async heartbeat(info: InstanceInfo): Promise<boolean> {
+    const listed = this.instances.has(info.id);
     this.instances.set(info.id, { ...info });
+    return !listed;
   }
 
   async liveInstances(ttlMs: number): Promise<InstanceInfo[]> {

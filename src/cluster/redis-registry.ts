@@ -76,9 +76,9 @@ export class RedisRegistry extends Registry {
     return this.prefix + parts.join(':');
   }
 
-  async heartbeat(info: InstanceInfo, ttlMs: number): Promise<void> {
+  async heartbeat(info: InstanceInfo, ttlMs: number): Promise<boolean> {
     const hash = this.key('instance', info.id);
-    await this.redis
+    const replies = await this.redis
       .multi()
       .zadd(this.key('instances'), info.lastSeen, info.id)
       .hset(hash, {
@@ -91,6 +91,9 @@ export class RedisRegistry extends Registry {
       })
       .pexpire(hash, ttlMs * 3)
       .exec();
+    const [error, added] = replies?.[0] ?? [new Error('no reply'), 0];
+    if (error) throw error;
+    return added === 1;
   }
 
   async liveInstances(ttlMs: number): Promise<InstanceInfo[]> {
@@ -238,7 +241,15 @@ export class RedisBus extends Bus {
     const logger = new Logger('Bus');
     this.subscriber.on('error', (error: Error) => logger.warn(`Redis subscriber: ${error.message}`));
     this.subscriber.on('message', (received: string, payload: string) => {
-      if (received === channel) handler(JSON.parse(payload) as BusMessage);
+      if (received !== channel) return;
+      let message: BusMessage;
+      try {
+        message = JSON.parse(payload) as BusMessage;
+      } catch {
+        logger.warn(`Dropped a bus message that is not JSON on ${channel}`);
+        return;
+      }
+      handler(message);
     });
     await this.subscriber.subscribe(channel);
   }

@@ -23,7 +23,8 @@ export interface SessionRef {
  * (Lua scripts in Redis), so a crash in the middle never leaves half a session behind.
  */
 export abstract class Registry {
-  abstract heartbeat(info: InstanceInfo, ttlMs: number): Promise<void>;
+  /** Lists the instance as alive now; true when it was not listed (new, or purged as dead meanwhile). */
+  abstract heartbeat(info: InstanceInfo, ttlMs: number): Promise<boolean>;
   /** Instances whose last heartbeat is newer than `ttlMs`. */
   abstract liveInstances(ttlMs: number): Promise<InstanceInfo[]>;
   /** Instances still listed whose last heartbeat is older than `ttlMs`. */

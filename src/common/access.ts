@@ -28,14 +28,12 @@ export type Caller = 'admin' | 'cluster' | 'anonymous' | 'invalid';
 export function identifyCaller(headers: FastifyRequest['headers'], config: AppConfig): Caller {
   const authorization = headers.authorization;
   const clusterHeader = headers['x-cluster-token'];
-  if (typeof authorization === 'string' && authorization.length > 0) {
-    const match = /^Bearer\s+(.+)$/i.exec(authorization);
-    return match && secretEquals(match[1].trim(), config.adminToken) ? 'admin' : 'invalid';
-  }
+  const bearer = typeof authorization === 'string' ? /^Bearer\s+(.+)$/i.exec(authorization)?.[1].trim() : undefined;
+  if (bearer !== undefined && secretEquals(bearer, config.adminToken)) return 'admin';
   if (typeof clusterHeader === 'string' && clusterHeader.length > 0) {
     return secretEquals(clusterHeader, config.clusterToken) ? 'cluster' : 'invalid';
   }
-  return 'anonymous';
+  return authorization ? 'invalid' : 'anonymous';
 }
 
 /** The global guard: public unless a route is marked admin or cluster. */

@@ -14,8 +14,8 @@ export class R<T = unknown> {
   @ApiProperty({ description: 'Request path', example: '/port' })
   path: string;
 
-  @ApiProperty({ description: 'Extra data', type: 'object', additionalProperties: true, nullable: true, example: null })
-  extra: Record<string, unknown> | null;
+  @ApiProperty({ description: 'Extra data', type: 'object', additionalProperties: true, example: {} })
+  extra: Record<string, unknown>;
 
   @ApiProperty({ description: 'Epoch milliseconds', example: 1764182400000 })
   timestamp: number;
@@ -32,7 +32,7 @@ export class R<T = unknown> {
     envelope.data = data;
     envelope.msg = msg;
     envelope.path = path;
-    envelope.extra = null;
+    envelope.extra = {};
     envelope.timestamp = Date.now();
     envelope.isSuccess = code === ErrorCode.Ok || code === 200;
     envelope.isError = !envelope.isSuccess;

@@ -138,7 +138,10 @@ function randomToken(): string {
 /** The embedded mode keeps its JWT secret in DATA_DIR so that tokens survive a restart. */
 function embeddedJwtSecret(dataDir: string): string {
   const file = join(dataDir, 'jwt-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept.length >= 32) return kept;
+  }
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, secret, { mode: 0o600 });
@@ -201,6 +204,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   if (config.maxContentBytes >= config.wsMaxFrameBytes) {
     read.problems.push('MAX_CONTENT_BYTES must be smaller than WS_MAX_FRAME_BYTES (a message frame carries the content plus its fields)');
+  }
+  if (config.wsIdleTimeoutMs <= config.wsPingIntervalMs) {
+    read.problems.push('WS_IDLE_TIMEOUT_MS must be larger than WS_PING_INTERVAL_MS');
   }
   if (config.instanceTtlMs <= config.heartbeatMs) {
     read.problems.push('INSTANCE_TTL_MS must be larger than HEARTBEAT_MS');

@@ -28,6 +28,8 @@ export class ChatConnection implements SessionSocket {
   lastActivity = Date.now();
   /** A login in progress: other logins on this connection wait for it to finish. */
   loggingIn = false;
+  /** The login of `?token=` while it runs: frames that arrive meanwhile wait for it. */
+  connectLogin: Promise<void> | null = null;
 
   private tokens: number;
   private refilledAt = Date.now();
@@ -94,6 +96,12 @@ export class ChatConnection implements SessionSocket {
       };
       check();
     });
+  }
+
+  /** Ends a replay that never started: what was held is dropped (it is stored and unacknowledged). */
+  abortReplay(): void {
+    this.replayQueue = null;
+    this.replayedIds = null;
   }
 
   endReplay(): void {

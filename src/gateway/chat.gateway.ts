@@ -6,7 +6,7 @@ import { CloseCode } from '../cluster/sessions.service';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { ChatConnection } from './chat-connection';
-import { ClientFrame, FrameRefusal, MessageType } from './frame';
+import { ClientFrame, FrameRefusal, MessageType, REFUSAL_FIELDS } from './frame';
 import { FrameRoute } from './frame-route';
 import { SessionFrames } from './session-frames';
 import { ConversationFrames } from './conversation-frames';
@@ -23,7 +23,8 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
   private readonly logger = new Logger('Gateway');
   private readonly routes = new Map<number, FrameRoute>();
   private readonly connections = new Set<ChatConnection>();
-  private heartbeatTimer?: NodeJS.Timeout;
+  private pingTimer?: NodeJS.Timeout;
+  private idleTimer?: NodeJS.Timeout;
   private accepting = true;
 
   @WebSocketServer()
@@ -44,15 +45,10 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
         this.routes.set(route.requestType, route);
       }
     }
-    const tick = Math.min(this.config.wsPingIntervalMs, Math.floor(this.config.wsIdleTimeoutMs / 4));
-    let sincePing = 0;
-    this.heartbeatTimer = setInterval(() => {
-      sincePing += tick;
-      const ping = sincePing >= this.config.wsPingIntervalMs;
-      if (ping) sincePing = 0;
-      this.checkLiveness(ping);
-    }, tick);
-    this.heartbeatTimer.unref();
+    this.pingTimer = setInterval(() => this.pingAll(), this.config.wsPingIntervalMs);
+    this.idleTimer = setInterval(() => this.closeIdle(), Math.min(1000, Math.floor(this.config.wsIdleTimeoutMs / 4)));
+    this.pingTimer.unref();
+    this.idleTimer.unref();
   }
 
   /** Stops taking connections (drain); existing ones stay until closed. */
@@ -66,14 +62,15 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
 
   async beforeApplicationShutdown(): Promise<void> {
     this.accepting = false;
-    clearInterval(this.heartbeatTimer);
+    clearInterval(this.pingTimer);
+    clearInterval(this.idleTimer);
     for (const connection of this.connections) connection.kick(CloseCode.GoingAway, 'Server shutting down');
     await this.sessionFrames.unbindAll([...this.connections]);
   }
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
     if (!this.accepting) {
-      socket.close(CloseCode.TryAgainLater, 'Server is shutting down');
+      socket.close(CloseCode.GoingAway, 'Server is shutting down');
       return;
     }
     const connection = new ChatConnection(socket, request.socket.remoteAddress ?? '', {
@@ -98,10 +95,17 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     });
 
     const token = new URL(request.url ?? '/', 'ws://localhost').searchParams.get('token');
-    if (token !== null) void this.sessionFrames.loginOnConnect(connection, token);
+    if (token !== null) {
+      connection.connectLogin = this.sessionFrames.loginOnConnect(connection, token).finally(() => (connection.connectLogin = null));
+    }
   }
 
   private onFrame(connection: ChatConnection, data: RawData, isBinary: boolean): void {
+    if (connection.connectLogin) {
+      // The LoginResponse of `?token=` goes out before the answer to anything sent meanwhile.
+      void connection.connectLogin.then(() => this.onFrame(connection, data, isBinary));
+      return;
+    }
     connection.lastActivity = Date.now();
     if (isBinary) {
       this.metrics.wsFrames.labels('binary').inc();
@@ -179,21 +183,24 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
       this.sendError(connection, frame.sequenceId, reason);
       return;
     }
-    connection.send({ messageType: route.responseType, sequenceId: frame.sequenceId, ...fields, success: false, reason });
+    connection.send({ messageType: route.responseType, sequenceId: frame.sequenceId, ...REFUSAL_FIELDS[route.responseType], ...fields, success: false, reason });
   }
 
   private sendError(connection: ChatConnection, sequenceId: number, reason: string): void {
     connection.send({ messageType: MessageType.Error, sequenceId, success: false, reason });
   }
 
-  private checkLiveness(ping: boolean): void {
+  private pingAll(): void {
+    for (const connection of this.connections) if (connection.isOpen) connection.socket.ping();
+  }
+
+  /** A peer silent past the idle timeout is gone: its close frame would never be answered. */
+  private closeIdle(): void {
     const deadline = Date.now() - this.config.wsIdleTimeoutMs;
     for (const connection of this.connections) {
       if (connection.lastActivity < deadline) {
         connection.close(CloseCode.GoingAway, 'Idle timeout');
         connection.socket.terminate();
-      } else if (ping && connection.isOpen) {
-        connection.socket.ping();
       }
     }
   }

@@ -2,8 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InstanceIdentity } from '../cluster/instance-identity';
 import { AppConfig } from '../config/app-config';
 import { newSessionId } from '../cluster/registry';
-import { SessionsService } from '../cluster/sessions.service';
-import { Reasons } from '../users/user-rules';
+import { CloseCode, SessionsService } from '../cluster/sessions.service';
+import { HasherBusyError } from '../auth/password-hasher';
+import { Reasons, normalizeUsername } from '../users/user-rules';
 import { AuthResult, UsersService } from '../users/users.service';
 import { ChatConnection } from './chat-connection';
 import { ClientFrame, FrameRefusal, MessageType, ResponseFields } from './frame';
@@ -11,6 +12,7 @@ import { FrameRoute, FrameRoutes } from './frame-route';
 import { OFFLINE_SOURCES, OfflineSource } from '../common/offline-source';
 
 const REPLAY_PAGE = 500;
+const UNAVAILABLE = 'Service temporarily unavailable, please try again';
 
 /** Ping, Register and Login, and the session a login binds. */
 @Injectable()
@@ -53,9 +55,14 @@ export class SessionFrames implements FrameRoutes {
 
   /** `?token=` at connect: a LoginResponse with sequenceId 0 before anything else. */
   async loginOnConnect(connection: ChatConnection, token: string): Promise<void> {
-    const result = await this.authenticate(connection, () => this.users.loginWithToken(token));
-    if (!result.ok) connection.send(this.loginResponse(0, result));
-    else await this.establish(connection, result, 0);
+    try {
+      const result = await this.authenticate(connection, () => this.users.loginWithToken(token));
+      if (!result.ok) connection.send(this.loginResponse(0, result));
+      else await this.establish(connection, result, 0);
+    } catch (error) {
+      this.logger.error(`Login at connect failed: ${String(error)}`);
+      connection.send(this.loginResponse(0, { ok: false, reason: UNAVAILABLE }));
+    }
   }
 
   async disconnected(connection: ChatConnection): Promise<void> {
@@ -69,6 +76,9 @@ export class SessionFrames implements FrameRoutes {
 
   private async login(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields | void> {
     const byToken = frame.token !== undefined && frame.username === undefined && frame.password === undefined;
+    if (!byToken && connection.username !== null && typeof frame.username === 'string' && normalizeUsername(frame.username) !== connection.username) {
+      return this.loginFields({ ok: false, reason: Reasons.alreadyLoggedIn });
+    }
     const result = await this.authenticate(connection, () =>
       byToken ? this.users.loginWithToken(frame.token) : this.users.login(frame.username, frame.password),
     );
@@ -81,7 +91,13 @@ export class SessionFrames implements FrameRoutes {
     if (connection.loggingIn) throw new FrameRefusal('A login is already in progress on this connection');
     connection.loggingIn = true;
     try {
-      const result = await check();
+      let result: AuthResult;
+      try {
+        result = await check();
+      } catch (error) {
+        if (error instanceof HasherBusyError) return { ok: false, reason: error.message };
+        throw error;
+      }
       if (result.ok && connection.username !== null && connection.username !== result.username) {
         return { ok: false, reason: Reasons.alreadyLoggedIn };
       }
@@ -103,8 +119,8 @@ export class SessionFrames implements FrameRoutes {
       this.logger.error(`Binding a session of ${result.username} failed: ${String(error)}`);
       connection.username = null;
       connection.token = null;
-      connection.endReplay();
-      connection.send(this.loginResponse(sequenceId, { ok: false, reason: 'Service temporarily unavailable, please try again' }));
+      connection.abortReplay();
+      connection.send(this.loginResponse(sequenceId, { ok: false, reason: UNAVAILABLE }));
       return;
     }
     try {
@@ -112,10 +128,15 @@ export class SessionFrames implements FrameRoutes {
         await this.sessions.unbind(connection);
         return;
       }
+      // A disable that ran while this login was checked found no session to close: look again.
+      if (!(await this.users.isEnabled(result.username))) {
+        connection.kick(CloseCode.Disabled, Reasons.disabled);
+        return;
+      }
       connection.send(this.loginResponse(sequenceId, result));
       for (const source of this.offline) {
         let after: string | null = null;
-        for (;;) {
+        while (connection.isOpen) {
           const page = await source.pending(result.username, after, REPLAY_PAGE);
           for (const message of page) {
             await connection.writable(this.config.wsIdleTimeoutMs);

@@ -29,6 +29,12 @@ describe('BatchWriter', () => {
     expect(sizes).toEqual([3, 3, 1]);
   });
 
+  it('rejects only the items the write answered with an Error', async () => {
+    const writer = new BatchWriter<number, number>(async (items) => items.map((i) => (i === 2 ? new Error('bad item') : i)), 10);
+    const results = await Promise.allSettled([1, 2, 3].map((i) => writer.add(i)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
+
   it('rejects every item of a failed write and goes on with the next', async () => {
     let calls = 0;
     const writer = new BatchWriter<number, number>(async (items) => {

@@ -6,7 +6,8 @@ interface Pending<I, O> {
 
 /**
  * Group commit: items added while a write is in flight go out together in the next one.
- * One write at a time, so items are written in the order they were added.
+ * One write at a time, so items are written in the order they were added. A write answers
+ * each item with its result, or an Error for that item alone.
  */
 export class BatchWriter<I, O> {
   private queue: Pending<I, O>[] = [];
@@ -14,7 +15,7 @@ export class BatchWriter<I, O> {
   private scheduled = false;
 
   constructor(
-    private readonly write: (items: I[]) => Promise<O[]>,
+    private readonly write: (items: I[]) => Promise<(O | Error)[]>,
     private readonly maxBatch: number,
   ) {}
 
@@ -37,7 +38,11 @@ export class BatchWriter<I, O> {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
           const results = await this.write(batch.map((p) => p.item));
-          batch.forEach((pending, index) => pending.resolve(results[index]));
+          batch.forEach((pending, index) => {
+            const result = results[index];
+            if (result instanceof Error) pending.reject(result);
+            else pending.resolve(result);
+          });
         } catch (error) {
           for (const pending of batch) pending.reject(error);
         }

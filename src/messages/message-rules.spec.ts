@@ -8,6 +8,9 @@ describe('message rules', () => {
     expect(contentProblem('', 10)).toMatch(/empty/);
     expect(contentProblem(undefined, 10)).toMatch(/empty/);
     expect(contentProblem(42, 10)).toMatch(/string/);
+    expect(contentProblem('a\u0000b', 10)).toMatch(/NUL/);
+    expect(contentProblem('a\ud800b', 10)).toMatch(/surrogate/);
+    expect(contentProblem('😀', 10)).toBeNull();
   });
 
   it('accepts clientMessageId of 1 to 64 characters or none', () => {

@@ -8,6 +8,9 @@ const MESSAGE_ID = /^[1-9]\d{0,18}$/;
 export function contentProblem(content: unknown, maxBytes: number): string | null {
   if (content === undefined || content === null || content === '') return 'content must not be empty';
   if (typeof content !== 'string') return 'content must be a string';
+  // PostgreSQL text holds neither NUL nor half a surrogate pair: refuse rather than store something else.
+  if (content.includes('\u0000')) return 'content must not contain NUL characters';
+  if (!content.isWellFormed()) return 'content must be well-formed Unicode (no lone surrogates)';
   if (Buffer.byteLength(content, 'utf8') > maxBytes) return `content must be at most ${maxBytes} bytes`;
   return null;
 }

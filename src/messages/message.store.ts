@@ -1,19 +1,21 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Database, Queryable } from '../database/database';
 import { BatchWriter } from './batch-writer';
 
-export interface DirectMessageInput {
+interface NewMessage {
   sender: string;
-  recipient: string;
   content: string;
   clientMessageId?: string;
+  /** The sender's sequenceId, carried by every copy of the message, live or replayed. */
+  sequenceId: number;
 }
 
-export interface GroupMessageInput {
-  sender: string;
+export interface DirectMessageInput extends NewMessage {
+  recipient: string;
+}
+
+export interface GroupMessageInput extends NewMessage {
   groupId: number;
-  content: string;
-  clientMessageId?: string;
 }
 
 export interface StoredMessage {
@@ -34,6 +36,7 @@ export interface MessageRecord {
   seq: string | null;
   content: string;
   createdAt: Date;
+  sequenceId: number;
 }
 
 interface MessageRow extends Record<string, unknown> {
@@ -44,10 +47,60 @@ interface MessageRow extends Record<string, unknown> {
   seq: string | null;
   content: string;
   created_at: Date;
+  sequence_id: string;
+}
+
+interface InsertedRow extends Record<string, unknown> {
+  ord: number;
+  id: string;
+  seq: string | null;
+  created_at: Date | null;
+  inserted: boolean;
+}
+
+export class GroupGoneError extends Error {
+  constructor() {
+    super('Group does not exist');
+  }
 }
 
 const MAX_BATCH = 256;
-const COLUMNS = 'id::text AS id, sender, recipient, group_id, seq::text AS seq, content, created_at';
+const COLUMNS = 'm.id::text AS id, m.sender, m.recipient, m.group_id, m.seq::text AS seq, m.content, m.created_at, m.sender_sequence_id::text AS sequence_id';
+
+/**
+ * Allocates `$n` new ids and numbers them 1..n in ascending order, so the sends of a batch get
+ * ids in the order they arrived, whatever order the database evaluates nextval in.
+ */
+const allocateIds = (n: string) => `ids AS (
+  SELECT id, row_number() OVER (ORDER BY id) AS ord
+  FROM (SELECT nextval('messages_id_seq') AS id FROM generate_series(1, ${n}::int)) allocated
+)`;
+
+const INSERT_DIRECT = `WITH ${allocateIds('$6')}, input AS (
+    SELECT ids.id, t.ord, t.sender, t.recipient, t.content, t.cmid, t.seqid
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY AS t(sender, recipient, content, cmid, seqid, ord)
+    JOIN ids ON ids.ord = t.ord
+  ), inserted AS (
+    INSERT INTO messages (id, sender, recipient, content, client_message_id, sender_sequence_id)
+    SELECT id, sender, recipient, content, cmid, seqid FROM input ORDER BY ord
+    ON CONFLICT (sender, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+    RETURNING id, created_at
+  )
+  SELECT input.ord::int AS ord, input.id::text AS id, NULL AS seq, inserted.created_at, inserted.id IS NOT NULL AS inserted
+  FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`;
+
+const INSERT_GROUP = `WITH ${allocateIds('$7')}, input AS (
+    SELECT ids.id, t.ord, t.sender, t.content, t.cmid, t.seqid, $5::bigint + t.ord - 1 AS seq
+    FROM unnest($1::text[], $2::text[], $3::text[], $6::bigint[]) WITH ORDINALITY AS t(sender, content, cmid, seqid, ord)
+    JOIN ids ON ids.ord = t.ord
+  ), inserted AS (
+    INSERT INTO messages (id, sender, group_id, seq, content, client_message_id, sender_sequence_id)
+    SELECT id, sender, $4, seq, content, cmid, seqid FROM input ORDER BY ord
+    ON CONFLICT (sender, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+    RETURNING id, created_at
+  )
+  SELECT input.ord::int AS ord, input.id::text AS id, input.seq::text AS seq, inserted.created_at, inserted.id IS NOT NULL AS inserted
+  FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`;
 
 function toRecord(row: MessageRow): MessageRecord {
   return {
@@ -58,7 +111,14 @@ function toRecord(row: MessageRow): MessageRecord {
     seq: row.seq,
     content: row.content,
     createdAt: row.created_at,
+    sequenceId: Number(row.sequence_id),
   };
+}
+
+/** An error about one row's data (SQLSTATE class 22), not about the database. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 /** Compares decimal id strings as the 64-bit integers they are. */
@@ -68,12 +128,14 @@ export function compareIds(a: string, b: string): number {
 
 /**
  * The message table, for 1:1 and group messages. Writes are batched (group commit), so a burst
- * of sends becomes a few INSERTs; ids are allocated in the order the sends arrived.
+ * of sends becomes a few INSERTs, and so are acknowledgements.
  */
 @Injectable()
 export class MessageStore {
-  private readonly directWriter = new BatchWriter<DirectMessageInput, StoredMessage>((items) => this.writeDirect(items), MAX_BATCH);
-  private readonly groupWriter = new BatchWriter<GroupMessageInput, StoredMessage>((items) => this.writeGroup(items), MAX_BATCH);
+  private readonly logger = new Logger(MessageStore.name);
+  private readonly directWriter = new BatchWriter<DirectMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.writeDirect(batch)), MAX_BATCH);
+  private readonly groupWriter = new BatchWriter<GroupMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.writeGroup(batch)), MAX_BATCH);
+  private readonly ackWriter = new BatchWriter<{ recipient: string; ids: string[] }, number>((items) => this.writeAcks(items), MAX_BATCH);
 
   constructor(private readonly db: Database) {}
 
@@ -85,27 +147,40 @@ export class MessageStore {
     return this.groupWriter.add(message);
   }
 
+  /** Marks 1:1 messages to `recipient` acknowledged; ids addressed to someone else are ignored. */
+  ackDirect(recipient: string, ids: string[]): Promise<number> {
+    return this.ackWriter.add({ recipient, ids });
+  }
+
+  /** A batch that fails on one row's data is written again row by row, so one bad row fails alone. */
+  private async isolating<I>(items: I[], write: (batch: I[]) => Promise<(StoredMessage | Error)[]>): Promise<(StoredMessage | Error)[]> {
+    try {
+      return await write(items);
+    } catch (error) {
+      if (items.length === 1 || !isDataError(error)) throw error;
+      this.logger.warn(`A batch of ${items.length} failed on its data; writing its rows one by one`);
+      const results: (StoredMessage | Error)[] = [];
+      for (const item of items) {
+        try {
+          results.push((await write([item]))[0]);
+        } catch (rowError) {
+          results.push(rowError instanceof Error ? rowError : new Error(String(rowError)));
+        }
+      }
+      return results;
+    }
+  }
+
   private async writeDirect(items: DirectMessageInput[]): Promise<StoredMessage[]> {
-    const rows = await this.db.query<{ ord: number; id: string; created_at: Date | null; inserted: boolean }>(
-      `WITH input AS (
-         SELECT nextval('messages_id_seq') AS id, t.ord, t.sender, t.recipient, t.content, t.cmid
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(sender, recipient, content, cmid, ord)
-       ), inserted AS (
-         INSERT INTO messages (id, sender, recipient, content, client_message_id)
-         SELECT id, sender, recipient, content, cmid FROM input ORDER BY ord
-         ON CONFLICT (sender, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
-         RETURNING id, created_at
-       )
-       SELECT input.ord::int AS ord, input.id::text AS id, inserted.created_at, inserted.id IS NOT NULL AS inserted
-       FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`,
-      [
-        items.map((i) => i.sender),
-        items.map((i) => i.recipient),
-        items.map((i) => i.content),
-        items.map((i) => i.clientMessageId ?? null),
-      ],
-    );
-    const results: StoredMessage[] = rows.map((row) => ({ id: row.id, createdAt: row.created_at ?? new Date(), duplicate: false, acked: false }));
+    const rows = await this.db.query<InsertedRow>(INSERT_DIRECT, [
+      items.map((i) => i.sender),
+      items.map((i) => i.recipient),
+      items.map((i) => i.content),
+      items.map((i) => i.clientMessageId ?? null),
+      items.map((i) => i.sequenceId),
+      items.length,
+    ]);
+    const results = rows.map((row) => this.result(row));
     const duplicates = items.map((item, index) => ({ item, index })).filter(({ index }) => !rows[index].inserted);
     if (duplicates.length > 0) await this.resolveDuplicates(this.db, duplicates, results);
     return results;
@@ -115,15 +190,11 @@ export class MessageStore {
    * In one transaction: the group's `last_seq` goes up by the batch's size, and the rows take
    * those numbers, so commit order equals seq order and a member's cursor never skips a late commit.
    */
-  private async writeGroup(items: GroupMessageInput[]): Promise<StoredMessage[]> {
+  private writeGroup(items: GroupMessageInput[]): Promise<(StoredMessage | Error)[]> {
     return this.db.transaction(async (tx) => {
-      const results: StoredMessage[] = new Array(items.length);
+      const results: (StoredMessage | Error)[] = new Array(items.length);
       const byGroup = new Map<number, number[]>();
-      items.forEach((item, index) => {
-        const indexes = byGroup.get(item.groupId) ?? [];
-        indexes.push(index);
-        byGroup.set(item.groupId, indexes);
-      });
+      items.forEach((item, index) => byGroup.set(item.groupId, [...(byGroup.get(item.groupId) ?? []), index]));
       // Lock the groups in id order, so two instances writing to the same groups cannot deadlock.
       for (const groupId of [...byGroup.keys()].sort((a, b) => a - b)) {
         const indexes = byGroup.get(groupId)!;
@@ -132,30 +203,24 @@ export class MessageStore {
           [groupId, indexes.length],
         );
         if (seqRows.length === 0) {
-          for (const index of indexes) results[index] = { id: '', createdAt: new Date(), duplicate: false, acked: false };
+          for (const index of indexes) results[index] = new GroupGoneError();
           continue;
         }
-        const firstSeq = BigInt(seqRows[0].last_seq) - BigInt(indexes.length) + 1n;
         const batch = indexes.map((index) => items[index]);
-        const rows = await tx.query<{ ord: number; id: string; seq: string; created_at: Date | null; inserted: boolean }>(
-          `WITH input AS (
-             SELECT nextval('messages_id_seq') AS id, t.ord, t.sender, t.content, t.cmid, $5::bigint + t.ord - 1 AS seq
-             FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(sender, content, cmid, ord)
-           ), inserted AS (
-             INSERT INTO messages (id, sender, group_id, seq, content, client_message_id)
-             SELECT id, sender, $4, seq, content, cmid FROM input ORDER BY ord
-             ON CONFLICT (sender, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
-             RETURNING id, created_at
-           )
-           SELECT input.ord::int AS ord, input.id::text AS id, input.seq::text AS seq, inserted.created_at, inserted.id IS NOT NULL AS inserted
-           FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`,
-          [batch.map((i) => i.sender), batch.map((i) => i.content), batch.map((i) => i.clientMessageId ?? null), groupId, firstSeq.toString()],
-        );
-        const duplicates: { item: { sender: string; clientMessageId?: string }; index: number }[] = [];
+        const firstSeq = BigInt(seqRows[0].last_seq) - BigInt(batch.length) + 1n;
+        const rows = await tx.query<InsertedRow>(INSERT_GROUP, [
+          batch.map((i) => i.sender),
+          batch.map((i) => i.content),
+          batch.map((i) => i.clientMessageId ?? null),
+          groupId,
+          firstSeq.toString(),
+          batch.map((i) => i.sequenceId),
+          batch.length,
+        ]);
+        const duplicates: { item: NewMessage; index: number }[] = [];
         rows.forEach((row, position) => {
-          const index = indexes[position];
-          results[index] = { id: row.id, createdAt: row.created_at ?? new Date(), duplicate: false, acked: false, seq: row.seq };
-          if (!row.inserted) duplicates.push({ item: items[index], index });
+          results[indexes[position]] = this.result(row);
+          if (!row.inserted) duplicates.push({ item: items[indexes[position]], index: indexes[position] });
         });
         if (duplicates.length > 0) await this.resolveDuplicates(tx, duplicates, results);
       }
@@ -163,12 +228,12 @@ export class MessageStore {
     });
   }
 
+  private result(row: InsertedRow): StoredMessage {
+    return { id: row.id, createdAt: row.created_at ?? new Date(), duplicate: false, acked: false, seq: row.seq ?? undefined };
+  }
+
   /** A resend returns the original message's id: the sender gets the original acknowledgement. */
-  private async resolveDuplicates(
-    db: Queryable,
-    duplicates: { item: { sender: string; clientMessageId?: string }; index: number }[],
-    results: StoredMessage[],
-  ): Promise<void> {
+  private async resolveDuplicates(db: Queryable, duplicates: { item: NewMessage; index: number }[], results: (StoredMessage | Error)[]): Promise<void> {
     const originals = await db.query<{ id: string; sender: string; client_message_id: string; created_at: Date; acked: boolean; seq: string | null }>(
       `SELECT m.id::text AS id, m.sender, m.client_message_id, m.created_at, m.acked, m.seq::text AS seq
        FROM messages m JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
@@ -182,32 +247,35 @@ export class MessageStore {
     }
   }
 
+  private async writeAcks(items: { recipient: string; ids: string[] }[]): Promise<number[]> {
+    const recipients = items.flatMap((item) => item.ids.map(() => item.recipient));
+    const ids = items.flatMap((item) => item.ids);
+    const rows = await this.db.query<{ recipient: string }>(
+      `UPDATE messages m SET acked = true FROM unnest($1::bigint[], $2::text[]) AS a(id, recipient)
+       WHERE m.id = a.id AND m.recipient = a.recipient AND NOT m.acked RETURNING m.recipient`,
+      [ids, recipients],
+    );
+    return items.map((item) => rows.filter((r) => r.recipient === item.recipient).length);
+  }
+
   /** 1:1 messages to `recipient` not yet acknowledged, oldest first. */
   async unackedDirect(recipient: string, afterId: string | null, limit: number): Promise<MessageRecord[]> {
     const rows = await this.db.query<MessageRow>(
-      `SELECT ${COLUMNS} FROM messages
-       WHERE recipient = $1 AND NOT acked AND ($2::bigint IS NULL OR id > $2::bigint)
-       ORDER BY id LIMIT $3`,
+      `SELECT ${COLUMNS} FROM messages m
+       WHERE m.recipient = $1 AND NOT m.acked AND ($2::bigint IS NULL OR m.id > $2::bigint)
+       ORDER BY m.id LIMIT $3`,
       [recipient, afterId, limit],
     );
     return rows.map(toRecord);
   }
 
-  async ackDirect(recipient: string, ids: string[]): Promise<number> {
-    const rows = await this.db.query(
-      'UPDATE messages SET acked = true WHERE id = ANY($1::bigint[]) AND recipient = $2 AND NOT acked RETURNING id',
-      [ids, recipient],
-    );
-    return rows.length;
-  }
-
   /** The newest `limit` messages between two users older than `beforeId`, oldest first. */
   async directHistory(a: string, b: string, beforeId: string | null, limit: number): Promise<MessageRecord[]> {
     const rows = await this.db.query<MessageRow>(
-      `SELECT ${COLUMNS} FROM messages
-       WHERE least(sender, recipient) = least($1::text, $2::text) AND greatest(sender, recipient) = greatest($1::text, $2::text)
-         AND recipient IS NOT NULL AND ($3::bigint IS NULL OR id < $3::bigint)
-       ORDER BY id DESC LIMIT $4`,
+      `SELECT ${COLUMNS} FROM messages m
+       WHERE least(m.sender, m.recipient) = least($1::text, $2::text) AND greatest(m.sender, m.recipient) = greatest($1::text, $2::text)
+         AND m.recipient IS NOT NULL AND ($3::bigint IS NULL OR m.id < $3::bigint)
+       ORDER BY m.id DESC LIMIT $4`,
       [a, b, beforeId, limit],
     );
     return rows.map(toRecord).reverse();
@@ -216,19 +284,19 @@ export class MessageStore {
   /** The newest `limit` messages of a group older than `beforeId`, oldest first. */
   async groupHistory(groupId: number, beforeId: string | null, limit: number): Promise<MessageRecord[]> {
     const rows = await this.db.query<MessageRow>(
-      `SELECT ${COLUMNS} FROM messages
-       WHERE group_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)
-       ORDER BY id DESC LIMIT $3`,
+      `SELECT ${COLUMNS} FROM messages m
+       WHERE m.group_id = $1 AND ($2::bigint IS NULL OR m.id < $2::bigint)
+       ORDER BY m.id DESC LIMIT $3`,
       [groupId, beforeId, limit],
     );
     return rows.map(toRecord).reverse();
   }
 
-  /** Group messages after each cursor, for the groups given with their cursors; oldest first. */
+  /** Group messages past each cursor, for the groups given with their cursors; oldest first. */
   async groupMessagesAfter(cursors: { groupId: number; ackedSeq: string }[], afterId: string | null, limit: number): Promise<MessageRecord[]> {
     if (cursors.length === 0) return [];
     const rows = await this.db.query<MessageRow>(
-      `SELECT m.id::text AS id, m.sender, m.recipient, m.group_id, m.seq::text AS seq, m.content, m.created_at
+      `SELECT ${COLUMNS}
        FROM messages m JOIN unnest($1::int[], $2::bigint[]) AS c(group_id, acked_seq) ON m.group_id = c.group_id AND m.seq > c.acked_seq
        WHERE ($3::bigint IS NULL OR m.id > $3::bigint)
        ORDER BY m.id LIMIT $4`,

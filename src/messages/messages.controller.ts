@@ -3,6 +3,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClusterAccess } from '../common/access';
 import { ApiR } from '../common/api-envelope.decorator';
 import { BusinessException } from '../common/business.exception';
+import { ValidationFailedException } from '../common/error-mapping';
+import { normalizeUsername } from '../users/user-rules';
 import { UsersService } from '../users/users.service';
 import { ChatRequestMessageDto } from './dto/chat-request-message.dto';
 import { MessagesService } from './messages.service';
@@ -21,15 +23,16 @@ export class MessagesController {
   @ApiOperation({ summary: 'Send a 1:1 message as `from`, stored and routed like a WebSocket send; data is true when delivered live' })
   @ApiR('boolean')
   async send(@Body() body: ChatRequestMessageDto): Promise<boolean> {
-    if (!(await this.users.exists(body.from))) throw new BusinessException('Sender does not exist');
+    const from = normalizeUsername(body.from);
+    if (!(await this.users.exists(from))) throw new BusinessException('Sender does not exist');
     const result = await this.messages.send({
-      from: body.from,
+      from,
       to: body.to,
       content: body.content,
       clientMessageId: body.clientMessageId,
       sequenceId: body.sequenceId ?? 0,
     });
-    if (!result.ok) throw new BusinessException(result.reason);
+    if (!result.ok) throw result.invalid ? new ValidationFailedException(result.reason) : new BusinessException(result.reason);
     return result.delivered;
   }
 }

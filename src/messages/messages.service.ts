@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
-import { AppConfig } from '../config/app-config';
-import { MessageType } from '../common/protocol';
 import { OfflineSource, PendingMessage } from '../common/offline-source';
+import { MessageType } from '../common/protocol';
+import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { normalizeUsername } from '../users/user-rules';
 import { UsersService } from '../users/users.service';
 import { MessageRecord, MessageStore } from './message.store';
 import { clientMessageIdProblem, contentProblem } from './message-rules';
+import { SendOrder } from './send-order';
 
 export interface DirectSend {
   from: string;
@@ -16,19 +18,20 @@ export interface DirectSend {
   sequenceId: number;
 }
 
-export type SendResult = { ok: true; messageId: string; delivered: boolean; to: string } | { ok: false; reason: string };
+export type SendResult = { ok: true; messageId: string; delivered: boolean; to: string } | { ok: false; reason: string; invalid?: boolean };
 
 export const MessageReasons = {
   unknownRecipient: 'User does not exist',
   toYourself: 'Cannot send a message to yourself',
   toRequired: 'to is required',
+  toType: 'to must be a string',
 } as const;
 
 /** A 1:1 message as type 6, the shape of deliveries, offline replay and history. */
-export function directFrame(message: MessageRecord, sequenceId: number, offline: boolean): Record<string, unknown> {
+export function directFrame(message: MessageRecord, offline: boolean): Record<string, unknown> {
   return {
     messageType: MessageType.ChatResponse,
-    sequenceId,
+    sequenceId: message.sequenceId,
     success: true,
     reason: null,
     from: message.sender,
@@ -44,6 +47,8 @@ export function directFrame(message: MessageRecord, sequenceId: number, offline:
 /** 1:1 messages: stored first, then handed to the recipient's live connections anywhere. */
 @Injectable()
 export class MessagesService extends OfflineSource {
+  private readonly order = new SendOrder();
+
   constructor(
     private readonly config: AppConfig,
     private readonly store: MessageStore,
@@ -54,43 +59,62 @@ export class MessagesService extends OfflineSource {
     super();
   }
 
+  /** Checks, stores, delivers. Sends of one sender are stored in the order they arrived. */
   async send(request: DirectSend): Promise<SendResult> {
-    const { from, to } = request;
-    if (to === undefined || to === null || to === '') return { ok: false, reason: MessageReasons.toRequired };
-    if (typeof to !== 'string') return { ok: false, reason: 'to must be a string' };
-    const problem = contentProblem(request.content, this.config.maxContentBytes) ?? clientMessageIdProblem(request.clientMessageId);
-    if (problem) return { ok: false, reason: problem };
-    if (to === from) return { ok: false, reason: MessageReasons.toYourself };
-    if (!(await this.users.exists(to))) return { ok: false, reason: MessageReasons.unknownRecipient };
+    const slot = this.order.enter(request.from);
+    try {
+      const checked = await this.check(request);
+      if (!checked.ok) return checked;
+      await slot.turn;
+      const storing = this.store.appendDirect({
+        sender: request.from,
+        recipient: checked.to,
+        content: request.content as string,
+        clientMessageId: request.clientMessageId as string | undefined,
+        sequenceId: request.sequenceId,
+      });
+      slot.release();
+      const stored = await storing;
+      if (stored.duplicate) return { ok: true, messageId: stored.id, delivered: stored.acked, to: checked.to };
+      this.metrics.messagesStored.labels('direct').inc();
+      const frame = JSON.stringify(
+        directFrame(
+          { id: stored.id, sender: request.from, recipient: checked.to, groupId: null, seq: null, content: request.content as string, createdAt: stored.createdAt, sequenceId: request.sequenceId },
+          false,
+        ),
+      );
+      const reached = await this.delivery.deliver([checked.to], frame, stored.id);
+      return { ok: true, messageId: stored.id, delivered: reached.has(checked.to), to: checked.to };
+    } finally {
+      slot.release();
+    }
+  }
 
-    const content = request.content as string;
-    const stored = await this.store.appendDirect({
-      sender: from,
-      recipient: to,
-      content,
-      clientMessageId: request.clientMessageId as string | undefined,
-    });
-    if (stored.duplicate) return { ok: true, messageId: stored.id, delivered: stored.acked, to };
-    this.metrics.messagesStored.labels('direct').inc();
-    const frame = JSON.stringify(
-      directFrame({ id: stored.id, sender: from, recipient: to, groupId: null, seq: null, content, createdAt: stored.createdAt }, request.sequenceId, false),
-    );
-    const reached = await this.delivery.deliver([to], frame, stored.id);
-    return { ok: true, messageId: stored.id, delivered: reached.has(to), to };
+  private async check(request: DirectSend): Promise<{ ok: true; to: string } | { ok: false; reason: string; invalid?: boolean }> {
+    if (request.to === undefined || request.to === null || request.to === '') return { ok: false, reason: MessageReasons.toRequired, invalid: true };
+    if (typeof request.to !== 'string') return { ok: false, reason: MessageReasons.toType, invalid: true };
+    const problem = contentProblem(request.content, this.config.maxContentBytes) ?? clientMessageIdProblem(request.clientMessageId);
+    if (problem) return { ok: false, reason: problem, invalid: true };
+    const to = normalizeUsername(request.to);
+    if (to === request.from) return { ok: false, reason: MessageReasons.toYourself };
+    if (!(await this.users.exists(to))) return { ok: false, reason: MessageReasons.unknownRecipient };
+    return { ok: true, to };
   }
 
   async pending(username: string, afterMessageId: string | null, limit: number): Promise<PendingMessage[]> {
     const messages = await this.store.unackedDirect(username, afterMessageId, limit);
-    return messages.map((m) => ({ messageId: m.id, frame: JSON.stringify(directFrame(m, 0, true)) }));
+    return messages.map((m) => ({ messageId: m.id, frame: JSON.stringify(directFrame(m, true)) }));
   }
 
   ack(username: string, messageIds: string[]): Promise<number> {
     return this.store.ackDirect(username, messageIds);
   }
 
+  /** The conversation with `other`, or the reason it cannot be read. */
   async history(username: string, other: string, beforeId: string | null, limit: number): Promise<Record<string, unknown>[] | string> {
-    if (other !== username && !(await this.users.exists(other))) return MessageReasons.unknownRecipient;
-    const messages = await this.store.directHistory(username, other, beforeId, limit);
-    return messages.map((m) => directFrame(m, 0, false));
+    const peer = normalizeUsername(other);
+    if (peer !== username && !(await this.users.exists(peer))) return MessageReasons.unknownRecipient;
+    const messages = await this.store.directHistory(username, peer, beforeId, limit);
+    return messages.map((m) => directFrame(m, false));
   }
 }

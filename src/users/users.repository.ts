@@ -81,13 +81,27 @@ export class UsersRepository {
     return rows[0]?.password_error_num ?? 0;
   }
 
-  async recordLogin(id: number, resetErrors: boolean): Promise<void> {
-    await this.db.query(
-      resetErrors
-        ? 'UPDATE users SET last_login_time = now(), password_error_num = 0, password_error_last_time = NULL WHERE id = $1'
-        : 'UPDATE users SET last_login_time = now() WHERE id = $1',
-      [id],
+  /**
+   * Records a password login unless the account got locked meanwhile (by wrong passwords
+   * checked in parallel with this one): the lock is checked in the same statement.
+   */
+  async recordPasswordLogin(id: number, maxErrors: number, windowMs: number): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE users SET last_login_time = now(), password_error_num = 0, password_error_last_time = NULL
+       WHERE id = $1 AND NOT (password_error_num > $2 AND password_error_last_time > now() - make_interval(secs => $3::double precision / 1000))
+       RETURNING id`,
+      [id, maxErrors, windowMs],
     );
+    return rows.length > 0;
+  }
+
+  async recordTokenLogin(id: number): Promise<void> {
+    await this.db.query('UPDATE users SET last_login_time = now() WHERE id = $1', [id]);
+  }
+
+  async isEnabled(username: string): Promise<boolean> {
+    const rows = await this.db.query<{ status: boolean }>('SELECT status FROM users WHERE username = $1', [username]);
+    return rows[0]?.status === true;
   }
 
   async setStatus(username: string, status: boolean): Promise<boolean> {

@@ -47,6 +47,8 @@ export class UsersService {
     const problem = usernameProblem(name) ?? passwordProblem(password);
     if (problem) return { ok: false, reason: problem };
     if (isReserved(name)) return { ok: false, reason: Reasons.usernameReserved };
+    // A cheap look first: hashing is the expensive part, and a taken name needs none.
+    if (await this.users.findByUsername(name)) return { ok: false, reason: Reasons.usernameTaken };
     const inserted = await this.users.insert(name, await this.hasher.hash(password));
     return inserted ? { ok: true } : { ok: false, reason: Reasons.usernameTaken };
   }
@@ -59,7 +61,7 @@ export class UsersService {
     const name = normalizeUsername(username);
     const lengthProblem = usernameProblem(name) === Reasons.usernameLength ? Reasons.usernameLength : passwordProblem(password);
     if (lengthProblem) return { ok: false, reason: lengthProblem };
-    const user = await this.users.findByUsername(name);
+    const user = await this.findByUsername(name);
     if (!user) return { ok: false, reason: Reasons.userNotFound };
     if (this.isLocked(user)) return { ok: false, reason: Reasons.locked };
     if (!(await this.hasher.verify(user.passwordHash, password))) {
@@ -67,7 +69,9 @@ export class UsersService {
       return { ok: false, reason: Reasons.wrongPassword };
     }
     if (!user.status) return { ok: false, reason: Reasons.disabled };
-    await this.users.recordLogin(user.id, true);
+    if (!(await this.users.recordPasswordLogin(user.id, this.config.lockoutMaxErrors, this.lockoutWindowMs))) {
+      return { ok: false, reason: Reasons.locked };
+    }
     return { ok: true, username: user.username, token: this.tokens.sign(user.username) };
   }
 
@@ -75,15 +79,19 @@ export class UsersService {
   async loginWithToken(token: unknown): Promise<AuthResult> {
     const check = this.tokens.verify(token);
     if (!check.valid) return { ok: false, reason: check.reason };
-    const user = await this.users.findByUsername(check.username);
+    const user = await this.findByUsername(check.username);
     if (!user) return { ok: false, reason: Reasons.tokenUserGone };
     if (!user.status) return { ok: false, reason: Reasons.disabled };
-    await this.users.recordLogin(user.id, false);
+    await this.users.recordTokenLogin(user.id);
     return { ok: true, username: user.username, token: this.tokens.sign(user.username) };
   }
 
+  async isEnabled(username: string): Promise<boolean> {
+    return this.users.isEnabled(username);
+  }
+
   async getUser(username: string): Promise<UserDto> {
-    const user = await this.users.findByUsername(username);
+    const user = await this.findByUsername(normalizeUsername(username));
     if (!user) throw new BusinessException(Reasons.userNotFound);
     return toDto(user);
   }
@@ -96,10 +104,11 @@ export class UsersService {
 
   /** Enables or disables; a disable closes the user's live connections on every instance. */
   async setStatus(username: string, enabled: boolean): Promise<boolean> {
-    if (!(await this.users.setStatus(username, enabled))) throw new BusinessException(Reasons.userNotFound);
+    const name = normalizeUsername(username);
+    if (usernameProblem(name) || !(await this.users.setStatus(name, enabled))) throw new BusinessException(Reasons.userNotFound);
     if (!enabled) {
       const live = await this.cluster.liveInstances();
-      await this.sessions.kickUser(username, CloseCode.Disabled, Reasons.disabled, live.map((i) => i.id));
+      await this.sessions.kickUser(name, CloseCode.Disabled, Reasons.disabled, live.map((i) => i.id));
     }
     return true;
   }
@@ -110,12 +119,17 @@ export class UsersService {
 
   /** The subset of `usernames` that are registered. */
   async existing(usernames: string[]): Promise<Set<string>> {
-    const unknown = usernames.filter((u) => !this.known.has(u));
+    // A name that breaks the rules was never registered; the database need not be asked (nor see a NUL).
+    const unknown = usernames.filter((u) => !this.known.has(u) && usernameProblem(u) === null);
     if (unknown.length > 0) {
       if (this.known.size > KNOWN_USERS_MAX) this.known.clear();
       for (const name of await this.users.existing(unknown)) this.known.add(name);
     }
     return new Set(usernames.filter((u) => this.known.has(u)));
+  }
+
+  private findByUsername(username: string): Promise<UserRecord | null> {
+    return usernameProblem(username) === null ? this.users.findByUsername(username) : Promise.resolve(null);
   }
 
   private get lockoutWindowMs(): number {

@@ -62,7 +62,11 @@ export class WsTestClient {
     const type = frame.messageType as number;
     const sequenceId = this.send(frame);
     const responseType = RESPONSE_TYPE[type];
-    return this.next((f) => f.sequenceId === sequenceId && (f.messageType === responseType || f.messageType === 26), timeoutMs, `response to type ${type} #${sequenceId}`);
+    // Deliveries of other users' messages carry their senders' sequenceIds: a 1:1 ack is the type 6 without content.
+    const isResponse = (f: Frame) =>
+      f.sequenceId === sequenceId &&
+      (f.messageType === 26 || (f.messageType === responseType && (type !== 5 || f.content === null)));
+    return this.next(isResponse, timeoutMs, `response to type ${type} #${sequenceId}`);
   }
 
   /** The first frame, already received or still to come, that matches. */

@@ -14,6 +14,7 @@ export class CreateMessages1764180100000 implements MigrationInterface {
         content text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         client_message_id varchar(64),
+        sender_sequence_id bigint NOT NULL DEFAULT 0,
         acked boolean NOT NULL DEFAULT false,
         CONSTRAINT messages_one_target CHECK ((recipient IS NULL) <> (group_id IS NULL))
       )`);

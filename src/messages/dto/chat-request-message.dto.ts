@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Length, IsDateString } from 'class-validator';
+import { IsDateString, IsInt, IsOptional, IsString, Length, ValidateIf } from 'class-validator';
 
 /** ChatRequestMessage of seed/api.md: the body of POST /send. */
 export class ChatRequestMessageDto {
@@ -25,8 +25,8 @@ export class ChatRequestMessageDto {
   @IsInt()
   sequenceId?: number;
 
-  @ApiPropertyOptional({ example: '2026-11-26T20:00:00.000Z' })
-  @IsOptional()
+  @ApiPropertyOptional({ example: '2026-11-26T20:00:00.000Z', description: 'Ignored: the server sets the time' })
+  @ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null && value !== '')
   @IsDateString()
   time?: string;
 

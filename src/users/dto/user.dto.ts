@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsDateString, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsDateString, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+
+/** seed/api.md's example bodies send "" for the dates they do not filter by. */
+const unlessEmpty = ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null && value !== '');
 
 /** UserDTO of seed/api.md; the password hash never leaves the server. */
 export class UserDto {
@@ -40,12 +43,12 @@ export class UserPageFilterDto {
   status?: boolean;
 
   @ApiPropertyOptional({ description: 'Ignored' })
-  @IsOptional()
+  @unlessEmpty
   @IsDateString()
   registerTime?: string;
 
   @ApiPropertyOptional({ description: 'Ignored' })
-  @IsOptional()
+  @unlessEmpty
   @IsDateString()
   lastLoginTime?: string;
 
@@ -55,7 +58,7 @@ export class UserPageFilterDto {
   passwordErrorNum?: number;
 
   @ApiPropertyOptional({ description: 'Ignored' })
-  @IsOptional()
+  @unlessEmpty
   @IsDateString()
   passwordErrorLastTime?: string;
 }
@@ -63,11 +66,12 @@ export class UserPageFilterDto {
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
 
 export class UserPageQueryDto {
-  @ApiPropertyOptional({ default: 1, minimum: 1 })
+  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: 1000000 })
   @IsOptional()
   @Transform(toInt)
   @IsInt()
   @Min(1)
+  @Max(1000000)
   current?: number;
 
   @ApiPropertyOptional({ default: 20, minimum: 1, description: 'Clamped to 100' })

@@ -1,0 +1,84 @@
+import { TestEnvironment } from './helpers/environment';
+import { Instance, startInstance } from './helpers/instance';
+import { Frame, loggedIn, uniqueName } from './helpers/ws-client';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('1:1 messaging across instances', () => {
+  const env = new TestEnvironment('cluster');
+  let a: Instance;
+  let b: Instance;
+  let c: Instance;
+
+  beforeAll(async () => {
+    await env.setup();
+    const common = { RATE_LIMIT_PER_SEC: '2000', RATE_LIMIT_BURST: '2000', HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '1500' };
+    [a, b, c] = await Promise.all([startInstance(env.instanceEnv(common)), startInstance(env.instanceEnv(common)), startInstance(env.instanceEnv(common))]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([a, b, c].map((i) => i?.kill()));
+    await env.dispose();
+  });
+
+  it('delivers from a sender on A to the recipient\'s connections on B and on A', async () => {
+    const bobName = uniqueName('bob');
+    const bobOnB = await loggedIn(b.wsUrl, bobName);
+    const bobOnA = await loggedIn(a.wsUrl, bobName, 'secret-pass', false);
+    const alice = await loggedIn(a.wsUrl, uniqueName('alice'));
+    const ack = await alice.request({ messageType: 5, to: bobName, content: 'across' });
+    expect(ack).toMatchObject({ success: true, delivered: true });
+    for (const bob of [bobOnB, bobOnA]) expect((await bob.next((f) => f.messageId === ack.messageId)).content).toBe('across');
+    bobOnA.close();
+    const onlyRemote = await alice.request({ messageType: 5, to: bobName, content: 'remote only' });
+    expect(onlyRemote.delivered).toBe(true);
+    expect((await bobOnB.next((f) => f.messageId === onlyRemote.messageId)).content).toBe('remote only');
+    for (const client of [bobOnB, alice]) client.close();
+  });
+
+  it('loses no acknowledged message when the recipient\'s instance is killed mid-stream', async () => {
+    const bobName = uniqueName('bob');
+    const bob = await loggedIn(b.wsUrl, bobName);
+    const received = new Set<string>();
+    const ackLive = setInterval(() => {
+      const ids = bob.received.filter((f) => f.messageType === 6 && f.content !== null).map((f) => f.messageId as string);
+      for (const id of ids) received.add(id);
+      if (ids.length > 0 && bob.isOpen) bob.send({ messageType: 22, messageIds: ids.slice(-500) });
+    }, 20);
+    const alice = await loggedIn(a.wsUrl, uniqueName('alice'));
+    const acked: string[] = [];
+    const refused: Frame[] = [];
+    const sending = (async () => {
+      for (let i = 0; i < 300; i++) {
+        const response = await alice.request({ messageType: 5, to: bobName, content: `m${i}`, clientMessageId: `k${i}` });
+        if (response.success) acked.push(response.messageId as string);
+        else refused.push(response);
+        if (i % 10 === 0) await sleep(5);
+      }
+    })();
+    await sleep(400);
+    await b.kill('SIGKILL');
+    await sending;
+    clearInterval(ackLive);
+    for (const f of bob.received) if (f.messageType === 6 && f.content !== null) received.add(f.messageId as string);
+    expect(refused).toEqual([]);
+    expect(acked).toHaveLength(300);
+    expect(received.size).toBeGreaterThan(0);
+    expect(received.size).toBeLessThan(300);
+
+    const again = await loggedIn(c.wsUrl, bobName, 'secret-pass', false);
+    const missing = () => acked.filter((id) => !received.has(id));
+    const deadline = Date.now() + 20000;
+    while (missing().length > 0 && Date.now() < deadline) {
+      for (const f of again.received) if (f.messageType === 6 && f.content !== null) received.add(f.messageId as string);
+      await sleep(50);
+    }
+    expect(missing()).toEqual([]);
+    const all = [...bob.received, ...again.received].filter((f) => f.messageType === 6 && f.content !== null);
+    const unique = new Map(all.map((f) => [f.messageId as string, f.content]));
+    expect(unique.size).toBe(300);
+    expect([...unique.values()].sort()).toEqual(Array.from({ length: 300 }, (_, i) => `m${i}`).sort());
+    alice.close();
+    again.close();
+  });
+});
