@@ -1,7 +1,9 @@
+import { Delivery } from '../common/delivery';
+
 /** What instances tell each other. */
 export type BusMessage =
   /** Write `frame` to every local connection of these users. */
-  | { kind: 'deliver'; usernames: string[]; frame: string; messageId?: string }
+  | { kind: 'deliver'; usernames: string[]; delivery: Delivery }
   /** Close one session (`sessionId`) or every session of `username`, after a Notice. */
   | { kind: 'kick'; username: string; sessionId?: string; code: number; reason: string }
   /** Push type 21 to `count` random sessions, pointing them at `targetHost`. */

@@ -127,7 +127,7 @@ export class ClusterService implements BeforeApplicationShutdown {
   private onBusMessage(message: BusMessage): void {
     switch (message.kind) {
       case 'deliver':
-        this.local.deliver(message.usernames, message.frame, message.messageId);
+        this.local.deliver(message.usernames, message.delivery);
         break;
       case 'kick':
         this.sessions.kickLocal(message.username, message.code, message.reason, message.sessionId);

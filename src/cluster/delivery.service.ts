@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Delivery } from '../common/delivery';
 import { Bus } from './bus';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions } from './local-sessions';
@@ -20,8 +21,8 @@ export class DeliveryService {
   ) {}
 
   /** Returns the users that at least one live connection was handed the frame for. */
-  async deliver(usernames: string[], frame: string, messageId?: string): Promise<Set<string>> {
-    const reached = this.local.deliver(usernames, frame, messageId);
+  async deliver(usernames: string[], delivery: Delivery): Promise<Set<string>> {
+    const reached = this.local.deliver(usernames, delivery);
     let sessions: Map<string, { instanceId: string }[]>;
     try {
       sessions = await this.registry.sessionsOf(usernames);
@@ -42,7 +43,7 @@ export class DeliveryService {
     await Promise.all(
       [...remote].map(async ([instanceId, users]) => {
         try {
-          const receivers = await this.bus.publish(instanceId, { kind: 'deliver', usernames: users, frame, messageId });
+          const receivers = await this.bus.publish(instanceId, { kind: 'deliver', usernames: users, delivery });
           if (receivers > 0) for (const user of users) reached.add(user);
         } catch (error) {
           this.logger.warn(`Delivery to instance ${instanceId} failed: ${String(error)}`);

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { Delivery } from '../common/delivery';
 
 /** What the cluster needs of a logged-in connection; the gateway's connection implements it. */
 export interface SessionSocket {
   readonly sessionId: string;
   /** Set once logged in; only logged-in connections are sessions. */
   readonly username: string | null;
-  /** Writes an already serialized frame; `messageId` lets a connection that replays offline messages drop a duplicate. */
-  deliver(frame: string, messageId?: string): void;
+  deliver(delivery: Delivery): void;
   /** Sends a Notice (type 25) with `reason`, then closes with `code`. */
   kick(code: number, reason: string): void;
   /** Pushes a type 21 move to `host`. */
@@ -46,12 +46,12 @@ export class LocalSessions {
   }
 
   /** Writes the frame to every local connection of these users; returns the users reached. */
-  deliver(usernames: Iterable<string>, frame: string, messageId?: string): Set<string> {
+  deliver(usernames: Iterable<string>, delivery: Delivery): Set<string> {
     const reached = new Set<string>();
     for (const username of usernames) {
       const sockets = this.byUser.get(username);
       if (!sockets) continue;
-      for (const socket of sockets) socket.deliver(frame, messageId);
+      for (const socket of sockets) socket.deliver(delivery);
       reached.add(username);
     }
     return reached;

@@ -1,7 +1,8 @@
+import { Delivery } from './delivery';
+
 /** A stored message not yet acknowledged by its recipient, ready to send. */
-export interface PendingMessage {
+export interface PendingMessage extends Delivery {
   messageId: string;
-  frame: string;
 }
 
 /** The sources a login replays, in order: 1:1 messages, then group messages. */
@@ -14,4 +15,10 @@ export const OFFLINE_SOURCES = Symbol('OFFLINE_SOURCES');
 export abstract class OfflineSource {
   /** Pages of pending messages, each page oldest first, until an empty page. */
   abstract pending(username: string, afterMessageId: string | null, limit: number): Promise<PendingMessage[]>;
+
+  /** For ordered conversations of the user: the seq the next live message of each will carry. */
+  async nextSeqs(username: string): Promise<Map<string, number>> {
+    void username;
+    return new Map();
+  }
 }

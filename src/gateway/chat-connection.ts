@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { SessionSocket } from '../cluster/local-sessions';
 import { CloseCode } from '../cluster/sessions.service';
+import { Delivery } from '../common/delivery';
 import { MessageType, ResponseFields, nowIso } from './frame';
+import { StreamOrder } from './stream-order';
 
 export interface ConnectionLimits {
   maxBufferedBytes: number;
@@ -13,11 +15,9 @@ export interface ConnectionLimits {
 
 /** How long a slow consumer's buffered output may still drain after its close. */
 const SLOW_CONSUMER_GRACE_MS = 5000;
-
-interface PendingDelivery {
-  frame: string;
-  messageId?: string;
-}
+/** How long a group message that overtook an earlier one waits for it. */
+const ORDER_GAP_WAIT_MS = 1000;
+const ORDER_MAX_HELD = 1000;
 
 /** One WebSocket client: its login, its rate budget, and the frames it is sent. */
 export class ChatConnection implements SessionSocket {
@@ -36,9 +36,10 @@ export class ChatConnection implements SessionSocket {
   private refusedInWindow = 0;
   private refusalWindowStart = Date.now();
   /** While offline messages are replayed, live deliveries wait here so that the replay comes first. */
-  private replayQueue: PendingDelivery[] | null = null;
+  private replayQueue: Delivery[] | null = null;
   private replayedIds: Set<string> | null = null;
   private moveTimer?: NodeJS.Timeout;
+  private readonly order = new StreamOrder((delivery) => this.write(delivery.frame), ORDER_GAP_WAIT_MS, ORDER_MAX_HELD);
 
   constructor(
     readonly socket: WebSocket,
@@ -58,12 +59,17 @@ export class ChatConnection implements SessionSocket {
     this.write(JSON.stringify(fields));
   }
 
-  deliver(frame: string, messageId?: string): void {
+  deliver(delivery: Delivery): void {
     if (this.replayQueue) {
-      this.replayQueue.push({ frame, messageId });
+      this.replayQueue.push(delivery);
       return;
     }
-    this.write(frame);
+    this.order.offer(delivery);
+  }
+
+  /** The seq the next live message of an ordered conversation will carry. */
+  expectSeq(stream: string, next: number): void {
+    this.order.expect(stream, next);
   }
 
   /** Starts an offline replay: live deliveries are held until `endReplay`. */
@@ -72,9 +78,10 @@ export class ChatConnection implements SessionSocket {
     this.replayedIds = new Set();
   }
 
-  replay(frame: string, messageId: string): void {
-    this.replayedIds?.add(messageId);
-    this.write(frame);
+  replay(message: Delivery & { messageId: string }): void {
+    this.replayedIds?.add(message.messageId);
+    if (message.stream !== undefined && message.seq !== undefined) this.order.passed(message.stream, message.seq);
+    this.write(message.frame);
   }
 
   /**
@@ -111,7 +118,7 @@ export class ChatConnection implements SessionSocket {
     this.replayedIds = null;
     for (const pending of queue) {
       if (pending.messageId && replayed?.has(pending.messageId)) continue;
-      this.write(pending.frame);
+      this.order.offer(pending);
     }
   }
 
@@ -131,6 +138,7 @@ export class ChatConnection implements SessionSocket {
 
   close(code: number, reason: string): void {
     clearTimeout(this.moveTimer);
+    this.order.close();
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
       this.socket.close(code, reason.slice(0, 120));
     }

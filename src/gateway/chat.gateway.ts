@@ -11,6 +11,7 @@ import { FrameRoute } from './frame-route';
 import { SessionFrames } from './session-frames';
 import { ConversationFrames } from './conversation-frames';
 import { MessageFrames } from '../messages/message-frames';
+import { GroupFrames } from '../groups/group-frames';
 
 const LOGIN_REQUIRED = 'Please log in';
 
@@ -36,10 +37,11 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     private readonly sessionFrames: SessionFrames,
     private readonly messageFrames: MessageFrames,
     private readonly conversationFrames: ConversationFrames,
+    private readonly groupFrames: GroupFrames,
   ) {}
 
   onModuleInit(): void {
-    for (const source of [this.sessionFrames, this.messageFrames, this.conversationFrames]) {
+    for (const source of [this.sessionFrames, this.messageFrames, this.groupFrames, this.conversationFrames]) {
       for (const route of source.routes()) {
         if (this.routes.has(route.requestType)) throw new Error(`Two handlers for message type ${route.requestType}`);
         this.routes.set(route.requestType, route);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ACK_IDS_MAX, parseHistoryLimit, parseMessageId } from '../messages/message-rules';
+import { GroupsService } from '../groups/groups.service';
 import { MessagesService } from '../messages/messages.service';
 import { ChatConnection } from './chat-connection';
 import { ClientFrame, FrameRefusal, MessageType, ResponseFields } from './frame';
@@ -8,7 +9,10 @@ import { FrameRoute, FrameRoutes } from './frame-route';
 /** Ack (22) and History (23/24), which span 1:1 and group conversations. */
 @Injectable()
 export class ConversationFrames implements FrameRoutes {
-  constructor(private readonly messages: MessagesService) {}
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly groups: GroupsService,
+  ) {}
 
   routes(): FrameRoute[] {
     return [
@@ -28,7 +32,7 @@ export class ConversationFrames implements FrameRoutes {
       if (id === null) throw new FrameRefusal('messageIds must hold message ids (decimal strings)');
       ids.push(id);
     }
-    await this.messages.ack(connection.username!, ids);
+    await Promise.all([this.messages.ack(connection.username!, ids), this.groups.ack(connection.username!, ids)]);
   }
 
   private async history(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
@@ -39,10 +43,14 @@ export class ConversationFrames implements FrameRoutes {
       beforeId = parseMessageId(frame.beforeId);
       if (beforeId === null) throw new FrameRefusal('beforeId must be a message id', { messages: [] });
     }
-    if (typeof frame.with !== 'string' || frame.with === '') {
+    let result: Record<string, unknown>[] | string;
+    if (frame.groupName !== undefined && frame.groupName !== null) {
+      result = await this.groups.history(connection.username!, frame.groupName, beforeId, limit);
+    } else if (typeof frame.with === 'string' && frame.with !== '') {
+      result = await this.messages.history(connection.username!, frame.with, beforeId, limit);
+    } else {
       throw new FrameRefusal('with (a username) or groupName is required', { messages: [] });
     }
-    const result = await this.messages.history(connection.username!, frame.with, beforeId, limit);
     if (typeof result === 'string') throw new FrameRefusal(result, { messages: [] });
     return { success: true, reason: null, messages: result };
   }

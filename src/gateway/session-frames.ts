@@ -135,12 +135,15 @@ export class SessionFrames implements FrameRoutes {
       }
       connection.send(this.loginResponse(sequenceId, result));
       for (const source of this.offline) {
+        for (const [stream, next] of await source.nextSeqs(result.username)) connection.expectSeq(stream, next);
+      }
+      for (const source of this.offline) {
         let after: string | null = null;
         while (connection.isOpen) {
           const page = await source.pending(result.username, after, REPLAY_PAGE);
           for (const message of page) {
             await connection.writable(this.config.wsIdleTimeoutMs);
-            connection.replay(message.frame, message.messageId);
+            connection.replay(message);
           }
           if (page.length < REPLAY_PAGE) break;
           after = page[page.length - 1].messageId;

@@ -193,8 +193,12 @@ export class MessageStore {
   private writeGroup(items: GroupMessageInput[]): Promise<(StoredMessage | Error)[]> {
     return this.db.transaction(async (tx) => {
       const results: (StoredMessage | Error)[] = new Array(items.length);
+      // Resends take no seq: a group's seqs stay gapless, so members' connections can tell a late message from a lost one.
+      const resends = await this.resends(tx, items);
       const byGroup = new Map<number, number[]>();
-      items.forEach((item, index) => byGroup.set(item.groupId, [...(byGroup.get(item.groupId) ?? []), index]));
+      items.forEach((item, index) => {
+        if (!resends.has(index)) byGroup.set(item.groupId, [...(byGroup.get(item.groupId) ?? []), index]);
+      });
       // Lock the groups in id order, so two instances writing to the same groups cannot deadlock.
       for (const groupId of [...byGroup.keys()].sort((a, b) => a - b)) {
         const indexes = byGroup.get(groupId)!;
@@ -217,15 +221,38 @@ export class MessageStore {
           batch.map((i) => i.sequenceId),
           batch.length,
         ]);
-        const duplicates: { item: NewMessage; index: number }[] = [];
         rows.forEach((row, position) => {
-          results[indexes[position]] = this.result(row);
-          if (!row.inserted) duplicates.push({ item: items[indexes[position]], index: indexes[position] });
+          const index = indexes[position];
+          results[index] = this.result(row);
+          // Stored by another instance in the meantime: this seq stays a gap, which members skip after a wait.
+          if (!row.inserted) resends.add(index);
         });
-        if (duplicates.length > 0) await this.resolveDuplicates(tx, duplicates, results);
       }
+      const duplicates = [...resends].filter((index) => !(results[index] instanceof GroupGoneError)).map((index) => ({ item: items[index], index }));
+      if (duplicates.length > 0) await this.resolveDuplicates(tx, duplicates, results);
       return results;
     });
+  }
+
+  /** Indexes of items that repeat a stored message or an earlier item of the batch (same sender and clientMessageId). */
+  private async resends(db: Queryable, items: NewMessage[]): Promise<Set<number>> {
+    const resends = new Set<number>();
+    const firstOfKey = new Map<string, number>();
+    items.forEach((item, index) => {
+      if (item.clientMessageId === undefined) return;
+      const key = `${item.sender}\u0000${item.clientMessageId}`;
+      if (firstOfKey.has(key)) resends.add(index);
+      else firstOfKey.set(key, index);
+    });
+    if (firstOfKey.size === 0) return resends;
+    const keyed = [...firstOfKey.entries()];
+    const stored = await db.query<{ sender: string; client_message_id: string }>(
+      `SELECT m.sender, m.client_message_id FROM messages m
+       JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
+      [keyed.map(([, index]) => items[index].sender), keyed.map(([, index]) => items[index].clientMessageId)],
+    );
+    for (const row of stored) resends.add(firstOfKey.get(`${row.sender}\u0000${row.client_message_id}`)!);
+    return resends;
   }
 
   private result(row: InsertedRow): StoredMessage {
@@ -242,7 +269,10 @@ export class MessageStore {
     const byKey = new Map(originals.map((o) => [`${o.sender}\u0000${o.client_message_id}`, o]));
     for (const { item, index } of duplicates) {
       const original = byKey.get(`${item.sender}\u0000${item.clientMessageId}`);
-      if (!original) throw new Error('A deduplicated message has no original');
+      if (!original) {
+        results[index] = new Error('A deduplicated message has no original');
+        continue;
+      }
       results[index] = { id: original.id, createdAt: original.created_at, duplicate: true, acked: original.acked, seq: original.seq ?? undefined };
     }
   }

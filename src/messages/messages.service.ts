@@ -83,7 +83,7 @@ export class MessagesService extends OfflineSource {
           false,
         ),
       );
-      const reached = await this.delivery.deliver([checked.to], frame, stored.id);
+      const reached = await this.delivery.deliver([checked.to], { frame, messageId: stored.id });
       return { ok: true, messageId: stored.id, delivered: reached.has(checked.to), to: checked.to };
     } finally {
       slot.release();

@@ -129,10 +129,14 @@ export class UsersRepository {
     return { records: rows.map(toRecord), total };
   }
 
-  /** The subset of `usernames` that are registered. */
-  async existing(usernames: string[]): Promise<Set<string>> {
-    if (usernames.length === 0) return new Set();
-    const rows = await this.db.query<{ username: string }>('SELECT username FROM users WHERE username = ANY($1::text[])', [usernames]);
-    return new Set(rows.map((r) => r.username));
+  /** Ids of the registered users among `usernames`. */
+  async idsOf(usernames: string[]): Promise<{ id: number; username: string }[]> {
+    if (usernames.length === 0) return [];
+    return this.db.query<{ id: number; username: string }>('SELECT id, username FROM users WHERE username = ANY($1::text[])', [usernames]);
+  }
+
+  async namesOf(ids: number[]): Promise<{ id: number; username: string }[]> {
+    if (ids.length === 0) return [];
+    return this.db.query<{ id: number; username: string }>('SELECT id, username FROM users WHERE id = ANY($1::int[])', [ids]);
   }
 }

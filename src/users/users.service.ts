@@ -27,8 +27,9 @@ function toDto(user: UserRecord): UserDto {
 
 @Injectable()
 export class UsersService {
-  /** Users are never deleted, so a name once seen registered stays registered. */
-  private readonly known = new Set<string>();
+  /** Users are never deleted nor renamed, so a name and id once seen stay true. */
+  private readonly idByName = new Map<string, number>();
+  private readonly nameById = new Map<number, string>();
 
   constructor(
     private readonly config: AppConfig,
@@ -119,13 +120,43 @@ export class UsersService {
 
   /** The subset of `usernames` that are registered. */
   async existing(usernames: string[]): Promise<Set<string>> {
+    return new Set((await this.idsOf(usernames)).keys());
+  }
+
+  /** Ids of the registered users among `usernames`. */
+  async idsOf(usernames: string[]): Promise<Map<string, number>> {
     // A name that breaks the rules was never registered; the database need not be asked (nor see a NUL).
-    const unknown = usernames.filter((u) => !this.known.has(u) && usernameProblem(u) === null);
-    if (unknown.length > 0) {
-      if (this.known.size > KNOWN_USERS_MAX) this.known.clear();
-      for (const name of await this.users.existing(unknown)) this.known.add(name);
+    const unknown = usernames.filter((u) => !this.idByName.has(u) && usernameProblem(u) === null);
+    if (unknown.length > 0) this.remember(await this.users.idsOf([...new Set(unknown)]));
+    const ids = new Map<string, number>();
+    for (const name of usernames) {
+      const id = this.idByName.get(name);
+      if (id !== undefined) ids.set(name, id);
     }
-    return new Set(usernames.filter((u) => this.known.has(u)));
+    return ids;
+  }
+
+  /** Usernames of these user ids (ids of no user are left out). */
+  async namesOf(ids: number[]): Promise<Map<number, string>> {
+    const unknown = ids.filter((id) => !this.nameById.has(id));
+    if (unknown.length > 0) this.remember(await this.users.namesOf([...new Set(unknown)]));
+    const names = new Map<number, string>();
+    for (const id of ids) {
+      const name = this.nameById.get(id);
+      if (name !== undefined) names.set(id, name);
+    }
+    return names;
+  }
+
+  private remember(users: { id: number; username: string }[]): void {
+    if (this.idByName.size > KNOWN_USERS_MAX) {
+      this.idByName.clear();
+      this.nameById.clear();
+    }
+    for (const { id, username } of users) {
+      this.idByName.set(username, id);
+      this.nameById.set(id, username);
+    }
   }
 
   private findByUsername(username: string): Promise<UserRecord | null> {

@@ -1,0 +1,55 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** GroupChatResponseMessage of seed/api.md: a type 8 to push as it is. */
+export class GroupChatResponseMessageDto {
+  @ApiPropertyOptional({ example: 8 })
+  messageType?: number;
+
+  @ApiPropertyOptional({ example: 0 })
+  sequenceId?: number;
+
+  @ApiPropertyOptional({ example: true })
+  success?: boolean;
+
+  @ApiPropertyOptional({ example: null, nullable: true, type: String })
+  reason?: string | null;
+
+  @ApiProperty({ example: 'alice' })
+  from: string;
+
+  @ApiProperty({ example: 'friends' })
+  groupName: string;
+
+  @ApiProperty({ example: 'hello all' })
+  content: string;
+
+  @ApiPropertyOptional({ example: '1234' })
+  messageId?: string;
+
+  @ApiPropertyOptional({ example: '2026-11-26T20:00:00.000Z' })
+  time?: string;
+}
+
+/** GroupCreateResponseMessage of seed/api.md: a type 10 for the user named first in `members`. */
+export class GroupCreateResponseMessageDto {
+  @ApiPropertyOptional({ example: 10 })
+  messageType?: number;
+
+  @ApiPropertyOptional({ example: 0 })
+  sequenceId?: number;
+
+  @ApiPropertyOptional({ example: true })
+  success?: boolean;
+
+  @ApiPropertyOptional({ example: 'You have been added to group "friends"', nullable: true, type: String })
+  reason?: string | null;
+
+  @ApiPropertyOptional({ example: 'friends' })
+  groupName?: string;
+
+  @ApiProperty({ example: ['bob', 'alice'], type: [String] })
+  members: string[];
+
+  @ApiPropertyOptional({ example: '2026-11-26T20:00:00.000Z' })
+  time?: string;
+}

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { MessageType } from '../common/protocol';
+import { ChatConnection } from '../gateway/chat-connection';
+import { ClientFrame, FrameRefusal, ResponseFields } from '../gateway/frame';
+import { FrameRoute, FrameRoutes } from '../gateway/frame-route';
+import { FROM_MISMATCH } from '../messages/message-frames';
+import { normalizeUsername } from '../users/user-rules';
+import { GroupReasons } from './group-rules';
+import { GroupsService, Outcome } from './groups.service';
+
+/** Group requests 7, 9, 11, 13 and 15. */
+@Injectable()
+export class GroupFrames implements FrameRoutes {
+  constructor(private readonly groups: GroupsService) {}
+
+  routes(): FrameRoute[] {
+    return [
+      { requestType: MessageType.GroupChatRequest, responseType: MessageType.GroupChatResponse, handle: (c, f) => this.chat(c, f) },
+      { requestType: MessageType.GroupCreateRequest, responseType: MessageType.GroupCreateResponse, handle: (c, f) => this.create(c, f) },
+      { requestType: MessageType.GroupJoinRequest, responseType: MessageType.GroupJoinResponse, handle: (c, f) => this.join(c, f) },
+      { requestType: MessageType.GroupMembersRequest, responseType: MessageType.GroupMembersResponse, handle: (c, f) => this.members(c, f) },
+      { requestType: MessageType.GroupQuitRequest, responseType: MessageType.GroupQuitResponse, handle: (c, f) => this.quit(c, f) },
+    ];
+  }
+
+  /** The sender's copy, delivered to every connection of every member, is the acknowledgement. */
+  private async chat(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields | void> {
+    const username = connection.username!;
+    const refusal = { from: username, groupName: typeof frame.groupName === 'string' ? frame.groupName : null };
+    if (frame.from !== undefined && frame.from !== null && frame.from !== username) throw new FrameRefusal(FROM_MISMATCH, refusal);
+    const result = await this.groups.send({
+      from: username,
+      groupName: frame.groupName,
+      content: frame.content,
+      clientMessageId: frame.clientMessageId,
+      sequenceId: frame.sequenceId,
+    });
+    if (!result.ok) throw new FrameRefusal(result.reason, refusal);
+    // A resend is not delivered again: only the resending connection gets the original copy back.
+    if (result.duplicate) {
+      const { messageType: _type, sequenceId: _sequence, ...original } = result.frame;
+      return original;
+    }
+  }
+
+  private async create(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
+    const result = await this.groups.create(connection.username!, frame.groupName, frame.members);
+    if (result.ok) connection.expectSeq(result.stream, result.nextSeq);
+    return this.answer(result, frame, (r) => ({ groupName: r.groupName, members: r.members }));
+  }
+
+  private async join(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
+    this.checkSelf(connection, frame);
+    const result = await this.groups.join(connection.username!, frame.groupName);
+    if (result.ok) connection.expectSeq(result.stream, result.nextSeq);
+    return this.answer(result, frame, (r) => ({ groupName: r.groupName }));
+  }
+
+  private async quit(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
+    this.checkSelf(connection, frame);
+    return this.answer(await this.groups.quit(connection.username!, frame.groupName), frame, (r) => ({ groupName: r.groupName }));
+  }
+
+  private async members(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
+    const result = await this.groups.members(connection.username!, frame.groupName);
+    return this.answer(result, frame, (r) => ({ groupName: r.groupName, members: r.members }));
+  }
+
+  /** `username`, when present, must be the logged-in user: nobody joins or quits for someone else. */
+  private checkSelf(connection: ChatConnection, frame: ClientFrame): void {
+    if (frame.username === undefined || frame.username === null) return;
+    if (typeof frame.username !== 'string' || normalizeUsername(frame.username) !== connection.username) {
+      throw new FrameRefusal(GroupReasons.usernameMismatch, { groupName: typeof frame.groupName === 'string' ? frame.groupName : null });
+    }
+  }
+
+  private answer<T>(result: Outcome<T>, frame: ClientFrame, fields: (ok: T) => ResponseFields): ResponseFields {
+    if (!result.ok) throw new FrameRefusal(result.reason, { groupName: typeof frame.groupName === 'string' ? frame.groupName : null });
+    return { success: true, reason: null, ...fields(result) };
+  }
+}

@@ -1,0 +1,65 @@
+import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiQuery, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
+import { ClusterAccess } from '../common/access';
+import { ApiR } from '../common/api-envelope.decorator';
+import { BusinessException } from '../common/business.exception';
+import { ValidationFailedException } from '../common/error-mapping';
+import { normalizeUsername } from '../users/user-rules';
+import { GroupChatResponseMessageDto, GroupCreateResponseMessageDto } from './dto/group-push.dto';
+import { groupChatPushes, groupCreatePushes } from './group-push';
+import { GroupsService } from './groups.service';
+
+function requiredQuery(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '') throw new ValidationFailedException(`${name} is required`);
+  return value;
+}
+
+@ApiTags('groups')
+@ApiExtraModels(GroupChatResponseMessageDto, GroupCreateResponseMessageDto)
+@ClusterAccess()
+@Controller()
+export class GroupsController {
+  constructor(private readonly groups: GroupsService) {}
+
+  @Post('joinMember')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Add an existing user to an existing group, cluster-wide; true also when already a member' })
+  @ApiQuery({ name: 'name', description: 'group name' })
+  @ApiQuery({ name: 'member', description: 'username' })
+  @ApiR('boolean')
+  async joinMember(@Query('name') name: unknown, @Query('member') member: unknown): Promise<boolean> {
+    const result = await this.groups.addMember(requiredQuery(name, 'name'), requiredQuery(member, 'member'));
+    if (!result.ok) throw new BusinessException(result.reason);
+    return true;
+  }
+
+  @Post('removeMember')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Remove a member, cluster-wide; the group is deleted when it empties' })
+  @ApiQuery({ name: 'name', description: 'group name' })
+  @ApiQuery({ name: 'member', description: 'username' })
+  @ApiR('boolean')
+  async removeMember(@Query('name') name: unknown, @Query('member') member: unknown): Promise<boolean> {
+    const result = await this.groups.quit(normalizeUsername(requiredQuery(member, 'member')), requiredQuery(name, 'name'), false);
+    if (!result.ok) throw new BusinessException(result.reason);
+    return true;
+  }
+
+  @Post('sendGroupChatMessage')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Push each message (type 8) to that user\'s live connections, wherever they are; true when every user had one' })
+  @ApiBody({ schema: { type: 'object', additionalProperties: { $ref: getSchemaPath(GroupChatResponseMessageDto) } } })
+  @ApiR('boolean')
+  async sendGroupChatMessage(@Body() body: unknown): Promise<boolean> {
+    return this.groups.push([...groupChatPushes(body)].map(([username, frame]) => ({ username, frame })));
+  }
+
+  @Post('sendGroupCreateMessage')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Push each type 10 to the user named first in its members, wherever connected; true when every such user had a live connection' })
+  @ApiBody({ schema: { type: 'array', items: { $ref: getSchemaPath(GroupCreateResponseMessageDto) } } })
+  @ApiR('boolean')
+  async sendGroupCreateMessage(@Body() body: unknown): Promise<boolean> {
+    return this.groups.push(groupCreatePushes(body));
+  }
+}

@@ -1,0 +1,246 @@
+import { Injectable } from '@nestjs/common';
+import { DeliveryService } from '../cluster/delivery.service';
+import { OfflineSource, PendingMessage } from '../common/offline-source';
+import { MessageType } from '../common/protocol';
+import { AppConfig } from '../config/app-config';
+import { GroupGoneError, MessageRecord, MessageStore } from '../messages/message.store';
+import { clientMessageIdProblem, contentProblem } from '../messages/message-rules';
+import { SendOrder } from '../messages/send-order';
+import { MetricsService } from '../metrics/metrics.service';
+import { normalizeUsername } from '../users/user-rules';
+import { UsersService } from '../users/users.service';
+import { GROUP_MEMBERS_MAX, GroupReasons, addedNotice, groupNameProblem } from './group-rules';
+import { GroupWithMembers, GroupsRepository } from './groups.repository';
+
+export type Outcome<T> = ({ ok: true } & T) | { ok: false; reason: string; invalid?: boolean };
+
+/** Where a connection's ordering of a group's messages starts. */
+export interface OrderStart {
+  stream: string;
+  nextSeq: number;
+}
+
+/** The ordered stream of a group's messages, as connections know it. */
+export function streamOf(groupId: number): string {
+  return `g:${groupId}`;
+}
+
+export interface GroupSend {
+  from: string;
+  groupName: unknown;
+  content: unknown;
+  clientMessageId?: unknown;
+  sequenceId: number;
+}
+
+/** A group message as type 8: deliveries, offline replay, history. */
+export function groupFrame(message: MessageRecord, groupName: string, offline: boolean): Record<string, unknown> {
+  return {
+    messageType: MessageType.GroupChatResponse,
+    sequenceId: message.sequenceId,
+    success: true,
+    reason: null,
+    from: message.sender,
+    groupName,
+    content: message.content,
+    messageId: message.id,
+    offline,
+    time: message.createdAt.toISOString(),
+  };
+}
+
+/** Groups: membership in the database, and group messages fanned out to every member's connections. */
+@Injectable()
+export class GroupsService extends OfflineSource {
+  private readonly order = new SendOrder();
+  /** Group names by id, for replaying messages; a name never changes while its group lives. */
+  private readonly names = new Map<number, string>();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly groups: GroupsRepository,
+    private readonly store: MessageStore,
+    private readonly users: UsersService,
+    private readonly delivery: DeliveryService,
+    private readonly metrics: MetricsService,
+  ) {
+    super();
+  }
+
+  /** Creates a group with its creator and the requested members who exist; pushes type 10 to those online. */
+  async create(creator: string, groupName: unknown, requested: unknown): Promise<Outcome<{ groupName: string; members: string[] } & OrderStart>> {
+    const problem = groupNameProblem(groupName);
+    if (problem) return { ok: false, reason: problem, invalid: true };
+    if (requested !== undefined && requested !== null && (!Array.isArray(requested) || requested.length > GROUP_MEMBERS_MAX || requested.some((m) => typeof m !== 'string'))) {
+      return { ok: false, reason: GroupReasons.membersInvalid, invalid: true };
+    }
+    const name = groupName as string;
+    const wanted = [creator, ...((requested as string[] | undefined) ?? []).map(normalizeUsername)];
+    const ids = await this.users.idsOf([...new Set(wanted)]);
+    if (!ids.has(creator)) return { ok: false, reason: GroupReasons.unknownUser };
+    const members = [...ids.keys()];
+    const groupId = await this.groups.create(name, creator, [...ids.values()]);
+    if (groupId === null) return { ok: false, reason: GroupReasons.nameTaken };
+    this.names.set(groupId, name);
+    const added = members.filter((m) => m !== creator);
+    if (added.length > 0) {
+      const push = JSON.stringify({
+        messageType: MessageType.GroupCreateResponse,
+        sequenceId: 0,
+        success: true,
+        reason: addedNotice(name),
+        groupName: name,
+        members,
+        time: new Date().toISOString(),
+      });
+      await this.delivery.deliver(added, { frame: push });
+    }
+    return { ok: true, groupName: name, members, stream: streamOf(groupId), nextSeq: 1 };
+  }
+
+  /** Joins a group; true also when already a member. */
+  async join(username: string, groupName: unknown): Promise<Outcome<{ groupName: string } & OrderStart>> {
+    const problem = groupNameProblem(groupName);
+    if (problem) return { ok: false, reason: problem === GroupReasons.nameRequired ? problem : GroupReasons.notFound };
+    const ids = await this.users.idsOf([username]);
+    const userId = ids.get(username);
+    if (userId === undefined) return { ok: false, reason: GroupReasons.unknownUser };
+    const result = await this.groups.addMember(groupName as string, userId);
+    if (!result) return { ok: false, reason: GroupReasons.notFound };
+    return { ok: true, groupName: groupName as string, stream: streamOf(result.groupId), nextSeq: Number(result.lastSeq) + 1 };
+  }
+
+  /** Leaves a group; the group is deleted when its last member leaves. */
+  async quit(username: string, groupName: unknown, selfInitiated = true): Promise<Outcome<{ groupName: string }>> {
+    const problem = groupNameProblem(groupName);
+    if (problem) return { ok: false, reason: problem === GroupReasons.nameRequired ? problem : GroupReasons.notFound };
+    const userId = (await this.users.idsOf([username])).get(username);
+    if (userId === undefined) return { ok: false, reason: GroupReasons.unknownUser };
+    const result = await this.groups.removeMember(groupName as string, userId);
+    if (result === 'no-group') return { ok: false, reason: GroupReasons.notFound };
+    if (result === 'not-member') return { ok: false, reason: selfInitiated ? GroupReasons.notMember : GroupReasons.userNotMember };
+    return { ok: true, groupName: groupName as string };
+  }
+
+  /** The members of a group, for its members only. */
+  async members(username: string, groupName: unknown): Promise<Outcome<{ groupName: string; members: string[] }>> {
+    const found = await this.memberGroup(username, groupName);
+    if (!found.ok) return found;
+    return { ok: true, groupName: found.group.name, members: found.members };
+  }
+
+  /** Checks, stores with the group's next seq, then delivers to every connection of every member. */
+  async send(request: GroupSend): Promise<Outcome<{ messageId: string; duplicate: boolean; frame: Record<string, unknown> }>> {
+    const slot = this.order.enter(request.from);
+    try {
+      const problem = contentProblem(request.content, this.config.maxContentBytes) ?? clientMessageIdProblem(request.clientMessageId);
+      if (problem) return { ok: false, reason: problem, invalid: true };
+      const found = await this.memberGroup(request.from, request.groupName);
+      if (!found.ok) return found;
+      await slot.turn;
+      const storing = this.store.appendGroup({
+        sender: request.from,
+        groupId: found.group.id,
+        content: request.content as string,
+        clientMessageId: request.clientMessageId as string | undefined,
+        sequenceId: request.sequenceId,
+      });
+      slot.release();
+      let stored;
+      try {
+        stored = await storing;
+      } catch (error) {
+        if (error instanceof GroupGoneError) return { ok: false, reason: GroupReasons.notFound };
+        throw error;
+      }
+      const record: MessageRecord = {
+        id: stored.id,
+        sender: request.from,
+        recipient: null,
+        groupId: found.group.id,
+        seq: stored.seq ?? null,
+        content: request.content as string,
+        createdAt: stored.createdAt,
+        sequenceId: request.sequenceId,
+      };
+      const frame = groupFrame(record, found.group.name, false);
+      if (!stored.duplicate) {
+        this.metrics.messagesStored.labels('group').inc();
+        await this.delivery.deliver(found.members, { frame: JSON.stringify(frame), messageId: stored.id, stream: streamOf(found.group.id), seq: Number(stored.seq) });
+      }
+      return { ok: true, messageId: stored.id, duplicate: stored.duplicate, frame };
+    } finally {
+      slot.release();
+    }
+  }
+
+  async history(username: string, groupName: unknown, beforeId: string | null, limit: number): Promise<Record<string, unknown>[] | string> {
+    const found = await this.memberGroup(username, groupName);
+    if (!found.ok) return found.reason;
+    const messages = await this.store.groupHistory(found.group.id, beforeId, limit);
+    return messages.map((m) => groupFrame(m, found.group.name, false));
+  }
+
+  /** Group messages past the user's cursor in each of their groups, oldest first. */
+  async pending(username: string, afterMessageId: string | null, limit: number): Promise<PendingMessage[]> {
+    const userId = (await this.users.idsOf([username])).get(username);
+    if (userId === undefined) return [];
+    const cursors = await this.groups.cursorsOf(userId);
+    const messages = await this.store.groupMessagesAfter(cursors, afterMessageId, limit);
+    const pending: PendingMessage[] = [];
+    for (const message of messages) {
+      const name = await this.nameOf(message.groupId!);
+      if (name === null) continue;
+      pending.push({ messageId: message.id, frame: JSON.stringify(groupFrame(message, name, true)), stream: streamOf(message.groupId!), seq: Number(message.seq) });
+    }
+    return pending;
+  }
+
+  override async nextSeqs(username: string): Promise<Map<string, number>> {
+    const userId = (await this.users.idsOf([username])).get(username);
+    if (userId === undefined) return new Map();
+    const cursors = await this.groups.cursorsOf(userId);
+    return new Map(cursors.map((c) => [streamOf(c.groupId), Number(c.lastSeq) + 1]));
+  }
+
+  /** Moves the member's cursor in each group to the highest acknowledged seq. */
+  async ack(username: string, messageIds: string[]): Promise<void> {
+    const seqs = await this.store.groupSeqs(messageIds);
+    if (seqs.length === 0) return;
+    const userId = (await this.users.idsOf([username])).get(username);
+    if (userId !== undefined) await this.groups.advanceCursors(userId, seqs);
+  }
+
+  /** Pushes each frame to its user's live connections anywhere; true when every user had one. */
+  async push(pushes: { username: string; frame: string }[]): Promise<boolean> {
+    const reached = await Promise.all(pushes.map(({ username, frame }) => this.delivery.deliver([username], { frame })));
+    return reached.every((users, index) => users.has(pushes[index].username));
+  }
+
+  /** Adds an existing user to an existing group (the /joinMember route). */
+  async addMember(groupName: string, member: string): Promise<Outcome<object>> {
+    const name = normalizeUsername(member);
+    if (!(await this.users.exists(name))) return { ok: false, reason: GroupReasons.unknownUser };
+    return this.join(name, groupName);
+  }
+
+  private async memberGroup(username: string, groupName: unknown): Promise<Outcome<{ group: GroupWithMembers; members: string[] }>> {
+    const problem = groupNameProblem(groupName);
+    if (problem) return { ok: false, reason: problem === GroupReasons.nameRequired ? problem : GroupReasons.notFound };
+    const group = await this.groups.findWithMembers(groupName as string);
+    if (!group) return { ok: false, reason: GroupReasons.notFound };
+    this.names.set(group.id, group.name);
+    const names = await this.users.namesOf(group.memberIds);
+    const members = group.memberIds.map((id) => names.get(id)).filter((n): n is string => n !== undefined);
+    if (!members.includes(username)) return { ok: false, reason: GroupReasons.notMember };
+    return { ok: true, group, members };
+  }
+
+  private async nameOf(groupId: number): Promise<string | null> {
+    const known = this.names.get(groupId);
+    if (known !== undefined) return known;
+    const name = await this.groups.nameOf(groupId);
+    if (name !== null) this.names.set(groupId, name);
+    return name;
+  }
+}

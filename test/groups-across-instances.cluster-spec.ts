@@ -1,0 +1,75 @@
+import { TestEnvironment } from './helpers/environment';
+import { Instance, startInstance } from './helpers/instance';
+import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+
+describe('groups across instances', () => {
+  const env = new TestEnvironment('cluster');
+  let instances: Instance[];
+  const clients: WsTestClient[] = [];
+
+  beforeAll(async () => {
+    await env.setup();
+    const common = { RATE_LIMIT_PER_SEC: '2000', RATE_LIMIT_BURST: '2000' };
+    instances = await Promise.all([0, 1, 2].map(() => startInstance(env.instanceEnv(common))));
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await Promise.all(instances.map((i) => i.stop()));
+    await env.dispose();
+  });
+
+  it('delivers each message once to every connection of every member, in order, across three instances; offline members get it at login', async () => {
+    const [a, b, c] = instances;
+    const names = { alice: uniqueName('alice'), bob: uniqueName('bob'), carol: uniqueName('carol'), dave: uniqueName('dave') };
+    const alice = await loggedIn(a.wsUrl, names.alice);
+    const bobOnB = await loggedIn(b.wsUrl, names.bob);
+    const bobOnC = await loggedIn(c.wsUrl, names.bob, 'secret-pass', false);
+    const carol = await loggedIn(c.wsUrl, names.carol);
+    const daveSetup = await WsTestClient.connect(a.wsUrl);
+    await daveSetup.register(names.dave, 'secret-pass');
+    daveSetup.close();
+    clients.push(alice, bobOnB, bobOnC, carol);
+    const group = uniqueName('tri');
+    const created = await alice.request({ messageType: 9, groupName: group, members: [names.bob, names.carol, names.dave] });
+    expect(created.success).toBe(true);
+    for (const client of [bobOnB, bobOnC, carol]) expect((await client.next((f) => f.messageType === 10)).groupName).toBe(group);
+
+    const senders = [alice, bobOnB, carol];
+    const sequences: number[] = [];
+    for (let i = 0; i < 60; i++) sequences.push(senders[i % 3].send({ messageType: 7, groupName: group, content: `t${i}` }));
+    const everyone = [alice, bobOnB, bobOnC, carol];
+    const copies = await Promise.all(everyone.map((client) => client.collect((f) => f.messageType === 8 && typeof f.content === 'string' && (f.content as string).startsWith('t'), 60, 20000)));
+    for (const received of copies) {
+      const ids = received.map((f) => f.messageId as string);
+      expect(new Set(ids).size).toBe(60);
+      const sorted = [...ids].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1));
+      expect(ids).toEqual(sorted);
+    }
+    const reference = copies[0].map((f) => f.messageId);
+    for (const received of copies) expect(received.map((f) => f.messageId)).toEqual(reference);
+    // Each sender's own messages keep the order it sent them in.
+    for (let s = 0; s < 3; s++) {
+      const own = copies[0].filter((f) => f.from === [names.alice, names.bob, names.carol][s]).map((f) => f.content);
+      expect(own).toEqual(Array.from({ length: 20 }, (_, k) => `t${s + 3 * k}`));
+    }
+
+    const dave = await loggedIn(b.wsUrl, names.dave, 'secret-pass', false);
+    clients.push(dave);
+    const offline = await dave.collect((f) => f.messageType === 8 && f.offline === true, 60, 20000);
+    expect(offline.map((f: Frame) => f.messageId)).toEqual(reference);
+  });
+
+  it('two instances racing to create the same group name: exactly one succeeds', async () => {
+    const [a, b] = instances;
+    for (let round = 0; round < 5; round++) {
+      const one = await loggedIn(a.wsUrl, uniqueName('racer'));
+      const two = await loggedIn(b.wsUrl, uniqueName('racer'));
+      clients.push(one, two);
+      const group = uniqueName('race');
+      const results = await Promise.all([one.request({ messageType: 9, groupName: group }), two.request({ messageType: 9, groupName: group })]);
+      expect(results.filter((r) => r.success === true)).toHaveLength(1);
+      expect(results.find((r) => r.success === false)).toMatchObject({ reason: 'Group name is already taken' });
+    }
+  });
+});
