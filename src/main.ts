@@ -3,6 +3,7 @@ import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/app-config';
 import { PinoLogger } from './common/pino-logger';
 import { ClusterService } from './cluster/cluster.service';
+import { RebalanceService } from './cluster/rebalance.service';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -29,6 +30,7 @@ async function bootstrap(): Promise<void> {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   await app.get(ClusterService).announce(port);
+  app.get(RebalanceService).start();
   logger.log(`Listening on ${config.host}:${port} (HTTP and WebSocket at /ws)`, 'Bootstrap');
 }
 

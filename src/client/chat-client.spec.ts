@@ -434,6 +434,20 @@ describe('ChatClient', () => {
     expect(client.token).toBe('token-alice');
   });
 
+  it('reconnects where resolveUrl says when its instance is gone, and resumes with the token there', async () => {
+    const dying = await startServer();
+    const other = await startServer();
+    const asked: string[] = [];
+    const dyingUrl = dying.url;
+    const client = await loggedIn(dying, { resolveUrl: (lost) => (asked.push(lost), other.url) });
+    await dying.close();
+    const moved = await waitFor(() => other.connections[0]);
+    await waitFor(() => client.state === 'connected');
+    expect(asked[0]).toBe(dyingUrl);
+    expect(moved.frames[0]).toEqual({ messageType: 17, sequenceId: expect.any(Number), token: 'token-alice' });
+    expect(client.url).toBe(other.url);
+  });
+
   it('resends an unacknowledged send after reconnecting, with the same clientMessageId', async () => {
     const server = await startServer();
     server.script = (frame, connection) => {

@@ -128,6 +128,11 @@ export interface ChatClientOptions {
   backoff?: Partial<BackoffOptions>;
   /** How many received message ids are remembered to drop redeliveries. */
   dedupWindow?: number;
+  /**
+   * Where to reconnect after a lost connection (default: the same url). An instance that died
+   * stays dead: give the other instances' urls, or ask a live one (`GET /serverAddress`).
+   */
+  resolveUrl?: (lostUrl: string, attempt: number) => string | Promise<string>;
 }
 
 /** A request refused by the server: a response with `success:false`, or an Error frame. */
@@ -223,6 +228,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private readonly ackDelayMs: number;
   private readonly backoff: BackoffOptions;
   private readonly dedupWindow: number;
+  private readonly resolveUrl?: ChatClientOptions['resolveUrl'];
 
   private currentState: ClientState = 'closed';
   private currentUrl: string | undefined;
@@ -259,6 +265,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.ackDelayMs = options.ackDelayMs ?? 50;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.dedupWindow = options.dedupWindow ?? 10_000;
+    this.resolveUrl = options.resolveUrl;
   }
 
   get state(): ClientState {
@@ -627,11 +634,28 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private scheduleReconnect(): void {
     this.setState('reconnecting');
     const delay = backoffDelay(this.reconnectAttempt, this.backoff);
+    const attempt = this.reconnectAttempt;
     this.reconnectAttempt += 1;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      if (this.currentUrl) this.open(this.currentUrl);
+      void this.reconnect(attempt);
     }, delay);
+  }
+
+  private async reconnect(attempt: number): Promise<void> {
+    const lost = this.currentUrl;
+    if (!lost) return;
+    let url = lost;
+    if (this.resolveUrl) {
+      try {
+        url = await this.resolveUrl(lost, attempt);
+      } catch {
+        url = lost;
+      }
+    }
+    if (this.state === 'closed' || this.reconnectTimer !== undefined || this.socket) return;
+    this.currentUrl = url;
+    this.open(url);
   }
 
   /** Treats a silent or unresponsive connection as lost without waiting for a close handshake. */

@@ -5,9 +5,7 @@ export type BusMessage =
   /** Write `frame` to every local connection of these users. */
   | { kind: 'deliver'; usernames: string[]; delivery: Delivery }
   /** Close one session (`sessionId`) or every session of `username`, after a Notice. */
-  | { kind: 'kick'; username: string; sessionId?: string; code: number; reason: string }
-  /** Push type 21 to `count` random sessions, pointing them at `targetHost`. */
-  | { kind: 'move'; count: number; targetHost: string };
+  | { kind: 'kick'; username: string; sessionId?: string; code: number; reason: string };
 
 export type BusHandler = (message: BusMessage) => void;
 

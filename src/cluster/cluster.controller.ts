@@ -1,9 +1,12 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../common/access';
+import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { AdminOnly, ClusterAccess } from '../common/access';
 import { ApiR } from '../common/api-envelope.decorator';
+import { BusinessException } from '../common/business.exception';
+import { ValidationFailedException } from '../common/error-mapping';
+import { RebalanceService } from './rebalance.service';
 import { ClusterService } from './cluster.service';
-import { InstanceDto, ServerAddressDto } from './dto/instance.dto';
+import { InstanceDto, RebalanceMoveDto, ServerAddressDto } from './dto/instance.dto';
 import { LocalSessions } from './local-sessions';
 import { InstanceIdentity } from './instance-identity';
 
@@ -14,6 +17,7 @@ export class ClusterController {
     private readonly cluster: ClusterService,
     private readonly identity: InstanceIdentity,
     private readonly local: LocalSessions,
+    private readonly rebalance: RebalanceService,
   ) {}
 
   @Get('getOnlineUserCount')
@@ -46,7 +50,7 @@ export class ClusterController {
     const live = await this.cluster.liveInstances();
     return live
       .sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id))
-      .map(({ id, host, ip, port, users, connections, startedAt }) => ({
+      .map(({ id, host, ip, port, users, connections, startedAt, draining }) => ({
         id,
         host,
         ip,
@@ -54,6 +58,33 @@ export class ClusterController {
         users,
         connections,
         startedAt: new Date(startedAt).toISOString(),
+        draining,
       }));
+  }
+
+  @Post('reBalance/handler')
+  @HttpCode(200)
+  @ClusterAccess()
+  @ApiOperation({ summary: 'Move that many random connections of this instance to `host` (a live instance): type 21, then 4008 after the grace period' })
+  @ApiQuery({ name: 'host', description: '`ip:port` of the target instance' })
+  @ApiQuery({ name: 'reBalanceNumber', description: 'How many connections to move' })
+  @ApiR('boolean')
+  async handleRebalance(@Query('host') host: unknown, @Query('reBalanceNumber') count: unknown): Promise<boolean> {
+    if (typeof host !== 'string' || host === '') throw new ValidationFailedException('host is required');
+    if (typeof count !== 'string' || !/^\d{1,9}$/.test(count) || Number(count) < 1) {
+      throw new ValidationFailedException('reBalanceNumber must be a positive integer');
+    }
+    const result = await this.rebalance.moveTo(host, Number(count));
+    if (!result.ok) throw new BusinessException(result.reason);
+    return result.moved > 0;
+  }
+
+  @Post('reBalance')
+  @HttpCode(200)
+  @AdminOnly()
+  @ApiOperation({ summary: 'Run a cluster rebalance now (no cooldown); returns the moves ordered' })
+  @ApiR(RebalanceMoveDto, { isArray: true })
+  rebalanceNow(): Promise<RebalanceMoveDto[]> {
+    return this.rebalance.rebalance(true);
   }
 }

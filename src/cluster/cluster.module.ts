@@ -9,6 +9,7 @@ import { InstanceIdentity } from './instance-identity';
 import { LocalSessions } from './local-sessions';
 import { MemoryBus, MemoryRegistry } from './memory-registry';
 import { RedisBus, RedisRegistry, createRedis } from './redis-registry';
+import { RebalanceService } from './rebalance.service';
 import { Registry } from './registry';
 import { SessionsService } from './sessions.service';
 
@@ -47,8 +48,9 @@ export const REDIS = Symbol('REDIS');
     SessionsService,
     DeliveryService,
     ClusterService,
+    RebalanceService,
   ],
-  exports: [Registry, Bus, InstanceIdentity, LocalSessions, SessionsService, DeliveryService, ClusterService],
+  exports: [Registry, Bus, InstanceIdentity, LocalSessions, SessionsService, DeliveryService, ClusterService, RebalanceService],
 })
 export class ClusterModule implements OnApplicationShutdown {
   constructor(@Optional() @Inject(REDIS) private readonly redis: Redis | null) {}

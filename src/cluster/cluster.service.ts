@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { Bus, BusMessage } from './bus';
 import { InstanceIdentity } from './instance-identity';
@@ -11,12 +11,13 @@ import { SessionsService } from './sessions.service';
  * answers the bus, purges instances that died (the janitor), and leaves on shutdown.
  */
 @Injectable()
-export class ClusterService implements BeforeApplicationShutdown {
+export class ClusterService implements OnApplicationShutdown {
   private readonly logger = new Logger(ClusterService.name);
   private heartbeatTimer?: NodeJS.Timeout;
   private janitorTimer?: NodeJS.Timeout;
   private registryDown = false;
   private announced = false;
+  private draining = false;
 
   constructor(
     private readonly config: AppConfig,
@@ -55,7 +56,8 @@ export class ClusterService implements BeforeApplicationShutdown {
     await this.bus.close();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /** After the gateway drained (before-shutdown hooks all ran first). */
+  async onApplicationShutdown(): Promise<void> {
     await this.leave();
   }
 
@@ -65,7 +67,7 @@ export class ClusterService implements BeforeApplicationShutdown {
 
   /** The live instance with the fewest connections (this one when the registry is empty). */
   async leastLoaded(): Promise<InstanceInfo> {
-    const live = await this.liveInstances();
+    const live = await this.activeInstances();
     if (live.length === 0) return this.selfInfo();
     return live.reduce((best, candidate) => (candidate.connections < best.connections ? candidate : best));
   }
@@ -80,7 +82,19 @@ export class ClusterService implements BeforeApplicationShutdown {
       connections: this.local.sessionCount,
       startedAt: this.identity.startedAt,
       lastSeen: Date.now(),
+      draining: this.draining,
     };
+  }
+
+  /** Marks this instance as leaving: the others stop sending clients here. */
+  async startDraining(): Promise<void> {
+    this.draining = true;
+    await this.heartbeat();
+  }
+
+  /** Live instances that take clients: not draining. */
+  async activeInstances(): Promise<InstanceInfo[]> {
+    return (await this.liveInstances()).filter((i) => !i.draining);
   }
 
   private async heartbeat(): Promise<void> {
@@ -132,20 +146,17 @@ export class ClusterService implements BeforeApplicationShutdown {
       case 'kick':
         this.sessions.kickLocal(message.username, message.code, message.reason, message.sessionId);
         break;
-      case 'move':
-        this.moveRandomSessions(message.count, message.targetHost);
-        break;
     }
   }
 
-  /** Pushes type 21 to `count` random sessions; returns how many were asked to move. */
-  moveRandomSessions(count: number, targetHost: string): number {
-    const candidates = [...this.local.all()];
+  /** Pushes type 21 to `count` random sessions not already moving; returns how many were asked to move. */
+  moveRandomSessions(count: number, targetHost: string, graceMs: number | null): number {
+    const candidates = [...this.local.all()].filter((session) => !session.moving);
     const moving = Math.min(count, candidates.length);
     for (let i = 0; i < moving; i++) {
       const pick = i + Math.floor(Math.random() * (candidates.length - i));
       [candidates[i], candidates[pick]] = [candidates[pick], candidates[i]];
-      candidates[i].move(targetHost);
+      candidates[i].move(targetHost, graceMs);
     }
     return moving;
   }

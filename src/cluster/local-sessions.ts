@@ -9,8 +9,10 @@ export interface SessionSocket {
   deliver(delivery: Delivery): void;
   /** Sends a Notice (type 25) with `reason`, then closes with `code`. */
   kick(code: number, reason: string): void;
-  /** Pushes a type 21 move to `host`. */
-  move(host: string): void;
+  /** Pushes a type 21 move to `host`; closes with 4008 after `graceMs` unless null (a drain closes at its end). */
+  move(host: string, graceMs: number | null): void;
+  /** Asked to move already. */
+  readonly moving: boolean;
 }
 
 /** The logged-in connections of this instance, by user and by session. */

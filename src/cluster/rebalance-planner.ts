@@ -117,11 +117,9 @@ export function planDrain(leaving: InstanceLoad, others: InstanceLoad[]): Rebala
 
   const total = moving + receivers.reduce((sum, other) => sum + sanitizeCount(other.connections), 0);
   const slots = assignTargets(receivers, total).sort((a, b) => compareIds(a.id, b.id));
-  const rooms = slots.map((slot) => Math.max(0, slot.target - slot.connections));
-  const roomTotal = rooms.reduce((sum, room) => sum + room, 0);
-  // The targets sum to the total, so the rooms cover `moving`; the even split is only a safety net.
-  const weights = roomTotal > 0 ? rooms : rooms.map(() => 1);
-  const weightTotal = roomTotal > 0 ? roomTotal : m;
+  // The targets sum to the total, so the rooms add up to at least `moving` (> 0).
+  const weights = slots.map((slot) => Math.max(0, slot.target - slot.connections));
+  const weightTotal = weights.reduce((sum, room) => sum + room, 0);
 
   const shares = slots.map((slot, index) => {
     const numerator = moving * weights[index];

@@ -88,6 +88,7 @@ export class RedisRegistry extends Registry {
         users: String(info.users),
         connections: String(info.connections),
         startedAt: String(info.startedAt),
+        draining: info.draining ? '1' : '0',
       })
       .pexpire(hash, ttlMs * 3)
       .exec();
@@ -117,6 +118,7 @@ export class RedisRegistry extends Registry {
         connections: Number(hash.connections),
         startedAt: Number(hash.startedAt),
         lastSeen,
+        draining: hash.draining === '1',
       });
     });
     return live;

@@ -9,6 +9,8 @@ export interface InstanceInfo {
   connections: number;
   startedAt: number;
   lastSeen: number;
+  /** Shutting down: moving its clients away, taking no new ones. */
+  draining: boolean;
 }
 
 /** One logged-in connection of a user, and the instance that holds it. */

@@ -10,4 +10,6 @@ export interface Delivery {
    */
   stream?: string;
   seq?: number;
+  /** Tells the connection where an ordered conversation starts (the push that adds a member to a group). */
+  opens?: { stream: string; next: number };
 }

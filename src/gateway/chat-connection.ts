@@ -10,7 +10,6 @@ export interface ConnectionLimits {
   maxBufferedBytes: number;
   ratePerSec: number;
   burst: number;
-  moveGraceMs: number;
 }
 
 /** How long a slow consumer's buffered output may still drain after its close. */
@@ -28,6 +27,7 @@ export class ChatConnection implements SessionSocket {
   lastActivity = Date.now();
   /** A login in progress: other logins on this connection wait for it to finish. */
   loggingIn = false;
+  moving = false;
   /** The login of `?token=` while it runs: frames that arrive meanwhile wait for it. */
   connectLogin: Promise<void> | null = null;
 
@@ -128,11 +128,13 @@ export class ChatConnection implements SessionSocket {
     this.close(code, reason);
   }
 
-  move(host: string): void {
+  move(host: string, graceMs: number | null): void {
     if (!this.isOpen) return;
+    this.moving = true;
     this.send({ messageType: MessageType.ReBalance, sequenceId: 0, success: true, reason: null, host, url: `ws://${host}/ws` });
     clearTimeout(this.moveTimer);
-    this.moveTimer = setTimeout(() => this.close(CloseCode.Moved, 'Moved to another instance'), this.limits.moveGraceMs);
+    if (graceMs === null) return;
+    this.moveTimer = setTimeout(() => this.close(CloseCode.Moved, 'Moved to another instance'), graceMs);
     this.moveTimer.unref();
   }
 

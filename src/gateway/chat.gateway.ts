@@ -2,6 +2,8 @@ import { BeforeApplicationShutdown, Logger, OnModuleInit } from '@nestjs/common'
 import { OnGatewayConnection, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import WebSocket, { RawData, WebSocketServer as WsServer } from 'ws';
+import { LocalSessions } from '../cluster/local-sessions';
+import { RebalanceService } from '../cluster/rebalance.service';
 import { CloseCode } from '../cluster/sessions.service';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
@@ -38,6 +40,8 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     private readonly messageFrames: MessageFrames,
     private readonly conversationFrames: ConversationFrames,
     private readonly groupFrames: GroupFrames,
+    private readonly rebalance: RebalanceService,
+    private readonly local: LocalSessions,
   ) {}
 
   onModuleInit(): void {
@@ -53,18 +57,16 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     this.idleTimer.unref();
   }
 
-  /** Stops taking connections (drain); existing ones stay until closed. */
-  stopAccepting(): void {
-    this.accepting = false;
-  }
-
-  openConnections(): ReadonlySet<ChatConnection> {
-    return this.connections;
-  }
-
+  /**
+   * Drains on shutdown: no new connections, every client asked to move to another instance,
+   * then, once they left or DRAIN_TIMEOUT_MS passed, the rest closed with 1001.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.accepting = false;
     clearInterval(this.pingTimer);
+    const asked = await this.rebalance.drain();
+    const deadline = Date.now() + this.config.drainTimeoutMs;
+    while (asked > 0 && this.local.sessionCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     clearInterval(this.idleTimer);
     for (const connection of this.connections) connection.kick(CloseCode.GoingAway, 'Server shutting down');
     await this.sessionFrames.unbindAll([...this.connections]);
@@ -79,7 +81,6 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
       maxBufferedBytes: this.config.wsMaxBufferedBytes,
       ratePerSec: this.config.rateLimitPerSec,
       burst: this.config.rateLimitBurst,
-      moveGraceMs: this.config.rebalanceGraceMs,
     });
     this.connections.add(connection);
     this.metrics.wsConnections.inc();

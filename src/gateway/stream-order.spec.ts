@@ -67,6 +67,14 @@ describe('StreamOrder', () => {
     expect(written).toEqual(['m7', 'm8', 'm9']);
   });
 
+  it('learns where a stream starts from the delivery that opens it', () => {
+    order.offer({ frame: 'added', opens: { stream: 'g:1', next: 1 } });
+    order.offer(message(2));
+    expect(written).toEqual(['added']);
+    order.offer(message(1));
+    expect(written).toEqual(['added', 'm1', 'm2']);
+  });
+
   it('moves on past what a replay already sent', () => {
     order.expect('g:1', 1);
     order.passed('g:1', 4);

@@ -34,6 +34,7 @@ export class StreamOrder {
   }
 
   offer(delivery: Delivery): void {
+    if (delivery.opens) this.expect(delivery.opens.stream, delivery.opens.next);
     const { stream, seq } = delivery;
     if (stream === undefined || seq === undefined) {
       this.write(delivery);

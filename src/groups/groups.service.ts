@@ -93,7 +93,7 @@ export class GroupsService extends OfflineSource {
         members,
         time: new Date().toISOString(),
       });
-      await this.delivery.deliver(added, { frame: push });
+      await this.delivery.deliver(added, { frame: push, opens: { stream: streamOf(groupId), next: 1 } });
     }
     return { ok: true, groupName: name, members, stream: streamOf(groupId), nextSeq: 1 };
   }

@@ -21,6 +21,29 @@ export class InstanceDto {
 
   @ApiProperty({ example: '2026-11-26T19:42:00.000Z' })
   startedAt: string;
+
+  @ApiProperty({ example: false, description: 'Shutting down: moving its clients away' })
+  draining: boolean;
+}
+
+export class RebalanceMoveDto {
+  @ApiProperty({ example: '3f2a9c1b7d4e' })
+  from: string;
+
+  @ApiProperty({ example: '10.0.0.5:9092' })
+  fromHost: string;
+
+  @ApiProperty({ example: '9a8b7c6d5e4f' })
+  to: string;
+
+  @ApiProperty({ example: '10.0.0.6:9092' })
+  toHost: string;
+
+  @ApiProperty({ example: 120, description: 'Connections asked to move' })
+  count: number;
+
+  @ApiProperty({ example: true, description: 'The busy instance accepted the order' })
+  ok: boolean;
 }
 
 export class ServerAddressDto {

@@ -1,0 +1,185 @@
+'use strict';
+// Small helpers shared by the bench runner, the load generator and the baselines.
+const { readFileSync } = require('node:fs');
+const { createServer } = require('node:net');
+const { createHmac } = require('node:crypto');
+const os = require('node:os');
+
+const CLK_TCK = 100; // Linux USER_HZ; `getconf CLK_TCK` is 100 on every mainstream kernel build
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
+const nowMs = () => performance.timeOrigin + performance.now();
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** CPU seconds (user + system) a process has used so far, or null when it is gone. */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces: fields start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return (utime + stime) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** {rssKb, hwmKb} from /proc/PID/status, or null when the process is gone. */
+function memory(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /VmRSS:\s+(\d+)/.exec(status);
+    const hwm = /VmHWM:\s+(\d+)/.exec(status);
+    return { rssKb: rss ? Number(rss[1]) : 0, hwmKb: hwm ? Number(hwm[1]) : 0 };
+  } catch {
+    return null;
+  }
+}
+
+/** Samples CPU and RSS of some processes over a window; peak RSS is the larger of VmHWM and the sampled maximum. */
+class ProcWatch {
+  constructor(procs, intervalMs = 250) {
+    this.procs = procs; // [{name, pid}]
+    this.start = new Map();
+    this.peak = new Map();
+    this.t0 = 0;
+    for (const p of procs) {
+      this.start.set(p.pid, cpuSeconds(p.pid));
+      this.peak.set(p.pid, memory(p.pid)?.rssKb ?? 0);
+    }
+    this.t0 = Date.now();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  sample() {
+    for (const p of this.procs) {
+      const m = memory(p.pid);
+      if (m && m.rssKb > (this.peak.get(p.pid) ?? 0)) this.peak.set(p.pid, m.rssKb);
+    }
+  }
+
+  /** Per process: cpuSec used in the window, cpu% of one core, rssMb now, peakRssMb (process lifetime VmHWM). */
+  stop() {
+    clearInterval(this.timer);
+    this.sample();
+    const seconds = (Date.now() - this.t0) / 1000;
+    return this.procs.map((p) => {
+      const end = cpuSeconds(p.pid);
+      const begin = this.start.get(p.pid);
+      const m = memory(p.pid);
+      const cpu = end !== null && begin !== null ? end - begin : null;
+      return {
+        name: p.name,
+        pid: p.pid,
+        windowSec: round(seconds, 2),
+        cpuSec: cpu === null ? null : round(cpu, 2),
+        cpuPct: cpu === null ? null : round((100 * cpu) / seconds, 1),
+        rssMb: m ? round(m.rssKb / 1024, 1) : null,
+        peakRssMb: m ? round(Math.max(m.hwmKb, this.peak.get(p.pid) ?? 0) / 1024, 1) : null,
+      };
+    });
+  }
+}
+
+function round(value, digits = 0) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return value;
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** HS256 session token in the server's own format ({sub, iat, exp}), signed with the JWT_SECRET the bench set. */
+function signToken(secret, username, ttlSeconds = 86400) {
+  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const header = b64({ alg: 'HS256', typ: 'JWT' });
+  const iat = Math.floor(Date.now() / 1000);
+  const payload = b64({ sub: username, iat, exp: iat + ttlSeconds });
+  const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
+  return `${header}.${payload}.${signature}`;
+}
+
+async function httpJson(method, url, { token, body, timeoutMs = 10000 } = {}) {
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await response.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, json, text };
+}
+
+function machine() {
+  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const m = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpuModel = m[1].trim();
+  } catch {
+    // not Linux
+  }
+  let fdLimit = null;
+  try {
+    const m = /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(readFileSync('/proc/self/limits', 'utf8'));
+    if (m) fdLimit = { soft: m[1], hard: m[2] };
+  } catch {
+    // not Linux
+  }
+  return {
+    cpuModel,
+    cores: os.cpus().length,
+    ramGiB: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    kernel: `${os.type()} ${os.release()}`,
+    fdLimit,
+  };
+}
+
+/** The open-files limit of this process (Node raises the soft limit to the hard one at start). */
+function fdLimit() {
+  try {
+    const m = /Max open files\s+(\d+|unlimited)/.exec(readFileSync('/proc/self/limits', 'utf8'));
+    if (m) return m[1] === 'unlimited' ? Infinity : Number(m[1]);
+  } catch {
+    // not Linux
+  }
+  return 1024;
+}
+
+/** Runs `work` over items with at most `limit` at once. */
+async function pool(items, limit, work) {
+  let next = 0;
+  const results = new Array(items.length);
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index], index);
+    }
+  });
+  await Promise.all(runners);
+  return results;
+}
+
+module.exports = { sleep, nowMs, freePort, cpuSeconds, memory, ProcWatch, round, signToken, httpJson, machine, fdLimit, pool };
