@@ -18,7 +18,6 @@ export async function createApp(config: AppConfig, logger = new PinoLogger(confi
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bufferLogs: false });
   app.useWebSocketAdapter(new ChatWsAdapter(app, config));
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
   app.enableCors();
 
   const metrics = app.get(MetricsService);

@@ -1,9 +1,34 @@
 import 'reflect-metadata';
+import { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/app-config';
 import { PinoLogger } from './common/pino-logger';
 import { ClusterService } from './cluster/cluster.service';
 import { RebalanceService } from './cluster/rebalance.service';
+
+/** SIGTERM and SIGINT drain and close the application, then exit 0; a second signal exits at once. */
+function stopOnSignals(app: INestApplication, drainTimeoutMs: number, logger: PinoLogger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.log(`${signal}: draining and shutting down`, 'Bootstrap');
+    const deadline = setTimeout(() => {
+      logger.error('Shutdown took too long; exiting', undefined, 'Bootstrap');
+      process.exit(1);
+    }, drainTimeoutMs + 15_000);
+    deadline.unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${String(error)}`, undefined, 'Bootstrap');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -31,6 +56,7 @@ async function bootstrap(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   await app.get(ClusterService).announce(port);
   app.get(RebalanceService).start();
+  stopOnSignals(app, config.drainTimeoutMs, logger);
   logger.log(`Listening on ${config.host}:${port} (HTTP and WebSocket at /ws)`, 'Bootstrap');
 }
 

@@ -2,8 +2,8 @@ import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { forgeToken, nowSeconds } from './helpers/tokens';
 import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { sleep } from './helpers/wait';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type UserDto = { username: string; status: boolean; registerTime: string; lastLoginTime: string | null; passwordErrorNum: number; passwordErrorLastTime: string | null };
 type Page = { records: UserDto[]; total: number; size: number; current: number; pages: number; searchCount: boolean };

@@ -1,8 +1,8 @@
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { sleep } from './helpers/wait';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe(`slow consumers (${MODE})`, () => {
   const env = new TestEnvironment();

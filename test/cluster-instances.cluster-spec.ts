@@ -2,19 +2,10 @@ import { ChildProcess, spawn } from 'node:child_process';
 import Redis from 'ioredis';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, freePort, startInstance } from './helpers/instance';
+import { until } from './helpers/wait';
 
 type Listed = { id: string; host: string; port: number }[];
 
-async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!accept(value)) {
-    if (Date.now() > deadline) throw new Error(`Condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await probe();
-  }
-  return value;
-}
 
 describe('cluster membership', () => {
   const env = new TestEnvironment('cluster');

@@ -1,8 +1,8 @@
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { sleep } from './helpers/wait';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe(`groups (${MODE})`, () => {
   const env = new TestEnvironment();
@@ -188,7 +188,9 @@ describe(`groups (${MODE})`, () => {
       const again = await groupSend(client, group, 'once', { clientMessageId: 'gc-1' });
       expect(again).toMatchObject({ success: true, messageId: first.messageId, content: 'once' });
       await sleep(200);
-      expect(bobClient.received.filter((f) => f.messageType === 8)).toHaveLength(1);
+      expect(new Set(bobClient.received.filter((f) => f.messageType === 8).map((f) => f.messageId))).toEqual(new Set([first.messageId]));
+      const history = await client.request({ messageType: 23, groupName: group });
+      expect((history.messages as Frame[]).map((m) => m.content)).toEqual(['once']);
     });
 
     it('keeps order, sends offline members what they missed at login, and stops after their Ack', async () => {

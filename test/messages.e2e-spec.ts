@@ -1,8 +1,8 @@
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { sleep } from './helpers/wait';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const byId = (a: Frame, b: Frame) => (BigInt(a.messageId as string) < BigInt(b.messageId as string) ? -1 : 1);
 
 describe(`1:1 messaging (${MODE})`, () => {
@@ -124,7 +124,7 @@ describe(`1:1 messaging (${MODE})`, () => {
     expect(bob.isOpen).toBe(true);
   });
 
-  it('deduplicates by clientMessageId: the resend gets the original ack and is not delivered twice', async () => {
+  it('deduplicates by clientMessageId: the resend gets the original ack and is stored once; a copy sent again keeps the messageId', async () => {
     const alice = await login(uniqueName('alice'));
     const bobName = uniqueName('bob');
     const bob = await login(bobName);
@@ -135,7 +135,25 @@ describe(`1:1 messaging (${MODE})`, () => {
     expect(new Set(concurrent.map((c) => c.messageId)).size).toBe(1);
     await sleep(300);
     const delivered = bob.received.filter((f) => f.messageType === 6);
-    expect(delivered.map((f) => f.content).sort()).toEqual(['once', 'race']);
+    const byId = new Map(delivered.map((f) => [f.messageId, f.content]));
+    expect(byId).toEqual(new Map([[first.messageId, 'once'], [concurrent[0].messageId, 'race']]));
+    const history = await bob.request({ messageType: 23, with: alice.received.find((f) => f.messageType === 18)!.username });
+    expect((history.messages as Frame[]).map((m) => m.content)).toEqual(['once', 'race']);
+  });
+
+  it('refuses a clientMessageId reused for another recipient, and accepts from in another Unicode form', async () => {
+    const alice = await login(uniqueName('alice'));
+    const bobName = await registered('bob');
+    const carolName = await registered('carol');
+    expect((await alice.request({ messageType: 5, to: bobName, content: 'for bob', clientMessageId: 'k-1' })).success).toBe(true);
+    expect(await alice.request({ messageType: 5, to: carolName, content: 'for carol', clientMessageId: 'k-1' })).toMatchObject({
+      success: false,
+      reason: 'clientMessageId was already used for another message',
+    });
+    const decomposed = await login(`e\u0301mile${Date.now().toString(36)}`);
+    const name = decomposed.received.find((f) => f.messageType === 18)!.username as string;
+    expect(name.normalize('NFC')).toBe(name);
+    expect((await decomposed.request({ messageType: 5, to: bobName, content: 'hi', from: name.normalize('NFD') })).success).toBe(true);
   });
 
   it('keeps messageId order within a conversation', async () => {

@@ -1,8 +1,8 @@
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { Frame, loggedIn, uniqueName } from './helpers/ws-client';
+import { sleep } from './helpers/wait';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('1:1 messaging across instances', () => {
   const env = new TestEnvironment('cluster');

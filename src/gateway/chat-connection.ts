@@ -55,7 +55,7 @@ export class ChatConnection implements SessionSocket {
 
   /** Sends a response or push; `time` is set here on everything the server sends. */
   send(fields: ResponseFields): void {
-    fields.time = nowIso();
+    fields.time ??= nowIso();
     this.write(JSON.stringify(fields));
   }
 
@@ -169,11 +169,13 @@ export class ChatConnection implements SessionSocket {
 
   private write(frame: string): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    this.socket.send(frame);
     // A client that does not read must not grow our memory without bound; its messages stay stored.
+    // Checked before writing, so that one large frame (a history page) is not taken for a backlog.
     if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
       this.socket.close(CloseCode.TryAgainLater, 'Slow consumer');
       setTimeout(() => this.socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
+      return;
     }
+    this.socket.send(frame);
   }
 }

@@ -1,5 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { AppConfig } from '../config/app-config';
 
 /**
@@ -25,5 +26,12 @@ export class ChatWsAdapter extends WsAdapter {
 
   override bindMessageHandlers(): void {
     // The gateway dispatches frames itself.
+  }
+
+  /** A client's protocol error (an oversized frame, a bad close code) is the client's problem, not an error of ours. */
+  override bindErrorHandler(server: WebSocketServer): WebSocketServer {
+    server.on('error', (error: Error) => this.logger.error(`WebSocket server: ${error.message}`));
+    server.on('connection', (socket: WebSocket) => socket.on('error', (error: Error) => this.logger.debug?.(`WebSocket client: ${error.message}`)));
+    return server;
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InstanceIdentity } from '../cluster/instance-identity';
 import { AppConfig } from '../config/app-config';
 import { newSessionId } from '../cluster/registry';
-import { CloseCode, SessionsService } from '../cluster/sessions.service';
+import { SessionsService } from '../cluster/sessions.service';
 import { HasherBusyError } from '../auth/password-hasher';
 import { Reasons, normalizeUsername } from '../users/user-rules';
 import { AuthResult, UsersService } from '../users/users.service';
@@ -130,7 +130,11 @@ export class SessionFrames implements FrameRoutes {
       }
       // A disable that ran while this login was checked found no session to close: look again.
       if (!(await this.users.isEnabled(result.username))) {
-        connection.kick(CloseCode.Disabled, Reasons.disabled);
+        await this.sessions.unbind(connection);
+        connection.username = null;
+        connection.token = null;
+        connection.abortReplay();
+        connection.send(this.loginResponse(sequenceId, { ok: false, reason: Reasons.disabled }));
         return;
       }
       connection.send(this.loginResponse(sequenceId, result));

@@ -3,7 +3,7 @@ import { MessageType } from '../common/protocol';
 import { ChatConnection } from '../gateway/chat-connection';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../gateway/frame';
 import { FrameRoute, FrameRoutes } from '../gateway/frame-route';
-import { FROM_MISMATCH } from '../messages/message-frames';
+import { FROM_MISMATCH, isSelf } from '../messages/message-frames';
 import { normalizeUsername } from '../users/user-rules';
 import { GroupReasons } from './group-rules';
 import { GroupsService, Outcome } from './groups.service';
@@ -27,7 +27,7 @@ export class GroupFrames implements FrameRoutes {
   private async chat(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields | void> {
     const username = connection.username!;
     const refusal = { from: username, groupName: typeof frame.groupName === 'string' ? frame.groupName : null };
-    if (frame.from !== undefined && frame.from !== null && frame.from !== username) throw new FrameRefusal(FROM_MISMATCH, refusal);
+    if (!isSelf(frame.from, username)) throw new FrameRefusal(FROM_MISMATCH, refusal);
     const result = await this.groups.send({
       from: username,
       groupName: frame.groupName,
@@ -36,7 +36,7 @@ export class GroupFrames implements FrameRoutes {
       sequenceId: frame.sequenceId,
     });
     if (!result.ok) throw new FrameRefusal(result.reason, refusal);
-    // A resend is not delivered again: only the resending connection gets the original copy back.
+    // A resend's acknowledgement is the original copy, echoing this request's sequenceId.
     if (result.duplicate) {
       const { messageType: _type, sequenceId: _sequence, ...original } = result.frame;
       return original;

@@ -5,6 +5,7 @@ import { MessageType } from '../common/protocol';
 import { AppConfig } from '../config/app-config';
 import { GroupGoneError, MessageRecord, MessageStore } from '../messages/message.store';
 import { clientMessageIdProblem, contentProblem } from '../messages/message-rules';
+import { CLIENT_MESSAGE_ID_REUSED } from '../messages/messages.service';
 import { SendOrder } from '../messages/send-order';
 import { MetricsService } from '../metrics/metrics.service';
 import { normalizeUsername } from '../users/user-rules';
@@ -163,11 +164,11 @@ export class GroupsService extends OfflineSource {
         createdAt: stored.createdAt,
         sequenceId: request.sequenceId,
       };
-      const frame = groupFrame(record, found.group.name, false);
-      if (!stored.duplicate) {
-        this.metrics.messagesStored.labels('group').inc();
-        await this.delivery.deliver(found.members, { frame: JSON.stringify(frame), messageId: stored.id, stream: streamOf(found.group.id), seq: Number(stored.seq) });
-      }
+      if (stored.original && stored.original.groupId !== found.group.id) return { ok: false, reason: CLIENT_MESSAGE_ID_REUSED, invalid: true };
+      const frame = groupFrame(stored.original ?? record, found.group.name, false);
+      if (!stored.duplicate) this.metrics.messagesStored.labels('group').inc();
+      // A resend delivers the original again: the first try may have died with its instance before delivering. Members drop copies by messageId.
+      await this.delivery.deliver(found.members, { frame: JSON.stringify(frame), messageId: stored.id, stream: streamOf(found.group.id), seq: Number(stored.seq) });
       return { ok: true, messageId: stored.id, duplicate: stored.duplicate, frame };
     } finally {
       slot.release();

@@ -3,9 +3,16 @@ import { MessageType } from '../common/protocol';
 import { ChatConnection } from '../gateway/chat-connection';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../gateway/frame';
 import { FrameRoute, FrameRoutes } from '../gateway/frame-route';
+import { normalizeUsername } from '../users/user-rules';
 import { MessagesService } from './messages.service';
 
 export const FROM_MISMATCH = 'from must be the logged-in user';
+
+/** `from`, when given, must name the logged-in user (in any Unicode normal form). */
+export function isSelf(from: unknown, username: string): boolean {
+  if (from === undefined || from === null) return true;
+  return typeof from === 'string' && normalizeUsername(from) === username;
+}
 
 /** ChatRequest (5) → the sender's acknowledgement (6) once the message is stored. */
 @Injectable()
@@ -19,7 +26,7 @@ export class MessageFrames implements FrameRoutes {
   private async chat(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
     const username = connection.username!;
     const refusalFields = { from: username, to: typeof frame.to === 'string' ? frame.to : null, content: null, messageId: null, delivered: false, offline: false };
-    if (frame.from !== undefined && frame.from !== null && frame.from !== username) throw new FrameRefusal(FROM_MISMATCH, refusalFields);
+    if (!isSelf(frame.from, username)) throw new FrameRefusal(FROM_MISMATCH, refusalFields);
     const result = await this.messages.send({
       from: username,
       to: frame.to,

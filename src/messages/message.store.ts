@@ -26,6 +26,8 @@ export interface StoredMessage {
   /** 1:1 only: the recipient has acknowledged it. */
   acked: boolean;
   seq?: string;
+  /** For a duplicate: the message as first stored. */
+  original?: MessageRecord;
 }
 
 export interface MessageRecord {
@@ -261,8 +263,8 @@ export class MessageStore {
 
   /** A resend returns the original message's id: the sender gets the original acknowledgement. */
   private async resolveDuplicates(db: Queryable, duplicates: { item: NewMessage; index: number }[], results: (StoredMessage | Error)[]): Promise<void> {
-    const originals = await db.query<{ id: string; sender: string; client_message_id: string; created_at: Date; acked: boolean; seq: string | null }>(
-      `SELECT m.id::text AS id, m.sender, m.client_message_id, m.created_at, m.acked, m.seq::text AS seq
+    const originals = await db.query<MessageRow & { client_message_id: string; acked: boolean }>(
+      `SELECT ${COLUMNS}, m.client_message_id, m.acked
        FROM messages m JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
       [duplicates.map((d) => d.item.sender), duplicates.map((d) => d.item.clientMessageId ?? '')],
     );
@@ -273,7 +275,7 @@ export class MessageStore {
         results[index] = new Error('A deduplicated message has no original');
         continue;
       }
-      results[index] = { id: original.id, createdAt: original.created_at, duplicate: true, acked: original.acked, seq: original.seq ?? undefined };
+      results[index] = { id: original.id, createdAt: original.created_at, duplicate: true, acked: original.acked, seq: original.seq ?? undefined, original: toRecord(original) };
     }
   }
 

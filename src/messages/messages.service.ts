@@ -20,6 +20,9 @@ export interface DirectSend {
 
 export type SendResult = { ok: true; messageId: string; delivered: boolean; to: string } | { ok: false; reason: string; invalid?: boolean };
 
+/** A clientMessageId names one message: a resend to another audience is a client bug, not a resend. */
+export const CLIENT_MESSAGE_ID_REUSED = 'clientMessageId was already used for another message';
+
 export const MessageReasons = {
   unknownRecipient: 'User does not exist',
   toYourself: 'Cannot send a message to yourself',
@@ -75,7 +78,12 @@ export class MessagesService extends OfflineSource {
       });
       slot.release();
       const stored = await storing;
-      if (stored.duplicate) return { ok: true, messageId: stored.id, delivered: stored.acked, to: checked.to };
+      if (stored.duplicate) {
+        if (stored.original && stored.original.recipient !== checked.to) return { ok: false, reason: CLIENT_MESSAGE_ID_REUSED, invalid: true };
+        // The first try may have been stored but never delivered (its instance died): hand it over again.
+        const delivered = stored.acked || (stored.original ? (await this.delivery.deliver([checked.to], { frame: JSON.stringify(directFrame(stored.original, false)), messageId: stored.id })).has(checked.to) : false);
+        return { ok: true, messageId: stored.id, delivered, to: checked.to };
+      }
       this.metrics.messagesStored.labels('direct').inc();
       const frame = JSON.stringify(
         directFrame(

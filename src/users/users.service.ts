@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PasswordHasher } from '../auth/password-hasher';
+import { HasherBusyError, PasswordHasher } from '../auth/password-hasher';
 import { TokenService } from '../auth/token.service';
 import { ClusterService } from '../cluster/cluster.service';
 import { CloseCode, SessionsService } from '../cluster/sessions.service';
@@ -50,7 +50,14 @@ export class UsersService {
     if (isReserved(name)) return { ok: false, reason: Reasons.usernameReserved };
     // A cheap look first: hashing is the expensive part, and a taken name needs none.
     if (await this.users.findByUsername(name)) return { ok: false, reason: Reasons.usernameTaken };
-    const inserted = await this.users.insert(name, await this.hasher.hash(password));
+    let hash: string;
+    try {
+      hash = await this.hasher.hash(password);
+    } catch (error) {
+      if (error instanceof HasherBusyError) return { ok: false, reason: error.message };
+      throw error;
+    }
+    const inserted = await this.users.insert(name, hash);
     return inserted ? { ok: true } : { ok: false, reason: Reasons.usernameTaken };
   }
 

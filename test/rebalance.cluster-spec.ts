@@ -1,0 +1,219 @@
+import Redis from 'ioredis';
+import { TestEnvironment } from './helpers/environment';
+import { Instance, startInstance } from './helpers/instance';
+import { SdkFleet } from './helpers/sdk-fleet';
+import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { sleep, until } from './helpers/wait';
+
+type Listed = { id: string; host: string; port: number; connections: number; draining: boolean }[];
+const CLIENTS = 300;
+const TTL_MS = 1500;
+const HEARTBEAT_MS = 300;
+
+
+function withinTenPercent(list: Listed): boolean {
+  const mean = list.reduce((sum, i) => sum + i.connections, 0) / list.length;
+  return list.every((i) => Math.abs(i.connections - mean) <= 0.1 * mean);
+}
+
+describe('rebalancing, draining and dead instances with 300 SDK clients', () => {
+  const env = new TestEnvironment('cluster');
+  const instances: Instance[] = [];
+  let fleet: SdkFleet;
+  const common = {
+    HEARTBEAT_MS: String(HEARTBEAT_MS),
+    INSTANCE_TTL_MS: String(TTL_MS),
+    REBALANCE_DELAY_MS: '600000',
+    REBALANCE_INTERVAL_MS: '600000',
+    REBALANCE_COOLDOWN_MS: '0',
+    REBALANCE_GRACE_MS: '5000',
+    DRAIN_TIMEOUT_MS: '10000',
+    RATE_LIMIT_PER_SEC: '1000',
+    RATE_LIMIT_BURST: '1000',
+  };
+
+  const live = () => instances.filter((i) => i.running);
+  const listed = async (): Promise<Listed> => (await live()[0].http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
+
+  beforeAll(async () => {
+    await env.setup();
+    instances.push(await startInstance(env.instanceEnv(common)));
+    let next = 0;
+    // A client whose instance died asks the live ones in turn, as it would ask a load balancer.
+    fleet = new SdkFleet(() => {
+      const running = live();
+      return running[next++ % running.length].wsUrl;
+    });
+    const password = 'secret-pass';
+    const setup = await WsTestClient.connect(instances[0].wsUrl);
+    const names = Array.from({ length: CLIENTS }, () => uniqueName('fleet'));
+    for (let i = 0; i < names.length; i += 50) {
+      const batch = await Promise.all(names.slice(i, i + 50).map(() => WsTestClient.connect(instances[0].wsUrl)));
+      await Promise.all(batch.map((c, k) => c.register(names[i + k], password)));
+      for (const c of batch) c.close();
+    }
+    setup.close();
+    for (let i = 0; i < names.length; i += 50) {
+      await Promise.all(names.slice(i, i + 50).map((name) => fleet.add(instances[0].wsUrl, name, password)));
+    }
+  }, 120000);
+
+  afterAll(async () => {
+    await fleet?.stopSending();
+    fleet?.close();
+    await Promise.all(instances.map((i) => i.kill()));
+    await env.dispose();
+  });
+
+  it('moves clients from one busy instance to two new ones until each is within 10 % of the mean, losing nothing', async () => {
+    fleet.startSending(40, 100);
+    instances.push(...(await Promise.all([startInstance(env.instanceEnv(common)), startInstance(env.instanceEnv(common))])));
+    await until(listed, (l) => l.length === 3 && l[0].connections === CLIENTS, 5000, 'three instances listed');
+
+    const moves = await instances[0].http<{ from: string; to: string; count: number; ok: boolean }[]>('POST', '/reBalance', { auth: 'admin' });
+    expect(moves.body.code).toBe(0);
+    expect(moves.body.data.length).toBeGreaterThan(0);
+    expect(moves.body.data.every((m) => m.ok)).toBe(true);
+    expect(moves.body.data.reduce((sum, m) => sum + m.count, 0)).toBe(200);
+
+    const balanced = await until(listed, (l) => withinTenPercent(l) && l.reduce((s, i) => s + i.connections, 0) === CLIENTS, 30000, 'balanced');
+    expect(balanced.map((i) => i.connections).sort()).toEqual([100, 100, 100]);
+    await sleep(1000);
+    await fleet.stopSending();
+    expect(fleet.acked.size).toBeGreaterThan(100);
+    expect(await fleet.waitForDelivery(20000)).toEqual([]);
+    expect(fleet.duplicates()).toEqual([]);
+    expect(fleet.sendErrors).toEqual([]);
+  }, 90000);
+
+  it('drains an instance on SIGTERM: its clients end up on the others and no acknowledged message is lost', async () => {
+    fleet.startSending(40, 100);
+    await sleep(500);
+    const leaving = instances[0];
+    const exited = leaving.stop(30000);
+    await until(
+      async () => (leaving.running ? await listed().catch(() => []) : await listed()),
+      (l) => l.length === 2 && l.reduce((s, i) => s + i.connections, 0) === CLIENTS,
+      25000,
+      'clients moved to the two others',
+    );
+    expect(await exited).toBe(0);
+    expect(fleet.clients.every((c) => c.state === 'connected')).toBe(true);
+    await sleep(500);
+    await fleet.stopSending();
+    expect(await fleet.waitForDelivery(20000)).toEqual([]);
+    expect(fleet.duplicates()).toEqual([]);
+    expect(fleet.sendErrors).toEqual([]);
+  }, 90000);
+
+  it('forgets an instance killed with SIGKILL within INSTANCE_TTL_MS and one janitor pass; its clients come back online elsewhere', async () => {
+    fleet.startSending(40, 100);
+    const [victim, survivor] = live();
+    const victimId = (await listed()).find((i) => i.port === victim.port)!.id;
+    await victim.kill('SIGKILL');
+    const killedAt = Date.now();
+    const redis = new Redis(env.redisUrl);
+    try {
+      const holdsVictim = async () => {
+        let cursor = '0';
+        let found = 0;
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.redisPrefix}user:*`, 'COUNT', 1000);
+          cursor = next;
+          for (const key of keys) for (const holder of Object.values(await redis.hgetall(key))) if (holder === victimId) found++;
+        } while (cursor !== '0');
+        return found + (await redis.exists(`${env.redisPrefix}instance:${victimId}:sessions`)) + (await redis.zscore(`${env.redisPrefix}instances`, victimId) === null ? 0 : 1);
+      };
+      await until(holdsVictim, (n) => n === 0, TTL_MS + 3 * HEARTBEAT_MS + 2000, 'victim purged from the registry');
+      expect(Date.now() - killedAt).toBeLessThanOrEqual(TTL_MS + 3 * HEARTBEAT_MS + 2000);
+    } finally {
+      redis.disconnect();
+    }
+    const listing = (await survivor.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
+    expect(listing.map((i) => i.id)).toEqual([listing.find((i) => i.port === survivor.port)!.id]);
+    await until(async () => fleet.clients.filter((c) => c.state === 'connected').length, (n) => n === CLIENTS, 20000, 'all clients online again');
+    await until(listed, (l) => l[0].connections === CLIENTS, 5000, 'all sessions on the survivor');
+    await sleep(500);
+    await fleet.stopSending();
+    expect(await fleet.waitForDelivery(20000)).toEqual([]);
+    expect(fleet.duplicates()).toEqual([]);
+  }, 90000);
+});
+
+describe('rebalance orders', () => {
+  const env = new TestEnvironment('cluster');
+  let a: Instance;
+  let b: Instance;
+
+  beforeAll(async () => {
+    await env.setup();
+    [a, b] = await Promise.all([
+      startInstance(env.instanceEnv({ REBALANCE_GRACE_MS: '700', REBALANCE_DELAY_MS: '600000' })),
+      startInstance(env.instanceEnv({ REBALANCE_GRACE_MS: '700', REBALANCE_DELAY_MS: '600000' })),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await env.dispose();
+  });
+
+  it('POST /reBalance/handler pushes type 21 to that many clients and closes those that stay with 4008', async () => {
+    const clients = await Promise.all([0, 1, 2].map(() => loggedIn(a.wsUrl, uniqueName('mv'))));
+    const response = await a.http<boolean>('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=2`, { auth: 'cluster' });
+    expect(response.body).toMatchObject({ code: 0, data: true });
+    await sleep(100);
+    const moved = clients.filter((c) => c.received.some((f) => f.messageType === 21));
+    expect(moved).toHaveLength(2);
+    for (const client of moved) {
+      expect(client.received.find((f) => f.messageType === 21)).toMatchObject({ sequenceId: 0, success: true, host: b.host, url: `ws://${b.host}/ws` });
+      expect((await client.closed).code).toBe(4008);
+    }
+    const stayed = clients.find((c) => !moved.includes(c))!;
+    expect(stayed.isOpen).toBe(true);
+    stayed.close();
+  });
+
+  it('POST /reBalance/handler refuses a host that is not a live instance, itself, and bad numbers', async () => {
+    expect((await a.http('POST', '/reBalance/handler?host=10.9.9.9:1&reBalanceNumber=1', { auth: 'cluster' })).body).toMatchObject({ code: -10, msg: 'host is not a live instance' });
+    expect((await a.http('POST', `/reBalance/handler?host=${encodeURIComponent(a.host)}&reBalanceNumber=1`, { auth: 'cluster' })).body).toMatchObject({ code: -10 });
+    for (const number of ['0', '-1', 'x', '']) {
+      const bad = await a.http('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=${number}`, { auth: 'cluster' });
+      expect(bad.status).toBe(400);
+    }
+    expect((await a.http('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=1`)).status).toBe(401);
+    expect((await a.http('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=1`, { auth: 'cluster' })).body).toMatchObject({ code: 0, data: false });
+    expect((await a.http('POST', '/reBalance', { auth: 'cluster' })).status).toBe(403);
+    expect((await a.http('POST', '/reBalance', { auth: 'admin' })).body).toMatchObject({ code: 0, data: [] });
+  });
+});
+
+describe('rebalance when an instance joins', () => {
+  const env = new TestEnvironment('cluster');
+  const instances: Instance[] = [];
+
+  beforeAll(async () => {
+    await env.setup();
+  });
+
+  afterAll(async () => {
+    await Promise.all(instances.map((i) => i.kill()));
+    await env.dispose();
+  });
+
+  it('moves clients to a new instance REBALANCE_DELAY_MS after it joined', async () => {
+    const settings = { REBALANCE_DELAY_MS: '1000', REBALANCE_MIN_USERS: '10', REBALANCE_COOLDOWN_MS: '0', HEARTBEAT_MS: '200', INSTANCE_TTL_MS: '1000' };
+    instances.push(await startInstance(env.instanceEnv({ ...settings, REBALANCE_DELAY_MS: '600000' })));
+    const clients = await Promise.all(Array.from({ length: 20 }, () => loggedIn(instances[0].wsUrl, uniqueName('join'))));
+    instances.push(await startInstance(env.instanceEnv(settings)));
+    const pushed = await until(
+      async () => clients.filter((c) => c.received.some((f) => f.messageType === 21)).length,
+      (n) => n > 0,
+      10000,
+      'type 21 pushed',
+    );
+    expect(pushed).toBe(10);
+    expect(clients.find((c) => c.received.some((f) => f.messageType === 21))!.received.find((f) => f.messageType === 21)).toMatchObject({ host: instances[1].host });
+    for (const client of clients) client.close();
+  });
+});
