@@ -15,4 +15,8 @@ export abstract class Bus {
   abstract publish(instanceId: string, message: BusMessage): Promise<number>;
   abstract subscribe(instanceId: string, handler: BusHandler): Promise<void>;
   abstract close(): Promise<void>;
+  /** Called when the subscription is back after an outage: what was published meanwhile is lost. */
+  onReconnect(listener: () => void): void {
+    void listener;
+  }
 }

@@ -18,6 +18,7 @@ export class ClusterService implements OnApplicationShutdown {
   private registryDown = false;
   private announced = false;
   private draining = false;
+  private readonly resyncListeners: (() => void)[] = [];
 
   constructor(
     private readonly config: AppConfig,
@@ -33,6 +34,10 @@ export class ClusterService implements OnApplicationShutdown {
     this.identity.port = port;
     await this.bus.subscribe(this.identity.id, (message) => this.onBusMessage(message));
     this.registry.onReconnect(() => void this.recover());
+    this.bus.onReconnect(() => {
+      this.logger.warn('Bus reconnected: sending local sessions what they may have missed');
+      for (const listener of this.resyncListeners) listener();
+    });
     await this.heartbeat();
     this.announced = true;
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeatMs);
@@ -40,6 +45,11 @@ export class ClusterService implements OnApplicationShutdown {
     this.heartbeatTimer.unref();
     this.janitorTimer.unref();
     this.logger.log(`Instance ${this.identity.id} joined as ${this.identity.host} (${this.config.mode} mode)`);
+  }
+
+  /** `listener` runs when deliveries to this instance may have been lost (the bus was down). */
+  onResync(listener: () => void): void {
+    this.resyncListeners.push(listener);
   }
 
   /** Leaves the registry: this instance and its sessions disappear at once for the others. */

@@ -224,6 +224,7 @@ export class RedisRegistry extends Registry {
 /** The bus over Redis pub/sub: one channel per instance, one subscriber connection per instance. */
 export class RedisBus extends Bus {
   private subscriber?: Redis;
+  private readonly reconnectListeners: (() => void)[] = [];
 
   constructor(
     private readonly publisher: Redis,
@@ -254,6 +255,13 @@ export class RedisBus extends Bus {
       handler(message);
     });
     await this.subscriber.subscribe(channel);
+    this.subscriber.on('ready', () => {
+      for (const listener of this.reconnectListeners) listener();
+    });
+  }
+
+  override onReconnect(listener: () => void): void {
+    this.reconnectListeners.push(listener);
   }
 
   async close(): Promise<void> {

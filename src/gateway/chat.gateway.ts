@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Logger, OnModuleInit } from '@nestjs/common'
 import { OnGatewayConnection, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import WebSocket, { RawData, WebSocketServer as WsServer } from 'ws';
+import { ClusterService } from '../cluster/cluster.service';
 import { LocalSessions } from '../cluster/local-sessions';
 import { RebalanceService } from '../cluster/rebalance.service';
 import { CloseCode } from '../cluster/sessions.service';
@@ -42,6 +43,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     private readonly groupFrames: GroupFrames,
     private readonly rebalance: RebalanceService,
     private readonly local: LocalSessions,
+    private readonly cluster: ClusterService,
   ) {}
 
   onModuleInit(): void {
@@ -51,6 +53,9 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
         this.routes.set(route.requestType, route);
       }
     }
+    this.cluster.onResync(() => {
+      for (const connection of this.connections) void this.sessionFrames.resync(connection);
+    });
     this.pingTimer = setInterval(() => this.pingAll(), this.config.wsPingIntervalMs);
     this.idleTimer = setInterval(() => this.closeIdle(), Math.min(1000, Math.floor(this.config.wsIdleTimeoutMs / 4)));
     this.pingTimer.unref();

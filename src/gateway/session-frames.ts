@@ -141,23 +141,44 @@ export class SessionFrames implements FrameRoutes {
       for (const source of this.offline) {
         for (const [stream, next] of await source.nextSeqs(result.username)) connection.expectSeq(stream, next);
       }
-      for (const source of this.offline) {
-        let after: string | null = null;
-        while (connection.isOpen) {
-          const page = await source.pending(result.username, after, REPLAY_PAGE);
-          for (const message of page) {
-            await connection.writable(this.config.wsIdleTimeoutMs);
-            connection.replay(message);
-          }
-          if (page.length < REPLAY_PAGE) break;
-          after = page[page.length - 1].messageId;
-        }
-      }
+      await this.replayPending(connection, result.username);
     } catch (error) {
       // What was not replayed stays unacknowledged: the next login sends it.
       this.logger.error(`Offline replay for ${result.username} failed: ${String(error)}`);
     } finally {
       connection.endReplay();
+    }
+  }
+
+  /**
+   * Sends a logged-in connection what is stored for it and not acknowledged, again: after the
+   * bus between instances was down, deliveries may have been lost on the way.
+   */
+  async resync(connection: ChatConnection): Promise<void> {
+    const username = connection.username;
+    if (username === null || !connection.isOpen) return;
+    connection.beginReplay();
+    try {
+      await this.replayPending(connection, username);
+    } catch (error) {
+      this.logger.error(`Resync for ${username} failed: ${String(error)}`);
+    } finally {
+      connection.endReplay();
+    }
+  }
+
+  private async replayPending(connection: ChatConnection, username: string): Promise<void> {
+    for (const source of this.offline) {
+      let after: string | null = null;
+      while (connection.isOpen) {
+        const page = await source.pending(username, after, REPLAY_PAGE);
+        for (const message of page) {
+          await connection.writable(this.config.wsIdleTimeoutMs);
+          connection.replay(message);
+        }
+        if (page.length < REPLAY_PAGE) break;
+        after = page[page.length - 1].messageId;
+      }
     }
   }
 

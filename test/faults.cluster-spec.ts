@@ -1,0 +1,180 @@
+import * as argon2 from 'argon2';
+import { Client } from 'pg';
+import { JWT_SECRET, TestEnvironment } from './helpers/environment';
+import { Instance, startInstance } from './helpers/instance';
+import { SdkFleet } from './helpers/sdk-fleet';
+import { PrivateRedis, TcpProxy } from './helpers/services';
+import { forgeToken, nowSeconds } from './helpers/tokens';
+import { sleep, until } from './helpers/wait';
+import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+
+type Listed = { id: string; port: number }[];
+
+/**
+ * Fault injection against real services. Each test says what it injects and what must still hold.
+ */
+describe('faults', () => {
+  jest.setTimeout(120000);
+
+  describe('Redis killed and restarted empty during traffic', () => {
+    const env = new TestEnvironment('cluster');
+    let redis: PrivateRedis;
+    let a: Instance;
+    let b: Instance;
+    let fleet: SdkFleet;
+
+    beforeAll(async () => {
+      await env.setup();
+      redis = await PrivateRedis.start();
+      const settings = { REDIS_URL: redis.url, HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '1500', RATE_LIMIT_PER_SEC: '1000', RATE_LIMIT_BURST: '1000' };
+      [a, b] = await Promise.all([startInstance(env.instanceEnv(settings)), startInstance(env.instanceEnv(settings))]);
+      fleet = new SdkFleet((lost) => lost);
+      for (let i = 0; i < 20; i++) {
+        const name = uniqueName('rf');
+        const setup = await WsTestClient.connect(a.wsUrl);
+        await setup.register(name, 'secret-pass');
+        setup.close();
+        await fleet.add((i % 2 === 0 ? a : b).wsUrl, name, 'secret-pass');
+      }
+    });
+
+    afterAll(async () => {
+      await fleet?.stopSending();
+      fleet?.close();
+      await Promise.all([a?.kill(), b?.kill()]);
+      await redis?.kill();
+      await env.dispose();
+    });
+
+    it('re-registers, resubscribes and routes again without a restart; every acknowledged message is delivered', async () => {
+      fleet.startSending(20, 50);
+      await sleep(800);
+      // Injected: Redis dies (SIGKILL) with every key, and comes back empty 2 s later.
+      await redis.kill();
+      await sleep(2000);
+      await redis.restart();
+      // Checked: both instances list each other again, and /health is 200 on both.
+      for (const instance of [a, b]) {
+        await until(async () => (await instance.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body?.data?.length ?? 0, (n) => n === 2, 15000, 'instances re-registered');
+        await until(async () => (await instance.http('GET', '/health')).status, (status) => status === 200, 15000, 'healthy again');
+      }
+      await sleep(1500);
+      await fleet.stopSending();
+      // Checked: sends during the outage were stored (acknowledged) or refused with a reason; none acknowledged is lost.
+      expect(fleet.sendErrors.every((reason) => typeof reason === 'string' && reason.length > 0)).toBe(true);
+      expect(await fleet.waitForDelivery(30000)).toEqual([]);
+      expect(fleet.duplicates()).toEqual([]);
+      // Checked: the sessions are bound again, so a new message crosses instances live.
+      const ack = await fleet.clients[0].sendChat(fleet.names[1], 'after the outage');
+      expect(ack.delivered).toBe(true);
+    });
+  });
+
+  describe('PostgreSQL unreachable for a while', () => {
+    const env = new TestEnvironment('cluster');
+    let proxy: TcpProxy;
+    let server: Instance;
+
+    beforeAll(async () => {
+      await env.setup();
+      proxy = await TcpProxy.start('127.0.0.1', 5432);
+      const url = new URL(env.databaseUrl);
+      url.host = `127.0.0.1:${proxy.port}`;
+      server = await startInstance(env.instanceEnv({ DATABASE_URL: url.toString() }));
+    });
+
+    afterAll(async () => {
+      await server?.kill();
+      await proxy?.cut();
+      await env.dispose();
+    });
+
+    it('refuses sends with a reason instead of acknowledging them, reports 503, and resumes by itself', async () => {
+      const bobName = uniqueName('bob');
+      const bob = await loggedIn(server.wsUrl, bobName);
+      const alice = await loggedIn(server.wsUrl, uniqueName('alice'));
+      const before = await alice.request({ messageType: 5, to: bobName, content: 'before' });
+      expect(before.success).toBe(true);
+      // Injected: every connection to PostgreSQL dropped, new ones refused.
+      await proxy.cut();
+      const during = await alice.request({ messageType: 5, to: bobName, content: 'during' }, 20000);
+      // Checked: not acknowledged, with a reason.
+      expect(during).toMatchObject({ messageType: 6, success: false, messageId: null });
+      expect(typeof during.reason).toBe('string');
+      const health = await server.http<{ database: string }>('GET', '/health');
+      expect(health.status).toBe(503);
+      expect(health.body.data.database).toBe('down');
+      expect(server.running).toBe(true);
+      await proxy.restore();
+      // Checked: service resumes without a restart.
+      await until(async () => (await server.http('GET', '/health')).status, (status) => status === 200, 20000, 'database back');
+      const after = await alice.request({ messageType: 5, to: bobName, content: 'after' });
+      expect(after.success).toBe(true);
+      const history = await bob.request({ messageType: 23, with: alice.received.find((f) => f.messageType === 18)!.username });
+      expect((history.messages as { content: string }[]).map((m) => m.content)).toEqual(['before', 'after']);
+      alice.close();
+      bob.close();
+    });
+  });
+
+  describe('a reconnect storm', () => {
+    const env = new TestEnvironment('cluster');
+    let server: Instance;
+    const STORM = 2000;
+
+    beforeAll(async () => {
+      await env.setup();
+      server = await startInstance(env.instanceEnv({ MAX_SESSIONS_PER_USER: '5' }));
+    });
+
+    afterAll(async () => {
+      await server?.kill();
+      await env.dispose();
+    });
+
+    it('keeps answering pings and logins while 2,000 clients reconnect at once', async () => {
+      // Setup: 2,000 accounts written straight to the database (hashing 2,000 passwords would take a minute).
+      const hash = await argon2.hash('secret-pass', { type: argon2.argon2id });
+      const names = Array.from({ length: STORM }, () => uniqueName('storm'));
+      const db = new Client({ connectionString: env.databaseUrl });
+      await db.connect();
+      try {
+        await db.query('INSERT INTO users (username, password_hash) SELECT unnest($1::text[]), $2', [names, hash]);
+      } finally {
+        await db.end();
+      }
+      const probeName = uniqueName('probe');
+      const probe = await loggedIn(server.wsUrl, probeName);
+      const pings: Promise<unknown>[] = [];
+      let pinging = true;
+      const pinger = (async () => {
+        while (pinging) {
+          pings.push(probe.request({ messageType: 1, requestTime: Date.now() }, 60000));
+          await sleep(50);
+        }
+      })();
+
+      // Injected: every client opens its connection with its token at the same moment, twice.
+      for (let round = 0; round < 2; round++) {
+        const clients = await Promise.all(
+          names.map((name) => WsTestClient.connect(`${server.wsUrl}?token=${forgeToken({ sub: name, iat: nowSeconds(), exp: nowSeconds() + 600 }, { secret: JWT_SECRET })}`)),
+        );
+        const logins = await Promise.all(clients.map((c) => c.next((f) => f.messageType === 18, 60000)));
+        // Checked: every client is logged in, and a password login in the middle of it works.
+        expect(logins.filter((f) => f.success === true)).toHaveLength(STORM);
+        const passwordLogin = await loggedIn(server.wsUrl, probeName, 'secret-pass', false);
+        passwordLogin.close();
+        await until(async () => (await server.http<number>('GET', '/getOnlineUserCount')).body.data, (n) => n === STORM + 1, 20000, 'all online');
+        for (const client of clients) client.close();
+        await Promise.all(clients.map((c) => c.closed));
+      }
+      pinging = false;
+      await pinger;
+      // Checked: every ping sent during the storm was answered.
+      const answered = await Promise.all(pings);
+      expect(answered.length).toBeGreaterThan(10);
+      expect(answered.every((f) => (f as { messageType: number }).messageType === 2)).toBe(true);
+      probe.close();
+    });
+  });
+});
