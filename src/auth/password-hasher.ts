@@ -4,7 +4,7 @@ import * as argon2 from 'argon2';
 /** More hashes waiting than this and new ones are refused at once, instead of queueing without end. */
 const MAX_WAITING = 1000;
 /** libuv's thread pool has 4 threads by default; more at once only queue there. */
-const MAX_RUNNING = 4;
+const MAX_RUNNING = Number(process.env.UV_THREADPOOL_SIZE) || 4;
 
 export class HasherBusyError extends Error {
   constructor() {
