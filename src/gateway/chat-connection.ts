@@ -23,7 +23,6 @@ export class ChatConnection implements SessionSocket {
   readonly id = randomBytes(8).toString('hex');
   username: string | null = null;
   sessionId = '';
-  token: string | null = null;
   lastActivity = Date.now();
   /** A login in progress: other logins on this connection wait for it to finish. */
   loggingIn = false;
@@ -39,7 +38,8 @@ export class ChatConnection implements SessionSocket {
   private replayQueue: Delivery[] | null = null;
   private replayedIds: Set<string> | null = null;
   private moveTimer?: NodeJS.Timeout;
-  private readonly order = new StreamOrder((delivery) => this.write(delivery.frame), ORDER_GAP_WAIT_MS, ORDER_MAX_HELD);
+  /** Made on the first ordered delivery: most connections of a quiet server never need one. */
+  private ordering?: StreamOrder;
 
   constructor(
     readonly socket: WebSocket,
@@ -64,12 +64,22 @@ export class ChatConnection implements SessionSocket {
       this.replayQueue.push(delivery);
       return;
     }
-    this.order.offer(delivery);
+    this.pass(delivery);
+  }
+
+  private pass(delivery: Delivery): void {
+    if (delivery.stream === undefined && delivery.opens === undefined) this.write(delivery.frame);
+    else this.orderer.offer(delivery);
+  }
+
+  private get orderer(): StreamOrder {
+    this.ordering ??= new StreamOrder((delivery) => this.write(delivery.frame), ORDER_GAP_WAIT_MS, ORDER_MAX_HELD);
+    return this.ordering;
   }
 
   /** The seq the next live message of an ordered conversation will carry. */
   expectSeq(stream: string, next: number): void {
-    this.order.expect(stream, next);
+    this.orderer.expect(stream, next);
   }
 
   /** Starts an offline replay: live deliveries are held until `endReplay`. */
@@ -80,7 +90,7 @@ export class ChatConnection implements SessionSocket {
 
   replay(message: Delivery & { messageId: string }): void {
     this.replayedIds?.add(message.messageId);
-    if (message.stream !== undefined && message.seq !== undefined) this.order.passed(message.stream, message.seq);
+    if (message.stream !== undefined && message.seq !== undefined) this.orderer.passed(message.stream, message.seq);
     this.write(message.frame);
   }
 
@@ -118,7 +128,7 @@ export class ChatConnection implements SessionSocket {
     this.replayedIds = null;
     for (const pending of queue) {
       if (pending.messageId && replayed?.has(pending.messageId)) continue;
-      this.order.offer(pending);
+      this.pass(pending);
     }
   }
 
@@ -140,7 +150,7 @@ export class ChatConnection implements SessionSocket {
 
   close(code: number, reason: string): void {
     clearTimeout(this.moveTimer);
-    this.order.close();
+    this.ordering?.close();
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
       this.socket.close(code, reason.slice(0, 120));
     }

@@ -111,14 +111,12 @@ export class SessionFrames implements FrameRoutes {
   private async establish(connection: ChatConnection, result: AuthResult & { ok: true }, sequenceId: number): Promise<void> {
     connection.username = result.username;
     connection.sessionId = newSessionId(this.identity.id);
-    connection.token = result.token;
     connection.beginReplay();
     try {
       await this.sessions.bind(connection);
     } catch (error) {
       this.logger.error(`Binding a session of ${result.username} failed: ${String(error)}`);
       connection.username = null;
-      connection.token = null;
       connection.abortReplay();
       connection.send(this.loginResponse(sequenceId, { ok: false, reason: UNAVAILABLE }));
       return;
@@ -132,8 +130,7 @@ export class SessionFrames implements FrameRoutes {
       if (!(await this.users.isEnabled(result.username))) {
         await this.sessions.unbind(connection);
         connection.username = null;
-        connection.token = null;
-        connection.abortReplay();
+          connection.abortReplay();
         connection.send(this.loginResponse(sequenceId, { ok: false, reason: Reasons.disabled }));
         return;
       }
