@@ -57,6 +57,8 @@ return 0`;
 export function createRedis(url: string, name: string): Redis {
   return new Redis(url, {
     connectionName: name,
+    // Commands issued in the same tick (one lookup per delivery) go out as one pipeline.
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 2,
     enableReadyCheck: true,
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
