@@ -176,6 +176,12 @@ class Client {
     return conn;
   }
 
+  /** Registration through the protocol (type 19): only when the users could not be seeded. */
+  async register(conn) {
+    const r = await this.request({ messageType: 19, username: this.name, password: this.lg.config.login.password }, 120000, conn);
+    if (!r.success && !/taken|exists/i.test(r.reason ?? '')) throw new Error(`register of ${this.name} refused: ${r.reason}`);
+  }
+
   async login(conn, mode) {
     const lg = this.lg;
     let frame;
@@ -274,7 +280,10 @@ class LoadGenerator {
       this.stats.failed++;
       this.reason(f.reason);
     }
-    if (this.flat && client.isSender) this.sendChat(client, nowMs());
+    if (this.flat && client.isSender) {
+      const t = nowMs();
+      while (client.inflight.size < this.flatCap) if (!this.sendChat(client, t)) break;
+    }
   }
 
   onDelivery(client, f) {
@@ -347,10 +356,14 @@ class LoadGenerator {
     return n;
   }
 
+  /** Closed loop: every sender keeps `perSender` sends in flight (raising it tops everyone up). */
   startFlat(perSender) {
     this.flat = true;
+    this.flatCap = perSender;
     const t = nowMs();
-    for (const client of this.sendersList) for (let k = 0; k < perSender; k++) this.sendChat(client, t);
+    for (const client of this.sendersList) {
+      while (client.inflight.size < perSender) if (!this.sendChat(client, t)) break;
+    }
   }
 
   stopFlat() {
@@ -390,7 +403,8 @@ class LoadGenerator {
   }
 
   /** Measures a window: deliveries, sends, latency of live deliveries, CPU and RSS of every process. */
-  async window(ms) {
+  async window(ms, name = 'max') {
+    process.send?.({ type: 'mark', name, edge: 'start' });
     const watch = new ProcWatch([...(this.config.watch ?? []), { name: 'load generator', pid: process.pid }]);
     const before = this.stats.snapshot();
     this.histogram.reset();
@@ -400,12 +414,15 @@ class LoadGenerator {
     await sleep(ms);
     const seconds = (nowMs() - t0) / 1000;
     this.recording = false;
+    process.send?.({ type: 'mark', name, edge: 'end' });
     const procs = watch.stop();
     const after = this.stats.snapshot();
     const d = (k) => after[k] - before[k];
+    const serverCpu = procs.filter((p) => p.name !== 'load generator').reduce((a, p) => a + (p.cpuSec ?? 0), 0);
     return {
       seconds: round(seconds, 2),
       deliveredPerSec: round(d('delivered') / seconds),
+      serverCpuUsPerDelivery: d('delivered') > 0 ? round((serverCpu * 1e6) / d('delivered'), 1) : null,
       sentPerSec: round(d('sent') / seconds),
       ackedPerSec: round(d('acked') / seconds),
       failed: d('failed'),
@@ -441,6 +458,20 @@ class LoadGenerator {
     let loginMode = mode;
     // The first client tries the chosen login; a token refused falls back to passwords for all.
     const first = this.clients[0];
+    const register = this.target === 'ours' && this.config.register;
+    if (register) {
+      log(`registering ${this.clients.length} users through the protocol (argon2 on the server: slow)`);
+      await pool(this.clients, 64, async (client) => {
+        const conn = await client.connect();
+        try {
+          await client.register(conn);
+        } finally {
+          client.oldConns.add(conn);
+          conn.close();
+        }
+      });
+      log(`registered in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
     try {
       first.conn = await first.connect();
       await first.login(first.conn, loginMode);
@@ -469,7 +500,7 @@ class LoadGenerator {
     log(`${connected}/${this.clients.length} logged in in ${seconds.toFixed(1)} s${failures ? `; ${failures} failed, e.g. ${firstError}` : ''}`);
     if (connected < this.clients.length * 0.99) throw new Error(`only ${connected} of ${this.clients.length} clients logged in: ${firstError}`);
     this.clients = this.clients.filter((c) => c.conn?.open);
-    return { connected, failed: failures, firstError, seconds: round(seconds, 1), loginMode, loginsPerSec: round(connected / seconds) };
+    return { connected, failed: failures, firstError, seconds: round(seconds, 1), loginMode, registered: Boolean(register), loginsPerSec: round(connected / seconds) };
   }
 
   startAcks() {
@@ -523,13 +554,13 @@ class LoadGenerator {
     await sleep(cfg.warmupMs);
     const max = await this.window(cfg.maxMs);
     this.stopFlat();
-    const left = await this.drain(5000);
-    log(`max: ${max.deliveredPerSec} delivered/s, p99 ${max.latencyMs.p99} ms (in flight left ${left})`);
+    const left = await this.drain(10000);
+    log(`max: ${max.deliveredPerSec} delivered/s, p50 ${max.latencyMs.p50} p99 ${max.latencyMs.p99} ms (in flight left ${left})`);
 
     const rate = Math.max(1, Math.round(max.deliveredPerSec * (cfg.pacedFraction ?? 0.5)));
     const stop = this.startPaced(rate, cfg.maxInflight ?? 50000);
     await sleep(cfg.pacedWarmupMs);
-    const paced = await this.window(cfg.pacedMs);
+    const paced = await this.window(cfg.pacedMs, 'paced');
     stop();
     const left2 = await this.drain(5000);
     log(`paced at ${rate}/s: ${paced.deliveredPerSec} delivered/s, p50 ${paced.latencyMs.p50} p99 ${paced.latencyMs.p99} p999 ${paced.latencyMs.p999} ms`);
@@ -563,13 +594,13 @@ class LoadGenerator {
     }
     for (const s of senders) s.isSender = true;
     this.sendersList = senders;
-    const perSender = cfg.window ?? 4;
+    const perSender = cfg.window ?? 8;
     this.startFlat(perSender);
     await sleep(cfg.warmupMs);
     const max = await this.window(cfg.maxMs);
     this.stopFlat();
-    const left = await this.drain(5000);
-    log(`group: ${max.deliveredPerSec} deliveries/s, ${max.ackedPerSec} sends/s, p99 ${max.latencyMs.p99} ms (in flight left ${left})`);
+    const left = await this.drain(10000);
+    log(`group: ${max.deliveredPerSec} deliveries/s, ${max.ackedPerSec} sends/s, p50 ${max.latencyMs.p50} p99 ${max.latencyMs.p99} ms (in flight left ${left})`);
     return { members: this.clients.length - refused, senders: senders.length, perSenderInflight: perSender, max };
   }
 
@@ -598,12 +629,12 @@ class LoadGenerator {
       client.url = f.url;
       client.instance = this.config.urls.indexOf(f.url);
       client.oldConns.add(old);
+      this.moveTimes.push(nowMs() - started); // connect + token login on the new instance
       // The old connection stays until the answers to what was sent on it came back.
       const deadline = Date.now() + 3000;
       while (client.inflight.size > 0 && Date.now() < deadline) await sleep(20);
       client.flushAcks();
       old.close();
-      this.moveTimes.push(nowMs() - started);
     } catch (error) {
       this.moveFailures++;
       this.reason(`move failed: ${error.message}`);
@@ -641,7 +672,13 @@ class LoadGenerator {
 
     const stopSending = this.startPaced(cfg.rate, 0);
     await sleep(cfg.preMs);
-    const before = await this.instancesView();
+    // The registry learns the counts from heartbeats: start from the state where it sees everyone.
+    let before = await this.instancesView();
+    const settleUntil = Date.now() + 15000;
+    while (before.reduce((a, i) => a + i.connections, 0) < this.clients.length && Date.now() < settleUntil) {
+      await sleep(200);
+      before = await this.instancesView();
+    }
     log(`before: ${before.map((i) => `${i.host}=${i.connections}`).join(' ')}`);
 
     const ackedBefore = this.stats.acked;

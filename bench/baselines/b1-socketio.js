@@ -16,7 +16,8 @@ const idBase = `${port}`;
 
 const pub = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
 const sub = pub.duplicate();
-const io = new Server({ transports: ['websocket'], perMessageDeflate: false, serveClient: false, maxHttpBufferSize: 32768 });
+const http = require('node:http').createServer();
+const io = new Server(http, { transports: ['websocket'], perMessageDeflate: false, serveClient: false, maxHttpBufferSize: 32768 });
 io.adapter(createAdapter(pub, sub, { key }));
 
 io.on('connection', (socket) => {
@@ -72,8 +73,7 @@ Promise.all([
   new Promise((resolve) => (pub.status === 'ready' ? resolve() : pub.once('ready', resolve))),
   new Promise((resolve) => (sub.status === 'ready' ? resolve() : sub.once('ready', resolve))),
 ]).then(() => {
-  io.listen(port);
-  process.stdout.write(`b1 listening on ${port}\n`);
+  http.listen(port, '127.0.0.1', () => process.stdout.write(`b1 listening on ${port}\n`));
 });
 
 process.on('SIGTERM', () => {

@@ -1,6 +1,6 @@
 'use strict';
 // Small helpers shared by the bench runner, the load generator and the baselines.
-const { readFileSync } = require('node:fs');
+const { readFileSync, readdirSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { createHmac } = require('node:crypto');
 const os = require('node:os');
@@ -50,16 +50,53 @@ function memory(pid) {
   }
 }
 
-/** Samples CPU and RSS of some processes over a window; peak RSS is the larger of VmHWM and the sampled maximum. */
+/** CPU seconds of every live process whose command name is `comm` (postgres backends, redis-server). */
+function cpuByComm(comm) {
+  const out = new Map();
+  let entries = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== comm) continue;
+    } catch {
+      continue;
+    }
+    const cpu = cpuSeconds(entry);
+    if (cpu !== null) out.set(entry, cpu);
+  }
+  return out;
+}
+
+function rssByComm(comm, pids) {
+  let kb = 0;
+  for (const pid of pids) kb += memory(pid)?.rssKb ?? 0;
+  return kb;
+}
+
+/**
+ * Samples CPU and RSS of some processes over a window. Entries are {name, pid} for one process or
+ * {name, comm} for all processes of that command name (PostgreSQL's backends, Redis), summed.
+ * Peak RSS is the larger of VmHWM (process lifetime) and the sampled maximum.
+ */
 class ProcWatch {
   constructor(procs, intervalMs = 250) {
-    this.procs = procs; // [{name, pid}]
+    this.procs = procs;
     this.start = new Map();
     this.peak = new Map();
-    this.t0 = 0;
     for (const p of procs) {
-      this.start.set(p.pid, cpuSeconds(p.pid));
-      this.peak.set(p.pid, memory(p.pid)?.rssKb ?? 0);
+      if (p.comm) {
+        const cpus = cpuByComm(p.comm);
+        this.start.set(p.name, cpus);
+        this.peak.set(p.name, rssByComm(p.comm, cpus.keys()));
+      } else {
+        this.start.set(p.name, cpuSeconds(p.pid));
+        this.peak.set(p.name, memory(p.pid)?.rssKb ?? 0);
+      }
     }
     this.t0 = Date.now();
     this.timer = setInterval(() => this.sample(), intervalMs);
@@ -68,29 +105,42 @@ class ProcWatch {
 
   sample() {
     for (const p of this.procs) {
-      const m = memory(p.pid);
-      if (m && m.rssKb > (this.peak.get(p.pid) ?? 0)) this.peak.set(p.pid, m.rssKb);
+      const kb = p.comm ? rssByComm(p.comm, cpuByComm(p.comm).keys()) : (memory(p.pid)?.rssKb ?? 0);
+      if (kb > (this.peak.get(p.name) ?? 0)) this.peak.set(p.name, kb);
     }
   }
 
-  /** Per process: cpuSec used in the window, cpu% of one core, rssMb now, peakRssMb (process lifetime VmHWM). */
+  /** Per process: cpuSec used in the window, cpuPct (100 = one core), rssMb now, peakRssMb. */
   stop() {
     clearInterval(this.timer);
     this.sample();
     const seconds = (Date.now() - this.t0) / 1000;
     return this.procs.map((p) => {
-      const end = cpuSeconds(p.pid);
-      const begin = this.start.get(p.pid);
-      const m = memory(p.pid);
-      const cpu = end !== null && begin !== null ? end - begin : null;
+      let cpu = null;
+      let rssKb = null;
+      let hwmKb = 0;
+      if (p.comm) {
+        const begin = this.start.get(p.name);
+        const end = cpuByComm(p.comm);
+        cpu = 0;
+        for (const [pid, value] of end) cpu += value - (begin.get(pid) ?? 0);
+        rssKb = rssByComm(p.comm, end.keys());
+      } else {
+        const end = cpuSeconds(p.pid);
+        const begin = this.start.get(p.name);
+        cpu = end !== null && begin !== null ? end - begin : null;
+        const m = memory(p.pid);
+        rssKb = m ? m.rssKb : null;
+        hwmKb = m ? m.hwmKb : 0;
+      }
       return {
         name: p.name,
-        pid: p.pid,
+        pid: p.pid ?? null,
         windowSec: round(seconds, 2),
         cpuSec: cpu === null ? null : round(cpu, 2),
         cpuPct: cpu === null ? null : round((100 * cpu) / seconds, 1),
-        rssMb: m ? round(m.rssKb / 1024, 1) : null,
-        peakRssMb: m ? round(Math.max(m.hwmKb, this.peak.get(p.pid) ?? 0) / 1024, 1) : null,
+        rssMb: rssKb === null ? null : round(rssKb / 1024, 1),
+        peakRssMb: round(Math.max(hwmKb, this.peak.get(p.name) ?? 0) / 1024, 1),
       };
     });
   }

@@ -31,15 +31,24 @@ async function seedPostgres(databaseUrl, prefix, count, hash) {
   }
 }
 
+/**
+ * PGlite: the data directory is opened through the server's own data source (dist/database/
+ * data-source.js, the TypeORM CLI entry), which runs the migrations first; so the server then
+ * starts once, on a seeded database. Run in a child process (see the CLI below): PGlite holds
+ * its directory, and its memory, until the process ends.
+ */
 async function seedPglite(dataDir, prefix, count, hash) {
-  const { PGlite } = require('@electric-sql/pglite');
-  const db = new PGlite(require('node:path').join(dataDir, 'pglite'));
+  process.env.DATA_DIR = dataDir;
+  delete process.env.DATABASE_URL;
+  const dataSource = require(require('node:path').join(__dirname, '..', '..', 'dist', 'database', 'data-source.js')).default;
+  await dataSource.initialize();
   try {
-    await db.query(SQL, [prefix, hash, count]);
-    const { rows } = await db.query('SELECT count(*)::int AS n FROM users WHERE username LIKE $1', [`${prefix}%`]);
+    await dataSource.runMigrations({ transaction: 'each' });
+    await dataSource.query(SQL, [prefix, hash, count]);
+    const rows = await dataSource.query('SELECT count(*)::int AS n FROM users WHERE username LIKE $1', [`${prefix}%`]);
     return rows[0].n;
   } finally {
-    await db.close();
+    await dataSource.destroy();
   }
 }
 
