@@ -18,10 +18,14 @@ export const CloseCode = {
   Moved: 4008,
 } as const;
 
+/** Longer than any login takes between its account check and its session bind. */
+const RECENT_KICK_MS = 60_000;
+
 /** Binds logged-in connections in the registry and closes sessions anywhere in the cluster. */
 @Injectable()
 export class SessionsService {
   private readonly logger = new Logger(SessionsService.name);
+  private readonly recentKicks = new Map<string, number>();
 
   constructor(
     private readonly config: AppConfig,
@@ -83,12 +87,30 @@ export class SessionsService {
   }
 
   kickLocal(username: string, code: number, reason: string, sessionId?: string): void {
+    if (!sessionId) this.rememberKick(username);
     if (sessionId) {
       const socket = this.local.session(sessionId);
       if (socket?.username === username) socket.kick(code, reason);
       return;
     }
     for (const socket of [...this.local.ofUser(username)]) socket.kick(code, reason);
+  }
+
+  /**
+   * True when every session of this user was closed lately (a disable reached this instance):
+   * a login that was being checked meanwhile must look at the account again.
+   */
+  kickedRecently(username: string): boolean {
+    const at = this.recentKicks.get(username);
+    return at !== undefined && Date.now() - at < RECENT_KICK_MS;
+  }
+
+  private rememberKick(username: string): void {
+    const now = Date.now();
+    if (this.recentKicks.size > 10_000) {
+      for (const [name, at] of this.recentKicks) if (now - at >= RECENT_KICK_MS) this.recentKicks.delete(name);
+    }
+    this.recentKicks.set(username, now);
   }
 
   private ref(socket: SessionSocket): SessionRef {

@@ -213,6 +213,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
 
+  if (config.mode === 'embedded') mkdirSync(dataDir, { recursive: true });
   const generated: string[] = [];
   config.adminToken = adminToken ?? (generated.push('ADMIN_TOKEN'), randomToken());
   config.clusterToken = clusterToken ?? (generated.push('CLUSTER_TOKEN'), randomToken());

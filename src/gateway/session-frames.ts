@@ -127,7 +127,7 @@ export class SessionFrames implements FrameRoutes {
         return;
       }
       // A disable that ran while this login was checked found no session to close: look again.
-      if (!(await this.users.isEnabled(result.username))) {
+      if (this.sessions.kickedRecently(result.username) && !(await this.users.isEnabled(result.username))) {
         await this.sessions.unbind(connection);
         connection.username = null;
           connection.abortReplay();
@@ -135,9 +135,6 @@ export class SessionFrames implements FrameRoutes {
         return;
       }
       connection.send(this.loginResponse(sequenceId, result));
-      for (const source of this.offline) {
-        for (const [stream, next] of await source.nextSeqs(result.username)) connection.expectSeq(stream, next);
-      }
       await this.replayPending(connection, result.username);
     } catch (error) {
       // What was not replayed stays unacknowledged: the next login sends it.
@@ -165,10 +162,12 @@ export class SessionFrames implements FrameRoutes {
   }
 
   private async replayPending(connection: ChatConnection, username: string): Promise<void> {
-    for (const source of this.offline) {
+    const replays = await Promise.all(this.offline.map((source) => source.open(username)));
+    for (const replay of replays) for (const [stream, next] of replay.nextSeqs) connection.expectSeq(stream, next);
+    for (const replay of replays) {
       let after: string | null = null;
       while (connection.isOpen) {
-        const page = await source.pending(username, after, REPLAY_PAGE);
+        const page = await replay.page(after, REPLAY_PAGE);
         for (const message of page) {
           await connection.writable(this.config.wsIdleTimeoutMs);
           connection.replay(message);

@@ -94,15 +94,4 @@ export class GroupsRepository {
     );
     return rows.map((r) => ({ groupId: r.group_id, ackedSeq: r.acked_seq, lastSeq: r.last_seq }));
   }
-
-  /** Moves a member's cursors forward (never back). */
-  async advanceCursors(userId: number, cursors: { groupId: number; seq: string }[]): Promise<void> {
-    if (cursors.length === 0) return;
-    await this.db.query(
-      `UPDATE group_members gm SET acked_seq = c.seq
-       FROM unnest($2::int[], $3::bigint[]) AS c(group_id, seq)
-       WHERE gm.user_id = $1 AND gm.group_id = c.group_id AND gm.acked_seq < c.seq`,
-      [userId, cursors.map((c) => c.groupId), cursors.map((c) => c.seq)],
-    );
-  }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
-import { OfflineSource, PendingMessage } from '../common/offline-source';
+import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
 import { MessageType } from '../common/protocol';
 import { AppConfig } from '../config/app-config';
 import { GroupGoneError, MessageRecord, MessageStore } from '../messages/message.store';
@@ -183,33 +183,28 @@ export class GroupsService extends OfflineSource {
   }
 
   /** Group messages past the user's cursor in each of their groups, oldest first. */
-  async pending(username: string, afterMessageId: string | null, limit: number): Promise<PendingMessage[]> {
+  async open(username: string): Promise<OfflineReplay> {
     const userId = (await this.users.idsOf([username])).get(username);
-    if (userId === undefined) return [];
-    const cursors = await this.groups.cursorsOf(userId);
-    const messages = await this.store.groupMessagesAfter(cursors, afterMessageId, limit);
-    const pending: PendingMessage[] = [];
-    for (const message of messages) {
-      const name = await this.nameOf(message.groupId!);
-      if (name === null) continue;
-      pending.push({ messageId: message.id, frame: JSON.stringify(groupFrame(message, name, true)), stream: streamOf(message.groupId!), seq: Number(message.seq) });
-    }
-    return pending;
-  }
-
-  override async nextSeqs(username: string): Promise<Map<string, number>> {
-    const userId = (await this.users.idsOf([username])).get(username);
-    if (userId === undefined) return new Map();
-    const cursors = await this.groups.cursorsOf(userId);
-    return new Map(cursors.map((c) => [streamOf(c.groupId), Number(c.lastSeq) + 1]));
+    const cursors = userId === undefined ? [] : await this.groups.cursorsOf(userId);
+    return {
+      nextSeqs: new Map(cursors.map((c) => [streamOf(c.groupId), Number(c.lastSeq) + 1])),
+      page: async (afterMessageId, limit) => {
+        const messages = await this.store.groupMessagesAfter(cursors, afterMessageId, limit);
+        const pending: PendingMessage[] = [];
+        for (const message of messages) {
+          const name = await this.nameOf(message.groupId!);
+          if (name === null) continue;
+          pending.push({ messageId: message.id, frame: JSON.stringify(groupFrame(message, name, true)), stream: streamOf(message.groupId!), seq: Number(message.seq) });
+        }
+        return pending;
+      },
+    };
   }
 
   /** Moves the member's cursor in each group to the highest acknowledged seq. */
   async ack(username: string, messageIds: string[]): Promise<void> {
-    const seqs = await this.store.groupSeqs(messageIds);
-    if (seqs.length === 0) return;
     const userId = (await this.users.idsOf([username])).get(username);
-    if (userId !== undefined) await this.groups.advanceCursors(userId, seqs);
+    if (userId !== undefined) await this.store.ackGroup(userId, messageIds);
   }
 
   /** Pushes each frame to its user's live connections anywhere; true when every user had one. */

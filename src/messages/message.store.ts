@@ -138,6 +138,7 @@ export class MessageStore {
   private readonly directWriter = new BatchWriter<DirectMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.writeDirect(batch)), MAX_BATCH);
   private readonly groupWriter = new BatchWriter<GroupMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.writeGroup(batch)), MAX_BATCH);
   private readonly ackWriter = new BatchWriter<{ recipient: string; ids: string[] }, number>((items) => this.writeAcks(items), MAX_BATCH);
+  private readonly groupAckWriter = new BatchWriter<{ userId: number; ids: string[] }, void>((items) => this.writeGroupAcks(items), MAX_BATCH);
 
   constructor(private readonly db: Database) {}
 
@@ -152,6 +153,11 @@ export class MessageStore {
   /** Marks 1:1 messages to `recipient` acknowledged; ids addressed to someone else are ignored. */
   ackDirect(recipient: string, ids: string[]): Promise<number> {
     return this.ackWriter.add({ recipient, ids });
+  }
+
+  /** Moves the member's cursor in each group to the highest seq among these acknowledged ids. */
+  ackGroup(userId: number, ids: string[]): Promise<void> {
+    return this.groupAckWriter.add({ userId, ids });
   }
 
   /** A batch that fails on one row's data is written again row by row, so one bad row fails alone. */
@@ -290,6 +296,21 @@ export class MessageStore {
     return items.map((item) => rows.filter((r) => r.recipient === item.recipient).length);
   }
 
+  private async writeGroupAcks(items: { userId: number; ids: string[] }[]): Promise<void[]> {
+    await this.db.query(
+      `UPDATE group_members gm SET acked_seq = x.seq
+       FROM (
+         SELECT a.user_id, m.group_id, max(m.seq) AS seq
+         FROM unnest($1::int[], $2::bigint[]) AS a(user_id, id)
+         JOIN messages m ON m.id = a.id AND m.group_id IS NOT NULL
+         GROUP BY a.user_id, m.group_id
+       ) x
+       WHERE gm.user_id = x.user_id AND gm.group_id = x.group_id AND gm.acked_seq < x.seq`,
+      [items.flatMap((item) => item.ids.map(() => item.userId)), items.flatMap((item) => item.ids)],
+    );
+    return items.map(() => undefined);
+  }
+
   /** 1:1 messages to `recipient` not yet acknowledged, oldest first. */
   async unackedDirect(recipient: string, afterId: string | null, limit: number): Promise<MessageRecord[]> {
     const rows = await this.db.query<MessageRow>(
@@ -337,12 +358,5 @@ export class MessageStore {
     return rows.map(toRecord);
   }
 
-  /** The highest seq per group among these message ids (for moving members' cursors on Ack). */
-  async groupSeqs(ids: string[]): Promise<{ groupId: number; seq: string }[]> {
-    const rows = await this.db.query<{ group_id: number; seq: string }>(
-      'SELECT group_id, max(seq)::text AS seq FROM messages WHERE id = ANY($1::bigint[]) AND group_id IS NOT NULL GROUP BY group_id',
-      [ids],
-    );
-    return rows.map((r) => ({ groupId: r.group_id, seq: r.seq }));
-  }
+
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
-import { OfflineSource, PendingMessage } from '../common/offline-source';
+import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
 import { MessageType } from '../common/protocol';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
@@ -109,9 +109,14 @@ export class MessagesService extends OfflineSource {
     return { ok: true, to };
   }
 
-  async pending(username: string, afterMessageId: string | null, limit: number): Promise<PendingMessage[]> {
-    const messages = await this.store.unackedDirect(username, afterMessageId, limit);
-    return messages.map((m) => ({ messageId: m.id, frame: JSON.stringify(directFrame(m, true)) }));
+  async open(username: string): Promise<OfflineReplay> {
+    return {
+      nextSeqs: new Map(),
+      page: async (afterMessageId, limit) => {
+        const messages = await this.store.unackedDirect(username, afterMessageId, limit);
+        return messages.map((m): PendingMessage => ({ messageId: m.id, frame: JSON.stringify(directFrame(m, true)) }));
+      },
+    };
   }
 
   ack(username: string, messageIds: string[]): Promise<number> {
