@@ -1,4 +1,4 @@
-// `npm start` builds first when dist/ is missing or older than src/.
+// `npm start` builds first when dist/ is missing or older than src/ or web/.
 const { execSync } = require('node:child_process');
 const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
@@ -14,6 +14,6 @@ function newest(dir) {
 
 const root = join(__dirname, '..');
 const main = join(root, 'dist', 'main.js');
-if (!existsSync(main) || newest(join(root, 'dist')) < newest(join(root, 'src'))) {
+if (!existsSync(main) || newest(join(root, 'dist')) < Math.max(newest(join(root, 'src')), newest(join(root, 'web')))) {
   execSync('npm run build', { cwd: root, stdio: 'inherit' });
 }

@@ -12,7 +12,7 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Builds the application (not yet listening): the one place main.ts and tests share. */
 export async function createApp(config: AppConfig, logger = new PinoLogger(config.logLevel)): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: true });
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: true, forceCloseConnections: true });
   const fastify = adapter.getInstance();
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bufferLogs: false });

@@ -1,0 +1,163 @@
+import { Browser } from 'playwright-core';
+import { TestEnvironment } from '../helpers/environment';
+import { Instance, startInstance } from '../helpers/instance';
+import { until } from '../helpers/wait';
+import { uniqueName } from '../helpers/ws-client';
+import { BrowserUser, launchBrowser, screenshot } from './helpers/browser';
+import { LoadBalancer } from './helpers/load-balancer';
+import { AdminPage, ChatPage } from './helpers/pages';
+
+/**
+ * The pages against two cluster instances (PostgreSQL and Redis): one person's page served by
+ * each instance, and a third behind a round-robin load balancer like the compose file's. The
+ * tests run in order and share the people they create.
+ */
+describe('web pages, two cluster instances', () => {
+  const env = new TestEnvironment('cluster');
+  let first: Instance;
+  let second: Instance;
+  let balancer: LoadBalancer;
+  let browser: Browser;
+  const people: BrowserUser[] = [];
+  let pageA: ChatPage;
+  let pageB: ChatPage;
+  let admin: AdminPage;
+  const nameA = uniqueName('ann');
+  const nameB = uniqueName('ben');
+  const nameC = uniqueName('cat');
+  const group = uniqueName('crew');
+
+  const connectionsOn = async (instance: Instance): Promise<number> => {
+    const list = await first.http<{ host: string; connections: number }[]>('GET', '/cluster/instances', { auth: 'admin' });
+    return list.body.data.find((entry) => entry.host === instance.host)?.connections ?? -1;
+  };
+
+  const person = async (): Promise<BrowserUser> => {
+    const user = await BrowserUser.create(browser);
+    people.push(user);
+    return user;
+  };
+
+  beforeAll(async () => {
+    await env.setup();
+    // No automatic rebalance during the suite; "Rebalance now" acts even on two connections; moved
+    // connections that do not leave are closed after 2 s.
+    const settings = { REBALANCE_MIN_USERS: '1', REBALANCE_DELAY_MS: '3600000', REBALANCE_INTERVAL_MS: '3600000', REBALANCE_GRACE_MS: '2000' };
+    [first, second, browser] = await Promise.all([startInstance(env.instanceEnv(settings)), startInstance(env.instanceEnv(settings)), launchBrowser()]);
+    balancer = await new LoadBalancer([first.port, second.port]).start();
+  }, 120000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await balancer?.close();
+    await Promise.all([first?.stop(), second?.stop()]);
+    await env.dispose();
+  });
+
+  afterEach(() => {
+    expect(people.flatMap((user) => user.problems)).toEqual([]);
+  });
+
+  it('a page served by each instance: two people chat 1:1 and in a group', async () => {
+    pageA = new ChatPage(await (await person()).page(`http://127.0.0.1:${first.port}/`));
+    pageB = new ChatPage(await (await person()).page(`http://127.0.0.1:${second.port}/`));
+    await pageA.register(nameA);
+    await pageB.register(nameB);
+    await until(() => connectionsOn(first), (n) => n === 1, 10000, 'A on the first instance');
+    await until(() => connectionsOn(second), (n) => n === 1, 10000, 'B on the second instance');
+
+    await pageA.startChat(nameB);
+    await pageA.send('hello from the first instance');
+    await pageB.conversation('user', nameA).waitFor();
+    await pageB.open('user', nameA);
+    await pageB.waitForMessage('hello from the first instance');
+    await pageB.send('hello from the second instance');
+    await pageA.waitForMessage('hello from the second instance');
+
+    await pageB.createGroup(group, [nameA]);
+    await pageA.conversation('group', group).waitFor();
+    await pageB.send('<i>group</i> & friends');
+    await pageA.open('group', group);
+    await pageA.waitForMessage('<i>group</i> & friends');
+    expect(await pageA.page.locator('[data-testid="message-list"] i').count()).toBe(0);
+    await pageA.send('group answer');
+    await pageB.waitForMessage('group answer');
+  });
+
+  it('a move to the other instance shows on the page, and the chat goes on', async () => {
+    await pageA.recordStates();
+    const order = await first.http('POST', `/reBalance/handler?host=${second.host}&reBalanceNumber=1`, { auth: 'cluster' });
+    expect(order.body.data).toBe(true);
+    await until(() => pageA.recordedStates(), (states) => states.includes('moved') && states.at(-1) === 'connected', 15000, 'A moved');
+    await until(() => connectionsOn(second), (n) => n === 2, 10000, 'A and B on the second instance');
+    await until(() => connectionsOn(first), (n) => n === 0, 10000, 'none left on the first instance');
+
+    await pageA.send('after the move');
+    await pageB.waitForMessage('after the move');
+    await pageB.send('welcome over');
+    await pageA.waitForMessage('welcome over');
+  });
+
+  it('the admin console shows both instances with their load, and rebalances now', async () => {
+    admin = new AdminPage(await (await person()).page(`${balancer.url}/admin`));
+    await admin.signIn();
+    await admin.instance(first.host).waitFor();
+    await admin.instance(second.host).waitFor();
+    expect(await admin.byTestId('instance').count()).toBe(2);
+    await admin.waitForConnections(second.host, 2);
+    await until(() => admin.barWidth(first.host, 'bar-connections'), (width) => width === 0, 10000, 'empty bar of the first instance');
+    expect(await admin.barWidth(second.host, 'bar-connections')).toBe(100);
+
+    await admin.byTestId('rebalance-button').click();
+    await admin.page.locator('[data-testid="rebalance-move"]', { hasText: `${second.host} → ${first.host}: 1 connection` }).waitFor();
+    // The panel follows on its own: one connection each, after the moved page settled.
+    await admin.waitForConnections(first.host, 1);
+    await until(() => admin.barWidth(first.host, 'bar-connections'), (width) => width === 100, 15000, 'bar of the first instance');
+    await screenshot(admin.page, 'cluster-admin-page');
+  });
+
+  it('behind the load balancer: chat, reload, and a move to an address the browser cannot reach', async () => {
+    const cat = await person();
+    // Behind a real load balancer the instances' own addresses are not reachable from the browser.
+    for (const instance of [first, second]) await cat.context.routeWebSocket(instance.wsUrl, (socket) => socket.close({ code: 1011, reason: 'unreachable' }));
+    const pageC = new ChatPage(await cat.page(`${balancer.url}/`));
+    await pageC.register(nameC);
+    await pageC.startChat(nameA);
+    await pageC.send('hello through the balancer');
+    await pageA.conversation('user', nameC).waitFor();
+    await pageA.open('user', nameC);
+    await pageA.waitForMessage('hello through the balancer');
+    await pageA.send('hello back');
+    await pageC.waitForMessage('hello back');
+
+    await pageC.page.reload();
+    await pageC.waitForState('connected');
+    await pageC.waitForMessage('hello back');
+
+    // Every connection is told to move; C cannot follow, so it comes back through the balancer.
+    await pageC.recordStates();
+    for (const [from, to] of [
+      [first, second],
+      [second, first],
+    ]) {
+      await from.http('POST', `/reBalance/handler?host=${to.host}&reBalanceNumber=100`, { auth: 'cluster' });
+    }
+    await until(
+      () => pageC.recordedStates(),
+      (states) => states.includes('moved') && states.includes('reconnecting') && states.at(-1) === 'connected',
+      20000,
+      'C back through the balancer',
+    );
+    for (const chat of [pageA, pageB]) await chat.waitForState('connected');
+    await pageC.send('still here after the move');
+    await pageA.waitForMessage('still here after the move');
+    await screenshot(pageC.page, 'cluster-chat-page');
+  });
+
+  it('disabling a user signs out their page on whichever instance it is', async () => {
+    await admin.disable(nameB);
+    await pageB.page.locator('[data-testid="signed-out"]', { hasText: 'signed out: Account is disabled' }).waitFor();
+    await pageB.byTestId('auth-form').waitFor();
+    await pageA.waitForState('connected');
+  });
+});

@@ -1,0 +1,158 @@
+import { Locator, Page } from 'playwright-core';
+import { ADMIN_TOKEN } from '../../helpers/environment';
+import { until } from '../../helpers/wait';
+
+export const PASSWORD = 'secret-pass';
+
+function exactly(text: string): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
+/** What a person does on the chat page (GET /), through the data-testid hooks of web/chat.html. */
+export class ChatPage {
+  constructor(readonly page: Page) {}
+
+  byTestId(id: string): Locator {
+    return this.page.getByTestId(id);
+  }
+
+  async waitForState(state: string, timeoutMs = 20000): Promise<void> {
+    await this.page.locator(`[data-testid="connection-state"][data-state="${state}"]`).waitFor({ timeout: timeoutMs });
+  }
+
+  async register(username: string, password = PASSWORD): Promise<void> {
+    await this.submitCredentials(username, password, 'auth-register');
+  }
+
+  async login(username: string, password = PASSWORD): Promise<void> {
+    await this.submitCredentials(username, password, 'auth-login');
+  }
+
+  private async submitCredentials(username: string, password: string, button: string): Promise<void> {
+    await this.waitForState('connected');
+    await this.byTestId('auth-username').fill(username);
+    await this.byTestId('auth-password').fill(password);
+    await this.byTestId(button).click();
+    await this.byTestId('chat-view').waitFor();
+    await this.page.locator('[data-testid="current-user"]', { hasText: exactly(username) }).waitFor();
+  }
+
+  conversation(kind: 'user' | 'group', name: string): Locator {
+    return this.page.locator(`[data-testid="conversation-item"][data-conversation="${kind}:${name}"]`);
+  }
+
+  unread(kind: 'user' | 'group', name: string): Locator {
+    return this.conversation(kind, name).getByTestId('unread-count');
+  }
+
+  async startChat(username: string): Promise<void> {
+    await this.byTestId('new-chat-name').fill(username);
+    await this.byTestId('new-chat-open').click();
+    await this.page.locator('[data-testid="conversation-title"]', { hasText: exactly(`Chat with ${username}`) }).waitFor();
+  }
+
+  async open(kind: 'user' | 'group', name: string): Promise<void> {
+    await this.conversation(kind, name).click();
+    await this.page.locator('[data-testid="conversation-title"]', { hasText: exactly(`${kind === 'group' ? 'Group' : 'Chat with'} ${name}`) }).waitFor();
+  }
+
+  async createGroup(name: string, members: string[]): Promise<void> {
+    await this.byTestId('group-name').fill(name);
+    await this.byTestId('group-members-input').fill(members.join(', '));
+    await this.byTestId('group-create').click();
+    await this.page.locator('[data-testid="conversation-title"]', { hasText: exactly(`Group ${name}`) }).waitFor();
+  }
+
+  /** Sends in the open conversation and waits for the server's acknowledgement. */
+  async send(content: string): Promise<void> {
+    await this.byTestId('composer-input').fill(content);
+    await this.byTestId('composer-send').click();
+    await this.page.locator('[data-testid="message"]:not(.sending):not(.failed)').filter({ has: this.messageContent(content) }).waitFor();
+  }
+
+  /** The content element of the message with exactly this text, in the open conversation. */
+  messageContent(content: string): Locator {
+    return this.page.locator('[data-testid="message-content"]', { hasText: exactly(content) });
+  }
+
+  async waitForMessage(content: string, timeoutMs = 15000): Promise<void> {
+    await this.messageContent(content).first().waitFor({ timeout: timeoutMs });
+  }
+
+  async messageCount(): Promise<number> {
+    return this.byTestId('message').count();
+  }
+
+  /** Starts recording the connection states the badge goes through. */
+  async recordStates(): Promise<void> {
+    await this.page.evaluate(() => {
+      const badge = document.querySelector<HTMLElement>('[data-testid="connection-state"]');
+      const seen: string[] = [];
+      (window as unknown as { seenStates: string[] }).seenStates = seen;
+      if (!badge) return;
+      new MutationObserver((records) => seen.push(...records.map((record) => record.oldValue ?? ''))).observe(badge, {
+        attributes: true,
+        attributeFilter: ['data-state'],
+        attributeOldValue: true,
+      });
+    });
+  }
+
+  /** Every state since recordStates, the current one last. */
+  recordedStates(): Promise<string[]> {
+    return this.page.evaluate(() => {
+      const badge = document.querySelector<HTMLElement>('[data-testid="connection-state"]');
+      return [...((window as unknown as { seenStates?: string[] }).seenStates ?? []), badge?.dataset.state ?? ''];
+    });
+  }
+}
+
+/** What an operator does on the admin console (GET /admin). */
+export class AdminPage {
+  constructor(readonly page: Page) {}
+
+  byTestId(id: string): Locator {
+    return this.page.getByTestId(id);
+  }
+
+  async signIn(token = ADMIN_TOKEN): Promise<void> {
+    await this.byTestId('admin-token').fill(token);
+    await this.byTestId('admin-login').click();
+    await this.byTestId('console').waitFor();
+  }
+
+  userRow(username: string): Locator {
+    return this.page.locator(`[data-testid="user-row"][data-username="${username}"]`);
+  }
+
+  async findUser(username: string): Promise<Locator> {
+    await this.byTestId('user-filter').fill(username);
+    await this.byTestId('user-search').click();
+    const row = this.userRow(username);
+    await row.waitFor();
+    return row;
+  }
+
+  async disable(username: string): Promise<void> {
+    const row = await this.findUser(username);
+    await row.getByTestId('user-toggle').click();
+    await this.page.locator(`[data-testid="user-row"][data-username="${username}"][data-status="false"]`).waitFor();
+  }
+
+  instance(host: string): Locator {
+    return this.page.locator(`[data-testid="instance"][data-host="${host}"]`);
+  }
+
+  /** Waits until the cluster panel shows this instance with at least `connections` connections. */
+  async waitForConnections(host: string, connections: number, timeoutMs = 20000): Promise<void> {
+    const value = this.instance(host).getByTestId('bar-connections-value');
+    await until(async () => Number((await value.textContent({ timeout: timeoutMs })) ?? '0'), (n) => n >= connections, timeoutMs, `connections of ${host}`);
+  }
+
+  /** The CSS width of a bar of an instance, in percent. */
+  async barWidth(host: string, bar: 'bar-users' | 'bar-connections'): Promise<number> {
+    return this.instance(host)
+      .getByTestId(bar)
+      .evaluate((element) => Number.parseFloat((element as HTMLElement).style.width));
+  }
+}
