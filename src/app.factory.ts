@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
+import { parseJsonBody } from './common/json-body';
 import { PinoLogger } from './common/pino-logger';
 import { createValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
@@ -14,8 +15,16 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 export async function createApp(config: AppConfig, logger = new PinoLogger(config.logLevel)): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: true, forceCloseConnections: true });
   const fastify = adapter.getInstance();
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bufferLogs: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bufferLogs: false, bodyParser: false });
   app.useWebSocketAdapter(new ChatWsAdapter(app, config));
   app.useGlobalPipes(createValidationPipe());
   app.enableCors();

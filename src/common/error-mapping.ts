@@ -42,6 +42,8 @@ function fastifyMessage(error: { code?: string; message?: string }): string {
       return 'Request body is not valid JSON';
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return 'Request body is too large';
+    case 'FST_ERR_CTP_BODY_TOO_DEEP':
+      return error.message ?? 'Request body is nested too deeply';
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return 'Unsupported content type';
     default:
