@@ -1,6 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { requestPath } from './common/envelope';
+import { mapError } from './common/error-mapping';
 import { parseJsonBody } from './common/json-body';
 import { PinoLogger } from './common/pino-logger';
 import { createValidationPipe } from './common/validation.pipe';
@@ -13,7 +16,16 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Builds the application (not yet listening): the one place main.ts and tests share. */
 export async function createApp(config: AppConfig, logger = new PinoLogger(config.logLevel)): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: true, forceCloseConnections: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: true,
+    forceCloseConnections: true,
+    // The router's own refusals (a malformed percent-encoding, a parameter over 100 characters) leave in the envelope too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const mapped = mapError(error, requestPath(request.url));
+      void reply.status(mapped.status).header('content-type', 'application/json; charset=utf-8').send(mapped.envelope);
+    },
+  });
   const fastify = adapter.getInstance();
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {

@@ -18,6 +18,12 @@ import { GroupFrames } from '../groups/group-frames';
 
 const LOGIN_REQUIRED = 'Please log in';
 
+/** A client's value for an error reason; a structure is never stringified (thousands of levels overflow the stack). */
+function describeValue(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  return String(JSON.stringify(value)).slice(0, 32);
+}
+
 /**
  * The WebSocket endpoint: connection lifecycle, frame parsing and checks, rate limits,
  * heartbeats and backpressure; each request goes to the handler its type names.
@@ -102,7 +108,15 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     this.connections.add(connection);
     this.metrics.wsConnections.inc();
 
-    socket.on('message', (data: RawData, isBinary: boolean) => this.onFrame(connection, data, isBinary));
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      // A bug in frame handling must cost this connection, not the process with every other connection.
+      try {
+        this.onFrame(connection, data, isBinary);
+      } catch (error) {
+        this.logger.error(`A frame of connection ${connection.id} failed: ${error instanceof Error ? error.stack : String(error)}`);
+        connection.close(CloseCode.Internal, 'Internal error');
+      }
+    });
     socket.on('pong', () => (connection.lastActivity = Date.now()));
     socket.on('error', (error: Error & { code?: string }) => {
       // ws closes with 1009 by itself past maxPayload; anything else is the peer's fault, not ours.
@@ -166,7 +180,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     const route = Number.isInteger(request.messageType) ? this.routes.get(request.messageType as number) : undefined;
     if (!route) {
       this.frames.unknownType.inc();
-      this.sendError(connection, sequenceId as number, `Unknown messageType: ${JSON.stringify(request.messageType).slice(0, 32)}`);
+      this.sendError(connection, sequenceId as number, `Unknown messageType: ${describeValue(request.messageType)}`);
       return;
     }
     // The parsed object is ours: it becomes the checked frame without a copy.

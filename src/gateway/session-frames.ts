@@ -33,7 +33,8 @@ export class SessionFrames implements FrameRoutes {
         requestType: MessageType.Ping,
         responseType: MessageType.Pong,
         public: true,
-        handle: (_connection, frame) => ({ requestTime: frame.requestTime ?? null }),
+        // Echoed only as a number or a string: a structure could be too deep to write back.
+        handle: (_connection, frame) => ({ requestTime: typeof frame.requestTime === 'number' || typeof frame.requestTime === 'string' ? frame.requestTime : null }),
       },
       {
         requestType: MessageType.RegisterRequest,

@@ -18,6 +18,8 @@ export function contentProblem(content: unknown, maxBytes: number): string | nul
 export function clientMessageIdProblem(id: unknown): string | null {
   if (id === undefined || id === null) return null;
   if (typeof id !== 'string' || id.length < 1 || id.length > 64) return 'clientMessageId must be a string of 1 to 64 characters';
+  // As for content: PostgreSQL text holds no NUL, and stores a lone surrogate as U+FFFD, where two keys would collide.
+  if (id.includes('\u0000') || !id.isWellFormed()) return 'clientMessageId must not contain NUL characters or lone surrogates';
   return null;
 }
 

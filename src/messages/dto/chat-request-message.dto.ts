@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsInt, IsOptional, IsString, Length, ValidateIf } from 'class-validator';
+import { IsDateString, IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
 
 /** ChatRequestMessage of seed/api.md: the body of POST /send. */
 export class ChatRequestMessageDto {
@@ -23,6 +23,8 @@ export class ChatRequestMessageDto {
   @ApiPropertyOptional({ example: 0 })
   @IsOptional()
   @IsInt()
+  @Min(Number.MIN_SAFE_INTEGER)
+  @Max(Number.MAX_SAFE_INTEGER)
   sequenceId?: number;
 
   @ApiPropertyOptional({ example: '2026-11-26T20:00:00.000Z', description: 'Ignored: the server sets the time' })

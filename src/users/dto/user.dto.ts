@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsDateString, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsDateString, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 
 /** seed/api.md's example bodies send "" for the dates they do not filter by. */
 const unlessEmpty = ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null && value !== '');
@@ -35,6 +35,7 @@ export class UserPageFilterDto {
   @IsOptional()
   @IsString()
   @MaxLength(64)
+  @Matches(/^[^\u0000]*$/, { message: 'username must not contain NUL characters' })
   username?: string;
 
   @ApiPropertyOptional({ description: 'true: enabled users, false: disabled users' })
