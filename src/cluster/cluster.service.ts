@@ -36,7 +36,7 @@ export class ClusterService implements OnApplicationShutdown {
     this.registry.onReconnect(() => void this.recover());
     this.bus.onReconnect(() => {
       this.logger.warn('Bus reconnected: sending local sessions what they may have missed');
-      for (const listener of this.resyncListeners) listener();
+      this.resync();
     });
     await this.heartbeat();
     this.announced = true;
@@ -47,9 +47,13 @@ export class ClusterService implements OnApplicationShutdown {
     this.logger.log(`Instance ${this.identity.id} joined as ${this.identity.host} (${this.config.mode} mode)`);
   }
 
-  /** `listener` runs when deliveries to this instance may have been lost (the bus was down). */
+  /** `listener` runs when deliveries to this instance may have been lost (the bus was down, our sessions unlisted). */
   onResync(listener: () => void): void {
     this.resyncListeners.push(listener);
+  }
+
+  private resync(): void {
+    for (const listener of this.resyncListeners) listener();
   }
 
   /** Leaves the registry: this instance and its sessions disappear at once for the others. */
@@ -116,6 +120,8 @@ export class ClusterService implements OnApplicationShutdown {
         // Taken for dead (a stall, a clock step, a lost registry): our sessions were purged with us.
         this.logger.warn('This instance was missing from the registry: re-binding its sessions');
         await this.sessions.rebindAll().catch((error: unknown) => this.logger.error(`Re-binding sessions failed: ${String(error)}`));
+        // Until now others found no session of our users and took them for offline: send what they stored meanwhile.
+        this.resync();
       }
     } catch (error) {
       if (!this.registryDown) this.logger.error(`Heartbeat failed: ${String(error)}`);
