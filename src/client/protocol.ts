@@ -1,31 +1,8 @@
 /** Frame shapes of the WebSocket protocol (docs: PROTOCOL.md §1.1), as seen by a client. */
 
-export const MessageType = {
-  Ping: 1,
-  Pong: 2,
-  ChatRequest: 5,
-  ChatResponse: 6,
-  GroupChatRequest: 7,
-  GroupChatResponse: 8,
-  GroupCreateRequest: 9,
-  GroupCreateResponse: 10,
-  GroupJoinRequest: 11,
-  GroupJoinResponse: 12,
-  GroupMembersRequest: 13,
-  GroupMembersResponse: 14,
-  GroupQuitRequest: 15,
-  GroupQuitResponse: 16,
-  LoginRequest: 17,
-  LoginResponse: 18,
-  RegisterRequest: 19,
-  RegisterResponse: 20,
-  ReBalance: 21,
-  Ack: 22,
-  HistoryRequest: 23,
-  HistoryResponse: 24,
-  Notice: 25,
-  Error: 26,
-} as const;
+import { MessageType } from '../common/protocol';
+
+export { MessageType };
 
 interface FrameBase {
   sequenceId: number;
