@@ -1,7 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import Redis from 'ioredis';
 import { TestEnvironment } from './helpers/environment';
-import { Instance, freePort, startInstance } from './helpers/instance';
+import { Instance, startInstance } from './helpers/instance';
+import { PrivateRedis } from './helpers/services';
 import { until } from './helpers/wait';
 
 type Listed = { id: string; host: string; port: number }[];
@@ -66,27 +66,11 @@ describe('cluster membership', () => {
   });
 
   it('answers 500 in the envelope when Redis fails under a request, and /health turns 503', async () => {
-    const port = await freePort();
-    const redis: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const redis = await PrivateRedis.start();
     try {
-      await until(
-        async () => {
-          const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-          try {
-            await probe.connect();
-            return await probe.ping();
-          } catch {
-            return 'down';
-          } finally {
-            probe.disconnect();
-          }
-        },
-        (reply) => reply === 'PONG',
-        5000,
-      );
-      const server = await startInstance(env.instanceEnv({ REDIS_URL: `redis://127.0.0.1:${port}` }));
+      const server = await startInstance(env.instanceEnv({ REDIS_URL: redis.url }));
       instances.push(server);
-      redis.kill('SIGKILL');
+      await redis.kill();
       const failed = await server.http('GET', '/cluster/instances', { auth: 'admin' });
       expect(failed.status).toBe(500);
       expect(failed.body).toMatchObject({ code: -1, data: null, msg: 'System busy, please try again later', path: '/cluster/instances', isSuccess: false, isError: true });
@@ -95,7 +79,7 @@ describe('cluster membership', () => {
       expect(health.status).toBe(503);
       expect(health.body.data).toMatchObject({ database: 'up', registry: 'down' });
     } finally {
-      redis.kill('SIGKILL');
+      await redis.kill();
     }
   });
 });

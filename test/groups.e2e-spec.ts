@@ -1,27 +1,15 @@
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
-import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { ClientPool, Frame, WsTestClient, uniqueName } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
 
 
 describe(`groups (${MODE})`, () => {
   const env = new TestEnvironment();
   let server: Instance;
-  const clients: WsTestClient[] = [];
-
-  async function login(name: string, register = true): Promise<WsTestClient> {
-    const client = await loggedIn(server.wsUrl, name, 'secret-pass', register);
-    clients.push(client);
-    return client;
-  }
-
-  async function registered(prefix: string): Promise<string> {
-    const name = uniqueName(prefix);
-    const client = await WsTestClient.connect(server.wsUrl);
-    expect((await client.register(name, 'secret-pass')).success).toBe(true);
-    client.close();
-    return name;
-  }
+  const pool = new ClientPool(() => server.wsUrl);
+  const login = (name: string, register = true) => pool.login(name, register);
+  const registered = (prefix: string) => pool.registered(prefix);
 
   /** A group chat send and its acknowledgement: the sender's copy echoing the sequenceId. */
   async function groupSend(client: WsTestClient, groupName: string, content: string, extra: Record<string, unknown> = {}): Promise<Frame> {
@@ -34,11 +22,7 @@ describe(`groups (${MODE})`, () => {
     server = await startInstance(env.instanceEnv({ RATE_LIMIT_PER_SEC: '1000', RATE_LIMIT_BURST: '1000' }));
   });
 
-  afterEach(async () => {
-    const closing = clients.splice(0);
-    for (const client of closing) client.close();
-    await Promise.all(closing.map((c) => c.closed));
-  });
+  afterEach(() => pool.closeAll());
 
   afterAll(async () => {
     await server?.stop();
@@ -128,7 +112,7 @@ describe(`groups (${MODE})`, () => {
 
     it('requires login', async () => {
       const anonymous = await WsTestClient.connect(server.wsUrl);
-      clients.push(anonymous);
+      pool.track(anonymous);
       for (const messageType of [7, 9, 11, 13, 15]) {
         expect(await anonymous.request({ messageType, groupName: 'x' })).toMatchObject({ messageType: messageType + 1, success: false, reason: 'Please log in' });
       }

@@ -1,6 +1,6 @@
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
-import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { ClientPool, Frame, WsTestClient, uniqueName } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
 
 const byId = (a: Frame, b: Frame) => (BigInt(a.messageId as string) < BigInt(b.messageId as string) ? -1 : 1);
@@ -8,32 +8,16 @@ const byId = (a: Frame, b: Frame) => (BigInt(a.messageId as string) < BigInt(b.m
 describe(`1:1 messaging (${MODE})`, () => {
   const env = new TestEnvironment();
   let server: Instance;
-  const clients: WsTestClient[] = [];
-
-  async function login(name: string, register = true): Promise<WsTestClient> {
-    const client = await loggedIn(server.wsUrl, name, 'secret-pass', register);
-    clients.push(client);
-    return client;
-  }
-
-  async function registered(prefix: string): Promise<string> {
-    const name = uniqueName(prefix);
-    const client = await WsTestClient.connect(server.wsUrl);
-    expect((await client.register(name, 'secret-pass')).success).toBe(true);
-    client.close();
-    return name;
-  }
+  const pool = new ClientPool(() => server.wsUrl);
+  const login = (name: string, register = true) => pool.login(name, register);
+  const registered = (prefix: string) => pool.registered(prefix);
 
   beforeAll(async () => {
     await env.setup();
     server = await startInstance(env.instanceEnv({ MAX_CONTENT_BYTES: '1000', RATE_LIMIT_PER_SEC: '500', RATE_LIMIT_BURST: '500' }));
   });
 
-  afterEach(async () => {
-    const closing = clients.splice(0);
-    for (const client of closing) client.close();
-    await Promise.all(closing.map((c) => c.closed));
-  });
+  afterEach(() => pool.closeAll());
 
   afterAll(async () => {
     await server?.stop();
@@ -234,7 +218,7 @@ describe(`1:1 messaging (${MODE})`, () => {
     }
     expect(await client.request({ messageType: 5, to: bobName, content: 'x', from: name })).toMatchObject({ success: true });
     const anonymous = await WsTestClient.connect(server.wsUrl);
-    clients.push(anonymous);
+    pool.track(anonymous);
     expect(await anonymous.request({ messageType: 5, to: bobName, content: 'x' })).toMatchObject({ success: false, reason: 'Please log in' });
     const bob = await login(bobName, false);
     await sleep(200);

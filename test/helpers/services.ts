@@ -28,7 +28,7 @@ export class PrivateRedis {
   /** Kills it outright: whatever it held is gone, as after a crash without persistence. */
   async kill(): Promise<void> {
     const process = this.process;
-    if (!process || process.exitCode !== null) return;
+    if (!process || process.exitCode !== null || process.signalCode !== null) return;
     const exited = new Promise((resolve) => process.once('exit', resolve));
     process.kill('SIGKILL');
     await exited;
