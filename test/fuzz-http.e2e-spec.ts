@@ -17,7 +17,7 @@ import {
   toWire,
 } from './helpers/arbitraries';
 import { ADMIN_TOKEN, CLUSTER_TOKEN, MODE, TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { Instance, aliveOrRestarted, startInstance } from './helpers/instance';
 import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
 
 type Access = 'public' | 'admin' | 'cluster';
@@ -314,11 +314,8 @@ describe(`HTTP fuzzing (${MODE})`, () => {
   }, 120000);
 
   beforeEach(async () => {
-    const healthy = server.running && (await server.http('GET', '/health').then((r) => r.status === 200, () => false));
-    if (!healthy) {
-      await server.kill();
-      server = await startInstance(instanceEnv());
-    }
+    // A property that killed the server fails alone: the next one gets a new instance.
+    server = await aliveOrRestarted(server, instanceEnv);
   }, 120000);
 
   afterEach(async () => {

@@ -19,7 +19,7 @@ import {
   toWire,
 } from './helpers/arbitraries';
 import { MODE, TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { Instance, aliveOrRestarted, startInstance } from './helpers/instance';
 import { forgeToken, nowSeconds } from './helpers/tokens';
 import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
@@ -276,11 +276,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
 
   beforeEach(async () => {
     // A property that killed the server fails alone: the next one gets a new instance.
-    const healthy = server.running && (await server.http('GET', '/health').then((r) => r.status === 200, () => false));
-    if (!healthy) {
-      await server.kill();
-      server = await startInstance(instanceEnv());
-    }
+    server = await aliveOrRestarted(server, instanceEnv);
   }, 120000);
 
   afterEach(async () => {

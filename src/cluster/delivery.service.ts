@@ -50,11 +50,6 @@ export class DeliveryService implements OnModuleDestroy {
     return reached;
   }
 
-  /** Pending retries, for metrics and tests. */
-  get retryBacklog(): number {
-    return this.retries.length;
-  }
-
   /**
    * `retry`: after an outage the registry may be empty until instances re-bind their sessions,
    * so a user found nowhere is tried again rather than taken for offline.

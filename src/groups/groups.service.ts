@@ -166,7 +166,7 @@ export class GroupsService extends OfflineSource {
       };
       if (stored.original && stored.original.groupId !== found.group.id) return { ok: false, reason: CLIENT_MESSAGE_ID_REUSED, invalid: true };
       const frame = groupFrame(stored.original ?? record, found.group.name, false);
-      if (!stored.duplicate) this.metrics.messagesStored.labels('group').inc();
+      if (!stored.duplicate) this.metrics.groupStored.inc();
       // A resend delivers the original again: the first try may have died with its instance before delivering. Members drop copies by messageId.
       await this.delivery.deliver(found.members, { frame: JSON.stringify(frame), messageId: stored.id, stream: streamOf(found.group.id), seq: Number(stored.seq) });
       return { ok: true, messageId: stored.id, duplicate: stored.duplicate, frame };

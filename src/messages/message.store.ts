@@ -123,11 +123,6 @@ function isDataError(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('22');
 }
 
-/** Compares decimal id strings as the 64-bit integers they are. */
-export function compareIds(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
-
 /**
  * The message table, for 1:1 and group messages. Writes are batched (group commit), so a burst
  * of sends becomes a few INSERTs, and so are acknowledgements.

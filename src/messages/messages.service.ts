@@ -84,7 +84,7 @@ export class MessagesService extends OfflineSource {
         const delivered = stored.acked || (stored.original ? (await this.delivery.deliver([checked.to], { frame: JSON.stringify(directFrame(stored.original, false)), messageId: stored.id })).has(checked.to) : false);
         return { ok: true, messageId: stored.id, delivered, to: checked.to };
       }
-      this.metrics.messagesStored.labels('direct').inc();
+      this.metrics.directStored.inc();
       const frame = JSON.stringify(
         directFrame(
           { id: stored.id, sender: request.from, recipient: checked.to, groupId: null, seq: null, content: request.content as string, createdAt: stored.createdAt, sequenceId: request.sequenceId },

@@ -28,12 +28,16 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  readonly messagesStored = new Counter({
+  private readonly messagesStored = new Counter({
     name: 'chat_messages_stored_total',
     help: 'Messages durably stored, by kind',
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+
+  /** Counted per message: the labelled children are looked up once. */
+  readonly directStored = this.messagesStored.labels('direct');
+  readonly groupStored = this.messagesStored.labels('group');
 
   constructor(local: LocalSessions) {
     collectDefaultMetrics({ register: this.registry });

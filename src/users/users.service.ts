@@ -123,6 +123,8 @@ export class UsersService {
   }
 
   async exists(username: string): Promise<boolean> {
+    // Every send asks this about its recipient: a name seen before needs no lookup.
+    if (this.idByName.has(username)) return true;
     return (await this.existing([username])).has(username);
   }
 

@@ -136,3 +136,11 @@ export async function startInstance(env: Record<string, string>, timeoutMs = 600
   await instance.kill();
   throw new Error(`Instance did not become ready in ${timeoutMs} ms:\n${instance.logs}`);
 }
+
+/** The same instance while it answers /health; a new one, started from `env`, once it has died. */
+export async function aliveOrRestarted(instance: Instance, env: () => Record<string, string>): Promise<Instance> {
+  const healthy = instance.running && (await instance.http('GET', '/health').then((r) => r.status === 200, () => false));
+  if (healthy) return instance;
+  await instance.kill();
+  return startInstance(env());
+}
