@@ -1,6 +1,6 @@
 'use strict';
 // `npm run bench [-- S1 S3] [--quick] [--out FILE] [--budget SECONDS]`
-// Runs the scenarios of issue #7 against our server (node dist/main.js, started as the e2e tests do)
+// Runs the benchmark scenarios against our server (node dist/main.js, started as the e2e tests do)
 // and the baselines B0 (raw ws relay) and B1 (Socket.IO + Redis adapter), all on loopback, in one
 // bounded run (10 minutes at most), then writes a table to docs/benchmarks.md (--quick:
 // bench/results/benchmarks-quick.md) and prints it. Every child process is killed at the end.

@@ -52,7 +52,7 @@ interface Answer {
 }
 
 const ENVELOPE_KEYS = ['code', 'data', 'extra', 'isError', 'isSuccess', 'msg', 'path', 'timestamp'];
-/** HTTP status → the envelope codes it may carry (PROTOCOL.md §2); 500 is never right for client input. */
+/** HTTP status → the envelope codes it may carry (docs/protocol.md §7.1); 500 is never right for client input. */
 const CODES_BY_STATUS: Record<number, number[]> = { 200: [0, -10], 400: [-9], 401: [401], 403: [403], 404: [404], 429: [429] };
 /** The chat page, the admin console and their assets: files, outside the envelope. */
 const WEB_PAGE = /^\/(admin|assets\/[^/]*)?$/;
@@ -167,7 +167,7 @@ function caseFor(route: Route): fc.Arbitrary<HttpCase> {
     });
 }
 
-/** Which caller the server must see, per PROTOCOL.md §2 "Access" (header values arrive trimmed). */
+/** Which caller the server must see, per docs/protocol.md §7.2 (header values arrive trimmed). */
 function callerOf(credentials: Credentials): 'admin' | 'cluster' | 'anonymous' | 'invalid' {
   const authorization = credentials.authorization?.trim();
   const bearer = authorization === undefined ? undefined : /^Bearer\s+(.+)$/i.exec(authorization)?.[1].trim();

@@ -1,4 +1,4 @@
-/** Frame shapes of the WebSocket protocol (docs: PROTOCOL.md §1.1), as seen by a client. */
+/** Frame shapes of the WebSocket protocol (docs/protocol.md §3), as seen by a client. */
 
 import { MessageType } from '../common/protocol';
 

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ErrorCode } from './error-codes';
 
-/** The `R<T>` envelope of seed/api.md that wraps every HTTP response. */
+/** The `R<T>` envelope that wraps every HTTP response (docs/protocol.md §7.1). */
 export class R<T = unknown> {
   @ApiProperty({ description: 'Response code: 0/200 success, -1 internal, -9 validation, -10 refused, 401, 403, 404, 429', example: 0 })
   code: number;

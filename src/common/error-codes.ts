@@ -1,4 +1,4 @@
-/** Envelope codes of PROTOCOL.md §2. */
+/** Envelope codes (docs/protocol.md §7.1). */
 export enum ErrorCode {
   Ok = 0,
   Internal = -1,

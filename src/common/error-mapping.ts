@@ -51,7 +51,7 @@ function fastifyMessage(error: { code?: string; message?: string }): string {
   }
 }
 
-/** Maps any error to the envelope and HTTP status of PROTOCOL.md §2. */
+/** Maps any error to the envelope and HTTP status of docs/protocol.md §7.1. */
 export function mapError(error: unknown, path: string): MappedError {
   const build = (status: number, code: number, msg: string, unexpected = false): MappedError => ({
     status,

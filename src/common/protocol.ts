@@ -1,4 +1,4 @@
-/** The WebSocket message types of PROTOCOL.md §1.1. */
+/** The WebSocket message types (docs/protocol.md §3). */
 export const MessageType = {
   Ping: 1,
   Pong: 2,

@@ -1,4 +1,4 @@
-/** The account rules of PROTOCOL.md §1.2, as pure functions. */
+/** The account rules of docs/protocol.md §3.9, §3.10 and §4.1, as pure functions. */
 
 export const USERNAME_MIN = 3;
 export const USERNAME_MAX = 30;

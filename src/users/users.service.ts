@@ -61,7 +61,7 @@ export class UsersService {
     return inserted ? { ok: true } : { ok: false, reason: Reasons.usernameTaken };
   }
 
-  /** Password login, checked in the order of PROTOCOL.md §1.2. */
+  /** Password login, checked in the order of docs/protocol.md §4.1. */
   async login(username: unknown, password: unknown): Promise<AuthResult> {
     if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
       return { ok: false, reason: Reasons.usernameAndPasswordRequired };

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-/** GroupChatResponseMessage of seed/api.md: a type 8 to push as it is. */
+/** GroupChatResponseMessage: a type 8 to push as it is (docs/protocol.md §7.3). */
 export class GroupChatResponseMessageDto {
   @ApiPropertyOptional({ example: 8 })
   messageType?: number;
@@ -30,7 +30,7 @@ export class GroupChatResponseMessageDto {
   time?: string;
 }
 
-/** GroupCreateResponseMessage of seed/api.md: a type 10 for the user named first in `members`. */
+/** GroupCreateResponseMessage: a type 10 for the user named first in `members`. */
 export class GroupCreateResponseMessageDto {
   @ApiPropertyOptional({ example: 10 })
   messageType?: number;

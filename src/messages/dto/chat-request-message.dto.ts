@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDateString, IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
 
-/** ChatRequestMessage of seed/api.md: the body of POST /send. */
+/** ChatRequestMessage: the body of POST /send (docs/protocol.md §7.3). */
 export class ChatRequestMessageDto {
   @ApiProperty({ example: 'alice' })
   @IsString()

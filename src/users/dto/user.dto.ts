@@ -2,10 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsDateString, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 
-/** seed/api.md's example bodies send "" for the dates they do not filter by. */
+/** Clients of the original API send "" for the dates they do not filter by. */
 const unlessEmpty = ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null && value !== '');
 
-/** UserDTO of seed/api.md; the password hash never leaves the server. */
+/** UserDTO (docs/protocol.md §7.3); the password hash never leaves the server. */
 export class UserDto {
   @ApiProperty({ example: 'alice' })
   username: string;
@@ -28,7 +28,7 @@ export class UserDto {
 
 /**
  * The filter body of POST /user/page: a UserDTO whose `username` (substring, any letter case)
- * and `status` filter; the other UserDTO fields are accepted, as in seed/api.md, and ignored.
+ * and `status` filter; the other UserDTO fields are accepted, as the original API did, and ignored.
  */
 export class UserPageFilterDto {
   @ApiPropertyOptional({ description: 'Substring of the username, any letter case' })
