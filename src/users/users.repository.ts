@@ -67,32 +67,39 @@ export class UsersRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  /** Counts a wrong password in one statement, so concurrent failures all count; a count older than the window restarts at 1. */
-  async recordFailure(id: number, windowMs: number): Promise<number> {
+  /**
+   * Reserves a password attempt before the password is checked: counted in the same statement
+   * that checks the lock, so parallel guesses past the limit are never judged. Returns the count
+   * with this attempt, or null when the account is locked. A count older than the window restarts at 1.
+   */
+  async reserveAttempt(id: number, maxErrors: number, windowMs: number): Promise<number | null> {
     const rows = await this.db.query<{ password_error_num: number }>(
       `UPDATE users SET
          password_error_num = CASE
-           WHEN password_error_last_time IS NULL OR password_error_last_time <= now() - make_interval(secs => $2::double precision / 1000)
+           WHEN password_error_last_time IS NULL OR password_error_last_time <= now() - make_interval(secs => $3::double precision / 1000)
            THEN 1 ELSE password_error_num + 1 END,
          password_error_last_time = now()
-       WHERE id = $1 RETURNING password_error_num`,
-      [id, windowMs],
+       WHERE id = $1 AND NOT (password_error_num > $2 AND password_error_last_time > now() - make_interval(secs => $3::double precision / 1000))
+       RETURNING password_error_num`,
+      [id, maxErrors, windowMs],
     );
-    return rows[0]?.password_error_num ?? 0;
+    return rows[0]?.password_error_num ?? null;
   }
 
   /**
-   * Records a password login unless the account got locked meanwhile (by wrong passwords
-   * checked in parallel with this one): the lock is checked in the same statement.
+   * Gives back an attempt that was not a wrong password (`loggedIn`: it was the right one). The
+   * count restarts when nobody reserved one after it; otherwise only this attempt is taken off,
+   * so a right password among parallel guesses does not reopen the door to them.
    */
-  async recordPasswordLogin(id: number, maxErrors: number, windowMs: number): Promise<boolean> {
-    const rows = await this.db.query(
-      `UPDATE users SET last_login_time = now(), password_error_num = 0, password_error_last_time = NULL
-       WHERE id = $1 AND NOT (password_error_num > $2 AND password_error_last_time > now() - make_interval(secs => $3::double precision / 1000))
-       RETURNING id`,
-      [id, maxErrors, windowMs],
+  async releaseAttempt(id: number, reserved: number, loggedIn: boolean): Promise<void> {
+    await this.db.query(
+      `UPDATE users SET
+         last_login_time = CASE WHEN $3 THEN now() ELSE last_login_time END,
+         password_error_last_time = CASE WHEN password_error_num = $2 THEN NULL ELSE password_error_last_time END,
+         password_error_num = CASE WHEN password_error_num = $2 THEN 0 ELSE greatest(password_error_num - 1, 0) END
+       WHERE id = $1`,
+      [id, reserved, loggedIn],
     );
-    return rows.length > 0;
   }
 
   async recordTokenLogin(id: number): Promise<void> {

@@ -6,7 +6,7 @@ import { CloseCode, SessionsService } from '../cluster/sessions.service';
 import { BusinessException } from '../common/business.exception';
 import { AppConfig } from '../config/app-config';
 import { UserDto, UserPageDto } from './dto/user.dto';
-import { Reasons, isLocked, isReserved, normalizeUsername, passwordProblem, usernameProblem } from './user-rules';
+import { Reasons, isReserved, normalizeUsername, passwordProblem, usernameProblem } from './user-rules';
 import { UserFilter, UserRecord, UsersRepository } from './users.repository';
 
 export type AuthResult = { ok: true; username: string; token: string } | { ok: false; reason: string };
@@ -71,15 +71,19 @@ export class UsersService {
     if (lengthProblem) return { ok: false, reason: lengthProblem };
     const user = await this.findByUsername(name);
     if (!user) return { ok: false, reason: Reasons.userNotFound };
-    if (this.isLocked(user)) return { ok: false, reason: Reasons.locked };
-    if (!(await this.hasher.verify(user.passwordHash, password))) {
-      await this.users.recordFailure(user.id, this.lockoutWindowMs);
-      return { ok: false, reason: Reasons.wrongPassword };
+    // Reserved before hashing: a guess that finds the account locked is never judged, and its answer does not depend on the password.
+    const reserved = await this.users.reserveAttempt(user.id, this.config.lockoutMaxErrors, this.lockoutWindowMs);
+    if (reserved === null) return { ok: false, reason: Reasons.locked };
+    let right: boolean;
+    try {
+      right = await this.hasher.verify(user.passwordHash, password);
+    } catch (error) {
+      await this.users.releaseAttempt(user.id, reserved, false);
+      throw error;
     }
+    if (!right) return { ok: false, reason: Reasons.wrongPassword };
+    await this.users.releaseAttempt(user.id, reserved, user.status);
     if (!user.status) return { ok: false, reason: Reasons.disabled };
-    if (!(await this.users.recordPasswordLogin(user.id, this.config.lockoutMaxErrors, this.lockoutWindowMs))) {
-      return { ok: false, reason: Reasons.locked };
-    }
     return { ok: true, username: user.username, token: this.tokens.sign(user.username) };
   }
 
@@ -175,9 +179,5 @@ export class UsersService {
 
   private get lockoutWindowMs(): number {
     return this.config.lockoutMinutes * 60_000;
-  }
-
-  private isLocked(user: UserRecord): boolean {
-    return isLocked(user.passwordErrorNum, user.passwordErrorLastTime, this.config.lockoutMaxErrors, this.lockoutWindowMs);
   }
 }
