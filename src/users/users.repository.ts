@@ -10,6 +10,7 @@ export interface UserRecord {
   lastLoginTime: Date | null;
   passwordErrorNum: number;
   passwordErrorLastTime: Date | null;
+  tokenEpoch: number;
 }
 
 interface UserRow extends Record<string, unknown> {
@@ -21,9 +22,10 @@ interface UserRow extends Record<string, unknown> {
   last_login_time: Date | null;
   password_error_num: number;
   password_error_last_time: Date | null;
+  token_epoch: number;
 }
 
-const COLUMNS = 'id, username, password_hash, status, register_time, last_login_time, password_error_num, password_error_last_time';
+const COLUMNS = 'id, username, password_hash, status, register_time, last_login_time, password_error_num, password_error_last_time, token_epoch';
 
 function toRecord(row: UserRow): UserRecord {
   return {
@@ -35,6 +37,7 @@ function toRecord(row: UserRow): UserRecord {
     lastLoginTime: row.last_login_time,
     passwordErrorNum: row.password_error_num,
     passwordErrorLastTime: row.password_error_last_time,
+    tokenEpoch: row.token_epoch,
   };
 }
 
@@ -111,9 +114,28 @@ export class UsersRepository {
     return rows[0]?.status === true;
   }
 
+  /** A disable also revokes every token issued so far: enabling the user again does not revive them. */
   async setStatus(username: string, status: boolean): Promise<boolean> {
-    const rows = await this.db.query('UPDATE users SET status = $2 WHERE username = $1 RETURNING id', [username, status]);
+    const rows = await this.db.query(
+      'UPDATE users SET status = $2, token_epoch = token_epoch + CASE WHEN $2 THEN 0 ELSE 1 END WHERE username = $1 RETURNING id',
+      [username, status],
+    );
     return rows.length > 0;
+  }
+
+  /** Revokes every token of the user; returns the new epoch. */
+  async bumpTokenEpoch(id: number): Promise<number> {
+    const rows = await this.db.query<{ token_epoch: number }>('UPDATE users SET token_epoch = token_epoch + 1 WHERE id = $1 RETURNING token_epoch', [id]);
+    return rows[0]?.token_epoch ?? 0;
+  }
+
+  /** Sets a new password and revokes every token issued before; returns the new epoch. */
+  async changePassword(id: number, passwordHash: string): Promise<number> {
+    const rows = await this.db.query<{ token_epoch: number }>(
+      'UPDATE users SET password_hash = $2, token_epoch = token_epoch + 1 WHERE id = $1 RETURNING token_epoch',
+      [id, passwordHash],
+    );
+    return rows[0]?.token_epoch ?? 0;
   }
 
   async page(filter: UserFilter, offset: number, limit: number): Promise<{ records: UserRecord[]; total: number }> {
