@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
+import { TrustedProxies } from '../common/client-address';
 import { privateDataDir } from './private-data-dir';
 
 export type StorageMode = 'embedded' | 'cluster';
@@ -49,7 +49,7 @@ export abstract class AppConfig {
   /** Connections per instance and per client address; past them the upgrade is refused (503 / 429). */
   maxConnections: number;
   maxConnectionsPerAddress: number;
-  /** Addresses of the proxies whose X-Forwarded-For is believed; empty: none is. */
+  /** Addresses and CIDR ranges of the proxies whose X-Forwarded-For is believed; empty: none is. */
   trustProxy: string[];
   /** Group memberships per user. */
   maxGroupsPerUser: number;
@@ -256,7 +256,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (config.instanceTtlMs <= config.heartbeatMs) {
     read.problems.push('INSTANCE_TTL_MS must be larger than HEARTBEAT_MS');
   }
-  for (const proxy of config.trustProxy) if (isIP(proxy) === 0) read.problems.push(`TRUST_PROXY must list IP addresses (got "${proxy}")`);
+  for (const proxy of TrustedProxies.parse(config.trustProxy).invalid) read.problems.push(`TRUST_PROXY must list IP addresses or CIDR ranges (got "${proxy}")`);
   for (const origin of config.corsOrigins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) read.problems.push(`CORS_ORIGINS must list origins such as https://chat.example.com (got "${origin}")`);
   }

@@ -8,7 +8,7 @@ import { RebalanceService } from '../cluster/rebalance.service';
 import { CloseCode } from '../cluster/sessions.service';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { clientAddress } from '../common/client-address';
+import { TrustedProxies, clientAddress } from '../common/client-address';
 import { ChatConnection } from './chat-connection';
 import { ClientFrame, FrameRefusal, MessageType, REFUSAL_FIELDS } from './frame';
 import { FrameRoute } from './frame-route';
@@ -41,6 +41,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
   private accepting = true;
   /** Open connections by client address, for MAX_CONNECTIONS_PER_ADDRESS. */
   private readonly perAddress = new Map<string, number>();
+  private readonly trustedProxies: TrustedProxies;
 
   @WebSocketServer()
   private readonly server: WsServer;
@@ -56,6 +57,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     private readonly local: LocalSessions,
     private readonly cluster: ClusterService,
   ) {
+    this.trustedProxies = TrustedProxies.parse(this.config.trustProxy).proxies;
     const counter = this.metrics.wsFrames;
     this.frames = {
       binary: counter.labels('binary'),
@@ -104,7 +106,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
    */
   admit(request: IncomingMessage): { ok: true } | { ok: false; status: number; message: string } {
     if (this.connections.size >= this.config.maxConnections) return { ok: false, status: 503, message: 'Too many connections' };
-    const address = clientAddress(request.socket.remoteAddress, request.headers, this.config.trustProxy);
+    const address = clientAddress(request.socket.remoteAddress, request.headers, this.trustedProxies);
     if ((this.perAddress.get(address) ?? 0) >= this.config.maxConnectionsPerAddress) {
       return { ok: false, status: 429, message: 'Too many connections from this address' };
     }
@@ -122,7 +124,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
       socket.close(CloseCode.GoingAway, 'Server is shutting down');
       return;
     }
-    const address = clientAddress(request.socket.remoteAddress, request.headers, this.config.trustProxy);
+    const address = clientAddress(request.socket.remoteAddress, request.headers, this.trustedProxies);
     this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     const connection = new ChatConnection(socket, address, {
       maxBufferedBytes: this.config.wsMaxBufferedBytes,
