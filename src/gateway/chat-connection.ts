@@ -15,6 +15,8 @@ export interface ConnectionLimits {
 
 /** How long a slow consumer's buffered output may still drain after its close. */
 const SLOW_CONSUMER_GRACE_MS = 5000;
+/** How soon a connection whose login was still running at its deadline is looked at again. */
+const LOGIN_RECHECK_MS = 1000;
 /** Live deliveries held during an offline replay, at most: past either limit the client is a slow consumer. */
 const REPLAY_QUEUE_MAX = 10_000;
 /** How long a group message that overtook an earlier one waits for it. */
@@ -168,7 +170,10 @@ export class ChatConnection implements SessionSocket {
   startLoginTimer(timeoutMs: number): void {
     clearTimeout(this.loginTimer);
     this.loginTimer = setTimeout(() => {
-      if (this.username === null && !this.loggingIn && this.connectLogin === null) this.kick(CloseCode.LoginTimeout, 'Not logged in in time');
+      if (this.username !== null) return;
+      // A login that is being checked decides; if it fails, the deadline has passed already.
+      if (this.loggingIn || this.connectLogin !== null) this.startLoginTimer(LOGIN_RECHECK_MS);
+      else this.kick(CloseCode.LoginTimeout, 'Not logged in in time');
     }, timeoutMs);
     this.loginTimer.unref();
   }
