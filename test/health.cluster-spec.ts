@@ -42,7 +42,7 @@ describe('health (cluster)', () => {
     const user = new RedisUser(admin);
     users.push(user);
     await user.allow();
-    const server = await startInstance(env.instanceEnv({ REDIS_URL: user.url(env.redisUrl), HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '3000', ...overrides }));
+    const server = await startInstance(env.instanceEnv({ REDIS_URL: user.url(env.redisUrl), HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000', ...overrides }));
     servers.push(server);
     return { server, user };
   }
@@ -78,7 +78,7 @@ describe('health (cluster)', () => {
   /** Two instances; alice on the one that is then stopped (she ignores its ReBalance push, so it drains for DRAIN_TIMEOUT_MS), bob on the other. */
   async function drainingPair(beforeStop: (alice: WsTestClient, bobName: string) => Promise<void> = async () => undefined) {
     const { server: leaving, user } = await instanceWithOwnUser({ DRAIN_TIMEOUT_MS: '8000' });
-    const staying = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '3000' }));
+    const staying = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000' }));
     servers.push(staying);
     await until(() => leaving.http<unknown[]>('GET', '/cluster/instances', { auth: 'admin' }), (r) => r.body.data.length === 2, 10000, 'two instances');
     const alice = await loggedIn(leaving.wsUrl, uniqueName('stay'));
@@ -92,8 +92,8 @@ describe('health (cluster)', () => {
   }
 
   it("the chat page may connect to its own origin and to the other live instances only (type 21 moves)", async () => {
-    const one = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '3000' }));
-    const two = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '3000' }));
+    const one = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000' }));
+    const two = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000' }));
     servers.push(one, two);
     await until(() => one.http<unknown[]>('GET', '/cluster/instances', { auth: 'admin' }), (r) => r.body.data.length === 2, 10000, 'two instances');
     const page = await fetch(`http://127.0.0.1:${one.port}/`);
@@ -128,8 +128,8 @@ describe('health (cluster)', () => {
     expect(user).toBe(leavingUser);
     const second = await failing(user, alice, bobName, 'sent while draining');
     for (const ack of [first!, second]) {
-      const delivered = await bob.next((f) => f.messageType === 6 && f.messageId === ack.messageId, 8000, `the retried delivery of ${ack.messageId}`);
-      expect(delivered).toMatchObject({ offline: false });
+      // The live copy: a resync of bob's instance (a heartbeat late under load) may replay it as well.
+      await bob.next((f) => f.messageType === 6 && f.messageId === ack.messageId && f.offline === false, 8000, `the retried delivery of ${ack.messageId}`);
     }
   }, 60000);
 });
