@@ -176,6 +176,14 @@ async function startOurs(name, { storage, dataDir, redisPrefix, env = {} }) {
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_SEC: '1000000',
     RATE_LIMIT_BURST: '10000000',
+    // Every simulated client comes from 127.0.0.1: the per-address limits are off.
+    MAX_CONNECTIONS: '1000000',
+    MAX_CONNECTIONS_PER_ADDRESS: '1000000',
+    LOGIN_LIMIT_PER_ADDRESS: '0',
+    LOGIN_LIMIT_PER_USERNAME: '0',
+    REGISTER_LIMIT_PER_ADDRESS: '0',
+    HTTP_LIMIT_PER_ADDRESS: '0',
+    GROUP_CREATE_LIMIT_PER_USER: '0',
     DRAIN_TIMEOUT_MS: '2000',
     ...env,
     PORT: String(port),
@@ -884,7 +892,7 @@ function render() {
     [
       '- Load generator: `bench/load.js`, raw `ws` clients (socket.io-client for B1), one process (S3: several, each below the open-files limit). Latency is the recipient\'s receive time minus the send time written into `content`; in paced windows it is the *scheduled* send time (open loop, no coordinated omission), recorded in an HDR histogram (hdr-histogram-js).',
       `- Max window: closed loop, every sender keeps a fixed number of sends in flight (1:1: ${S.inflight} in total, enough to saturate every target here without building long queues; S4: 8 group messages per sender), ${S.warmup / 1000} s warm-up, ${S.max / 1000} s measured. "Delivered msg/s" counts messages received by recipients. "Server CPU µs/delivery" is the CPU of every server-side process (instances, PostgreSQL, Redis) in the window divided by the deliveries: it is less sensitive than throughput to other load on the machine. Paced window: open loop at 50 % of that maximum, ${S.pacedWarmup / 1000} s warm-up, ${S.paced / 1000} s measured.`,
-      '- Our server: `node dist/main.js` with the environment of test/helpers (HOST/PUBLIC_HOST 127.0.0.1, LOG_LEVEL=warn) and RATE_LIMIT_PER_SEC=1000000, RATE_LIMIT_BURST=10000000. Embedded: DATA_DIR (PGlite). PostgreSQL + Redis: DATABASE_URL (database `chat_bench_<id>`, dropped after) and REDIS_URL with a REDIS_PREFIX per scenario. It stores every message before acknowledging it; recipients acknowledge (type 22) in batches every second (S5: 250 ms). The baselines store nothing and get no acks.',
+      '- Our server: `node dist/main.js` with the environment of test/helpers (HOST/PUBLIC_HOST 127.0.0.1, LOG_LEVEL=warn) and RATE_LIMIT_PER_SEC=1000000, RATE_LIMIT_BURST=10000000, with the per-address connection and request limits off (every simulated client comes from 127.0.0.1). Embedded: DATA_DIR (PGlite). PostgreSQL + Redis: DATABASE_URL (database `chat_bench_<id>`, dropped after) and REDIS_URL with a REDIS_PREFIX per scenario. It stores every message before acknowledging it; recipients acknowledge (type 22) in batches every second (S5: 250 ms). The baselines store nothing and get no acks.',
       '- Users are seeded into the `users` table with one precomputed argon2id hash (the server\'s parameters) instead of registering each one (argon2 costs ~45 ms of a core per hash), and log in with a session token signed with the bench\'s JWT_SECRET (`{messageType:17, token}`); a few log in with their password to check the seeded hashes. B0/B1 log in with `{messageType:17, username}`.',
       '- B0: `bench/baselines/b0-relay.js` (user → sockets map, group → sockets map). B1: `bench/baselines/b1-socketio.js` (Socket.IO 4, @socket.io/redis-adapter 8, rooms `user:NAME` and `group:NAME`; every emit goes through the adapter, also with one instance).',
       '- S2 and S4 place half of the clients on each instance; in S2 the senders are the half on instance 1 and the recipients the half on instance 2. S4: one group with every client as member, a few senders (alternating instances) with 8 group messages in flight each; deliveries/s counts every copy received, the sender\'s own included.',

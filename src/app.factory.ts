@@ -11,6 +11,41 @@ import { AppConfig } from './config/app-config';
 import { ChatWsAdapter } from './gateway/chat-ws.adapter';
 import { MetricsService } from './metrics/metrics.service';
 import { setupSwagger } from './swagger';
+import { RateLimitsService } from './limits/rate-limits.service';
+import { R } from './common/envelope';
+import { ErrorCode } from './common/error-codes';
+import type { FastifyInstance } from 'fastify';
+
+/** Every response that sets no policy of its own: it is data, never a page, a script or a frame. */
+const DATA_POLICY = "default-src 'none'; frame-ancestors 'none'";
+/** The Swagger UI pages: their own scripts and styles (some inline), no framing. */
+const SWAGGER_POLICY = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+function addSecurityHeaders(fastify: FastifyInstance): void {
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    if (reply.hasHeader('content-security-policy')) return;
+    const path = requestPath(request.url);
+    const swaggerPage = path.startsWith('/swagger-ui') || path.startsWith('/doc.html');
+    reply.header('content-security-policy', swaggerPage ? SWAGGER_POLICY : DATA_POLICY);
+  });
+}
+
+/** HTTP_LIMIT_PER_ADDRESS: a 429 in the envelope with Retry-After. Health probes are never limited. */
+function limitRequests(fastify: FastifyInstance, limits: RateLimitsService): void {
+  fastify.addHook('onRequest', async (request, reply) => {
+    const path = requestPath(request.url);
+    if (path === '/health' || path.startsWith('/health/')) return;
+    const outcome = await limits.consume('httpPerAddress', request.ip);
+    if (outcome.ok) return;
+    await reply
+      .status(429)
+      .header('retry-after', String(outcome.retryAfterSeconds))
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(R.of(ErrorCode.TooManyRequests, null, `Too many requests, please try again in ${outcome.retryAfterSeconds} s`, path));
+  });
+}
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -18,7 +53,8 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 export async function createApp(config: AppConfig, logger = new PinoLogger(config.logLevel)): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: true,
+    // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (request.ip, the HTTP limits).
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     forceCloseConnections: true,
     // The router's own refusals (a malformed percent-encoding, a parameter over 100 characters) leave in the envelope too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -39,7 +75,9 @@ export async function createApp(config: AppConfig, logger = new PinoLogger(confi
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bufferLogs: false, bodyParser: false });
   app.useWebSocketAdapter(new ChatWsAdapter(app, config));
   app.useGlobalPipes(createValidationPipe());
-  app.enableCors();
+  app.enableCors({ origin: config.corsOrigins.length > 0 ? config.corsOrigins : false });
+  addSecurityHeaders(fastify);
+  limitRequests(fastify, app.get(RateLimitsService));
 
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', async (request, reply) => {
@@ -47,7 +85,7 @@ export async function createApp(config: AppConfig, logger = new PinoLogger(confi
     metrics.httpDuration.labels(request.method, route, String(reply.statusCode)).observe(reply.elapsedTime / 1000);
   });
 
-  setupSwagger(app);
+  setupSwagger(app, config.swaggerUi);
   return app;
 }
 

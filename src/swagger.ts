@@ -1,8 +1,11 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
-/** The OpenAPI document at /v2/api-docs (any `?group=` gets the same one) and its UI at /swagger-ui and /doc.html. */
-export function setupSwagger(app: INestApplication): void {
+/**
+ * The OpenAPI document at /v2/api-docs (any `?group=` gets the same one) and, unless `withUi` is
+ * false (SWAGGER_UI), its UI at /swagger-ui and /doc.html.
+ */
+export function setupSwagger(app: INestApplication, withUi: boolean): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -13,7 +16,7 @@ export function setupSwagger(app: INestApplication): void {
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Cluster-Token', description: 'CLUSTER_TOKEN' }, 'cluster')
       .build(),
   );
-  const options = { jsonDocumentUrl: 'v2/api-docs', raw: ['json' as const] };
+  const options = { jsonDocumentUrl: 'v2/api-docs', raw: ['json' as const], ui: withUi };
   SwaggerModule.setup('swagger-ui', app, document, options);
-  SwaggerModule.setup('doc.html', app, document, { raw: false });
+  if (withUi) SwaggerModule.setup('doc.html', app, document, { raw: false });
 }

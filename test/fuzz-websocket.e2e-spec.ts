@@ -13,6 +13,7 @@ import {
   oddNumber,
   oddString,
   oddValue,
+  passwordOf,
   plainObject,
   preview,
   rawNumber,
@@ -25,7 +26,7 @@ import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
 
 /** Request type → response type; null: Ack, answered only when refused (type 26). */
-const RESPONSE_TYPE: Record<number, number | null> = { 1: 2, 5: 6, 7: 8, 9: 10, 11: 12, 13: 14, 15: 16, 17: 18, 19: 20, 22: null, 23: 24 };
+const RESPONSE_TYPE: Record<number, number | null> = { 1: 2, 5: 6, 7: 8, 9: 10, 11: 12, 13: 14, 15: 16, 17: 18, 19: 20, 22: null, 23: 24, 27: 28, 29: 30 };
 const PUBLIC_TYPES = new Set([1, 17, 19]);
 /** The fields a refusal of each response type carries besides success and reason (docs/protocol.md §2). */
 const REFUSAL_FIELDS: Record<number, string[]> = {
@@ -40,6 +41,8 @@ const REFUSAL_FIELDS: Record<number, string[]> = {
   20: [],
   24: ['messages'],
   26: [],
+  28: [],
+  30: ['token'],
 };
 const INTERNAL_ERROR = 'Internal error, please try again later';
 const INTERNAL_ANSWER = 'client input answered as an internal error';
@@ -119,7 +122,8 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
   const env = new TestEnvironment();
   let server: Instance;
   const clients: WsTestClient[] = [];
-  const instanceEnv = () => env.instanceEnv({ RATE_LIMIT_PER_SEC: '100000', RATE_LIMIT_BURST: '100000' });
+  // Wrong passwords are part of the fuzz: the lockout would only hide what comes after it.
+  const instanceEnv = () => env.instanceEnv({ RATE_LIMIT_PER_SEC: '100000', RATE_LIMIT_BURST: '100000', LOCKOUT_MAX_ERRORS: '1000000' });
 
   /** One connection under fuzz: sends a frame, waits for its answer, checks it, then checks a Ping still gets its Pong. */
   class Probe {
@@ -181,6 +185,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       }
       if (problems.length > 0) fail(problems, wire, this.client.received.slice(from));
       if (answer?.messageType === 18 && answer.success === true) this.username = answer.username as string;
+      if (answer?.messageType === 28 && answer.success === true) this.username = null;
       return { answer, expected, wire };
     }
 
@@ -303,7 +308,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const anonymous = await connect();
     const member = await session(name);
     const messageType = fc.oneof(
-      fc.constantFrom<unknown>(2, 3, 4, 6, 8, 10, 12, 14, 16, 18, 20, 21, 24, 25, 26, 0, -1, 27, 255, 2 ** 31, '1', '5', true, null, [1], { messageType: 1 }),
+      fc.constantFrom<unknown>(2, 3, 4, 6, 8, 10, 12, 14, 16, 18, 20, 21, 24, 25, 26, 28, 30, 31, 0, -1, 255, 2 ** 31, '1', '5', '27', true, null, [1], { messageType: 1 }),
       oddValue,
     );
     const frame = fc
@@ -337,7 +342,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const anonymous = await connect();
     const field = fc.oneof({ weight: 3, arbitrary: oddString }, { weight: 2, arbitrary: oddValue });
     const frame = fc
-      .tuple(fc.constantFrom(1, 5, 7, 9, 11, 13, 15, 17, 19, 22, 23), fc.array(fc.tuple(fc.constantFrom('to', 'content', 'groupName', 'members', 'username', 'password', 'token', 'messageIds', 'with', 'limit', 'beforeId', 'from', 'requestTime'), field), { maxLength: 4 }))
+      .tuple(fc.constantFrom(1, 5, 7, 9, 11, 13, 15, 17, 19, 22, 23, 27, 29), fc.array(fc.tuple(fc.constantFrom('to', 'content', 'groupName', 'members', 'username', 'password', 'token', 'messageIds', 'with', 'limit', 'beforeId', 'from', 'requestTime', 'everywhere', 'oldPassword', 'newPassword'), field), { maxLength: 4 }))
       .map(([messageType, fields]) => labelled(plainObject([...fields, ['messageType', messageType]])));
     await property(frame, 200, async (f) => {
       await anonymous.send({ ...f });
@@ -443,11 +448,12 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       const { answer, expected } = await probe.send({ ...f });
       if (answer?.success !== true) return;
       const name = expected.request!.groupName;
-      if (typeof name !== 'string' || /[\p{Cc}<>"'&]/u.test(name) || !name.isWellFormed() || [...name].length > 64) {
+      if (typeof name !== 'string' || /[\p{Cc}\p{Cf}<>"'&]/u.test(name) || !name.isWellFormed() || [...name].length > 64) {
         throw new Error(`created a group named ${preview(name)}`);
       }
       const members = answer.members as string[];
-      if (answer.groupName !== name || members[0] !== creator) throw new Error(`created ${preview(answer)}`);
+      // The group keeps the NFC form of the name.
+      if (answer.groupName !== name.normalize('NFC') || members[0] !== creator) throw new Error(`created ${preview(answer)}`);
     });
     await expectAlive();
   });
@@ -521,6 +527,55 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     });
     const ack = await probe.client.request({ messageType: 5, to: other, content: 'who am I' });
     expect(ack).toMatchObject({ success: true, from: self });
+    await expectAlive();
+  });
+
+  it('LogoutRequest (27): only a boolean (or no) everywhere logs out; a logged-out connection is refused until it logs in again', async () => {
+    const name = await account('l27');
+    const probe = await session(name);
+    const frame = frameOf(27, { everywhere: mostly(fc.constantFrom(true, false, null)) });
+    await property(frame, 60, async (f) => {
+      const { answer, expected } = await probe.send({ ...f });
+      const everywhere = expected.request?.everywhere;
+      const valid = everywhere === undefined || everywhere === null || typeof everywhere === 'boolean';
+      if (answer?.success === true && !valid) throw new Error(`logged out with everywhere ${preview(everywhere)}`);
+      if (answer?.success === false && valid && answer.reason !== 'Please log in') throw new Error(`refused ${preview(everywhere)}: ${preview(answer.reason)}`);
+      if (probe.username === null) {
+        const login = await probe.client.request({ messageType: 17, username: name, password: PASSWORD });
+        if (login.success !== true) throw new Error(`could not log in again: ${preview(login.reason)}`);
+        probe.username = name;
+      }
+    });
+    await expectAlive();
+  });
+
+  it('ChangePasswordRequest (29): the password changes only with the right old one and a valid new one; the session goes on', async () => {
+    const name = await account('p29');
+    const probe = await session(name);
+    let current = PASSWORD;
+    const frame = fc.constantFrom(PASSWORD, 'another-pass-1').chain((next) =>
+      frameOf(29, { oldPassword: passwordOf(PASSWORD), newPassword: mostly(fc.constantFrom(next, 'short', 'x'.repeat(73))) }),
+    );
+    await property(frame, 60, async (f) => {
+      // The right old password is the one in force now: the generator knows only the first.
+      if (f.oldPassword === PASSWORD) f.oldPassword = current;
+      const { answer, expected } = await probe.send({ ...f });
+      const { oldPassword, newPassword } = expected.request ?? {};
+      const valid = oldPassword === current && typeof newPassword === 'string' && newPassword !== current && Buffer.byteLength(newPassword) >= 6 && Buffer.byteLength(newPassword) <= 72;
+      if (answer?.success === true) {
+        if (!valid) throw new Error(`changed with ${preview({ oldPassword, newPassword })}`);
+        if (typeof answer.token !== 'string') throw new Error('a change without a token');
+        current = newPassword as string;
+      } else if (valid && !/^(Account is locked|Too many)/.test(String(answer?.reason))) {
+        throw new Error(`refused a valid change: ${preview(answer?.reason)}`);
+      }
+      if (answer?.success === false && answer.token !== null) throw new Error(`a refusal with token ${preview(answer.token)}`);
+    });
+    const ack = await probe.client.request({ messageType: 5, to: await account('r29'), content: 'still me' });
+    expect(ack).toMatchObject({ success: true, from: name });
+    const fresh = await WsTestClient.connect(server.wsUrl);
+    clients.push(fresh);
+    expect(await fresh.login(name, current)).toMatchObject({ success: true });
     await expectAlive();
   });
 

@@ -45,10 +45,10 @@ describe(`HTTP foundation (${MODE})`, () => {
     expect(response.body.data).toEqual({ ip: '127.0.0.1', port: server.port });
   });
 
-  it('GET /health reports the database and the registry up', async () => {
+  it('GET /health reports the database, the registry and the heartbeats up, not draining', async () => {
     const response = await server.http<{ database: string; registry: string; mode: string }>('GET', '/health');
     expect(response.status).toBe(200);
-    expect(response.body.data).toEqual({ database: 'up', registry: 'up', mode: MODE });
+    expect(response.body.data).toEqual({ database: 'up', registry: 'up', heartbeat: 'up', draining: false, mode: MODE });
   });
 
   it('an unknown route is 404 in the envelope, with the path but not the query', async () => {

@@ -211,7 +211,7 @@ describe(`security (${MODE})`, () => {
       expect((await connect().then((c) => c.request({ messageType: 17, token })))).toMatchObject({ success: true, username: victim });
     });
 
-    it('refuses the real token of a disabled user at ?token= and in a frame, and accepts it again once enabled', async () => {
+    it('refuses the real token of a disabled user at ?token= and in a frame, and still once enabled (the disable revoked it)', async () => {
       const name = await registered('tokdis');
       const token = tokenOf(await session(name));
       expect((await server.http('PUT', `/user/setUserStatus/${name}/false`, { auth: 'admin' })).body.code).toBe(0);
@@ -220,7 +220,9 @@ describe(`security (${MODE})`, () => {
       await expectNotLoggedIn(atConnect);
       expect(await (await connect()).request({ messageType: 17, token })).toMatchObject({ success: false, reason: 'Account is disabled' });
       await server.http('PUT', `/user/setUserStatus/${name}/true`, { auth: 'admin' });
-      expect(await (await connect()).request({ messageType: 17, token })).toMatchObject({ success: true, username: name });
+      expect(await (await connect()).request({ messageType: 17, token })).toMatchObject({ success: false, reason: 'Token revoked: please log in again' });
+      const again = await session(name);
+      expect(await again.request({ messageType: 17, token: tokenOf(again) })).toMatchObject({ success: true, username: name });
     });
   });
 

@@ -53,6 +53,10 @@ class ChatPage {
     state: byId('connection-state'),
     currentUser: byId('current-user'),
     logout: byId<HTMLButtonElement>('logout'),
+    logoutEverywhere: byId<HTMLButtonElement>('logout-everywhere'),
+    passwordForm: byId<HTMLFormElement>('password-form'),
+    oldPassword: byId<HTMLInputElement>('old-password'),
+    newPassword: byId<HTMLInputElement>('new-password'),
     banner: byId('banner'),
     authView: byId('auth-view'),
     authForm: byId<HTMLFormElement>('auth-form'),
@@ -104,7 +108,12 @@ class ChatPage {
       void this.signIn(false);
     });
     this.ui.register.addEventListener('click', () => void this.signIn(true));
-    this.ui.logout.addEventListener('click', () => this.leave());
+    this.ui.logout.addEventListener('click', () => void this.logout(false));
+    this.ui.logoutEverywhere.addEventListener('click', () => void this.logout(true));
+    this.ui.passwordForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.changePassword();
+    });
     this.ui.newChatForm.addEventListener('submit', (event) => {
       event.preventDefault();
       this.startChat();
@@ -266,6 +275,29 @@ class ChatPage {
     if (this.active) void this.fetchLatest(this.active);
   }
 
+  /** Log out: the server revokes the session's token (and with `everywhere` closes the other devices), then the page forgets it. */
+  private async logout(everywhere: boolean): Promise<void> {
+    const client = this.loggedInClient;
+    try {
+      await client?.logout(everywhere);
+    } catch {
+      // Not reachable: the token is forgotten here in any case, and it expires.
+    }
+    this.leave();
+  }
+
+  private async changePassword(): Promise<void> {
+    const oldPassword = this.ui.oldPassword.value;
+    const newPassword = this.ui.newPassword.value;
+    await this.act('Change password', async (client) => {
+      const token = await client.changePassword(oldPassword, newPassword);
+      if (this.me) saveSession({ username: this.me, token });
+      this.ui.oldPassword.value = '';
+      this.ui.newPassword.value = '';
+      this.notify('Password changed; your other devices were logged out');
+    });
+  }
+
   /** Leaves the chat: after Log out, or with the reason the server (or the token) gave. */
   private leave(reason?: string): void {
     const old = this.client;
@@ -289,6 +321,7 @@ class ChatPage {
     show(this.ui.chatView, false);
     show(this.ui.authView, true);
     show(this.ui.logout, false);
+    show(this.ui.logoutEverywhere, false);
     this.ui.currentUser.textContent = '';
     document.title = 'Chat';
   }
@@ -303,6 +336,7 @@ class ChatPage {
     show(this.ui.authView, false);
     show(this.ui.chatView, true);
     show(this.ui.logout, true);
+    show(this.ui.logoutEverywhere, true);
     this.ui.currentUser.textContent = username;
     const active = this.store.activeConversation();
     this.active = active && this.conversations.has(active) ? active : undefined;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 
-export type TokenCheck = { valid: true; username: string } | { valid: false; reason: string };
+export type TokenCheck = { valid: true; username: string; epoch: number } | { valid: false; reason: string };
 
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 
@@ -11,9 +11,10 @@ const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toStrin
 export class TokenService {
   constructor(private readonly config: AppConfig) {}
 
-  sign(username: string, now = Date.now()): string {
+  /** `epoch`: the user's token epoch; a token of an older one is revoked. */
+  sign(username: string, epoch: number, now = Date.now()): string {
     const issuedAt = Math.floor(now / 1000);
-    const payload = Buffer.from(JSON.stringify({ sub: username, iat: issuedAt, exp: issuedAt + this.config.tokenTtlSeconds })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ sub: username, ep: epoch, iat: issuedAt, exp: issuedAt + this.config.tokenTtlSeconds })).toString('base64url');
     return `${HEADER}.${payload}.${this.signature(`${HEADER}.${payload}`)}`;
   }
 
@@ -28,15 +29,18 @@ export class TokenService {
     const expected = Buffer.from(this.signature(`${header}.${payload}`));
     const given = Buffer.from(signature);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return invalid;
-    let claims: { sub?: unknown; exp?: unknown };
+    let claims: { sub?: unknown; exp?: unknown; ep?: unknown };
     try {
-      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown; exp?: unknown };
+      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown; exp?: unknown; ep?: unknown };
     } catch {
       return invalid;
     }
     if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number') return invalid;
     if (claims.exp * 1000 <= now) return { valid: false, reason: 'Token expired' };
-    return { valid: true, username: claims.sub };
+    // Tokens issued before epochs existed carry none: they belong to epoch 0.
+    const epoch = claims.ep ?? 0;
+    if (!Number.isSafeInteger(epoch)) return invalid;
+    return { valid: true, username: claims.sub, epoch: epoch as number };
   }
 
   private signature(input: string): string {

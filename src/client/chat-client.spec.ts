@@ -250,6 +250,26 @@ describe('ChatClient', () => {
     expect(client.token).toBeUndefined();
   });
 
+  it('logs out with type 27 and forgets its token; changes the password with type 29 and takes the new token', async () => {
+    const server = await startServer();
+    server.script = (frame, connection) => {
+      if (frame.messageType === 27) server.send(connection, { messageType: 28, sequenceId: frame.sequenceId, success: true, reason: null });
+      else if (frame.messageType === 29) server.send(connection, { messageType: 30, sequenceId: frame.sequenceId, success: true, reason: null, token: 'token-new' });
+      else return false;
+    };
+    const client = await loggedIn(server);
+
+    await expect(client.changePassword('secret', 'new-secret')).resolves.toBe('token-new');
+    expect(client.token).toBe('token-new');
+    await client.logout(true);
+    expect(client.token).toBeUndefined();
+    expect(client.username).toBeUndefined();
+    expect(server.connections[0].frames.slice(1)).toEqual([
+      { messageType: 29, sequenceId: 2, oldPassword: 'secret', newPassword: 'new-secret' },
+      { messageType: 27, sequenceId: 3, everywhere: true },
+    ]);
+  });
+
   it('rejects a request that an Error frame answers, and one that times out', async () => {
     const server = await startServer();
     server.script = (frame, connection) => {

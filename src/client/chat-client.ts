@@ -319,6 +319,24 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   }
 
   /**
+   * Logs out: the server revokes every token of the user and ends this session; `everywhere`
+   * also closes the user's other sessions. The connection stays open, logged out.
+   */
+  async logout(everywhere = false): Promise<void> {
+    await this.request({ messageType: MessageType.LogoutRequest, everywhere }, MessageType.LogoutResponse);
+    this.currentUsername = undefined;
+    this.currentToken = undefined;
+  }
+
+  /** Changes the password; this session keeps going with the new token, the user's other sessions are closed. */
+  async changePassword(oldPassword: string, newPassword: string): Promise<string> {
+    const response = await this.request({ messageType: MessageType.ChangePasswordRequest, oldPassword, newPassword }, MessageType.ChangePasswordResponse);
+    if (!response.token) throw new Error('change password response without a token');
+    this.currentToken = response.token;
+    return response.token;
+  }
+
+  /**
    * Sends a 1:1 message. Until acknowledged it stays in the outbox: a lost connection resends it
    * after reconnecting, with the same clientMessageId so the server stores it only once.
    */

@@ -10,6 +10,8 @@ export type Command =
   | { kind: 'gquit'; groupName: string }
   | { kind: 'gmembers'; groupName: string }
   | { kind: 'history'; with?: string; groupName?: string; beforeId?: string }
+  | { kind: 'logout'; everywhere: boolean }
+  | { kind: 'passwd'; oldPassword: string; newPassword: string }
   | { kind: 'help' }
   | { kind: 'quit' }
   | { kind: 'empty' }
@@ -26,6 +28,8 @@ export const HELP_TEXT = [
   '  gquit <group>                    leave a group',
   '  gmembers <group>                 list the members of a group',
   '  history <user|#group> [beforeId] show earlier messages',
+  '  logout [everywhere]              log out (everywhere: on every device too)',
+  '  passwd <old> <new>               change the password (other devices are logged out)',
   '  help                             show this help',
   '  quit                             leave',
   'Group names with spaces can be written in double quotes: gsend "my group" hi',
@@ -41,6 +45,8 @@ const USAGE: Record<string, string> = {
   gquit: 'gquit <group>',
   gmembers: 'gmembers <group>',
   history: 'history <user|#group> [beforeId]',
+  logout: 'logout [everywhere]',
+  passwd: 'passwd <old> <new>',
 };
 
 /**
@@ -103,6 +109,16 @@ export function parseCommand(line: string): Command {
       const { words, rest } = splitWords(afterName, 1);
       if (words.length < 1 || rest !== '') return usage(name);
       return { kind: name, groupName: words[0] };
+    }
+    case 'logout': {
+      const { words, rest } = splitWords(afterName, 1);
+      if (rest !== '' || (words.length === 1 && words[0].toLowerCase() !== 'everywhere')) return usage(name);
+      return { kind: 'logout', everywhere: words.length === 1 };
+    }
+    case 'passwd': {
+      const { words, rest } = splitWords(afterName, 2);
+      if (words.length < 2 || rest !== '') return usage(name);
+      return { kind: 'passwd', oldPassword: words[0], newPassword: words[1] };
     }
     case 'history': {
       const { words, rest } = splitWords(afterName, 2);

@@ -39,6 +39,12 @@ async function execute(client: ChatClient, command: Command): Promise<string | u
       const messages = await client.history({ with: command.with, groupName: command.groupName, beforeId: command.beforeId });
       return messages.length === 0 ? '(no messages)' : messages.map(formatMessage).join('\n');
     }
+    case 'logout':
+      await client.logout(command.everywhere);
+      return command.everywhere ? 'Logged out on every device.' : 'Logged out.';
+    case 'passwd':
+      await client.changePassword(command.oldPassword, command.newPassword);
+      return 'Password changed; your other devices were logged out.';
     case 'help':
       return HELP_TEXT;
     case 'invalid':

@@ -88,6 +88,18 @@ export interface HistoryRequestFrame extends FrameBase {
   limit?: number;
 }
 
+export interface LogoutRequestFrame extends FrameBase {
+  messageType: typeof MessageType.LogoutRequest;
+  /** Also close the user's other sessions; every token of the user is revoked either way. */
+  everywhere?: boolean;
+}
+
+export interface ChangePasswordRequestFrame extends FrameBase {
+  messageType: typeof MessageType.ChangePasswordRequest;
+  oldPassword: string;
+  newPassword: string;
+}
+
 export type ClientFrame =
   | PingFrame
   | ChatRequestFrame
@@ -99,7 +111,9 @@ export type ClientFrame =
   | LoginRequestFrame
   | RegisterRequestFrame
   | AckFrame
-  | HistoryRequestFrame;
+  | HistoryRequestFrame
+  | LogoutRequestFrame
+  | ChangePasswordRequestFrame;
 
 export interface PongFrame extends ServerFrameBase {
   messageType: typeof MessageType.Pong;
@@ -180,6 +194,16 @@ export interface ErrorFrame extends ServerFrameBase {
   reason: string | null;
 }
 
+export interface LogoutResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.LogoutResponse;
+}
+
+export interface ChangePasswordResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.ChangePasswordResponse;
+  /** The session's new token (of the user's new token epoch); null on a refusal. */
+  token: string | null;
+}
+
 export type ServerFrame =
   | PongFrame
   | ChatResponseFrame
@@ -193,6 +217,8 @@ export type ServerFrame =
   | ReBalanceFrame
   | HistoryResponseFrame
   | NoticeFrame
-  | ErrorFrame;
+  | ErrorFrame
+  | LogoutResponseFrame
+  | ChangePasswordResponseFrame;
 
 export type ServerFrameOf<T extends ServerFrame['messageType']> = Extract<ServerFrame, { messageType: T }>;

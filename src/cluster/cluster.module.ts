@@ -50,7 +50,7 @@ export const REDIS = Symbol('REDIS');
     ClusterService,
     RebalanceService,
   ],
-  exports: [Registry, Bus, InstanceIdentity, LocalSessions, SessionsService, DeliveryService, ClusterService, RebalanceService],
+  exports: [REDIS, Registry, Bus, InstanceIdentity, LocalSessions, SessionsService, DeliveryService, ClusterService, RebalanceService],
 })
 export class ClusterModule implements OnApplicationShutdown {
   constructor(@Optional() @Inject(REDIS) private readonly redis: Redis | null) {}

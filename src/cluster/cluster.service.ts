@@ -18,6 +18,8 @@ export class ClusterService implements OnApplicationShutdown {
   private registryDown = false;
   private announced = false;
   private draining = false;
+  /** When the last heartbeat reached the registry (0: none yet). */
+  private lastHeartbeatAt = 0;
   private readonly resyncListeners: (() => void)[] = [];
 
   constructor(
@@ -106,6 +108,18 @@ export class ClusterService implements OnApplicationShutdown {
     await this.heartbeat();
   }
 
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * Whether the registry takes this instance's heartbeats: the last one succeeded within two
+   * intervals. A registry that answers pings but refuses writes (a cluster node answering MOVED) is down.
+   */
+  heartbeatHealthy(now = Date.now()): boolean {
+    return this.lastHeartbeatAt > 0 && now - this.lastHeartbeatAt <= 2 * this.config.heartbeatMs;
+  }
+
   /** Live instances that take clients: not draining. */
   async activeInstances(): Promise<InstanceInfo[]> {
     return (await this.liveInstances()).filter((i) => !i.draining);
@@ -114,6 +128,7 @@ export class ClusterService implements OnApplicationShutdown {
   private async heartbeat(): Promise<void> {
     try {
       const rejoined = await this.registry.heartbeat(this.selfInfo(), this.config.instanceTtlMs);
+      this.lastHeartbeatAt = Date.now();
       if (this.registryDown) this.logger.log('Registry reachable again');
       this.registryDown = false;
       if (rejoined && this.announced) {

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Delivery } from '../common/delivery';
 import { Bus } from './bus';
 import { InstanceIdentity } from './instance-identity';
@@ -24,7 +24,7 @@ const RETRY_TICK_MS = 250;
  * stored and unacknowledged meanwhile, so the next login delivers it in any case.
  */
 @Injectable()
-export class DeliveryService implements OnModuleDestroy {
+export class DeliveryService implements OnApplicationShutdown {
   private readonly logger = new Logger(DeliveryService.name);
   private retries: Retry[] = [];
   private retryTimer?: NodeJS.Timeout;
@@ -37,8 +37,10 @@ export class DeliveryService implements OnModuleDestroy {
     private readonly local: LocalSessions,
   ) {}
 
-  onModuleDestroy(): void {
+  /** After the drain (before-shutdown hooks run first): retries queued while draining still ran. */
+  onApplicationShutdown(): void {
     clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   /** Returns the users that at least one live connection was handed the frame for. */

@@ -14,6 +14,7 @@ export const CloseCode = {
   Internal: 1011,
   TryAgainLater: 1013,
   Replaced: 4001,
+  LoginTimeout: 4002,
   Disabled: 4003,
   Moved: 4008,
 } as const;
@@ -83,6 +84,22 @@ export class SessionsService {
             .publish(id, { kind: 'kick', username, code, reason })
             .catch((error: unknown) => this.logger.warn(`Could not reach instance ${id}: ${String(error)}`)),
         ),
+    );
+  }
+
+  /** Closes every session of a user but `keepSessionId` (a logout everywhere, a password change), wherever they are. */
+  async kickOthers(username: string, keepSessionId: string, code: number, reason: string): Promise<void> {
+    for (const socket of [...this.local.ofUser(username)]) if (socket.sessionId !== keepSessionId) socket.kick(code, reason);
+    let sessions: SessionRef[];
+    try {
+      sessions = (await this.registry.sessionsOf([username])).get(username) ?? [];
+    } catch (error) {
+      // Their tokens are revoked already: they cannot come back, they only stay until they close.
+      this.logger.warn(`Could not look up the other sessions of ${username}: ${String(error)}`);
+      return;
+    }
+    await Promise.all(
+      sessions.filter((s) => s.sessionId !== keepSessionId && s.instanceId !== this.identity.id).map((s) => this.kickSession(s, code, reason)),
     );
   }
 

@@ -24,4 +24,8 @@ export const MessageType = {
   HistoryResponse: 24,
   Notice: 25,
   Error: 26,
+  LogoutRequest: 27,
+  LogoutResponse: 28,
+  ChangePasswordRequest: 29,
+  ChangePasswordResponse: 30,
 } as const;

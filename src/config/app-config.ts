@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
+import { TrustedProxies } from '../common/client-address';
+import { privateDataDir } from './private-data-dir';
 
 export type StorageMode = 'embedded' | 'cluster';
 
@@ -42,6 +44,30 @@ export abstract class AppConfig {
   wsIdleTimeoutMs: number;
   logLevel: string;
   metricsPublic: boolean;
+  /** A connection not logged in after this long is closed with 4002. */
+  loginTimeoutMs: number;
+  /** Connections per instance and per client address; past them the upgrade is refused (503 / 429). */
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  /** Addresses and CIDR ranges of the proxies whose X-Forwarded-For is believed; empty: none is. */
+  trustProxy: string[];
+  /** Group memberships per user. */
+  maxGroupsPerUser: number;
+  /** Serve the Swagger UI pages (/swagger-ui, /doc.html); the JSON document is served either way. */
+  swaggerUi: boolean;
+  /** Origins allowed by CORS; empty: no cross-origin access. */
+  corsOrigins: string[];
+  rateLimits: RateLimits;
+}
+
+/** Requests allowed per window (0 turns a limit off). */
+export interface RateLimits {
+  windowSeconds: number;
+  loginPerAddress: number;
+  loginPerUsername: number;
+  registerPerAddress: number;
+  httpPerAddress: number;
+  groupCreatePerUser: number;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +122,10 @@ class EnvReader {
     if (/^(false|0|no)$/i.test(value)) return false;
     this.problems.push(`${name} must be true or false (got "${value}")`);
     return fallback;
+  }
+
+  list(name: string): string[] {
+    return (this.raw(name) ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
   }
 
   url(name: string, protocols: string[]): string | undefined {
@@ -200,6 +230,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
     wsIdleTimeoutMs: read.int('WS_IDLE_TIMEOUT_MS', 70000, 200),
     logLevel,
     metricsPublic: read.bool('METRICS_PUBLIC', false),
+    loginTimeoutMs: read.int('LOGIN_TIMEOUT_MS', 20000, 100),
+    maxConnections: read.int('MAX_CONNECTIONS', 50000, 1),
+    maxConnectionsPerAddress: read.int('MAX_CONNECTIONS_PER_ADDRESS', 100, 1),
+    trustProxy: read.list('TRUST_PROXY'),
+    maxGroupsPerUser: read.int('MAX_GROUPS_PER_USER', 500, 1),
+    swaggerUi: read.bool('SWAGGER_UI', true),
+    corsOrigins: read.list('CORS_ORIGINS'),
+    rateLimits: {
+      windowSeconds: read.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86400),
+      loginPerAddress: read.int('LOGIN_LIMIT_PER_ADDRESS', 30, 0),
+      loginPerUsername: read.int('LOGIN_LIMIT_PER_USERNAME', 10, 0),
+      registerPerAddress: read.int('REGISTER_LIMIT_PER_ADDRESS', 10, 0),
+      httpPerAddress: read.int('HTTP_LIMIT_PER_ADDRESS', 1200, 0),
+      groupCreatePerUser: read.int('GROUP_CREATE_LIMIT_PER_USER', 20, 0),
+    },
   } as AppConfig;
 
   if (config.maxContentBytes >= config.wsMaxFrameBytes) {
@@ -211,9 +256,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (config.instanceTtlMs <= config.heartbeatMs) {
     read.problems.push('INSTANCE_TTL_MS must be larger than HEARTBEAT_MS');
   }
+  for (const proxy of TrustedProxies.parse(config.trustProxy).invalid) read.problems.push(`TRUST_PROXY must list IP addresses or CIDR ranges (got "${proxy}")`);
+  for (const origin of config.corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) read.problems.push(`CORS_ORIGINS must list origins such as https://chat.example.com (got "${origin}")`);
+  }
+  if (config.maxConnectionsPerAddress > config.maxConnections) read.problems.push('MAX_CONNECTIONS_PER_ADDRESS must not be larger than MAX_CONNECTIONS');
   if (read.problems.length > 0) throw new ConfigError(read.problems);
 
-  if (config.mode === 'embedded') mkdirSync(dataDir, { recursive: true });
+  if (config.mode === 'embedded') privateDataDir(dataDir);
   const generated: string[] = [];
   config.adminToken = adminToken ?? (generated.push('ADMIN_TOKEN'), randomToken());
   config.clusterToken = clusterToken ?? (generated.push('CLUSTER_TOKEN'), randomToken());

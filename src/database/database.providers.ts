@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { getPGliteInstance } from 'typeorm-pglite';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { AppConfig } from '../config/app-config';
+import { tighten } from '../config/private-data-dir';
 import { buildDataSourceOptions } from './data-source';
 import { Database, Queryable, Row } from './database';
 
@@ -86,6 +87,8 @@ export const databaseProviders = [
       await dataSource.initialize();
       const pool = config.databaseUrl ? (dataSource.driver as unknown as { master: Pool }).master : undefined;
       await migrate(dataSource, pool, logger);
+      // PGlite's initial files come out of its bundle with mode 0666, past the umask.
+      if (!config.databaseUrl) tighten(config.dataDir);
       logger.log(config.databaseUrl ? 'Using PostgreSQL' : `Using embedded PGlite in ${config.dataDir}`);
       return dataSource;
     },

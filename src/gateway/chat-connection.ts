@@ -15,6 +15,10 @@ export interface ConnectionLimits {
 
 /** How long a slow consumer's buffered output may still drain after its close. */
 const SLOW_CONSUMER_GRACE_MS = 5000;
+/** How soon a connection whose login was still running at its deadline is looked at again. */
+const LOGIN_RECHECK_MS = 1000;
+/** Live deliveries held during an offline replay, at most: past either limit the client is a slow consumer. */
+const REPLAY_QUEUE_MAX = 10_000;
 /** How long a group message that overtook an earlier one waits for it. */
 const ORDER_GAP_WAIT_MS = 1000;
 const ORDER_MAX_HELD = 1000;
@@ -37,8 +41,10 @@ export class ChatConnection implements SessionSocket {
   private refusalWindowStart = Date.now();
   /** While offline messages are replayed, live deliveries wait here so that the replay comes first. */
   private replayQueue: Delivery[] | null = null;
+  private replayQueueBytes = 0;
   private replayedIds: Set<string> | null = null;
   private moveTimer?: NodeJS.Timeout;
+  private loginTimer?: NodeJS.Timeout;
   private corked = false;
   /** Made on the first ordered delivery: most connections of a quiet server never need one. */
   private ordering?: StreamOrder;
@@ -63,6 +69,13 @@ export class ChatConnection implements SessionSocket {
 
   deliver(delivery: Delivery): void {
     if (this.replayQueue) {
+      // Held in memory until the replay ends: bounded like unsent output, the messages stay stored.
+      this.replayQueueBytes += delivery.frame.length;
+      if (this.replayQueue.length >= REPLAY_QUEUE_MAX || this.replayQueueBytes > this.limits.maxBufferedBytes) {
+        this.abortReplay();
+        this.closeSlowConsumer();
+        return;
+      }
       this.replayQueue.push(delivery);
       return;
     }
@@ -87,6 +100,7 @@ export class ChatConnection implements SessionSocket {
   /** Starts an offline replay: live deliveries are held until `endReplay`. */
   beginReplay(): void {
     this.replayQueue = [];
+    this.replayQueueBytes = 0;
     this.replayedIds = new Set();
   }
 
@@ -120,6 +134,7 @@ export class ChatConnection implements SessionSocket {
   /** Ends a replay that never started: what was held is dropped (it is stored and unacknowledged). */
   abortReplay(): void {
     this.replayQueue = null;
+    this.replayQueueBytes = 0;
     this.replayedIds = null;
   }
 
@@ -127,6 +142,7 @@ export class ChatConnection implements SessionSocket {
     const queue = this.replayQueue ?? [];
     const replayed = this.replayedIds;
     this.replayQueue = null;
+    this.replayQueueBytes = 0;
     this.replayedIds = null;
     for (const pending of queue) {
       if (pending.messageId && replayed?.has(pending.messageId)) continue;
@@ -150,8 +166,54 @@ export class ChatConnection implements SessionSocket {
     this.moveTimer.unref();
   }
 
+  /** Closes the connection with a Notice unless it logged in within `timeoutMs`; started again by a logout. */
+  startLoginTimer(timeoutMs: number): void {
+    clearTimeout(this.loginTimer);
+    this.loginTimer = setTimeout(() => {
+      if (this.username !== null) return;
+      // A login that is being checked decides; if it fails, the deadline has passed already.
+      if (this.loggingIn || this.connectLogin !== null) this.startLoginTimer(LOGIN_RECHECK_MS);
+      else this.kick(CloseCode.LoginTimeout, 'Not logged in in time');
+    }, timeoutMs);
+    this.loginTimer.unref();
+  }
+
+  /**
+   * Output that waits to be sent, our pongs to the client's pings included, past the limit: the
+   * client does not read. Closed rather than buffering without bound; its messages stay stored.
+   */
+  checkOutput(): boolean {
+    if (this.socket.bufferedAmount <= this.limits.maxBufferedBytes) return true;
+    this.closeSlowConsumer();
+    return false;
+  }
+
+  private closeSlowConsumer(): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.socket.close(CloseCode.TryAgainLater, 'Slow consumer');
+    setTimeout(() => this.socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
+  }
+
+  /** After a logout: the connection stays open, not logged in, and must log in again in time. */
+  loggedOut(loginTimeoutMs: number): void {
+    this.abortReplay();
+    this.username = null;
+    this.sessionId = '';
+    this.ordering?.close();
+    this.ordering = undefined;
+    this.startLoginTimer(loginTimeoutMs);
+  }
+
+  /** The socket closed: nothing of this connection may still run. */
+  dispose(): void {
+    clearTimeout(this.moveTimer);
+    clearTimeout(this.loginTimer);
+    this.ordering?.close();
+  }
+
   close(code: number, reason: string): void {
     clearTimeout(this.moveTimer);
+    clearTimeout(this.loginTimer);
     this.ordering?.close();
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
       this.socket.close(code, reason.slice(0, 120));
@@ -181,13 +243,8 @@ export class ChatConnection implements SessionSocket {
 
   private write(frame: string): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    // A client that does not read must not grow our memory without bound; its messages stay stored.
     // Checked before writing, so that one large frame (a history page) is not taken for a backlog.
-    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
-      this.socket.close(CloseCode.TryAgainLater, 'Slow consumer');
-      setTimeout(() => this.socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
-      return;
-    }
+    if (!this.checkOutput()) return;
     this.cork();
     this.socket.send(frame);
   }

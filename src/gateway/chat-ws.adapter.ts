@@ -1,7 +1,12 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import WebSocket, { WebSocketServer } from 'ws';
+import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '../config/app-config';
+import { ChatGateway } from './chat.gateway';
+
+/** Pongs ws may owe a client that sends pings and does not read; past them the socket is dropped. */
+const MAX_PENDING_AUTO_PONGS = 60;
 
 /**
  * `ws` on the HTTP port, with our limits. Frames are not routed through Nest's message
@@ -9,7 +14,7 @@ import { AppConfig } from '../config/app-config';
  */
 export class ChatWsAdapter extends WsAdapter {
   constructor(
-    app: INestApplicationContext,
+    private readonly app: INestApplicationContext,
     private readonly config: AppConfig,
   ) {
     super(app);
@@ -21,6 +26,13 @@ export class ChatWsAdapter extends WsAdapter {
       maxPayload: this.config.wsMaxFrameBytes,
       perMessageDeflate: false,
       clientTracking: true,
+      maxPendingAutoPongs: MAX_PENDING_AUTO_PONGS,
+      // Connection limits refuse at the upgrade, with an HTTP status, rather than after it.
+      verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, status?: number, message?: string) => void) => {
+        const admission = this.app.get(ChatGateway).admit(info.req);
+        if (admission.ok) done(true);
+        else done(false, admission.status, admission.message);
+      },
     });
   }
 

@@ -8,6 +8,7 @@ import { RebalanceService } from '../cluster/rebalance.service';
 import { CloseCode } from '../cluster/sessions.service';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { TrustedProxies, clientAddress } from '../common/client-address';
 import { ChatConnection } from './chat-connection';
 import { ClientFrame, FrameRefusal, MessageType, REFUSAL_FIELDS } from './frame';
 import { FrameRoute } from './frame-route';
@@ -38,6 +39,9 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
   private pingTimer?: NodeJS.Timeout;
   private idleTimer?: NodeJS.Timeout;
   private accepting = true;
+  /** Open connections by client address, for MAX_CONNECTIONS_PER_ADDRESS. */
+  private readonly perAddress = new Map<string, number>();
+  private readonly trustedProxies: TrustedProxies;
 
   @WebSocketServer()
   private readonly server: WsServer;
@@ -53,6 +57,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     private readonly local: LocalSessions,
     private readonly cluster: ClusterService,
   ) {
+    this.trustedProxies = TrustedProxies.parse(this.config.trustProxy).proxies;
     const counter = this.metrics.wsFrames;
     this.frames = {
       binary: counter.labels('binary'),
@@ -95,18 +100,40 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     await this.sessionFrames.unbindAll([...this.connections]);
   }
 
+  /**
+   * Checked at the upgrade, before a socket exists: past MAX_CONNECTIONS the answer is 503, past
+   * MAX_CONNECTIONS_PER_ADDRESS 429. The upgrade completes in the same tick, so the counts are current.
+   */
+  admit(request: IncomingMessage): { ok: true } | { ok: false; status: number; message: string } {
+    if (this.connections.size >= this.config.maxConnections) return { ok: false, status: 503, message: 'Too many connections' };
+    const address = clientAddress(request.socket.remoteAddress, request.headers, this.trustedProxies);
+    if ((this.perAddress.get(address) ?? 0) >= this.config.maxConnectionsPerAddress) {
+      return { ok: false, status: 429, message: 'Too many connections from this address' };
+    }
+    return { ok: true };
+  }
+
+  private release(address: string): void {
+    const open = (this.perAddress.get(address) ?? 1) - 1;
+    if (open > 0) this.perAddress.set(address, open);
+    else this.perAddress.delete(address);
+  }
+
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
     if (!this.accepting) {
       socket.close(CloseCode.GoingAway, 'Server is shutting down');
       return;
     }
-    const connection = new ChatConnection(socket, request.socket.remoteAddress ?? '', {
+    const address = clientAddress(request.socket.remoteAddress, request.headers, this.trustedProxies);
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+    const connection = new ChatConnection(socket, address, {
       maxBufferedBytes: this.config.wsMaxBufferedBytes,
       ratePerSec: this.config.rateLimitPerSec,
       burst: this.config.rateLimitBurst,
     });
     this.connections.add(connection);
     this.metrics.wsConnections.inc();
+    connection.startLoginTimer(this.config.loginTimeoutMs);
 
     socket.on('message', (data: RawData, isBinary: boolean) => {
       // A bug in frame handling must cost this connection, not the process with every other connection.
@@ -118,12 +145,16 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
       }
     });
     socket.on('pong', () => (connection.lastActivity = Date.now()));
+    // ws answers each ping itself; a client that pings without reading fills our output with pongs.
+    socket.on('ping', () => connection.checkOutput());
     socket.on('error', (error: Error & { code?: string }) => {
       // ws closes with 1009 by itself past maxPayload; anything else is the peer's fault, not ours.
       this.logger.debug(`Connection ${connection.id}: ${error.code ?? ''} ${error.message}`);
     });
     socket.on('close', () => {
       this.connections.delete(connection);
+      this.release(address);
+      connection.dispose();
       this.metrics.wsConnections.dec();
       void this.sessionFrames.disconnected(connection);
     });

@@ -47,4 +47,5 @@ export const REFUSAL_FIELDS: Record<number, ResponseFields> = {
   16: { groupName: null },
   18: { username: null, token: null },
   24: { messages: [] },
+  30: { token: null },
 };

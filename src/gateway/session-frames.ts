@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InstanceIdentity } from '../cluster/instance-identity';
 import { AppConfig } from '../config/app-config';
 import { newSessionId } from '../cluster/registry';
-import { SessionsService } from '../cluster/sessions.service';
+import { CloseCode, SessionsService } from '../cluster/sessions.service';
 import { HasherBusyError } from '../auth/password-hasher';
 import { Reasons, normalizeUsername } from '../users/user-rules';
 import { AuthResult, UsersService } from '../users/users.service';
@@ -10,9 +10,14 @@ import { ChatConnection } from './chat-connection';
 import { ClientFrame, FrameRefusal, MessageType, ResponseFields } from './frame';
 import { FrameRoute, FrameRoutes } from './frame-route';
 import { OFFLINE_SOURCES, OfflineSource } from '../common/offline-source';
+import { LimitOutcome, RateLimitsService } from '../limits/rate-limits.service';
 
 const REPLAY_PAGE = 500;
 const UNAVAILABLE = 'Service temporarily unavailable, please try again';
+
+function tooMany(outcome: LimitOutcome & { ok: false }): string {
+  return `Too many attempts, please try again in ${outcome.retryAfterSeconds} s`;
+}
 
 /** Ping, Register and Login, and the session a login binds. */
 @Injectable()
@@ -25,6 +30,7 @@ export class SessionFrames implements FrameRoutes {
     private readonly identity: InstanceIdentity,
     private readonly config: AppConfig,
     @Inject(OFFLINE_SOURCES) private readonly offline: OfflineSource[],
+    private readonly limits: RateLimitsService,
   ) {}
 
   routes(): FrameRoute[] {
@@ -40,7 +46,9 @@ export class SessionFrames implements FrameRoutes {
         requestType: MessageType.RegisterRequest,
         responseType: MessageType.RegisterResponse,
         public: true,
-        handle: async (_connection, frame) => {
+        handle: async (connection, frame) => {
+          const limited = await this.limits.consume('registerPerAddress', connection.remoteAddress);
+          if (!limited.ok) return { success: false, reason: tooMany(limited) };
           const result = await this.users.register(frame.username, frame.password);
           return result.ok ? { success: true, reason: null } : { success: false, reason: result.reason };
         },
@@ -51,7 +59,51 @@ export class SessionFrames implements FrameRoutes {
         public: true,
         handle: (connection, frame) => this.login(connection, frame),
       },
+      {
+        requestType: MessageType.LogoutRequest,
+        responseType: MessageType.LogoutResponse,
+        handle: (connection, frame) => this.logout(connection, frame),
+      },
+      {
+        requestType: MessageType.ChangePasswordRequest,
+        responseType: MessageType.ChangePasswordResponse,
+        handle: (connection, frame) => this.changePassword(connection, frame),
+      },
     ];
+  }
+
+  /**
+   * Revokes every token of the user (a per-user epoch), ends this session and, with
+   * `everywhere`, closes the user's other sessions with a Notice and 4003. The connection stays
+   * open, logged out.
+   */
+  private async logout(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
+    if (frame.everywhere !== undefined && frame.everywhere !== null && typeof frame.everywhere !== 'boolean') {
+      throw new FrameRefusal('everywhere must be true or false');
+    }
+    const username = connection.username!;
+    await this.users.logout(username);
+    if (frame.everywhere === true) await this.sessions.kickOthers(username, connection.sessionId, CloseCode.Disabled, Reasons.loggedOutEverywhere);
+    await this.sessions.unbind(connection);
+    connection.loggedOut(this.config.loginTimeoutMs);
+    return { success: true, reason: null };
+  }
+
+  /** A new password and a token of the new epoch for this session; the user's other sessions get a Notice and 4003. */
+  private async changePassword(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
+    const username = connection.username!;
+    const limited = await this.limits.consume('loginPerUsername', username.toLowerCase());
+    if (!limited.ok) throw new FrameRefusal(tooMany(limited));
+    let result: AuthResult;
+    try {
+      result = await this.users.changePassword(username, frame.oldPassword, frame.newPassword);
+    } catch (error) {
+      if (error instanceof HasherBusyError) throw new FrameRefusal(error.message);
+      throw error;
+    }
+    if (!result.ok) throw new FrameRefusal(result.reason);
+    await this.sessions.kickOthers(username, connection.sessionId, CloseCode.Disabled, Reasons.passwordChanged);
+    return { success: true, reason: null, token: result.token };
   }
 
   /** `?token=` at connect: a LoginResponse with sequenceId 0 before anything else. */
@@ -80,12 +132,25 @@ export class SessionFrames implements FrameRoutes {
     if (!byToken && connection.username !== null && typeof frame.username === 'string' && normalizeUsername(frame.username) !== connection.username) {
       return this.loginFields({ ok: false, reason: Reasons.alreadyLoggedIn });
     }
+    if (!byToken) {
+      // Password guesses are limited per address and per account; a token cannot be guessed.
+      const limited = await this.limitPasswordLogin(connection, frame.username);
+      if (limited) return this.loginFields({ ok: false, reason: limited });
+    }
     const result = await this.authenticate(connection, () =>
       byToken ? this.users.loginWithToken(frame.token) : this.users.login(frame.username, frame.password),
     );
     if (!result.ok) return this.loginFields(result);
     if (connection.username === result.username) return this.loginFields(result);
     await this.establish(connection, result, frame.sequenceId);
+  }
+
+  private async limitPasswordLogin(connection: ChatConnection, username: unknown): Promise<string | null> {
+    const byAddress = await this.limits.consume('loginPerAddress', connection.remoteAddress);
+    if (!byAddress.ok) return tooMany(byAddress);
+    if (typeof username !== 'string' || username === '') return null;
+    const byName = await this.limits.consume('loginPerUsername', normalizeUsername(username).toLowerCase().slice(0, 64));
+    return byName.ok ? null : tooMany(byName);
   }
 
   private async authenticate(connection: ChatConnection, check: () => Promise<AuthResult>): Promise<AuthResult> {
@@ -167,7 +232,7 @@ export class SessionFrames implements FrameRoutes {
     for (const replay of replays) for (const [stream, next] of replay.nextSeqs) connection.expectSeq(stream, next);
     for (const replay of replays) {
       let after: string | null = null;
-      while (connection.isOpen) {
+      while (connection.isOpen && connection.username === username) {
         const page = await replay.page(after, REPLAY_PAGE);
         for (const message of page) {
           await connection.writable(this.config.wsIdleTimeoutMs);

@@ -15,13 +15,28 @@ function isUniqueViolation(error: unknown): boolean {
 export class GroupsRepository {
   constructor(private readonly db: Database) {}
 
-  /** Creates the group with its members in one transaction; null when the name is taken. */
-  async create(name: string, createdBy: string, memberIds: number[]): Promise<number | null> {
+  /**
+   * Creates the group with its members in one transaction; null when the name is taken (by any
+   * name with the same key). Members already in `maxGroups` groups are left out; returns who was added.
+   */
+  async create(name: string, key: string, createdBy: string, memberIds: number[], maxGroups: number): Promise<{ groupId: number; memberIds: number[] } | null> {
     try {
       return await this.db.transaction(async (tx) => {
-        const [group] = await tx.query<{ id: number }>('INSERT INTO groups (name, created_by) VALUES ($1, $2) RETURNING id', [name, createdBy]);
-        await tx.query('INSERT INTO group_members (group_id, user_id) SELECT $1, unnest($2::int[]) ON CONFLICT DO NOTHING', [group.id, memberIds]);
-        return group.id;
+        const inserted = await tx.query<{ id: number }>(
+          `INSERT INTO groups (name, name_key, created_by) SELECT $1, $2, $3
+           WHERE NOT EXISTS (SELECT 1 FROM groups WHERE name_key = $2) RETURNING id`,
+          [name, key, createdBy],
+        );
+        if (inserted.length === 0) return null;
+        const groupId = inserted[0].id;
+        const added = await tx.query<{ user_id: number }>(
+          `INSERT INTO group_members (group_id, user_id)
+           SELECT $1, m.id FROM unnest($2::int[]) AS m(id)
+           WHERE (SELECT count(*) FROM group_members gm WHERE gm.user_id = m.id) < $3
+           ON CONFLICT DO NOTHING RETURNING user_id`,
+          [groupId, memberIds, maxGroups],
+        );
+        return { groupId, memberIds: added.map((row) => row.user_id) };
       });
     } catch (error) {
       if (isUniqueViolation(error)) return null;
@@ -44,40 +59,49 @@ export class GroupsRepository {
    * Adds a member whose cursor starts at the group's last message: the group's past is in its
    * history, not in their offline messages. False when the group does not exist.
    */
-  async addMember(name: string, userId: number): Promise<{ groupId: number; added: boolean; lastSeq: string } | null> {
-    let rows: { id: number; added: boolean; last_seq: string }[];
+  async addMember(name: string, userId: number, maxGroups: number): Promise<{ groupId: number; added: boolean; full: boolean; lastSeq: string } | null> {
+    let rows: { id: number; added: boolean; full: boolean; last_seq: string }[];
     try {
-      rows = await this.db.query<{ id: number; added: boolean; last_seq: string }>(
+      rows = await this.db.query<{ id: number; added: boolean; full: boolean; last_seq: string }>(
       `WITH g AS (SELECT id, last_seq FROM groups WHERE name = $1),
+       member AS (SELECT EXISTS (SELECT 1 FROM group_members WHERE user_id = $2 AND group_id = (SELECT id FROM g)) AS already),
+       room AS (SELECT (SELECT count(*) FROM group_members WHERE user_id = $2) < $3 AS free),
        ins AS (
-         INSERT INTO group_members (group_id, user_id, acked_seq) SELECT id, $2, last_seq FROM g
+         INSERT INTO group_members (group_id, user_id, acked_seq) SELECT id, $2, last_seq FROM g WHERE (SELECT free FROM room)
          ON CONFLICT DO NOTHING RETURNING group_id
        )
-       SELECT g.id, EXISTS (SELECT 1 FROM ins) AS added, g.last_seq::text AS last_seq FROM g`,
-        [name, userId],
+       SELECT g.id, EXISTS (SELECT 1 FROM ins) AS added, NOT (SELECT already FROM member) AND NOT (SELECT free FROM room) AS full,
+              g.last_seq::text AS last_seq FROM g`,
+        [name, userId, maxGroups],
       );
     } catch (error) {
       // The group was deleted by its last member leaving while this join ran.
       if ((error as { code?: unknown } | null)?.code === '23503') return null;
       throw error;
     }
-    return rows[0] ? { groupId: rows[0].id, added: rows[0].added, lastSeq: rows[0].last_seq } : null;
+    return rows[0] ? { groupId: rows[0].id, added: rows[0].added, full: rows[0].full, lastSeq: rows[0].last_seq } : null;
   }
 
   /**
    * Removes a member; the group goes when its last member leaves. In one transaction that locks
    * the group row, so a join cannot slip in between the removal and the emptiness check.
    */
-  async removeMember(name: string, userId: number): Promise<'removed' | 'not-member' | 'no-group'> {
+  async removeMember(name: string, userId: number): Promise<{ status: 'removed' | 'not-member' | 'no-group'; deletedGroupId?: number }> {
     return this.db.transaction(async (tx) => {
       const groups = await tx.query<{ id: number }>('SELECT id FROM groups WHERE name = $1 FOR UPDATE', [name]);
-      if (groups.length === 0) return 'no-group';
+      if (groups.length === 0) return { status: 'no-group' };
       const groupId = groups[0].id;
       const removed = await tx.query('DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 RETURNING user_id', [groupId, userId]);
-      if (removed.length === 0) return 'not-member';
-      await tx.query('DELETE FROM groups WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1)', [groupId]);
-      return 'removed';
+      if (removed.length === 0) return { status: 'not-member' };
+      const deleted = await tx.query('DELETE FROM groups WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1) RETURNING id', [groupId]);
+      return { status: 'removed', deletedGroupId: deleted.length > 0 ? groupId : undefined };
     });
+  }
+
+  /** How many groups the user is a member of. */
+  async membershipCount(userId: number): Promise<number> {
+    const rows = await this.db.query<{ count: number }>('SELECT count(*)::int AS count FROM group_members WHERE user_id = $1', [userId]);
+    return rows[0]?.count ?? 0;
   }
 
   async nameOf(groupId: number): Promise<string | null> {

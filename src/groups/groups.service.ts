@@ -10,7 +10,8 @@ import { SendOrder } from '../messages/send-order';
 import { MetricsService } from '../metrics/metrics.service';
 import { normalizeUsername } from '../users/user-rules';
 import { UsersService } from '../users/users.service';
-import { GROUP_MEMBERS_MAX, GroupReasons, addedNotice, groupNameProblem } from './group-rules';
+import { RateLimitsService } from '../limits/rate-limits.service';
+import { GROUP_MEMBERS_MAX, GroupReasons, addedNotice, groupNameKey, groupNameProblem, normalizeGroupName } from './group-rules';
 import { GroupWithMembers, GroupsRepository } from './groups.repository';
 
 export type Outcome<T> = ({ ok: true } & T) | { ok: false; reason: string; invalid?: boolean };
@@ -50,6 +51,9 @@ export function groupFrame(message: MessageRecord, groupName: string, offline: b
   };
 }
 
+/** Group names kept for replays, at most; past it the cache starts again (names are looked up once more). */
+const KNOWN_NAMES_MAX = 100_000;
+
 /** Groups: membership in the database, and group messages fanned out to every member's connections. */
 @Injectable()
 export class GroupsService extends OfflineSource {
@@ -64,6 +68,7 @@ export class GroupsService extends OfflineSource {
     private readonly users: UsersService,
     private readonly delivery: DeliveryService,
     private readonly metrics: MetricsService,
+    private readonly limits: RateLimitsService,
   ) {
     super();
   }
@@ -75,14 +80,22 @@ export class GroupsService extends OfflineSource {
     if (requested !== undefined && requested !== null && (!Array.isArray(requested) || requested.length > GROUP_MEMBERS_MAX || requested.some((m) => typeof m !== 'string'))) {
       return { ok: false, reason: GroupReasons.membersInvalid, invalid: true };
     }
-    const name = groupName as string;
+    const name = normalizeGroupName(groupName as string);
+    const limited = await this.limits.consume('groupCreatePerUser', creator);
+    if (!limited.ok) return { ok: false, reason: GroupReasons.tooManyCreated(limited.retryAfterSeconds) };
     const wanted = [creator, ...((requested as string[] | undefined) ?? []).map(normalizeUsername)];
     const ids = await this.users.idsOf([...new Set(wanted)]);
-    if (!ids.has(creator)) return { ok: false, reason: GroupReasons.unknownUser };
-    const members = [...ids.keys()];
-    const groupId = await this.groups.create(name, creator, [...ids.values()]);
-    if (groupId === null) return { ok: false, reason: GroupReasons.nameTaken };
-    this.names.set(groupId, name);
+    const creatorId = ids.get(creator);
+    if (creatorId === undefined) return { ok: false, reason: GroupReasons.unknownUser };
+    const max = this.config.maxGroupsPerUser;
+    if ((await this.groups.membershipCount(creatorId)) >= max) return { ok: false, reason: GroupReasons.tooManyGroups(max) };
+    // Requested members already in MAX_GROUPS_PER_USER groups are left out, as names of nobody are.
+    const created = await this.groups.create(name, groupNameKey(name), creator, [...ids.values()], max);
+    if (created === null) return { ok: false, reason: GroupReasons.nameTaken };
+    const groupId = created.groupId;
+    const addedIds = new Set(created.memberIds);
+    const members = [...ids].filter(([, id]) => addedIds.has(id)).map(([member]) => member);
+    this.remember(groupId, name);
     const added = members.filter((m) => m !== creator);
     if (added.length > 0) {
       const push = JSON.stringify({
@@ -103,12 +116,14 @@ export class GroupsService extends OfflineSource {
   async join(username: string, groupName: unknown): Promise<Outcome<{ groupName: string } & OrderStart>> {
     const problem = groupNameProblem(groupName);
     if (problem) return { ok: false, reason: problem === GroupReasons.nameRequired ? problem : GroupReasons.notFound };
+    const name = normalizeGroupName(groupName as string);
     const ids = await this.users.idsOf([username]);
     const userId = ids.get(username);
     if (userId === undefined) return { ok: false, reason: GroupReasons.unknownUser };
-    const result = await this.groups.addMember(groupName as string, userId);
+    const result = await this.groups.addMember(name, userId, this.config.maxGroupsPerUser);
     if (!result) return { ok: false, reason: GroupReasons.notFound };
-    return { ok: true, groupName: groupName as string, stream: streamOf(result.groupId), nextSeq: Number(result.lastSeq) + 1 };
+    if (result.full) return { ok: false, reason: GroupReasons.tooManyGroups(this.config.maxGroupsPerUser) };
+    return { ok: true, groupName: name, stream: streamOf(result.groupId), nextSeq: Number(result.lastSeq) + 1 };
   }
 
   /** Leaves a group; the group is deleted when its last member leaves. */
@@ -117,10 +132,12 @@ export class GroupsService extends OfflineSource {
     if (problem) return { ok: false, reason: problem === GroupReasons.nameRequired ? problem : GroupReasons.notFound };
     const userId = (await this.users.idsOf([username])).get(username);
     if (userId === undefined) return { ok: false, reason: GroupReasons.unknownUser };
-    const result = await this.groups.removeMember(groupName as string, userId);
-    if (result === 'no-group') return { ok: false, reason: GroupReasons.notFound };
-    if (result === 'not-member') return { ok: false, reason: selfInitiated ? GroupReasons.notMember : GroupReasons.userNotMember };
-    return { ok: true, groupName: groupName as string };
+    const name = normalizeGroupName(groupName as string);
+    const result = await this.groups.removeMember(name, userId);
+    if (result.status === 'no-group') return { ok: false, reason: GroupReasons.notFound };
+    if (result.status === 'not-member') return { ok: false, reason: selfInitiated ? GroupReasons.notMember : GroupReasons.userNotMember };
+    if (result.deletedGroupId !== undefined) this.names.delete(result.deletedGroupId);
+    return { ok: true, groupName: name };
   }
 
   /** The members of a group, for its members only. */
@@ -223,9 +240,9 @@ export class GroupsService extends OfflineSource {
   private async memberGroup(username: string, groupName: unknown): Promise<Outcome<{ group: GroupWithMembers; members: string[] }>> {
     const problem = groupNameProblem(groupName);
     if (problem) return { ok: false, reason: problem === GroupReasons.nameRequired ? problem : GroupReasons.notFound };
-    const group = await this.groups.findWithMembers(groupName as string);
+    const group = await this.groups.findWithMembers(normalizeGroupName(groupName as string));
     if (!group) return { ok: false, reason: GroupReasons.notFound };
-    this.names.set(group.id, group.name);
+    this.remember(group.id, group.name);
     const names = await this.users.namesOf(group.memberIds);
     const members = group.memberIds.map((id) => names.get(id)).filter((n): n is string => n !== undefined);
     if (!members.includes(username)) return { ok: false, reason: GroupReasons.notMember };
@@ -236,7 +253,12 @@ export class GroupsService extends OfflineSource {
     const known = this.names.get(groupId);
     if (known !== undefined) return known;
     const name = await this.groups.nameOf(groupId);
-    if (name !== null) this.names.set(groupId, name);
+    if (name !== null) this.remember(groupId, name);
     return name;
+  }
+
+  private remember(groupId: number, name: string): void {
+    if (this.names.size >= KNOWN_NAMES_MAX && !this.names.has(groupId)) this.names.clear();
+    this.names.set(groupId, name);
   }
 }

@@ -13,8 +13,19 @@ export class HealthDto {
   @ApiProperty({ example: 'up', enum: ['up', 'down'], description: 'Redis in cluster mode; the in-process registry otherwise' })
   registry: 'up' | 'down';
 
+  @ApiProperty({ example: 'up', enum: ['up', 'down'], description: "The registry took this instance's last heartbeat within two intervals" })
+  heartbeat: 'up' | 'down';
+
+  @ApiProperty({ example: false, description: 'Shutting down: moving its clients away, taking no new ones' })
+  draining: boolean;
+
   @ApiProperty({ example: 'embedded', enum: ['embedded', 'cluster'] })
   mode: string;
+}
+
+export class LivenessDto {
+  @ApiProperty({ example: 'up', enum: ['up'] })
+  status: 'up';
 }
 
 @ApiTags('health')
@@ -23,13 +34,30 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Readiness of the database and the registry; HTTP 503 when either is down' })
+  @ApiOperation({ summary: 'The readiness check (the same as /health/ready)' })
   @ApiR(HealthDto)
-  async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<R<HealthDto>> {
+  check(@Res({ passthrough: true }) reply: FastifyReply): Promise<R<HealthDto>> {
+    return this.readiness(reply, '/health');
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: HTTP 503 while the database or the registry is down, heartbeats fail, or the instance drains' })
+  @ApiR(HealthDto)
+  ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<R<HealthDto>> {
+    return this.readiness(reply, '/health/ready');
+  }
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process serves requests (no dependency is checked)' })
+  @ApiR(LivenessDto)
+  live(): R<LivenessDto> {
+    return R.ok({ status: 'up' }, '/health/live');
+  }
+
+  private async readiness(reply: FastifyReply, path: string): Promise<R<HealthDto>> {
     const status = await this.health.check();
-    const up = status.database === 'up' && status.registry === 'up';
-    if (up) return R.ok(status, '/health');
+    if (HealthService.isReady(status)) return R.ok(status, path);
     reply.status(HttpStatus.SERVICE_UNAVAILABLE);
-    return R.of(ErrorCode.Internal, status, 'Service unavailable: a dependency is down', '/health');
+    return R.of(ErrorCode.Internal, status, status.draining ? 'Service unavailable: the instance is shutting down' : 'Service unavailable: a dependency is down', path);
   }
 }

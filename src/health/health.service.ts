@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ClusterService } from '../cluster/cluster.service';
 import { Registry } from '../cluster/registry';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
@@ -18,6 +19,7 @@ export class HealthService {
     private readonly config: AppConfig,
     private readonly database: Database,
     private readonly registry: Registry,
+    private readonly cluster: ClusterService,
   ) {}
 
   async check(): Promise<HealthDto> {
@@ -25,6 +27,11 @@ export class HealthService {
       within(this.database.ping(), CHECK_TIMEOUT_MS),
       within(this.registry.ping(), CHECK_TIMEOUT_MS),
     ]);
-    return { database, registry, mode: this.config.mode };
+    return { database, registry, heartbeat: this.cluster.heartbeatHealthy() ? 'up' : 'down', draining: this.cluster.isDraining, mode: this.config.mode };
+  }
+
+  /** Ready to take clients: its dependencies answer, the registry takes its heartbeats, and it is not leaving. */
+  static isReady(status: HealthDto): boolean {
+    return status.database === 'up' && status.registry === 'up' && status.heartbeat === 'up' && !status.draining;
   }
 }

@@ -20,6 +20,11 @@ export const Reasons = {
   disabled: 'Account is disabled',
   alreadyLoggedIn: 'This connection is already logged in as another user',
   tokenUserGone: 'The user of this token no longer exists',
+  tokenRevoked: 'Token revoked: please log in again',
+  passwordsRequired: 'oldPassword and newPassword are required',
+  samePassword: 'newPassword must differ from oldPassword',
+  loggedOutEverywhere: 'Logged out on every device',
+  passwordChanged: 'The password was changed: please log in again',
 } as const;
 
 /** NFC, so that the same name typed on two keyboards is one name. */

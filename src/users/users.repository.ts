@@ -10,6 +10,7 @@ export interface UserRecord {
   lastLoginTime: Date | null;
   passwordErrorNum: number;
   passwordErrorLastTime: Date | null;
+  tokenEpoch: number;
 }
 
 interface UserRow extends Record<string, unknown> {
@@ -21,9 +22,10 @@ interface UserRow extends Record<string, unknown> {
   last_login_time: Date | null;
   password_error_num: number;
   password_error_last_time: Date | null;
+  token_epoch: number;
 }
 
-const COLUMNS = 'id, username, password_hash, status, register_time, last_login_time, password_error_num, password_error_last_time';
+const COLUMNS = 'id, username, password_hash, status, register_time, last_login_time, password_error_num, password_error_last_time, token_epoch';
 
 function toRecord(row: UserRow): UserRecord {
   return {
@@ -35,6 +37,7 @@ function toRecord(row: UserRow): UserRecord {
     lastLoginTime: row.last_login_time,
     passwordErrorNum: row.password_error_num,
     passwordErrorLastTime: row.password_error_last_time,
+    tokenEpoch: row.token_epoch,
   };
 }
 
@@ -67,32 +70,39 @@ export class UsersRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  /** Counts a wrong password in one statement, so concurrent failures all count; a count older than the window restarts at 1. */
-  async recordFailure(id: number, windowMs: number): Promise<number> {
+  /**
+   * Reserves a password attempt before the password is checked: counted in the same statement
+   * that checks the lock, so parallel guesses past the limit are never judged. Returns the count
+   * with this attempt, or null when the account is locked. A count older than the window restarts at 1.
+   */
+  async reserveAttempt(id: number, maxErrors: number, windowMs: number): Promise<number | null> {
     const rows = await this.db.query<{ password_error_num: number }>(
       `UPDATE users SET
          password_error_num = CASE
-           WHEN password_error_last_time IS NULL OR password_error_last_time <= now() - make_interval(secs => $2::double precision / 1000)
+           WHEN password_error_last_time IS NULL OR password_error_last_time <= now() - make_interval(secs => $3::double precision / 1000)
            THEN 1 ELSE password_error_num + 1 END,
          password_error_last_time = now()
-       WHERE id = $1 RETURNING password_error_num`,
-      [id, windowMs],
+       WHERE id = $1 AND NOT (password_error_num > $2 AND password_error_last_time > now() - make_interval(secs => $3::double precision / 1000))
+       RETURNING password_error_num`,
+      [id, maxErrors, windowMs],
     );
-    return rows[0]?.password_error_num ?? 0;
+    return rows[0]?.password_error_num ?? null;
   }
 
   /**
-   * Records a password login unless the account got locked meanwhile (by wrong passwords
-   * checked in parallel with this one): the lock is checked in the same statement.
+   * Gives back an attempt that was not a wrong password (`loggedIn`: it was the right one). The
+   * count restarts when nobody reserved one after it; otherwise only this attempt is taken off,
+   * so a right password among parallel guesses does not reopen the door to them.
    */
-  async recordPasswordLogin(id: number, maxErrors: number, windowMs: number): Promise<boolean> {
-    const rows = await this.db.query(
-      `UPDATE users SET last_login_time = now(), password_error_num = 0, password_error_last_time = NULL
-       WHERE id = $1 AND NOT (password_error_num > $2 AND password_error_last_time > now() - make_interval(secs => $3::double precision / 1000))
-       RETURNING id`,
-      [id, maxErrors, windowMs],
+  async releaseAttempt(id: number, reserved: number, loggedIn: boolean): Promise<void> {
+    await this.db.query(
+      `UPDATE users SET
+         last_login_time = CASE WHEN $3 THEN now() ELSE last_login_time END,
+         password_error_last_time = CASE WHEN password_error_num = $2 THEN NULL ELSE password_error_last_time END,
+         password_error_num = CASE WHEN password_error_num = $2 THEN 0 ELSE greatest(password_error_num - 1, 0) END
+       WHERE id = $1`,
+      [id, reserved, loggedIn],
     );
-    return rows.length > 0;
   }
 
   async recordTokenLogin(id: number): Promise<void> {
@@ -104,9 +114,28 @@ export class UsersRepository {
     return rows[0]?.status === true;
   }
 
+  /** A disable also revokes every token issued so far: enabling the user again does not revive them. */
   async setStatus(username: string, status: boolean): Promise<boolean> {
-    const rows = await this.db.query('UPDATE users SET status = $2 WHERE username = $1 RETURNING id', [username, status]);
+    const rows = await this.db.query(
+      'UPDATE users SET status = $2, token_epoch = token_epoch + CASE WHEN $2 THEN 0 ELSE 1 END WHERE username = $1 RETURNING id',
+      [username, status],
+    );
     return rows.length > 0;
+  }
+
+  /** Revokes every token of the user; returns the new epoch. */
+  async bumpTokenEpoch(id: number): Promise<number> {
+    const rows = await this.db.query<{ token_epoch: number }>('UPDATE users SET token_epoch = token_epoch + 1 WHERE id = $1 RETURNING token_epoch', [id]);
+    return rows[0]?.token_epoch ?? 0;
+  }
+
+  /** Sets a new password and revokes every token issued before; returns the new epoch. */
+  async changePassword(id: number, passwordHash: string): Promise<number> {
+    const rows = await this.db.query<{ token_epoch: number }>(
+      'UPDATE users SET password_hash = $2, token_epoch = token_epoch + 1 WHERE id = $1 RETURNING token_epoch',
+      [id, passwordHash],
+    );
+    return rows[0]?.token_epoch ?? 0;
   }
 
   async page(filter: UserFilter, offset: number, limit: number): Promise<{ records: UserRecord[]; total: number }> {

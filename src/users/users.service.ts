@@ -6,7 +6,7 @@ import { CloseCode, SessionsService } from '../cluster/sessions.service';
 import { BusinessException } from '../common/business.exception';
 import { AppConfig } from '../config/app-config';
 import { UserDto, UserPageDto } from './dto/user.dto';
-import { Reasons, isLocked, isReserved, normalizeUsername, passwordProblem, usernameProblem } from './user-rules';
+import { Reasons, isReserved, normalizeUsername, passwordProblem, usernameProblem } from './user-rules';
 import { UserFilter, UserRecord, UsersRepository } from './users.repository';
 
 export type AuthResult = { ok: true; username: string; token: string } | { ok: false; reason: string };
@@ -71,16 +71,52 @@ export class UsersService {
     if (lengthProblem) return { ok: false, reason: lengthProblem };
     const user = await this.findByUsername(name);
     if (!user) return { ok: false, reason: Reasons.userNotFound };
-    if (this.isLocked(user)) return { ok: false, reason: Reasons.locked };
-    if (!(await this.hasher.verify(user.passwordHash, password))) {
-      await this.users.recordFailure(user.id, this.lockoutWindowMs);
-      return { ok: false, reason: Reasons.wrongPassword };
-    }
+    const verdict = await this.judge(user, password, user.status);
+    if (verdict !== 'right') return { ok: false, reason: verdict === 'locked' ? Reasons.locked : Reasons.wrongPassword };
     if (!user.status) return { ok: false, reason: Reasons.disabled };
-    if (!(await this.users.recordPasswordLogin(user.id, this.config.lockoutMaxErrors, this.lockoutWindowMs))) {
-      return { ok: false, reason: Reasons.locked };
+    return { ok: true, username: user.username, token: this.tokens.sign(user.username, user.tokenEpoch) };
+  }
+
+  /**
+   * Checks a password. The attempt is reserved before hashing, in the statement that checks the
+   * lock: a guess that finds the account locked is never judged, and its answer does not depend
+   * on the password. `loggedIn`: a right password records a login.
+   */
+  private async judge(user: UserRecord, password: string, loggedIn: boolean): Promise<'right' | 'wrong' | 'locked'> {
+    const reserved = await this.users.reserveAttempt(user.id, this.config.lockoutMaxErrors, this.lockoutWindowMs);
+    if (reserved === null) return 'locked';
+    let right: boolean;
+    try {
+      right = await this.hasher.verify(user.passwordHash, password);
+    } catch (error) {
+      await this.users.releaseAttempt(user.id, reserved, false);
+      throw error;
     }
-    return { ok: true, username: user.username, token: this.tokens.sign(user.username) };
+    if (!right) return 'wrong';
+    await this.users.releaseAttempt(user.id, reserved, loggedIn);
+    return 'right';
+  }
+
+  /** Ends the user's sessions' tokens: every token issued so far is refused from now on. */
+  async logout(username: string): Promise<void> {
+    const user = await this.findByUsername(username);
+    if (user) await this.users.bumpTokenEpoch(user.id);
+  }
+
+  /** Checks the old password (it counts towards the lockout), sets the new one and returns a token of the new epoch. */
+  async changePassword(username: string, oldPassword: unknown, newPassword: unknown): Promise<AuthResult> {
+    if (typeof oldPassword !== 'string' || typeof newPassword !== 'string' || !oldPassword || !newPassword) {
+      return { ok: false, reason: Reasons.passwordsRequired };
+    }
+    const problem = passwordProblem(newPassword);
+    if (problem) return { ok: false, reason: problem };
+    if (oldPassword === newPassword) return { ok: false, reason: Reasons.samePassword };
+    const user = await this.findByUsername(username);
+    if (!user) return { ok: false, reason: Reasons.userNotFound };
+    const verdict = await this.judge(user, oldPassword, false);
+    if (verdict !== 'right') return { ok: false, reason: verdict === 'locked' ? Reasons.locked : Reasons.wrongPassword };
+    const epoch = await this.users.changePassword(user.id, await this.hasher.hash(newPassword));
+    return { ok: true, username: user.username, token: this.tokens.sign(user.username, epoch) };
   }
 
   /** Token login: refused for a user who no longer exists or is disabled. */
@@ -90,9 +126,10 @@ export class UsersService {
     const user = await this.findByUsername(check.username);
     if (!user) return { ok: false, reason: Reasons.tokenUserGone };
     if (!user.status) return { ok: false, reason: Reasons.disabled };
+    if (check.epoch !== user.tokenEpoch) return { ok: false, reason: Reasons.tokenRevoked };
     // Only a record for the admin: the login does not wait for it.
     void this.users.recordTokenLogin(user.id).catch(() => undefined);
-    return { ok: true, username: user.username, token: this.tokens.sign(user.username) };
+    return { ok: true, username: user.username, token: this.tokens.sign(user.username, user.tokenEpoch) };
   }
 
   async isEnabled(username: string): Promise<boolean> {
@@ -175,9 +212,5 @@ export class UsersService {
 
   private get lockoutWindowMs(): number {
     return this.config.lockoutMinutes * 60_000;
-  }
-
-  private isLocked(user: UserRecord): boolean {
-    return isLocked(user.passwordErrorNum, user.passwordErrorLastTime, this.config.lockoutMaxErrors, this.lockoutWindowMs);
   }
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONTENT_SECURITY_POLICY, WebAssets } from './web-assets';
+import { CONTENT_SECURITY_POLICY, WebAssets, contentSecurityPolicy } from './web-assets';
 
 describe('WebAssets', () => {
   let dir: string;
@@ -37,9 +37,11 @@ describe('WebAssets', () => {
     expect(assets.get('chat.html')).toBeUndefined();
   });
 
-  it('allows only same-origin scripts and styles, and WebSocket connections', () => {
+  it('allows only same-origin scripts and styles, and WebSocket connections to this origin only', () => {
     expect(CONTENT_SECURITY_POLICY).toContain("default-src 'self'");
-    expect(CONTENT_SECURITY_POLICY).toContain("connect-src 'self' ws: wss:");
+    expect(CONTENT_SECURITY_POLICY).toContain("connect-src 'self';");
+    expect(CONTENT_SECURITY_POLICY).not.toMatch(/ wss?:/);
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-inline');
+    expect(contentSecurityPolicy(['ws://10.0.0.6:9092', 'ws://10.0.0.7:9092'])).toContain("connect-src 'self' ws://10.0.0.6:9092 ws://10.0.0.7:9092;");
   });
 });

@@ -1,13 +1,19 @@
 import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CONTENT_SECURITY_POLICY, WebAsset, WebAssets } from './web-assets';
+import { ClusterService } from '../cluster/cluster.service';
+import { InstanceIdentity } from '../cluster/instance-identity';
+import { CONTENT_SECURITY_POLICY, WebAsset, WebAssets, contentSecurityPolicy } from './web-assets';
 
 /** The chat page, the admin console and their assets: raw files, outside the R<T> envelope. */
 @ApiExcludeController()
 @Controller()
 export class WebController {
-  constructor(private readonly assets: WebAssets) {}
+  constructor(
+    private readonly assets: WebAssets,
+    private readonly cluster: ClusterService,
+    private readonly identity: InstanceIdentity,
+  ) {}
 
   @Get()
   chat(@Res() reply: FastifyReply): Promise<void> {
@@ -26,6 +32,12 @@ export class WebController {
     return this.send(reply, name);
   }
 
+  /** A page may follow a move (type 21) to the other live instances, and connect nowhere else. */
+  private async pagePolicy(): Promise<string> {
+    const others = await this.cluster.activeInstances().catch(() => []);
+    return contentSecurityPolicy(others.filter((i) => i.id !== this.identity.id).map((i) => `ws://${i.host}`));
+  }
+
   private async send(reply: FastifyReply, name: string): Promise<void> {
     const asset: WebAsset | undefined = this.assets.get(name);
     if (!asset) {
@@ -33,7 +45,7 @@ export class WebController {
     }
     await reply
       .header('content-type', asset.contentType)
-      .header('content-security-policy', CONTENT_SECURITY_POLICY)
+      .header('content-security-policy', name.endsWith('.html') ? await this.pagePolicy() : CONTENT_SECURITY_POLICY)
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'no-referrer')
       .header('cache-control', 'no-cache')

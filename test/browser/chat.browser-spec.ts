@@ -2,9 +2,18 @@ import { Browser } from 'playwright-core';
 import { TestEnvironment } from '../helpers/environment';
 import { Instance, startInstance } from '../helpers/instance';
 import { until } from '../helpers/wait';
-import { loggedIn, uniqueName } from '../helpers/ws-client';
+import { WsTestClient, loggedIn, uniqueName } from '../helpers/ws-client';
 import { BrowserUser, launchBrowser, screenshot } from './helpers/browser';
-import { AdminPage, ChatPage } from './helpers/pages';
+import { AdminPage, ChatPage, PASSWORD } from './helpers/pages';
+
+async function loggedInByToken(url: string, token: string): Promise<Record<string, unknown>> {
+  const client = await WsTestClient.connect(url);
+  try {
+    return await client.request({ messageType: 17, token });
+  } finally {
+    client.close();
+  }
+}
 
 /**
  * The chat page and the admin console against one embedded instance, as two people and an
@@ -46,7 +55,8 @@ describe('web pages, one embedded instance', () => {
       expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(0);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
-      expect(response.headers.get('content-security-policy')).toContain("connect-src 'self' ws: wss:");
+      // WebSocket connections to this origin only ('self' covers ws: and wss: of the same host).
+      expect(response.headers.get('content-security-policy')).toContain("connect-src 'self';");
     }
     const page = await fetch(`http://127.0.0.1:${instance.port}/`);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -206,6 +216,43 @@ describe('web pages, one embedded instance', () => {
       expect(operator.problems).toEqual([]);
     } finally {
       await operator.close();
+    }
+  });
+
+  it('changes the password, which logs the other device out; Log out revokes the saved token', async () => {
+    const carolName = uniqueName('carol');
+    const desk = await BrowserUser.create(browser);
+    const phone = await BrowserUser.create(browser);
+    try {
+      const pageDesk = new ChatPage(await desk.page(`http://127.0.0.1:${instance.port}/`));
+      await pageDesk.register(carolName);
+      const pagePhone = new ChatPage(await phone.page(`http://127.0.0.1:${instance.port}/`));
+      await pagePhone.login(carolName);
+
+      await pageDesk.byTestId('old-password').fill(PASSWORD);
+      await pageDesk.byTestId('new-password').fill('carols-new-pass');
+      await pageDesk.byTestId('password-change').click();
+      await pageDesk.page.locator('[data-testid="banner"]', { hasText: 'Password changed' }).waitFor();
+      await pagePhone.page.locator('[data-testid="signed-out"]', { hasText: 'signed out: The password was changed: please log in again' }).waitFor();
+      expect(await pagePhone.page.evaluate(() => localStorage.getItem('chat.session'))).toBeNull();
+
+      // The desk goes on with the token of the new password, also after a reload.
+      await pageDesk.page.reload();
+      await pageDesk.waitForState('connected');
+      await pageDesk.page.locator('[data-testid="current-user"]', { hasText: carolName }).waitFor();
+      const saved = await pageDesk.page.evaluate(() => JSON.parse(localStorage.getItem('chat.session') ?? 'null') as { token: string } | null);
+      expect(saved?.token).toEqual(expect.any(String));
+
+      await pageDesk.byTestId('logout').click();
+      await pageDesk.byTestId('auth-form').waitFor();
+      expect(await pageDesk.page.evaluate(() => localStorage.getItem('chat.session'))).toBeNull();
+      const resumed = await loggedInByToken(instance.wsUrl, saved!.token);
+      expect(resumed).toMatchObject({ success: false, reason: 'Token revoked: please log in again' });
+      await pagePhone.login(carolName, 'carols-new-pass');
+      expect([...desk.problems, ...phone.problems]).toEqual([]);
+    } finally {
+      await desk.close();
+      await phone.close();
     }
   });
 });

@@ -229,6 +229,15 @@ export function mostly<T>(values: fc.Arbitrary<T>, weight = 3): fc.Arbitrary<unk
   return fc.oneof({ weight, arbitrary: values }, { weight: 1, arbitrary: oddValue });
 }
 
+/** A password field: the right one, plausible wrong ones, the byte limits' edges, and anything else (types 17, 19, 29). */
+export function passwordOf(right: string): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(right, 'wrong-pass', 'another-pass-1') },
+    { weight: 1, arbitrary: fc.constantFrom('', 'short', 'x'.repeat(72), 'x'.repeat(73), '\u00e9'.repeat(36), '\u00e9'.repeat(37), 'a\u0000bcdef', '\ud800abcdef') },
+    { weight: 2, arbitrary: oddValue },
+  );
+}
+
 /** Content for a send: plausible text, the byte limit's edges, and anything else. */
 export function contentOf(maxBytes: number): fc.Arbitrary<unknown> {
   return fc.oneof(

@@ -59,6 +59,13 @@ export class TestEnvironment {
       HOST: '127.0.0.1',
       PUBLIC_HOST: '127.0.0.1',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      // Every suite's clients come from 127.0.0.1: the per-address and per-name limits are off unless a suite sets them.
+      LOGIN_LIMIT_PER_ADDRESS: '0',
+      LOGIN_LIMIT_PER_USERNAME: '0',
+      REGISTER_LIMIT_PER_ADDRESS: '0',
+      HTTP_LIMIT_PER_ADDRESS: '0',
+      GROUP_CREATE_LIMIT_PER_USER: '0',
+      MAX_CONNECTIONS_PER_ADDRESS: '50000',
     };
     if (this.mode === 'cluster') {
       base.DATABASE_URL = this.databaseUrl;

@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ADMIN_TOKEN, CLUSTER_TOKEN } from './environment';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+/** `TEST_SERVER_MAIN` runs the suites against another build (an older one, to see a test fail before its fix). */
+const MAIN = process.env.TEST_SERVER_MAIN ?? join(__dirname, '..', '..', 'dist', 'main.js');
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@ export interface Closed {
   reason: string;
 }
 
-const RESPONSE_TYPE: Record<number, number> = { 1: 2, 5: 6, 7: 8, 9: 10, 11: 12, 13: 14, 15: 16, 17: 18, 19: 20, 23: 24 };
+const RESPONSE_TYPE: Record<number, number> = { 1: 2, 5: 6, 7: 8, 9: 10, 11: 12, 13: 14, 15: 16, 17: 18, 19: 20, 23: 24, 27: 28, 29: 30 };
 
 /**
  * A bare protocol client for tests: it sends frames as given and records everything it gets,

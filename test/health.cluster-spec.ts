@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { TestEnvironment } from './helpers/environment';
+import { Instance, startInstance } from './helpers/instance';
+import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { sleep, until } from './helpers/wait';
+
+/**
+ * A Redis user of its own for one instance, so that a test can take commands away from that
+ * instance alone (as a cluster node answering MOVED or a wrong ACL would) while PING still works.
+ */
+class RedisUser {
+  readonly name = `chat-test-${randomBytes(4).toString('hex')}`;
+  private readonly password = randomBytes(12).toString('hex');
+
+  constructor(private readonly admin: Redis) {}
+
+  url(base: string): string {
+    const url = new URL(base);
+    url.username = this.name;
+    url.password = this.password;
+    return url.toString();
+  }
+
+  async allow(...extra: string[]): Promise<void> {
+    await this.admin.call('ACL', 'SETUSER', this.name, 'reset', 'on', `>${this.password}`, '~*', '&*', '+@all', ...extra);
+  }
+
+  async remove(): Promise<void> {
+    await this.admin.call('ACL', 'DELUSER', this.name);
+  }
+}
+
+describe('health (cluster)', () => {
+  const env = new TestEnvironment('cluster');
+  const admin = new Redis(env.redisUrl);
+  const servers: Instance[] = [];
+  const users: RedisUser[] = [];
+  const clients: WsTestClient[] = [];
+
+  async function instanceWithOwnUser(overrides: Record<string, string> = {}): Promise<{ server: Instance; user: RedisUser }> {
+    const user = new RedisUser(admin);
+    users.push(user);
+    await user.allow();
+    const server = await startInstance(env.instanceEnv({ REDIS_URL: user.url(env.redisUrl), HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000', ...overrides }));
+    servers.push(server);
+    return { server, user };
+  }
+
+  beforeAll(async () => {
+    await env.setup();
+  });
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    for (const user of users) await user.allow();
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  });
+
+  afterAll(async () => {
+    for (const user of users) await user.remove().catch(() => undefined);
+    admin.disconnect();
+    await env.dispose();
+  });
+
+  it('/health/ready and /health are 503 while every heartbeat fails though Redis answers PING; /health/live stays 200', async () => {
+    const { server, user } = await instanceWithOwnUser();
+    expect((await server.http('GET', '/health')).status).toBe(200);
+    await user.allow('-@write');
+    const down = await until(() => server.http<{ registry: string; heartbeat: string }>('GET', '/health'), (r) => r.status === 503, 10000, '/health 503');
+    expect(down.body.data).toMatchObject({ registry: 'up', heartbeat: 'down' });
+    expect((await server.http('GET', '/health/ready')).status).toBe(503);
+    expect((await server.http('GET', '/health/live')).status).toBe(200);
+    await user.allow();
+    await until(() => server.http('GET', '/health/ready'), (r) => r.status === 200, 10000, 'ready again');
+  });
+
+  /** Two instances; alice on the one that is then stopped (she ignores its ReBalance push, so it drains for DRAIN_TIMEOUT_MS), bob on the other. */
+  async function drainingPair(beforeStop: (alice: WsTestClient, bobName: string) => Promise<void> = async () => undefined) {
+    const { server: leaving, user } = await instanceWithOwnUser({ DRAIN_TIMEOUT_MS: '8000' });
+    const staying = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000' }));
+    servers.push(staying);
+    await until(() => leaving.http<unknown[]>('GET', '/cluster/instances', { auth: 'admin' }), (r) => r.body.data.length === 2, 10000, 'two instances');
+    const alice = await loggedIn(leaving.wsUrl, uniqueName('stay'));
+    const bobName = uniqueName('far');
+    const bob = await loggedIn(staying.wsUrl, bobName);
+    clients.push(alice, bob);
+    await beforeStop(alice, bobName);
+    leaving.process.kill('SIGTERM');
+    await alice.next((f) => f.messageType === 21, 5000, 'the ReBalance push');
+    return { leaving, user, alice, bob, bobName };
+  }
+
+  it("the chat page may connect to its own origin and to the other live instances only (type 21 moves)", async () => {
+    const one = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000' }));
+    const two = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000' }));
+    servers.push(one, two);
+    await until(() => one.http<unknown[]>('GET', '/cluster/instances', { auth: 'admin' }), (r) => r.body.data.length === 2, 10000, 'two instances');
+    const page = await fetch(`http://127.0.0.1:${one.port}/`);
+    await page.arrayBuffer();
+    const connect = page.headers.get('content-security-policy')!.split('; ').find((d) => d.startsWith('connect-src'));
+    expect(connect).toBe(`connect-src 'self' ws://${two.host}`);
+  });
+
+  it('is not ready while it drains, though it is alive', async () => {
+    const { leaving } = await drainingPair();
+    expect((await leaving.http('GET', '/health')).status).toBe(503);
+    expect(await leaving.http('GET', '/health/ready')).toMatchObject({ status: 503, body: { data: { draining: true } } });
+    expect((await leaving.http('GET', '/health/live')).status).toBe(200);
+  }, 60000);
+
+  it('deliveries that failed before and during the drain are retried and arrive', async () => {
+    const failing = async (user: RedisUser, alice: WsTestClient, bobName: string, content: string) => {
+      // The lookup of bob's sessions fails for a moment: the delivery is queued for a retry.
+      await user.allow('-hgetall');
+      const ack = await alice.request({ messageType: 5, to: bobName, content });
+      await user.allow();
+      expect(ack).toMatchObject({ success: true, delivered: false });
+      return ack;
+    };
+    let first: Frame | undefined;
+    let leavingUser: RedisUser | undefined;
+    const { user, alice, bob, bobName } = await drainingPair(async (a, name) => {
+      leavingUser = users[users.length - 1];
+      // Stopped while this retry is still due: the retry timer is running when the shutdown starts.
+      first = await failing(leavingUser, a, name, 'sent just before the stop');
+    });
+    expect(user).toBe(leavingUser);
+    const second = await failing(user, alice, bobName, 'sent while draining');
+    for (const ack of [first!, second]) {
+      // The live copy: a resync of bob's instance (a heartbeat late under load) may replay it as well.
+      await bob.next((f) => f.messageType === 6 && f.messageId === ack.messageId && f.offline === false, 8000, `the retried delivery of ${ack.messageId}`);
+    }
+  }, 60000);
+});
