@@ -42,6 +42,12 @@ export abstract class AppConfig {
   wsIdleTimeoutMs: number;
   logLevel: string;
   metricsPublic: boolean;
+  /** Messages older than this many days are dropped with their partition; undefined keeps them forever. */
+  messageRetentionDays?: number;
+  /** Days each `messages` partition is written to before the next one opens. */
+  messagePartitionDays: number;
+  /** How often the partition maintenance runs (creating partitions ahead, rolling over, retention). */
+  messageMaintenanceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -200,6 +206,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     wsIdleTimeoutMs: read.int('WS_IDLE_TIMEOUT_MS', 70000, 200),
     logLevel,
     metricsPublic: read.bool('METRICS_PUBLIC', false),
+    messageRetentionDays: read.raw('MESSAGE_RETENTION_DAYS') === undefined ? undefined : read.number('MESSAGE_RETENTION_DAYS', 0, 0.0001, 365000),
+    messagePartitionDays: read.number('MESSAGE_PARTITION_DAYS', 30, 0.0001, 3650),
+    messageMaintenanceMs: read.int('MESSAGE_MAINTENANCE_MS', 60000, 50),
   } as AppConfig;
 
   if (config.maxContentBytes >= config.wsMaxFrameBytes) {

@@ -78,31 +78,92 @@ const allocateIds = (n: string) => `ids AS (
   FROM (SELECT nextval('messages_id_seq') AS id FROM generate_series(1, ${n}::int)) allocated
 )`;
 
-const INSERT_DIRECT = `WITH ${allocateIds('$6')}, input AS (
+/**
+ * The rows of `input` to insert: all but those whose (sender, clientMessageId) an earlier row of
+ * the batch or a stored message has. `messages` is partitioned, and a unique index must include
+ * the partition key (id), so none spans the partitions: this looks the key up in every partition,
+ * and each partition's own unique index on the key catches two writers racing (23505, after which
+ * the write runs again and finds the other's row). The partition rollover waits for every insert
+ * into the old partition to commit, so two racing writers are always in the same partition.
+ */
+const FRESH = `fresh AS (
+    SELECT i.* FROM input i
+    WHERE i.cmid IS NULL OR (
+      NOT EXISTS (SELECT 1 FROM input e WHERE e.sender = i.sender AND e.cmid = i.cmid AND e.ord < i.ord)
+      AND NOT EXISTS (SELECT 1 FROM messages d WHERE d.sender = i.sender AND d.client_message_id = i.cmid AND d.client_message_id IS NOT NULL))
+  )`;
+
+/**
+ * Every statement of this store, by name. The plan-regression test (test/query-plans.cluster-spec.ts)
+ * explains each one on a large database and fails when one is missing from its list.
+ */
+export const MESSAGE_SQL = {
+  insertDirect: `WITH ${allocateIds('$6')}, input AS (
     SELECT ids.id, t.ord, t.sender, t.recipient, t.content, t.cmid, t.seqid
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY AS t(sender, recipient, content, cmid, seqid, ord)
     JOIN ids ON ids.ord = t.ord
-  ), inserted AS (
+  ), ${FRESH}, inserted AS (
     INSERT INTO messages (id, sender, recipient, content, client_message_id, sender_sequence_id)
-    SELECT id, sender, recipient, content, cmid, seqid FROM input ORDER BY ord
-    ON CONFLICT (sender, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+    SELECT id, sender, recipient, content, cmid, seqid FROM fresh ORDER BY ord
     RETURNING id, created_at
   )
   SELECT input.ord::int AS ord, input.id::text AS id, NULL AS seq, inserted.created_at, inserted.id IS NOT NULL AS inserted
-  FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`;
-
-const INSERT_GROUP = `WITH ${allocateIds('$7')}, input AS (
+  FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`,
+  advanceGroupSeq: 'UPDATE groups SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq::text AS last_seq',
+  insertGroup: `WITH ${allocateIds('$7')}, input AS (
     SELECT ids.id, t.ord, t.sender, t.content, t.cmid, t.seqid, $5::bigint + t.ord - 1 AS seq
     FROM unnest($1::text[], $2::text[], $3::text[], $6::bigint[]) WITH ORDINALITY AS t(sender, content, cmid, seqid, ord)
     JOIN ids ON ids.ord = t.ord
-  ), inserted AS (
+  ), ${FRESH}, inserted AS (
     INSERT INTO messages (id, sender, group_id, seq, content, client_message_id, sender_sequence_id)
-    SELECT id, sender, $4, seq, content, cmid, seqid FROM input ORDER BY ord
-    ON CONFLICT (sender, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+    SELECT id, sender, $4, seq, content, cmid, seqid FROM fresh ORDER BY ord
     RETURNING id, created_at
   )
   SELECT input.ord::int AS ord, input.id::text AS id, input.seq::text AS seq, inserted.created_at, inserted.id IS NOT NULL AS inserted
-  FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`;
+  FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`,
+  storedKeys: `SELECT m.sender, m.client_message_id FROM messages m
+       JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
+  originals: `SELECT ${COLUMNS}, m.client_message_id, m.acked
+       FROM messages m JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
+  ackDirect: `UPDATE messages m SET acked = true FROM unnest($1::bigint[], $2::text[]) AS a(id, recipient)
+       WHERE m.id = a.id AND m.recipient = a.recipient AND NOT m.acked RETURNING m.recipient`,
+  ackGroup: `UPDATE group_members gm SET acked_seq = x.seq
+       FROM (
+         SELECT a.user_id, m.group_id, max(m.seq) AS seq
+         FROM unnest($1::int[], $2::bigint[]) AS a(user_id, id)
+         JOIN messages m ON m.id = a.id AND m.group_id IS NOT NULL
+         GROUP BY a.user_id, m.group_id
+       ) x
+       WHERE gm.user_id = x.user_id AND gm.group_id = x.group_id AND gm.acked_seq < x.seq`,
+  unackedDirect: `SELECT ${COLUMNS} FROM messages m
+       WHERE m.recipient = $1 AND NOT m.acked AND ($2::bigint IS NULL OR m.id > $2::bigint)
+       ORDER BY m.id LIMIT $3`,
+  directHistory: `SELECT ${COLUMNS} FROM messages m
+       WHERE least(m.sender, m.recipient) = least($1::text, $2::text) AND greatest(m.sender, m.recipient) = greatest($1::text, $2::text)
+         AND m.recipient IS NOT NULL AND ($3::bigint IS NULL OR m.id < $3::bigint)
+       ORDER BY m.id DESC LIMIT $4`,
+  /**
+   * By (group_id, seq): a group's seqs follow its ids. `beforeId` is found by its id; one that is
+   * not a message of this group (a client's guess) falls back to comparing ids within the group.
+   */
+  groupHistory: `SELECT ${COLUMNS} FROM messages m
+       WHERE m.group_id = $1
+         AND m.seq < coalesce((SELECT b.seq FROM messages b WHERE $2::bigint IS NOT NULL AND b.id = $2::bigint AND b.group_id = $1), 9223372036854775807)
+         AND ($2::bigint IS NULL OR m.id < $2::bigint)
+       ORDER BY m.seq DESC LIMIT $3`,
+  /**
+   * The next `limit` messages of each group past its cursor, by (group_id, seq), merged by id;
+   * bounded by the user's groups times the page, whatever the size of the table.
+   */
+  groupReplay: `SELECT ${COLUMNS}
+       FROM unnest($1::int[], $2::bigint[]) AS c(group_id, after_seq)
+       CROSS JOIN LATERAL (
+         SELECT * FROM messages p
+         WHERE p.group_id = c.group_id AND p.seq > c.after_seq AND ($3::bigint IS NULL OR p.id > $3::bigint)
+         ORDER BY p.seq LIMIT $4
+       ) m
+       ORDER BY m.id LIMIT $4`,
+} as const;
 
 function toRecord(row: MessageRow): MessageRecord {
   return {
@@ -130,8 +191,8 @@ function isDataError(error: unknown): boolean {
 @Injectable()
 export class MessageStore {
   private readonly logger = new Logger(MessageStore.name);
-  private readonly directWriter = new BatchWriter<DirectMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.writeDirect(batch)), MAX_BATCH);
-  private readonly groupWriter = new BatchWriter<GroupMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.writeGroup(batch)), MAX_BATCH);
+  private readonly directWriter = new BatchWriter<DirectMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.racing(() => this.writeDirect(batch))), MAX_BATCH);
+  private readonly groupWriter = new BatchWriter<GroupMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.racing(() => this.writeGroup(batch))), MAX_BATCH);
   private readonly ackWriter = new BatchWriter<{ recipient: string; ids: string[] }, number>((items) => this.writeAcks(items), MAX_BATCH);
   private readonly groupAckWriter = new BatchWriter<{ userId: number; ids: string[] }, void>((items) => this.writeGroupAcks(items), MAX_BATCH);
 
@@ -174,8 +235,22 @@ export class MessageStore {
     }
   }
 
+  /**
+   * Another writer stored the same (sender, clientMessageId) between this write's lookup and its
+   * insert (the partition's unique index refused the row): written again, it finds the other's row.
+   */
+  private async racing<T>(write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (attempt >= 3 || (error as { code?: unknown } | null)?.code !== '23505') throw error;
+      }
+    }
+  }
+
   private async writeDirect(items: DirectMessageInput[]): Promise<StoredMessage[]> {
-    const rows = await this.db.query<InsertedRow>(INSERT_DIRECT, [
+    const rows = await this.db.query<InsertedRow>(MESSAGE_SQL.insertDirect, [
       items.map((i) => i.sender),
       items.map((i) => i.recipient),
       items.map((i) => i.content),
@@ -205,17 +280,14 @@ export class MessageStore {
       // Lock the groups in id order, so two instances writing to the same groups cannot deadlock.
       for (const groupId of [...byGroup.keys()].sort((a, b) => a - b)) {
         const indexes = byGroup.get(groupId)!;
-        const seqRows = await tx.query<{ last_seq: string }>(
-          'UPDATE groups SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq::text AS last_seq',
-          [groupId, indexes.length],
-        );
+        const seqRows = await tx.query<{ last_seq: string }>(MESSAGE_SQL.advanceGroupSeq, [groupId, indexes.length]);
         if (seqRows.length === 0) {
           for (const index of indexes) results[index] = new GroupGoneError();
           continue;
         }
         const batch = indexes.map((index) => items[index]);
         const firstSeq = BigInt(seqRows[0].last_seq) - BigInt(batch.length) + 1n;
-        const rows = await tx.query<InsertedRow>(INSERT_GROUP, [
+        const rows = await tx.query<InsertedRow>(MESSAGE_SQL.insertGroup, [
           batch.map((i) => i.sender),
           batch.map((i) => i.content),
           batch.map((i) => i.clientMessageId ?? null),
@@ -249,10 +321,7 @@ export class MessageStore {
     });
     if (firstOfKey.size === 0) return resends;
     const keyed = [...firstOfKey.entries()];
-    const stored = await db.query<{ sender: string; client_message_id: string }>(
-      `SELECT m.sender, m.client_message_id FROM messages m
-       JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
-      [keyed.map(([, index]) => items[index].sender), keyed.map(([, index]) => items[index].clientMessageId)],
+    const stored = await db.query<{ sender: string; client_message_id: string }>(MESSAGE_SQL.storedKeys, [keyed.map(([, index]) => items[index].sender), keyed.map(([, index]) => items[index].clientMessageId)],
     );
     for (const row of stored) resends.add(firstOfKey.get(`${row.sender}\u0000${row.client_message_id}`)!);
     return resends;
@@ -264,10 +333,7 @@ export class MessageStore {
 
   /** A resend returns the original message's id: the sender gets the original acknowledgement. */
   private async resolveDuplicates(db: Queryable, duplicates: { item: NewMessage; index: number }[], results: (StoredMessage | Error)[]): Promise<void> {
-    const originals = await db.query<MessageRow & { client_message_id: string; acked: boolean }>(
-      `SELECT ${COLUMNS}, m.client_message_id, m.acked
-       FROM messages m JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
-      [duplicates.map((d) => d.item.sender), duplicates.map((d) => d.item.clientMessageId ?? '')],
+    const originals = await db.query<MessageRow & { client_message_id: string; acked: boolean }>(MESSAGE_SQL.originals, [duplicates.map((d) => d.item.sender), duplicates.map((d) => d.item.clientMessageId ?? '')],
     );
     const byKey = new Map(originals.map((o) => [`${o.sender}\u0000${o.client_message_id}`, o]));
     for (const { item, index } of duplicates) {
@@ -283,75 +349,55 @@ export class MessageStore {
   private async writeAcks(items: { recipient: string; ids: string[] }[]): Promise<number[]> {
     const recipients = items.flatMap((item) => item.ids.map(() => item.recipient));
     const ids = items.flatMap((item) => item.ids);
-    const rows = await this.db.query<{ recipient: string }>(
-      `UPDATE messages m SET acked = true FROM unnest($1::bigint[], $2::text[]) AS a(id, recipient)
-       WHERE m.id = a.id AND m.recipient = a.recipient AND NOT m.acked RETURNING m.recipient`,
-      [ids, recipients],
-    );
+    const rows = await this.db.query<{ recipient: string }>(MESSAGE_SQL.ackDirect, [ids, recipients]);
     return items.map((item) => rows.filter((r) => r.recipient === item.recipient).length);
   }
 
   private async writeGroupAcks(items: { userId: number; ids: string[] }[]): Promise<void[]> {
-    await this.db.query(
-      `UPDATE group_members gm SET acked_seq = x.seq
-       FROM (
-         SELECT a.user_id, m.group_id, max(m.seq) AS seq
-         FROM unnest($1::int[], $2::bigint[]) AS a(user_id, id)
-         JOIN messages m ON m.id = a.id AND m.group_id IS NOT NULL
-         GROUP BY a.user_id, m.group_id
-       ) x
-       WHERE gm.user_id = x.user_id AND gm.group_id = x.group_id AND gm.acked_seq < x.seq`,
-      [items.flatMap((item) => item.ids.map(() => item.userId)), items.flatMap((item) => item.ids)],
+    await this.db.query(MESSAGE_SQL.ackGroup, [items.flatMap((item) => item.ids.map(() => item.userId)), items.flatMap((item) => item.ids)],
     );
     return items.map(() => undefined);
   }
 
   /** 1:1 messages to `recipient` not yet acknowledged, oldest first. */
   async unackedDirect(recipient: string, afterId: string | null, limit: number): Promise<MessageRecord[]> {
-    const rows = await this.db.query<MessageRow>(
-      `SELECT ${COLUMNS} FROM messages m
-       WHERE m.recipient = $1 AND NOT m.acked AND ($2::bigint IS NULL OR m.id > $2::bigint)
-       ORDER BY m.id LIMIT $3`,
-      [recipient, afterId, limit],
-    );
+    const rows = await this.db.query<MessageRow>(MESSAGE_SQL.unackedDirect, [recipient, afterId, limit]);
     return rows.map(toRecord);
   }
 
   /** The newest `limit` messages between two users older than `beforeId`, oldest first. */
   async directHistory(a: string, b: string, beforeId: string | null, limit: number): Promise<MessageRecord[]> {
-    const rows = await this.db.query<MessageRow>(
-      `SELECT ${COLUMNS} FROM messages m
-       WHERE least(m.sender, m.recipient) = least($1::text, $2::text) AND greatest(m.sender, m.recipient) = greatest($1::text, $2::text)
-         AND m.recipient IS NOT NULL AND ($3::bigint IS NULL OR m.id < $3::bigint)
-       ORDER BY m.id DESC LIMIT $4`,
-      [a, b, beforeId, limit],
-    );
+    const rows = await this.db.query<MessageRow>(MESSAGE_SQL.directHistory, [a, b, beforeId, limit]);
     return rows.map(toRecord).reverse();
   }
 
   /** The newest `limit` messages of a group older than `beforeId`, oldest first. */
   async groupHistory(groupId: number, beforeId: string | null, limit: number): Promise<MessageRecord[]> {
-    const rows = await this.db.query<MessageRow>(
-      `SELECT ${COLUMNS} FROM messages m
-       WHERE m.group_id = $1 AND ($2::bigint IS NULL OR m.id < $2::bigint)
-       ORDER BY m.id DESC LIMIT $3`,
-      [groupId, beforeId, limit],
-    );
+    const rows = await this.db.query<MessageRow>(MESSAGE_SQL.groupHistory, [groupId, beforeId, limit]);
     return rows.map(toRecord).reverse();
   }
 
-  /** Group messages past each cursor, for the groups given with their cursors; oldest first. */
+  /**
+   * Group messages past each cursor (the seq after which to read, per group), oldest first; the
+   * caller moves the cursors past what a page returned (see `advanceCursors`).
+   */
   async groupMessagesAfter(cursors: { groupId: number; ackedSeq: string }[], afterId: string | null, limit: number): Promise<MessageRecord[]> {
     if (cursors.length === 0) return [];
-    const rows = await this.db.query<MessageRow>(
-      `SELECT ${COLUMNS}
-       FROM messages m JOIN unnest($1::int[], $2::bigint[]) AS c(group_id, acked_seq) ON m.group_id = c.group_id AND m.seq > c.acked_seq
-       WHERE ($3::bigint IS NULL OR m.id > $3::bigint)
-       ORDER BY m.id LIMIT $4`,
-      [cursors.map((c) => c.groupId), cursors.map((c) => c.ackedSeq), afterId, limit],
-    );
+    const rows = await this.db.query<MessageRow>(MESSAGE_SQL.groupReplay, [cursors.map((c) => c.groupId), cursors.map((c) => c.ackedSeq), afterId, limit]);
     return rows.map(toRecord);
   }
+}
 
-
+/** The cursors moved past the messages of a page, so the next page starts where this one ended in each group. */
+export function advanceCursors(cursors: { groupId: number; ackedSeq: string }[], page: MessageRecord[]): { groupId: number; ackedSeq: string }[] {
+  const reached = new Map<number, bigint>();
+  for (const message of page) {
+    if (message.groupId === null || message.seq === null) continue;
+    const seq = BigInt(message.seq);
+    if (seq > (reached.get(message.groupId) ?? -1n)) reached.set(message.groupId, seq);
+  }
+  return cursors.map((c) => {
+    const seq = reached.get(c.groupId);
+    return seq !== undefined && seq > BigInt(c.ackedSeq) ? { groupId: c.groupId, ackedSeq: seq.toString() } : c;
+  });
 }
