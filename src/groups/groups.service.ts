@@ -192,7 +192,7 @@ export class GroupsService extends OfflineSource {
       page: async (afterMessageId, limit) => {
         // Each page reads every group from where the previous page ended in it, by (group_id, seq).
         if (afterMessageId === null) reading = cursors;
-        const messages = await this.store.groupMessagesAfter(reading, afterMessageId, limit);
+        const messages = await this.store.groupMessagesAfter(reading, limit);
         reading = advanceCursors(reading, messages);
         const pending: PendingMessage[] = [];
         for (const message of messages) {

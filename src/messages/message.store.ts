@@ -142,27 +142,30 @@ export const MESSAGE_SQL = {
        WHERE least(m.sender, m.recipient) = least($1::text, $2::text) AND greatest(m.sender, m.recipient) = greatest($1::text, $2::text)
          AND m.recipient IS NOT NULL AND ($3::bigint IS NULL OR m.id < $3::bigint)
        ORDER BY m.id DESC LIMIT $4`,
+  /** The seq of a group's message, found by its id (one partition). */
+  groupSeqOf: 'SELECT m.seq::text AS seq FROM messages m WHERE m.id = $1::bigint AND m.group_id = $2',
   /**
-   * By (group_id, seq): a group's seqs follow its ids. `beforeId` is found by its id; one that is
-   * not a message of this group (a client's guess) falls back to comparing ids within the group.
+   * For a `beforeId` that is not a message of the group: the seq after the group's newest message
+   * older than it. Read along the group's own messages (`id + 0`: an id range over the whole table
+   * is not the way), so bounded by the group.
    */
+  groupSeqBefore: 'SELECT m.seq::text AS seq FROM messages m WHERE m.group_id = $1 AND m.id + 0 < $2::bigint ORDER BY m.seq DESC LIMIT 1',
+  /** A page of a group's history by (group_id, seq): a group's seqs follow its ids. */
   groupHistory: `SELECT ${COLUMNS} FROM messages m
-       WHERE m.group_id = $1
-         AND m.seq < coalesce((SELECT b.seq FROM messages b WHERE $2::bigint IS NOT NULL AND b.id = $2::bigint AND b.group_id = $1), 9223372036854775807)
-         AND ($2::bigint IS NULL OR m.id < $2::bigint)
+       WHERE m.group_id = $1 AND m.seq < $2::bigint
        ORDER BY m.seq DESC LIMIT $3`,
   /**
-   * The next `limit` messages of each group past its cursor, by (group_id, seq), merged by id;
-   * bounded by the user's groups times the page, whatever the size of the table.
+   * For each group, the messages in a window of `$3` seqs from the first one past its cursor
+   * (min() finds it by the index, past any gap retention left): index ranges on (group_id, seq),
+   * so at most groups × window rows whatever plan the planner picks and whatever the size of the
+   * table. The server merges them by id (see `groupMessagesAfter`).
    */
   groupReplay: `SELECT ${COLUMNS}
        FROM unnest($1::int[], $2::bigint[]) AS c(group_id, after_seq)
+       CROSS JOIN LATERAL (SELECT min(f.seq) AS first FROM messages f WHERE f.group_id = c.group_id AND f.seq > c.after_seq) f
        CROSS JOIN LATERAL (
-         SELECT * FROM messages p
-         WHERE p.group_id = c.group_id AND p.seq > c.after_seq AND ($3::bigint IS NULL OR p.id > $3::bigint)
-         ORDER BY p.seq LIMIT $4
-       ) m
-       ORDER BY m.id LIMIT $4`,
+         SELECT * FROM messages p WHERE p.group_id = c.group_id AND p.seq >= f.first AND p.seq < f.first + $3::bigint
+       ) m`,
 } as const;
 
 function toRecord(row: MessageRow): MessageRecord {
@@ -371,20 +374,40 @@ export class MessageStore {
     return rows.map(toRecord).reverse();
   }
 
+  /** History before `beforeId` is history below this seq of the group. */
+  private async seqBoundary(groupId: number, beforeId: string | null): Promise<string> {
+    if (beforeId === null) return '9223372036854775807';
+    const [own] = await this.db.query<{ seq: string }>(MESSAGE_SQL.groupSeqOf, [beforeId, groupId]);
+    if (own) return own.seq;
+    const [older] = await this.db.query<{ seq: string }>(MESSAGE_SQL.groupSeqBefore, [groupId, beforeId]);
+    return older ? (BigInt(older.seq) + 1n).toString() : '0';
+  }
+
   /** The newest `limit` messages of a group older than `beforeId`, oldest first. */
   async groupHistory(groupId: number, beforeId: string | null, limit: number): Promise<MessageRecord[]> {
-    const rows = await this.db.query<MessageRow>(MESSAGE_SQL.groupHistory, [groupId, beforeId, limit]);
+    const rows = await this.db.query<MessageRow>(MESSAGE_SQL.groupHistory, [groupId, await this.seqBoundary(groupId, beforeId), limit]);
     return rows.map(toRecord).reverse();
   }
 
   /**
-   * Group messages past each cursor (the seq after which to read, per group), oldest first; the
-   * caller moves the cursors past what a page returned (see `advanceCursors`).
+   * The next `limit` group messages past the cursors (the seq after which to read, per group),
+   * by id; the caller moves the cursors past them (see `advanceCursors`). Each read takes a window
+   * of `limit` seqs of every group; one that a gap cut short is read on from where it ended.
    */
-  async groupMessagesAfter(cursors: { groupId: number; ackedSeq: string }[], afterId: string | null, limit: number): Promise<MessageRecord[]> {
-    if (cursors.length === 0) return [];
-    const rows = await this.db.query<MessageRow>(MESSAGE_SQL.groupReplay, [cursors.map((c) => c.groupId), cursors.map((c) => c.ackedSeq), afterId, limit]);
-    return rows.map(toRecord);
+  async groupMessagesAfter(cursors: { groupId: number; ackedSeq: string }[], limit: number): Promise<MessageRecord[]> {
+    const page: MessageRecord[] = [];
+    let reading = cursors;
+    while (reading.length > 0 && page.length < limit) {
+      const rows = await this.db.query<MessageRow>(MESSAGE_SQL.groupReplay, [reading.map((c) => c.groupId), reading.map((c) => c.ackedSeq), limit - page.length]);
+      if (rows.length === 0) break;
+      const taken = rows
+        .map(toRecord)
+        .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
+        .slice(0, limit - page.length);
+      page.push(...taken);
+      reading = advanceCursors(reading, taken);
+    }
+    return page.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 }
 
