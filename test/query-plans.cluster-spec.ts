@@ -130,10 +130,10 @@ beforeAll(async () => {
   seeded.oldSeq100 = await one('SELECT id FROM messages WHERE group_id = $1 AND seq = 100', [oldGroup]);
   seeded.g0Last = await one(`SELECT last_seq FROM groups WHERE name = 'g0'`);
   seeded.pairDeep = await one(
-    `SELECT id FROM messages WHERE least(sender, recipient) = 'u1' AND greatest(sender, recipient) = 'u2' AND recipient IS NOT NULL ORDER BY id DESC OFFSET 1000 LIMIT 1`,
+    `SELECT id FROM messages WHERE least(sender, recipient) = 'u_1' AND greatest(sender, recipient) = 'u_2' AND recipient IS NOT NULL ORDER BY id DESC OFFSET 1000 LIMIT 1`,
   );
-  seeded.pending250 = await one(`SELECT id FROM messages WHERE recipient = 'u3' AND NOT acked ORDER BY id OFFSET 249 LIMIT 1`);
-  seeded.pendingFirst = await one(`SELECT id FROM messages WHERE recipient = 'u3' AND NOT acked ORDER BY id LIMIT 1`);
+  seeded.pending250 = await one(`SELECT id FROM messages WHERE recipient = 'u_3' AND NOT acked ORDER BY id OFFSET 249 LIMIT 1`);
+  seeded.pendingFirst = await one(`SELECT id FROM messages WHERE recipient = 'u_3' AND NOT acked ORDER BY id LIMIT 1`);
   seeded.groupMessage = await one('SELECT id FROM messages WHERE group_id = 1 ORDER BY seq DESC LIMIT 1');
   seeded.directMessage = await one(`SELECT id FROM messages WHERE recipient IS NOT NULL ORDER BY id DESC LIMIT 1`);
 }, 240_000);
@@ -148,17 +148,17 @@ function cases(): Case[] {
   const s = seeded;
   const page = (filter: { username?: string; status?: boolean }, offset: number, limit: number) => pageSql(filter, offset, limit);
   return [
-    { name: 'message.insertDirect', sql: MESSAGE_SQL.insertDirect, params: () => [['u1', 'u1'], ['u2', 'u2'], ['hi', 'again'], ['plan-1', 'cm-7'], [1, 2], 2], budget: 10 },
+    { name: 'message.insertDirect', sql: MESSAGE_SQL.insertDirect, params: () => [['u_1', 'u_1'], ['u_2', 'u_2'], ['hi', 'again'], ['plan-1', 'cm-7'], [1, 2], 2], budget: 10 },
     { name: 'message.advanceGroupSeq', sql: MESSAGE_SQL.advanceGroupSeq, params: () => [1, 2], budget: 0 },
     {
       name: 'message.insertGroup',
       sql: MESSAGE_SQL.insertGroup,
-      params: () => [['u1', 'u1'], ['hi', 'again'], ['plan-2', 'plan-2'], 1, String(Number(s.g0Last) + 1), [1, 2], 2],
+      params: () => [['u_1', 'u_1'], ['hi', 'again'], ['plan-2', 'plan-2'], 1, String(Number(s.g0Last) + 1), [1, 2], 2],
       budget: 10,
     },
-    { name: 'message.storedKeys', sql: MESSAGE_SQL.storedKeys, params: () => [['u1', 'u2', 'u9'], ['cm-10', 'cm-11', 'nothing']], budget: 10 },
-    { name: 'message.originals', sql: MESSAGE_SQL.originals, params: () => [['u1', 'u2'], ['cm-10', 'cm-11']], budget: 10 },
-    { name: 'message.ackDirect', sql: MESSAGE_SQL.ackDirect, params: () => [[s.pendingFirst, s.pending250, s.directMessage], ['u3', 'u3', 'u3']], budget: 10 },
+    { name: 'message.storedKeys', sql: MESSAGE_SQL.storedKeys, params: () => [['u_1', 'u_2', 'u_9'], ['cm-10', 'cm-11', 'nothing']], budget: 10 },
+    { name: 'message.originals', sql: MESSAGE_SQL.originals, params: () => [['u_1', 'u_2'], ['cm-10', 'cm-11']], budget: 10 },
+    { name: 'message.ackDirect', sql: MESSAGE_SQL.ackDirect, params: () => [[s.pendingFirst, s.pending250, s.directMessage], ['u_3', 'u_3', 'u_3']], budget: 10 },
     {
       name: 'message.ackGroup',
       sql: MESSAGE_SQL.ackGroup,
@@ -166,19 +166,19 @@ function cases(): Case[] {
       budget: 10,
       needsStatistics: 'guessing 200 acked groups, the planner hashes the whole of group_members',
     },
-    { name: 'message.unackedDirect', sql: MESSAGE_SQL.unackedDirect, params: () => ['u3', null, 500], budget: 500 },
-    { name: 'message.unackedDirect (nothing pending)', sql: MESSAGE_SQL.unackedDirect, params: () => ['u1', null, 500], budget: 10 },
-    { name: 'message.unackedDirect (next page)', sql: MESSAGE_SQL.unackedDirect, params: () => ['u3', s.pending250, 500], budget: 260 },
+    { name: 'message.unackedDirect', sql: MESSAGE_SQL.unackedDirect, params: () => ['u_3', null, 500], budget: 500 },
+    { name: 'message.unackedDirect (nothing pending)', sql: MESSAGE_SQL.unackedDirect, params: () => ['u_1', null, 500], budget: 10 },
+    { name: 'message.unackedDirect (next page)', sql: MESSAGE_SQL.unackedDirect, params: () => ['u_3', s.pending250, 500], budget: 260 },
     {
       name: 'message.directHistory',
       sql: MESSAGE_SQL.directHistory,
-      params: () => ['u1', 'u2', null, 50],
+      params: () => ['u_1', 'u_2', null, 50],
       // Bounded by the conversation, not the table: when it guesses the conversation short, the
       // planner reads all of it by bitmap and sorts (u1–u2: 4,000 messages at 1M, for a page of 50).
       // (The seed puts one id in 250 in the u1–u2 conversation.)
       budget: SIZE.messages / 250 + 60,
     },
-    { name: 'message.directHistory (deep)', sql: MESSAGE_SQL.directHistory, params: () => ['u2', 'u1', s.pairDeep, 50], budget: 60 },
+    { name: 'message.directHistory (deep)', sql: MESSAGE_SQL.directHistory, params: () => ['u_2', 'u_1', s.pairDeep, 50], budget: 60 },
     { name: 'message.groupSeqOf', sql: MESSAGE_SQL.groupSeqOf, params: () => [s.oldSeq100, s.oldGroup], budget: 1 },
     // A beforeId of another group: compared by id along this group's messages, bounded by the group (g0: about 150 messages).
     { name: 'message.groupSeqBefore', sql: MESSAGE_SQL.groupSeqBefore, params: () => [1, s.oldSeq100], budget: 400 },
@@ -193,10 +193,10 @@ function cases(): Case[] {
     },
     { name: 'message.groupReplay (nothing pending)', sql: MESSAGE_SQL.groupReplay, params: () => [[1], [s.g0Last], 500], budget: 10 },
     { name: 'message.groupReplay (nine groups, nothing pending)', sql: MESSAGE_SQL.groupReplay, params: () => [u5.groups, u5.seqs, 500], budget: 20 },
-    // Everything of two groups pending (one of 5,000 messages): a window of each group.
+    // Everything of two groups pending (`old` has 10,000 messages): a window of each group.
     { name: 'message.groupReplay (all pending)', sql: MESSAGE_SQL.groupReplay, params: () => [[1, Number(s.oldGroup)], ['0', '0'], 500], budget: 2 * 500 + 10 },
 
-    { name: 'group.insertGroup', sql: GROUP_SQL.insertGroup, params: () => ['plan-group', 'u1'], budget: 0 },
+    { name: 'group.insertGroup', sql: GROUP_SQL.insertGroup, params: () => ['plan-group', 'u_1'], budget: 0 },
     { name: 'group.insertMembers', sql: GROUP_SQL.insertMembers, params: () => [2, [1, 2, 3]], budget: 10 },
     { name: 'group.findWithMembers (2,000 members)', sql: GROUP_SQL.findWithMembers, params: () => ['g0'], budget: SIZE.bigGroup + 10 },
     { name: 'group.addMember', sql: GROUP_SQL.addMember, params: () => ['g5', 7], budget: 10 },
@@ -207,13 +207,13 @@ function cases(): Case[] {
     { name: 'group.cursorsOf', sql: GROUP_SQL.cursorsOf, params: () => [6], budget: 20 },
 
     { name: 'user.insert', sql: USER_SQL.insert, params: () => ['plan-user', 'x'], budget: 0 },
-    { name: 'user.findByUsername', sql: USER_SQL.findByUsername, params: () => ['u1'], budget: 2 },
+    { name: 'user.findByUsername', sql: USER_SQL.findByUsername, params: () => ['u_1'], budget: 2 },
     { name: 'user.recordFailure', sql: USER_SQL.recordFailure, params: () => [2, 60000], budget: 2 },
     { name: 'user.recordPasswordLogin', sql: USER_SQL.recordPasswordLogin, params: () => [2, 3, 600000], budget: 2 },
     { name: 'user.recordTokenLogin', sql: USER_SQL.recordTokenLogin, params: () => [2], budget: 2 },
-    { name: 'user.isEnabled', sql: USER_SQL.isEnabled, params: () => ['u1'], budget: 2 },
-    { name: 'user.setStatus', sql: USER_SQL.setStatus, params: () => ['u1', true], budget: 2 },
-    { name: 'user.idsOf', sql: USER_SQL.idsOf, params: () => [['u1', 'u2', 'nobody']], budget: 5 },
+    { name: 'user.isEnabled', sql: USER_SQL.isEnabled, params: () => ['u_1'], budget: 2 },
+    { name: 'user.setStatus', sql: USER_SQL.setStatus, params: () => ['u_1', true], budget: 2 },
+    { name: 'user.idsOf', sql: USER_SQL.idsOf, params: () => [['u_1', 'u_2', 'nobody']], budget: 5 },
     { name: 'user.namesOf', sql: USER_SQL.namesOf, params: () => [[1, 2, 99999999]], budget: 5 },
     { name: 'user.page (page 1)', sql: page({}, 0, 100).page, params: () => page({}, 0, 100).pageParams, budget: 110 },
   ];
@@ -229,8 +229,8 @@ function knownUnbounded(): Case[] {
   return [
     { name: 'user.page count', sql: page({}, 0, 100).count, params: () => page({}, 0, 100).params, budget: SIZE.users + 10 },
     { name: 'user.page (page 100)', sql: page({}, 9900, 100).page, params: () => page({}, 9900, 100).pageParams, budget: SIZE.users + 10 },
-    { name: 'user.page count (username filter)', sql: page({ username: 'u12' }, 0, 100).count, params: () => page({ username: 'u12' }, 0, 100).params, budget: SIZE.users + 10 },
-    { name: 'user.page (username filter)', sql: page({ username: 'u12' }, 0, 100).page, params: () => page({ username: 'u12' }, 0, 100).pageParams, budget: SIZE.users + 10 },
+    { name: 'user.page count (username filter)', sql: page({ username: 'u_12' }, 0, 100).count, params: () => page({ username: 'u_12' }, 0, 100).params, budget: SIZE.users + 10 },
+    { name: 'user.page (username filter)', sql: page({ username: 'u_12' }, 0, 100).page, params: () => page({ username: 'u_12' }, 0, 100).pageParams, budget: SIZE.users + 10 },
     { name: 'user.page count (status filter)', sql: page({ status: false }, 0, 100).count, params: () => page({ status: false }, 0, 100).params, budget: SIZE.users + 10 },
     { name: 'user.page (status filter)', sql: page({ status: false }, 0, 100).page, params: () => page({ status: false }, 0, 100).pageParams, budget: SIZE.users + 10 },
   ];

@@ -4,11 +4,11 @@
 // (the server's migrations); the tables must be empty.
 //
 // Shape, for `messages` = M, `users` = N, `groups` = G:
-//   users      u0 … u{N-1}, one password hash for all, registered one minute apart (oldest first).
+//   users      u_0 … u_{N-1} (written u0 … below), one password hash for all, registered one minute apart (oldest first).
 //   groups     g1 … g{G-1} with `groupSize` members each, chosen spread over the users; g0 has the
-//              first `bigGroup` users (u0 … u{bigGroup-1}); `old` (the last group) has 5,000 messages
-//              older than every other message (or M/100 if that is smaller), and its members are u4
-//              (one message pending) and a few others.
+//              first `bigGroup` users (u0 … u{bigGroup-1}); `old` (the last group) has M/100 messages
+//              (20,000 at most) older than every other message, and its members are u4 (one message
+//              pending), u5 and a few others.
 //   messages   ids 1 … M in time order, created one second apart up to now; `oldGroup` messages of
 //              `old` first, then 2 of every 5 ids are group messages (round robin over g0 … g{G-2},
 //              so seqs are contiguous per group and follow ids), the rest 1:1: one in 250 between u1
@@ -31,7 +31,7 @@ function shape(options) {
   const groups = options.groups;
   const bigGroup = Math.min(options.bigGroup ?? 5000, users);
   const groupSize = options.groupSize ?? 10;
-  const oldGroup = Math.min(5000, Math.max(10, Math.floor(messages / 100)));
+  const oldGroup = Math.min(20000, Math.max(10, Math.floor(messages / 100)));
   if (groups < 3 || users < 600 || messages < oldGroup * 2) throw new Error('seed: at least 3 groups, 600 users and 1,000 messages');
   // Messages past `split` go to the second partition (messages_p1), as after a rollover.
   const split = options.split === false ? null : Math.floor(messages / 2);
@@ -78,13 +78,13 @@ function statements(options) {
     {
       label: 'users',
       sql: `INSERT INTO users (username, password_hash, register_time)
-            SELECT 'u' || g, $2::text, now() - make_interval(mins => $1::int - g) FROM generate_series(0, $1::int - 1) AS g`,
+            SELECT 'u_' || g, $2::text, now() - make_interval(mins => $1::int - g) FROM generate_series(0, $1::int - 1) AS g`,
       params: [s.users, s.hash],
     },
     {
       label: 'groups',
       sql: `INSERT INTO groups (name, created_by, created_at)
-            SELECT CASE WHEN g = $1::int - 1 THEN 'old' ELSE 'g' || g END, 'u0', now() - interval '400 days' FROM generate_series(0, $1::int - 1) AS g ORDER BY g`,
+            SELECT CASE WHEN g = $1::int - 1 THEN 'old' ELSE 'g' || g END, 'u_0', now() - interval '400 days' FROM generate_series(0, $1::int - 1) AS g ORDER BY g`,
       params: [s.groups],
     },
     {
@@ -104,7 +104,7 @@ function statements(options) {
     {
       label: 'messages of the old group',
       sql: `INSERT INTO messages (id, sender, group_id, seq, content, created_at, client_message_id, sender_sequence_id)
-            SELECT ${id('i')}, 'u' || (1 + i % 4), $3::int, i, md5(i::text), now() - make_interval(secs => $1::int + $4::int - i), 'cm-' || i, i
+            SELECT ${id('i')}, 'u_' || (1 + i % 4), $3::int, i, md5(i::text), now() - make_interval(secs => $1::int + $4::int - i), 'cm-' || i, i
             FROM generate_series(1, $2::int) AS i`,
       params: [s.messages, s.oldGroup, oldId, PENDING],
     },
@@ -113,12 +113,12 @@ function statements(options) {
       // i runs over the general ids; k numbers the group messages among them (2 of every 5).
       sql: `INSERT INTO messages (id, sender, recipient, group_id, seq, content, created_at, client_message_id, sender_sequence_id, acked)
             SELECT ${id('i')},
-              CASE WHEN grp THEN 'u' || (h % $3::int)
-                   WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u1' ELSE 'u2' END
-                   ELSE 'u' || (h % $3::int) END,
+              CASE WHEN grp THEN 'u_' || (h % $3::int)
+                   WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u_1' ELSE 'u_2' END
+                   ELSE 'u_' || (h % $3::int) END,
               CASE WHEN grp THEN NULL
-                   WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u2' ELSE 'u1' END
-                   ELSE 'u' || ((h + 1 + (h / 7) % ($3::int - 1)) % $3::int) END,
+                   WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u_2' ELSE 'u_1' END
+                   ELSE 'u_' || ((h + 1 + (h / 7) % ($3::int - 1)) % $3::int) END,
               CASE WHEN grp THEN 1 + k % $4::int END,
               CASE WHEN grp THEN 1 + k / $4::int END,
               md5(i::text), now() - make_interval(secs => $1::int + $5::int - i), 'cm-' || i, i, true
@@ -131,7 +131,7 @@ function statements(options) {
     {
       label: 'pending messages of u3',
       sql: `INSERT INTO messages (id, sender, recipient, content, created_at, client_message_id, sender_sequence_id, acked)
-            SELECT ${id('$1::int + j')}, 'u' || (1 + j % 500), 'u3', md5(j::text), now() - make_interval(secs => $2::int - j), 'cm-p' || j, j, false
+            SELECT ${id('$1::int + j')}, 'u_' || (1 + j % 500), 'u_3', md5(j::text), now() - make_interval(secs => $2::int - j), 'cm-p' || j, j, false
             FROM generate_series(1, $2::int) AS j`,
       params: [s.messages, PENDING],
     },
