@@ -164,6 +164,10 @@ async function startServer(mode, prepared) {
   let output = '';
   child.stdout.on('data', (c) => (output = (output + c).slice(-5000)));
   child.stderr.on('data', (c) => (output = (output + c).slice(-5000)));
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    if (!stopping) say(`server exited (${code ?? signal}) during the run:\n${output}`);
+  });
   const http = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
@@ -180,6 +184,7 @@ async function startServer(mode, prepared) {
     ws: `ws://127.0.0.1:${port}/ws`,
     pid: child.pid,
     async stop() {
+      stopping = true;
       child.kill('SIGTERM');
       await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
       children.delete(child);
@@ -389,12 +394,13 @@ async function walPerMessage(prepared) {
 function render(report) {
   const lines = [];
   lines.push('## S6: scale with data (issue 12)', '');
-  lines.push(`Run of ${report.when} (\`${report.command}\`) on ${report.machine}; load average at start ${report.loadStart.join(' / ')}, at end ${report.loadEnd.join(' / ')} (two cores shared with other work).`, '');
+  lines.push(`Machine: ${report.machine}; two cores shared with other work (load averages below).`, '');
   lines.push('One instance. The database is seeded in SQL (bench/lib/seed-scale.js): 100k users, 5k groups (g0 with 5,000 members), messages in two partitions; u3 has 500 unacknowledged 1:1 messages, u4 one pending message in `old`, a group of messages older than every other. Figures in ms, p50 / p99 (n repeats, sequential); ratio = large p50 / small p50.', '');
   for (const mode of Object.keys(report.modes)) {
     const m = report.modes[mode];
     const sizes = Object.keys(m.sizes);
     lines.push(`### ${mode === 'cluster' ? 'PostgreSQL + Redis (cluster mode)' : 'embedded PGlite'}`, '');
+    if (m.run) lines.push(`Run of ${m.run.when} (\`${m.run.command}\`); load average ${m.run.loadStart.join(' / ')} at start, ${m.run.loadEnd.join(' / ')} at end.`, '');
     lines.push(`Seeding: ${sizes.map((s) => `${Number(s).toLocaleString('en-US')} messages in ${m.sizes[s].seedSec} s`).join('; ')}.`, '');
     const small = sizes[0];
     const large = sizes[sizes.length - 1];
@@ -424,6 +430,13 @@ function render(report) {
     if (m.wal) lines.push(`WAL: ${m.wal.walBytes.toLocaleString('en-US')} bytes for ${m.wal.messages} 1:1 messages sent through the protocol at ${Number(large).toLocaleString('en-US')} messages: ${m.wal.walPerMessage} B/message.`);
     lines.push('');
   }
+  lines.push(
+    '- Login: a new connection, a token login (type 17), until the LoginResponse and every pending message (offline replay) have arrived; the replayed messages are not acknowledged, so each repeat finds the same ones.',
+    '- History: one connection asks 50 messages (type 23) again and again; deep pages start `beforeId` at the 10,000th newest message of the conversation (fewer where the small database has fewer).',
+    '- Group message: u_0 sends to g0 with all 5,000 members connected (to the same instance, from this one process, which itself handles the 5,000 sockets: its own event loop is part of the figure).',
+    '- Bystander: one more connection pings every 20 ms while the operations above repeat.',
+    '',
+  );
   if (report.notes.length) lines.push(...report.notes.map((n) => `- ${n}`), '');
   return lines.join('\n');
 }
@@ -470,7 +483,16 @@ async function main(argv) {
   }
   report.loadEnd = loadavg().map((l) => round(l, 2));
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench', 'results', 's6.json'), `${JSON.stringify(report, null, 2)}\n`);
+  // A run of some modes keeps the figures of the others from the previous run (each mode says when it ran).
+  const file = join(ROOT, 'bench', 'results', 's6.json');
+  if (existsSync(file)) {
+    const previous = JSON.parse(readFileSync(file, 'utf8'));
+    for (const [mode, data] of Object.entries(previous.modes ?? {})) {
+      if (!report.modes[mode]) report.modes[mode] = { ...data, run: data.run ?? { when: previous.when, loadStart: previous.loadStart, loadEnd: previous.loadEnd, command: previous.command } };
+    }
+  }
+  for (const mode of modes) report.modes[mode].run = { when: report.when, loadStart: report.loadStart, loadEnd: report.loadEnd, command: report.command };
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   const section = render(report);
   writeSection(out, section);
   process.stdout.write(`\n${section}\n`);

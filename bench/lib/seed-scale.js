@@ -45,6 +45,7 @@ function statements(options) {
   const rotating = s.groups - 1; // g0 … g{G-2} take the general group messages; the last group is `old`
   const oldId = s.groups; // groups are inserted in order, so ids are 1 … G; g0 has id 1, `old` id G
   const id = (column) => (s.split === null ? column : `CASE WHEN ${column} > ${s.split} THEN ${column} + ${SPAN} ELSE ${column} END`);
+  // As the server's maintenance creates it (src/messages/message-partitions.ts, createPartitionSql).
   const partitions = s.split === null ? [] : [
     {
       label: 'second partition',
@@ -53,6 +54,7 @@ function statements(options) {
                 CREATE TABLE messages_p1 PARTITION OF messages FOR VALUES FROM (${SPAN}) TO (${2 * SPAN});
                 CREATE UNIQUE INDEX messages_p1_dedup_key ON messages_p1 (sender, client_message_id) WHERE client_message_id IS NOT NULL;
                 CREATE UNIQUE INDEX messages_p1_group_seq_key ON messages_p1 (group_id, seq) WHERE group_id IS NOT NULL;
+                CREATE STATISTICS messages_p1_pair (mcv, ndistinct, dependencies) ON least(sender, recipient), greatest(sender, recipient) FROM messages_p1;
               END IF;
             END $$`,
       params: [],
@@ -77,8 +79,9 @@ function statements(options) {
     },
     {
       label: 'users',
-      sql: `INSERT INTO users (username, password_hash, register_time)
-            SELECT 'u_' || g, $2::text, now() - make_interval(mins => $1::int - g) FROM generate_series(0, $1::int - 1) AS g`,
+      // reg_no as the server's trigger numbers them (the trigger is off while foreign keys are).
+      sql: `INSERT INTO users (username, password_hash, register_time, reg_no)
+            SELECT 'u_' || g, $2::text, now() - make_interval(mins => $1::int - g), g + 1 FROM generate_series(0, $1::int - 1) AS g`,
       params: [s.users, s.hash],
     },
     {
@@ -174,8 +177,9 @@ function statements(options) {
 
 /** Creates the schema with the server's own migrations (dist/ must be built). */
 async function migrate(databaseUrl) {
-  process.env.DATABASE_URL = databaseUrl;
-  const dataSource = require(require('node:path').join(__dirname, '..', '..', 'dist', 'database', 'data-source.js')).default;
+  const { DataSource } = require('typeorm');
+  const { buildDataSourceOptions } = require(require('node:path').join(__dirname, '..', '..', 'dist', 'database', 'data-source.js'));
+  const dataSource = new DataSource(buildDataSourceOptions({ databaseUrl, dataDir: '.' }));
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });

@@ -29,7 +29,7 @@ export const PARTITION_SQL = {
   forget: 'DELETE FROM message_partitions WHERE k = $1',
 } as const;
 
-/** DDL of a new partition, with the indexes each partition has of its own (the unique keys). */
+/** DDL of a new partition, with the indexes each partition has of its own (the unique keys) and its statistics. */
 export function createPartitionSql(k: number): string[] {
   const name = partitionName(k);
   const from = BigInt(k) * PARTITION_SPAN;
@@ -37,6 +37,8 @@ export function createPartitionSql(k: number): string[] {
     `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF messages FOR VALUES FROM (${from}) TO (${from + PARTITION_SPAN})`,
     `CREATE UNIQUE INDEX IF NOT EXISTS ${name}_dedup_key ON ${name} (sender, client_message_id) WHERE client_message_id IS NOT NULL`,
     `CREATE UNIQUE INDEX IF NOT EXISTS ${name}_group_seq_key ON ${name} (group_id, seq) WHERE group_id IS NOT NULL`,
+    // See the messages-pair-statistics migration.
+    `CREATE STATISTICS IF NOT EXISTS ${name}_pair (mcv, ndistinct, dependencies) ON least(sender, recipient), greatest(sender, recipient) FROM ${name}`,
   ];
 }
 

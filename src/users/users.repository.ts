@@ -71,7 +71,12 @@ export const USER_SQL = {
   namesOf: 'SELECT id, username FROM users WHERE id = ANY($1::int[])',
 } as const;
 
-/** The count and the page of /user/page for a filter, with their parameters. */
+/**
+ * The count and the page of /user/page for a filter, with their parameters. Unfiltered, both go by
+ * the registration number (see the users-registration-number migration): the count is its highest
+ * value and a page an index range, whatever the page's depth. A filter by status or username
+ * substring counts and skips the matching rows (no index finds a substring).
+ */
 export function pageSql(filter: UserFilter, offset: number, limit: number): { count: string; page: string; params: unknown[]; pageParams: unknown[] } {
   const conditions: string[] = [];
   const params: unknown[] = [];
@@ -83,10 +88,18 @@ export function pageSql(filter: UserFilter, offset: number, limit: number): { co
     params.push(filter.status);
     conditions.push(`status = $${params.length}`);
   }
-  const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+  if (conditions.length === 0) {
+    return {
+      count: 'SELECT coalesce(max(reg_no), 0)::int AS total FROM users',
+      page: `SELECT ${COLUMNS} FROM users WHERE reg_no <= (SELECT coalesce(max(reg_no), 0) FROM users) - $2::int ORDER BY reg_no DESC LIMIT $1`,
+      params: [],
+      pageParams: [limit, offset],
+    };
+  }
+  const where = `WHERE ${conditions.join(' AND ')}`;
   return {
     count: `SELECT count(*)::int AS total FROM users ${where}`,
-    page: `SELECT ${COLUMNS} FROM users ${where} ORDER BY register_time DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    page: `SELECT ${COLUMNS} FROM users ${where} ORDER BY reg_no DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
     params,
     pageParams: [...params, limit, offset],
   };

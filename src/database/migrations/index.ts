@@ -4,6 +4,8 @@ import { CreateGroups1764180200000 } from './1764180200000-create-groups';
 import { MessagesPartitionBound1764190000000 } from './1764190000000-messages-partition-bound';
 import { MessagesPartitionValidate1764190100000 } from './1764190100000-messages-partition-validate';
 import { MessagesPartitioned1764190200000 } from './1764190200000-messages-partitioned';
+import { UsersRegistrationNumber1764190300000 } from './1764190300000-users-registration-number';
+import { MessagesPairStatistics1764190400000 } from './1764190400000-messages-pair-statistics';
 
 /** Every migration, oldest first; both drivers run the same list at start. */
 export const MIGRATIONS = [
@@ -13,4 +15,6 @@ export const MIGRATIONS = [
   MessagesPartitionBound1764190000000,
   MessagesPartitionValidate1764190100000,
   MessagesPartitioned1764190200000,
+  UsersRegistrationNumber1764190300000,
+  MessagesPairStatistics1764190400000,
 ];
