@@ -148,6 +148,23 @@ const scenarios: Record<string, () => Promise<void>> = {
     expect((await store.unackedDirect('bob', null, 10)).map((m) => m.content)).toEqual(['kept']);
   },
 
+  race: async () => {
+    // Two stores (two instances) send the same (sender, clientMessageId) at the same moment: one
+    // stores it, the other gets the original back (in PostgreSQL the partition's unique index
+    // refuses the second insert and the write runs again).
+    world = await open();
+    const { db } = world;
+    const [a, b] = [new MessageStore(db), new MessageStore(db)];
+    for (let i = 0; i < 20; i++) {
+      const send = (store: MessageStore) => store.appendDirect({ sender: 'alice', recipient: 'bob', content: `race ${i}`, clientMessageId: `race-${i}`, sequenceId: i });
+      const results = await Promise.all([send(a), send(b)]);
+      expect(results.map((r) => r.duplicate).sort()).toEqual([false, true]);
+      expect(results[0].id).toBe(results[1].id);
+    }
+    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE client_message_id LIKE 'race-%'`);
+    expect(n).toBe(20);
+  },
+
   migration: async () => {
     const old = await open(MIGRATIONS.slice(0, 3));
     await old.db.query(`INSERT INTO users (username, password_hash) VALUES ('alice', 'x'), ('bob', 'x')`);
