@@ -44,6 +44,12 @@ export abstract class AppConfig {
   wsIdleTimeoutMs: number;
   logLevel: string;
   metricsPublic: boolean;
+  /** Messages older than this many days are dropped with their partition; undefined keeps them forever. */
+  messageRetentionDays?: number;
+  /** Days each `messages` partition is written to before the next one opens. */
+  messagePartitionDays: number;
+  /** How often the partition maintenance runs (creating partitions ahead, rolling over, retention). */
+  messageMaintenanceMs: number;
   /** A connection not logged in after this long is closed with 4002. */
   loginTimeoutMs: number;
   /** Connections per instance and per client address; past them the upgrade is refused (503 / 429). */
@@ -245,6 +251,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       httpPerAddress: read.int('HTTP_LIMIT_PER_ADDRESS', 1200, 0),
       groupCreatePerUser: read.int('GROUP_CREATE_LIMIT_PER_USER', 20, 0),
     },
+    messageRetentionDays: read.raw('MESSAGE_RETENTION_DAYS') === undefined ? undefined : read.number('MESSAGE_RETENTION_DAYS', 0, 0.0001, 365000),
+    messagePartitionDays: read.number('MESSAGE_PARTITION_DAYS', 30, 0.0001, 3650),
+    messageMaintenanceMs: read.int('MESSAGE_MAINTENANCE_MS', 60000, 50),
   } as AppConfig;
 
   if (config.maxContentBytes >= config.wsMaxFrameBytes) {

@@ -3,7 +3,7 @@ import { DeliveryService } from '../cluster/delivery.service';
 import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
 import { MessageType } from '../common/protocol';
 import { AppConfig } from '../config/app-config';
-import { GroupGoneError, MessageRecord, MessageStore } from '../messages/message.store';
+import { GroupGoneError, MessageRecord, MessageStore, advanceCursors } from '../messages/message.store';
 import { clientMessageIdProblem, contentProblem } from '../messages/message-rules';
 import { CLIENT_MESSAGE_ID_REUSED } from '../messages/messages.service';
 import { SendOrder } from '../messages/send-order';
@@ -203,10 +203,14 @@ export class GroupsService extends OfflineSource {
   async open(username: string): Promise<OfflineReplay> {
     const userId = (await this.users.idsOf([username])).get(username);
     const cursors = userId === undefined ? [] : await this.groups.cursorsOf(userId);
+    let reading: { groupId: number; ackedSeq: string }[] = cursors;
     return {
       nextSeqs: new Map(cursors.map((c) => [streamOf(c.groupId), Number(c.lastSeq) + 1])),
       page: async (afterMessageId, limit) => {
-        const messages = await this.store.groupMessagesAfter(cursors, afterMessageId, limit);
+        // Each page reads every group from where the previous page ended in it, by (group_id, seq).
+        if (afterMessageId === null) reading = cursors;
+        const messages = await this.store.groupMessagesAfter(reading, limit);
+        reading = advanceCursors(reading, messages);
         const pending: PendingMessage[] = [];
         for (const message of messages) {
           const name = await this.nameOf(message.groupId!);

@@ -78,31 +78,95 @@ const allocateIds = (n: string) => `ids AS (
   FROM (SELECT nextval('messages_id_seq') AS id FROM generate_series(1, ${n}::int)) allocated
 )`;
 
-const INSERT_DIRECT = `WITH ${allocateIds('$6')}, input AS (
+/**
+ * The rows of `input` to insert: all but those whose (sender, clientMessageId) an earlier row of
+ * the batch or a stored message has. `messages` is partitioned, and a unique index must include
+ * the partition key (id), so none spans the partitions: this looks the key up in every partition,
+ * and each partition's own unique index on the key catches two writers racing (23505, after which
+ * the write runs again and finds the other's row). The partition rollover waits for every insert
+ * into the old partition to commit, so two racing writers are always in the same partition.
+ */
+const FRESH = `fresh AS (
+    SELECT i.* FROM input i
+    WHERE i.cmid IS NULL OR (
+      NOT EXISTS (SELECT 1 FROM input e WHERE e.sender = i.sender AND e.cmid = i.cmid AND e.ord < i.ord)
+      AND NOT EXISTS (SELECT 1 FROM messages d WHERE d.sender = i.sender AND d.client_message_id = i.cmid AND d.client_message_id IS NOT NULL))
+  )`;
+
+/**
+ * Every statement of this store, by name. The plan-regression test (test/query-plans.cluster-spec.ts)
+ * explains each one on a large database and fails when one is missing from its list.
+ */
+export const MESSAGE_SQL = {
+  insertDirect: `WITH ${allocateIds('$6')}, input AS (
     SELECT ids.id, t.ord, t.sender, t.recipient, t.content, t.cmid, t.seqid
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY AS t(sender, recipient, content, cmid, seqid, ord)
     JOIN ids ON ids.ord = t.ord
-  ), inserted AS (
+  ), ${FRESH}, inserted AS (
     INSERT INTO messages (id, sender, recipient, content, client_message_id, sender_sequence_id)
-    SELECT id, sender, recipient, content, cmid, seqid FROM input ORDER BY ord
-    ON CONFLICT (sender, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+    SELECT id, sender, recipient, content, cmid, seqid FROM fresh ORDER BY ord
     RETURNING id, created_at
   )
   SELECT input.ord::int AS ord, input.id::text AS id, NULL AS seq, inserted.created_at, inserted.id IS NOT NULL AS inserted
-  FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`;
-
-const INSERT_GROUP = `WITH ${allocateIds('$7')}, input AS (
+  FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`,
+  advanceGroupSeq: 'UPDATE groups SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq::text AS last_seq',
+  insertGroup: `WITH ${allocateIds('$7')}, input AS (
     SELECT ids.id, t.ord, t.sender, t.content, t.cmid, t.seqid, $5::bigint + t.ord - 1 AS seq
     FROM unnest($1::text[], $2::text[], $3::text[], $6::bigint[]) WITH ORDINALITY AS t(sender, content, cmid, seqid, ord)
     JOIN ids ON ids.ord = t.ord
-  ), inserted AS (
+  ), ${FRESH}, inserted AS (
     INSERT INTO messages (id, sender, group_id, seq, content, client_message_id, sender_sequence_id)
-    SELECT id, sender, $4, seq, content, cmid, seqid FROM input ORDER BY ord
-    ON CONFLICT (sender, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+    SELECT id, sender, $4, seq, content, cmid, seqid FROM fresh ORDER BY ord
     RETURNING id, created_at
   )
   SELECT input.ord::int AS ord, input.id::text AS id, input.seq::text AS seq, inserted.created_at, inserted.id IS NOT NULL AS inserted
-  FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`;
+  FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`,
+  storedKeys: `SELECT m.sender, m.client_message_id FROM messages m
+       JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
+  originals: `SELECT ${COLUMNS}, m.client_message_id, m.acked
+       FROM messages m JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
+  ackDirect: `UPDATE messages m SET acked = true FROM unnest($1::bigint[], $2::text[]) AS a(id, recipient)
+       WHERE m.id = a.id AND m.recipient = a.recipient AND NOT m.acked RETURNING m.recipient`,
+  ackGroup: `UPDATE group_members gm SET acked_seq = x.seq
+       FROM (
+         SELECT a.user_id, m.group_id, max(m.seq) AS seq
+         FROM unnest($1::int[], $2::bigint[]) AS a(user_id, id)
+         JOIN messages m ON m.id = a.id AND m.group_id IS NOT NULL
+         GROUP BY a.user_id, m.group_id
+       ) x
+       WHERE gm.user_id = x.user_id AND gm.group_id = x.group_id AND gm.acked_seq < x.seq`,
+  unackedDirect: `SELECT ${COLUMNS} FROM messages m
+       WHERE m.recipient = $1 AND NOT m.acked AND ($2::bigint IS NULL OR m.id > $2::bigint)
+       ORDER BY m.id LIMIT $3`,
+  directHistory: `SELECT ${COLUMNS} FROM messages m
+       WHERE least(m.sender, m.recipient) = least($1::text, $2::text) AND greatest(m.sender, m.recipient) = greatest($1::text, $2::text)
+         AND m.recipient IS NOT NULL AND ($3::bigint IS NULL OR m.id < $3::bigint)
+       ORDER BY m.id DESC LIMIT $4`,
+  /** The seq of a group's message, found by its id (one partition). */
+  groupSeqOf: 'SELECT m.seq::text AS seq FROM messages m WHERE m.id = $1::bigint AND m.group_id = $2',
+  /**
+   * For a `beforeId` that is not a message of the group: the seq after the group's newest message
+   * older than it. Read along the group's own messages (`id + 0`: an id range over the whole table
+   * is not the way), so bounded by the group.
+   */
+  groupSeqBefore: 'SELECT m.seq::text AS seq FROM messages m WHERE m.group_id = $1 AND m.id + 0 < $2::bigint ORDER BY m.seq DESC LIMIT 1',
+  /** A page of a group's history by (group_id, seq): a group's seqs follow its ids. */
+  groupHistory: `SELECT ${COLUMNS} FROM messages m
+       WHERE m.group_id = $1 AND m.seq < $2::bigint
+       ORDER BY m.seq DESC LIMIT $3`,
+  /**
+   * For each group, the messages in a window of `$3` seqs from the first one past its cursor
+   * (min() finds it by the index, past any gap retention left): index ranges on (group_id, seq),
+   * so at most groups × window rows whatever plan the planner picks and whatever the size of the
+   * table. The server merges them by id (see `groupMessagesAfter`).
+   */
+  groupReplay: `SELECT ${COLUMNS}
+       FROM unnest($1::int[], $2::bigint[]) AS c(group_id, after_seq)
+       CROSS JOIN LATERAL (SELECT min(f.seq) AS first FROM messages f WHERE f.group_id = c.group_id AND f.seq > c.after_seq) f
+       CROSS JOIN LATERAL (
+         SELECT * FROM messages p WHERE p.group_id = c.group_id AND p.seq >= f.first AND p.seq < f.first + $3::bigint
+       ) m`,
+} as const;
 
 function toRecord(row: MessageRow): MessageRecord {
   return {
@@ -130,8 +194,8 @@ function isDataError(error: unknown): boolean {
 @Injectable()
 export class MessageStore {
   private readonly logger = new Logger(MessageStore.name);
-  private readonly directWriter = new BatchWriter<DirectMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.writeDirect(batch)), MAX_BATCH);
-  private readonly groupWriter = new BatchWriter<GroupMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.writeGroup(batch)), MAX_BATCH);
+  private readonly directWriter = new BatchWriter<DirectMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.racing(() => this.writeDirect(batch))), MAX_BATCH);
+  private readonly groupWriter = new BatchWriter<GroupMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.racing(() => this.writeGroup(batch))), MAX_BATCH);
   private readonly ackWriter = new BatchWriter<{ recipient: string; ids: string[] }, number>((items) => this.writeAcks(items), MAX_BATCH);
   private readonly groupAckWriter = new BatchWriter<{ userId: number; ids: string[] }, void>((items) => this.writeGroupAcks(items), MAX_BATCH);
 
@@ -174,8 +238,22 @@ export class MessageStore {
     }
   }
 
+  /**
+   * Another writer stored the same (sender, clientMessageId) between this write's lookup and its
+   * insert (the partition's unique index refused the row): written again, it finds the other's row.
+   */
+  private async racing<T>(write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (attempt >= 3 || (error as { code?: unknown } | null)?.code !== '23505') throw error;
+      }
+    }
+  }
+
   private async writeDirect(items: DirectMessageInput[]): Promise<StoredMessage[]> {
-    const rows = await this.db.query<InsertedRow>(INSERT_DIRECT, [
+    const rows = await this.db.query<InsertedRow>(MESSAGE_SQL.insertDirect, [
       items.map((i) => i.sender),
       items.map((i) => i.recipient),
       items.map((i) => i.content),
@@ -205,17 +283,14 @@ export class MessageStore {
       // Lock the groups in id order, so two instances writing to the same groups cannot deadlock.
       for (const groupId of [...byGroup.keys()].sort((a, b) => a - b)) {
         const indexes = byGroup.get(groupId)!;
-        const seqRows = await tx.query<{ last_seq: string }>(
-          'UPDATE groups SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq::text AS last_seq',
-          [groupId, indexes.length],
-        );
+        const seqRows = await tx.query<{ last_seq: string }>(MESSAGE_SQL.advanceGroupSeq, [groupId, indexes.length]);
         if (seqRows.length === 0) {
           for (const index of indexes) results[index] = new GroupGoneError();
           continue;
         }
         const batch = indexes.map((index) => items[index]);
         const firstSeq = BigInt(seqRows[0].last_seq) - BigInt(batch.length) + 1n;
-        const rows = await tx.query<InsertedRow>(INSERT_GROUP, [
+        const rows = await tx.query<InsertedRow>(MESSAGE_SQL.insertGroup, [
           batch.map((i) => i.sender),
           batch.map((i) => i.content),
           batch.map((i) => i.clientMessageId ?? null),
@@ -249,10 +324,7 @@ export class MessageStore {
     });
     if (firstOfKey.size === 0) return resends;
     const keyed = [...firstOfKey.entries()];
-    const stored = await db.query<{ sender: string; client_message_id: string }>(
-      `SELECT m.sender, m.client_message_id FROM messages m
-       JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
-      [keyed.map(([, index]) => items[index].sender), keyed.map(([, index]) => items[index].clientMessageId)],
+    const stored = await db.query<{ sender: string; client_message_id: string }>(MESSAGE_SQL.storedKeys, [keyed.map(([, index]) => items[index].sender), keyed.map(([, index]) => items[index].clientMessageId)],
     );
     for (const row of stored) resends.add(firstOfKey.get(`${row.sender}\u0000${row.client_message_id}`)!);
     return resends;
@@ -264,10 +336,7 @@ export class MessageStore {
 
   /** A resend returns the original message's id: the sender gets the original acknowledgement. */
   private async resolveDuplicates(db: Queryable, duplicates: { item: NewMessage; index: number }[], results: (StoredMessage | Error)[]): Promise<void> {
-    const originals = await db.query<MessageRow & { client_message_id: string; acked: boolean }>(
-      `SELECT ${COLUMNS}, m.client_message_id, m.acked
-       FROM messages m JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
-      [duplicates.map((d) => d.item.sender), duplicates.map((d) => d.item.clientMessageId ?? '')],
+    const originals = await db.query<MessageRow & { client_message_id: string; acked: boolean }>(MESSAGE_SQL.originals, [duplicates.map((d) => d.item.sender), duplicates.map((d) => d.item.clientMessageId ?? '')],
     );
     const byKey = new Map(originals.map((o) => [`${o.sender}\u0000${o.client_message_id}`, o]));
     for (const { item, index } of duplicates) {
@@ -283,75 +352,75 @@ export class MessageStore {
   private async writeAcks(items: { recipient: string; ids: string[] }[]): Promise<number[]> {
     const recipients = items.flatMap((item) => item.ids.map(() => item.recipient));
     const ids = items.flatMap((item) => item.ids);
-    const rows = await this.db.query<{ recipient: string }>(
-      `UPDATE messages m SET acked = true FROM unnest($1::bigint[], $2::text[]) AS a(id, recipient)
-       WHERE m.id = a.id AND m.recipient = a.recipient AND NOT m.acked RETURNING m.recipient`,
-      [ids, recipients],
-    );
+    const rows = await this.db.query<{ recipient: string }>(MESSAGE_SQL.ackDirect, [ids, recipients]);
     return items.map((item) => rows.filter((r) => r.recipient === item.recipient).length);
   }
 
   private async writeGroupAcks(items: { userId: number; ids: string[] }[]): Promise<void[]> {
-    await this.db.query(
-      `UPDATE group_members gm SET acked_seq = x.seq
-       FROM (
-         SELECT a.user_id, m.group_id, max(m.seq) AS seq
-         FROM unnest($1::int[], $2::bigint[]) AS a(user_id, id)
-         JOIN messages m ON m.id = a.id AND m.group_id IS NOT NULL
-         GROUP BY a.user_id, m.group_id
-       ) x
-       WHERE gm.user_id = x.user_id AND gm.group_id = x.group_id AND gm.acked_seq < x.seq`,
-      [items.flatMap((item) => item.ids.map(() => item.userId)), items.flatMap((item) => item.ids)],
+    await this.db.query(MESSAGE_SQL.ackGroup, [items.flatMap((item) => item.ids.map(() => item.userId)), items.flatMap((item) => item.ids)],
     );
     return items.map(() => undefined);
   }
 
   /** 1:1 messages to `recipient` not yet acknowledged, oldest first. */
   async unackedDirect(recipient: string, afterId: string | null, limit: number): Promise<MessageRecord[]> {
-    const rows = await this.db.query<MessageRow>(
-      `SELECT ${COLUMNS} FROM messages m
-       WHERE m.recipient = $1 AND NOT m.acked AND ($2::bigint IS NULL OR m.id > $2::bigint)
-       ORDER BY m.id LIMIT $3`,
-      [recipient, afterId, limit],
-    );
+    const rows = await this.db.query<MessageRow>(MESSAGE_SQL.unackedDirect, [recipient, afterId, limit]);
     return rows.map(toRecord);
   }
 
   /** The newest `limit` messages between two users older than `beforeId`, oldest first. */
   async directHistory(a: string, b: string, beforeId: string | null, limit: number): Promise<MessageRecord[]> {
-    const rows = await this.db.query<MessageRow>(
-      `SELECT ${COLUMNS} FROM messages m
-       WHERE least(m.sender, m.recipient) = least($1::text, $2::text) AND greatest(m.sender, m.recipient) = greatest($1::text, $2::text)
-         AND m.recipient IS NOT NULL AND ($3::bigint IS NULL OR m.id < $3::bigint)
-       ORDER BY m.id DESC LIMIT $4`,
-      [a, b, beforeId, limit],
-    );
+    const rows = await this.db.query<MessageRow>(MESSAGE_SQL.directHistory, [a, b, beforeId, limit]);
     return rows.map(toRecord).reverse();
+  }
+
+  /** History before `beforeId` is history below this seq of the group. */
+  private async seqBoundary(groupId: number, beforeId: string | null): Promise<string> {
+    if (beforeId === null) return '9223372036854775807';
+    const [own] = await this.db.query<{ seq: string }>(MESSAGE_SQL.groupSeqOf, [beforeId, groupId]);
+    if (own) return own.seq;
+    const [older] = await this.db.query<{ seq: string }>(MESSAGE_SQL.groupSeqBefore, [groupId, beforeId]);
+    return older ? (BigInt(older.seq) + 1n).toString() : '0';
   }
 
   /** The newest `limit` messages of a group older than `beforeId`, oldest first. */
   async groupHistory(groupId: number, beforeId: string | null, limit: number): Promise<MessageRecord[]> {
-    const rows = await this.db.query<MessageRow>(
-      `SELECT ${COLUMNS} FROM messages m
-       WHERE m.group_id = $1 AND ($2::bigint IS NULL OR m.id < $2::bigint)
-       ORDER BY m.id DESC LIMIT $3`,
-      [groupId, beforeId, limit],
-    );
+    const rows = await this.db.query<MessageRow>(MESSAGE_SQL.groupHistory, [groupId, await this.seqBoundary(groupId, beforeId), limit]);
     return rows.map(toRecord).reverse();
   }
 
-  /** Group messages past each cursor, for the groups given with their cursors; oldest first. */
-  async groupMessagesAfter(cursors: { groupId: number; ackedSeq: string }[], afterId: string | null, limit: number): Promise<MessageRecord[]> {
-    if (cursors.length === 0) return [];
-    const rows = await this.db.query<MessageRow>(
-      `SELECT ${COLUMNS}
-       FROM messages m JOIN unnest($1::int[], $2::bigint[]) AS c(group_id, acked_seq) ON m.group_id = c.group_id AND m.seq > c.acked_seq
-       WHERE ($3::bigint IS NULL OR m.id > $3::bigint)
-       ORDER BY m.id LIMIT $4`,
-      [cursors.map((c) => c.groupId), cursors.map((c) => c.ackedSeq), afterId, limit],
-    );
-    return rows.map(toRecord);
+  /**
+   * The next `limit` group messages past the cursors (the seq after which to read, per group),
+   * by id; the caller moves the cursors past them (see `advanceCursors`). Each read takes a window
+   * of `limit` seqs of every group; one that a gap cut short is read on from where it ended.
+   */
+  async groupMessagesAfter(cursors: { groupId: number; ackedSeq: string }[], limit: number): Promise<MessageRecord[]> {
+    const page: MessageRecord[] = [];
+    let reading = cursors;
+    while (reading.length > 0 && page.length < limit) {
+      const rows = await this.db.query<MessageRow>(MESSAGE_SQL.groupReplay, [reading.map((c) => c.groupId), reading.map((c) => c.ackedSeq), limit - page.length]);
+      if (rows.length === 0) break;
+      const taken = rows
+        .map(toRecord)
+        .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
+        .slice(0, limit - page.length);
+      page.push(...taken);
+      reading = advanceCursors(reading, taken);
+    }
+    return page.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
+}
 
-
+/** The cursors moved past the messages of a page, so the next page starts where this one ended in each group. */
+export function advanceCursors(cursors: { groupId: number; ackedSeq: string }[], page: MessageRecord[]): { groupId: number; ackedSeq: string }[] {
+  const reached = new Map<number, bigint>();
+  for (const message of page) {
+    if (message.groupId === null || message.seq === null) continue;
+    const seq = BigInt(message.seq);
+    if (seq > (reached.get(message.groupId) ?? -1n)) reached.set(message.groupId, seq);
+  }
+  return cursors.map((c) => {
+    const seq = reached.get(c.groupId);
+    return seq !== undefined && seq > BigInt(c.ackedSeq) ? { groupId: c.groupId, ackedSeq: seq.toString() } : c;
+  });
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
 import { MessageFrames } from './message-frames';
+import { MessagePartitions } from './message-partitions';
 import { MessageStore } from './message.store';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
@@ -8,7 +9,7 @@ import { MessagesService } from './messages.service';
 @Module({
   imports: [UsersModule],
   controllers: [MessagesController],
-  providers: [MessageStore, MessagesService, MessageFrames],
+  providers: [MessageStore, MessagesService, MessageFrames, MessagePartitions],
   exports: [MessageStore, MessagesService, MessageFrames],
 })
 export class MessagesModule {}

@@ -39,6 +39,20 @@ export class MetricsService {
   readonly directStored = this.messagesStored.labels('direct');
   readonly groupStored = this.messagesStored.labels('group');
 
+  /** Messages dropped by retention (MESSAGE_RETENTION_DAYS) with their partition. */
+  readonly messagesExpired = new Counter({
+    name: 'chat_messages_expired_total',
+    help: 'Messages dropped by retention with their partition',
+    registers: [this.registry],
+  });
+
+  /** Of those, the ones some recipient had not acknowledged: 1:1 messages not acked, group messages past a member's cursor. */
+  readonly messagesExpiredUnacknowledged = new Counter({
+    name: 'chat_messages_expired_unacknowledged_total',
+    help: 'Messages dropped by retention that a recipient had not acknowledged',
+    registers: [this.registry],
+  });
+
   constructor(local: LocalSessions) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({

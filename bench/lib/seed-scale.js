@@ -1,0 +1,238 @@
+'use strict';
+// Seeds a large chat database in SQL alone (generate_series, never through the protocol), for the
+// S6 benchmark and the plan-regression test (test/query-plans.pg-spec.ts). The schema must exist
+// (the server's migrations); the tables must be empty.
+//
+// Shape, for `messages` = M, `users` = N, `groups` = G:
+//   users      u_0 … u_{N-1} (written u0 … below), one password hash for all, registered one minute apart (oldest first).
+//   groups     g1 … g{G-1} with `groupSize` members each, chosen spread over the users; g0 has the
+//              first `bigGroup` users (u0 … u{bigGroup-1}); `old` (the last group) has M/100 messages
+//              (20,000 at most) older than every other message, and its members are u4 (one message
+//              pending), u5 and a few others.
+//   messages   ids 1 … M in time order, created one second apart up to now; `oldGroup` messages of
+//              `old` first, then 2 of every 5 ids are group messages (round robin over g0 … g{G-2},
+//              so seqs are contiguous per group and follow ids), the rest 1:1: one in 250 between u1
+//              and u2 (the deep conversation), the others between pseudo-random pairs. Every message
+//              has a clientMessageId, as the SDK sends one. Every 1:1 message is acknowledged and
+//              every member's cursor is at its group's last seq, except:
+//   u3         500 unacknowledged 1:1 messages (the newest ids), from u1 … u500 round robin;
+//   u4         one pending message in `old`;
+//   u5         member of g0 and of a few other groups, nothing pending.
+// Then ANALYZE, so the planner sees the sizes at once.
+//
+// CLI: node bench/lib/seed-scale.js DATABASE_URL MESSAGES USERS GROUPS [BIG_GROUP] [GROUP_SIZE]
+
+const PENDING = 500;
+const SPAN = 10000000000; // ids per partition (src/messages/message-partitions.ts)
+
+function shape(options) {
+  const messages = options.messages;
+  const users = options.users;
+  const groups = options.groups;
+  const bigGroup = Math.min(options.bigGroup ?? 5000, users);
+  const groupSize = options.groupSize ?? 10;
+  const oldGroup = Math.min(20000, Math.max(10, Math.floor(messages / 100)));
+  if (groups < 3 || users < 600 || messages < oldGroup * 2) throw new Error('seed: at least 3 groups, 600 users and 1,000 messages');
+  // Messages past `split` go to the second partition (messages_p1), as after a rollover.
+  const split = options.split === false ? null : Math.floor(messages / 2);
+  return { messages, users, groups, bigGroup, groupSize, oldGroup, split, hash: options.passwordHash ?? 'x' };
+}
+
+/** The statements, in order, with their parameters. */
+function statements(options) {
+  const s = shape(options);
+  const general = s.messages - s.oldGroup; // ids oldGroup+1 … messages
+  const rotating = s.groups - 1; // g0 … g{G-2} take the general group messages; the last group is `old`
+  const oldId = s.groups; // groups are inserted in order, so ids are 1 … G; g0 has id 1, `old` id G
+  const id = (column) => (s.split === null ? column : `CASE WHEN ${column} > ${s.split} THEN ${column} + ${SPAN} ELSE ${column} END`);
+  // As the server's maintenance creates it (src/messages/message-partitions.ts, createPartitionSql).
+  const partitions = s.split === null ? [] : [
+    {
+      label: 'second partition',
+      sql: `DO $$ BEGIN
+              IF to_regclass('messages_p1') IS NULL THEN
+                CREATE TABLE messages_p1 PARTITION OF messages FOR VALUES FROM (${SPAN}) TO (${2 * SPAN});
+                CREATE UNIQUE INDEX messages_p1_dedup_key ON messages_p1 (sender, client_message_id) WHERE client_message_id IS NOT NULL;
+                CREATE UNIQUE INDEX messages_p1_group_seq_key ON messages_p1 (group_id, seq) WHERE group_id IS NOT NULL;
+                CREATE STATISTICS messages_p1_pair (mcv, ndistinct, dependencies) ON least(sender, recipient), greatest(sender, recipient) FROM messages_p1;
+              END IF;
+            END $$`,
+      params: [],
+    },
+  ];
+  return [
+    ...partitions,
+    {
+      label: 'drop indexes',
+      // Built again once the rows are in (a sort is far faster than 5M random index inserts).
+      sql: `DO $$ DECLARE r record; BEGIN
+              CREATE TEMP TABLE IF NOT EXISTS seed_indexes (def text);
+              TRUNCATE seed_indexes;
+              FOR r IN SELECT i.indexrelid::regclass AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i
+                       WHERE (i.indrelid = 'messages'::regclass OR i.indrelid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'messages'::regclass))
+                         AND NOT i.indisprimary AND i.indexrelid NOT IN (SELECT inhrelid FROM pg_inherits) LOOP
+                INSERT INTO seed_indexes VALUES (r.def);
+                EXECUTE 'DROP INDEX ' || r.name;
+              END LOOP;
+            END $$`,
+      params: [],
+    },
+    {
+      label: 'users',
+      // reg_no as the server's trigger numbers them (the trigger is off while foreign keys are).
+      sql: `INSERT INTO users (username, password_hash, register_time, reg_no)
+            SELECT 'u_' || g, $2::text, now() - make_interval(mins => $1::int - g), g + 1 FROM generate_series(0, $1::int - 1) AS g`,
+      params: [s.users, s.hash],
+    },
+    {
+      label: 'groups',
+      sql: `INSERT INTO groups (name, created_by, created_at)
+            SELECT CASE WHEN g = $1::int - 1 THEN 'old' ELSE 'g' || g END, 'u_0', now() - interval '400 days' FROM generate_series(0, $1::int - 1) AS g ORDER BY g`,
+      params: [s.groups],
+    },
+    {
+      label: 'group members',
+      sql: `INSERT INTO group_members (group_id, user_id, joined_at)
+            SELECT 1, g + 1, now() - interval '300 days' FROM generate_series(0, $1::int - 1) AS g
+            UNION ALL
+            SELECT k + 1, ((k::bigint * 7919 + j::bigint * 104729) % $3::int) + 1, now() - interval '300 days'
+              FROM generate_series(1, $2::int - 2) AS k, generate_series(0, $4::int - 1) AS j
+            UNION ALL
+            SELECT $2::int, u, now() - interval '300 days' FROM unnest(ARRAY[2, 3, 5, 6, 7, 8]) AS u
+            UNION ALL
+            SELECT k + 1, 6, now() - interval '300 days' FROM generate_series(2, 6) AS k
+            ON CONFLICT DO NOTHING`,
+      params: [s.bigGroup, s.groups, s.users, s.groupSize],
+    },
+    {
+      label: 'messages of the old group',
+      sql: `INSERT INTO messages (id, sender, group_id, seq, content, created_at, client_message_id, sender_sequence_id)
+            SELECT ${id('i')}, 'u_' || (1 + i % 4), $3::int, i, md5(i::text), now() - make_interval(secs => $1::int + $4::int - i), 'cm-' || i, i
+            FROM generate_series(1, $2::int) AS i`,
+      params: [s.messages, s.oldGroup, oldId, PENDING],
+    },
+    {
+      label: 'messages',
+      // i runs over the general ids; k numbers the group messages among them (2 of every 5).
+      sql: `INSERT INTO messages (id, sender, recipient, group_id, seq, content, created_at, client_message_id, sender_sequence_id, acked)
+            SELECT ${id('i')},
+              CASE WHEN grp THEN 'u_' || (h % $3::int)
+                   WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u_1' ELSE 'u_2' END
+                   ELSE 'u_' || (h % $3::int) END,
+              CASE WHEN grp THEN NULL
+                   WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u_2' ELSE 'u_1' END
+                   ELSE 'u_' || ((h + 1 + (h / 7) % ($3::int - 1)) % $3::int) END,
+              CASE WHEN grp THEN 1 + k % $4::int END,
+              CASE WHEN grp THEN 1 + k / $4::int END,
+              md5(i::text), now() - make_interval(secs => $1::int + $5::int - i), 'cm-' || i, i, true
+            FROM (
+              SELECT i, (i % 5) < 2 AS grp, ((i / 5) * 2 + (i % 5)) AS k, (i::bigint * 2654435761) % 4294967296 AS h
+              FROM generate_series($2::int + 1, $1::int) AS i
+            ) t`,
+      params: [s.messages, s.oldGroup, s.users, rotating, PENDING],
+    },
+    {
+      label: 'pending messages of u3',
+      sql: `INSERT INTO messages (id, sender, recipient, content, created_at, client_message_id, sender_sequence_id, acked)
+            SELECT ${id('$1::int + j')}, 'u_' || (1 + j % 500), 'u_3', md5(j::text), now() - make_interval(secs => $2::int - j), 'cm-p' || j, j, false
+            FROM generate_series(1, $2::int) AS j`,
+      params: [s.messages, PENDING],
+    },
+    {
+      label: 'build indexes',
+      sql: `DO $$ DECLARE r record; BEGIN
+              FOR r IN SELECT def FROM seed_indexes LOOP EXECUTE replace(r.def, ' ON ONLY ', ' ON '); END LOOP;
+            END $$`,
+      params: [],
+    },
+    {
+      label: 'partition records',
+      sql: `DO $$ BEGIN
+              IF to_regclass('message_partitions') IS NOT NULL THEN
+                INSERT INTO message_partitions (k, opened_at)
+                  SELECT (id / ${SPAN})::int, min(created_at) FROM messages GROUP BY 1
+                  ON CONFLICT (k) DO UPDATE SET opened_at = excluded.opened_at;
+              END IF;
+            END $$`,
+      params: [],
+    },
+    {
+      label: 'sequence',
+      sql: `SELECT setval('messages_id_seq', (SELECT max(id) FROM messages))`,
+      params: [],
+    },
+    {
+      label: 'group seqs',
+      sql: `UPDATE groups g SET last_seq = x.last FROM (SELECT group_id, max(seq) AS last FROM messages WHERE group_id IS NOT NULL GROUP BY group_id) x WHERE g.id = x.group_id`,
+      params: [],
+    },
+    {
+      label: 'cursors',
+      sql: `UPDATE group_members gm SET acked_seq = g.last_seq - CASE WHEN g.id = $1::int AND gm.user_id = 5 THEN 1 ELSE 0 END FROM groups g WHERE g.id = gm.group_id`,
+      params: [oldId],
+    },
+    { label: 'analyze', sql: 'ANALYZE users, groups, group_members, messages', params: [] },
+  ];
+}
+
+/** Creates the schema with the server's own migrations (dist/ must be built). */
+async function migrate(databaseUrl) {
+  const { DataSource } = require('typeorm');
+  const { buildDataSourceOptions } = require(require('node:path').join(__dirname, '..', '..', 'dist', 'database', 'data-source.js'));
+  const dataSource = new DataSource(buildDataSourceOptions({ databaseUrl, dataDir: '.' }));
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** Runs the seed on a pg Client (or anything with `query(sql, params)`); returns seconds per step. */
+async function seedScale(client, options, log = () => undefined) {
+  const timings = {};
+  // The seed's rows are consistent by construction: skip the foreign-key triggers where allowed (superuser).
+  await client.query(`SET session_replication_role = replica`).catch(() => log('foreign keys checked row by row (not a superuser)'));
+  await client.query(`SET maintenance_work_mem = '256MB'`);
+  for (const step of statements(options)) {
+    const started = Date.now();
+    await client.query(step.sql, step.params);
+    timings[step.label] = (Date.now() - started) / 1000;
+    log(`${step.label}: ${timings[step.label].toFixed(1)} s`);
+  }
+  await client.query('RESET session_replication_role').catch(() => undefined);
+  await client.query('RESET maintenance_work_mem');
+  return timings;
+}
+
+module.exports = { seedScale, statements, migrate, PENDING };
+
+if (require.main === module) {
+  const [, , url, messages, users, groups, bigGroup, groupSize] = process.argv;
+  if (!url || !messages || !users || !groups) {
+    process.stderr.write('usage: node bench/lib/seed-scale.js DATABASE_URL MESSAGES USERS GROUPS [BIG_GROUP] [GROUP_SIZE]\n');
+    process.exit(2);
+  }
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: url });
+  const started = Date.now();
+  migrate(url)
+    .then(() => client.connect())
+    .then(() =>
+      seedScale(
+        client,
+        { messages: Number(messages), users: Number(users), groups: Number(groups), bigGroup: bigGroup ? Number(bigGroup) : undefined, groupSize: groupSize ? Number(groupSize) : undefined },
+        (line) => process.stdout.write(`${line}\n`),
+      ),
+    )
+    .then(
+      () => {
+        process.stdout.write(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+        return client.end();
+      },
+      (error) => {
+        process.stderr.write(`${error.stack ?? error}\n`);
+        process.exit(1);
+      },
+    );
+}

@@ -1,0 +1,58 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Third step: `messages` becomes a table partitioned by id ranges, and the table it was becomes
+ * its first partition, `messages_p0`. Every statement here changes the catalog only: the valid
+ * bound of step one spares the attach its scan, and the parent's indexes adopt the partition's
+ * equal ones instead of building. Ids follow time, and each partition takes one period of them
+ * (see MessagePartitions, which creates the next partition ahead and rolls over).
+ *
+ * A unique index of a partitioned table must contain the partition key, so the dedup key
+ * (sender, client_message_id) and (group_id, seq) are unique per partition, by indexes each
+ * partition has of its own; MessageStore looks a clientMessageId up in every partition.
+ */
+export class MessagesPartitioned1764200200000 implements MigrationInterface {
+  name = 'MessagesPartitioned1764200200000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE messages RENAME TO messages_p0`);
+    await queryRunner.query(`
+      CREATE TABLE messages (
+        id bigint NOT NULL DEFAULT nextval('messages_id_seq'),
+        sender varchar(30) NOT NULL,
+        recipient varchar(30),
+        group_id integer,
+        seq bigint,
+        content text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        client_message_id varchar(64),
+        sender_sequence_id bigint NOT NULL DEFAULT 0,
+        acked boolean NOT NULL DEFAULT false,
+        CONSTRAINT messages_one_target CHECK ((recipient IS NULL) <> (group_id IS NULL)),
+        CONSTRAINT messages_group_fk FOREIGN KEY (group_id) REFERENCES groups (id) ON DELETE CASCADE,
+        CONSTRAINT messages_id_pkey PRIMARY KEY (id)
+      ) PARTITION BY RANGE (id)`);
+    // The sequence outlives every partition: dropping messages_p0 must not take it along.
+    await queryRunner.query(`ALTER SEQUENCE messages_id_seq OWNED BY messages.id`);
+    await queryRunner.query(`ALTER TABLE messages ATTACH PARTITION messages_p0 FOR VALUES FROM (MINVALUE) TO (10000000000)`);
+    await queryRunner.query(`ALTER TABLE messages_p0 DROP CONSTRAINT messages_p0_bound`);
+    await queryRunner.query(`CREATE INDEX messages_unacked_all ON messages (recipient, id) WHERE recipient IS NOT NULL AND NOT acked`);
+    await queryRunner.query(
+      `CREATE INDEX messages_pair_all ON messages (least(sender, recipient), greatest(sender, recipient), id) WHERE recipient IS NOT NULL`,
+    );
+    await queryRunner.query(`
+      CREATE TABLE message_partitions (
+        k integer PRIMARY KEY,
+        opened_at timestamptz
+      )`);
+    await queryRunner.query(`INSERT INTO message_partitions (k, opened_at) VALUES (0, now())`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE message_partitions`);
+    await queryRunner.query(`ALTER TABLE messages DETACH PARTITION messages_p0`);
+    await queryRunner.query(`ALTER SEQUENCE messages_id_seq OWNED BY messages_p0.id`);
+    await queryRunner.query(`DROP TABLE messages`);
+    await queryRunner.query(`ALTER TABLE messages_p0 RENAME TO messages`);
+  }
+}
