@@ -86,8 +86,10 @@ function statements(options) {
     },
     {
       label: 'groups',
-      sql: `INSERT INTO groups (name, created_by, created_at)
-            SELECT CASE WHEN g = $1::int - 1 THEN 'old' ELSE 'g' || g END, 'u_0', now() - interval '400 days' FROM generate_series(0, $1::int - 1) AS g ORDER BY g`,
+      // Names are lower-case ASCII, so each is its own name key (groupNameKey).
+      sql: `INSERT INTO groups (name, name_key, created_by, created_at)
+            SELECT n, n, 'u_0', now() - interval '400 days'
+            FROM generate_series(0, $1::int - 1) AS g, LATERAL (SELECT CASE WHEN g = $1::int - 1 THEN 'old' ELSE 'g' || g END AS n) AS names ORDER BY g`,
       params: [s.groups],
     },
     {

@@ -80,7 +80,7 @@ const scenarios: Record<string, () => Promise<void>> = {
     const store = new MessageStore(db);
     const { partitions, metrics } = maintenance(db, 60);
     await db.query(`INSERT INTO users (username, password_hash) VALUES ('alice', 'x'), ('bob', 'x')`);
-    const [{ id: groupId }] = await db.query<{ id: number }>(`INSERT INTO groups (name, created_by) VALUES ('team', 'alice') RETURNING id`);
+    const [{ id: groupId }] = await db.query<{ id: number }>(`INSERT INTO groups (name, name_key, created_by) VALUES ('team', 'team', 'alice') RETURNING id`);
     await db.query(`INSERT INTO group_members (group_id, user_id) SELECT $1, id FROM users`, [groupId]);
     await db.query(`UPDATE message_partitions SET opened_at = $1 WHERE k = 0`, [T0]);
 
