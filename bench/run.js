@@ -9,7 +9,7 @@ const { randomBytes } = require('node:crypto');
 const { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, relative, resolve } = require('node:path');
-const { sleep, freePort, memory, cpuSeconds, round, httpJson, machine, fdLimit } = require('./lib/common');
+const { sleep, freePort, memory, cpuSeconds, round, httpJson, machine, fdLimit, benchServerEnv, benchSecrets, PG_ADMIN_URL, REDIS_URL } = require('./lib/common');
 const { BENCH_PASSWORD, passwordHash, seedPostgres } = require('./lib/seed');
 
 const ROOT = join(__dirname, '..');
@@ -49,13 +49,7 @@ const TARGETS = optionValue('--targets')?.split(',').map((t) => t.trim().toLower
 const COMMAND = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 
 const RUN_ID = randomBytes(4).toString('hex');
-const SECRETS = {
-  ADMIN_TOKEN: `bench-admin-${RUN_ID}-0123456789`,
-  CLUSTER_TOKEN: `bench-cluster-${RUN_ID}-0123456789`,
-  JWT_SECRET: `bench-jwt-${RUN_ID}-0123456789abcdef`,
-};
-const PG_ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SECRETS = benchSecrets(RUN_ID);
 const DB_NAME = `chat_bench_${RUN_ID}`;
 const DB_URL = (() => {
   const url = new URL(PG_ADMIN_URL);
@@ -180,27 +174,7 @@ function ensureBuilt() {
 /** Our server, as test/helpers/instance.ts starts it: node dist/main.js with the environment. */
 async function startOurs(name, { storage, dataDir, redisPrefix, env = {} }) {
   const port = await freePort();
-  const e = {
-    PATH: process.env.PATH ?? '',
-    TZ: 'UTC',
-    ...SECRETS,
-    HOST: '127.0.0.1',
-    PUBLIC_HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_SEC: '1000000',
-    RATE_LIMIT_BURST: '10000000',
-    // Every simulated client comes from 127.0.0.1: the per-address limits are off.
-    MAX_CONNECTIONS: '1000000',
-    MAX_CONNECTIONS_PER_ADDRESS: '1000000',
-    LOGIN_LIMIT_PER_ADDRESS: '0',
-    LOGIN_LIMIT_PER_USERNAME: '0',
-    REGISTER_LIMIT_PER_ADDRESS: '0',
-    HTTP_LIMIT_PER_ADDRESS: '0',
-    GROUP_CREATE_LIMIT_PER_USER: '0',
-    DRAIN_TIMEOUT_MS: '2000',
-    ...env,
-    PORT: String(port),
-  };
+  const e = benchServerEnv(SECRETS, port, env);
   if (storage === 'embedded') e.DATA_DIR = dataDir;
   else {
     e.DATABASE_URL = DB_URL;

@@ -18,20 +18,14 @@ const { tmpdir, loadavg } = require('node:os');
 const { join } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const WebSocket = require('ws');
-const { sleep, freePort, httpJson, signToken, pool, round, machine } = require('./lib/common');
+const { sleep, freePort, httpJson, signToken, pool, round, machine, benchServerEnv, benchSecrets, PG_ADMIN_URL, REDIS_URL } = require('./lib/common');
 const { passwordHash } = require('./lib/seed');
 const { seedScale, migrate } = require('./lib/seed-scale');
 
 const ROOT = join(__dirname, '..');
 const MAIN = join(ROOT, 'dist', 'main.js');
 const RUN_ID = randomBytes(4).toString('hex');
-const SECRETS = {
-  ADMIN_TOKEN: `bench-admin-${RUN_ID}-0123456789`,
-  CLUSTER_TOKEN: `bench-cluster-${RUN_ID}-0123456789`,
-  JWT_SECRET: `bench-jwt-${RUN_ID}-0123456789abcdef`,
-};
-const PG_ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SECRETS = benchSecrets(RUN_ID);
 const SHAPE = { users: 100_000, groups: 5_000, bigGroup: 5_000, groupSize: 10 };
 const REPEAT = { login: 30, history: 100, page: 30, fanout: 10 };
 
@@ -144,19 +138,7 @@ async function seedPgliteChild(dataDir, messages, hash) {
 
 async function startServer(mode, prepared) {
   const port = await freePort();
-  const env = {
-    PATH: process.env.PATH ?? '',
-    TZ: 'UTC',
-    ...SECRETS,
-    HOST: '127.0.0.1',
-    PUBLIC_HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_SEC: '1000000',
-    RATE_LIMIT_BURST: '10000000',
-    DRAIN_TIMEOUT_MS: '2000',
-    MAX_SESSIONS_PER_USER: '50',
-    PORT: String(port),
-  };
+  const env = benchServerEnv(SECRETS, port, { MAX_SESSIONS_PER_USER: '50' });
   if (mode === 'embedded') env.DATA_DIR = prepared.dataDir;
   else Object.assign(env, { DATABASE_URL: prepared.url, REDIS_URL, REDIS_PREFIX: `chat-bench-s6:${RUN_ID}:${prepared.name}:` });
   const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

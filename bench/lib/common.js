@@ -232,4 +232,44 @@ async function pool(items, limit, work) {
   return results;
 }
 
-module.exports = { sleep, nowMs, freePort, cpuSeconds, memory, ProcWatch, round, signToken, httpJson, machine, fdLimit, pool };
+const PG_ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** The three secrets of one bench run's servers (each run its own). */
+function benchSecrets(runId) {
+  return {
+    ADMIN_TOKEN: `bench-admin-${runId}-0123456789`,
+    CLUSTER_TOKEN: `bench-cluster-${runId}-0123456789`,
+    JWT_SECRET: `bench-jwt-${runId}-0123456789abcdef`,
+  };
+}
+
+/**
+ * The environment of a benchmarked server process, as test/helpers/instance.ts starts one:
+ * loopback, quiet logs, and no per-connection or per-address limits (every simulated client
+ * comes from 127.0.0.1). `extra` (the scenario's own settings) overrides, PORT comes last.
+ */
+function benchServerEnv(secrets, port, extra = {}) {
+  return {
+    PATH: process.env.PATH ?? '',
+    TZ: 'UTC',
+    ...secrets,
+    HOST: '127.0.0.1',
+    PUBLIC_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_SEC: '1000000',
+    RATE_LIMIT_BURST: '10000000',
+    MAX_CONNECTIONS: '1000000',
+    MAX_CONNECTIONS_PER_ADDRESS: '1000000',
+    LOGIN_LIMIT_PER_ADDRESS: '0',
+    LOGIN_LIMIT_PER_USERNAME: '0',
+    REGISTER_LIMIT_PER_ADDRESS: '0',
+    HTTP_LIMIT_PER_ADDRESS: '0',
+    GROUP_CREATE_LIMIT_PER_USER: '0',
+    DRAIN_TIMEOUT_MS: '2000',
+    ...extra,
+    PORT: String(port),
+  };
+}
+
+module.exports = { sleep, nowMs, freePort, cpuSeconds, memory, ProcWatch, round, signToken, httpJson, machine, fdLimit, pool, benchServerEnv, benchSecrets, PG_ADMIN_URL, REDIS_URL };
