@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ClusterService } from '../cluster/cluster.service';
 import { Registry } from '../cluster/registry';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
@@ -18,13 +19,15 @@ export class HealthService {
     private readonly config: AppConfig,
     private readonly database: Database,
     private readonly registry: Registry,
+    private readonly cluster: ClusterService,
   ) {}
 
+  /** The registry is up when it answers a ping and this instance's last heartbeat reached it. */
   async check(): Promise<HealthDto> {
     const [database, registry] = await Promise.all([
       within(this.database.ping(), CHECK_TIMEOUT_MS),
       within(this.registry.ping(), CHECK_TIMEOUT_MS),
     ]);
-    return { database, registry, mode: this.config.mode };
+    return { database, registry: registry === 'up' && this.cluster.registryHealthy ? 'up' : 'down', mode: this.config.mode };
   }
 }
