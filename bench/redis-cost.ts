@@ -52,7 +52,7 @@ async function measure(nodes: Redis[], what: string, count: number, run: () => P
   console.log(line.join(' '));
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   const topologyName = process.argv[2] === 'cluster' ? 'cluster' : 'single';
