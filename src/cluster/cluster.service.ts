@@ -42,7 +42,7 @@ export class ClusterService implements OnApplicationShutdown {
   async announce(port: number): Promise<void> {
     this.identity.port = port;
     await this.bus.subscribe(this.identity.id, (message) => this.onBusMessage(message));
-    this.registry.onReconnect(() => void this.recover());
+    this.registry.onReconnect((failover) => void this.recover(failover));
     this.bus.onReconnect(() => {
       this.logger.warn('Bus reconnected: sending local sessions what they may have missed');
       this.metrics.busResubscriptions.inc();
@@ -142,8 +142,6 @@ export class ClusterService implements OnApplicationShutdown {
       if (!this.registryDown) this.logger.error(`Heartbeat failed: ${String(error)}`);
       this.metrics.heartbeatFailures.inc();
       this.setRegistryDown(true);
-      // What the registry lost meanwhile is unknown (a late write may have landed, or not): bind everything again once it answers.
-      this.rebindPending = true;
     }
   }
 
@@ -151,7 +149,9 @@ export class ClusterService implements OnApplicationShutdown {
    * A heartbeat still pending when the others would take this instance for dead (a Cluster
    * failover holds commands for the lost shard while the replica is promoted) counts as failed.
    */
-  private landedInTime<T>(heartbeat: Promise<T>): Promise<T> {
+  private landedInTime(heartbeat: Promise<[boolean, void]>): Promise<[boolean, void]> {
+    // Landing late, it may still have found this instance unlisted: then re-bind at the next heartbeat.
+    heartbeat.then(([rejoined]) => (this.rebindPending ||= rejoined), () => undefined);
     const limitMs = this.config.instanceTtlMs - this.config.heartbeatMs;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
@@ -167,14 +167,14 @@ export class ClusterService implements OnApplicationShutdown {
   }
 
   /**
-   * After an outage or a failover the registry may have lost some writes (a restart empty, a
-   * replica promoted before it had them): this instance's sessions are bound again, whether or
-   * not it is still listed, and local sessions are sent what others stored for them meanwhile.
+   * After an outage the registry may have lost some writes: restarted empty (the heartbeat finds
+   * this instance unlisted), or failed over to a replica that lacked the latest ones. Then this
+   * instance binds its sessions again and sends them what others stored for them meanwhile.
    */
-  private async recover(): Promise<void> {
-    this.logger.warn('Registry reconnected: binding local sessions again');
+  private async recover(failover: boolean): Promise<void> {
+    this.logger.warn(failover ? 'Registry failed over: binding local sessions again' : 'Registry reconnected: checking this instance is still registered');
     this.metrics.registryRecoveries.inc();
-    this.rebindPending = true;
+    if (failover) this.rebindPending = true;
     await this.heartbeat();
   }
 

@@ -226,7 +226,7 @@ export class RedisRegistry extends Registry {
     await Promise.all(masters(this.redis).map((node) => node.ping()));
   }
 
-  override onReconnect(listener: () => void): void {
+  override onReconnect(listener: (failover: boolean) => void): void {
     onReconnected(this.redis, listener);
   }
 }
@@ -240,25 +240,26 @@ function masterKeys(cluster: Cluster): Set<string> {
 }
 
 /**
- * `listener` runs when the client is back after losing Redis: a reconnect to the server (or to
- * Sentinel's primary, possibly a new one), or a new master in a Cluster (a failover), since
- * writes the old one had not replicated are lost.
+ * `listener` runs when the client is back after losing Redis: a reconnect to the server, with
+ * `failover` when it is another one (Sentinel promoted a replica), or a new master in a Cluster.
  */
-function onReconnected(redis: RedisClient, listener: () => void): void {
+function onReconnected(redis: RedisClient, listener: (failover: boolean) => void): void {
   if (isCluster(redis)) {
     let known = masterKeys(redis);
     redis.on('refresh', () => {
       const now = masterKeys(redis);
       const promoted = [...now].some((key) => !known.has(key));
       known = now;
-      if (promoted) listener();
+      if (promoted) listener(true);
     });
     return;
   }
-  let connectedBefore = redis.status === 'ready';
+  const server = (): string => `${redis.stream?.remoteAddress}:${redis.stream?.remotePort}`;
+  let connectedTo = redis.status === 'ready' ? server() : undefined;
   redis.on('ready', () => {
-    if (connectedBefore) listener();
-    connectedBefore = true;
+    const now = server();
+    if (connectedTo !== undefined) listener(now !== connectedTo);
+    connectedTo = now;
   });
 }
 

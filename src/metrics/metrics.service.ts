@@ -55,7 +55,7 @@ export class MetricsService {
 
   readonly registryRecoveries = new Counter({
     name: 'chat_registry_recoveries_total',
-    help: 'Reconnections or failovers of Redis after which the local sessions were bound again',
+    help: 'Reconnections to Redis after an outage (failovers included; after a failover the local sessions are bound again)',
     registers: [this.registry],
   });
 
