@@ -2,10 +2,10 @@ process.env.TZ = 'UTC';
 
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.spec.json' }] };
 const common = { rootDir: __dirname, testTimeout: 60000, moduleFileExtensions: ['ts', 'js', 'json'], transform, testEnvironment: 'node' };
-/** The failover and topology suites pick their Redis topologies themselves: they run once, in the `cluster` project. */
+/** The failover and topology suites pick their Redis topologies themselves, the storm loads one instance: they run once, in the `cluster` project. */
 const onTopology = {
   testMatch: ['<rootDir>/**/*.cluster-spec.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/failover\\.cluster-spec\\.ts$', '/redis-topologies\\.cluster-spec\\.ts$'],
+  testPathIgnorePatterns: ['/node_modules/', '/failover\\.cluster-spec\\.ts$', '/redis-topologies\\.cluster-spec\\.ts$', '/reconnect-storm\\.cluster-spec\\.ts$'],
 };
 
 /**
