@@ -1,5 +1,5 @@
 'use strict';
-// S6 (issue 12): every operation costs the same on a five-million-message database as on a small
+// S6: every operation costs the same on a five-million-message database as on a small
 // one. `npm run bench -- S6` (bench/run.js hands S6 to this file). For each mode (PostgreSQL + Redis,
 // embedded PGlite) and each size (10k messages, then 5M), it seeds a database in SQL
 // (bench/lib/seed-scale.js: 100k users, 5k groups, one of 5,000 members), starts one instance, and
@@ -375,7 +375,7 @@ async function walPerMessage(prepared) {
 
 function render(report) {
   const lines = [];
-  lines.push('## S6: scale with data (issue 12)', '');
+  lines.push('## S6: scale with data', '');
   lines.push(`Machine: ${report.machine}; two cores shared with other work (load averages below).`, '');
   lines.push('One instance. The database is seeded in SQL (bench/lib/seed-scale.js): 100k users, 5k groups (g0 with 5,000 members), messages in two partitions; u3 has 500 unacknowledged 1:1 messages, u4 one pending message in `old`, a group of messages older than every other. Figures in ms, p50 / p99 (n repeats, sequential); ratio = large p50 / small p50.', '');
   for (const mode of Object.keys(report.modes)) {
