@@ -20,7 +20,7 @@ const LOAD_AT_START = require('node:os').loadavg();
 // --- arguments ---------------------------------------------------------------------------------
 
 const argv = process.argv.slice(2);
-// S6 (issue 12: a 5M-message database against a 10k one) runs on its own: bench/s6.js.
+// S6 (a 5M-message database against a 10k one) runs on its own: bench/s6.js.
 if (argv.some((a) => /^S6$/i.test(a))) {
   require('./s6')
     .main(argv.filter((a) => !/^S6$/i.test(a)))
