@@ -22,11 +22,7 @@ export class HealthService {
     private readonly cluster: ClusterService,
   ) {}
 
-  /**
-   * `registry`: Redis answers a ping (on every master of a Cluster). `heartbeat`: this instance's
-   * heartbeats land (the last one did not fail, and one landed within two intervals); a Redis that
-   * answers PING but refuses the heartbeat (MOVED, no write access) is up and its heartbeat down.
-   */
+  /** The registry is up when it answers a ping and this instance's last heartbeat reached it. */
   async check(): Promise<HealthDto> {
     const [database, registry] = await Promise.all([
       within(this.database.ping(), CHECK_TIMEOUT_MS),
@@ -34,8 +30,8 @@ export class HealthService {
     ]);
     return {
       database,
-      registry,
-      heartbeat: this.cluster.heartbeatHealthy() && this.cluster.registryHealthy ? 'up' : 'down',
+      registry: registry === 'up' && this.cluster.registryHealthy ? 'up' : 'down',
+      heartbeat: this.cluster.heartbeatHealthy() ? 'up' : 'down',
       draining: this.cluster.isDraining,
       mode: this.config.mode,
     };
