@@ -1,2 +1,0 @@
-process.env.TEST_MODE = 'cluster';
-process.env.TEST_REDIS_TOPOLOGY = 'cluster';
