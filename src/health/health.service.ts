@@ -22,12 +22,19 @@ export class HealthService {
     private readonly cluster: ClusterService,
   ) {}
 
+  /** The registry is up when it answers a ping and this instance's last heartbeat reached it. */
   async check(): Promise<HealthDto> {
     const [database, registry] = await Promise.all([
       within(this.database.ping(), CHECK_TIMEOUT_MS),
       within(this.registry.ping(), CHECK_TIMEOUT_MS),
     ]);
-    return { database, registry, heartbeat: this.cluster.heartbeatHealthy() ? 'up' : 'down', draining: this.cluster.isDraining, mode: this.config.mode };
+    return {
+      database,
+      registry: registry === 'up' && this.cluster.registryHealthy ? 'up' : 'down',
+      heartbeat: this.cluster.heartbeatHealthy() ? 'up' : 'down',
+      draining: this.cluster.isDraining,
+      mode: this.config.mode,
+    };
   }
 
   /** Ready to take clients: its dependencies answer, the registry takes its heartbeats, and it is not leaving. */
