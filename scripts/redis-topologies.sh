@@ -32,7 +32,9 @@ stop_port() {
   if [ -f "$dir/$port.pid" ] && kill -0 "$(cat "$dir/$port.pid")" 2>/dev/null; then
     kill -9 "$(cat "$dir/$port.pid")" 2>/dev/null || true
   fi
-  rm -f "$dir/$port.pid"
+  # A replica's full sync leaves an RDB behind: a node restarted on it is not empty, and
+  # `--cluster create` refuses it. Nothing here is meant to outlive its topology.
+  rm -f "$dir/$port.pid" "$dir/$port.rdb" "$dir/dump.rdb"
 }
 
 node_conf() {
@@ -44,6 +46,7 @@ daemonize yes
 save ""
 appendonly no
 dir $dir
+dbfilename $port.rdb
 pidfile $dir/$port.pid
 logfile $dir/$port.log
 EOF

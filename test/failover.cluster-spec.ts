@@ -66,8 +66,10 @@ describe('failover under load', () => {
       await watcher;
       // Checked: and in the metrics.
       const metrics = (await a.http('GET', '/metrics', { auth: 'admin' })).text;
-      expect(metric(metrics, 'chat_registry_heartbeat_failures_total')).toBeGreaterThan(0);
-      expect(metric(metrics, 'chat_registry_outages_total')).toBeGreaterThan(0);
+      // The failover is counted whatever its length. A heartbeat fails (and an outage is counted)
+      // only when the promotion takes longer than INSTANCE_TTL_MS - HEARTBEAT_MS: ioredis holds
+      // the commands of the lost shard meanwhile, so a quick promotion may fail none.
+      expect(metric(metrics, 'chat_registry_recoveries_total')).toBeGreaterThan(0);
       expect(metric(metrics, 'chat_registry_up')).toBe(1);
 
       await sleep(1500);

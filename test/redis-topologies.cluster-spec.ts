@@ -117,12 +117,17 @@ describe('the registry on Redis topologies', () => {
       });
       server = new Instance(port, child);
       const health = await until(
-        () => server!.http<{ registry: string }>('GET', '/health').catch(() => null),
+        () => server!.http<{ registry: string; heartbeat: string }>('GET', '/health').catch(() => null),
         (reply) => reply !== null && reply.body?.data?.registry !== undefined,
         30000,
         'the instance answering /health',
       );
-      expect({ status: health!.status, registry: health!.body.data.registry }).toEqual({ status: 503, registry: 'down' });
+      // The node answers PING (registry up), but no heartbeat lands (MOVED): not ready.
+      expect({ status: health!.status, registry: health!.body.data.registry, heartbeat: health!.body.data.heartbeat }).toEqual({
+        status: 503,
+        registry: 'up',
+        heartbeat: 'down',
+      });
       const metrics = (await server.http('GET', '/metrics', { auth: 'admin' })).text;
       expect(metrics).toMatch(/^chat_registry_up 0$/m);
       expect(metrics).toMatch(/^chat_registry_heartbeat_failures_total [1-9]\d*$/m);

@@ -166,7 +166,8 @@ export class ClusterService implements OnApplicationShutdown {
    */
   private landedInTime(heartbeat: Promise<[boolean, void]>): Promise<[boolean, void]> {
     // Landing late, it may still have found this instance unlisted: then re-bind at the next heartbeat.
-    heartbeat.then(([rejoined]) => (this.rebindPending ||= rejoined), () => undefined);
+    // Not before the instance announced itself: its first heartbeat always finds it unlisted.
+    heartbeat.then(([rejoined]) => (this.rebindPending ||= rejoined && this.announced), () => undefined);
     const limitMs = this.config.instanceTtlMs - this.config.heartbeatMs;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {

@@ -22,7 +22,11 @@ export class HealthService {
     private readonly cluster: ClusterService,
   ) {}
 
-  /** The registry is up when it answers a ping and this instance's last heartbeat reached it. */
+  /**
+   * `registry`: Redis answers a ping (on every master of a Cluster). `heartbeat`: this instance's
+   * heartbeats land (the last one did not fail, and one landed within two intervals); a Redis that
+   * answers PING but refuses the heartbeat (MOVED, no write access) is up and its heartbeat down.
+   */
   async check(): Promise<HealthDto> {
     const [database, registry] = await Promise.all([
       within(this.database.ping(), CHECK_TIMEOUT_MS),
@@ -30,8 +34,8 @@ export class HealthService {
     ]);
     return {
       database,
-      registry: registry === 'up' && this.cluster.registryHealthy ? 'up' : 'down',
-      heartbeat: this.cluster.heartbeatHealthy() ? 'up' : 'down',
+      registry,
+      heartbeat: this.cluster.heartbeatHealthy() && this.cluster.registryHealthy ? 'up' : 'down',
       draining: this.cluster.isDraining,
       mode: this.config.mode,
     };
