@@ -49,7 +49,26 @@ export function isCluster(client: RedisClient): client is Cluster {
   return client instanceof Cluster;
 }
 
-/** One connection per master: where a SCAN must run to see every key. */
-export function masters(client: RedisClient): Redis[] {
-  return isCluster(client) ? client.nodes('master') : [client];
+/** Slots in a Redis Cluster. */
+const SLOTS = 16384;
+
+/**
+ * The connection to each node that owns slots (each master, in a Cluster), as the client's slot
+ * map has them. Throws when a slot has no owner or its owner has no connection: the client drops
+ * a dead master's connection before a replica replaces it, so the pool's list of masters alone
+ * would look whole while a shard is down.
+ */
+export function slotOwners(client: RedisClient): Redis[] {
+  if (!isCluster(client)) return [client];
+  const byKey = new Map(client.nodes('all').map((node) => [`${node.options.host}:${node.options.port}`, node]));
+  const owners = new Map<string, Redis>();
+  for (let slot = 0; slot < SLOTS; slot++) {
+    const key = client.slots[slot]?.[0];
+    if (key === undefined) throw new Error(`No master known for slot ${slot}`);
+    if (owners.has(key)) continue;
+    const node = byKey.get(key);
+    if (!node) throw new Error(`No connection to ${key}, the master of slot ${slot}`);
+    owners.set(key, node);
+  }
+  return [...owners.values()];
 }

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import Redis, { Cluster } from 'ioredis';
 import type { RedisTopology } from '../config/app-config';
 import { Bus, BusHandler, BusMessage } from './bus';
-import { RedisClient, createRedisClient, isCluster, masters } from './redis-client';
+import { RedisClient, createRedisClient, isCluster, slotOwners } from './redis-client';
 import { InstanceInfo, Registry, SessionRef } from './registry';
 
 /**
@@ -221,9 +221,9 @@ export class RedisRegistry extends Registry {
     else await this.redis.set(this.keys.named(name), value);
   }
 
-  /** Every master answers: a Cluster with a shard down is not up. */
+  /** The owner of every slot answers: a Cluster with a shard down is not up. */
   async ping(): Promise<void> {
-    await Promise.all(masters(this.redis).map((node) => node.ping()));
+    await Promise.all(slotOwners(this.redis).map((node) => node.ping()));
   }
 
   override onReconnect(listener: (failover: boolean) => void): void {
@@ -235,23 +235,41 @@ function member(session: SessionRef): string {
   return `${session.username} ${session.sessionId}`;
 }
 
-function masterKeys(cluster: Cluster): Set<string> {
-  return new Set(cluster.nodes('master').map((node) => `${node.options.host}:${node.options.port}`));
+/** Polls the slot map this often for a changed owner (a refresh or a MOVED reply changes it). */
+const SLOT_OWNERS_POLL_MS = 1000;
+
+/**
+ * Calls `changed` when a slot that had an owner gets another one: a replica promoted after its
+ * master failed, or a slot moved by a resharding. Read from the client's slot map, which both
+ * its periodic refresh and a MOVED reply update, at each refresh and every second; an owner
+ * missing meanwhile (the map of a refresh taken mid-failover) does not count as a change.
+ */
+function watchSlotOwners(cluster: Cluster, changed: () => void): void {
+  const owners: (string | undefined)[] = [];
+  const check = (): void => {
+    let moved = false;
+    for (let slot = 0; slot < cluster.slots.length; slot++) {
+      const owner = cluster.slots[slot]?.[0];
+      if (owner === undefined) continue;
+      if (owners[slot] !== undefined && owners[slot] !== owner) moved = true;
+      owners[slot] = owner;
+    }
+    if (moved) changed();
+  };
+  check();
+  cluster.on('refresh', check);
+  const timer = setInterval(check, SLOT_OWNERS_POLL_MS);
+  timer.unref();
+  cluster.once('end', () => clearInterval(timer));
 }
 
 /**
  * `listener` runs when the client is back after losing Redis: a reconnect to the server, with
- * `failover` when it is another one (Sentinel promoted a replica), or a new master in a Cluster.
+ * `failover` when it is another one (Sentinel promoted a replica), or a new owner of some slots in a Cluster.
  */
 function onReconnected(redis: RedisClient, listener: (failover: boolean) => void): void {
   if (isCluster(redis)) {
-    let known = masterKeys(redis);
-    redis.on('refresh', () => {
-      const now = masterKeys(redis);
-      const promoted = [...now].some((key) => !known.has(key));
-      known = now;
-      if (promoted) listener(true);
-    });
+    watchSlotOwners(redis, () => listener(true));
     return;
   }
   const server = (): string => `${redis.stream?.remoteAddress}:${redis.stream?.remotePort}`;
