@@ -136,13 +136,19 @@ export class ClusterService implements OnApplicationShutdown {
   }
 
   private async heartbeat(): Promise<void> {
+    const write = this.registry.heartbeat(this.selfInfo(), this.config.instanceTtlMs);
+    // A heartbeat that landed and found this instance unlisted means its sessions were purged:
+    // re-bind them at the next heartbeat that succeeds, whatever else fails with this one (the
+    // ping of a shard still down, the deadline). Not before the instance announced itself: its
+    // first heartbeat always finds it unlisted.
+    write.then((rejoined) => (this.rebindPending ||= rejoined && this.announced), () => undefined);
     try {
       // With the ping, a Cluster with any master down counts as failing: some users' sessions are out of reach.
-      const [rejoined] = await this.landedInTime(Promise.all([this.registry.heartbeat(this.selfInfo(), this.config.instanceTtlMs), this.registry.ping()]));
+      const [rejoined] = await this.landedInTime(Promise.all([write, this.registry.ping()]));
       this.lastHeartbeatAt = Date.now();
       if (this.registryDown) this.logger.log('Registry reachable again');
       this.setRegistryDown(false);
-      if ((rejoined || this.rebindPending) && this.announced) {
+      if (this.rebindPending && this.announced) {
         // Taken for dead (a stall, a clock step, a lost registry): our sessions were purged with us.
         if (rejoined) this.logger.warn('This instance was missing from the registry: re-binding its sessions');
         this.rebindPending = false;
@@ -164,10 +170,7 @@ export class ClusterService implements OnApplicationShutdown {
    * A heartbeat still pending when the others would take this instance for dead (a Cluster
    * failover holds commands for the lost shard while the replica is promoted) counts as failed.
    */
-  private landedInTime(heartbeat: Promise<[boolean, void]>): Promise<[boolean, void]> {
-    // Landing late, it may still have found this instance unlisted: then re-bind at the next heartbeat.
-    // Not before the instance announced itself: its first heartbeat always finds it unlisted.
-    heartbeat.then(([rejoined]) => (this.rebindPending ||= rejoined && this.announced), () => undefined);
+  private landedInTime<T>(heartbeat: Promise<T>): Promise<T> {
     const limitMs = this.config.instanceTtlMs - this.config.heartbeatMs;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
