@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import { RegistryKeys } from '../src/cluster/redis-registry';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { PrivateRedis } from './helpers/services';
@@ -56,10 +56,12 @@ describe('cluster membership', () => {
       3000,
     );
     expect(Date.now() - killedAt).toBeLessThanOrEqual(1000 + 400 + 500);
-    const redis = new Redis(env.redisUrl);
+    const redis = env.redis();
+    const keys = new RegistryKeys(env.redisPrefix);
     try {
-      await until(() => redis.zscore(`${env.redisPrefix}instances`, victim.id), (score) => score === null, 3000);
-      expect(await redis.exists(`${env.redisPrefix}instance:${victim.id}`)).toBe(0);
+      await until(() => redis.zscore(keys.instances(), victim.id), (score) => score === null, 3000);
+      expect(await redis.exists(keys.instance(victim.id))).toBe(0);
+      expect(await redis.exists(keys.instanceSessions(victim.id))).toBe(0);
     } finally {
       redis.disconnect();
     }

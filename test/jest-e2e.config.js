@@ -2,10 +2,21 @@ process.env.TZ = 'UTC';
 
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.spec.json' }] };
 const common = { rootDir: __dirname, testTimeout: 60000, moduleFileExtensions: ['ts', 'js', 'json'], transform, testEnvironment: 'node' };
+/**
+ * Run once, in the `cluster` project: the failover, topology and health suites pick their Redis
+ * themselves, the storm loads one instance, and the plan and migration suites test PostgreSQL only.
+ */
+const ONCE = ['failover', 'redis-topologies', 'reconnect-storm', 'health', 'query-plans', 'group-names-migration'];
+const onTopology = {
+  testMatch: ['<rootDir>/**/*.cluster-spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', ...ONCE.map((name) => `/${name}\\.cluster-spec\\.ts$`)],
+};
 
 /**
  * End-to-end suites run twice: against embedded instances (PGlite, in-process registry) and
- * against cluster instances (PostgreSQL, Redis). Multi-instance suites run in cluster mode only.
+ * against cluster instances (PostgreSQL, Redis). Multi-instance suites run in cluster mode only,
+ * and again with the instances on a 3-master Redis Cluster and on Sentinel
+ * (scripts/redis-topologies.sh, started by the helpers when it is not running).
  */
 module.exports = {
   testTimeout: 60000,
@@ -18,5 +29,7 @@ module.exports = {
       testMatch: ['<rootDir>/**/*.e2e-spec.ts', '<rootDir>/**/*.cluster-spec.ts'],
       setupFiles: ['<rootDir>/helpers/mode-cluster.js'],
     },
+    { ...common, ...onTopology, displayName: 'cluster-redis-cluster', setupFiles: ['<rootDir>/helpers/mode-redis-cluster.js'] },
+    { ...common, ...onTopology, displayName: 'cluster-sentinel', setupFiles: ['<rootDir>/helpers/mode-sentinel.js'] },
   ],
 };

@@ -1,5 +1,5 @@
-import Redis from 'ioredis';
-import { TestEnvironment } from './helpers/environment';
+import { RegistryKeys } from '../src/cluster/redis-registry';
+import { TestEnvironment, scanKeys } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { SdkFleet } from './helpers/sdk-fleet';
 import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
@@ -112,17 +112,13 @@ describe('rebalancing, draining and dead instances with 300 SDK clients', () => 
     const victimId = (await listed()).find((i) => i.port === victim.port)!.id;
     await victim.kill('SIGKILL');
     const killedAt = Date.now();
-    const redis = new Redis(env.redisUrl);
+    const redis = env.redis();
+    const keys = new RegistryKeys(env.redisPrefix);
     try {
       const holdsVictim = async () => {
-        let cursor = '0';
         let found = 0;
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.redisPrefix}user:*`, 'COUNT', 1000);
-          cursor = next;
-          for (const key of keys) for (const holder of Object.values(await redis.hgetall(key))) if (holder === victimId) found++;
-        } while (cursor !== '0');
-        return found + (await redis.exists(`${env.redisPrefix}instance:${victimId}:sessions`)) + (await redis.zscore(`${env.redisPrefix}instances`, victimId) === null ? 0 : 1);
+        for (const key of await scanKeys(redis, `${env.redisPrefix}{u:*`)) for (const holder of Object.values(await redis.hgetall(key))) if (holder === victimId) found++;
+        return found + (await redis.exists(keys.instanceSessions(victimId))) + (await redis.zscore(keys.instances(), victimId) === null ? 0 : 1);
       };
       await until(holdsVictim, (n) => n === 0, TTL_MS + 3 * HEARTBEAT_MS + 2000, 'victim purged from the registry');
       expect(Date.now() - killedAt).toBeLessThanOrEqual(TTL_MS + 3 * HEARTBEAT_MS + 2000);

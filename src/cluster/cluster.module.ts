@@ -1,5 +1,4 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
-import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { Bus } from './bus';
 import { ClusterController } from './cluster.controller';
@@ -8,12 +7,16 @@ import { DeliveryService } from './delivery.service';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions } from './local-sessions';
 import { MemoryBus, MemoryRegistry } from './memory-registry';
-import { RedisBus, RedisRegistry, createRedis } from './redis-registry';
+import { RedisClient, createRedisClient } from './redis-client';
+import { RedisBus, RedisRegistry } from './redis-registry';
 import { RebalanceService } from './rebalance.service';
 import { Registry } from './registry';
 import { SessionsService } from './sessions.service';
 
-/** The shared Redis connection of the cluster mode; absent in the embedded mode. */
+/**
+ * The shared Redis client of the cluster mode, for the configured topology (one server, Cluster,
+ * Sentinel); null in the embedded mode. Whatever keeps state in Redis takes this one.
+ */
 export const REDIS = Symbol('REDIS');
 
 @Global()
@@ -23,9 +26,9 @@ export const REDIS = Symbol('REDIS');
     {
       provide: REDIS,
       inject: [AppConfig],
-      useFactory: (config: AppConfig): Redis | null => {
-        if (!config.redisUrl) return null;
-        const redis = createRedis(config.redisUrl, 'registry');
+      useFactory: (config: AppConfig): RedisClient | null => {
+        if (!config.redis) return null;
+        const redis = createRedisClient(config.redis, 'registry');
         const logger = new Logger('Redis');
         redis.on('error', (error: Error) => logger.warn(`Redis: ${error.message}`));
         return redis;
@@ -34,14 +37,14 @@ export const REDIS = Symbol('REDIS');
     {
       provide: Registry,
       inject: [AppConfig, REDIS],
-      useFactory: (config: AppConfig, redis: Redis | null): Registry =>
+      useFactory: (config: AppConfig, redis: RedisClient | null): Registry =>
         redis ? new RedisRegistry(redis, config.redisPrefix) : new MemoryRegistry(),
     },
     {
       provide: Bus,
       inject: [AppConfig, REDIS],
-      useFactory: (config: AppConfig, redis: Redis | null): Bus =>
-        redis && config.redisUrl ? new RedisBus(redis, config.redisPrefix, config.redisUrl) : new MemoryBus(),
+      useFactory: (config: AppConfig, redis: RedisClient | null): Bus =>
+        redis && config.redis ? new RedisBus(redis, config.redisPrefix, config.redis) : new MemoryBus(),
     },
     InstanceIdentity,
     LocalSessions,
@@ -53,7 +56,7 @@ export const REDIS = Symbol('REDIS');
   exports: [REDIS, Registry, Bus, InstanceIdentity, LocalSessions, SessionsService, DeliveryService, ClusterService, RebalanceService],
 })
 export class ClusterModule implements OnApplicationShutdown {
-  constructor(@Optional() @Inject(REDIS) private readonly redis: Redis | null) {}
+  constructor(@Optional() @Inject(REDIS) private readonly redis: RedisClient | null) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.redis?.quit().catch(() => this.redis?.disconnect());

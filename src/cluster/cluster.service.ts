@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { Bus, BusMessage } from './bus';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions } from './local-sessions';
@@ -16,6 +17,8 @@ export class ClusterService implements OnApplicationShutdown {
   private heartbeatTimer?: NodeJS.Timeout;
   private janitorTimer?: NodeJS.Timeout;
   private registryDown = false;
+  /** The registry came back and may have lost writes: bind the local sessions again at the next heartbeat. */
+  private rebindPending = false;
   private announced = false;
   private draining = false;
   /** When the last heartbeat reached the registry (0: none yet). */
@@ -29,15 +32,22 @@ export class ClusterService implements OnApplicationShutdown {
     private readonly bus: Bus,
     private readonly local: LocalSessions,
     private readonly sessions: SessionsService,
+    private readonly metrics: MetricsService,
   ) {}
+
+  /** False while heartbeats fail: the others cannot see this instance, nor it them. */
+  get registryHealthy(): boolean {
+    return !this.registryDown;
+  }
 
   /** Joins the cluster; called once the server listens on `port`. */
   async announce(port: number): Promise<void> {
     this.identity.port = port;
     await this.bus.subscribe(this.identity.id, (message) => this.onBusMessage(message));
-    this.registry.onReconnect(() => void this.recover());
+    this.registry.onReconnect((failover) => void this.recover(failover));
     this.bus.onReconnect(() => {
       this.logger.warn('Bus reconnected: sending local sessions what they may have missed');
+      this.metrics.busResubscriptions.inc();
       this.resync();
     });
     await this.heartbeat();
@@ -126,27 +136,64 @@ export class ClusterService implements OnApplicationShutdown {
   }
 
   private async heartbeat(): Promise<void> {
+    const write = this.registry.heartbeat(this.selfInfo(), this.config.instanceTtlMs);
+    // A heartbeat that landed and found this instance unlisted means its sessions were purged:
+    // re-bind them at the next heartbeat that succeeds, whatever else fails with this one (the
+    // ping of a shard still down, the deadline). Not before the instance announced itself: its
+    // first heartbeat always finds it unlisted.
+    write.then((rejoined) => (this.rebindPending ||= rejoined && this.announced), () => undefined);
     try {
-      const rejoined = await this.registry.heartbeat(this.selfInfo(), this.config.instanceTtlMs);
+      // With the ping, a Cluster with any master down counts as failing: some users' sessions are out of reach.
+      const [rejoined] = await this.landedInTime(Promise.all([write, this.registry.ping()]));
       this.lastHeartbeatAt = Date.now();
       if (this.registryDown) this.logger.log('Registry reachable again');
-      this.registryDown = false;
-      if (rejoined && this.announced) {
+      this.setRegistryDown(false);
+      if (this.rebindPending && this.announced) {
         // Taken for dead (a stall, a clock step, a lost registry): our sessions were purged with us.
-        this.logger.warn('This instance was missing from the registry: re-binding its sessions');
-        await this.sessions.rebindAll().catch((error: unknown) => this.logger.error(`Re-binding sessions failed: ${String(error)}`));
+        if (rejoined) this.logger.warn('This instance was missing from the registry: re-binding its sessions');
+        this.rebindPending = false;
+        await this.sessions.rebindAll().catch((error: unknown) => {
+          this.logger.error(`Re-binding sessions failed, trying again at the next heartbeat: ${String(error)}`);
+          this.rebindPending = true;
+        });
         // Until now others found no session of our users and took them for offline: send what they stored meanwhile.
         this.resync();
       }
     } catch (error) {
       if (!this.registryDown) this.logger.error(`Heartbeat failed: ${String(error)}`);
-      this.registryDown = true;
+      this.metrics.heartbeatFailures.inc();
+      this.setRegistryDown(true);
     }
   }
 
-  /** After a registry outage its state may be gone: the heartbeat finds out and re-binds what was lost. */
-  private async recover(): Promise<void> {
-    this.logger.warn('Registry reconnected: checking this instance is still registered');
+  /**
+   * A heartbeat still pending when the others would take this instance for dead (a Cluster
+   * failover holds commands for the lost shard while the replica is promoted) counts as failed.
+   */
+  private landedInTime<T>(heartbeat: Promise<T>): Promise<T> {
+    const limitMs = this.config.instanceTtlMs - this.config.heartbeatMs;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Heartbeat not acknowledged within ${limitMs} ms`)), limitMs);
+    });
+    return Promise.race([heartbeat, late]).finally(() => clearTimeout(timer));
+  }
+
+  private setRegistryDown(down: boolean): void {
+    if (down && !this.registryDown) this.metrics.registryOutages.inc();
+    this.registryDown = down;
+    this.metrics.registryUp.set(down ? 0 : 1);
+  }
+
+  /**
+   * After an outage the registry may have lost some writes: restarted empty (the heartbeat finds
+   * this instance unlisted), or failed over to a replica that lacked the latest ones. Then this
+   * instance binds its sessions again and sends them what others stored for them meanwhile.
+   */
+  private async recover(failover: boolean): Promise<void> {
+    this.logger.warn(failover ? 'Registry failed over: binding local sessions again' : 'Registry reconnected: checking this instance is still registered');
+    this.metrics.registryRecoveries.inc();
+    if (failover) this.rebindPending = true;
     await this.heartbeat();
   }
 

@@ -1,14 +1,55 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
+import type { RedisTopology } from '../config/app-config';
 import { Bus, BusHandler, BusMessage } from './bus';
+import { RedisClient, createRedisClient, isCluster, slotOwners } from './redis-client';
 import { InstanceInfo, Registry, SessionRef } from './registry';
 
-/** KEYS: user hash, instance sessions set. ARGV: sessionId, instanceId, username, max, prefix. */
+/**
+ * Where each thing lives. The part in braces is the Redis Cluster hash tag: a key's slot is
+ * computed from it alone, so every script touches one slot, each user's sessions and each
+ * instance's session list land on a shard of their own, and the short instance list sits in one
+ * slot that a heartbeat updates in one transaction. The same layout serves a single Redis.
+ */
+export class RegistryKeys {
+  constructor(readonly prefix: string) {}
+
+  /** Sorted set: instance id → last heartbeat (ms). */
+  instances(): string {
+    return `${this.prefix}{instances}`;
+  }
+
+  /** Hash: what an instance reports of itself; same slot as the list. */
+  instance(id: string): string {
+    return `${this.prefix}{instances}:${id}`;
+  }
+
+  /** Set of `username sessionId`: every session the instance may hold (what a purge visits). */
+  instanceSessions(id: string): string {
+    return `${this.prefix}{i:${id}}:sessions`;
+  }
+
+  /** Hash: sessionId → instance id, for one user. */
+  user(username: string): string {
+    return `${this.prefix}{u:${username}}`;
+  }
+
+  /** The instance's bus channel; sharded Pub/Sub routes it by the same tag as its session list. */
+  channel(instanceId: string): string {
+    return `${this.prefix}{i:${instanceId}}:bus`;
+  }
+
+  /** Locks and small values (single keys). */
+  named(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+}
+
+/** KEYS: user hash. ARGV: sessionId, instanceId, max. Returns the evicted sessions: id, holder, id, holder… */
 const BIND_SESSION = `
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[3] .. ' ' .. ARGV[1])
-local max = tonumber(ARGV[4])
+local max = tonumber(ARGV[3])
 local count = redis.call('HLEN', KEYS[1])
 local evicted = {}
 if count > max then
@@ -19,70 +60,46 @@ if count > max then
   table.sort(ids)
   for i = 1, count - max do
     local id = ids[i]
-    local holder = redis.call('HGET', KEYS[1], id)
-    redis.call('HDEL', KEYS[1], id)
-    redis.call('SREM', ARGV[5] .. 'instance:' .. holder .. ':sessions', ARGV[3] .. ' ' .. id)
     evicted[#evicted + 1] = id
-    evicted[#evicted + 1] = holder
+    evicted[#evicted + 1] = redis.call('HGET', KEYS[1], id)
+    redis.call('HDEL', KEYS[1], id)
   end
 end
 return evicted`;
 
-/** KEYS: user hash, instance sessions set. ARGV: sessionId, instanceId, username. */
+/** KEYS: user hash. ARGV: sessionId, instanceId. Removes the session only where that instance still holds it. */
 const UNBIND_SESSION = `
-if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
-redis.call('SREM', KEYS[2], ARGV[3] .. ' ' .. ARGV[1])
-return 1`;
-
-/** KEYS: instance sessions set, instances zset, instance hash. ARGV: instanceId, prefix. */
-const PURGE_INSTANCE = `
-local removed = 0
-for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local space = string.find(member, ' ', 1, true)
-  local key = ARGV[2] .. 'user:' .. string.sub(member, 1, space - 1)
-  local id = string.sub(member, space + 1)
-  if redis.call('HGET', key, id) == ARGV[1] then
-    redis.call('HDEL', key, id)
-    removed = removed + 1
-  end
-end
-redis.call('DEL', KEYS[1], KEYS[3])
-redis.call('ZREM', KEYS[2], ARGV[1])
-return removed`;
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0`;
 
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-export function createRedis(url: string, name: string): Redis {
-  return new Redis(url, {
-    connectionName: name,
-    // Commands issued in the same tick (one lookup per delivery) go out as one pipeline.
-    enableAutoPipelining: true,
-    maxRetriesPerRequest: 2,
-    enableReadyCheck: true,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
-  });
-}
+/** Members per SREM when a purge unlists what it visited. */
+const SREM_BATCH = 1000;
 
-/** The cluster registry in Redis; every key is under the configured prefix. */
+/**
+ * The cluster registry in Redis; every key is under the configured prefix. A session is listed in
+ * its instance's set before it is bound and unlisted after it is unbound, so a purge that walks
+ * the set finds every session the instance held, even where a crash came between the two steps.
+ */
 export class RedisRegistry extends Registry {
+  private readonly keys: RegistryKeys;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisClient,
+    prefix: string,
   ) {
     super();
-  }
-
-  private key(...parts: string[]): string {
-    return this.prefix + parts.join(':');
+    this.keys = new RegistryKeys(prefix);
   }
 
   async heartbeat(info: InstanceInfo, ttlMs: number): Promise<boolean> {
-    const hash = this.key('instance', info.id);
+    const hash = this.keys.instance(info.id);
     const replies = await this.redis
       .multi()
-      .zadd(this.key('instances'), info.lastSeen, info.id)
+      .zadd(this.keys.instances(), info.lastSeen, info.id)
       .hset(hash, {
         host: info.host,
         ip: info.ip,
@@ -94,18 +111,19 @@ export class RedisRegistry extends Registry {
       })
       .pexpire(hash, ttlMs * 3)
       .exec();
-    const [error, added] = replies?.[0] ?? [new Error('no reply'), 0];
-    if (error) throw error;
-    return added === 1;
+    if (!replies) throw new Error('Heartbeat transaction discarded');
+    for (const [error] of replies) if (error) throw error;
+    return replies[0][1] === 1;
   }
 
   async liveInstances(ttlMs: number): Promise<InstanceInfo[]> {
-    const entries = await this.redis.zrangebyscore(this.key('instances'), `(${Date.now() - ttlMs}`, '+inf', 'WITHSCORES');
+    const entries = await this.redis.zrangebyscore(this.keys.instances(), `(${Date.now() - ttlMs}`, '+inf', 'WITHSCORES');
     const ids: { id: string; lastSeen: number }[] = [];
     for (let i = 0; i < entries.length; i += 2) ids.push({ id: entries[i], lastSeen: Number(entries[i + 1]) });
     if (ids.length === 0) return [];
+    // One slot: the hashes come from the same node in one pipeline.
     const pipeline = this.redis.pipeline();
-    for (const { id } of ids) pipeline.hgetall(this.key('instance', id));
+    for (const { id } of ids) pipeline.hgetall(this.keys.instance(id));
     const hashes = (await pipeline.exec()) ?? [];
     const live: InstanceInfo[] = [];
     ids.forEach(({ id, lastSeen }, index) => {
@@ -127,65 +145,58 @@ export class RedisRegistry extends Registry {
   }
 
   async deadInstanceIds(ttlMs: number): Promise<string[]> {
-    return this.redis.zrangebyscore(this.key('instances'), '-inf', Date.now() - ttlMs);
+    return this.redis.zrangebyscore(this.keys.instances(), '-inf', Date.now() - ttlMs);
   }
 
+  /** Unbinds what the instance held user by user (each in its user's slot), then unlists it; safe to run again. */
   async purgeInstance(instanceId: string): Promise<number> {
-    const removed = await this.redis.eval(
-      PURGE_INSTANCE,
-      3,
-      this.key('instance', instanceId, 'sessions'),
-      this.key('instances'),
-      this.key('instance', instanceId),
-      instanceId,
-      this.prefix,
+    const setKey = this.keys.instanceSessions(instanceId);
+    const members = await this.redis.smembers(setKey);
+    const removed = await Promise.all(
+      members.map((member) => {
+        const space = member.indexOf(' ');
+        return this.redis.eval(UNBIND_SESSION, 1, this.keys.user(member.slice(0, space)), member.slice(space + 1), instanceId);
+      }),
     );
-    return Number(removed);
+    for (let i = 0; i < members.length; i += SREM_BATCH) await this.redis.srem(setKey, ...members.slice(i, i + SREM_BATCH));
+    const replies = await this.redis.multi().del(this.keys.instance(instanceId)).zrem(this.keys.instances(), instanceId).exec();
+    for (const [error] of replies ?? []) if (error) throw error;
+    return removed.reduce<number>((sum, n) => sum + Number(n), 0);
   }
 
   async bindSession(session: SessionRef, maxSessions: number): Promise<SessionRef[]> {
+    await this.redis.sadd(this.keys.instanceSessions(session.instanceId), member(session));
     const evicted = (await this.redis.eval(
       BIND_SESSION,
-      2,
-      this.key('user', session.username),
-      this.key('instance', session.instanceId, 'sessions'),
+      1,
+      this.keys.user(session.username),
       session.sessionId,
       session.instanceId,
-      session.username,
       String(maxSessions),
-      this.prefix,
     )) as string[];
     const refs: SessionRef[] = [];
     for (let i = 0; i < evicted.length; i += 2) {
       refs.push({ username: session.username, sessionId: evicted[i], instanceId: evicted[i + 1] });
     }
+    // Tidying only: a purge of the holder checks the user's hash before it removes anything.
+    await Promise.all(refs.map((ref) => this.redis.srem(this.keys.instanceSessions(ref.instanceId), member(ref))));
     return refs;
   }
 
   async unbindSession(session: SessionRef): Promise<void> {
-    await this.redis.eval(
-      UNBIND_SESSION,
-      2,
-      this.key('user', session.username),
-      this.key('instance', session.instanceId, 'sessions'),
-      session.sessionId,
-      session.instanceId,
-      session.username,
-    );
+    await this.redis.eval(UNBIND_SESSION, 1, this.keys.user(session.username), session.sessionId, session.instanceId);
+    await this.redis.srem(this.keys.instanceSessions(session.instanceId), member(session));
   }
 
   async sessionsOf(usernames: string[]): Promise<Map<string, SessionRef[]>> {
     const result = new Map<string, SessionRef[]>();
     if (usernames.length === 0) return result;
-    const pipeline = this.redis.pipeline();
-    for (const username of usernames) pipeline.hgetall(this.key('user', username));
-    const replies = (await pipeline.exec()) ?? [];
+    // Issued in one tick: auto-pipelining sends them as one pipeline per node.
+    const hashes = await Promise.all(usernames.map((username) => this.redis.hgetall(this.keys.user(username))));
     usernames.forEach((username, index) => {
-      const [error, hash] = replies[index] ?? [new Error('no reply'), null];
-      if (error) throw error;
       result.set(
         username,
-        Object.entries((hash ?? {}) as Record<string, string>).map(([sessionId, instanceId]) => ({ username, sessionId, instanceId })),
+        Object.entries(hashes[index] ?? {}).map(([sessionId, instanceId]) => ({ username, sessionId, instanceId })),
       );
     });
     return result;
@@ -193,73 +204,238 @@ export class RedisRegistry extends Registry {
 
   async acquireLock(name: string, ttlMs: number): Promise<string | null> {
     const token = randomUUID();
-    const ok = await this.redis.set(this.key(name), token, 'PX', ttlMs, 'NX');
+    const ok = await this.redis.set(this.keys.named(name), token, 'PX', ttlMs, 'NX');
     return ok === 'OK' ? token : null;
   }
 
   async releaseLock(name: string, token: string): Promise<void> {
-    await this.redis.eval(RELEASE_LOCK, 1, this.key(name), token);
+    await this.redis.eval(RELEASE_LOCK, 1, this.keys.named(name), token);
   }
 
   async getValue(name: string): Promise<string | null> {
-    return this.redis.get(this.key(name));
+    return this.redis.get(this.keys.named(name));
   }
 
   async setValue(name: string, value: string, ttlMs?: number): Promise<void> {
-    if (ttlMs) await this.redis.set(this.key(name), value, 'PX', ttlMs);
-    else await this.redis.set(this.key(name), value);
+    if (ttlMs) await this.redis.set(this.keys.named(name), value, 'PX', ttlMs);
+    else await this.redis.set(this.keys.named(name), value);
   }
 
+  /** The owner of every slot answers: a Cluster with a shard down is not up. */
   async ping(): Promise<void> {
-    await this.redis.ping();
+    await Promise.all(slotOwners(this.redis).map((node) => node.ping()));
   }
 
-  override onReconnect(listener: () => void): void {
-    let connectedBefore = this.redis.status === 'ready';
-    this.redis.on('ready', () => {
-      if (connectedBefore) listener();
-      connectedBefore = true;
-    });
+  override onReconnect(listener: (failover: boolean) => void): void {
+    onReconnected(this.redis, listener);
   }
 }
 
-/** The bus over Redis pub/sub: one channel per instance, one subscriber connection per instance. */
+function member(session: SessionRef): string {
+  return `${session.username} ${session.sessionId}`;
+}
+
+/** Polls the slot map this often for a changed owner (a refresh or a MOVED reply changes it). */
+const SLOT_OWNERS_POLL_MS = 1000;
+
+/**
+ * Calls `changed` when a slot that had an owner gets another one: a replica promoted after its
+ * master failed, or a slot moved by a resharding. Read from the client's slot map, which both
+ * its periodic refresh and a MOVED reply update, at each refresh and every second; an owner
+ * missing meanwhile (the map of a refresh taken mid-failover) does not count as a change.
+ */
+function watchSlotOwners(cluster: Cluster, changed: () => void): void {
+  const owners: (string | undefined)[] = [];
+  const check = (): void => {
+    let moved = false;
+    for (let slot = 0; slot < cluster.slots.length; slot++) {
+      const owner = cluster.slots[slot]?.[0];
+      if (owner === undefined) continue;
+      if (owners[slot] !== undefined && owners[slot] !== owner) moved = true;
+      owners[slot] = owner;
+    }
+    if (moved) changed();
+  };
+  check();
+  cluster.on('refresh', check);
+  const timer = setInterval(check, SLOT_OWNERS_POLL_MS);
+  timer.unref();
+  cluster.once('end', () => clearInterval(timer));
+}
+
+/**
+ * `listener` runs when the client is back after losing Redis: a reconnect to the server, with
+ * `failover` when it is another one (Sentinel promoted a replica), or a new owner of some slots in a Cluster.
+ */
+function onReconnected(redis: RedisClient, listener: (failover: boolean) => void): void {
+  if (isCluster(redis)) {
+    watchSlotOwners(redis, () => listener(true));
+    return;
+  }
+  const server = (): string => `${redis.stream?.remoteAddress}:${redis.stream?.remotePort}`;
+  let connectedTo = redis.status === 'ready' ? server() : undefined;
+  redis.on('ready', () => {
+    const now = server();
+    if (connectedTo !== undefined) listener(now !== connectedTo);
+    connectedTo = now;
+  });
+}
+
+/**
+ * One instance's channel over sharded Pub/Sub: a connection of its own to the master that owns
+ * the channel's slot, moved to the new master when a failover or a resharding changes it.
+ */
+class ShardedSubscription {
+  private readonly logger = new Logger('Bus');
+  private connection?: Redis;
+  private node?: string;
+  private slot = -1;
+  private closed = false;
+  private timer?: NodeJS.Timeout;
+  private connecting?: Promise<void>;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly channel: string,
+    private readonly name: string,
+    private readonly onPayload: (payload: string) => void,
+    private readonly onResubscribed: () => void,
+  ) {}
+
+  async start(): Promise<void> {
+    this.slot = Number(await this.cluster.cluster('KEYSLOT', this.channel));
+    await this.connect();
+    this.timer = setInterval(() => void this.check(), 500);
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    const connection = this.connection;
+    this.connection = undefined;
+    await connection?.quit().catch(() => connection.disconnect());
+  }
+
+  private ownerOfSlot(): string | undefined {
+    return this.cluster.slots[this.slot]?.[0];
+  }
+
+  /** Subscribed to a node that no longer owns the slot, or not subscribed: subscribe again. */
+  private async check(): Promise<void> {
+    if (this.closed || this.connecting) return;
+    if (this.connection && this.ownerOfSlot() === this.node) return;
+    this.connecting = this.resubscribe().finally(() => (this.connecting = undefined));
+  }
+
+  private async resubscribe(): Promise<void> {
+    const previous = this.connection;
+    this.connection = undefined;
+    previous?.disconnect();
+    try {
+      await this.connect();
+      this.logger.warn(`Bus channel resubscribed on ${this.node}`);
+      this.onResubscribed();
+    } catch (error) {
+      // The slot's master is down and not replaced yet: refresh the map, the next check tries again.
+      this.logger.warn(`Bus channel not subscribed yet: ${error instanceof Error ? error.message : String(error)}`);
+      this.cluster.refreshSlotsCache();
+    }
+  }
+
+  private async connect(): Promise<void> {
+    const node = this.ownerOfSlot();
+    if (!node) throw new Error(`no master known for slot ${this.slot}`);
+    const separator = node.lastIndexOf(':');
+    const connection = new Redis({
+      host: node.slice(0, separator),
+      port: Number(node.slice(separator + 1)),
+      connectionName: this.name,
+      lazyConnect: true,
+      // This class reconnects, to whichever node owns the slot by then.
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 2000,
+    });
+    connection.on('error', () => undefined);
+    connection.on('smessage', (received: string, payload: string) => {
+      if (received === this.channel) this.onPayload(payload);
+    });
+    connection.on('close', () => {
+      if (this.connection === connection) this.connection = undefined;
+    });
+    try {
+      await connection.connect();
+      await connection.ssubscribe(this.channel);
+    } catch (error) {
+      connection.disconnect();
+      throw error;
+    }
+    if (this.closed) {
+      connection.disconnect();
+      return;
+    }
+    this.connection = connection;
+    this.node = node;
+  }
+}
+
+/**
+ * The bus over Redis Pub/Sub: one channel per instance. On a Cluster it is sharded Pub/Sub
+ * (SPUBLISH/SSUBSCRIBE), so a message crosses only the shard of its target instance.
+ */
 export class RedisBus extends Bus {
-  private subscriber?: Redis;
+  private readonly logger = new Logger('Bus');
+  private readonly keys: RegistryKeys;
+  private subscriber?: RedisClient;
+  private sharded?: ShardedSubscription;
   private readonly reconnectListeners: (() => void)[] = [];
 
   constructor(
-    private readonly publisher: Redis,
-    private readonly prefix: string,
-    private readonly url: string,
+    private readonly publisher: RedisClient,
+    prefix: string,
+    private readonly topology: RedisTopology,
   ) {
     super();
+    this.keys = new RegistryKeys(prefix);
   }
 
   async publish(instanceId: string, message: BusMessage): Promise<number> {
-    return this.publisher.publish(`${this.prefix}bus:${instanceId}`, JSON.stringify(message));
+    const channel = this.keys.channel(instanceId);
+    const payload = JSON.stringify(message);
+    if (isCluster(this.publisher)) return Number(await this.publisher.spublish(channel, payload));
+    return this.publisher.publish(channel, payload);
   }
 
   async subscribe(instanceId: string, handler: BusHandler): Promise<void> {
-    const channel = `${this.prefix}bus:${instanceId}`;
-    this.subscriber = createRedis(this.url, `bus-${instanceId}`);
-    const logger = new Logger('Bus');
-    this.subscriber.on('error', (error: Error) => logger.warn(`Redis subscriber: ${error.message}`));
-    this.subscriber.on('message', (received: string, payload: string) => {
-      if (received !== channel) return;
+    const channel = this.keys.channel(instanceId);
+    const receive = (payload: string): void => {
       let message: BusMessage;
       try {
         message = JSON.parse(payload) as BusMessage;
       } catch {
-        logger.warn(`Dropped a bus message that is not JSON on ${channel}`);
+        this.logger.warn(`Dropped a bus message that is not JSON on ${channel}`);
         return;
       }
       handler(message);
+    };
+    if (isCluster(this.publisher)) {
+      this.sharded = new ShardedSubscription(this.publisher, channel, `bus-${instanceId}`, receive, () => this.reconnected());
+      await this.sharded.start();
+      return;
+    }
+    const subscriber = createRedisClient(this.topology, `bus-${instanceId}`);
+    this.subscriber = subscriber;
+    subscriber.on('error', (error: Error) => this.logger.warn(`Redis subscriber: ${error.message}`));
+    subscriber.on('message', (received: string, payload: string) => {
+      if (received === channel) receive(payload);
     });
-    await this.subscriber.subscribe(channel);
-    this.subscriber.on('ready', () => {
-      for (const listener of this.reconnectListeners) listener();
-    });
+    await subscriber.subscribe(channel);
+    subscriber.on('ready', () => this.reconnected());
+  }
+
+  private reconnected(): void {
+    for (const listener of this.reconnectListeners) listener();
   }
 
   override onReconnect(listener: () => void): void {
@@ -267,6 +443,7 @@ export class RedisBus extends Bus {
   }
 
   async close(): Promise<void> {
+    await this.sharded?.close();
     await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
   }
 }

@@ -43,8 +43,11 @@ export abstract class Registry {
   abstract getValue(name: string): Promise<string | null>;
   abstract setValue(name: string, value: string, ttlMs?: number): Promise<void>;
   abstract ping(): Promise<void>;
-  /** Called when the store came back after an outage and may have lost what it held. */
-  onReconnect(listener: () => void): void {
+  /**
+   * Called when the store came back after an outage and may have lost what it held;
+   * `failover` when another server now answers (a promoted replica may lack the latest writes).
+   */
+  onReconnect(listener: (failover: boolean) => void): void {
     void listener;
   }
 }

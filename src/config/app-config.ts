@@ -7,6 +7,17 @@ import { privateDataDir } from './private-data-dir';
 
 export type StorageMode = 'embedded' | 'cluster';
 
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** How the instances reach Redis: one server, a Redis Cluster, or a primary found through Sentinel. */
+export type RedisTopology =
+  | { kind: 'single'; url: string }
+  | { kind: 'cluster'; nodes: RedisNode[] }
+  | { kind: 'sentinel'; sentinels: RedisNode[]; name: string };
+
 /** The validated configuration, built once at boot from the environment. */
 export abstract class AppConfig {
   mode: StorageMode;
@@ -16,6 +27,8 @@ export abstract class AppConfig {
   dataDir: string;
   databaseUrl?: string;
   redisUrl?: string;
+  /** Absent in the embedded mode. */
+  redis?: RedisTopology;
   redisPrefix: string;
   adminToken: string;
   clusterToken: string;
@@ -147,10 +160,29 @@ class EnvReader {
     }
   }
 
+  /** `host:port,host:port`; undefined when unset or invalid (then a problem is recorded). */
+  nodes(name: string): RedisNode[] | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const nodes: RedisNode[] = [];
+    const invalid: string[] = [];
+    for (const entry of value.split(',').map((part) => part.trim()).filter((part) => part.length > 0)) {
+      const match = /^([^\s:/[\]]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(entry);
+      const port = match ? Number(match[2]) : 0;
+      if (!match || port < 1 || port > 65535) invalid.push(entry);
+      else nodes.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
+    }
+    if (invalid.length > 0 || nodes.length === 0) {
+      this.problems.push(`${name} must be a comma-separated list of host:port (got "${value}")`);
+      return undefined;
+    }
+    return nodes;
+  }
+
   secret(name: string, required: boolean): string | undefined {
     const value = this.raw(name);
     if (value === undefined) {
-      if (required) this.problems.push(`${name} is required in cluster mode (REDIS_URL is set)`);
+      if (required) this.problems.push(`${name} is required in cluster mode (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS is set)`);
       return undefined;
     }
     if (value.length < 16) this.problems.push(`${name} must be at least 16 characters`);
@@ -189,9 +221,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const read = new EnvReader(env);
   const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const redisUrl = read.url('REDIS_URL', ['redis:', 'rediss:']);
-  const cluster = read.raw('REDIS_URL') !== undefined;
+  const clusterNodes = read.nodes('REDIS_CLUSTER_NODES');
+  const sentinels = read.nodes('REDIS_SENTINELS');
+  const sentinelName = read.raw('REDIS_SENTINEL_NAME');
+  if (read.raw('REDIS_SENTINELS') !== undefined && sentinelName === undefined) {
+    read.problems.push('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS: the name the sentinels monitor the primary under');
+  }
+  // The most specific setting wins: a Cluster's seeds, then Sentinel, then one server.
+  let redis: RedisTopology | undefined;
+  if (clusterNodes) redis = { kind: 'cluster', nodes: clusterNodes };
+  else if (sentinels && sentinelName) redis = { kind: 'sentinel', sentinels, name: sentinelName };
+  else if (redisUrl) redis = { kind: 'single', url: redisUrl };
+  const cluster = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'].some((name) => read.raw(name) !== undefined);
   if (cluster && read.raw('DATABASE_URL') === undefined) {
-    read.problems.push('DATABASE_URL is required in cluster mode (REDIS_URL is set): instances must share one PostgreSQL');
+    read.problems.push('DATABASE_URL is required in cluster mode (a Redis is configured): instances must share one PostgreSQL');
   }
   const dataDir = resolve(read.string('DATA_DIR', './data'));
   const logLevel = read.string('LOG_LEVEL', 'info').toLowerCase();
@@ -200,6 +243,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const publicHost = read.raw('PUBLIC_HOST') ?? defaultPublicHost();
   if (/[\s/]/.test(publicHost)) read.problems.push('PUBLIC_HOST must be a host name or IP address');
   const redisPrefix = read.string('REDIS_PREFIX', 'chat:');
+  // Keys carry Redis Cluster hash tags in braces after the prefix: braces in it would change the slots.
+  if (/[{}\s]/.test(redisPrefix)) read.problems.push('REDIS_PREFIX must not contain braces or spaces');
 
   const adminToken = read.secret('ADMIN_TOKEN', cluster);
   const clusterToken = read.secret('CLUSTER_TOKEN', cluster);
@@ -213,6 +258,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir,
     databaseUrl,
     redisUrl,
+    redis,
     redisPrefix,
     tokenTtlSeconds: read.int('TOKEN_TTL_SECONDS', 86400, 1),
     maxSessionsPerUser: read.int('MAX_SESSIONS_PER_USER', 5, 1, 1000),

@@ -43,6 +43,10 @@ export class ChatConnection implements SessionSocket {
   private replayQueue: Delivery[] | null = null;
   private replayQueueBytes = 0;
   private replayedIds: Set<string> | null = null;
+  /** Counts replays begun, so that a replay that outlived a logout cannot end its successor's. */
+  private replayGeneration = 0;
+  /** A resync was asked for while a replay ran: it runs once that replay ends. */
+  private resyncAsked = false;
   private moveTimer?: NodeJS.Timeout;
   private loginTimer?: NodeJS.Timeout;
   private corked = false;
@@ -97,11 +101,22 @@ export class ChatConnection implements SessionSocket {
     this.orderer.expect(stream, next);
   }
 
-  /** Starts an offline replay: live deliveries are held until `endReplay`. */
-  beginReplay(): void {
+  /**
+   * Starts an offline replay: live deliveries are held until `endReplay`. One replay at a time:
+   * while one runs, this returns 0 and records that another is wanted (`endReplay` says so), so
+   * that two replays never share the held deliveries and none is dropped. Otherwise it returns
+   * the replay's number, for `endReplay`.
+   */
+  beginReplay(): number {
+    if (this.replayQueue !== null) {
+      this.resyncAsked = true;
+      return 0;
+    }
     this.replayQueue = [];
     this.replayQueueBytes = 0;
     this.replayedIds = new Set();
+    this.resyncAsked = false;
+    return ++this.replayGeneration;
   }
 
   replay(message: Delivery & { messageId: string }): void {
@@ -136,18 +151,27 @@ export class ChatConnection implements SessionSocket {
     this.replayQueue = null;
     this.replayQueueBytes = 0;
     this.replayedIds = null;
+    this.resyncAsked = false;
   }
 
-  endReplay(): void {
-    const queue = this.replayQueue ?? [];
+  /**
+   * Ends replay `generation`: the held live deliveries go out, those the replay sent already
+   * dropped. Returns true when a resync was asked for meanwhile (the caller runs it now).
+   */
+  endReplay(generation: number): boolean {
+    if (generation !== this.replayGeneration || this.replayQueue === null) return false;
+    const queue = this.replayQueue;
     const replayed = this.replayedIds;
+    const again = this.resyncAsked;
     this.replayQueue = null;
     this.replayQueueBytes = 0;
     this.replayedIds = null;
+    this.resyncAsked = false;
     for (const pending of queue) {
       if (pending.messageId && replayed?.has(pending.messageId)) continue;
       this.pass(pending);
     }
+    return again && this.isOpen && this.username !== null;
   }
 
   kick(code: number, reason: string): void {

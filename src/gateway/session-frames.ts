@@ -177,7 +177,10 @@ export class SessionFrames implements FrameRoutes {
   private async establish(connection: ChatConnection, result: AuthResult & { ok: true }, sequenceId: number): Promise<void> {
     connection.username = result.username;
     connection.sessionId = newSessionId(this.identity.id);
-    connection.beginReplay();
+    // A new session: nothing held for an earlier one is still owed to this connection.
+    connection.abortReplay();
+    const replay = connection.beginReplay();
+    let again = false;
     try {
       await this.sessions.bind(connection);
     } catch (error) {
@@ -196,7 +199,7 @@ export class SessionFrames implements FrameRoutes {
       if (this.sessions.kickedRecently(result.username) && !(await this.users.isEnabled(result.username))) {
         await this.sessions.unbind(connection);
         connection.username = null;
-          connection.abortReplay();
+        connection.abortReplay();
         connection.send(this.loginResponse(sequenceId, { ok: false, reason: Reasons.disabled }));
         return;
       }
@@ -206,8 +209,9 @@ export class SessionFrames implements FrameRoutes {
       // What was not replayed stays unacknowledged: the next login sends it.
       this.logger.error(`Offline replay for ${result.username} failed: ${String(error)}`);
     } finally {
-      connection.endReplay();
+      again = connection.endReplay(replay);
     }
+    if (again) await this.resync(connection);
   }
 
   /**
@@ -217,14 +221,15 @@ export class SessionFrames implements FrameRoutes {
   async resync(connection: ChatConnection): Promise<void> {
     const username = connection.username;
     if (username === null || !connection.isOpen) return;
-    connection.beginReplay();
+    // A replay running (a login's, or another resync) holds the live deliveries: it runs this one after it.
+    const replay = connection.beginReplay();
+    if (replay === 0) return;
     try {
       await this.replayPending(connection, username);
     } catch (error) {
       this.logger.error(`Resync for ${username} failed: ${String(error)}`);
-    } finally {
-      connection.endReplay();
     }
+    if (connection.endReplay(replay)) await this.resync(connection);
   }
 
   private async replayPending(connection: ChatConnection, username: string): Promise<void> {

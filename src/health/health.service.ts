@@ -22,12 +22,23 @@ export class HealthService {
     private readonly cluster: ClusterService,
   ) {}
 
+  /**
+   * `registry`: Redis answers a ping (on every master of a Cluster). `heartbeat`: this instance's
+   * heartbeats land (the last one did not fail, and one landed within two intervals); a Redis that
+   * answers PING but refuses the heartbeat (MOVED, no write access) is up and its heartbeat down.
+   */
   async check(): Promise<HealthDto> {
     const [database, registry] = await Promise.all([
       within(this.database.ping(), CHECK_TIMEOUT_MS),
       within(this.registry.ping(), CHECK_TIMEOUT_MS),
     ]);
-    return { database, registry, heartbeat: this.cluster.heartbeatHealthy() ? 'up' : 'down', draining: this.cluster.isDraining, mode: this.config.mode };
+    return {
+      database,
+      registry,
+      heartbeat: this.cluster.heartbeatHealthy() && this.cluster.registryHealthy ? 'up' : 'down',
+      draining: this.cluster.isDraining,
+      mode: this.config.mode,
+    };
   }
 
   /** Ready to take clients: its dependencies answer, the registry takes its heartbeats, and it is not leaving. */

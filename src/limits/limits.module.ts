@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
-import Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { REDIS } from '../cluster/cluster.module';
+import { RedisClient } from '../cluster/redis-client';
 import { AppConfig } from '../config/app-config';
 import { RateLimitsService } from './rate-limits.service';
 
@@ -12,7 +12,7 @@ import { RateLimitsService } from './rate-limits.service';
     {
       provide: RateLimitsService,
       inject: [AppConfig, REDIS],
-      useFactory: (config: AppConfig, redis: Redis | null) =>
+      useFactory: (config: AppConfig, redis: RedisClient | null) =>
         new RateLimitsService(config.rateLimits, (kind, points, duration) => {
           const keyPrefix = `${config.redisPrefix}limit:${kind}`;
           return redis ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, rejectIfRedisNotReady: true }) : new RateLimiterMemory({ keyPrefix, points, duration });

@@ -35,6 +35,36 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly registryUp = new Gauge({
+    name: 'chat_registry_up',
+    help: "1 while this instance's heartbeats reach the registry (Redis in cluster mode), 0 while they fail",
+    registers: [this.registry],
+  });
+
+  readonly heartbeatFailures = new Counter({
+    name: 'chat_registry_heartbeat_failures_total',
+    help: 'Heartbeats that did not reach the registry',
+    registers: [this.registry],
+  });
+
+  readonly registryOutages = new Counter({
+    name: 'chat_registry_outages_total',
+    help: 'Times the registry went from reachable to failing heartbeats',
+    registers: [this.registry],
+  });
+
+  readonly registryRecoveries = new Counter({
+    name: 'chat_registry_recoveries_total',
+    help: 'Reconnections to Redis after an outage (failovers included; after a failover the local sessions are bound again)',
+    registers: [this.registry],
+  });
+
+  readonly busResubscriptions = new Counter({
+    name: 'chat_bus_resubscriptions_total',
+    help: "Times this instance's bus channel was subscribed again after Redis was lost or failed over",
+    registers: [this.registry],
+  });
+
   /** Counted per message: the labelled children are looked up once. */
   readonly directStored = this.messagesStored.labels('direct');
   readonly groupStored = this.messagesStored.labels('group');
@@ -55,6 +85,7 @@ export class MetricsService {
 
   constructor(local: LocalSessions) {
     collectDefaultMetrics({ register: this.registry });
+    this.registryUp.set(1);
     new Gauge({
       name: 'chat_sessions',
       help: 'Logged-in connections on this instance',

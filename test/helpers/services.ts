@@ -1,6 +1,9 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Server, Socket, createServer, connect } from 'node:net';
+import { join } from 'node:path';
 import Redis from 'ioredis';
+import { TOPOLOGY_SCRIPT, ensureRedisTopology } from './environment';
 import { freePort } from './instance';
 import { until } from './wait';
 
@@ -91,5 +94,56 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     if (server) await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/**
+ * A Redis topology of the test's own (scripts/redis-topologies.sh on ports no other suite uses),
+ * whose nodes it can kill and restart: a failover test must not pull the shared one from under
+ * the suites running beside it.
+ */
+export class PrivateTopology {
+  private constructor(
+    readonly kind: 'cluster' | 'sentinel',
+    private readonly ports: number[],
+  ) {}
+
+  /** A 3-master Cluster with a replica each on BASE..BASE+5. */
+  static cluster(base: number): PrivateTopology {
+    const topology = new PrivateTopology('cluster', [base]);
+    ensureRedisTopology('cluster', base);
+    return topology;
+  }
+
+  /** A primary on BASE, its replica on BASE+1, sentinels on SBASE..SBASE+2. */
+  static sentinel(base: number, sentinelBase: number): PrivateTopology {
+    const topology = new PrivateTopology('sentinel', [base, sentinelBase]);
+    ensureRedisTopology('sentinel', base, sentinelBase);
+    return topology;
+  }
+
+  private get dir(): string {
+    return join(process.env.REDIS_TOPOLOGY_DIR ?? '/tmp/chat-redis-topologies', `${this.kind}-${this.ports[0]}`);
+  }
+
+  /** What the instances need to use it. */
+  get env(): Record<string, string> {
+    const [base, sentinelBase] = this.ports;
+    if (this.kind === 'cluster') return { REDIS_CLUSTER_NODES: [0, 1, 2].map((i) => `127.0.0.1:${base + i}`).join(',') };
+    return { REDIS_SENTINELS: [0, 1, 2].map((i) => `127.0.0.1:${sentinelBase + i}`).join(','), REDIS_SENTINEL_NAME: 'chat' };
+  }
+
+  /** SIGKILL to the Redis on `port`, as a crash. */
+  kill(port: number): void {
+    process.kill(Number(readFileSync(join(this.dir, `${port}.pid`), 'utf8').trim()), 'SIGKILL');
+  }
+
+  /** Starts a killed node again from its config: a Cluster node rejoins, Sentinel makes an old primary a replica. */
+  restart(port: number): void {
+    execFileSync('redis-server', [join(this.dir, `${port}.conf`)]);
+  }
+
+  stop(): void {
+    execFileSync('bash', [TOPOLOGY_SCRIPT, 'stop', this.kind, ...this.ports.map(String)]);
   }
 }

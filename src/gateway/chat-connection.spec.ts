@@ -1,0 +1,69 @@
+import WebSocket from 'ws';
+import { ChatConnection } from './chat-connection';
+
+/** The socket side of a connection, isolated: what was written, nothing sent anywhere. */
+function fakeSocket(): { socket: WebSocket; sent: string[] } {
+  const sent: string[] = [];
+  const socket = {
+    readyState: WebSocket.OPEN,
+    bufferedAmount: 0,
+    send: (frame: string) => sent.push(frame),
+    close: () => undefined,
+    terminate: () => undefined,
+  } as unknown as WebSocket;
+  return { socket, sent };
+}
+
+function loggedIn(): { connection: ChatConnection; sent: string[] } {
+  const { socket, sent } = fakeSocket();
+  const connection = new ChatConnection(socket, '127.0.0.1', { maxBufferedBytes: 1 << 20, ratePerSec: 10, burst: 10 });
+  connection.username = 'bob';
+  return { connection, sent };
+}
+
+const live = (id: string) => ({ frame: `live ${id}`, messageId: id });
+
+describe('ChatConnection replays', () => {
+  it('a replay asked for while one runs holds nothing of its own: every live delivery held by the first goes out, and the second is asked for again', () => {
+    const { connection, sent } = loggedIn();
+    const login = connection.beginReplay();
+    expect(login).toBeGreaterThan(0);
+    connection.deliver(live('1'));
+    connection.deliver(live('2'));
+    // A resync (the bus came back) while the login's replay still runs.
+    expect(connection.beginReplay()).toBe(0);
+    connection.deliver(live('3'));
+    connection.replay({ frame: 'stored 0', messageId: '0' });
+    expect(sent).toEqual(['stored 0']);
+    expect(connection.endReplay(login)).toBe(true);
+    expect(sent).toEqual(['stored 0', 'live 1', 'live 2', 'live 3']);
+    // Now the resync can run, on its own.
+    const resync = connection.beginReplay();
+    expect(resync).toBeGreaterThan(login);
+    expect(connection.endReplay(resync)).toBe(false);
+  });
+
+  it('drops the live copies of what the replay sent', () => {
+    const { connection, sent } = loggedIn();
+    const replay = connection.beginReplay();
+    connection.deliver(live('7'));
+    connection.deliver(live('8'));
+    connection.replay({ frame: 'stored 7', messageId: '7' });
+    expect(connection.endReplay(replay)).toBe(false);
+    expect(sent).toEqual(['stored 7', 'live 8']);
+  });
+
+  it('a replay that outlived a logout does not end the next login\'s replay', () => {
+    const { connection, sent } = loggedIn();
+    const old = connection.beginReplay();
+    connection.loggedOut(60_000);
+    connection.username = 'bob';
+    const next = connection.beginReplay();
+    connection.deliver(live('9'));
+    expect(connection.endReplay(old)).toBe(false);
+    expect(sent).toEqual([]);
+    connection.endReplay(next);
+    expect(sent).toEqual(['live 9']);
+    connection.dispose();
+  });
+});
