@@ -100,16 +100,19 @@ async function prepareCluster(messages, hash) {
   await migrate(url);
   const { Client } = require('pg');
   const client = new Client({ connectionString: url });
+  const second = new Client({ connectionString: url });
   await client.connect();
+  await second.connect();
   try {
     const started = Date.now();
-    const timings = await seedScale(client, { messages, ...SHAPE, passwordHash: hash }, (line) => say(`  seed ${line}`));
+    const timings = await seedScale(client, { messages, ...SHAPE, passwordHash: hash }, (line) => say(`  seed ${line}`), second);
     const seedSec = round((Date.now() - started) / 1000, 1);
     const query = async (sql) => (await client.query(sql)).rows;
     const sizes = (await client.query(SIZES_SQL)).rows[0];
     return { url, name, seedSec, timings, facts: await facts(query), sizes };
   } finally {
     await client.end();
+    await second.end();
   }
 }
 

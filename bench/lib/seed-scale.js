@@ -21,6 +21,7 @@
 // Then ANALYZE, so the planner sees the sizes at once.
 //
 // CLI: node bench/lib/seed-scale.js DATABASE_URL MESSAGES USERS GROUPS [BIG_GROUP] [GROUP_SIZE]
+// (two connections; SEED_SERIAL=1 for one)
 
 const PENDING = 500;
 const SPAN = 10000000000; // ids per partition (src/messages/message-partitions.ts)
@@ -60,6 +61,28 @@ function statements(options) {
       params: [],
     },
   ];
+  // The general messages, one statement per partition (run side by side when the seed has a second connection).
+  const messages = (label, from, to) => ({
+      label,
+      parallel: 'messages',
+      // i runs over the general ids; k numbers the group messages among them (2 of every 5).
+      sql: `INSERT INTO messages (id, sender, recipient, group_id, seq, content, created_at, client_message_id, sender_sequence_id, acked)
+            SELECT ${id('i')},
+              CASE WHEN grp THEN 'u_' || (h % $3::int)
+                   WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u_1' ELSE 'u_2' END
+                   ELSE 'u_' || (h % $3::int) END,
+              CASE WHEN grp THEN NULL
+                   WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u_2' ELSE 'u_1' END
+                   ELSE 'u_' || ((h + 1 + (h / 7) % ($3::int - 1)) % $3::int) END,
+              CASE WHEN grp THEN 1 + k % $4::int END,
+              CASE WHEN grp THEN 1 + k / $4::int END,
+              md5(i::text), now() - make_interval(secs => $1::int + $5::int - i), 'cm-' || i, i, true
+            FROM (
+              SELECT i, (i % 5) < 2 AS grp, ((i / 5) * 2 + (i % 5)) AS k, (i::bigint * 2654435761) % 4294967296 AS h
+              FROM generate_series(greatest($2::int + 1, $6::int), $7::int) AS i
+            ) t`,
+      params: [s.messages, s.oldGroup, s.users, rotating, PENDING, from, to],
+    });
   return [
     ...partitions,
     {
@@ -114,6 +137,7 @@ function statements(options) {
       sql: 'BEGIN; TRUNCATE messages',
       params: [],
       multi: true,
+      serial: true,
     },
     {
       label: 'messages of the old group',
@@ -122,26 +146,9 @@ function statements(options) {
             FROM generate_series(1, $2::int) AS i`,
       params: [s.messages, s.oldGroup, oldId, PENDING],
     },
-    {
-      label: 'messages',
-      // i runs over the general ids; k numbers the group messages among them (2 of every 5).
-      sql: `INSERT INTO messages (id, sender, recipient, group_id, seq, content, created_at, client_message_id, sender_sequence_id, acked)
-            SELECT ${id('i')},
-              CASE WHEN grp THEN 'u_' || (h % $3::int)
-                   WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u_1' ELSE 'u_2' END
-                   ELSE 'u_' || (h % $3::int) END,
-              CASE WHEN grp THEN NULL
-                   WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u_2' ELSE 'u_1' END
-                   ELSE 'u_' || ((h + 1 + (h / 7) % ($3::int - 1)) % $3::int) END,
-              CASE WHEN grp THEN 1 + k % $4::int END,
-              CASE WHEN grp THEN 1 + k / $4::int END,
-              md5(i::text), now() - make_interval(secs => $1::int + $5::int - i), 'cm-' || i, i, true
-            FROM (
-              SELECT i, (i % 5) < 2 AS grp, ((i / 5) * 2 + (i % 5)) AS k, (i::bigint * 2654435761) % 4294967296 AS h
-              FROM generate_series($2::int + 1, $1::int) AS i
-            ) t`,
-      params: [s.messages, s.oldGroup, s.users, rotating, PENDING],
-    },
+    ...(s.split === null
+      ? [messages('messages', s.oldGroup + 1, s.messages)]
+      : [messages('messages, first partition', s.oldGroup + 1, s.split), messages('messages, second partition', s.split + 1, s.messages)]),
     {
       label: 'pending messages of u3',
       sql: `INSERT INTO messages (id, sender, recipient, content, created_at, client_message_id, sender_sequence_id, acked)
@@ -149,7 +156,7 @@ function statements(options) {
             FROM generate_series(1, $2::int) AS j`,
       params: [s.messages, PENDING],
     },
-    { label: 'commit', sql: 'COMMIT', params: [] },
+    { label: 'commit', sql: 'COMMIT', params: [], serial: true },
     {
       label: 'build indexes',
       sql: `DO $$ DECLARE r record; BEGIN
@@ -200,21 +207,39 @@ async function migrate(databaseUrl) {
   }
 }
 
-/** Runs the seed on a pg Client (or anything with `query(sql, params)`); returns seconds per step. */
-async function seedScale(client, options, log = () => undefined) {
+/**
+ * Runs the seed on a pg Client (or anything with `query(sql, params)`); returns seconds per step.
+ * With `second` (another connection to the same database), the messages of the two partitions are
+ * written side by side, one statement on each connection (then not in one transaction).
+ */
+async function seedScale(client, options, log = () => undefined, second = undefined) {
   const timings = {};
-  // The seed's rows are consistent by construction: skip the foreign-key triggers where allowed (superuser).
-  await client.query(`SET session_replication_role = replica`).catch(() => log('foreign keys checked row by row (not a superuser)'));
-  await client.query(`SET maintenance_work_mem = '256MB'`);
-  for (const step of statements(options)) {
-    const started = Date.now();
-    if (step.multi) for (const sql of step.sql.split('; ')) await client.query(sql, []);
-    else await client.query(step.sql, step.params);
-    timings[step.label] = (Date.now() - started) / 1000;
-    log(`${step.label}: ${timings[step.label].toFixed(1)} s`);
+  const clients = second ? [client, second] : [client];
+  for (const c of clients) {
+    // The seed's rows are consistent by construction: skip the foreign-key triggers where allowed (superuser).
+    await c.query(`SET session_replication_role = replica`).catch(() => log('foreign keys checked row by row (not a superuser)'));
+    await c.query(`SET maintenance_work_mem = '256MB'`);
   }
-  await client.query('RESET session_replication_role').catch(() => undefined);
-  await client.query('RESET maintenance_work_mem');
+  const run = async (c, step) => {
+    if (step.multi) for (const sql of step.sql.split('; ')) await c.query(sql, []);
+    else await c.query(step.sql, step.params);
+  };
+  const steps = statements(options).filter((step) => !(second && step.serial));
+  for (let i = 0; i < steps.length; i++) {
+    const started = Date.now();
+    let last = i;
+    while (second && steps[i].parallel && last + 1 < steps.length && steps[last + 1].parallel === steps[i].parallel) last++;
+    const group = steps.slice(i, last + 1);
+    await Promise.all(group.map((step, j) => run(clients[j % clients.length], step)));
+    const label = group.map((step) => step.label).join(' + ');
+    timings[label] = (Date.now() - started) / 1000;
+    log(`${label}: ${timings[label].toFixed(1)} s`);
+    i += group.length - 1;
+  }
+  for (const c of clients) {
+    await c.query('RESET session_replication_role').catch(() => undefined);
+    await c.query('RESET maintenance_work_mem');
+  }
   return timings;
 }
 
@@ -228,20 +253,22 @@ if (require.main === module) {
   }
   const { Client } = require('pg');
   const client = new Client({ connectionString: url });
+  const second = process.env.SEED_SERIAL ? undefined : new Client({ connectionString: url });
   const started = Date.now();
   migrate(url)
-    .then(() => client.connect())
+    .then(() => Promise.all([client.connect(), second?.connect()]))
     .then(() =>
       seedScale(
         client,
         { messages: Number(messages), users: Number(users), groups: Number(groups), bigGroup: bigGroup ? Number(bigGroup) : undefined, groupSize: groupSize ? Number(groupSize) : undefined },
         (line) => process.stdout.write(`${line}\n`),
+        second,
       ),
     )
     .then(
       () => {
         process.stdout.write(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-        return client.end();
+        return Promise.all([client.end(), second?.end()]);
       },
       (error) => {
         process.stderr.write(`${error.stack ?? error}\n`);
