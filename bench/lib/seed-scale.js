@@ -1,6 +1,6 @@
 'use strict';
 // Seeds a large chat database in SQL alone (generate_series, never through the protocol), for the
-// S6 benchmark and the plan-regression test (test/query-plans.pg-spec.ts). The schema must exist
+// S6 benchmark and the plan-regression test (test/query-plans.cluster-spec.ts). The schema must exist
 // (the server's migrations); the tables must be empty.
 //
 // Shape, for `messages` = M, `users` = N, `groups` = G:
@@ -21,6 +21,7 @@
 // Then ANALYZE, so the planner sees the sizes at once.
 //
 // CLI: node bench/lib/seed-scale.js DATABASE_URL MESSAGES USERS GROUPS [BIG_GROUP] [GROUP_SIZE]
+// (two connections; SEED_SERIAL=1 for one)
 
 const PENDING = 500;
 const SPAN = 10000000000; // ids per partition (src/messages/message-partitions.ts)
@@ -60,6 +61,28 @@ function statements(options) {
       params: [],
     },
   ];
+  // The general messages, one statement per partition (run side by side when the seed has a second connection).
+  const messages = (label, from, to) => ({
+      label,
+      parallel: 'messages',
+      // i runs over the general ids; k numbers the group messages among them (2 of every 5).
+      sql: `INSERT INTO messages (id, sender, recipient, group_id, seq, content, created_at, client_message_id, sender_sequence_id, acked)
+            SELECT ${id('i')},
+              CASE WHEN grp THEN 'u_' || (h % $3::int)
+                   WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u_1' ELSE 'u_2' END
+                   ELSE 'u_' || (h % $3::int) END,
+              CASE WHEN grp THEN NULL
+                   WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u_2' ELSE 'u_1' END
+                   ELSE 'u_' || ((h + 1 + (h / 7) % ($3::int - 1)) % $3::int) END,
+              CASE WHEN grp THEN 1 + k % $4::int END,
+              CASE WHEN grp THEN 1 + k / $4::int END,
+              md5(i::text), now() - make_interval(secs => $1::int + $5::int - i), 'cm-' || i, i, true
+            FROM (
+              SELECT i, (i % 5) < 2 AS grp, ((i / 5) * 2 + (i % 5)) AS k, (i::bigint * 2654435761) % 4294967296 AS h
+              FROM generate_series(greatest($2::int + 1, $6::int), $7::int) AS i
+            ) t`,
+      params: [s.messages, s.oldGroup, s.users, rotating, PENDING, from, to],
+    });
   return [
     ...partitions,
     {
@@ -107,32 +130,25 @@ function statements(options) {
       params: [s.bigGroup, s.groups, s.users, s.groupSize],
     },
     {
+      label: 'begin',
+      // The messages and their indexes go in one transaction that starts by truncating the (empty)
+      // table: on a server at wal_level=minimal (the PGlite seed), rows written to a table truncated
+      // in the same transaction, and indexes built there, skip the WAL; elsewhere it changes nothing.
+      sql: 'BEGIN; TRUNCATE messages',
+      params: [],
+      multi: true,
+      serial: true,
+    },
+    {
       label: 'messages of the old group',
       sql: `INSERT INTO messages (id, sender, group_id, seq, content, created_at, client_message_id, sender_sequence_id)
             SELECT ${id('i')}, 'u_' || (1 + i % 4), $3::int, i, md5(i::text), now() - make_interval(secs => $1::int + $4::int - i), 'cm-' || i, i
             FROM generate_series(1, $2::int) AS i`,
       params: [s.messages, s.oldGroup, oldId, PENDING],
     },
-    {
-      label: 'messages',
-      // i runs over the general ids; k numbers the group messages among them (2 of every 5).
-      sql: `INSERT INTO messages (id, sender, recipient, group_id, seq, content, created_at, client_message_id, sender_sequence_id, acked)
-            SELECT ${id('i')},
-              CASE WHEN grp THEN 'u_' || (h % $3::int)
-                   WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u_1' ELSE 'u_2' END
-                   ELSE 'u_' || (h % $3::int) END,
-              CASE WHEN grp THEN NULL
-                   WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u_2' ELSE 'u_1' END
-                   ELSE 'u_' || ((h + 1 + (h / 7) % ($3::int - 1)) % $3::int) END,
-              CASE WHEN grp THEN 1 + k % $4::int END,
-              CASE WHEN grp THEN 1 + k / $4::int END,
-              md5(i::text), now() - make_interval(secs => $1::int + $5::int - i), 'cm-' || i, i, true
-            FROM (
-              SELECT i, (i % 5) < 2 AS grp, ((i / 5) * 2 + (i % 5)) AS k, (i::bigint * 2654435761) % 4294967296 AS h
-              FROM generate_series($2::int + 1, $1::int) AS i
-            ) t`,
-      params: [s.messages, s.oldGroup, s.users, rotating, PENDING],
-    },
+    ...(s.split === null
+      ? [messages('messages', s.oldGroup + 1, s.messages)]
+      : [messages('messages, first partition', s.oldGroup + 1, s.split), messages('messages, second partition', s.split + 1, s.messages)]),
     {
       label: 'pending messages of u3',
       sql: `INSERT INTO messages (id, sender, recipient, content, created_at, client_message_id, sender_sequence_id, acked)
@@ -151,8 +167,10 @@ function statements(options) {
       label: 'partition records',
       sql: `DO $$ BEGIN
               IF to_regclass('message_partitions') IS NOT NULL THEN
+                -- The first message of each partition is its oldest (ids follow time): found by the primary key.
                 INSERT INTO message_partitions (k, opened_at)
-                  SELECT (id / ${SPAN})::int, min(created_at) FROM messages GROUP BY 1
+                  SELECT k, first.created_at FROM generate_series(0, ((SELECT max(id) FROM messages) / ${SPAN})::int) AS k,
+                    LATERAL (SELECT m.created_at FROM messages m WHERE m.id >= k::bigint * ${SPAN} AND m.id < (k + 1)::bigint * ${SPAN} ORDER BY m.id LIMIT 1) AS first
                   ON CONFLICT (k) DO UPDATE SET opened_at = excluded.opened_at;
               END IF;
             END $$`,
@@ -165,7 +183,9 @@ function statements(options) {
     },
     {
       label: 'group seqs',
-      sql: `UPDATE groups g SET last_seq = x.last FROM (SELECT group_id, max(seq) AS last FROM messages WHERE group_id IS NOT NULL GROUP BY group_id) x WHERE g.id = x.group_id`,
+      // Each group's highest seq by the (group_id, seq) index, not by reading every group message.
+      sql: `UPDATE groups g SET last_seq = x.last FROM (SELECT id, (SELECT max(m.seq) FROM messages m WHERE m.group_id = gr.id) AS last FROM groups gr) x
+            WHERE g.id = x.id AND x.last IS NOT NULL`,
       params: [],
     },
     {
@@ -173,6 +193,9 @@ function statements(options) {
       sql: `UPDATE group_members gm SET acked_seq = g.last_seq - CASE WHEN g.id = $1::int AND gm.user_id = 5 THEN 1 ELSE 0 END FROM groups g WHERE g.id = gm.group_id`,
       params: [oldId],
     },
+    // Committed only now: at wal_level=minimal an index built in the transaction that truncated its
+    // table skips the WAL too (built after the commit, it writes its whole size and more to the WAL).
+    { label: 'commit', sql: 'COMMIT', params: [], serial: true },
     { label: 'analyze', sql: 'ANALYZE users, groups, group_members, messages', params: [] },
   ];
 }
@@ -190,20 +213,39 @@ async function migrate(databaseUrl) {
   }
 }
 
-/** Runs the seed on a pg Client (or anything with `query(sql, params)`); returns seconds per step. */
-async function seedScale(client, options, log = () => undefined) {
+/**
+ * Runs the seed on a pg Client (or anything with `query(sql, params)`); returns seconds per step.
+ * With `second` (another connection to the same database), the messages of the two partitions are
+ * written side by side, one statement on each connection (then not in one transaction).
+ */
+async function seedScale(client, options, log = () => undefined, second = undefined) {
   const timings = {};
-  // The seed's rows are consistent by construction: skip the foreign-key triggers where allowed (superuser).
-  await client.query(`SET session_replication_role = replica`).catch(() => log('foreign keys checked row by row (not a superuser)'));
-  await client.query(`SET maintenance_work_mem = '256MB'`);
-  for (const step of statements(options)) {
-    const started = Date.now();
-    await client.query(step.sql, step.params);
-    timings[step.label] = (Date.now() - started) / 1000;
-    log(`${step.label}: ${timings[step.label].toFixed(1)} s`);
+  const clients = second ? [client, second] : [client];
+  for (const c of clients) {
+    // The seed's rows are consistent by construction: skip the foreign-key triggers where allowed (superuser).
+    await c.query(`SET session_replication_role = replica`).catch(() => log('foreign keys checked row by row (not a superuser)'));
+    await c.query(`SET maintenance_work_mem = '256MB'`);
   }
-  await client.query('RESET session_replication_role').catch(() => undefined);
-  await client.query('RESET maintenance_work_mem');
+  const run = async (c, step) => {
+    if (step.multi) for (const sql of step.sql.split('; ')) await c.query(sql, []);
+    else await c.query(step.sql, step.params);
+  };
+  const steps = statements(options).filter((step) => !(second && step.serial));
+  for (let i = 0; i < steps.length; i++) {
+    const started = Date.now();
+    let last = i;
+    while (second && steps[i].parallel && last + 1 < steps.length && steps[last + 1].parallel === steps[i].parallel) last++;
+    const group = steps.slice(i, last + 1);
+    await Promise.all(group.map((step, j) => run(clients[j % clients.length], step)));
+    const label = group.map((step) => step.label).join(' + ');
+    timings[label] = (Date.now() - started) / 1000;
+    log(`${label}: ${timings[label].toFixed(1)} s`);
+    i += group.length - 1;
+  }
+  for (const c of clients) {
+    await c.query('RESET session_replication_role').catch(() => undefined);
+    await c.query('RESET maintenance_work_mem');
+  }
   return timings;
 }
 
@@ -217,20 +259,22 @@ if (require.main === module) {
   }
   const { Client } = require('pg');
   const client = new Client({ connectionString: url });
+  const second = process.env.SEED_SERIAL ? undefined : new Client({ connectionString: url });
   const started = Date.now();
   migrate(url)
-    .then(() => client.connect())
+    .then(() => Promise.all([client.connect(), second?.connect()]))
     .then(() =>
       seedScale(
         client,
         { messages: Number(messages), users: Number(users), groups: Number(groups), bigGroup: bigGroup ? Number(bigGroup) : undefined, groupSize: groupSize ? Number(groupSize) : undefined },
         (line) => process.stdout.write(`${line}\n`),
+        second,
       ),
     )
     .then(
       () => {
         process.stdout.write(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-        return client.end();
+        return Promise.all([client.end(), second?.end()]);
       },
       (error) => {
         process.stderr.write(`${error.stack ?? error}\n`);

@@ -15,11 +15,33 @@ export interface SessionSocket {
   readonly moving: boolean;
 }
 
+/**
+ * Connections written per turn of the event loop when a delivery reaches many (a large group):
+ * the rest wait for the next turn, so that a 5,000-member fan-out does not hold every other
+ * connection's frames (a bystander's Ping) for the whole of it.
+ */
+const FANOUT_SLICE = 200;
+/**
+ * Connection writes waiting at most: past it, what waits is written at once, as without slicing,
+ * so that senders faster than the fan-out are held back instead of filling memory.
+ */
+const FANOUT_BACKLOG_MAX = 100_000;
+
+interface PendingFanout {
+  sockets: SessionSocket[];
+  next: number;
+  delivery: Delivery;
+}
+
 /** The logged-in connections of this instance, by user and by session. */
 @Injectable()
 export class LocalSessions {
   private readonly byUser = new Map<string, Set<SessionSocket>>();
   private readonly bySession = new Map<string, SessionSocket>();
+  /** Deliveries still being written, oldest first: a later one never overtakes an earlier one on a connection. */
+  private readonly fanouts: PendingFanout[] = [];
+  private backlog = 0;
+  private scheduled = false;
 
   add(socket: SessionSocket): void {
     if (socket.username === null) throw new Error('Only a logged-in connection is a session');
@@ -47,16 +69,53 @@ export class LocalSessions {
     return this.byUser.get(username) ?? EMPTY;
   }
 
-  /** Writes the frame to every local connection of these users; returns the users reached. */
+  /**
+   * Writes the frame to every local connection of these users; returns the users reached. Up to
+   * FANOUT_SLICE connections are written at once; past that (or while an earlier delivery is
+   * still being written) the rest follow in slices on the next turns of the event loop, in order.
+   */
   deliver(usernames: Iterable<string>, delivery: Delivery): Set<string> {
     const reached = new Set<string>();
+    const sockets: SessionSocket[] = [];
     for (const username of usernames) {
-      const sockets = this.byUser.get(username);
-      if (!sockets) continue;
-      for (const socket of sockets) socket.deliver(delivery);
+      const own = this.byUser.get(username);
+      if (!own) continue;
+      for (const socket of own) sockets.push(socket);
       reached.add(username);
     }
+    if (sockets.length === 0) return reached;
+    const fanout = { sockets, next: 0, delivery };
+    if (this.fanouts.length === 0) {
+      write(fanout, FANOUT_SLICE);
+      if (fanout.next === sockets.length) return reached;
+    }
+    this.fanouts.push(fanout);
+    this.backlog += sockets.length - fanout.next;
+    if (this.backlog > FANOUT_BACKLOG_MAX) this.writeWaiting(Infinity);
+    else this.schedule();
     return reached;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.fanouts.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.writeWaiting(FANOUT_SLICE);
+      this.schedule();
+    });
+  }
+
+  /** Writes up to `budget` waiting connection writes, oldest delivery first. */
+  private writeWaiting(budget: number): void {
+    while (budget > 0 && this.fanouts.length > 0) {
+      const fanout = this.fanouts[0];
+      const before = fanout.next;
+      write(fanout, budget);
+      budget -= fanout.next - before;
+      this.backlog -= fanout.next - before;
+      if (fanout.next === fanout.sockets.length) this.fanouts.shift();
+    }
   }
 
   all(): IterableIterator<SessionSocket> {
@@ -73,3 +132,10 @@ export class LocalSessions {
 }
 
 const EMPTY: ReadonlySet<SessionSocket> = new Set();
+
+/** Writes the fan-out's next `count` connections at most. */
+function write(fanout: PendingFanout, count: number): void {
+  const end = Math.min(fanout.sockets.length, fanout.next + count);
+  for (let i = fanout.next; i < end; i++) fanout.sockets[i].deliver(fanout.delivery);
+  fanout.next = end;
+}

@@ -1,12 +1,18 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { PGlite } from '@electric-sql/pglite';
 import { PGliteDriver } from 'typeorm-pglite';
 import { MIGRATIONS } from './migrations';
 
 export interface DatabaseSettings {
   databaseUrl?: string;
   dataDir: string;
+  /**
+   * PGlite only: server settings for this start (`-c name=value`, after PGlite's defaults); the
+   * bench's seed uses it for `wal_level=minimal`.
+   */
+  pgliteSettings?: Record<string, string>;
 }
 
 /** One builder for the app and for the TypeORM CLI, so that the two cannot drift. */
@@ -23,7 +29,8 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
   if (settings.databaseUrl) {
     return { ...common, url: settings.databaseUrl, extra: { max: 20, idleTimeoutMillis: 30000, connectionTimeoutMillis: 5000 } };
   }
-  return { ...common, driver: new PGliteDriver({ dataDir: join(settings.dataDir, 'pglite') }).driver };
+  const startParams = [...PGlite.defaultStartParams, ...Object.entries(settings.pgliteSettings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
+  return { ...common, driver: new PGliteDriver({ dataDir: join(settings.dataDir, 'pglite'), startParams }).driver };
 }
 
 /** The data source the TypeORM CLI uses (`npx typeorm migration:show -d dist/database/data-source.js`). */
