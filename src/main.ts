@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/app-config';
+import { loadDotEnv } from './config/dot-env';
 import { PinoLogger } from './common/pino-logger';
 import { ClusterService } from './cluster/cluster.service';
 import { RebalanceService } from './cluster/rebalance.service';
@@ -33,6 +34,7 @@ function stopOnSignals(app: INestApplication, drainTimeoutMs: number, logger: Pi
 async function bootstrap(): Promise<void> {
   let config;
   try {
+    loadDotEnv();
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -1,8 +1,15 @@
 import * as readline from 'node:readline';
+import { parseArgs } from 'node:util';
 import { ChatClient } from './chat-client';
 import { Command, HELP_TEXT, formatMessage, parseCommand, sanitizeText } from './cli-commands';
 
 const DEFAULT_URL = 'ws://127.0.0.1:9092/ws';
+
+export const USAGE = `Usage: npm run client -- [URL] [--help]
+
+A console chat client. URL is the server's WebSocket endpoint (default ${DEFAULT_URL});
+once connected, type help for the commands.
+`;
 
 async function execute(client: ChatClient, command: Command): Promise<string | undefined> {
   switch (command.kind) {
@@ -77,15 +84,16 @@ export function main(url: string = DEFAULT_URL): void {
     if (state === 'reconnecting') print('(connection lost, reconnecting)');
   });
   client.on('closed', (event) => {
-    if (event.code !== 1000) print(`Connection closed (${event.code}${event.reason ? `: ${event.reason}` : ''}).`);
+    if (event.code !== 1000) print(`Connection to ${url} closed (${event.code}${event.reason ? `: ${event.reason}` : ''}).`);
     rl.close();
   });
 
   // Commands run one after another, after the connection is up, so piped input keeps its order.
   let queue: Promise<void> = client.connect(url).then(
     () => print(`Connected to ${url}. Type help for commands.`),
-    () => {
+    (error: unknown) => {
       process.exitCode = 1;
+      print(`Could not connect to ${url} (${error instanceof Error ? error.message : String(error)}): is the server running there, and is the URL its /ws endpoint?`);
     },
   );
   rl.on('line', (line) => {
@@ -106,6 +114,29 @@ export function main(url: string = DEFAULT_URL): void {
   });
 }
 
+/** Reads the command line: `[URL] [--help]`. Returns the URL, or null when the process is done (help, or a usage error). */
+export function parseCommandLine(args: string[]): string | null {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return null;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(USAGE);
+    return null;
+  }
+  if (parsed.positionals.length > 1) {
+    process.stderr.write(`One URL at most, got ${parsed.positionals.length}.\n\n${USAGE}`);
+    process.exitCode = 2;
+    return null;
+  }
+  return parsed.positionals[0] ?? DEFAULT_URL;
+}
+
 if (require.main === module) {
-  main(process.argv[2]);
+  const url = parseCommandLine(process.argv.slice(2));
+  if (url !== null) main(url);
 }

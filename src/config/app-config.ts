@@ -190,6 +190,9 @@ class EnvReader {
   }
 }
 
+/** HOST values that listen on every address. */
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
 export function defaultPublicHost(): string {
   for (const addresses of Object.values(networkInterfaces())) {
     for (const address of addresses ?? []) {
@@ -240,7 +243,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const logLevel = read.string('LOG_LEVEL', 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) read.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const host = read.string('HOST', '0.0.0.0');
-  const publicHost = read.raw('PUBLIC_HOST') ?? defaultPublicHost();
+  // Listening on one address, the instance is reached there; on all of them, at its first outward one.
+  const publicHost = read.raw('PUBLIC_HOST') ?? (WILDCARD_HOSTS.has(host) ? defaultPublicHost() : host);
   if (/[\s/]/.test(publicHost)) read.problems.push('PUBLIC_HOST must be a host name or IP address');
   const redisPrefix = read.string('REDIS_PREFIX', 'chat:');
   // Keys carry Redis Cluster hash tags in braces after the prefix: braces in it would change the slots.

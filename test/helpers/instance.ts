@@ -112,10 +112,14 @@ export class Instance {
   }
 }
 
-/** Starts `node dist/main.js` with this environment on a free port, once it answers /health. */
-export async function startInstance(env: Record<string, string>, timeoutMs = 60000): Promise<Instance> {
+/**
+ * Starts `node dist/main.js` with this environment on a free port, once it answers /health;
+ * `cwd`: the working directory (where the server looks for `.env`).
+ */
+export async function startInstance(env: Record<string, string>, timeoutMs = 60000, options: { cwd?: string } = {}): Promise<Instance> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, [MAIN], {
+    cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
