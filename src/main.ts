@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/app-config';
@@ -50,7 +51,8 @@ async function bootstrap(): Promise<void> {
   });
   for (const name of config.generatedSecrets) {
     const value = name === 'ADMIN_TOKEN' ? config.adminToken : config.clusterToken;
-    logger.warn(`${name} was not set; generated for this run: ${value}`, 'Config');
+    const file = name === 'ADMIN_TOKEN' ? 'admin-token' : 'cluster-token';
+    logger.warn(`${name} was not set; using the one kept in ${join(config.dataDir, file)}: ${value}`, 'Config');
   }
   const app = await createApp(config, logger);
   await app.listen(config.port, config.host);

@@ -375,6 +375,15 @@ describe(`accounts and connections (${MODE})`, () => {
       const bad = await server.http('POST', '/user/page?current=0', { auth: 'admin' });
       expect(bad.status).toBe(400);
       expect(bad.body).toMatchObject({ code: -9 });
+      // The message names the actual problem: 1.5 is not an integer (not "over the maximum").
+      for (const [query, message] of [
+        ['current=1.5', 'current must be an integer number'],
+        ['current=2000000', 'current must not be greater than 1000000'],
+        ['size=x', 'size must be an integer number'],
+      ]) {
+        const refused = await server.http('POST', `/user/page?${query}`, { auth: 'admin' });
+        expect({ query, status: refused.status, body: refused.body }).toMatchObject({ query, status: 400, body: { code: -9, msg: message } });
+      }
     });
 
     it('PUT /user/setUserStatus disables with a Notice and 4003 on every connection, and enables again', async () => {

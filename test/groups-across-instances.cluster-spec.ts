@@ -38,8 +38,35 @@ describe('groups across instances', () => {
     const senders = [alice, bobOnB, carol];
     const sequences: number[] = [];
     for (let i = 0; i < 60; i++) sequences.push(senders[i % 3].send({ messageType: 7, groupName: group, content: `t${i}` }));
+    // Every send was acknowledged (the sender's own copy) and none refused: a refusal would look like a loss below.
+    const senderNames = [names.alice, names.bob, names.carol];
+    const acks = await Promise.all(
+      sequences.map((sequenceId, i) =>
+        senders[i % 3].next((f) => f.sequenceId === sequenceId && (f.messageType === 26 || (f.messageType === 8 && f.from === senderNames[i % 3])), 20000, `ack of t${i}`),
+      ),
+    ).catch((error: unknown) => {
+      for (const [label, instance] of [['a', a], ['b', b], ['c', c]] as const) console.log(`instance ${label} (${instance.port}):\n${instance.logs.slice(-6000)}`);
+      for (const [label, client] of [['alice@a', alice], ['bob@b', bobOnB], ['carol@c', carol]] as const) {
+        console.log(`${label} received: ${client.received.filter((f) => f.messageType === 8 || f.messageType === 26).map((f) => `${String(f.content ?? f.reason)}#${String(f.sequenceId)}`).join(' ')}`);
+      }
+      throw error;
+    });
+    expect(acks.filter((ack) => ack.success !== true).map((ack) => `${ack.messageType}: ${String(ack.reason)}`)).toEqual([]);
     const everyone = [alice, bobOnB, bobOnC, carol];
-    const copies = await Promise.all(everyone.map((client) => client.collect((f) => f.messageType === 8 && typeof f.content === 'string' && (f.content as string).startsWith('t'), 60, 20000)));
+    const isCopy = (f: Frame) => f.messageType === 8 && typeof f.content === 'string' && (f.content as string).startsWith('t');
+    let copies: Frame[][];
+    try {
+      copies = await Promise.all(everyone.map((client) => client.collect(isCopy, 60, 20000)));
+    } catch (error) {
+      // Who missed what, and what the instances logged meanwhile.
+      for (const [label, client] of [['alice@a', alice], ['bob@b', bobOnB], ['bob@c', bobOnC], ['carol@c', carol]] as const) {
+        const got = client.received.filter(isCopy).map((f) => f.content as string);
+        const missing = Array.from({ length: 60 }, (_, i) => `t${i}`).filter((c) => !got.includes(c));
+        console.log(`${label}: ${got.length} of 60; missing ${missing.join(',')}`);
+      }
+      for (const [label, instance] of [['a', a], ['b', b], ['c', c]] as const) console.log(`instance ${label} (${instance.port}):\n${instance.logs.slice(-4000)}`);
+      throw error;
+    }
     for (const received of copies) {
       const ids = received.map((f) => f.messageId as string);
       expect(new Set(ids).size).toBe(60);

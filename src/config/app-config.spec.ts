@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPublicHost, loadConfig } from './app-config';
@@ -19,5 +19,30 @@ describe('loadConfig PUBLIC_HOST', () => {
 
   it('is what PUBLIC_HOST says when set', () => {
     expect(loadConfig({ DATA_DIR: dir, HOST: '127.0.0.1', PUBLIC_HOST: 'chat1.example.com' }).publicHost).toBe('chat1.example.com');
+  });
+});
+
+describe('loadConfig embedded secrets', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'config-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps the generated admin and cluster tokens in DATA_DIR (0600), so a restart keeps them', () => {
+    const first = loadConfig({ DATA_DIR: dir });
+    const second = loadConfig({ DATA_DIR: dir });
+    expect(first.generatedSecrets).toEqual(['ADMIN_TOKEN', 'CLUSTER_TOKEN']);
+    expect(second.adminToken).toBe(first.adminToken);
+    expect(second.clusterToken).toBe(first.clusterToken);
+    expect(second.jwtSecret).toBe(first.jwtSecret);
+    expect(first.adminToken).not.toBe(first.clusterToken);
+    for (const file of ['admin-token', 'cluster-token', 'jwt-secret']) expect(statSync(join(dir, file)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dir, 'admin-token'), 'utf8')).toBe(first.adminToken);
+  });
+
+  it('a token set in the environment wins and is not written', () => {
+    const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN: 'admin-from-the-environment' });
+    expect(config.adminToken).toBe('admin-from-the-environment');
+    expect(config.generatedSecrets).toEqual(['CLUSTER_TOKEN']);
+    expect(existsSync(join(dir, 'admin-token'))).toBe(false);
   });
 });

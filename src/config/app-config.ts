@@ -26,6 +26,8 @@ export abstract class AppConfig {
   publicHost: string;
   dataDir: string;
   databaseUrl?: string;
+  /** PostgreSQL connections per instance at most: instances × this must fit the server's max_connections. */
+  databasePoolSize: number;
   redisUrl?: string;
   /** Absent in the embedded mode. */
   redis?: RedisTopology;
@@ -33,7 +35,7 @@ export abstract class AppConfig {
   adminToken: string;
   clusterToken: string;
   jwtSecret: string;
-  /** Names of the secrets generated at boot because the environment did not set them. */
+  /** Names of the tokens the environment did not set: generated once and kept in DATA_DIR (embedded mode). */
   generatedSecrets: string[];
   tokenTtlSeconds: number;
   maxSessionsPerUser: number;
@@ -206,15 +208,19 @@ function randomToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-/** The embedded mode keeps its JWT secret in DATA_DIR so that tokens survive a restart. */
-function embeddedJwtSecret(dataDir: string): string {
-  const file = join(dataDir, 'jwt-secret');
+/**
+ * A secret the embedded mode generates once and keeps in DATA_DIR (mode 0600), so that it
+ * survives a restart: the JWT secret (users' tokens), the admin and cluster tokens (a browser's
+ * Swagger "Authorize", the admin console). A kept value shorter than `minLength` is replaced.
+ */
+function keptSecret(dataDir: string, fileName: string, minLength: number, make: () => string): string {
+  const file = join(dataDir, fileName);
   if (existsSync(file)) {
     const kept = readFileSync(file, 'utf8').trim();
-    if (kept.length >= 32) return kept;
+    if (kept.length >= minLength) return kept;
   }
   mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
+  const secret = make();
   writeFileSync(file, secret, { mode: 0o600 });
   return secret;
 }
@@ -261,6 +267,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     publicHost,
     dataDir,
     databaseUrl,
+    databasePoolSize: read.int('DATABASE_POOL_SIZE', 20, 1, 1000),
     redisUrl,
     redis,
     redisPrefix,
@@ -324,9 +331,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   if (config.mode === 'embedded') privateDataDir(dataDir);
   const generated: string[] = [];
-  config.adminToken = adminToken ?? (generated.push('ADMIN_TOKEN'), randomToken());
-  config.clusterToken = clusterToken ?? (generated.push('CLUSTER_TOKEN'), randomToken());
-  config.jwtSecret = jwtSecret ?? embeddedJwtSecret(dataDir);
+  // Unset secrets exist only in the embedded mode (cluster mode requires all three).
+  config.adminToken = adminToken ?? (generated.push('ADMIN_TOKEN'), keptSecret(dataDir, 'admin-token', 16, randomToken));
+  config.clusterToken = clusterToken ?? (generated.push('CLUSTER_TOKEN'), keptSecret(dataDir, 'cluster-token', 16, randomToken));
+  config.jwtSecret = jwtSecret ?? keptSecret(dataDir, 'jwt-secret', 32, () => randomBytes(32).toString('base64url'));
   config.generatedSecrets = generated;
   return config;
 }

@@ -8,6 +8,8 @@ import { MIGRATIONS } from './migrations';
 export interface DatabaseSettings {
   databaseUrl?: string;
   dataDir: string;
+  /** PostgreSQL connections this instance may open at most (DATABASE_POOL_SIZE). */
+  databasePoolSize?: number;
   /**
    * PGlite only: server settings for this start (`-c name=value`, after PGlite's defaults); the
    * bench's seed uses it for `wal_level=minimal`.
@@ -27,7 +29,7 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
     logging: false,
   };
   if (settings.databaseUrl) {
-    return { ...common, url: settings.databaseUrl, extra: { max: 20, idleTimeoutMillis: 30000, connectionTimeoutMillis: 5000 } };
+    return { ...common, url: settings.databaseUrl, extra: { max: settings.databasePoolSize ?? 20, idleTimeoutMillis: 30000, connectionTimeoutMillis: 5000 } };
   }
   const startParams = [...PGlite.defaultStartParams, ...Object.entries(settings.pgliteSettings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
   return { ...common, driver: new PGliteDriver({ dataDir: join(settings.dataDir, 'pglite'), startParams }).driver };

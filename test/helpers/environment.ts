@@ -137,6 +137,9 @@ export class TestEnvironment {
     };
     if (this.mode === 'cluster') {
       base.DATABASE_URL = this.databaseUrl;
+      // Two suites at once start up to eight instances on one PostgreSQL (max_connections 100):
+      // at the default 20 each, a burst of sends ran out of connections ("too many clients").
+      base.DATABASE_POOL_SIZE = '8';
       // A test that brings its own Redis (REDIS_URL) gets that one alone.
       Object.assign(base, overrides.REDIS_URL ? {} : redisEnv(this.topology));
       base.REDIS_PREFIX = this.redisPrefix;
