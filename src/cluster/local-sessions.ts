@@ -76,21 +76,23 @@ export class LocalSessions {
    */
   deliver(usernames: Iterable<string>, delivery: Delivery): Set<string> {
     const reached = new Set<string>();
-    const sockets: SessionSocket[] = [];
+    // Written at once while nothing waits and the slice lasts; only what is left is gathered.
+    let budget = this.fanouts.length === 0 ? FANOUT_SLICE : 0;
+    let rest: SessionSocket[] | undefined;
     for (const username of usernames) {
       const own = this.byUser.get(username);
       if (!own) continue;
-      for (const socket of own) sockets.push(socket);
+      for (const socket of own) {
+        if (budget > 0) {
+          socket.deliver(delivery);
+          budget--;
+        } else (rest ??= []).push(socket);
+      }
       reached.add(username);
     }
-    if (sockets.length === 0) return reached;
-    const fanout = { sockets, next: 0, delivery };
-    if (this.fanouts.length === 0) {
-      write(fanout, FANOUT_SLICE);
-      if (fanout.next === sockets.length) return reached;
-    }
-    this.fanouts.push(fanout);
-    this.backlog += sockets.length - fanout.next;
+    if (rest === undefined) return reached;
+    this.fanouts.push({ sockets: rest, next: 0, delivery });
+    this.backlog += rest.length;
     if (this.backlog > FANOUT_BACKLOG_MAX) this.writeWaiting(Infinity);
     else this.schedule();
     return reached;
