@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory';
-import { ConfigError, loadConfig } from './config/app-config';
+import { ConfigError, KEPT_SECRET_FILES, loadConfig } from './config/app-config';
 import { loadDotEnv } from './config/dot-env';
 import { PinoLogger } from './common/pino-logger';
 import { ClusterService } from './cluster/cluster.service';
@@ -51,8 +51,7 @@ async function bootstrap(): Promise<void> {
   });
   for (const name of config.generatedSecrets) {
     const value = name === 'ADMIN_TOKEN' ? config.adminToken : config.clusterToken;
-    const file = name === 'ADMIN_TOKEN' ? 'admin-token' : 'cluster-token';
-    logger.warn(`${name} was not set; using the one kept in ${join(config.dataDir, file)}: ${value}`, 'Config');
+    logger.warn(`${name} was not set; using the one kept in ${join(config.dataDir, KEPT_SECRET_FILES[name])}: ${value}`, 'Config');
   }
   const app = await createApp(config, logger);
   await app.listen(config.port, config.host);

@@ -36,7 +36,7 @@ export abstract class AppConfig {
   clusterToken: string;
   jwtSecret: string;
   /** Names of the tokens the environment did not set: generated once and kept in DATA_DIR (embedded mode). */
-  generatedSecrets: string[];
+  generatedSecrets: ('ADMIN_TOKEN' | 'CLUSTER_TOKEN')[];
   tokenTtlSeconds: number;
   maxSessionsPerUser: number;
   wsMaxFrameBytes: number;
@@ -213,6 +213,9 @@ function randomToken(): string {
  * survives a restart: the JWT secret (users' tokens), the admin and cluster tokens (a browser's
  * Swagger "Authorize", the admin console). A kept value shorter than `minLength` is replaced.
  */
+/** Where the embedded mode keeps each secret it generated, under DATA_DIR. */
+export const KEPT_SECRET_FILES = { ADMIN_TOKEN: 'admin-token', CLUSTER_TOKEN: 'cluster-token', JWT_SECRET: 'jwt-secret' } as const;
+
 function keptSecret(dataDir: string, fileName: string, minLength: number, make: () => string): string {
   const file = join(dataDir, fileName);
   if (existsSync(file)) {
@@ -330,11 +333,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (read.problems.length > 0) throw new ConfigError(read.problems);
 
   if (config.mode === 'embedded') privateDataDir(dataDir);
-  const generated: string[] = [];
+  const generated: AppConfig['generatedSecrets'] = [];
   // Unset secrets exist only in the embedded mode (cluster mode requires all three).
-  config.adminToken = adminToken ?? (generated.push('ADMIN_TOKEN'), keptSecret(dataDir, 'admin-token', 16, randomToken));
-  config.clusterToken = clusterToken ?? (generated.push('CLUSTER_TOKEN'), keptSecret(dataDir, 'cluster-token', 16, randomToken));
-  config.jwtSecret = jwtSecret ?? keptSecret(dataDir, 'jwt-secret', 32, () => randomBytes(32).toString('base64url'));
+  config.adminToken = adminToken ?? (generated.push('ADMIN_TOKEN'), keptSecret(dataDir, KEPT_SECRET_FILES.ADMIN_TOKEN, 16, randomToken));
+  config.clusterToken = clusterToken ?? (generated.push('CLUSTER_TOKEN'), keptSecret(dataDir, KEPT_SECRET_FILES.CLUSTER_TOKEN, 16, randomToken));
+  config.jwtSecret = jwtSecret ?? keptSecret(dataDir, KEPT_SECRET_FILES.JWT_SECRET, 32, () => randomBytes(32).toString('base64url'));
   config.generatedSecrets = generated;
   return config;
 }
