@@ -2,6 +2,11 @@ import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
 
+/** After a failure: the end of what each instance logged. */
+function printLogs(instances: Instance[]): void {
+  instances.forEach((instance, i) => console.log(`instance ${'abc'[i]} (${instance.port}):\n${instance.logs.slice(-6000)}`));
+}
+
 describe('groups across instances', () => {
   const env = new TestEnvironment('cluster');
   let instances: Instance[];
@@ -45,7 +50,7 @@ describe('groups across instances', () => {
         senders[i % 3].next((f) => f.sequenceId === sequenceId && (f.messageType === 26 || (f.messageType === 8 && f.from === senderNames[i % 3])), 20000, `ack of t${i}`),
       ),
     ).catch((error: unknown) => {
-      for (const [label, instance] of [['a', a], ['b', b], ['c', c]] as const) console.log(`instance ${label} (${instance.port}):\n${instance.logs.slice(-6000)}`);
+      printLogs(instances);
       for (const [label, client] of [['alice@a', alice], ['bob@b', bobOnB], ['carol@c', carol]] as const) {
         console.log(`${label} received: ${client.received.filter((f) => f.messageType === 8 || f.messageType === 26).map((f) => `${String(f.content ?? f.reason)}#${String(f.sequenceId)}`).join(' ')}`);
       }
@@ -64,7 +69,7 @@ describe('groups across instances', () => {
         const missing = Array.from({ length: 60 }, (_, i) => `t${i}`).filter((c) => !got.includes(c));
         console.log(`${label}: ${got.length} of 60; missing ${missing.join(',')}`);
       }
-      for (const [label, instance] of [['a', a], ['b', b], ['c', c]] as const) console.log(`instance ${label} (${instance.port}):\n${instance.logs.slice(-4000)}`);
+      printLogs(instances);
       throw error;
     }
     for (const received of copies) {
