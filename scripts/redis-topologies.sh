@@ -157,6 +157,10 @@ sentinel_stop() {
 action="${1:-}"
 topology="${2:-all}"
 shift 2 || true
+if [ "$action" = start ] && ! command -v redis-server >/dev/null; then
+  echo "redis-topologies: redis-server is not on the PATH: install Redis (Debian/Ubuntu: apt-get install redis-server)" >&2
+  exit 1
+fi
 # Test workers may start the same topology at once: one at a time.
 mkdir -p "$ROOT"
 exec 9>"$ROOT/.lock"

@@ -74,8 +74,8 @@ describe('faults', () => {
 
     beforeAll(async () => {
       await env.setup();
-      proxy = await TcpProxy.start('127.0.0.1', 5432);
       const url = new URL(env.databaseUrl);
+      proxy = await TcpProxy.start(url.hostname, Number(url.port || 5432));
       url.host = `127.0.0.1:${proxy.port}`;
       server = await startInstance(env.instanceEnv({ DATABASE_URL: url.toString() }));
     });

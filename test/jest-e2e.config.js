@@ -3,6 +3,11 @@ process.env.TZ = 'UTC';
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.spec.json' }] };
 const common = { rootDir: __dirname, testTimeout: 60000, moduleFileExtensions: ['ts', 'js', 'json'], transform, testEnvironment: 'node' };
 /**
+ * The projects that need PostgreSQL and Redis: Jest runs this setup once if any of them has tests
+ * in the run (never for the embedded project alone), and it starts throwaway services when none answer.
+ */
+const services = { globalSetup: '<rootDir>/helpers/services-setup.js', globalTeardown: '<rootDir>/helpers/services-teardown.js' };
+/**
  * Run once, in the `cluster` project: the failover, topology and health suites pick their Redis
  * themselves, the storm loads one instance, and the plan and migration suites test PostgreSQL only.
  */
@@ -25,11 +30,12 @@ module.exports = {
     { ...common, displayName: 'embedded', testMatch: ['<rootDir>/**/*.e2e-spec.ts'], setupFiles: ['<rootDir>/helpers/mode-embedded.js'] },
     {
       ...common,
+      ...services,
       displayName: 'cluster',
       testMatch: ['<rootDir>/**/*.e2e-spec.ts', '<rootDir>/**/*.cluster-spec.ts'],
       setupFiles: ['<rootDir>/helpers/mode-cluster.js'],
     },
-    { ...common, ...onTopology, displayName: 'cluster-redis-cluster', setupFiles: ['<rootDir>/helpers/mode-redis-cluster.js'] },
-    { ...common, ...onTopology, displayName: 'cluster-sentinel', setupFiles: ['<rootDir>/helpers/mode-sentinel.js'] },
+    { ...common, ...services, ...onTopology, displayName: 'cluster-redis-cluster', setupFiles: ['<rootDir>/helpers/mode-redis-cluster.js'] },
+    { ...common, ...services, ...onTopology, displayName: 'cluster-sentinel', setupFiles: ['<rootDir>/helpers/mode-sentinel.js'] },
   ],
 };

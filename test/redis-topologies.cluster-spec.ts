@@ -5,7 +5,7 @@ import { Cluster } from 'ioredis';
 import { createRedisClient } from '../src/cluster/redis-client';
 import { RedisRegistry } from '../src/cluster/redis-registry';
 import type { RedisTopology } from '../src/config/app-config';
-import { CLUSTER_SEEDS, RedisTopologyName, SENTINELS, SENTINEL_NAME, TestEnvironment, ensureRedisTopology, redisClient, scanKeys } from './helpers/environment';
+import { CLUSTER_SEEDS, RedisTopologyName, SENTINELS, SENTINEL_NAME, TestEnvironment, ensureRedisTopology, redisClient, scanKeys, serviceUrl } from './helpers/environment';
 import { Instance, freePort } from './helpers/instance';
 import { until } from './helpers/wait';
 
@@ -16,7 +16,7 @@ function nodes(list: string): { host: string; port: number }[] {
 }
 
 const TOPOLOGIES: Record<RedisTopologyName, RedisTopology> = {
-  single: { kind: 'single', url: 'redis://127.0.0.1:6379' },
+  single: { kind: 'single', url: serviceUrl('TEST_REDIS_URL') },
   cluster: { kind: 'cluster', nodes: nodes(CLUSTER_SEEDS) },
   sentinel: { kind: 'sentinel', sentinels: nodes(SENTINELS), name: SENTINEL_NAME },
 };

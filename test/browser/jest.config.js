@@ -10,6 +10,9 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../../tsconfig.spec.json' }] },
   testEnvironment: 'node',
+  // The cluster suite's PostgreSQL and Redis: found, or started for the run (see the helper).
+  globalSetup: '<rootDir>/../helpers/services-setup.js',
+  globalTeardown: '<rootDir>/../helpers/services-teardown.js',
   testTimeout: 90000,
   maxWorkers: 2,
 };

@@ -13,8 +13,16 @@ export type RedisTopologyName = 'single' | 'cluster' | 'sentinel';
 export const MODE: TestMode = process.env.TEST_MODE === 'cluster' ? 'cluster' : 'embedded';
 export const REDIS_TOPOLOGY: RedisTopologyName =
   process.env.TEST_REDIS_TOPOLOGY === 'cluster' || process.env.TEST_REDIS_TOPOLOGY === 'sentinel' ? process.env.TEST_REDIS_TOPOLOGY : 'single';
-const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * The PostgreSQL (its maintenance database) and the Redis of the cluster-mode suites: found, or
+ * started for the run, by helpers/services-setup.js, the globalSetup of the projects that need them.
+ */
+export function serviceUrl(name: 'TEST_DATABASE_URL' | 'TEST_REDIS_URL'): string {
+  const url = process.env[name];
+  if (!url) throw new Error(`${name} is unset: the cluster-mode suites run through test/jest-e2e.config.js, whose globalSetup sets it`);
+  return url;
+}
 /** The topologies scripts/redis-topologies.sh starts on its default ports. */
 export const CLUSTER_SEEDS = '127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103';
 export const SENTINELS = '127.0.0.1:26390,127.0.0.1:26391,127.0.0.1:26392';
@@ -40,14 +48,14 @@ function seeds(list: string): { host: string; port: number }[] {
 export function redisEnv(topology: RedisTopologyName): Record<string, string> {
   if (topology === 'cluster') return { REDIS_CLUSTER_NODES: CLUSTER_SEEDS };
   if (topology === 'sentinel') return { REDIS_SENTINELS: SENTINELS, REDIS_SENTINEL_NAME: SENTINEL_NAME };
-  return { REDIS_URL };
+  return { REDIS_URL: serviceUrl('TEST_REDIS_URL') };
 }
 
 /** A client of a topology, for tests that look at the keys themselves. */
 export function redisClient(topology: RedisTopologyName): Redis | Cluster {
   if (topology === 'cluster') return new Cluster(seeds(CLUSTER_SEEDS), { scaleReads: 'master' });
   if (topology === 'sentinel') return new Redis({ sentinels: seeds(SENTINELS), name: SENTINEL_NAME });
-  return new Redis(REDIS_URL);
+  return new Redis(serviceUrl('TEST_REDIS_URL'));
 }
 
 /** Every key matching `pattern`, from every master. */
@@ -90,13 +98,13 @@ export class TestEnvironment {
   ) {}
 
   get databaseUrl(): string {
-    const url = new URL(ADMIN_DATABASE_URL);
+    const url = new URL(serviceUrl('TEST_DATABASE_URL'));
     url.pathname = `/${this.databaseName}`;
     return url.toString();
   }
 
   get redisUrl(): string {
-    return REDIS_URL;
+    return serviceUrl('TEST_REDIS_URL');
   }
 
   /** A client of this world's Redis topology. */
@@ -108,7 +116,7 @@ export class TestEnvironment {
     if (this.mode !== 'cluster') return this;
     ensureRedisTopology(this.topology);
     if (!this.databaseName.includes('test')) throw new Error('Refusing a test database whose name lacks "test"');
-    const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
+    const admin = new Client({ connectionString: serviceUrl('TEST_DATABASE_URL') });
     await admin.connect();
     try {
       await admin.query(`CREATE DATABASE ${this.databaseName}`);
@@ -161,7 +169,7 @@ export class TestEnvironment {
     } finally {
       redis.disconnect();
     }
-    const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
+    const admin = new Client({ connectionString: serviceUrl('TEST_DATABASE_URL') });
     await admin.connect();
     try {
       await admin.query(`DROP DATABASE IF EXISTS ${this.databaseName} WITH (FORCE)`);
