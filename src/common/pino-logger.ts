@@ -1,16 +1,20 @@
 import { LoggerService } from '@nestjs/common';
-import pino, { Logger } from 'pino';
+import pino, { DestinationStream, Logger } from 'pino';
+
+/** Nest's route mapping at start-up (one line per route, most of the start-up output): for debugging only. */
+const ROUTE_MAPPING_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer']);
 
 /** Nest's logger backed by pino: one JSON line per event, with the Nest context as `context`. */
 export class PinoLogger implements LoggerService {
   readonly pino: Logger;
 
-  constructor(level: string) {
-    this.pino = pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+  constructor(level: string, destination?: DestinationStream) {
+    this.pino = pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
   }
 
   log(message: unknown, context?: string): void {
-    this.pino.info({ context }, String(message));
+    if (context && ROUTE_MAPPING_CONTEXTS.has(context)) this.pino.debug({ context }, String(message));
+    else this.pino.info({ context }, String(message));
   }
 
   error(message: unknown, trace?: string, context?: string): void {
