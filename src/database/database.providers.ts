@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
@@ -84,6 +86,10 @@ export const databaseProviders = [
     useFactory: async (config: AppConfig): Promise<DataSource> => {
       const logger = new Logger('Database');
       const dataSource = new DataSource(buildDataSourceOptions(config));
+      // PGlite creates its files at the first start, silently, for about 20 s: say so before.
+      if (!config.databaseUrl && !existsSync(join(config.dataDir, 'pglite', 'PG_VERSION'))) {
+        logger.log(`Creating the embedded database in ${config.dataDir} (first start, about 20 s)...`);
+      }
       await dataSource.initialize();
       const pool = config.databaseUrl ? (dataSource.driver as unknown as { master: Pool }).master : undefined;
       await migrate(dataSource, pool, logger);
