@@ -60,7 +60,16 @@ async function bootstrap(): Promise<void> {
   await app.get(ClusterService).announce(port);
   app.get(RebalanceService).start();
   stopOnSignals(app, config.drainTimeoutMs, logger);
-  logger.log(`Listening on ${config.host}:${port} (HTTP and WebSocket at /ws)`, 'Bootstrap');
+  logger.log(startBanner(config.host, port, config.swaggerUi), 'Bootstrap');
+}
+
+/** The one line to read at start: where to point a browser or a client. */
+function startBanner(host: string, port: number, swaggerUi: boolean): string {
+  // A wildcard address is where the server listens, not one a browser can open.
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const http = `http://${shown}:${port}`;
+  const pages = [`chat page ${http}/`, `admin console ${http}/admin`, ...(swaggerUi ? [`Swagger UI ${http}/swagger-ui`] : [])];
+  return `Listening on ${host}:${port}: ${pages.join(', ')}, WebSocket ws://${shown}:${port}/ws, health ${http}/health`;
 }
 
 bootstrap().catch((error: unknown) => {

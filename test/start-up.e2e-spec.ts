@@ -15,7 +15,7 @@ describe('start-up output', () => {
     await env.dispose();
   });
 
-  it('says the embedded database is being created before it is, and keeps route mapping out of the default level', async () => {
+  it('says the embedded database is being created before it is, maps routes quietly, and ends with the URLs to open', async () => {
     // A fresh DATA_DIR (embedded mode) or a fresh database (cluster mode), logged at the default level.
     server = await startInstance(env.instanceEnv({ LOG_LEVEL: 'info' }));
     const messages = server.logs
@@ -33,5 +33,10 @@ describe('start-up output', () => {
     }
     expect(messages.filter((entry) => entry.context === 'RoutesResolver' || entry.context === 'RouterExplorer')).toEqual([]);
     expect(index(/^Nest application successfully started$/)).toBeGreaterThanOrEqual(0);
+    const http = `http://127.0.0.1:${server.port}`;
+    expect(messages.filter((entry) => entry.context === 'Bootstrap').map((entry) => entry.msg)).toEqual([
+      `Listening on 127.0.0.1:${server.port}: chat page ${http}/, admin console ${http}/admin, Swagger UI ${http}/swagger-ui, ` +
+        `WebSocket ws://127.0.0.1:${server.port}/ws, health ${http}/health`,
+    ]);
   });
 });
