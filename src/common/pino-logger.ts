@@ -4,11 +4,26 @@ import pino, { DestinationStream, Logger } from 'pino';
 /** Nest's route mapping at start-up (one line per route, most of the start-up output): for debugging only. */
 const ROUTE_MAPPING_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer']);
 
+/**
+ * Coloured, readable lines when a person watches a terminal and pino-pretty (an optional
+ * dependency) is installed; JSON lines otherwise, for log collectors.
+ */
+function prettyOnTerminal(): DestinationStream | undefined {
+  if (!process.stdout.isTTY) return undefined;
+  try {
+    require.resolve('pino-pretty');
+  } catch {
+    return undefined;
+  }
+  const options = { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,context', messageFormat: '{context}: {msg}' };
+  return pino.transport({ target: 'pino-pretty', options });
+}
+
 /** Nest's logger backed by pino: one JSON line per event, with the Nest context as `context`. */
 export class PinoLogger implements LoggerService {
   readonly pino: Logger;
 
-  constructor(level: string, destination?: DestinationStream) {
+  constructor(level: string, destination: DestinationStream | undefined = prettyOnTerminal()) {
     this.pino = pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
   }
 
