@@ -38,11 +38,10 @@ describe('loadConfig PUBLIC_URL', () => {
   });
 
   it('refuses anything else, naming the variable', () => {
-    const refused = ['http://chat.example.com/ws', 'chat1:9092', 'ws:///ws', 'ws://:9092/ws', 'ws://host:99999/ws', 'wss://user:pw@host/ws'];
-    for (const url of [...refused, 'ws://host/ws?x=1', 'ws://host/ws#a']) {
-      expect(() => loadConfig({ DATA_DIR: dir, PUBLIC_URL: url })).toThrow(
-        `PUBLIC_URL must be a ws:// or wss:// URL with a host, an optional port and path, such as wss://chat1.example.com/ws (got "${url}")`,
-      );
+    const refused = ['http://chat.example.com/ws', 'chat1:9092', 'ws:///ws', 'ws://:9092/ws', 'ws://host:99999/ws'];
+    const problem = 'PUBLIC_URL must be a ws:// or wss:// URL with a host, an optional port and path, such as wss://chat1.example.com/ws';
+    for (const url of [...refused, 'wss://user:pw@host/ws', 'ws://host/ws?x=1', 'ws://host/ws#a']) {
+      expect(() => loadConfig({ DATA_DIR: dir, PUBLIC_URL: url })).toThrow(`${problem} (got "${url}")`);
     }
   });
 });
