@@ -59,6 +59,16 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
     expect(forwarder.wsUrl).not.toBe(b.wsUrl);
   });
 
+  it("the chat page may connect to every live instance's public origin, its own included", async () => {
+    for (const served of [a, b]) {
+      const page = await fetch(`http://127.0.0.1:${served.port}/`);
+      await page.arrayBuffer();
+      const connect = page.headers.get('content-security-policy')!.split('; ').find((d) => d.startsWith('connect-src '))!.split(' ');
+      expect(connect.slice(0, 2)).toEqual(['connect-src', "'self'"]);
+      expect(new Set(connect.slice(2))).toEqual(new Set([`ws://${a.host}`, `ws://127.0.0.1:${forwarder.port}`]));
+    }
+  });
+
   it('GET /serverAddress answers with the public URL of the least loaded instance, beside ip and port', async () => {
     await user(a, 'load');
     await until(() => connectionsOn(a), (n) => n === 1, 5000, 'one connection on A');
