@@ -385,7 +385,8 @@ describe(`hardening (${MODE})`, () => {
       const connect = policy.split('; ').find((d) => d.startsWith('connect-src '))!.split(' ').slice(1);
       const instances = await server.http<{ host: string; port: number }[]>('GET', '/cluster/instances', { auth: 'admin' });
       // The suite's instances form one cluster in cluster mode; an embedded instance is alone.
-      const live = instances.body.data.map((i) => `ws://${i.host}`);
+      // An instance alone has nowhere to move a page; several list every one, this one included.
+      const live = instances.body.data.length > 1 ? instances.body.data.map((i) => `ws://${i.host}`) : [];
       expect(connect[0]).toBe("'self'");
       expect(new Set(connect.slice(1))).toEqual(new Set(live));
       expect(connect).not.toContain('ws:');

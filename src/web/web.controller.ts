@@ -33,11 +33,12 @@ export class WebController {
   /**
    * A page may follow a move (type 21) to the public URL of a live instance, and connect nowhere
    * else. This instance's own is listed too: behind a load balancer the page's origin is the
-   * balancer's, and a page whose WebSocket went to another instance may be moved back here.
+   * balancer's, and a page whose WebSocket went to another instance may be moved back here. An
+   * instance alone (the embedded mode) has nowhere to move a page: its own origin is all it needs.
    */
   private async pagePolicy(): Promise<string> {
     const live = await this.cluster.activeInstances().catch(() => []);
-    return contentSecurityPolicy(webSocketOrigins(live.map((i) => i.url)));
+    return contentSecurityPolicy(live.length > 1 ? webSocketOrigins(live.map((i) => i.url)) : []);
   }
 
   private async send(reply: FastifyReply, name: string): Promise<void> {
