@@ -3,9 +3,8 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { Bus, BusMessage } from './bus';
 import { InstanceIdentity } from './instance-identity';
-import { LocalSessions } from './local-sessions';
+import { LocalSessions, MoveTarget } from './local-sessions';
 import { InstanceInfo, Registry } from './registry';
-import { MoveTarget } from './local-sessions';
 import { SessionsService } from './sessions.service';
 
 /**

@@ -13,7 +13,7 @@ export class InstanceDto {
   @ApiProperty({ example: 9092 })
   port: number;
 
-  @ApiProperty({ example: 'wss://chat1.example.com/ws', description: 'Where clients reach it (PUBLIC_URL), the `url` of a type 21 move there' })
+  @ApiProperty({ example: 'wss://chat1.example.com/ws', description: 'Where clients reach it (PUBLIC_URL): the `url` of a move there' })
   url: string;
 
   @ApiProperty({ example: 120, description: 'Distinct logged-in users' })
