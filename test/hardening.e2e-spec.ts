@@ -380,14 +380,15 @@ describe(`hardening (${MODE})`, () => {
       expect((await get(server, '/port')).headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
     });
 
-    it('the chat page may connect to its own origin and to the other live instances only (no ws: or wss: to any host)', async () => {
+    it('the chat page may connect to its own origin and to the live instances only (no ws: or wss: to any host)', async () => {
       const policy = (await get(server, '/')).headers.get('content-security-policy')!;
       const connect = policy.split('; ').find((d) => d.startsWith('connect-src '))!.split(' ').slice(1);
       const instances = await server.http<{ host: string; port: number }[]>('GET', '/cluster/instances', { auth: 'admin' });
       // The suite's instances form one cluster in cluster mode; an embedded instance is alone.
-      const others = instances.body.data.filter((i) => i.port !== server.port).map((i) => `ws://${i.host}`);
+      // An instance alone has nowhere to move a page; several list every one, this one included.
+      const live = instances.body.data.length > 1 ? instances.body.data.map((i) => `ws://${i.host}`) : [];
       expect(connect[0]).toBe("'self'");
-      expect(new Set(connect.slice(1))).toEqual(new Set(others));
+      expect(new Set(connect.slice(1))).toEqual(new Set(live));
       expect(connect).not.toContain('ws:');
       expect(connect).not.toContain('wss:');
     });

@@ -41,8 +41,9 @@ describe(`HTTP foundation (${MODE})`, () => {
   });
 
   it('GET /serverAddress names a live instance', async () => {
-    const response = await server.http<{ ip: string; port: number }>('GET', '/serverAddress');
-    expect(response.body.data).toEqual({ ip: '127.0.0.1', port: server.port });
+    const response = await server.http<{ ip: string; port: number; url: string }>('GET', '/serverAddress');
+    // Without PUBLIC_URL, the URL is built from PUBLIC_HOST and the port the server got.
+    expect(response.body.data).toEqual({ ip: '127.0.0.1', port: server.port, url: server.wsUrl });
   });
 
   it('GET /health reports the database, the registry and the heartbeats up, not draining', async () => {

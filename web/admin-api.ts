@@ -42,6 +42,8 @@ export interface UserPage {
 export interface InstanceLoad {
   id: string;
   host: string;
+  /** Where clients reach it (PUBLIC_URL): what a move there tells them. */
+  url: string;
   users: number;
   connections: number;
   startedAt: string;

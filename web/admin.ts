@@ -237,6 +237,7 @@ class AdminPage {
           instance.draining ? h('span', { className: 'status disabled', text: 'draining' }) : null,
           h('span', { className: 'hint', text: `started ${formatTime(instance.startedAt)}` }),
         ),
+        h('p', { className: 'hint public-url', testId: 'instance-url', text: `clients: ${instance.url}` }),
         bar('users', instance.users, 'bar-users'),
         bar('connections', instance.connections, 'bar-connections'),
       ),

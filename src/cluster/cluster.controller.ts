@@ -39,7 +39,7 @@ export class ClusterController {
   @ApiR(ServerAddressDto)
   async serverAddress(): Promise<ServerAddressDto> {
     const instance = await this.cluster.leastLoaded();
-    return { ip: instance.ip, port: instance.port };
+    return { ip: instance.ip, port: instance.port, url: instance.url };
   }
 
   @Get('cluster/instances')
@@ -50,11 +50,12 @@ export class ClusterController {
     const live = await this.cluster.liveInstances();
     return live
       .sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id))
-      .map(({ id, host, ip, port, users, connections, startedAt, draining }) => ({
+      .map(({ id, host, ip, port, url, users, connections, startedAt, draining }) => ({
         id,
         host,
         ip,
         port,
+        url,
         users,
         connections,
         startedAt: new Date(startedAt).toISOString(),

@@ -3,7 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { Bus, BusMessage } from './bus';
 import { InstanceIdentity } from './instance-identity';
-import { LocalSessions } from './local-sessions';
+import { LocalSessions, MoveTarget } from './local-sessions';
 import { InstanceInfo, Registry } from './registry';
 import { SessionsService } from './sessions.service';
 
@@ -104,6 +104,7 @@ export class ClusterService implements OnApplicationShutdown {
       host: this.identity.host,
       ip: this.identity.ip,
       port: this.identity.port,
+      url: this.identity.url,
       users: this.local.userCount,
       connections: this.local.sessionCount,
       startedAt: this.identity.startedAt,
@@ -228,13 +229,13 @@ export class ClusterService implements OnApplicationShutdown {
   }
 
   /** Pushes type 21 to `count` random sessions not already moving; returns how many were asked to move. */
-  moveRandomSessions(count: number, targetHost: string, graceMs: number | null): number {
+  moveRandomSessions(count: number, target: MoveTarget, graceMs: number | null): number {
     const candidates = [...this.local.all()].filter((session) => !session.moving);
     const moving = Math.min(count, candidates.length);
     for (let i = 0; i < moving; i++) {
       const pick = i + Math.floor(Math.random() * (candidates.length - i));
       [candidates[i], candidates[pick]] = [candidates[pick], candidates[i]];
-      candidates[i].move(targetHost, graceMs);
+      candidates[i].move(target, graceMs);
     }
     return moving;
   }

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Delivery } from '../common/delivery';
 
+/** The instance a type 21 tells a client to move to: its `ip:port` and the URL clients reach it at. */
+export interface MoveTarget {
+  host: string;
+  url: string;
+}
+
 /** What the cluster needs of a logged-in connection; the gateway's connection implements it. */
 export interface SessionSocket {
   readonly sessionId: string;
@@ -9,8 +15,8 @@ export interface SessionSocket {
   deliver(delivery: Delivery): void;
   /** Sends a Notice (type 25) with `reason`, then closes with `code`. */
   kick(code: number, reason: string): void;
-  /** Pushes a type 21 move to `host`; closes with 4008 after `graceMs` unless null (a drain closes at its end). */
-  move(host: string, graceMs: number | null): void;
+  /** Pushes a type 21 move to `target`; closes with 4008 after `graceMs` unless null (a drain closes at its end). */
+  move(target: MoveTarget, graceMs: number | null): void;
   /** Asked to move already. */
   readonly moving: boolean;
 }

@@ -83,7 +83,7 @@ export class RebalanceService implements OnModuleDestroy {
     if (host === this.identity.host) return { ok: false, reason: 'host is this instance' };
     const target = (await this.cluster.activeInstances()).find((i) => i.host === host);
     if (!target) return { ok: false, reason: 'host is not a live instance' };
-    return { ok: true, moved: this.cluster.moveRandomSessions(count, host, this.config.rebalanceGraceMs) };
+    return { ok: true, moved: this.cluster.moveRandomSessions(count, target, this.config.rebalanceGraceMs) };
   }
 
   /**
@@ -103,8 +103,9 @@ export class RebalanceService implements OnModuleDestroy {
       { id: this.identity.id, host: this.identity.host, connections: this.local.sessionCount },
       others.map((i) => ({ id: i.id, host: i.host, connections: i.connections })),
     );
+    const byId = new Map(others.map((i) => [i.id, i]));
     let moved = 0;
-    for (const move of plan) moved += this.cluster.moveRandomSessions(move.count, move.toHost, null);
+    for (const move of plan) moved += this.cluster.moveRandomSessions(move.count, byId.get(move.to)!, null);
     if (moved > 0) this.logger.log(`Draining: asked ${moved} sessions to move to ${plan.map((m) => m.toHost).join(', ')}`);
     return moved;
   }

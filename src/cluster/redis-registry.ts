@@ -4,7 +4,7 @@ import Redis, { Cluster } from 'ioredis';
 import type { RedisTopology } from '../config/app-config';
 import { Bus, BusHandler, BusMessage } from './bus';
 import { RedisClient, createRedisClient, isCluster, slotOwners } from './redis-client';
-import { InstanceInfo, Registry, SessionRef } from './registry';
+import { InstanceInfo, Registry, SessionRef, defaultPublicUrl } from './registry';
 
 /**
  * Where each thing lives. The part in braces is the Redis Cluster hash tag: a key's slot is
@@ -104,6 +104,7 @@ export class RedisRegistry extends Registry {
         host: info.host,
         ip: info.ip,
         port: String(info.port),
+        url: info.url,
         users: String(info.users),
         connections: String(info.connections),
         startedAt: String(info.startedAt),
@@ -134,6 +135,7 @@ export class RedisRegistry extends Registry {
         host: hash.host,
         ip: hash.ip,
         port: Number(hash.port),
+        url: hash.url || defaultPublicUrl(hash.host),
         users: Number(hash.users),
         connections: Number(hash.connections),
         startedAt: Number(hash.startedAt),

@@ -5,12 +5,19 @@ export interface InstanceInfo {
   host: string;
   ip: string;
   port: number;
+  /** The WebSocket URL clients are sent to (PUBLIC_URL); a record without one is read as `ws://host/ws`. */
+  url: string;
   users: number;
   connections: number;
   startedAt: number;
   lastSeen: number;
   /** Shutting down: moving its clients away, taking no new ones. */
   draining: boolean;
+}
+
+/** Where clients reach an instance that sets no PUBLIC_URL (and an instance older than PUBLIC_URL). */
+export function defaultPublicUrl(host: string): string {
+  return `ws://${host}/ws`;
 }
 
 /** One logged-in connection of a user, and the instance that holds it. */

@@ -22,6 +22,30 @@ describe('loadConfig PUBLIC_HOST', () => {
   });
 });
 
+describe('loadConfig PUBLIC_URL', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'config-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is unset by default: the instance builds ws://PUBLIC_HOST:PORT/ws once it listens', () => {
+    expect(loadConfig({ DATA_DIR: dir }).publicUrl).toBeUndefined();
+  });
+
+  it('takes ws:// and wss:// URLs with a host, an optional port and path', () => {
+    for (const url of ['wss://chat1.example.com/ws', 'ws://localhost:9093/ws', 'wss://chat.example.com', 'ws://[::1]:9092/chat/ws']) {
+      expect(loadConfig({ DATA_DIR: dir, PUBLIC_URL: url }).publicUrl).toBe(url);
+    }
+  });
+
+  it('refuses anything else, naming the variable', () => {
+    const refused = ['http://chat.example.com/ws', 'chat1:9092', 'ws:///ws', 'ws://:9092/ws', 'ws://host:99999/ws'];
+    const problem = 'PUBLIC_URL must be a ws:// or wss:// URL with a host, an optional port and path, such as wss://chat1.example.com/ws';
+    for (const url of [...refused, 'wss://user:pw@host/ws', 'ws://host/ws?x=1', 'ws://host/ws#a']) {
+      expect(() => loadConfig({ DATA_DIR: dir, PUBLIC_URL: url })).toThrow(`${problem} (got "${url}")`);
+    }
+  });
+});
+
 describe('loadConfig embedded secrets', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'config-'))));

@@ -24,6 +24,11 @@ export abstract class AppConfig {
   port: number;
   host: string;
   publicHost: string;
+  /**
+   * The WebSocket URL clients are sent to for this instance (type 21, /serverAddress): PUBLIC_URL;
+   * undefined: `ws://PUBLIC_HOST:PORT/ws`, built once the port is known (PORT=0 picks one).
+   */
+  publicUrl?: string;
   dataDir: string;
   databaseUrl?: string;
   /** PostgreSQL connections per instance at most: instances × this must fit the server's max_connections. */
@@ -162,6 +167,23 @@ class EnvReader {
     }
   }
 
+  /**
+   * A WebSocket URL clients can open: ws:// or wss://, a host, an optional port and path; no
+   * credentials, query or fragment (a move target is only where to connect).
+   */
+  webSocketUrl(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    // The pattern keeps the shape plain; URL checks the host and the port range.
+    if (!/^wss?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/i.test(value) || !URL.canParse(value)) {
+      this.problems.push(
+        `${name} must be a ws:// or wss:// URL with a host, an optional port and path, such as wss://chat1.example.com/ws (got "${value}")`,
+      );
+      return undefined;
+    }
+    return value;
+  }
+
   /** `host:port,host:port`; undefined when unset or invalid (then a problem is recorded). */
   nodes(name: string): RedisNode[] | undefined {
     const value = this.raw(name);
@@ -255,6 +277,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   // Listening on one address, the instance is reached there; on all of them, at its first outward one.
   const publicHost = read.raw('PUBLIC_HOST') ?? (WILDCARD_HOSTS.has(host) ? defaultPublicHost() : host);
   if (/[\s/]/.test(publicHost)) read.problems.push('PUBLIC_HOST must be a host name or IP address');
+  const publicUrl = read.webSocketUrl('PUBLIC_URL');
   const redisPrefix = read.string('REDIS_PREFIX', 'chat:');
   // Keys carry Redis Cluster hash tags in braces after the prefix: braces in it would change the slots.
   if (/[{}\s]/.test(redisPrefix)) read.problems.push('REDIS_PREFIX must not contain braces or spaces');
@@ -268,6 +291,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: read.int('PORT', 9092, 0, 65535),
     host,
     publicHost,
+    publicUrl,
     dataDir,
     databaseUrl,
     databasePoolSize: read.int('DATABASE_POOL_SIZE', 20, 1, 1000),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import { SessionSocket } from '../cluster/local-sessions';
+import { MoveTarget, SessionSocket } from '../cluster/local-sessions';
 import { CloseCode } from '../cluster/sessions.service';
 import { Delivery } from '../common/delivery';
 import { MessageType, ResponseFields, nowIso } from './frame';
@@ -180,10 +180,10 @@ export class ChatConnection implements SessionSocket {
     this.close(code, reason);
   }
 
-  move(host: string, graceMs: number | null): void {
+  move(target: MoveTarget, graceMs: number | null): void {
     if (!this.isOpen) return;
     this.moving = true;
-    this.send({ messageType: MessageType.ReBalance, sequenceId: 0, success: true, reason: null, host, url: `ws://${host}/ws` });
+    this.send({ messageType: MessageType.ReBalance, sequenceId: 0, success: true, reason: null, host: target.host, url: target.url });
     clearTimeout(this.moveTimer);
     if (graceMs === null) return;
     this.moveTimer = setTimeout(() => this.close(CloseCode.Moved, 'Moved to another instance'), graceMs);

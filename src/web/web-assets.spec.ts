@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONTENT_SECURITY_POLICY, WebAssets, contentSecurityPolicy } from './web-assets';
+import { CONTENT_SECURITY_POLICY, WebAssets, contentSecurityPolicy, webSocketOrigins } from './web-assets';
 
 describe('WebAssets', () => {
   let dir: string;
@@ -43,5 +43,11 @@ describe('WebAssets', () => {
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/ wss?:/);
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-inline');
     expect(contentSecurityPolicy(['ws://10.0.0.6:9092', 'ws://10.0.0.7:9092'])).toContain("connect-src 'self' ws://10.0.0.6:9092 ws://10.0.0.7:9092;");
+  });
+
+  it("lists the instances' public URLs by origin, each once", () => {
+    const urls = ['wss://chat1.example.com/ws', 'wss://chat1.example.com:443/other', 'ws://localhost:9093/ws'];
+    urls.push('wss://chat2.example.com:8443/ws');
+    expect(webSocketOrigins(urls)).toEqual(['wss://chat1.example.com', 'ws://localhost:9093', 'wss://chat2.example.com:8443']);
   });
 });

@@ -33,6 +33,13 @@ export function contentSecurityPolicy(instances: readonly string[] = []): string
 
 export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
+/** The distinct origins of these WebSocket URLs (`wss://chat1.example.com/ws` → `wss://chat1.example.com`), in order. */
+export function webSocketOrigins(urls: readonly string[]): string[] {
+  const origins = new Set<string>();
+  for (const url of urls) if (URL.canParse(url)) origins.add(new URL(url).origin);
+  return [...origins];
+}
+
 export interface WebAsset {
   body: Buffer;
   contentType: string;

@@ -2,8 +2,7 @@ import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ClusterService } from '../cluster/cluster.service';
-import { InstanceIdentity } from '../cluster/instance-identity';
-import { CONTENT_SECURITY_POLICY, WebAsset, WebAssets, contentSecurityPolicy } from './web-assets';
+import { CONTENT_SECURITY_POLICY, WebAsset, WebAssets, contentSecurityPolicy, webSocketOrigins } from './web-assets';
 
 /** The chat page, the admin console and their assets: raw files, outside the R<T> envelope. */
 @ApiExcludeController()
@@ -12,7 +11,6 @@ export class WebController {
   constructor(
     private readonly assets: WebAssets,
     private readonly cluster: ClusterService,
-    private readonly identity: InstanceIdentity,
   ) {}
 
   @Get()
@@ -32,10 +30,15 @@ export class WebController {
     return this.send(reply, name);
   }
 
-  /** A page may follow a move (type 21) to the other live instances, and connect nowhere else. */
+  /**
+   * A page may follow a move (type 21) to the public URL of a live instance, and connect nowhere
+   * else. This instance's own is listed too: behind a load balancer the page's origin is the
+   * balancer's, and a page whose WebSocket went to another instance may be moved back here. An
+   * instance alone (the embedded mode) has nowhere to move a page: its own origin is all it needs.
+   */
   private async pagePolicy(): Promise<string> {
-    const others = await this.cluster.activeInstances().catch(() => []);
-    return contentSecurityPolicy(others.filter((i) => i.id !== this.identity.id).map((i) => `ws://${i.host}`));
+    const live = await this.cluster.activeInstances().catch(() => []);
+    return contentSecurityPolicy(live.length > 1 ? webSocketOrigins(live.map((i) => i.url)) : []);
   }
 
   private async send(reply: FastifyReply, name: string): Promise<void> {

@@ -13,6 +13,9 @@ export class InstanceDto {
   @ApiProperty({ example: 9092 })
   port: number;
 
+  @ApiProperty({ example: 'wss://chat1.example.com/ws', description: 'Where clients reach it (PUBLIC_URL): the `url` of a move there' })
+  url: string;
+
   @ApiProperty({ example: 120, description: 'Distinct logged-in users' })
   users: number;
 
@@ -52,4 +55,7 @@ export class ServerAddressDto {
 
   @ApiProperty({ example: 9092 })
   port: number;
+
+  @ApiProperty({ example: 'wss://chat1.example.com/ws', description: 'The WebSocket URL to open (its PUBLIC_URL)' })
+  url: string;
 }

@@ -2,10 +2,13 @@ import { Server, Socket, connect, createServer } from 'node:net';
 
 /**
  * A round-robin TCP proxy on loopback standing in for the compose file's nginx: every new
- * connection (page loads and WebSockets alike) goes to the next instance.
+ * connection (page loads and WebSockets alike) goes to the next instance. With one upstream it
+ * is a plain forwarder: an instance's public address that is not the one it listens on.
  */
 export class LoadBalancer {
   private turn = 0;
+  /** Connections taken since it started. */
+  accepted = 0;
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
   port = 0;
@@ -16,8 +19,13 @@ export class LoadBalancer {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  get wsUrl(): string {
+    return `ws://127.0.0.1:${this.port}/ws`;
+  }
+
   async start(): Promise<this> {
     const server = createServer((client) => {
+      this.accepted++;
       const upstream = connect(this.upstreamPorts[this.turn++ % this.upstreamPorts.length], '127.0.0.1');
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);

@@ -1,0 +1,120 @@
+import { Browser } from 'playwright-core';
+import { TestEnvironment } from '../helpers/environment';
+import { Instance, freePort, startInstance } from '../helpers/instance';
+import { until } from '../helpers/wait';
+import { uniqueName } from '../helpers/ws-client';
+import { BrowserUser, launchBrowser, screenshot } from './helpers/browser';
+import { LoadBalancer } from './helpers/load-balancer';
+import { AdminPage, ChatPage } from './helpers/pages';
+
+/**
+ * The chat page behind a load balancer, with instances that clients reach only at their
+ * PUBLIC_URL: each instance sits behind a forwarder of its own on another port (as behind a TLS
+ * proxy, or Docker's published ports), and the browser cannot open the addresses the instances
+ * listen on. A move must take the page to the target's public URL, through its forwarder.
+ */
+describe('web pages, instances reached at their PUBLIC_URL', () => {
+  const env = new TestEnvironment('cluster');
+  const instances: Instance[] = [];
+  const forwarders: LoadBalancer[] = [];
+  let balancer: LoadBalancer;
+  let browser: Browser;
+  const people: BrowserUser[] = [];
+  let pageA: ChatPage;
+  let pageB: ChatPage;
+  /** The instance A's page was sent to by the balancer. */
+  let homeOfA: Instance;
+  const nameA = uniqueName('pua');
+  const nameB = uniqueName('pub');
+
+  type Listed = { host: string; url: string; connections: number }[];
+  const listed = async (): Promise<Listed> => (await instances[0].http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
+  const connectionsOn = async (instance: Instance): Promise<number> =>
+    (await listed()).find((i) => i.host === instance.host)?.connections ?? -1;
+
+  /** A person whose browser reaches the balancer and the forwarders, never an instance's own address. */
+  const person = async (): Promise<BrowserUser> => {
+    const user = await BrowserUser.create(browser);
+    people.push(user);
+    for (const instance of instances) {
+      await user.context.routeWebSocket(instance.wsUrl, (socket) => socket.close({ code: 1011, reason: 'unreachable' }));
+    }
+    return user;
+  };
+
+  beforeAll(async () => {
+    await env.setup();
+    // No automatic rebalance; moved connections that do not leave are closed after 2 s.
+    const settings = { REBALANCE_DELAY_MS: '3600000', REBALANCE_INTERVAL_MS: '3600000', REBALANCE_GRACE_MS: '2000' };
+    const ports = [await freePort(), await freePort()];
+    forwarders.push(...(await Promise.all(ports.map((port) => new LoadBalancer([port]).start()))));
+    const started = await Promise.all([
+      ...ports.map((port, i) => startInstance(env.instanceEnv({ ...settings, PORT: String(port), PUBLIC_URL: forwarders[i].wsUrl }))),
+      launchBrowser(),
+    ]);
+    instances.push(started[0] as Instance, started[1] as Instance);
+    browser = started[2] as Browser;
+    balancer = await new LoadBalancer(ports).start();
+    await until(listed, (list) => list.length === 2, 10000, 'two instances');
+  }, 120000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([balancer, ...forwarders].map((proxy) => proxy?.close()));
+    await Promise.all(instances.map((instance) => instance.stop()));
+    await env.dispose();
+  });
+
+  afterEach(() => {
+    expect(people.flatMap((user) => user.problems)).toEqual([]);
+  });
+
+  it('two people chat through the load balancer', async () => {
+    pageA = new ChatPage(await (await person()).page(`${balancer.url}/`));
+    await pageA.register(nameA);
+    const list = await until(listed, (l) => l.reduce((sum, i) => sum + i.connections, 0) === 1, 10000, 'A logged in');
+    homeOfA = instances.find((instance) => list.find((i) => i.host === instance.host)?.connections === 1)!;
+    pageB = new ChatPage(await (await person()).page(`${balancer.url}/`));
+    await pageB.register(nameB);
+    await until(listed, (l) => l.reduce((sum, i) => sum + i.connections, 0) === 2, 10000, 'both logged in');
+    await pageA.startChat(nameB);
+    await pageA.send('hello before the move');
+    await pageB.conversation('user', nameA).waitFor();
+    await pageB.open('user', nameA);
+    await pageB.waitForMessage('hello before the move');
+  });
+
+  it("a move takes the page to the other instance through that instance's public URL, and the chat goes on", async () => {
+    // Every connection of A's instance (B's too, if the balancer sent it there) moves to the other one.
+    const source = homeOfA;
+    const target = instances.find((instance) => instance !== source)!;
+    const targetForwarder = forwarders[instances.indexOf(target)];
+    const before = { through: targetForwarder.accepted, onTarget: await connectionsOn(target), onSource: await connectionsOn(source) };
+    await pageA.recordStates();
+    const path = `/reBalance/handler?host=${encodeURIComponent(target.host)}&reBalanceNumber=100`;
+    const order = await source.http('POST', path, { auth: 'cluster' });
+    expect(order.body).toMatchObject({ code: 0, data: true });
+    await until(() => pageA.recordedStates(), (states) => states.includes('moved') && states.at(-1) === 'connected', 15000, 'A moved');
+    await until(() => connectionsOn(target), (n) => n === before.onTarget + before.onSource, 10000, 'everyone on the target');
+    await until(() => connectionsOn(source), (n) => n === 0, 10000, 'none left on the source');
+    // The moved pages opened their connections through the target's forwarder, its public URL.
+    expect(targetForwarder.accepted).toBeGreaterThanOrEqual(before.through + before.onSource);
+    // A followed the move itself: it did not lose its connection and come back through the balancer.
+    expect(await pageA.recordedStates()).not.toContain('reconnecting');
+
+    await pageB.waitForState('connected');
+    await pageA.send('after the move');
+    await pageB.waitForMessage('after the move');
+    await pageB.send('welcome over');
+    await pageA.waitForMessage('welcome over');
+    await screenshot(pageA.page, 'public-url-chat-page');
+  });
+
+  it("the admin console shows each instance's public URL", async () => {
+    const admin = new AdminPage(await (await person()).page(`${balancer.url}/admin`));
+    await admin.signIn();
+    for (const [i, instance] of instances.entries()) {
+      await admin.instance(instance.host).getByTestId('instance-url').filter({ hasText: `clients: ${forwarders[i].wsUrl}` }).waitFor();
+    }
+  });
+});

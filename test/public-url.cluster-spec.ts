@@ -1,0 +1,144 @@
+import { RegistryKeys } from '../src/cluster/redis-registry';
+import { LoadBalancer } from './browser/helpers/load-balancer';
+import { TestEnvironment } from './helpers/environment';
+import { Instance, freePort, startInstance } from './helpers/instance';
+import { until } from './helpers/wait';
+import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+
+type Listed = { id: string; host: string; url: string; connections: number }[];
+type Address = { ip: string; port: number; url: string };
+
+/**
+ * PUBLIC_URL: B is reached by clients through a forwarder on another port, as behind a proxy or
+ * TLS terminator, and says so; A sets none and is reached where it listens. Moves to an
+ * instance carry its public URL, /serverAddress answers with it, and a record from an instance
+ * older than PUBLIC_URL (no url) reads as ws://host/ws.
+ */
+describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
+  const env = new TestEnvironment('cluster');
+  const clients: WsTestClient[] = [];
+  let a: Instance;
+  let b: Instance;
+  let forwarder: LoadBalancer;
+  const settings = { HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '3000', REBALANCE_DELAY_MS: '600000', REBALANCE_INTERVAL_MS: '600000' };
+
+  const listed = async (): Promise<Listed> => (await a.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
+  const connectionsOn = async (instance: Instance): Promise<number> =>
+    (await listed()).find((i) => i.host === instance.host)?.connections ?? -1;
+  const user = async (on: Instance, prefix: string): Promise<WsTestClient> => {
+    const client = await loggedIn(on.wsUrl, uniqueName(prefix));
+    clients.push(client);
+    return client;
+  };
+  const moveOrder = (from: Instance, host: string, count = 1) =>
+    from.http<boolean>('POST', `/reBalance/handler?host=${encodeURIComponent(host)}&reBalanceNumber=${count}`, { auth: 'cluster' });
+  const serverAddress = async (asked: Instance): Promise<Address> => (await asked.http<Address>('GET', '/serverAddress')).body.data;
+
+  beforeAll(async () => {
+    await env.setup();
+    const bPort = await freePort();
+    forwarder = await new LoadBalancer([bPort]).start();
+    [a, b] = await Promise.all([
+      startInstance(env.instanceEnv(settings)),
+      startInstance(env.instanceEnv({ ...settings, PORT: String(bPort), PUBLIC_URL: forwarder.wsUrl })),
+    ]);
+    await until(listed, (list) => list.length === 2, 10000, 'two instances');
+  }, 120000);
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await forwarder?.close();
+    await Promise.all([a?.kill(), b?.kill()]);
+    await env.dispose();
+  });
+
+  it('each instance publishes its public URL in the registry', async () => {
+    const list = await listed();
+    expect(list.find((i) => i.host === a.host)?.url).toBe(a.wsUrl);
+    expect(list.find((i) => i.host === b.host)?.url).toBe(forwarder.wsUrl);
+    expect(forwarder.wsUrl).not.toBe(b.wsUrl);
+  });
+
+  it("the chat page may connect to every live instance's public origin, its own included", async () => {
+    for (const served of [a, b]) {
+      const page = await fetch(`http://127.0.0.1:${served.port}/`);
+      await page.arrayBuffer();
+      const connect = page.headers.get('content-security-policy')!.split('; ').find((d) => d.startsWith('connect-src '))!.split(' ');
+      expect(connect.slice(0, 2)).toEqual(['connect-src', "'self'"]);
+      expect(new Set(connect.slice(2))).toEqual(new Set([`ws://${a.host}`, `ws://127.0.0.1:${forwarder.port}`]));
+    }
+  });
+
+  it('GET /serverAddress answers with the public URL of the least loaded instance, beside ip and port', async () => {
+    await user(a, 'load');
+    await until(() => connectionsOn(a), (n) => n === 1, 5000, 'one connection on A');
+    for (const asked of [a, b]) {
+      expect(await serverAddress(asked)).toEqual({ ip: '127.0.0.1', port: b.port, url: forwarder.wsUrl });
+    }
+    await user(b, 'load');
+    await user(b, 'load');
+    await until(() => connectionsOn(b), (n) => n === 2, 5000, 'two connections on B');
+    expect(await serverAddress(b)).toEqual({ ip: '127.0.0.1', port: a.port, url: a.wsUrl });
+  });
+
+  it("a move to B carries B's public URL, and the client gets there through it", async () => {
+    await user(a, 'tob');
+    const before = { through: forwarder.accepted, onB: await connectionsOn(b) };
+    expect((await moveOrder(a, b.host)).body).toMatchObject({ code: 0 });
+    // One of A's two connections is asked to move: whichever it is, its frame names B's public URL.
+    const moved = await until(
+      async () => clients.filter((c) => c.received.some((f) => f.messageType === 21)),
+      (list) => list.length === 1,
+      5000,
+      'a type 21 on A',
+    );
+    const frame = moved[0].received.find((f) => f.messageType === 21) as Frame;
+    expect(frame).toMatchObject({ sequenceId: 0, success: true, reason: null, host: b.host, url: forwarder.wsUrl });
+
+    const following = await WsTestClient.connect(frame.url as string);
+    clients.push(following);
+    const token = moved[0].received.find((f) => f.messageType === 18)!.token as string;
+    expect(await following.request({ messageType: 17, token })).toMatchObject({ success: true });
+    expect(forwarder.accepted).toBe(before.through + 1);
+    await until(() => connectionsOn(b), (n) => n === before.onB + 1, 5000, 'the moved client on B');
+    for (const c of moved) c.close();
+  });
+
+  it("a move to A carries A's default URL, ws://PUBLIC_HOST:PORT/ws", async () => {
+    const client = await user(b, 'toa');
+    expect((await moveOrder(b, a.host, 100)).body).toMatchObject({ code: 0, data: true });
+    expect(await client.next((f) => f.messageType === 21, 5000, 'type 21 on B')).toMatchObject({ host: a.host, url: a.wsUrl });
+  });
+
+  it('an instance record without a url (an instance older than PUBLIC_URL) reads as ws://host/ws, and moves there say so', async () => {
+    const redis = env.redis();
+    const keys = new RegistryKeys(env.redisPrefix);
+    const old = { id: 'old0instance', host: '127.0.0.1:1' };
+    try {
+      // Listed as alive well past the test; its hash is what an older instance writes.
+      await redis.zadd(keys.instances(), Date.now() + 60000, old.id);
+      const record = { host: old.host, ip: '127.0.0.1', port: '1', users: '0', connections: '0', startedAt: '1', draining: '0' };
+      await redis.hset(keys.instance(old.id), record);
+      await until(listed, (list) => list.some((i) => i.id === old.id), 5000, 'the old record listed');
+      expect((await listed()).find((i) => i.id === old.id)?.url).toBe('ws://127.0.0.1:1/ws');
+      await user(a, 'toold');
+      expect((await moveOrder(a, old.host)).body).toMatchObject({ code: 0 });
+      const frames = await until(
+        async () => clients.flatMap((c) => c.received.filter((f) => f.messageType === 21 && f.host === old.host)),
+        (list) => list.length === 1,
+        5000,
+        'a type 21 to the old instance',
+      );
+      expect(frames[0]).toMatchObject({ host: old.host, url: 'ws://127.0.0.1:1/ws' });
+    } finally {
+      await redis.multi().del(keys.instance(old.id)).zrem(keys.instances(), old.id).exec();
+      redis.disconnect();
+    }
+  });
+
+  it("a drain moves A's clients with B's public URL", async () => {
+    const client = await user(a, 'drain');
+    a.process.kill('SIGTERM');
+    expect(await client.next((f) => f.messageType === 21, 5000, 'type 21 on drain')).toMatchObject({ host: b.host, url: forwarder.wsUrl });
+  });
+});
