@@ -1,4 +1,4 @@
-import { HELP_TEXT, formatMessage, parseCommand, sanitizeText } from './cli-commands';
+import { HELP_TEXT, formatMessage, parseCommand, sanitizeText, stateLine } from './cli-commands';
 
 describe('parseCommand', () => {
   it.each([
@@ -122,5 +122,33 @@ describe('formatMessage', () => {
 describe('sanitizeText', () => {
   it('keeps newlines, tabs and non-ASCII text', () => {
     expect(sanitizeText('line one\n\tline two — ünïcode 你好')).toBe('line one\n\tline two — ünïcode 你好');
+  });
+});
+
+describe('stateLine', () => {
+  const bob = { url: 'ws://127.0.0.1:9093/ws', username: 'bob' };
+
+  it('says when the connection is lost, once, and when it is back, with who is logged in', () => {
+    expect(stateLine('connected', 'reconnecting', bob)).toBe('Connection to ws://127.0.0.1:9093/ws lost; reconnecting with backoff...');
+    expect(stateLine('reconnecting', 'reconnecting', bob)).toBeUndefined();
+    expect(stateLine('reconnecting', 'connected', bob)).toBe('Reconnected to ws://127.0.0.1:9093/ws, logged in as bob.');
+    expect(stateLine('reconnecting', 'connected', { ...bob, username: undefined })).toBe(
+      'Reconnected to ws://127.0.0.1:9093/ws, not logged in (log in again).',
+    );
+  });
+
+  it('says where a move ended, or that it failed', () => {
+    expect(stateLine('connected', 'moved', bob)).toBeUndefined();
+    expect(stateLine('moved', 'connected', bob)).toBe('Moved to ws://127.0.0.1:9093/ws, logged in as bob.');
+    expect(stateLine('moved', 'connected', bob, true)).toBe(
+      'The move to ws://127.0.0.1:9093/ws failed; still on the previous instance, logged in as bob.',
+    );
+    expect(stateLine('moved', 'reconnecting', bob)).toBe('Connection to ws://127.0.0.1:9093/ws lost; reconnecting with backoff...');
+  });
+
+  it('leaves the first connection and the end to the lines printed for them', () => {
+    expect(stateLine('closed', 'connecting', bob)).toBeUndefined();
+    expect(stateLine('connecting', 'connected', bob)).toBeUndefined();
+    expect(stateLine('connected', 'closed', bob)).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { ChatMessage } from './chat-client';
+import type { ChatMessage, ClientState } from './chat-client';
 
 export type Command =
   | { kind: 'register'; username: string; password: string }
@@ -171,4 +171,26 @@ export function formatMessage(message: ChatMessage): string {
   const sender = message.kind === 'group' ? `${message.from} @ #${message.groupName}` : message.from;
   const marker = message.offline ? ' (offline)' : '';
   return `[${message.time}] ${sanitizeText(sender)}${marker}: ${sanitizeText(message.content)}`;
+}
+
+/** What the status lines say about the session: where it is connected and who is logged in. */
+export interface SessionView {
+  url: string | undefined;
+  /** Set only while logged in: after a refused token resume the name is known but the session is not. */
+  username: string | undefined;
+}
+
+/**
+ * The line to print when the connection's state changes from `previous` to `next`, or undefined when
+ * there is nothing to say: the first connection is reported once connect resolves and a move starting
+ * by the moved event. `moveFailed`: the move was given up and the old connection kept.
+ */
+export function stateLine(previous: ClientState, next: ClientState, session: SessionView, moveFailed = false): string | undefined {
+  const where = session.url ?? 'the server';
+  const who = session.username === undefined ? 'not logged in (log in again)' : `logged in as ${session.username}`;
+  if (next === 'reconnecting' && previous !== 'reconnecting') return `Connection to ${where} lost; reconnecting with backoff...`;
+  if (next !== 'connected') return undefined;
+  if (previous === 'reconnecting') return `Reconnected to ${where}, ${who}.`;
+  if (previous !== 'moved') return undefined;
+  return moveFailed ? `The move to ${where} failed; still on the previous instance, ${who}.` : `Moved to ${where}, ${who}.`;
 }
