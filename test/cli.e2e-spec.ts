@@ -115,7 +115,8 @@ describe('console client session', () => {
     const alice = await loggedIn(server.wsUrl, aliceName);
     client.type(`send ${aliceName} back again`);
     await client.waitFor('Sent (#');
-    expect(await alice.request({ messageType: 5, to: bob, content: 'welcome back', clientMessageId: uniqueName('c') })).toMatchObject({ success: true });
+    const welcome = { messageType: 5, to: bob, content: 'welcome back', clientMessageId: uniqueName('c') };
+    expect(await alice.request(welcome)).toMatchObject({ success: true });
     await client.waitFor(`${aliceName}: welcome back`);
     expect(await client.quit()).toBe(0);
     alice.close();

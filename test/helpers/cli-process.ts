@@ -24,7 +24,9 @@ export class CliProcess {
   async waitFor(text: string, timeoutMs = 10000, count = 1): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (this.output.split(text).length - 1 < count) {
-      if (Date.now() > deadline) throw new Error(`console client did not print ${JSON.stringify(text)} in ${timeoutMs} ms; it printed:\n${this.output}`);
+      if (Date.now() > deadline) {
+        throw new Error(`console client did not print ${JSON.stringify(text)} in ${timeoutMs} ms; it printed:\n${this.output}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return this.output;
