@@ -39,6 +39,7 @@ describe('console client command line', () => {
     expect(result.stdout).toContain(`Could not connect to ${url}`);
     expect(result.stdout).toContain('is the server running there (npm start starts one on port 9092');
     expect(result.stdout).toContain('ending in /ws?');
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
   });
 });
 

@@ -110,14 +110,20 @@ export function main(url: string = DEFAULT_URL): void {
     if (line !== undefined) print(line);
     release();
   });
+  // A first connection that fails is reported once, with what to check, by the connect below.
+  let connected = false;
   client.on('closed', (event) => {
-    if (event.code !== 1000) print(`Connection to ${client.url ?? url} closed (${event.code}${event.reason ? `: ${event.reason}` : ''}).`);
+    const why = `${event.code}${event.reason ? `: ${event.reason}` : ''}`;
+    if (connected && event.code !== 1000) print(`Connection to ${client.url ?? url} closed (${why}).`);
     rl.close();
   });
 
   // Commands run one after another, after the connection is up, so piped input keeps its order.
   let queue: Promise<void> = client.connect(url).then(
-    () => print(`Connected to ${url}. Type help for commands.`),
+    () => {
+      connected = true;
+      print(`Connected to ${url}. Type help for commands.`);
+    },
     (error: unknown) => {
       process.exitCode = 1;
       const reason = error instanceof Error ? error.message : String(error);
