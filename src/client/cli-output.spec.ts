@@ -27,16 +27,18 @@ class Screen {
     if (!csi) return this.put(token);
     const n = csi[1] === '' ? undefined : Number(csi[1]);
     const line = this.rows[this.row];
-    switch (csi[2]) {
-      case 'A': this.row = Math.max(0, this.row - (n ?? 1)); break;
-      case 'B': this.moveDown(n ?? 1); break;
-      case 'C': this.col += n ?? 1; break;
-      case 'D': this.col = Math.max(0, this.col - (n ?? 1)); break;
-      case 'G': this.col = (n ?? 1) - 1; break;
-      case 'J': this.rows[this.row] = line.slice(0, this.col); this.rows.length = this.row + 1; break;
-      case 'K': this.rows[this.row] = n === 2 ? '' : n === 1 ? ' '.repeat(this.col) + line.slice(this.col) : line.slice(0, this.col); break;
-      default: throw new Error(`unexpected sequence ${JSON.stringify(token)}`);
-    }
+    if (csi[2] === 'A') this.row = Math.max(0, this.row - (n ?? 1));
+    else if (csi[2] === 'B') this.moveDown(n ?? 1);
+    else if (csi[2] === 'C') this.col += n ?? 1;
+    else if (csi[2] === 'D') this.col = Math.max(0, this.col - (n ?? 1));
+    else if (csi[2] === 'G') this.col = (n ?? 1) - 1;
+    else if (csi[2] === 'J') {
+      // Erase from the cursor to the end of the screen.
+      this.rows[this.row] = line.slice(0, this.col);
+      this.rows.length = this.row + 1;
+    } else if (csi[2] === 'K' && n === 2) this.rows[this.row] = '';
+    else if (csi[2] === 'K' && n === undefined) this.rows[this.row] = line.slice(0, this.col);
+    else throw new Error(`unexpected sequence ${JSON.stringify(token)}`);
   }
 
   private put(char: string): void {
@@ -72,7 +74,7 @@ function terminal(columns: number) {
 }
 
 describe('printAbove', () => {
-  it('prints above a prompt with a partly typed line and redraws both, the cursor where it was', async () => {
+  it('prints above a prompt with a partly typed line and redraws both', async () => {
     const { input, output, screen, rl, settle } = terminal(40);
     rl.prompt();
     input.write('hello wor');
@@ -81,6 +83,19 @@ describe('printAbove', () => {
     input.write('ld');
     await settle();
     expect(screen.text()).toBe('[12:00] alice: hi\n> hello world');
+    rl.close();
+  });
+
+  it('keeps the cursor inside the typed line where it was', async () => {
+    const { input, output, screen, rl, settle } = terminal(40);
+    rl.prompt();
+    input.write('helo');
+    input.write('\x1b[D');
+    await settle();
+    printAbove(rl, output, 'news');
+    input.write('l');
+    await settle();
+    expect(screen.text()).toBe('news\n> hello');
     rl.close();
   });
 
