@@ -12,6 +12,7 @@
 const WebSocket = require('ws');
 const hdr = require('hdr-histogram-js');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
+const { parseArgs } = require('node:util');
 const { sleep, nowMs, ProcWatch, round, signToken, httpJson, pool } = require('./lib/common');
 
 const log = (msg) => {
@@ -780,6 +781,36 @@ class LoadGenerator {
   }
 }
 
+const USAGE = `Usage: node bench/load.js CONFIG.json [--help]
+
+The load generator on its own: runs the scenario CONFIG.json describes, a config as bench/run.js
+builds it (baseLoadConfig) and sends it over IPC, against servers already running, and prints the
+result as JSON. npm run bench forks it; by hand it is for debugging one scenario.
+`;
+
+/** The config named by the command line; ends the process for --help (0), a usage error (2) or an unreadable file (1). */
+function configOrExit(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    if (!parsed.values.help && parsed.positionals.length !== 1) throw new Error(`one CONFIG.json, got ${parsed.positionals.length}`);
+  } catch (error) {
+    process.stderr.write(`load: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const [file] = parsed.positionals;
+  try {
+    return JSON.parse(require('node:fs').readFileSync(file, 'utf8'));
+  } catch (error) {
+    process.stderr.write(`load: cannot read the config ${file}: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
 async function main(config) {
   const lg = new LoadGenerator(config);
   try {
@@ -800,7 +831,7 @@ if (process.send) {
     });
   });
 } else if (require.main === module) {
-  const config = JSON.parse(require('node:fs').readFileSync(process.argv[2], 'utf8'));
+  const config = configOrExit(process.argv.slice(2));
   main(config).then((out) => {
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     process.exit(out.ok ? 0 : 1);

@@ -1,5 +1,5 @@
 'use strict';
-// `npm run bench [-- S1 S3] [--quick] [--out FILE] [--budget SECONDS]`
+// `npm run bench [-- S1 S3] [--quick] [--out FILE] [--budget SECONDS]`; `--help` lists it all (bench/lib/args.js).
 // Runs the benchmark scenarios against our server (node dist/main.js, started as the e2e tests do)
 // and the baselines B0 (raw ws relay) and B1 (Socket.IO + Redis adapter), all on loopback, in one
 // bounded run (10 minutes at most), then writes a table to docs/benchmarks.md (--quick:
@@ -11,6 +11,8 @@ const { tmpdir } = require('node:os');
 const { join, relative, resolve } = require('node:path');
 const { sleep, freePort, memory, cpuSeconds, round, httpJson, machine, fdLimit, benchServerEnv, benchSecrets, PG_ADMIN_URL, REDIS_URL } = require('./lib/common');
 const { BENCH_PASSWORD, passwordHash, seedPostgres } = require('./lib/seed');
+const { benchArgsOrExit, list } = require('./lib/args');
+const { serviceProblems } = require('./lib/preflight');
 
 const ROOT = join(__dirname, '..');
 const MAIN = join(ROOT, 'dist', 'main.js');
@@ -20,10 +22,12 @@ const LOAD_AT_START = require('node:os').loadavg();
 // --- arguments ---------------------------------------------------------------------------------
 
 const argv = process.argv.slice(2);
+// --help and usage errors end the process here, before anything is started or created.
+const ARGS = benchArgsOrExit(argv);
 // S6 (a 5M-message database against a 10k one) runs on its own: bench/s6.js.
-if (argv.some((a) => /^S6$/i.test(a))) {
+if (ARGS.s6) {
   require('./s6')
-    .main(argv.filter((a) => !/^S6$/i.test(a)))
+    .main(argv)
     .then(
       () => process.exit(0),
       (error) => {
@@ -33,19 +37,14 @@ if (argv.some((a) => /^S6$/i.test(a))) {
     );
   return;
 }
-const QUICK = argv.includes('--quick');
-const optionValue = (name) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const BUDGET_MS = Math.max(60, Math.min(600, Number(optionValue('--budget') ?? 600))) * 1000;
-const SELECTED = argv.filter((a) => /^S[1-5]$/i.test(a)).map((a) => a.toUpperCase());
+const QUICK = ARGS.values.quick === true;
+const BUDGET_MS = Math.max(60, Math.min(600, Number(ARGS.values.budget ?? 600))) * 1000;
 // S3 (20,000 logins) runs last: it is the longest and the one the budget may have to cut.
 const ORDER = ['S1', 'S2', 'S4', 'S5', 'S3'];
-const SCENARIOS = SELECTED.length ? ORDER.filter((name) => SELECTED.includes(name)) : ORDER;
-const OUT = optionValue('--out') ?? (QUICK ? join('bench', 'results', 'benchmarks-quick.md') : join('docs', 'benchmarks.md'));
+const SCENARIOS = ARGS.scenarios.length ? ORDER.filter((name) => ARGS.scenarios.includes(name)) : ORDER;
+const OUT = ARGS.values.out ?? (QUICK ? join('bench', 'results', 'benchmarks-quick.md') : join('docs', 'benchmarks.md'));
 // `--targets ours,b0`: run only these targets (ours, b0, b1).
-const TARGETS = optionValue('--targets')?.split(',').map((t) => t.trim().toLowerCase());
+const TARGETS = ARGS.values.targets === undefined ? undefined : list(ARGS.values.targets.toLowerCase());
 const COMMAND = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 
 const RUN_ID = randomBytes(4).toString('hex');
@@ -65,11 +64,9 @@ const FD_MARGIN = 300;
 const S = QUICK
   ? { s1: 100, s2: 100, s3: 2000, s4: 100, s4Senders: 4, s5: 300, s5Senders: 30, s5Rate: 60, warmup: 800, max: 1500, pacedWarmup: 500, paced: 1500, inflight: 400, s5Timeout: 12000, s5Pre: 1000, s5Post: 1000 }
   : { s1: 1000, s2: 1000, s3: 20000, s4: 1000, s4Senders: 10, s5: 3000, s5Senders: 300, s5Rate: 300, warmup: 2000, max: 5000, pacedWarmup: 2000, paced: 5000, inflight: 4000, s5Timeout: 30000, s5Pre: 2000, s5Post: 2000 };
-// `--set s3=5000 --set max=3000`: override one scale value (keys as in S above).
-for (let i = 0; i < argv.length; i++) {
-  if (argv[i] !== '--set') continue;
-  const [key, raw] = String(argv[i + 1] ?? '').split('=');
-  if (!(key in S) || !Number.isFinite(Number(raw))) throw new Error(`--set ${argv[i + 1]}: unknown key or not a number (keys: ${Object.keys(S).join(', ')})`);
+// `--set s3=5000 --set max=3000`: override one scale value (keys as in S above, checked by bench/lib/args.js).
+for (const setting of ARGS.values.set ?? []) {
+  const [key, raw] = setting.split('=');
   S[key] = Number(raw);
 }
 const WARNINGS = [];
@@ -991,10 +988,24 @@ async function main() {
   }
 }
 
-main().then(
-  () => finish(0),
-  (error) => {
-    say(`failed: ${error.stack}`);
-    void finish(1);
-  },
-);
+/** PostgreSQL and Redis, when a target that runs needs them: our server both, B1 Redis, B0 neither. */
+function neededServices() {
+  const ours = !TARGETS || TARGETS.includes('ours');
+  return { postgres: ours, redis: ours || TARGETS.includes('b1') };
+}
+
+// A service that does not answer ends the run before it starts anything, and writes no report.
+serviceProblems(neededServices()).then((problems) => {
+  if (problems.length) {
+    for (const problem of problems) process.stderr.write(`bench: ${problem}\n`);
+    rmSync(WORK_DIR, { recursive: true, force: true });
+    process.exit(1);
+  }
+  main().then(
+    () => finish(0),
+    (error) => {
+      say(`failed: ${error.stack}`);
+      void finish(1);
+    },
+  );
+});

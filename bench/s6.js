@@ -12,7 +12,8 @@
 //     (the receiving sockets live in child processes, `--receivers`, which report receipt times over IPC);
 //   - a bystander's Ping round trip while those repeat.
 // Then writes the S6 section of docs/benchmarks.md (or --out FILE) and bench/results/s6.json.
-// Options: --sizes 10000,5000000  --modes cluster,embedded  --embedded-messages N (PGlite's large size)
+// Options: --sizes 10000,5000000  --modes cluster,embedded  --embedded-messages N (PGlite's large size),
+// read by bench/lib/args.js (`npm run bench -- --help`).
 const { spawn, fork, execFileSync } = require('node:child_process');
 const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } = require('node:fs');
 const { tmpdir, loadavg } = require('node:os');
@@ -22,6 +23,8 @@ const WebSocket = require('ws');
 const { sleep, freePort, httpJson, signToken, pool, round, machine, benchServerEnv, benchSecrets, PG_ADMIN_URL, REDIS_URL } = require('./lib/common');
 const { passwordHash } = require('./lib/seed');
 const { seedScale, migrate } = require('./lib/seed-scale');
+const { benchArgsOrExit, list, parseBenchArgs } = require('./lib/args');
+const { serviceProblems } = require('./lib/preflight');
 
 const ROOT = join(__dirname, '..');
 const MAIN = join(ROOT, 'dist', 'main.js');
@@ -535,18 +538,31 @@ function writeSection(file, section) {
   writeFileSync(file, updated.endsWith('\n') ? updated : `${updated}\n`);
 }
 
+/** `argv`: the arguments of `npm run bench -- S6 ...`, with or without the S6. */
 async function main(argv) {
-  const option = (name) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const sizes = (option('--sizes') ?? '10000,5000000').split(',').map(Number);
-  const modes = (option('--modes') ?? 'cluster,embedded').split(',');
-  const embeddedLarge = Number(option('--embedded-messages') ?? sizes[sizes.length - 1]);
-  const out = option('--out') ?? join(ROOT, 'docs', 'benchmarks.md');
+  const { values } = parseBenchArgs(argv, { impliedS6: true });
+  const sizes = list(values.sizes ?? '10000,5000000').map(Number);
+  const modes = list(values.modes ?? 'cluster,embedded');
+  const embeddedLarge = Number(values['embedded-messages'] ?? sizes[sizes.length - 1]);
+  const out = values.out ?? join(ROOT, 'docs', 'benchmarks.md');
   if (!existsSync(MAIN)) throw new Error('dist/main.js is missing: npm run build first');
+  const cluster = modes.includes('cluster');
+  const problems = await serviceProblems({ postgres: cluster, redis: cluster });
+  // Nothing has started yet: the run ends here, with what to check and no report.
+  if (problems.length) {
+    for (const problem of problems) process.stderr.write(`bench: ${problem}\n`);
+    process.exit(1);
+  }
   const hash = await passwordHash();
-  const report = { when: new Date().toISOString(), command: `npm run bench -- ${argv.join(' ')}`.trim(), machine: JSON.stringify(machine()), loadStart: loadavg().map((l) => round(l, 2)), modes: {}, notes: [] };
+  const command = `npm run bench -- ${['S6', ...argv.filter((a) => !/^S6$/i.test(a))].join(' ')}`;
+  const report = {
+    when: new Date().toISOString(),
+    command,
+    machine: JSON.stringify(machine()),
+    loadStart: loadavg().map((l) => round(l, 2)),
+    modes: {},
+    notes: [],
+  };
   for (const mode of modes) {
     report.modes[mode] = { sizes: {} };
     for (const size0 of sizes) {
@@ -598,6 +614,7 @@ if (require.main === module) {
       },
     );
   } else {
+    benchArgsOrExit(process.argv.slice(2), { impliedS6: true });
     main(process.argv.slice(2)).then(
       () => process.exit(0),
       (error) => {

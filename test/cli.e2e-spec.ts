@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { freePort } from './helpers/instance';
-
-const CLI = join(__dirname, '..', 'dist', 'client', 'cli.js');
+import { CLI, CliProcess } from './helpers/cli-process';
+import { TestEnvironment } from './helpers/environment';
+import { Instance, freePort, startInstance } from './helpers/instance';
+import { loggedIn, uniqueName } from './helpers/ws-client';
 
 /** Runs the console client to its end with this input; what it printed and how it exited. */
 function run(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -37,6 +37,89 @@ describe('console client command line', () => {
     const result = await run([url]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`Could not connect to ${url}`);
-    expect(result.stdout).toContain('is the server running there');
+    expect(result.stdout).toContain('is the server running there (npm start starts one on port 9092');
+    expect(result.stdout).toContain('ending in /ws?');
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
   });
+});
+
+describe('console client session', () => {
+  const env = new TestEnvironment();
+  let instanceEnv: Record<string, string>;
+  let server: Instance;
+  const clis: CliProcess[] = [];
+  const cli = (url: string): CliProcess => {
+    const started = new CliProcess(url);
+    clis.push(started);
+    return started;
+  };
+
+  beforeAll(async () => {
+    await env.setup();
+    instanceEnv = env.instanceEnv({ PORT: String(await freePort()) });
+    server = await startInstance(instanceEnv);
+  });
+
+  afterEach(() => {
+    for (const started of clis.splice(0)) started.kill();
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await env.dispose();
+  });
+
+  it('prints the offline messages after "Logged in as", and takes #team in every group command', async () => {
+    const bob = uniqueName('bob');
+    const aliceName = uniqueName('alice');
+    const alice = await loggedIn(server.wsUrl, aliceName);
+    (await loggedIn(server.wsUrl, bob)).close();
+    for (const content of ['first while away', 'second while away']) {
+      expect(await alice.request({ messageType: 5, to: bob, content, clientMessageId: uniqueName('c') })).toMatchObject({ success: true });
+    }
+    const client = cli(server.wsUrl);
+    await client.waitFor('Type help for commands.');
+    client.type(`login ${bob} secret-pass`);
+    const printed = await client.waitFor('second while away');
+    const loggedInAt = printed.indexOf(`Logged in as ${bob}.`);
+    expect(loggedInAt).toBeGreaterThanOrEqual(0);
+    expect(printed.indexOf('first while away')).toBeGreaterThan(loggedInAt);
+
+    const team = uniqueName('team');
+    client.type(`gcreate #${team} ${aliceName}`);
+    await client.waitFor(`Created #${team}`);
+    client.type(`gsend #${team} hello team`);
+    client.type(`send #${team} hello again`);
+    await client.waitFor(`Sent to #${team}`, 10000, 2);
+    client.type(`gmembers #${team}`);
+    await client.waitFor(`#${team}: `);
+    client.type(`history #${team}`);
+    expect(await client.waitFor(`${bob} @ #${team}: hello again`)).toContain(`${bob} @ #${team}: hello team`);
+    client.type(`gquit #${team}`);
+    await client.waitFor(`Left #${team}.`);
+    expect(await client.quit()).toBe(0);
+    alice.close();
+  });
+
+  it('says that it reconnects, and that it is back and logged in, then keeps working', async () => {
+    const bob = uniqueName('bob');
+    (await loggedIn(server.wsUrl, bob)).close();
+    const client = cli(server.wsUrl);
+    await client.waitFor('Type help for commands.');
+    client.type(`login ${bob} secret-pass`);
+    await client.waitFor(`Logged in as ${bob}.`);
+    await server.stop();
+    await client.waitFor(`Connection to ${server.wsUrl} lost; reconnecting with backoff...`);
+    server = await startInstance(instanceEnv);
+    await client.waitFor(`Reconnected to ${server.wsUrl}, logged in as ${bob}.`, 20000);
+    const aliceName = uniqueName('alice');
+    const alice = await loggedIn(server.wsUrl, aliceName);
+    client.type(`send ${aliceName} back again`);
+    await client.waitFor('Sent (#');
+    const welcome = { messageType: 5, to: bob, content: 'welcome back', clientMessageId: uniqueName('c') };
+    expect(await alice.request(welcome)).toMatchObject({ success: true });
+    await client.waitFor(`${aliceName}: welcome back`);
+    expect(await client.quit()).toBe(0);
+    alice.close();
+  }, 60000);
 });

@@ -235,6 +235,17 @@ async function pool(items, limit, work) {
 const PG_ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** A URL fit to print: its password masked. */
+function shownUrl(text) {
+  try {
+    const url = new URL(text);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return text;
+  }
+}
+
 /** The three secrets of one bench run's servers (each run its own). */
 function benchSecrets(runId) {
   return {
@@ -272,4 +283,22 @@ function benchServerEnv(secrets, port, extra = {}) {
   };
 }
 
-module.exports = { sleep, nowMs, freePort, cpuSeconds, memory, ProcWatch, round, signToken, httpJson, machine, fdLimit, pool, benchServerEnv, benchSecrets, PG_ADMIN_URL, REDIS_URL };
+module.exports = {
+  sleep,
+  nowMs,
+  freePort,
+  cpuSeconds,
+  memory,
+  ProcWatch,
+  round,
+  signToken,
+  httpJson,
+  machine,
+  fdLimit,
+  pool,
+  benchServerEnv,
+  benchSecrets,
+  shownUrl,
+  PG_ADMIN_URL,
+  REDIS_URL,
+};

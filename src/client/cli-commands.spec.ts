@@ -1,4 +1,4 @@
-import { formatMessage, parseCommand, sanitizeText } from './cli-commands';
+import { HELP_TEXT, formatMessage, parseCommand, sanitizeText, stateLine } from './cli-commands';
 
 describe('parseCommand', () => {
   it.each([
@@ -11,6 +11,13 @@ describe('parseCommand', () => {
     ['gjoin team', { kind: 'gjoin', groupName: 'team' }],
     ['gquit team', { kind: 'gquit', groupName: 'team' }],
     ['gmembers "the team"', { kind: 'gmembers', groupName: 'the team' }],
+    ['gcreate #team bob,carol', { kind: 'gcreate', groupName: 'team', members: ['bob', 'carol'] }],
+    ['gjoin #team', { kind: 'gjoin', groupName: 'team' }],
+    ['gquit #team', { kind: 'gquit', groupName: 'team' }],
+    ['gmembers #"the team"', { kind: 'gmembers', groupName: 'the team' }],
+    ['gmembers "#the team"', { kind: 'gmembers', groupName: 'the team' }],
+    ['gjoin ##hash', { kind: 'gjoin', groupName: '#hash' }],
+    ['history #"the team"', { kind: 'history', groupName: 'the team' }],
     ['history bob', { kind: 'history', with: 'bob' }],
     ['history #team 1234', { kind: 'history', groupName: 'team', beforeId: '1234' }],
     ['logout', { kind: 'logout', everywhere: false }],
@@ -40,15 +47,40 @@ describe('parseCommand', () => {
     });
   });
 
+  it('takes #team wherever a group stands, and bare names where only a group can', () => {
+    const sent = { kind: 'gsend', groupName: 'team', content: 'hi all' };
+    expect(parseCommand('gsend #team hi all')).toEqual(sent);
+    expect(parseCommand('gsend team hi all')).toEqual(sent);
+    expect(parseCommand('send #team hi all')).toEqual(sent);
+    expect(parseCommand('send team hi all')).toEqual({ kind: 'send', to: 'team', content: 'hi all' });
+    expect(parseCommand('history team')).toEqual({ kind: 'history', with: 'team' });
+  });
+
+  it('shows #group in the help for every command that takes a group', () => {
+    for (const command of ['gsend', 'gcreate', 'gjoin', 'gquit', 'gmembers']) {
+      expect(HELP_TEXT).toMatch(new RegExp(`^  ${command} #group`, 'm'));
+    }
+    expect(HELP_TEXT).toMatch(/^  send <user\|#group>/m);
+    expect(HELP_TEXT).toMatch(/^  history <user\|#group>/m);
+    expect(HELP_TEXT).not.toMatch(/<group>/);
+  });
+
   it.each([
     ['register alice', 'Usage: register <user> <pass>'],
     ['login alice pass extra', 'Usage: login <user> <pass>'],
-    ['send bob', 'Usage: send <user> <text...>'],
-    ['send bob    ', 'Usage: send <user> <text...>'],
-    ['gsend', 'Usage: gsend <group> <text...>'],
-    ['gcreate', 'Usage: gcreate <group> [member,member]'],
-    ['gjoin', 'Usage: gjoin <group>'],
-    ['gmembers a b', 'Usage: gmembers <group>'],
+    ['send bob', 'Usage: send <user|#group> <text...>'],
+    ['send bob    ', 'Usage: send <user|#group> <text...>'],
+    ['send # hi', 'Usage: send <user|#group> <text...>'],
+    ['send #team', 'Usage: send <user|#group> <text...>'],
+    ['gsend', 'Usage: gsend #group <text...>'],
+    ['gsend #team', 'Usage: gsend #group <text...>'],
+    ['gsend # hi', 'Usage: gsend #group <text...>'],
+    ['gcreate', 'Usage: gcreate #group [member,member]'],
+    ['gcreate #', 'Usage: gcreate #group [member,member]'],
+    ['gjoin', 'Usage: gjoin #group'],
+    ['gquit #', 'Usage: gquit #group'],
+    ['gmembers a b', 'Usage: gmembers #group'],
+    ['history #', 'Usage: history <user|#group> [beforeId]'],
     ['history', 'Usage: history <user|#group> [beforeId]'],
     ['history bob abc', 'beforeId must be a message id (digits)'],
     ['dance now', 'Unknown command "dance"; type help'],
@@ -90,5 +122,33 @@ describe('formatMessage', () => {
 describe('sanitizeText', () => {
   it('keeps newlines, tabs and non-ASCII text', () => {
     expect(sanitizeText('line one\n\tline two — ünïcode 你好')).toBe('line one\n\tline two — ünïcode 你好');
+  });
+});
+
+describe('stateLine', () => {
+  const bob = { url: 'ws://127.0.0.1:9093/ws', username: 'bob' };
+
+  it('says when the connection is lost, once, and when it is back, with who is logged in', () => {
+    expect(stateLine('connected', 'reconnecting', bob)).toBe('Connection to ws://127.0.0.1:9093/ws lost; reconnecting with backoff...');
+    expect(stateLine('reconnecting', 'reconnecting', bob)).toBeUndefined();
+    expect(stateLine('reconnecting', 'connected', bob)).toBe('Reconnected to ws://127.0.0.1:9093/ws, logged in as bob.');
+    expect(stateLine('reconnecting', 'connected', { ...bob, username: undefined })).toBe(
+      'Reconnected to ws://127.0.0.1:9093/ws, not logged in (log in again).',
+    );
+  });
+
+  it('says where a move ended, or that it failed', () => {
+    expect(stateLine('connected', 'moved', bob)).toBeUndefined();
+    expect(stateLine('moved', 'connected', bob)).toBe('Moved to ws://127.0.0.1:9093/ws, logged in as bob.');
+    expect(stateLine('moved', 'connected', bob, true)).toBe(
+      'The move to ws://127.0.0.1:9093/ws failed; still on the previous instance, logged in as bob.',
+    );
+    expect(stateLine('moved', 'reconnecting', bob)).toBe('Connection to ws://127.0.0.1:9093/ws lost; reconnecting with backoff...');
+  });
+
+  it('leaves the first connection and the end to the lines printed for them', () => {
+    expect(stateLine('closed', 'connecting', bob)).toBeUndefined();
+    expect(stateLine('connecting', 'connected', bob)).toBeUndefined();
+    expect(stateLine('connected', 'closed', bob)).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { ChatMessage } from './chat-client';
+import type { ChatMessage, ClientState } from './chat-client';
 
 export type Command =
   | { kind: 'register'; username: string; password: string }
@@ -21,29 +21,30 @@ export const HELP_TEXT = [
   'Commands:',
   '  register <user> <pass>           create an account',
   '  login <user> <pass>              log in',
-  '  send <user> <text...>            send a message to a user',
-  '  gsend <group> <text...>          send a message to a group',
-  '  gcreate <group> [member,member]  create a group',
-  '  gjoin <group>                    join a group',
-  '  gquit <group>                    leave a group',
-  '  gmembers <group>                 list the members of a group',
+  '  send <user|#group> <text...>     send a message to a user, or to a group',
+  '  gsend #group <text...>           send a message to a group',
+  '  gcreate #group [member,member]   create a group',
+  '  gjoin #group                     join a group',
+  '  gquit #group                     leave a group',
+  '  gmembers #group                  list the members of a group',
   '  history <user|#group> [beforeId] show earlier messages',
   '  logout [everywhere]              log out (everywhere: on every device too)',
   '  passwd <old> <new>               change the password (other devices are logged out)',
   '  help                             show this help',
   '  quit                             leave',
-  'Group names with spaces can be written in double quotes: gsend "my group" hi',
+  'A group is written #team. The g-commands take only groups, so there the # may be left out (gjoin team);',
+  'a group whose name starts with # takes one more (##team). Names with spaces go in double quotes: gsend #"my team" hi',
 ].join('\n');
 
 const USAGE: Record<string, string> = {
   register: 'register <user> <pass>',
   login: 'login <user> <pass>',
-  send: 'send <user> <text...>',
-  gsend: 'gsend <group> <text...>',
-  gcreate: 'gcreate <group> [member,member]',
-  gjoin: 'gjoin <group>',
-  gquit: 'gquit <group>',
-  gmembers: 'gmembers <group>',
+  send: 'send <user|#group> <text...>',
+  gsend: 'gsend #group <text...>',
+  gcreate: 'gcreate #group [member,member]',
+  gjoin: 'gjoin #group',
+  gquit: 'gquit #group',
+  gmembers: 'gmembers #group',
   history: 'history <user|#group> [beforeId]',
   logout: 'logout [everywhere]',
   passwd: 'passwd <old> <new>',
@@ -51,8 +52,8 @@ const USAGE: Record<string, string> = {
 
 /**
  * Splits off the first `count` words of a line and returns them with the untouched remainder, so
- * message text keeps its spacing. A word may be double-quoted: group names may hold spaces but
- * never a double quote.
+ * message text keeps its spacing. A word may be double-quoted, after its group marks (`#"my team"`):
+ * group names may hold spaces but never a double quote.
  */
 function splitWords(line: string, count: number): { words: string[]; rest: string } {
   const words: string[] = [];
@@ -60,9 +61,9 @@ function splitWords(line: string, count: number): { words: string[]; rest: strin
   while (words.length < count) {
     rest = rest.trimStart();
     if (rest === '') break;
-    const match = /^"([^"]*)"(?=\s|$)/.exec(rest) ?? /^(\S+)/.exec(rest);
+    const match = /^(#*)"([^"]*)"(?=\s|$)/.exec(rest) ?? /^()(\S+)/.exec(rest);
     if (!match) break;
-    words.push(match[1]);
+    words.push(match[1] + match[2]);
     rest = rest.slice(match[0].length);
   }
   return { words, rest: rest.replace(/^\s+/, '') };
@@ -70,6 +71,21 @@ function splitWords(line: string, count: number): { words: string[]; rest: strin
 
 function usage(name: string): Command {
   return { kind: 'invalid', error: `Usage: ${USAGE[name]}` };
+}
+
+/**
+ * Who a word names where a user or a group may stand: `#team` is a group (usernames never hold a
+ * `#`), anything else a user. Undefined for a lone `#`.
+ */
+function conversation(word: string): { groupName: string } | { with: string } | undefined {
+  if (!word.startsWith('#')) return { with: word };
+  return word.length > 1 ? { groupName: word.slice(1) } : undefined;
+}
+
+/** The group a word names where only a group may stand: `#team`, or `team` as before the # was asked for. */
+function groupOnly(word: string): string | undefined {
+  const name = word.startsWith('#') ? word.slice(1) : word;
+  return name === '' ? undefined : name;
 }
 
 /** Turns one input line of the console client into a command; never throws. */
@@ -89,26 +105,33 @@ export function parseCommand(line: string): Command {
       if (words.length < 2 || rest !== '') return usage(name);
       return { kind: name, username: words[0], password: words[1] };
     }
-    case 'send':
+    case 'send': {
+      const { words, rest } = splitWords(afterName, 1);
+      const target = words.length === 1 ? conversation(words[0]) : undefined;
+      if (target === undefined || rest === '') return usage(name);
+      if ('groupName' in target) return { kind: 'gsend', groupName: target.groupName, content: rest };
+      return { kind: 'send', to: target.with, content: rest };
+    }
     case 'gsend': {
       const { words, rest } = splitWords(afterName, 1);
-      if (words.length < 1 || rest === '') return usage(name);
-      return name === 'send'
-        ? { kind: 'send', to: words[0], content: rest }
-        : { kind: 'gsend', groupName: words[0], content: rest };
+      const groupName = words.length === 1 ? groupOnly(words[0]) : undefined;
+      if (groupName === undefined || rest === '') return usage(name);
+      return { kind: 'gsend', groupName, content: rest };
     }
     case 'gcreate': {
       const { words, rest } = splitWords(afterName, 1);
-      if (words.length < 1) return usage(name);
+      const groupName = words.length === 1 ? groupOnly(words[0]) : undefined;
+      if (groupName === undefined) return usage(name);
       const members = rest.split(/[\s,]+/).filter((member) => member !== '');
-      return { kind: 'gcreate', groupName: words[0], members };
+      return { kind: 'gcreate', groupName, members };
     }
     case 'gjoin':
     case 'gquit':
     case 'gmembers': {
       const { words, rest } = splitWords(afterName, 1);
-      if (words.length < 1 || rest !== '') return usage(name);
-      return { kind: name, groupName: words[0] };
+      const groupName = words.length === 1 ? groupOnly(words[0]) : undefined;
+      if (groupName === undefined || rest !== '') return usage(name);
+      return { kind: name, groupName };
     }
     case 'logout': {
       const { words, rest } = splitWords(afterName, 1);
@@ -127,8 +150,9 @@ export function parseCommand(line: string): Command {
       if (beforeId !== undefined && !/^\d+$/.test(beforeId)) {
         return { kind: 'invalid', error: 'beforeId must be a message id (digits)' };
       }
-      const conversation = target.startsWith('#') && target.length > 1 ? { groupName: target.slice(1) } : { with: target };
-      return beforeId === undefined ? { kind: 'history', ...conversation } : { kind: 'history', ...conversation, beforeId };
+      const withWhom = conversation(target);
+      if (withWhom === undefined) return usage(name);
+      return beforeId === undefined ? { kind: 'history', ...withWhom } : { kind: 'history', ...withWhom, beforeId };
     }
     default:
       return { kind: 'invalid', error: `Unknown command "${sanitizeText(rawName)}"; type help` };
@@ -147,4 +171,26 @@ export function formatMessage(message: ChatMessage): string {
   const sender = message.kind === 'group' ? `${message.from} @ #${message.groupName}` : message.from;
   const marker = message.offline ? ' (offline)' : '';
   return `[${message.time}] ${sanitizeText(sender)}${marker}: ${sanitizeText(message.content)}`;
+}
+
+/** What the status lines say about the session: where it is connected and who is logged in. */
+export interface SessionView {
+  url: string | undefined;
+  /** Set only while logged in: after a refused token resume the name is known but the session is not. */
+  username: string | undefined;
+}
+
+/**
+ * The line to print when the connection's state changes from `previous` to `next`, or undefined when
+ * there is nothing to say: the first connection is reported once connect resolves and a move starting
+ * by the moved event. `moveFailed`: the move was given up and the old connection kept.
+ */
+export function stateLine(previous: ClientState, next: ClientState, session: SessionView, moveFailed = false): string | undefined {
+  const where = session.url ?? 'the server';
+  const who = session.username === undefined ? 'not logged in (log in again)' : `logged in as ${session.username}`;
+  if (next === 'reconnecting' && previous !== 'reconnecting') return `Connection to ${where} lost; reconnecting with backoff...`;
+  if (next !== 'connected') return undefined;
+  if (previous === 'reconnecting') return `Reconnected to ${where}, ${who}.`;
+  if (previous !== 'moved') return undefined;
+  return moveFailed ? `The move to ${where} failed; still on the previous instance, ${who}.` : `Moved to ${where}, ${who}.`;
 }

@@ -1,9 +1,13 @@
 import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ChatClient } from './chat-client';
-import { Command, HELP_TEXT, formatMessage, parseCommand, sanitizeText } from './cli-commands';
+import { ChatClient, ClientState } from './chat-client';
+import { Command, HELP_TEXT, formatMessage, parseCommand, sanitizeText, stateLine } from './cli-commands';
+import { printAbove } from './cli-output';
 
 const DEFAULT_URL = 'ws://127.0.0.1:9092/ws';
+const WHAT_TO_CHECK =
+  'is the server running there (npm start starts one on port 9092; PORT and HOST move it), ' +
+  'and is the URL its WebSocket endpoint, ending in /ws?';
 
 export const USAGE = `Usage: npm run client -- [URL] [--help]
 
@@ -66,34 +70,64 @@ export function main(url: string = DEFAULT_URL): void {
   const client = new ChatClient();
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout, prompt: '> ' });
   // Everything printed may hold server-provided text, so all of it goes through sanitizeText.
-  const print = (text: string): void => {
-    if (process.stdout.isTTY) {
-      readline.clearLine(process.stdout, 0);
-      readline.cursorTo(process.stdout, 0);
-    }
-    process.stdout.write(`${sanitizeText(text)}\n`);
-    rl.prompt(true);
-  };
+  const print = (text: string): void => printAbove(rl, process.stdout, sanitizeText(text));
 
-  client.on('message', (message) => print(formatMessage(message)));
+  // Messages wait while a login is answered or the connection is being made again: the offline
+  // ones are replayed right after the login response, often in the same read, and would otherwise
+  // come before the "Logged in" or "Reconnected" line.
+  let loggingIn = false;
+  let held: string[] = [];
+  const holding = (): boolean => loggingIn || (client.state !== 'connected' && client.state !== 'closed');
+  const release = (): void => {
+    if (holding()) return;
+    const lines = held;
+    held = [];
+    for (const line of lines) print(line);
+  };
+  client.on('message', (message) => {
+    const line = formatMessage(message);
+    if (holding()) held.push(line);
+    else print(line);
+  });
   client.on('groupAdded', (event) => print(event.reason ?? `Added to group #${event.groupName}`));
   client.on('notice', (event) => print(`Notice: ${event.reason}`));
-  client.on('moved', (event) => print(`Moving to ${event.host}...`));
-  client.on('error', (error) => print(`Error: ${error.message}`));
-  client.on('state', (state) => {
-    if (state === 'reconnecting') print('(connection lost, reconnecting)');
+
+  let previous: ClientState = client.state;
+  // The SDK gives a move up with an error, then goes back to the old connection: only that error comes while moving.
+  let moveFailed = false;
+  client.on('moved', (event) => {
+    moveFailed = false;
+    print(`The server moves this session to ${event.url}...`);
   });
+  client.on('error', (error) => {
+    if (client.state === 'moved') moveFailed = true;
+    print(`Error: ${error.message}`);
+  });
+  client.on('state', (state) => {
+    const session = { url: client.url, username: client.token === undefined ? undefined : client.username };
+    const line = stateLine(previous, state, session, moveFailed);
+    previous = state;
+    if (line !== undefined) print(line);
+    release();
+  });
+  // A first connection that fails is reported once, with what to check, by the connect below.
+  let connected = false;
   client.on('closed', (event) => {
-    if (event.code !== 1000) print(`Connection to ${url} closed (${event.code}${event.reason ? `: ${event.reason}` : ''}).`);
+    const why = `${event.code}${event.reason ? `: ${event.reason}` : ''}`;
+    if (connected && event.code !== 1000) print(`Connection to ${client.url ?? url} closed (${why}).`);
     rl.close();
   });
 
   // Commands run one after another, after the connection is up, so piped input keeps its order.
   let queue: Promise<void> = client.connect(url).then(
-    () => print(`Connected to ${url}. Type help for commands.`),
+    () => {
+      connected = true;
+      print(`Connected to ${url}. Type help for commands.`);
+    },
     (error: unknown) => {
       process.exitCode = 1;
-      print(`Could not connect to ${url} (${error instanceof Error ? error.message : String(error)}): is the server running there, and is the URL its /ws endpoint?`);
+      const reason = error instanceof Error ? error.message : String(error);
+      print(`Could not connect to ${url} (${reason}): ${WHAT_TO_CHECK}`);
     },
   );
   rl.on('line', (line) => {
@@ -101,11 +135,16 @@ export function main(url: string = DEFAULT_URL): void {
       const command = parseCommand(line);
       if (command.kind === 'quit') rl.close();
       if (command.kind === 'quit' || client.state === 'closed') return;
+      loggingIn = command.kind === 'login';
       try {
         const output = await execute(client, command);
         if (output !== undefined) print(output);
+        else if (rl.terminal) rl.prompt();
       } catch (error) {
         print(`Failed: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        loggingIn = false;
+        release();
       }
     });
   });

@@ -1,0 +1,60 @@
+import { CliProcess } from './helpers/cli-process';
+import { TestEnvironment } from './helpers/environment';
+import { Instance, startInstance } from './helpers/instance';
+import { until } from './helpers/wait';
+import { loggedIn, uniqueName } from './helpers/ws-client';
+
+describe('console client told to move (type 21)', () => {
+  const env = new TestEnvironment('cluster');
+  let first: Instance;
+  let second: Instance;
+  let client: CliProcess | undefined;
+
+  beforeAll(async () => {
+    await env.setup();
+    const settings = { REBALANCE_GRACE_MS: '5000', REBALANCE_DELAY_MS: '600000', REBALANCE_INTERVAL_MS: '600000' };
+    [first, second] = await Promise.all([startInstance(env.instanceEnv(settings)), startInstance(env.instanceEnv(settings))]);
+  });
+
+  afterAll(async () => {
+    client?.kill();
+    await Promise.all([first?.stop(), second?.stop()]);
+    await env.dispose();
+  });
+
+  it('follows the move to the other instance, says so, and sends and receives through it', async () => {
+    const bob = uniqueName('bob');
+    (await loggedIn(first.wsUrl, bob)).close();
+    client = new CliProcess(first.wsUrl);
+    await client.waitFor('Type help for commands.');
+    client.type(`login ${bob} secret-pass`);
+    await client.waitFor(`Logged in as ${bob}.`);
+
+    const order = await first.http<boolean>('POST', `/reBalance/handler?host=${encodeURIComponent(second.host)}&reBalanceNumber=1`, {
+      auth: 'cluster',
+    });
+    expect(order.body).toMatchObject({ code: 0, data: true });
+    await client.waitFor(`The server moves this session to ${second.wsUrl}...`);
+    await client.waitFor(`Moved to ${second.wsUrl}, logged in as ${bob}.`);
+    const connections = async () => {
+      const listed = (await first.http<{ port: number; connections: number }[]>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
+      return [first, second].map((instance) => listed.find((i) => i.port === instance.port)?.connections);
+    };
+    await until(connections, ([onFirst, onSecond]) => onFirst === 0 && onSecond === 1, 10000, 'the session on the second instance');
+
+    // Alice is on the second instance only: what reaches bob now comes through it.
+    const aliceName = uniqueName('alice');
+    const alice = await loggedIn(second.wsUrl, aliceName);
+    const welcome = { messageType: 5, to: bob, content: 'hello on the second', clientMessageId: uniqueName('c') };
+    expect(await alice.request(welcome)).toMatchObject({ success: true, delivered: true });
+    await client.waitFor(`${aliceName}: hello on the second`);
+    client.type(`send ${aliceName} answered from the second`);
+    await client.waitFor('Sent (#');
+    const answer = async () => alice.received.find((frame) => frame.messageType === 6 && frame.content === 'answered from the second');
+    expect(await until(answer, (frame) => frame !== undefined, 10000, 'the answer')).toMatchObject({ from: bob, offline: false });
+    // The grace period is long: the first instance did not close the session, the client left it.
+    expect(client.output).not.toContain('reconnecting');
+    expect(await client.quit()).toBe(0);
+    alice.close();
+  });
+});
