@@ -1,7 +1,16 @@
 process.env.TZ = 'UTC';
 
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.spec.json' }] };
-const common = { rootDir: __dirname, testTimeout: 60000, moduleFileExtensions: ['ts', 'js', 'json'], transform, testEnvironment: 'node' };
+// The client SDK from its source, like the unit specs.
+const moduleNameMapper = { '^@chat-server/client$': '<rootDir>/../packages/client/src/index.ts' };
+const common = {
+  rootDir: __dirname,
+  testTimeout: 60000,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform,
+  moduleNameMapper,
+  testEnvironment: 'node',
+};
 /**
  * Run once, in the `cluster` project: the failover, topology and health suites pick their Redis
  * themselves, the storm loads one instance, and the plan and migration suites test PostgreSQL only.

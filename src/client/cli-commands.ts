@@ -1,4 +1,4 @@
-import type { ChatMessage } from './chat-client';
+import type { ChatMessage } from '@chat-server/client';
 
 export type Command =
   | { kind: 'register'; username: string; password: string }

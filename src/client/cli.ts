@@ -1,6 +1,6 @@
 import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ChatClient } from './chat-client';
+import { ChatClient } from '@chat-server/client';
 import { Command, HELP_TEXT, formatMessage, parseCommand, sanitizeText } from './cli-commands';
 
 const DEFAULT_URL = 'ws://127.0.0.1:9092/ws';
