@@ -1,9 +1,11 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/client/package.json ./packages/client/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json nest-cli.json ./
 COPY src ./src
+COPY packages ./packages
 COPY scripts ./scripts
 COPY web ./web
 RUN npm run build && npm prune --omit=dev
@@ -13,6 +15,8 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# node_modules/@chat-server/client links here (the console client uses it).
+COPY --from=build /app/packages/client ./packages/client
 COPY package.json ./
 RUN mkdir -p /app/data && chown node /app/data
 EXPOSE 9092

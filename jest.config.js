@@ -1,9 +1,12 @@
 process.env.TZ = 'UTC';
-/** Unit specs live beside the code in src/. */
+/** Unit specs live beside the code: the server's in src/, the client SDK's in packages/client/src/. */
 module.exports = {
-  rootDir: 'src',
+  rootDir: __dirname,
+  roots: ['<rootDir>/src', '<rootDir>/packages/client/src'],
   testRegex: '.*\\.spec\\.ts$',
   moduleFileExtensions: ['ts', 'js', 'json'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.spec.json' }] },
+  // The SDK from its source, so unit specs need no build of the package.
+  moduleNameMapper: { '^@chat-server/client$': '<rootDir>/packages/client/src/index.ts' },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
   testEnvironment: 'node',
 };

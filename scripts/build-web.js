@@ -1,4 +1,4 @@
-// Bundles the chat page and the admin console (web/) with the client SDK (src/client) into
+// Bundles the chat page and the admin console (web/) with the client SDK (@chat-server/client, packages/client) into
 // dist/web/public, which src/web serves. Type-checks web/ first: esbuild only strips types.
 const { spawnSync } = require('node:child_process');
 const { copyFileSync, mkdirSync, readdirSync, rmSync } = require('node:fs');

@@ -1,7 +1,16 @@
 process.env.TZ = 'UTC';
 
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.spec.json' }] };
-const common = { rootDir: __dirname, testTimeout: 60000, moduleFileExtensions: ['ts', 'js', 'json'], transform, testEnvironment: 'node' };
+// The client SDK from its source, like the unit specs.
+const moduleNameMapper = { '^@chat-server/client$': '<rootDir>/../packages/client/src/index.ts' };
+const common = {
+  rootDir: __dirname,
+  testTimeout: 60000,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform,
+  moduleNameMapper,
+  testEnvironment: 'node',
+};
 /**
  * The projects that need PostgreSQL and Redis: Jest runs this setup once if any of them has tests
  * in the run (never for the embedded project alone), and it starts throwaway services when none answer.

@@ -1,4 +1,4 @@
-import { ChatClient, ChatMessage, ClientState, RequestError, newClientMessageId } from '../src/client';
+import { ChatClient, ChatMessage, ClientState, RequestError, newClientMessageId } from '@chat-server/client';
 import {
   ChatStore,
   Conversation,

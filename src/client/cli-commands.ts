@@ -1,4 +1,4 @@
-import type { ChatMessage, ClientState } from './chat-client';
+import type { ChatMessage, ClientState } from '@chat-server/client';
 
 export type Command =
   | { kind: 'register'; username: string; password: string }

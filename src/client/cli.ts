@@ -1,6 +1,6 @@
 import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ChatClient, ClientState } from './chat-client';
+import { ChatClient, ClientState } from '@chat-server/client';
 import { Command, HELP_TEXT, formatMessage, parseCommand, sanitizeText, stateLine } from './cli-commands';
 import { printAbove } from './cli-output';
 

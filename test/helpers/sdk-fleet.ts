@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { ChatClient, ChatMessage } from '../../src/client';
+import { ChatClient, ChatMessage } from '@chat-server/client';
 
 /**
  * Many SDK clients and the bookkeeping to prove delivery: every message a sender saw
