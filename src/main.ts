@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory';
-import { ConfigError, KEPT_SECRET_FILES, loadConfig } from './config/app-config';
+import { ConfigError, KEPT_SECRET_FILES, WILDCARD_HOSTS, loadConfig } from './config/app-config';
 import { loadDotEnv } from './config/dot-env';
 import { PinoLogger } from './common/pino-logger';
 import { ClusterService } from './cluster/cluster.service';
@@ -66,7 +66,7 @@ async function bootstrap(): Promise<void> {
 /** The one line to read at start: where to point a browser or a client. */
 function startBanner(host: string, port: number, swaggerUi: boolean): string {
   // A wildcard address is where the server listens, not one a browser can open.
-  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const shown = WILDCARD_HOSTS.has(host) ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const http = `http://${shown}:${port}`;
   const pages = [`chat page ${http}/`, `admin console ${http}/admin`, ...(swaggerUi ? [`Swagger UI ${http}/swagger-ui`] : [])];
   return `Listening on ${host}:${port}: ${pages.join(', ')}, WebSocket ws://${shown}:${port}/ws, health ${http}/health`;

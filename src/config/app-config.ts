@@ -215,7 +215,7 @@ class EnvReader {
 }
 
 /** HOST values that listen on every address. */
-const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+export const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
 
 export function defaultPublicHost(): string {
   for (const addresses of Object.values(networkInterfaces())) {
