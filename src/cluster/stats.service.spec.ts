@@ -87,7 +87,7 @@ describe('StatsService', () => {
     expect((await registry.samplesOf(['a'])).get('a')!.map((s) => s.at)).toEqual(newest15);
     const answer = await a.stats.clusterStats(now);
     expect(answer.instances[0].samples.map((s) => s.at)).toEqual(newest15);
-    expect(answer).toMatchObject({ sampleMs: 60_000, windowMs: STATS_WINDOW_MS });
+    expect(answer).toMatchObject({ now, sampleMs: 60_000, windowMs: STATS_WINDOW_MS });
   });
 
   it('drops samples older than the window from the answer', async () => {

@@ -31,6 +31,8 @@ export interface InstanceStats {
 }
 
 export interface ClusterStats {
+  /** When the answer was made: the window's end, on the server's clock. */
+  now: number;
   sampleMs: number;
   windowMs: number;
   instances: InstanceStats[];
@@ -133,6 +135,6 @@ export class StatsService implements OnModuleDestroy {
       return { id, host, url, samples: samples.map(readingOf) };
     });
     moves.sort((a, b) => a.at - b.at);
-    return { sampleMs: this.config.statsSampleMs, windowMs: STATS_WINDOW_MS, instances, moves: moves.slice(-MOVES_LISTED) };
+    return { now, sampleMs: this.config.statsSampleMs, windowMs: STATS_WINDOW_MS, instances, moves: moves.slice(-MOVES_LISTED) };
   }
 }

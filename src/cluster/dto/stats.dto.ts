@@ -57,6 +57,9 @@ export class StatsMoveDto {
 }
 
 export class ClusterStatsDto {
+  @ApiProperty({ type: 'integer', format: 'int64', example: 1796140805000, description: "The server's time (epoch ms): the window's end" })
+  now: number;
+
   @ApiProperty({ type: 'integer', format: 'int32', example: 5000, description: 'STATS_SAMPLE_MS: the interval of a sample' })
   sampleMs: number;
 
