@@ -35,7 +35,7 @@ function instance(id: string, registry: MemoryRegistry, sampleMs = 5000) {
     metrics,
     local,
     logins: counter(metrics, 'chat_logins_total', ['outcome']),
-    refusals: counter(metrics, 'chat_refusals_total', ['reason']),
+    refusals: counter(metrics, 'chat_refusals_total', ['type']),
     moves: counter(metrics, 'chat_rebalance_moves_total', ['reason']),
   };
 }
@@ -59,8 +59,8 @@ describe('StatsService', () => {
     a.metrics.directStored.inc(3);
     a.metrics.groupStored.inc(2);
     a.logins.labels('ok').inc(4);
-    a.logins.labels('bad_password').inc();
-    a.refusals.labels('rate_limited').inc(2);
+    a.logins.labels('bad_credentials').inc();
+    a.refusals.labels('5').inc(2);
     const ignore = () => undefined;
     a.local.add({ sessionId: 's1', username: 'ann', moving: false, deliver: ignore, kick: ignore, move: ignore });
     const first = await a.stats.sample(1000);

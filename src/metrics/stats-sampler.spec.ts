@@ -15,7 +15,7 @@ function registry() {
   });
   const stored = new Counter({ name: 'chat_messages_stored_total', help: 'stored', labelNames: ['kind'], registers: [metrics] });
   const logins = new Counter({ name: 'chat_logins_total', help: 'logins', labelNames: ['outcome'], registers: [metrics] });
-  const refusals = new Counter({ name: 'chat_refusals_total', help: 'refusals', labelNames: ['reason'], registers: [metrics] });
+  const refusals = new Counter({ name: 'chat_refusals_total', help: 'refusals', labelNames: ['type'], registers: [metrics] });
   const moves = new Counter({ name: 'chat_rebalance_moves_total', help: 'moves', labelNames: ['reason'], registers: [metrics] });
   return { metrics, stored, logins, refusals, moves, setSessions: (n: number) => (sessions = n) };
 }
@@ -28,9 +28,10 @@ describe('StatsSampler', () => {
     m.stored.labels('direct').inc(4);
     m.stored.labels('group').inc(2);
     m.logins.labels('ok').inc(5);
-    m.logins.labels('bad_password').inc(2);
+    m.logins.labels('bad_credentials').inc(2);
     m.logins.labels('disabled').inc();
-    m.refusals.labels('rate_limited').inc(3);
+    m.refusals.labels('5').inc(2);
+    m.refusals.labels('unknown').inc();
     m.moves.labels('rebalance').inc(7);
     m.moves.labels('drain').inc(1);
     expect(await sampler.read(1000)).toEqual({ at: 1000, connections: 3, messages: 6, logins: 5, refusals: 6, moves: 8 });
@@ -40,6 +41,15 @@ describe('StatsSampler', () => {
     m.logins.labels('ok').inc(2);
     expect(await sampler.read(2000)).toEqual({ at: 2000, connections: 1, messages: 1, logins: 2, refusals: 0, moves: 0 });
     expect(await sampler.read(3000)).toEqual({ at: 3000, connections: 1, messages: 0, logins: 0, refusals: 0, moves: 0 });
+  });
+
+  it('counts a refused login frame once: as a login that failed, not again as a refused type 17', async () => {
+    const m = registry();
+    const sampler = new StatsSampler(m.metrics);
+    m.logins.labels('bad_credentials').inc();
+    m.refusals.labels('17').inc();
+    m.refusals.labels('9').inc();
+    expect((await sampler.read(1000)).refusals).toBe(2);
   });
 
   it('counts from zero again after a counter was reset', async () => {

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { MessageType } from '../common/protocol';
 
 /** The metrics a sample is read from, by name: the sampler needs no reference to the features that count. */
 export const SAMPLED_METRICS = {
@@ -23,6 +24,9 @@ export interface Reading extends Totals {
 }
 
 type Values = { value: number; labels: Record<string, string | number | undefined> }[];
+
+/** `chat_refusals_total{type}` of a refused login frame: that login counts in `chat_logins_total` already. */
+const LOGIN_TYPE = String(MessageType.LoginRequest);
 
 function sum(values: Values): number {
   return values.reduce((total, entry) => total + entry.value, 0);
@@ -49,13 +53,14 @@ export class StatsSampler {
         (name) => this.values(name),
       ),
     );
-    // A login that did not succeed is a refusal too.
+    // A login that did not succeed is a refusal too, counted once whether it came as a frame or as `?token=`.
     const loginsOk = logins.filter((entry) => entry.labels.outcome === 'ok');
     const loginsRefused = logins.filter((entry) => entry.labels.outcome !== 'ok');
+    const otherRefusals = refusals.filter((entry) => String(entry.labels.type) !== LOGIN_TYPE);
     const totals: Totals = {
       messages: sum(messages),
       logins: sum(loginsOk),
-      refusals: sum(refusals) + sum(loginsRefused),
+      refusals: sum(otherRefusals) + sum(loginsRefused),
       moves: sum(moves),
     };
     const reading: Reading = {
