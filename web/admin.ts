@@ -10,7 +10,7 @@ const PAGE_SIZE = 10;
 /** The charts follow the samples, but ask at most every 5 s and at least 1 s apart. */
 const STATS_POLL_MS = { min: 1000, max: 5000 };
 /** The charts' drawing size in SVG units; CSS scales them to the panel. */
-const CHART_SIZE = { width: 600, height: 180 };
+const CHART_SIZE = { width: 480, height: 170 };
 
 function readToken(): string | undefined {
   try {
