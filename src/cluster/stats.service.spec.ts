@@ -138,6 +138,23 @@ describe('StatsService', () => {
     expect((await a.stats.clusterStats()).instances.map((i) => i.id)).toEqual(['a']);
   });
 
+  it('publishes one sample at a time: one taken while the registry still stores the previous stays in memory only', async () => {
+    const registry = new MemoryRegistry();
+    const a = instance('a', registry);
+    await registry.heartbeat(info('a', 1));
+    let release: () => void = () => undefined;
+    const stalled = new Promise<void>((resolve) => (release = resolve));
+    const push = jest.spyOn(registry, 'pushSample').mockImplementationOnce(() => stalled);
+    const now = Date.now();
+    const first = a.stats.sample(now - 2000);
+    await a.stats.sample(now - 1000);
+    release();
+    await first;
+    await a.stats.sample(now);
+    expect(push.mock.calls.map(([, sample]) => sample.at)).toEqual([now - 2000, now]);
+    expect((await a.stats.clusterStats(now)).instances[0].samples.map((s) => s.at)).toEqual([now - 2000, now - 1000, now]);
+  });
+
   it('keeps sampling while the registry refuses the samples', async () => {
     const registry = new MemoryRegistry();
     const a = instance('a', registry);

@@ -74,6 +74,8 @@ export class StatsService implements OnModuleDestroy {
   private moved: MoveEvent[] = [];
   private timer?: NodeJS.Timeout;
   private publishFailing = false;
+  /** One publish at a time: a registry that stalls does not pile samples up in its client. */
+  private publishing = false;
 
   constructor(
     private readonly config: AppConfig,
@@ -105,19 +107,29 @@ export class StatsService implements OnModuleDestroy {
     if (this.moved.length > MOVES_PER_SAMPLE) this.moved.shift();
   }
 
-  /** Takes the sample of the interval ending now, keeps it, and publishes it; a registry down loses only the published copy. */
+  /**
+   * Takes the sample of the interval ending now, keeps it, and publishes it; a registry that is
+   * down or still busy with the previous one loses only the published copy.
+   */
   async sample(at = Date.now()): Promise<StatsSample> {
     const sample: StatsSample = { ...(await this.sampler.read(at)), moved: this.moved };
     this.moved = [];
     this.ring.push(sample);
+    if (!this.publishing) await this.publish(sample);
+    return sample;
+  }
+
+  private async publish(sample: StatsSample): Promise<void> {
+    this.publishing = true;
     try {
       await this.registry.pushSample(this.identity.id, sample, this.ring.capacity, STATS_WINDOW_MS);
       this.publishFailing = false;
     } catch (error) {
       if (!this.publishFailing) this.logger.warn(`Could not publish a stats sample: ${String(error)}`);
       this.publishFailing = true;
+    } finally {
+      this.publishing = false;
     }
-    return sample;
   }
 
   /** Every live instance's samples of the window, oldest first (this one's from memory), and the moves they made. */
