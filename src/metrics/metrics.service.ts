@@ -8,7 +8,7 @@ export class MetricsService {
   readonly registry = new Registry();
 
   readonly httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
+    name: 'chat_http_request_duration_seconds',
     help: 'HTTP request duration by method, route and status',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
@@ -16,13 +16,13 @@ export class MetricsService {
   });
 
   readonly wsConnections = new Gauge({
-    name: 'ws_connections',
+    name: 'chat_ws_connections',
     help: 'Open WebSocket connections, logged in or not',
     registers: [this.registry],
   });
 
   readonly wsFrames = new Counter({
-    name: 'ws_frames_received_total',
+    name: 'chat_ws_frames_received_total',
     help: 'WebSocket frames received, by outcome',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
@@ -84,7 +84,7 @@ export class MetricsService {
   });
 
   constructor(local: LocalSessions) {
-    collectDefaultMetrics({ register: this.registry });
+    collectDefaultMetrics({ register: this.registry, prefix: 'chat_' });
     this.registryUp.set(1);
     new Gauge({
       name: 'chat_sessions',
