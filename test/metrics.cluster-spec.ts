@@ -62,7 +62,13 @@ describe('metrics under real traffic', () => {
     [a, b] = await Promise.all([startInstance(env.instanceEnv(settings)), startInstance(env.instanceEnv(settings))]);
   });
 
-  afterEach(() => pool.closeAll());
+  // A client sees its close before the server counts it: the next test starts once the server has.
+  afterEach(async () => {
+    await pool.closeAll();
+    for (const instance of [a, b]) {
+      await until(async () => (await scrape(instance)).get('chat_ws_connections'), (open) => open === 0, 5000, 'every connection closed');
+    }
+  });
 
   afterAll(async () => {
     await Promise.all([a, b, drained].map((i) => i?.kill()));
