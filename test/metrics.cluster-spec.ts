@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
-import { until } from './helpers/wait';
+import { sleep, until } from './helpers/wait';
 import { ClientPool, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
 
 type Samples = Map<string, number>;
@@ -32,10 +32,10 @@ function moved(before: Samples, after: Samples, keys: string[]): Record<string, 
 }
 
 /** Waits until every sample moved by what `expected` says; the failure shows the moves seen last. */
-async function movesTo(instance: Instance, before: Samples, expected: Record<string, number>): Promise<void> {
+async function movesTo(instance: Instance, before: Samples, expected: Record<string, number>, timeoutMs = 5000): Promise<void> {
   const keys = Object.keys(expected);
   const probe = async () => moved(before, await scrape(instance), keys);
-  await until(probe, (moves) => keys.every((key) => moves[key] === expected[key]), 5000, 'the metrics moved');
+  await until(probe, (moves) => keys.every((key) => moves[key] === expected[key]), timeoutMs, 'the metrics moved');
 }
 
 /**
@@ -150,6 +150,26 @@ describe('metrics under real traffic', () => {
     for (const gauge of ['chat_delivery_retry_queue', 'chat_delivery_retries_total', 'chat_delivery_retry_dropped_total']) {
       expect((await scrape(a)).get(gauge)).toBe(0);
     }
+  });
+
+  it('counts a remote delivery that failed, its retries, and the retry that reached the recipient', async () => {
+    const lost = await startInstance(env.instanceEnv(settings));
+    const carolName = uniqueName('carol');
+    pool.track(await loggedIn(lost.wsUrl, carolName));
+    const alice = await pool.login(uniqueName('alice'));
+    const before = await scrape(a);
+    // Killed: its sessions stay listed until the janitor purges them, and nobody reads its bus channel.
+    await lost.kill();
+    expect(await alice.request({ messageType: 5, to: carolName, content: 'late' })).toMatchObject({ success: true, delivered: false });
+    await movesTo(a, before, { chat_delivery_retry_queue: 1, chat_delivery_retries_total: 1, 'chat_deliveries_total{path="retry"}': 0 });
+    const listed = async () => (await a.http<{ port: number }[]>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
+    await until(listed, (instances) => !instances.some((i) => i.port === lost.port), 5000, 'the killed instance unlisted');
+    // Once purged, the next retry finds carol nowhere and queues again, until she is back on B.
+    await sleep(1000);
+    const carol = pool.track(await loggedIn(b.wsUrl, carolName, 'secret-pass', false));
+    await carol.next((f) => f.content === 'late');
+    const delivered = { chat_delivery_retry_queue: 0, 'chat_deliveries_total{path="retry"}': 1, chat_delivery_retry_dropped_total: 0 };
+    await movesTo(a, before, delivered, 20000);
   });
 
   it('counts a rebalance order and the move it sent, and the moves of a drain', async () => {
