@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { ClusterService } from './cluster.service';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions } from './local-sessions';
@@ -34,6 +35,7 @@ export class RebalanceService implements OnModuleDestroy {
     private readonly registry: Registry,
     private readonly cluster: ClusterService,
     private readonly local: LocalSessions,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Starts the coordinator: a check after this instance joined, then one every interval. */
@@ -78,12 +80,20 @@ export class RebalanceService implements OnModuleDestroy {
     }
   }
 
-  /** `POST /reBalance/handler`: asks `count` random sessions of this instance to move to `host`. */
-  async moveTo(host: string, count: number): Promise<MoveOrder> {
+  /** `POST /reBalance/handler`: an order from the coordinator, counted, then carried out. */
+  acceptOrder(host: string, count: number): Promise<MoveOrder> {
+    this.metrics.rebalanceOrders.inc();
+    return this.moveTo(host, count);
+  }
+
+  /** Asks `count` random sessions of this instance to move to `host`. */
+  private async moveTo(host: string, count: number): Promise<MoveOrder> {
     if (host === this.identity.host) return { ok: false, reason: 'host is this instance' };
     const target = (await this.cluster.activeInstances()).find((i) => i.host === host);
     if (!target) return { ok: false, reason: 'host is not a live instance' };
-    return { ok: true, moved: this.cluster.moveRandomSessions(count, target, this.config.rebalanceGraceMs) };
+    const moved = this.cluster.moveRandomSessions(count, target, this.config.rebalanceGraceMs);
+    this.metrics.movedRebalance.inc(moved);
+    return { ok: true, moved };
   }
 
   /**
@@ -106,6 +116,7 @@ export class RebalanceService implements OnModuleDestroy {
     const byId = new Map(others.map((i) => [i.id, i]));
     let moved = 0;
     for (const move of plan) moved += this.cluster.moveRandomSessions(move.count, byId.get(move.to)!, null);
+    this.metrics.movedDrain.inc(moved);
     if (moved > 0) this.logger.log(`Draining: asked ${moved} sessions to move to ${plan.map((m) => m.toHost).join(', ')}`);
     return moved;
   }
