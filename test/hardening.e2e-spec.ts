@@ -35,12 +35,12 @@ function upgrade(url: string, headers: Record<string, string> = {}): Promise<{ s
 
 async function openConnections(server: Instance): Promise<number> {
   const metrics = await server.http('GET', '/metrics', { auth: 'admin' });
-  return Number(metrics.text.split('\n').find((l) => l.startsWith('ws_connections'))!.split(' ')[1]);
+  return Number(metrics.text.split('\n').find((l) => l.startsWith('chat_ws_connections'))!.split(' ')[1]);
 }
 
 async function heapUsed(server: Instance): Promise<number> {
   const metrics = await server.http('GET', '/metrics', { auth: 'admin' });
-  const line = metrics.text.split('\n').find((l) => l.startsWith('nodejs_heap_size_used_bytes'));
+  const line = metrics.text.split('\n').find((l) => l.startsWith('chat_nodejs_heap_size_used_bytes'));
   return Number(line!.split(' ')[1]);
 }
 

@@ -151,8 +151,8 @@ describe(`HTTP foundation (${MODE})`, () => {
     const response = await fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: { authorization: `Bearer ${'test-admin-token-0123456789'}` } });
     expect(response.status).toBe(200);
     const text = await response.text();
-    expect(text).toContain('process_cpu_user_seconds_total');
-    expect(text).toContain('http_request_duration_seconds_bucket');
+    expect(text).toContain('chat_process_cpu_user_seconds_total');
+    expect(text).toContain('chat_http_request_duration_seconds_bucket');
     expect(text).toContain('chat_sessions');
   });
 });

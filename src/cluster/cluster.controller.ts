@@ -86,7 +86,7 @@ export class ClusterController {
     if (typeof count !== 'string' || !/^\d{1,9}$/.test(count) || Number(count) < 1) {
       throw new ValidationFailedException('reBalanceNumber must be a positive integer');
     }
-    const result = await this.rebalance.moveTo(host, Number(count));
+    const result = await this.rebalance.acceptOrder(host, Number(count));
     if (!result.ok) throw new BusinessException(result.reason);
     return result.moved > 0;
   }

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Delivery } from '../common/delivery';
+import { MetricsService } from '../metrics/metrics.service';
 import { Bus } from './bus';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions } from './local-sessions';
@@ -16,6 +17,11 @@ interface Retry {
 const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15000, 30000];
 const RETRY_QUEUE_MAX = 100_000;
 const RETRY_TICK_MS = 250;
+
+/** A stored message (it has an id), as opposed to a push such as a group's new member list. */
+function isStored(delivery: Delivery): boolean {
+  return delivery.messageId !== undefined;
+}
 
 /**
  * Hands a frame to every live connection of some users, wherever they are: local sockets
@@ -35,6 +41,7 @@ export class DeliveryService implements OnApplicationShutdown {
     private readonly registry: Registry,
     private readonly bus: Bus,
     private readonly local: LocalSessions,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** After the drain (before-shutdown hooks run first): retries queued while draining still ran. */
@@ -47,6 +54,10 @@ export class DeliveryService implements OnApplicationShutdown {
   async deliver(usernames: string[], delivery: Delivery): Promise<Set<string>> {
     const reached = this.local.deliver(usernames, delivery);
     const remote = await this.deliverRemote(usernames, delivery);
+    if (isStored(delivery)) {
+      this.metrics.deliveredLocal.inc(reached.size);
+      this.metrics.deliveredRemote.inc(remote.reached.length);
+    }
     for (const user of remote.reached) reached.add(user);
     if (remote.failed.length > 0) this.retryLater(remote.failed, delivery, 0);
     return reached;
@@ -82,6 +93,7 @@ export class DeliveryService implements OnApplicationShutdown {
           // Nobody listening: the instance is reconnecting to Redis, or dead (then the janitor soon drops its sessions).
           (receivers > 0 ? reached : failed).push(...users);
         } catch (error) {
+          this.metrics.busPublishFailures.inc();
           this.logger.warn(`Delivery to instance ${instanceId} failed; will retry: ${String(error)}`);
           failed.push(...users);
         }
@@ -93,10 +105,12 @@ export class DeliveryService implements OnApplicationShutdown {
   private retryLater(usernames: string[], delivery: Delivery, attempt: number): void {
     if (attempt >= RETRY_DELAYS_MS.length) return;
     if (this.retries.length >= RETRY_QUEUE_MAX) {
+      this.metrics.deliveryRetryDropped.inc();
       this.logger.warn('Delivery retry queue full: the message stays stored for the next login');
       return;
     }
     this.retries.push({ usernames, delivery, attempt, dueAt: Date.now() + RETRY_DELAYS_MS[attempt] });
+    this.metrics.deliveryRetryQueue.set(this.retries.length);
     if (!this.retryTimer) {
       this.retryTimer = setInterval(() => void this.retryDue(), RETRY_TICK_MS);
       this.retryTimer.unref();
@@ -110,9 +124,12 @@ export class DeliveryService implements OnApplicationShutdown {
     if (due.length === 0) return;
     this.retrying = true;
     this.retries = this.retries.filter((r) => r.dueAt > now);
+    this.metrics.deliveryRetryQueue.set(this.retries.length);
     try {
       for (const retry of due) {
-        const { failed } = await this.deliverRemote(retry.usernames, retry.delivery, true);
+        this.metrics.deliveryRetries.inc();
+        const { reached, failed } = await this.deliverRemote(retry.usernames, retry.delivery, true);
+        if (isStored(retry.delivery)) this.metrics.deliveredRetry.inc(reached.length);
         if (failed.length > 0) this.retryLater(failed, retry.delivery, retry.attempt + 1);
       }
     } finally {

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { ClusterService } from './cluster.service';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions } from './local-sessions';
@@ -35,6 +36,7 @@ export class RebalanceService implements OnModuleDestroy {
     private readonly registry: Registry,
     private readonly cluster: ClusterService,
     private readonly local: LocalSessions,
+    private readonly metrics: MetricsService,
     private readonly stats: StatsService,
   ) {}
 
@@ -80,12 +82,19 @@ export class RebalanceService implements OnModuleDestroy {
     }
   }
 
-  /** `POST /reBalance/handler`: asks `count` random sessions of this instance to move to `host`. */
-  async moveTo(host: string, count: number): Promise<MoveOrder> {
+  /** `POST /reBalance/handler`: an order from the coordinator, counted, then carried out. */
+  acceptOrder(host: string, count: number): Promise<MoveOrder> {
+    this.metrics.rebalanceOrders.inc();
+    return this.moveTo(host, count);
+  }
+
+  /** Asks `count` random sessions of this instance to move to `host`. */
+  private async moveTo(host: string, count: number): Promise<MoveOrder> {
     if (host === this.identity.host) return { ok: false, reason: 'host is this instance' };
     const target = (await this.cluster.activeInstances()).find((i) => i.host === host);
     if (!target) return { ok: false, reason: 'host is not a live instance' };
     const moved = this.cluster.moveRandomSessions(count, target, this.config.rebalanceGraceMs);
+    this.metrics.movedRebalance.inc(moved);
     this.stats.recordMove(target, moved);
     return { ok: true, moved };
   }
@@ -115,6 +124,7 @@ export class RebalanceService implements OnModuleDestroy {
       this.stats.recordMove(target, asked);
       moved += asked;
     }
+    this.metrics.movedDrain.inc(moved);
     if (moved > 0) this.logger.log(`Draining: asked ${moved} sessions to move to ${plan.map((m) => m.toHost).join(', ')}`);
     return moved;
   }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { Bus } from './bus';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions, SessionSocket } from './local-sessions';
@@ -34,6 +35,7 @@ export class SessionsService {
     private readonly registry: Registry,
     private readonly bus: Bus,
     private readonly local: LocalSessions,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Binds a new session; the oldest ones past MAX_SESSIONS_PER_USER get a Notice and 4001. */
@@ -70,7 +72,12 @@ export class SessionsService {
     }
     await this.bus
       .publish(session.instanceId, { kind: 'kick', username: session.username, sessionId: session.sessionId, code, reason })
-      .catch((error: unknown) => this.logger.warn(`Could not reach instance ${session.instanceId}: ${String(error)}`));
+      .catch((error: unknown) => this.unreachable(session.instanceId, error));
+  }
+
+  private unreachable(instanceId: string, error: unknown): void {
+    this.metrics.busPublishFailures.inc();
+    this.logger.warn(`Could not reach instance ${instanceId}: ${String(error)}`);
   }
 
   /** Closes every session of a user on every live instance (a disable). */
@@ -82,7 +89,7 @@ export class SessionsService {
         .map((id) =>
           this.bus
             .publish(id, { kind: 'kick', username, code, reason })
-            .catch((error: unknown) => this.logger.warn(`Could not reach instance ${id}: ${String(error)}`)),
+            .catch((error: unknown) => this.unreachable(id, error)),
         ),
     );
   }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Counter } from 'prom-client';
+import { PasswordHasher } from '../auth/password-hasher';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { ClusterService } from './cluster.service';
@@ -17,27 +17,14 @@ function info(id: string, startedAt: number): InstanceInfo {
   return { id, host, ip: '127.0.0.1', port: startedAt, url, users: 0, connections: 0, startedAt, lastSeen: Date.now(), draining: false };
 }
 
-/** A counter of the metrics service, registered here where the service does not (yet) register it. */
-function counter(metrics: MetricsService, name: string, labelNames: string[]): Counter<string> {
-  const registered = metrics.registry.getSingleMetric(name) as Counter<string> | undefined;
-  return registered ?? new Counter({ name, help: name, labelNames, registers: [metrics.registry] });
-}
-
 /** One instance's StatsService on a memory registry, with the instances it lists as live. */
 function instance(id: string, registry: MemoryRegistry, sampleMs = 5000) {
   const local = new LocalSessions();
-  const metrics = new MetricsService(local);
+  const metrics = new MetricsService(local, new PasswordHasher());
   const identity = { id } as InstanceIdentity;
   const cluster = { liveInstances: () => registry.liveInstances(TTL_MS) } as unknown as ClusterService;
   const stats = new StatsService({ statsSampleMs: sampleMs } as AppConfig, identity, registry, cluster, metrics);
-  return {
-    stats,
-    metrics,
-    local,
-    logins: counter(metrics, 'chat_logins_total', ['outcome']),
-    refusals: counter(metrics, 'chat_refusals_total', ['type']),
-    moves: counter(metrics, 'chat_rebalance_moves_total', ['reason']),
-  };
+  return { stats, metrics, local };
 }
 
 describe('Ring', () => {
@@ -58,16 +45,16 @@ describe('StatsService', () => {
     const a = instance('a', registry);
     a.metrics.directStored.inc(3);
     a.metrics.groupStored.inc(2);
-    a.logins.labels('ok').inc(4);
-    a.logins.labels('bad_credentials').inc();
-    a.refusals.labels('5').inc(2);
+    a.metrics.logins.labels('ok').inc(4);
+    a.metrics.logins.labels('bad_credentials').inc();
+    a.metrics.refusals.labels('5').inc(2);
     const ignore = () => undefined;
     a.local.add({ sessionId: 's1', username: 'ann', moving: false, deliver: ignore, kick: ignore, move: ignore });
     const first = await a.stats.sample(1000);
     expect(first).toEqual({ at: 1000, connections: 1, messages: 5, logins: 4, refusals: 3, moves: 0, moved: [] });
 
     a.metrics.directStored.inc();
-    a.moves.labels('rebalance').inc(2);
+    a.metrics.movedRebalance.inc(2);
     a.stats.recordMove({ id: 'b', host: '127.0.0.1:2' }, 2, 1500);
     a.stats.recordMove({ id: 'b', host: '127.0.0.1:2' }, 0, 1600);
     const second = await a.stats.sample(2000);
@@ -110,7 +97,7 @@ describe('StatsService', () => {
     b.metrics.directStored.inc(7);
     b.stats.recordMove({ id: 'a', host: '127.0.0.1:1' }, 3, now - 900);
     await b.stats.sample(now - 800);
-    a.logins.labels('ok').inc();
+    a.metrics.logins.labels('ok').inc();
     a.stats.recordMove({ id: 'b', host: '127.0.0.1:2' }, 1, now - 500);
     await a.stats.sample(now - 400);
 

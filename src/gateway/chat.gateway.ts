@@ -7,7 +7,7 @@ import { LocalSessions } from '../cluster/local-sessions';
 import { RebalanceService } from '../cluster/rebalance.service';
 import { CloseCode } from '../cluster/sessions.service';
 import { AppConfig } from '../config/app-config';
-import { MetricsService } from '../metrics/metrics.service';
+import { MetricsService, startedAtZero } from '../metrics/metrics.service';
 import { TrustedProxies, clientAddress } from '../common/client-address';
 import { ChatConnection } from './chat-connection';
 import { ClientFrame, FrameRefusal, MessageType, REFUSAL_FIELDS } from './frame';
@@ -18,6 +18,10 @@ import { MessageFrames } from '../messages/message-frames';
 import { GroupFrames } from '../groups/group-frames';
 
 const LOGIN_REQUIRED = 'Please log in';
+/** The close codes counted by their number; any other (a client may send 3000-4999) counts as `other`. */
+const COUNTED_CLOSE_CODES = [...Object.values(CloseCode), 1005, 1006];
+
+type Counted = { inc(): void };
 
 /** A client's value for an error reason; a structure is never stringified (thousands of levels overflow the stack). */
 function describeValue(value: unknown): string {
@@ -35,7 +39,12 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
   private readonly routes = new Map<number, FrameRoute>();
   private readonly connections = new Set<ChatConnection>();
   /** Counters by outcome, looked up once rather than per frame. */
-  private readonly frames: Record<'binary' | 'rateLimited' | 'badJson' | 'badFrame' | 'unknownType' | 'ok', { inc(): void }>;
+  private readonly frames: Record<'binary' | 'rateLimited' | 'badJson' | 'badFrame' | 'unknownType' | 'ok', Counted>;
+  /** Refusals by request type (filled with the routes); a frame with no known type counts as `unknown`. */
+  private readonly refusals = new Map<number, Counted>();
+  private readonly unknownRefused: Counted;
+  private readonly closes = new Map<number, Counted>();
+  private readonly otherCloses: Counted;
   private pingTimer?: NodeJS.Timeout;
   private idleTimer?: NodeJS.Timeout;
   private accepting = true;
@@ -67,6 +76,9 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
       unknownType: counter.labels('unknown_type'),
       ok: counter.labels('ok'),
     };
+    this.unknownRefused = startedAtZero(this.metrics.refusals, 'unknown');
+    for (const code of COUNTED_CLOSE_CODES) this.closes.set(code, startedAtZero(this.metrics.wsCloses, String(code)));
+    this.otherCloses = startedAtZero(this.metrics.wsCloses, 'other');
   }
 
   onModuleInit(): void {
@@ -74,6 +86,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
       for (const route of source.routes()) {
         if (this.routes.has(route.requestType)) throw new Error(`Two handlers for message type ${route.requestType}`);
         this.routes.set(route.requestType, route);
+        this.refusals.set(route.requestType, startedAtZero(this.metrics.refusals, String(route.requestType)));
       }
     }
     this.cluster.onResync(() => {
@@ -120,6 +133,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
   }
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
+    socket.once('close', (code: number) => (this.closes.get(code) ?? this.otherCloses).inc());
     if (!this.accepting) {
       socket.close(CloseCode.GoingAway, 'Server is shutting down');
       return;
@@ -190,28 +204,28 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
       frame = JSON.parse(data.toString());
     } catch {
       this.frames.badJson.inc();
-      this.sendError(connection, 0, 'Invalid JSON');
+      this.refuseUnrouted(connection, 0, 'Invalid JSON');
       return;
     }
     if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
       this.frames.badFrame.inc();
-      this.sendError(connection, 0, 'A frame must be a JSON object');
+      this.refuseUnrouted(connection, 0, 'A frame must be a JSON object');
       return;
     }
     const request = frame as Record<string, unknown>;
     const sequenceId = request.sequenceId ?? 0;
     if (!Number.isSafeInteger(sequenceId)) {
-      this.sendError(connection, 0, 'sequenceId must be an integer');
+      this.refuseUnrouted(connection, 0, 'sequenceId must be an integer');
       return;
     }
     if (request.messageType === undefined) {
-      this.sendError(connection, sequenceId as number, 'messageType is required');
+      this.refuseUnrouted(connection, sequenceId as number, 'messageType is required');
       return;
     }
     const route = Number.isInteger(request.messageType) ? this.routes.get(request.messageType as number) : undefined;
     if (!route) {
       this.frames.unknownType.inc();
-      this.sendError(connection, sequenceId as number, `Unknown messageType: ${describeValue(request.messageType)}`);
+      this.refuseUnrouted(connection, sequenceId as number, `Unknown messageType: ${describeValue(request.messageType)}`);
       return;
     }
     // The parsed object is ours: it becomes the checked frame without a copy.
@@ -233,6 +247,8 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     try {
       const response = await route.handle(connection, frame);
       if (response && route.responseType !== null) {
+        // A handler may answer a refusal as fields (Register, Login): counted like a thrown one.
+        if (response.success === false) this.refusals.get(route.requestType)!.inc();
         connection.send({ messageType: route.responseType, sequenceId: frame.sequenceId, ...response });
       }
     } catch (error) {
@@ -246,11 +262,18 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
   }
 
   private refuse(connection: ChatConnection, route: FrameRoute, frame: ClientFrame, reason: string, fields = {}): void {
+    this.refusals.get(route.requestType)!.inc();
     if (route.responseType === null) {
       this.sendError(connection, frame.sequenceId, reason);
       return;
     }
     connection.send({ messageType: route.responseType, sequenceId: frame.sequenceId, ...REFUSAL_FIELDS[route.responseType], ...fields, success: false, reason });
+  }
+
+  /** A frame refused before its type was known: a type 26, counted under `unknown`. */
+  private refuseUnrouted(connection: ChatConnection, sequenceId: number, reason: string): void {
+    this.unknownRefused.inc();
+    this.sendError(connection, sequenceId, reason);
   }
 
   private sendError(connection: ChatConnection, sequenceId: number, reason: string): void {

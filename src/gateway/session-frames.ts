@@ -5,7 +5,8 @@ import { newSessionId } from '../cluster/registry';
 import { CloseCode, SessionsService } from '../cluster/sessions.service';
 import { HasherBusyError } from '../auth/password-hasher';
 import { Reasons, normalizeUsername } from '../users/user-rules';
-import { AuthResult, UsersService } from '../users/users.service';
+import { AuthRefusal, AuthResult, LOGIN_OUTCOMES, LoginOutcome, UsersService } from '../users/users.service';
+import { MetricsService, startedAtZero } from '../metrics/metrics.service';
 import { ChatConnection } from './chat-connection';
 import { ClientFrame, FrameRefusal, MessageType, ResponseFields } from './frame';
 import { FrameRoute, FrameRoutes } from './frame-route';
@@ -23,6 +24,8 @@ function tooMany(outcome: LimitOutcome & { ok: false }): string {
 @Injectable()
 export class SessionFrames implements FrameRoutes {
   private readonly logger = new Logger('Sessions');
+  /** Counters by login outcome, looked up once rather than per login. */
+  private readonly logins: Record<LoginOutcome, { inc(): void }>;
 
   constructor(
     private readonly users: UsersService,
@@ -31,7 +34,11 @@ export class SessionFrames implements FrameRoutes {
     private readonly config: AppConfig,
     @Inject(OFFLINE_SOURCES) private readonly offline: OfflineSource[],
     private readonly limits: RateLimitsService,
-  ) {}
+    private readonly metrics: MetricsService,
+  ) {
+    const children = LOGIN_OUTCOMES.map((outcome) => [outcome, startedAtZero(this.metrics.logins, outcome)]);
+    this.logins = Object.fromEntries(children) as Record<LoginOutcome, { inc(): void }>;
+  }
 
   routes(): FrameRoute[] {
     return [
@@ -108,14 +115,16 @@ export class SessionFrames implements FrameRoutes {
 
   /** `?token=` at connect: a LoginResponse with sequenceId 0 before anything else. */
   async loginOnConnect(connection: ChatConnection, token: string): Promise<void> {
+    let refusal: AuthRefusal | null;
     try {
       const result = await this.authenticate(connection, () => this.users.loginWithToken(token));
-      if (!result.ok) connection.send(this.loginResponse(0, result));
-      else await this.establish(connection, result, 0);
+      refusal = result.ok ? await this.establish(connection, result, 0) : result;
     } catch (error) {
       this.logger.error(`Login at connect failed: ${String(error)}`);
-      connection.send(this.loginResponse(0, { ok: false, reason: UNAVAILABLE }));
+      refusal = { ok: false, kind: 'error', reason: UNAVAILABLE };
     }
+    this.logins[refusal?.kind ?? 'ok'].inc();
+    if (refusal) connection.send(this.loginResponse(0, refusal));
   }
 
   async disconnected(connection: ChatConnection): Promise<void> {
@@ -127,22 +136,37 @@ export class SessionFrames implements FrameRoutes {
     await Promise.all(connections.map((c) => this.disconnected(c)));
   }
 
+  /** Counts every login by its outcome; the gateway answers a refusal returned here and an error thrown. */
   private async login(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields | void> {
+    let refusal: AuthRefusal | null;
+    try {
+      refusal = await this.tryLogin(connection, frame);
+    } catch (error) {
+      this.logins.error.inc();
+      throw error;
+    }
+    this.logins[refusal?.kind ?? 'ok'].inc();
+    if (refusal) return this.loginFields(refusal);
+  }
+
+  /** Returns the refusal, or null once the LoginResponse is sent. */
+  private async tryLogin(connection: ChatConnection, frame: ClientFrame): Promise<AuthRefusal | null> {
     const byToken = frame.token !== undefined && frame.username === undefined && frame.password === undefined;
     if (!byToken && connection.username !== null && typeof frame.username === 'string' && normalizeUsername(frame.username) !== connection.username) {
-      return this.loginFields({ ok: false, reason: Reasons.alreadyLoggedIn });
+      return { ok: false, kind: 'already_logged_in', reason: Reasons.alreadyLoggedIn };
     }
     if (!byToken) {
       // Password guesses are limited per address and per account; a token cannot be guessed.
       const limited = await this.limitPasswordLogin(connection, frame.username);
-      if (limited) return this.loginFields({ ok: false, reason: limited });
+      if (limited) return { ok: false, kind: 'rate_limited', reason: limited };
     }
     const result = await this.authenticate(connection, () =>
       byToken ? this.users.loginWithToken(frame.token) : this.users.login(frame.username, frame.password),
     );
-    if (!result.ok) return this.loginFields(result);
-    if (connection.username === result.username) return this.loginFields(result);
-    await this.establish(connection, result, frame.sequenceId);
+    if (!result.ok) return result;
+    if (connection.username !== result.username) return this.establish(connection, result, frame.sequenceId);
+    connection.send(this.loginResponse(frame.sequenceId, result));
+    return null;
   }
 
   private async limitPasswordLogin(connection: ChatConnection, username: unknown): Promise<string | null> {
@@ -154,18 +178,18 @@ export class SessionFrames implements FrameRoutes {
   }
 
   private async authenticate(connection: ChatConnection, check: () => Promise<AuthResult>): Promise<AuthResult> {
-    if (connection.loggingIn) throw new FrameRefusal('A login is already in progress on this connection');
+    if (connection.loggingIn) return { ok: false, kind: 'login_in_progress', reason: 'A login is already in progress on this connection' };
     connection.loggingIn = true;
     try {
       let result: AuthResult;
       try {
         result = await check();
       } catch (error) {
-        if (error instanceof HasherBusyError) return { ok: false, reason: error.message };
+        if (error instanceof HasherBusyError) return { ok: false, kind: 'hasher_busy', reason: error.message };
         throw error;
       }
       if (result.ok && connection.username !== null && connection.username !== result.username) {
-        return { ok: false, reason: Reasons.alreadyLoggedIn };
+        return { ok: false, kind: 'already_logged_in', reason: Reasons.alreadyLoggedIn };
       }
       return result;
     } finally {
@@ -173,8 +197,11 @@ export class SessionFrames implements FrameRoutes {
     }
   }
 
-  /** Binds the session, answers, then replays what was stored while the user was away, then goes live. */
-  private async establish(connection: ChatConnection, result: AuthResult & { ok: true }, sequenceId: number): Promise<void> {
+  /**
+   * Binds the session, answers, then replays what was stored while the user was away, then goes
+   * live. Returns the refusal the caller answers when the session could not be bound, else null.
+   */
+  private async establish(connection: ChatConnection, result: AuthResult & { ok: true }, sequenceId: number): Promise<AuthRefusal | null> {
     connection.username = result.username;
     connection.sessionId = newSessionId(this.identity.id);
     // A new session: nothing held for an earlier one is still owed to this connection.
@@ -187,24 +214,22 @@ export class SessionFrames implements FrameRoutes {
       this.logger.error(`Binding a session of ${result.username} failed: ${String(error)}`);
       connection.username = null;
       connection.abortReplay();
-      connection.send(this.loginResponse(sequenceId, { ok: false, reason: UNAVAILABLE }));
-      return;
+      return { ok: false, kind: 'unavailable', reason: UNAVAILABLE };
     }
     try {
       if (!connection.isOpen) {
         await this.sessions.unbind(connection);
-        return;
+        return null;
       }
       // A disable that ran while this login was checked found no session to close: look again.
       if (this.sessions.kickedRecently(result.username) && !(await this.users.isEnabled(result.username))) {
         await this.sessions.unbind(connection);
         connection.username = null;
         connection.abortReplay();
-        connection.send(this.loginResponse(sequenceId, { ok: false, reason: Reasons.disabled }));
-        return;
+        return { ok: false, kind: 'disabled', reason: Reasons.disabled };
       }
       connection.send(this.loginResponse(sequenceId, result));
-      await this.replayPending(connection, result.username);
+      await this.replayPending(connection, result.username, this.metrics.deliveredOffline);
     } catch (error) {
       // What was not replayed stays unacknowledged: the next login sends it.
       this.logger.error(`Offline replay for ${result.username} failed: ${String(error)}`);
@@ -212,6 +237,7 @@ export class SessionFrames implements FrameRoutes {
       again = connection.endReplay(replay);
     }
     if (again) await this.resync(connection);
+    return null;
   }
 
   /**
@@ -225,14 +251,15 @@ export class SessionFrames implements FrameRoutes {
     const replay = connection.beginReplay();
     if (replay === 0) return;
     try {
-      await this.replayPending(connection, username);
+      await this.replayPending(connection, username, this.metrics.deliveredResync);
     } catch (error) {
       this.logger.error(`Resync for ${username} failed: ${String(error)}`);
     }
     if (connection.endReplay(replay)) await this.resync(connection);
   }
 
-  private async replayPending(connection: ChatConnection, username: string): Promise<void> {
+  /** `delivered`: counts each message written, by the path it took (a login's replay or a resync). */
+  private async replayPending(connection: ChatConnection, username: string, delivered: { inc(): void }): Promise<void> {
     const replays = await Promise.all(this.offline.map((source) => source.open(username)));
     for (const replay of replays) for (const [stream, next] of replay.nextSeqs) connection.expectSeq(stream, next);
     for (const replay of replays) {
@@ -242,6 +269,7 @@ export class SessionFrames implements FrameRoutes {
         for (const message of page) {
           await connection.writable(this.config.wsIdleTimeoutMs);
           connection.replay(message);
+          delivered.inc();
         }
         if (page.length < REPLAY_PAGE) break;
         after = page[page.length - 1].messageId;

@@ -9,7 +9,34 @@ import { UserDto, UserPageDto } from './dto/user.dto';
 import { Reasons, isReserved, normalizeUsername, passwordProblem, usernameProblem } from './user-rules';
 import { UserFilter, UserRecord, UsersRepository } from './users.repository';
 
-export type AuthResult = { ok: true; username: string; token: string } | { ok: false; reason: string };
+/** What a login ends in, for the metrics (chat_logins_total): `ok`, or the kind of its refusal. */
+export const LOGIN_OUTCOMES = [
+  'ok',
+  'bad_credentials',
+  'bad_token',
+  'locked',
+  'disabled',
+  'invalid_frame',
+  'rate_limited',
+  'hasher_busy',
+  'already_logged_in',
+  'login_in_progress',
+  'unavailable',
+  'error',
+] as const;
+export type LoginOutcome = (typeof LOGIN_OUTCOMES)[number];
+
+/** A refused login or password change: `reason` is for the user, `kind` for the metrics. */
+export type AuthRefusal = { ok: false; kind: Exclude<LoginOutcome, 'ok'>; reason: string };
+export type AuthResult = { ok: true; username: string; token: string } | AuthRefusal;
+
+function refused(kind: AuthRefusal['kind'], reason: string): AuthRefusal {
+  return { ok: false, kind, reason };
+}
+
+function wrongOrLocked(verdict: 'wrong' | 'locked'): AuthRefusal {
+  return verdict === 'locked' ? refused('locked', Reasons.locked) : refused('bad_credentials', Reasons.wrongPassword);
+}
 
 const PAGE_SIZE_MAX = 100;
 const KNOWN_USERS_MAX = 200_000;
@@ -64,16 +91,16 @@ export class UsersService {
   /** Password login, checked in the order of docs/protocol.md §4.1. */
   async login(username: unknown, password: unknown): Promise<AuthResult> {
     if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
-      return { ok: false, reason: Reasons.usernameAndPasswordRequired };
+      return refused('invalid_frame', Reasons.usernameAndPasswordRequired);
     }
     const name = normalizeUsername(username);
     const lengthProblem = usernameProblem(name) === Reasons.usernameLength ? Reasons.usernameLength : passwordProblem(password);
-    if (lengthProblem) return { ok: false, reason: lengthProblem };
+    if (lengthProblem) return refused('invalid_frame', lengthProblem);
     const user = await this.findByUsername(name);
-    if (!user) return { ok: false, reason: Reasons.userNotFound };
+    if (!user) return refused('bad_credentials', Reasons.userNotFound);
     const verdict = await this.judge(user, password, user.status);
-    if (verdict !== 'right') return { ok: false, reason: verdict === 'locked' ? Reasons.locked : Reasons.wrongPassword };
-    if (!user.status) return { ok: false, reason: Reasons.disabled };
+    if (verdict !== 'right') return wrongOrLocked(verdict);
+    if (!user.status) return refused('disabled', Reasons.disabled);
     return { ok: true, username: user.username, token: this.tokens.sign(user.username, user.tokenEpoch) };
   }
 
@@ -106,15 +133,15 @@ export class UsersService {
   /** Checks the old password (it counts towards the lockout), sets the new one and returns a token of the new epoch. */
   async changePassword(username: string, oldPassword: unknown, newPassword: unknown): Promise<AuthResult> {
     if (typeof oldPassword !== 'string' || typeof newPassword !== 'string' || !oldPassword || !newPassword) {
-      return { ok: false, reason: Reasons.passwordsRequired };
+      return refused('invalid_frame', Reasons.passwordsRequired);
     }
     const problem = passwordProblem(newPassword);
-    if (problem) return { ok: false, reason: problem };
-    if (oldPassword === newPassword) return { ok: false, reason: Reasons.samePassword };
+    if (problem) return refused('invalid_frame', problem);
+    if (oldPassword === newPassword) return refused('invalid_frame', Reasons.samePassword);
     const user = await this.findByUsername(username);
-    if (!user) return { ok: false, reason: Reasons.userNotFound };
+    if (!user) return refused('bad_credentials', Reasons.userNotFound);
     const verdict = await this.judge(user, oldPassword, false);
-    if (verdict !== 'right') return { ok: false, reason: verdict === 'locked' ? Reasons.locked : Reasons.wrongPassword };
+    if (verdict !== 'right') return wrongOrLocked(verdict);
     const epoch = await this.users.changePassword(user.id, await this.hasher.hash(newPassword));
     return { ok: true, username: user.username, token: this.tokens.sign(user.username, epoch) };
   }
@@ -122,11 +149,11 @@ export class UsersService {
   /** Token login: refused for a user who no longer exists or is disabled. */
   async loginWithToken(token: unknown): Promise<AuthResult> {
     const check = this.tokens.verify(token);
-    if (!check.valid) return { ok: false, reason: check.reason };
+    if (!check.valid) return refused('bad_token', check.reason);
     const user = await this.findByUsername(check.username);
-    if (!user) return { ok: false, reason: Reasons.tokenUserGone };
-    if (!user.status) return { ok: false, reason: Reasons.disabled };
-    if (check.epoch !== user.tokenEpoch) return { ok: false, reason: Reasons.tokenRevoked };
+    if (!user) return refused('bad_token', Reasons.tokenUserGone);
+    if (!user.status) return refused('disabled', Reasons.disabled);
+    if (check.epoch !== user.tokenEpoch) return refused('bad_token', Reasons.tokenRevoked);
     // Only a record for the admin: the login does not wait for it.
     void this.users.recordTokenLogin(user.id).catch(() => undefined);
     return { ok: true, username: user.username, token: this.tokens.sign(user.username, user.tokenEpoch) };

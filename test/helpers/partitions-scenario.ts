@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { PasswordHasher } from '../../src/auth/password-hasher';
 import { LocalSessions } from '../../src/cluster/local-sessions';
 import { AppConfig } from '../../src/config/app-config';
 import { Database } from '../../src/database/database';
@@ -55,7 +56,7 @@ async function open(migrations = MIGRATIONS): Promise<World> {
 
 function maintenance(db: Database, retentionDays?: number): { partitions: MessagePartitions; metrics: MetricsService } {
   const config = { messagePartitionDays: 30, messageRetentionDays: retentionDays, messageMaintenanceMs: 60_000 } as AppConfig;
-  const metrics = new MetricsService(new LocalSessions());
+  const metrics = new MetricsService(new LocalSessions(), new PasswordHasher());
   return { partitions: new MessagePartitions(db, config, metrics), metrics };
 }
 
