@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { PasswordHasher } from '../auth/password-hasher';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { StatsSampler } from '../metrics/stats-sampler';
 import { ClusterService } from './cluster.service';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions } from './local-sessions';
@@ -39,6 +40,10 @@ describe('Ring', () => {
 
 describe('StatsService', () => {
   beforeAll(() => Logger.overrideLogger(false));
+
+  it('finds every metric it samples registered by the metrics service, by name', () => {
+    expect(new StatsSampler(new MetricsService(new LocalSessions(), new PasswordHasher()).registry).missing()).toEqual([]);
+  });
 
   it('samples the connections and the counts of each interval from the counters, and publishes each sample', async () => {
     const registry = new MemoryRegistry();
