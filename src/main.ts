@@ -7,6 +7,7 @@ import { loadDotEnv } from './config/dot-env';
 import { PinoLogger } from './common/pino-logger';
 import { ClusterService } from './cluster/cluster.service';
 import { RebalanceService } from './cluster/rebalance.service';
+import { StatsService } from './cluster/stats.service';
 
 /** SIGTERM and SIGINT drain and close the application, then exit 0; a second signal exits at once. */
 function stopOnSignals(app: INestApplication, drainTimeoutMs: number, logger: PinoLogger): void {
@@ -59,6 +60,7 @@ async function bootstrap(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   await app.get(ClusterService).announce(port);
   app.get(RebalanceService).start();
+  app.get(StatsService).start();
   stopOnSignals(app, config.drainTimeoutMs, logger);
   logger.log(startBanner(config.host, port, config.swaggerUi), 'Bootstrap');
 }

@@ -273,6 +273,7 @@ describe(`HTTP fuzzing (${MODE})`, () => {
       { method: 'GET', path: '/health', access: 'public' },
       { method: 'GET', path: '/v2/api-docs', access: 'public', raw: true, query: { group: segmentOf(['x']) } },
       { method: 'GET', path: '/cluster/instances', access: 'admin' },
+      { method: 'GET', path: '/cluster/stats', access: 'admin' },
       { method: 'GET', path: '/metrics', access: 'admin', raw: true },
       { method: 'POST', path: '/send', access: 'cluster', body: sendBody(names) },
       { method: 'POST', path: '/joinMember', access: 'cluster', query: { name: group, member: user } },
@@ -335,6 +336,7 @@ describe(`HTTP fuzzing (${MODE})`, () => {
     ['GET /health'],
     ['GET /v2/api-docs'],
     ['GET /cluster/instances'],
+    ['GET /cluster/stats'],
     ['GET /metrics'],
     ['POST /send'],
     ['POST /joinMember'],
@@ -368,6 +370,7 @@ describe(`HTTP fuzzing (${MODE})`, () => {
   it('grants a protected route only to the exact token of its kind: none or a wrong one is 401, the cluster token on an admin route 403', async () => {
     const protectedRoutes: { route: string; method: string; access: Access }[] = [
       { method: 'GET', route: '/cluster/instances', access: 'admin' },
+      { method: 'GET', route: '/cluster/stats', access: 'admin' },
       { method: 'GET', route: '/metrics', access: 'admin' },
       { method: 'POST', route: '/reBalance', access: 'admin' },
       { method: 'POST', route: '/user/page', access: 'admin' },

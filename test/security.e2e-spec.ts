@@ -86,6 +86,7 @@ describe(`security (${MODE})`, () => {
   describe('HTTP access', () => {
     const ADMIN_ROUTES: [string, string, unknown][] = [
       ['GET', '/cluster/instances', undefined],
+      ['GET', '/cluster/stats', undefined],
       ['POST', '/reBalance', undefined],
       ['GET', '/metrics', undefined],
       ['POST', '/user/page', {}],

@@ -57,6 +57,43 @@ export interface RebalanceMove {
   ok: boolean;
 }
 
+/** One instance's sample of an interval: the connections at its end, the others counts during it. */
+export interface StatsSample {
+  at: number;
+  connections: number;
+  messages: number;
+  logins: number;
+  refusals: number;
+  moves: number;
+}
+
+export interface InstanceStats {
+  id: string;
+  host: string;
+  url: string;
+  /** Oldest first. */
+  samples: StatsSample[];
+}
+
+export interface StatsMove {
+  at: number;
+  from: string;
+  fromHost: string;
+  to: string;
+  toHost: string;
+  count: number;
+}
+
+export interface ClusterStats {
+  /** The server's time of the answer: the window's end. */
+  now: number;
+  sampleMs: number;
+  windowMs: number;
+  instances: InstanceStats[];
+  /** Oldest first. */
+  moves: StatsMove[];
+}
+
 export interface UserFilter {
   username?: string;
   status?: boolean;
@@ -67,6 +104,10 @@ export class AdminApi {
 
   instances(): Promise<InstanceLoad[]> {
     return this.call('GET', '/cluster/instances');
+  }
+
+  stats(): Promise<ClusterStats> {
+    return this.call('GET', '/cluster/stats');
   }
 
   users(filter: UserFilter, current: number, size: number): Promise<UserPage> {

@@ -1,10 +1,16 @@
-import { AdminApi, ApiError, InstanceLoad, RebalanceMove, UserFilter, UserRecord } from './admin-api';
+import { AdminApi, ApiError, ClusterStats, InstanceLoad, RebalanceMove, UserFilter, UserRecord } from './admin-api';
+import { buildChart, moveText, statsCharts } from './admin-charts';
+import { renderChart } from './chart-view';
 import { byId, errorText, formatTime, h, setMessage, show } from './dom';
 
 /** Kept for this tab only: closing it forgets the admin token. */
 const TOKEN_KEY = 'chat.adminToken';
 const POLL_MS = 3000;
 const PAGE_SIZE = 10;
+/** The charts follow the samples, but ask at most every 5 s and at least 1 s apart. */
+const STATS_POLL_MS = { min: 1000, max: 5000 };
+/** The charts' drawing size in SVG units; CSS scales them to the panel. */
+const CHART_SIZE = { width: 480, height: 170 };
 
 function readToken(): string | undefined {
   try {
@@ -46,6 +52,9 @@ class AdminPage {
     clusterUpdated: byId('cluster-updated'),
     rebalance: byId<HTMLButtonElement>('rebalance'),
     rebalanceResult: byId('rebalance-result'),
+    charts: byId('charts'),
+    moves: byId('moves'),
+    statsUpdated: byId('stats-updated'),
   };
 
   private api: AdminApi | undefined;
@@ -53,6 +62,7 @@ class AdminPage {
   private pages = 1;
   private filter: UserFilter = {};
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  private statsTimer: ReturnType<typeof setTimeout> | undefined;
 
   start(): void {
     this.ui.tokenForm.addEventListener('submit', (event) => {
@@ -98,12 +108,15 @@ class AdminPage {
     show(this.ui.logout, true);
     this.renderInstances(instances);
     this.schedulePoll();
+    void this.pollStats();
     await this.loadUsers();
   }
 
   private close(message?: string): void {
     clearTimeout(this.pollTimer);
+    clearTimeout(this.statsTimer);
     this.pollTimer = undefined;
+    this.statsTimer = undefined;
     this.api = undefined;
     writeToken(undefined);
     this.showTokenForm();
@@ -254,6 +267,36 @@ class AdminPage {
     return fill;
   }
 
+  // ---- traffic charts ----
+
+  private async pollStats(): Promise<void> {
+    const api = this.api;
+    if (!api) return;
+    let delay = STATS_POLL_MS.max;
+    try {
+      const stats = await api.stats();
+      if (this.api !== api) return;
+      this.renderStats(stats);
+      delay = Math.min(STATS_POLL_MS.max, Math.max(STATS_POLL_MS.min, stats.sampleMs));
+    } catch (error) {
+      this.failed(error);
+    }
+    if (this.api !== api) return;
+    clearTimeout(this.statsTimer);
+    this.statsTimer = setTimeout(() => void this.pollStats(), delay);
+  }
+
+  private renderStats(stats: ClusterStats): void {
+    const frame = { now: stats.now, windowMs: stats.windowMs, sampleMs: stats.sampleMs, ...CHART_SIZE };
+    this.ui.charts.replaceChildren(...statsCharts(stats).map((input) => renderChart(buildChart(input, frame))));
+    const time = (at: number) => new Date(at).toLocaleTimeString();
+    const moves = [...stats.moves].reverse().map((move) => h('li', { testId: 'stats-move', text: moveText(move, time) }));
+    const minutes = Math.round(stats.windowMs / 60_000);
+    if (moves.length === 0) moves.push(h('li', { className: 'empty', text: `No moves in the last ${minutes} minutes` }));
+    this.ui.moves.replaceChildren(...moves);
+    this.ui.statsUpdated.textContent = `Updated ${time(stats.now)}.`;
+  }
+
   private async rebalance(): Promise<void> {
     const api = this.api;
     if (!api) return;
@@ -261,6 +304,7 @@ class AdminPage {
     try {
       const moves = await api.rebalance();
       this.renderMoves(moves);
+      void this.pollStats();
       await this.refreshCluster();
     } catch (error) {
       this.failed(error);

@@ -9,6 +9,8 @@ import { ClusterService } from './cluster.service';
 import { InstanceDto, RebalanceMoveDto, ServerAddressDto } from './dto/instance.dto';
 import { LocalSessions } from './local-sessions';
 import { InstanceIdentity } from './instance-identity';
+import { ClusterStatsDto } from './dto/stats.dto';
+import { StatsService } from './stats.service';
 
 @ApiTags('cluster')
 @Controller()
@@ -18,6 +20,7 @@ export class ClusterController {
     private readonly identity: InstanceIdentity,
     private readonly local: LocalSessions,
     private readonly rebalance: RebalanceService,
+    private readonly stats: StatsService,
   ) {}
 
   @Get('getOnlineUserCount')
@@ -61,6 +64,14 @@ export class ClusterController {
         startedAt: new Date(startedAt).toISOString(),
         draining,
       }));
+  }
+
+  @Get('cluster/stats')
+  @AdminOnly()
+  @ApiOperation({ summary: "Each live instance's samples of the last 15 minutes (connections, messages, logins, refusals, moves)" })
+  @ApiR(ClusterStatsDto)
+  clusterStats(): Promise<ClusterStatsDto> {
+    return this.stats.clusterStats();
   }
 
   @Post('reBalance/handler')

@@ -12,6 +12,7 @@ import { RedisBus, RedisRegistry } from './redis-registry';
 import { RebalanceService } from './rebalance.service';
 import { Registry } from './registry';
 import { SessionsService } from './sessions.service';
+import { StatsService } from './stats.service';
 
 /**
  * The shared Redis client of the cluster mode, for the configured topology (one server, Cluster,
@@ -52,8 +53,20 @@ export const REDIS = Symbol('REDIS');
     DeliveryService,
     ClusterService,
     RebalanceService,
+    StatsService,
   ],
-  exports: [REDIS, Registry, Bus, InstanceIdentity, LocalSessions, SessionsService, DeliveryService, ClusterService, RebalanceService],
+  exports: [
+    REDIS,
+    Registry,
+    Bus,
+    InstanceIdentity,
+    LocalSessions,
+    SessionsService,
+    DeliveryService,
+    ClusterService,
+    RebalanceService,
+    StatsService,
+  ],
 })
 export class ClusterModule implements OnApplicationShutdown {
   constructor(@Optional() @Inject(REDIS) private readonly redis: RedisClient | null) {}

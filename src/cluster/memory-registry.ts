@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Bus, BusHandler, BusMessage } from './bus';
-import { InstanceInfo, Registry, SessionRef } from './registry';
+import { InstanceInfo, Registry, SessionRef, StatsSample } from './registry';
 
 /** The registry of the embedded mode: the same shapes as in Redis, in this process. */
 export class MemoryRegistry extends Registry {
@@ -8,6 +8,8 @@ export class MemoryRegistry extends Registry {
   /** username → sessionId → instanceId */
   private readonly users = new Map<string, Map<string, string>>();
   private readonly values = new Map<string, { value: string; expiresAt: number }>();
+  /** instance id → its recent samples, newest first, as the Redis list keeps them. */
+  private readonly samples = new Map<string, { samples: StatsSample[]; expiresAt: number }>();
 
   async heartbeat(info: InstanceInfo): Promise<boolean> {
     const listed = this.instances.has(info.id);
@@ -92,6 +94,22 @@ export class MemoryRegistry extends Registry {
   }
 
   async ping(): Promise<void> {}
+
+  async pushSample(instanceId: string, sample: StatsSample, keep: number, ttlMs: number): Promise<void> {
+    const kept = this.samples.get(instanceId);
+    const samples = [sample, ...(kept && kept.expiresAt > Date.now() ? kept.samples : [])].slice(0, keep);
+    this.samples.set(instanceId, { samples, expiresAt: Date.now() + ttlMs });
+  }
+
+  async samplesOf(instanceIds: string[]): Promise<Map<string, StatsSample[]>> {
+    const now = Date.now();
+    return new Map(
+      instanceIds.map((id) => {
+        const kept = this.samples.get(id);
+        return [id, kept && kept.expiresAt > now ? [...kept.samples].reverse() : []];
+      }),
+    );
+  }
 
   private current(name: string): string | null {
     const entry = this.values.get(name);

@@ -6,6 +6,7 @@ import { InstanceIdentity } from './instance-identity';
 import { LocalSessions } from './local-sessions';
 import { RebalanceMove, planDrain, planRebalance } from './rebalance-planner';
 import { Registry } from './registry';
+import { StatsService } from './stats.service';
 
 const LOCK = 'rebalance:lock';
 const LAST_RUN = 'rebalance:last';
@@ -36,6 +37,7 @@ export class RebalanceService implements OnModuleDestroy {
     private readonly cluster: ClusterService,
     private readonly local: LocalSessions,
     private readonly metrics: MetricsService,
+    private readonly stats: StatsService,
   ) {}
 
   /** Starts the coordinator: a check after this instance joined, then one every interval. */
@@ -93,6 +95,7 @@ export class RebalanceService implements OnModuleDestroy {
     if (!target) return { ok: false, reason: 'host is not a live instance' };
     const moved = this.cluster.moveRandomSessions(count, target, this.config.rebalanceGraceMs);
     this.metrics.movedRebalance.inc(moved);
+    this.stats.recordMove(target, moved);
     return { ok: true, moved };
   }
 
@@ -115,7 +118,12 @@ export class RebalanceService implements OnModuleDestroy {
     );
     const byId = new Map(others.map((i) => [i.id, i]));
     let moved = 0;
-    for (const move of plan) moved += this.cluster.moveRandomSessions(move.count, byId.get(move.to)!, null);
+    for (const move of plan) {
+      const target = byId.get(move.to)!;
+      const asked = this.cluster.moveRandomSessions(move.count, target, null);
+      this.stats.recordMove(target, asked);
+      moved += asked;
+    }
     this.metrics.movedDrain.inc(moved);
     if (moved > 0) this.logger.log(`Draining: asked ${moved} sessions to move to ${plan.map((m) => m.toHost).join(', ')}`);
     return moved;

@@ -4,7 +4,7 @@ import Redis, { Cluster } from 'ioredis';
 import type { RedisTopology } from '../config/app-config';
 import { Bus, BusHandler, BusMessage } from './bus';
 import { RedisClient, createRedisClient, isCluster, slotOwners } from './redis-client';
-import { InstanceInfo, Registry, SessionRef, defaultPublicUrl } from './registry';
+import { InstanceInfo, Registry, SessionRef, StatsSample, defaultPublicUrl } from './registry';
 
 /**
  * Where each thing lives. The part in braces is the Redis Cluster hash tag: a key's slot is
@@ -28,6 +28,11 @@ export class RegistryKeys {
   /** Set of `username sessionId`: every session the instance may hold (what a purge visits). */
   instanceSessions(id: string): string {
     return `${this.prefix}{i:${id}}:sessions`;
+  }
+
+  /** List of the instance's recent stats samples as JSON, newest first; beside its session list. */
+  instanceStats(id: string): string {
+    return `${this.prefix}{i:${id}}:stats`;
   }
 
   /** Hash: sessionId → instance id, for one user. */
@@ -221,6 +226,20 @@ export class RedisRegistry extends Registry {
   async setValue(name: string, value: string, ttlMs?: number): Promise<void> {
     if (ttlMs) await this.redis.set(this.keys.named(name), value, 'PX', ttlMs);
     else await this.redis.set(this.keys.named(name), value);
+  }
+
+  /** One key, so one slot: the push, the trim and the expiry go in one transaction. */
+  async pushSample(instanceId: string, sample: StatsSample, keep: number, ttlMs: number): Promise<void> {
+    const key = this.keys.instanceStats(instanceId);
+    const replies = await this.redis.multi().lpush(key, JSON.stringify(sample)).ltrim(key, 0, keep - 1).pexpire(key, ttlMs).exec();
+    if (!replies) throw new Error('Stats transaction discarded');
+    for (const [error] of replies) if (error) throw error;
+  }
+
+  /** One LRANGE per instance (each list in its own slot), issued together. */
+  async samplesOf(instanceIds: string[]): Promise<Map<string, StatsSample[]>> {
+    const lists = await Promise.all(instanceIds.map((id) => this.redis.lrange(this.keys.instanceStats(id), 0, -1)));
+    return new Map(instanceIds.map((id, index) => [id, lists[index].map((entry) => JSON.parse(entry) as StatsSample).reverse()]));
   }
 
   /** The owner of every slot answers: a Cluster with a shard down is not up. */

@@ -27,6 +27,30 @@ export interface SessionRef {
   instanceId: string;
 }
 
+/** What an instance sampled of itself over one interval (STATS_SAMPLE_MS), for the admin console's charts. */
+export interface StatsSample {
+  /** When the interval ended (epoch ms). */
+  at: number;
+  /** Logged-in connections at that moment. */
+  connections: number;
+  /** Counts during the interval. */
+  messages: number;
+  logins: number;
+  refusals: number;
+  /** Connections this instance asked to move to another one. */
+  moves: number;
+  /** Those moves one by one. */
+  moved: MoveEvent[];
+}
+
+/** Connections an instance asked to move to another one, at one time. */
+export interface MoveEvent {
+  at: number;
+  to: string;
+  toHost: string;
+  count: number;
+}
+
 /**
  * Where users' sessions are and which instances are alive. Multi-key changes are atomic
  * (Lua scripts in Redis), so a crash in the middle never leaves half a session behind.
@@ -50,6 +74,10 @@ export abstract class Registry {
   abstract getValue(name: string): Promise<string | null>;
   abstract setValue(name: string, value: string, ttlMs?: number): Promise<void>;
   abstract ping(): Promise<void>;
+  /** Adds a sample to the instance's recent ones, keeping the newest `keep`, all gone `ttlMs` after the last one. */
+  abstract pushSample(instanceId: string, sample: StatsSample, keep: number, ttlMs: number): Promise<void>;
+  /** The recent samples of each of these instances, oldest first. */
+  abstract samplesOf(instanceIds: string[]): Promise<Map<string, StatsSample[]>>;
   /**
    * Called when the store came back after an outage and may have lost what it held;
    * `failover` when another server now answers (a promoted replica may lack the latest writes).

@@ -70,3 +70,22 @@ describe('loadConfig embedded secrets', () => {
     expect(existsSync(join(dir, 'admin-token'))).toBe(false);
   });
 });
+
+describe('loadConfig STATS_SAMPLE_MS', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'config-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is 5 s by default and takes 100 ms to a minute', () => {
+    expect(loadConfig({ DATA_DIR: dir }).statsSampleMs).toBe(5000);
+    expect(loadConfig({ DATA_DIR: dir, STATS_SAMPLE_MS: '200' }).statsSampleMs).toBe(200);
+    expect(loadConfig({ DATA_DIR: dir, STATS_SAMPLE_MS: '60000' }).statsSampleMs).toBe(60000);
+  });
+
+  it('refuses values outside that range or not integers, naming the variable', () => {
+    for (const value of ['99', '60001', '5s', '1.5']) {
+      const problem = `STATS_SAMPLE_MS must be an integer from 100 to 60000 (got "${value}")`;
+      expect(() => loadConfig({ DATA_DIR: dir, STATS_SAMPLE_MS: value })).toThrow(problem);
+    }
+  });
+});

@@ -70,6 +70,8 @@ export abstract class AppConfig {
   messagePartitionDays: number;
   /** How often the partition maintenance runs (creating partitions ahead, rolling over, retention). */
   messageMaintenanceMs: number;
+  /** How often this instance samples its load and traffic for the admin console's charts. */
+  statsSampleMs: number;
   /** A connection not logged in after this long is closed with 4002. */
   loginTimeoutMs: number;
   /** Connections per instance and per client address; past them the upgrade is refused (503 / 429). */
@@ -338,6 +340,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     messageRetentionDays: read.raw('MESSAGE_RETENTION_DAYS') === undefined ? undefined : read.number('MESSAGE_RETENTION_DAYS', 0, 0.0001, 365000),
     messagePartitionDays: read.number('MESSAGE_PARTITION_DAYS', 30, 0.0001, 3650),
     messageMaintenanceMs: read.int('MESSAGE_MAINTENANCE_MS', 60000, 50),
+    // At most a minute: the 15-minute charts need points; at least 100 ms keeps the window to 9000 samples.
+    statsSampleMs: read.int('STATS_SAMPLE_MS', 5000, 100, 60000),
   } as AppConfig;
 
   if (config.maxContentBytes >= config.wsMaxFrameBytes) {

@@ -107,6 +107,9 @@ export class ChatPage {
   }
 }
 
+/** The admin console's traffic charts. */
+type Chart = 'messages' | 'connections' | 'logins' | 'moves';
+
 /** What an operator does on the admin console (GET /admin). */
 export class AdminPage {
   constructor(readonly page: Page) {}
@@ -147,6 +150,27 @@ export class AdminPage {
   async waitForConnections(host: string, connections: number, timeoutMs = 20000): Promise<void> {
     const value = this.instance(host).getByTestId('bar-connections-value');
     await until(async () => Number((await value.textContent({ timeout: timeoutMs })) ?? '0'), (n) => n >= connections, timeoutMs, `connections of ${host}`);
+  }
+
+  /** A chart's legend entry of one line: an instance id, or `logins`, `refusals`. */
+  legend(chart: Chart, series: string): Locator {
+    return this.page.locator(`[data-testid="chart-${chart}"] [data-testid="legend-item"][data-series="${series}"]`);
+  }
+
+  /** Waits until a legend entry's data attribute (`latest`, `total`) reads `value`. */
+  async waitForLegend(chart: Chart, series: string, field: 'latest' | 'total', value: number): Promise<void> {
+    const entry = this.legend(chart, series);
+    await until(
+      async () => ((await entry.count()) === 0 ? undefined : await entry.getAttribute(`data-${field}`)),
+      (seen) => seen === String(value),
+      20000,
+      `${field} of ${series} in the ${chart} chart`,
+    );
+  }
+
+  /** The path data of a chart's line. */
+  linePath(chart: Chart, series: string): Promise<string | null> {
+    return this.page.locator(`[data-testid="chart-${chart}"] [data-testid="chart-line"][data-series="${series}"]`).getAttribute('d');
   }
 
   /** The CSS width of a bar of an instance, in percent. */

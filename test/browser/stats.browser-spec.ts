@@ -1,0 +1,110 @@
+import { Browser } from 'playwright-core';
+import { TestEnvironment } from '../helpers/environment';
+import { Instance, startInstance } from '../helpers/instance';
+import { until } from '../helpers/wait';
+import { WsTestClient, loggedIn, uniqueName } from '../helpers/ws-client';
+import { BrowserUser, launchBrowser, screenshot } from './helpers/browser';
+import { AdminPage } from './helpers/pages';
+
+/**
+ * The admin console's traffic charts against two cluster instances sampling every 500 ms: the
+ * console is open while protocol clients log in, fail to, send and are moved, and the charts
+ * follow without a reload.
+ */
+describe('admin console traffic charts, two cluster instances', () => {
+  const env = new TestEnvironment('cluster');
+  let first: Instance;
+  let second: Instance;
+  let browser: Browser;
+  let operator: BrowserUser;
+  let admin: AdminPage;
+  const clients: WsTestClient[] = [];
+  /** Instance ids by host: the charts' lines are keyed by id. */
+  const ids = new Map<string, string>();
+
+  beforeAll(async () => {
+    await env.setup();
+    // No automatic rebalance; "Rebalance now" acts on a handful of connections; a moved client that stays is closed after 1 s.
+    const settings = {
+      STATS_SAMPLE_MS: '500',
+      REBALANCE_MIN_USERS: '1',
+      REBALANCE_DELAY_MS: '3600000',
+      REBALANCE_INTERVAL_MS: '3600000',
+      REBALANCE_GRACE_MS: '1000',
+    };
+    first = await startInstance(env.instanceEnv(settings));
+    [second, browser] = await Promise.all([startInstance(env.instanceEnv(settings)), launchBrowser()]);
+    const listed = await first.http<{ id: string; host: string }[]>('GET', '/cluster/instances', { auth: 'admin' });
+    for (const instance of listed.body.data) ids.set(instance.host, instance.id);
+    operator = await BrowserUser.create(browser);
+    admin = new AdminPage(await operator.page(`http://127.0.0.1:${first.port}/admin`));
+    await admin.signIn();
+  }, 120000);
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await browser?.close();
+    await Promise.all([first?.stop(), second?.stop()]);
+    await env.dispose();
+  });
+
+  afterEach(() => {
+    expect(operator.problems).toEqual([]);
+  });
+
+  it('draws a line per instance in each chart, accessible, with the latest values as text', async () => {
+    await admin.legend('messages', ids.get(first.host)!).waitFor();
+    for (const chart of ['messages', 'connections', 'moves'] as const) {
+      expect(await admin.page.locator(`[data-testid="chart-${chart}"] [data-testid="chart-line"]`).count()).toBe(2);
+      for (const host of [first.host, second.host]) expect(await admin.legend(chart, ids.get(host)!).textContent()).toContain(host);
+    }
+    const image = admin.page.locator('[data-testid="chart-connections"] svg');
+    expect(await image.getAttribute('role')).toBe('img');
+    expect(await image.locator('title').textContent()).toBe('Connections');
+    expect(await image.locator('desc').textContent()).toBe(`Connections, last 15 minutes. Latest: ${first.host} 0; ${second.host} 0.`);
+    expect(await admin.byTestId('moves').textContent()).toBe('No moves in the last 15 minutes');
+  });
+
+  it('follows real traffic: messages and connections per instance, logins and refusals', async () => {
+    const [ann, cat, dan, ben] = [uniqueName('ann'), uniqueName('cat'), uniqueName('dan'), uniqueName('ben')];
+    for (const name of [ann, cat, dan]) clients.push(await loggedIn(first.wsUrl, name));
+    const benClient = await loggedIn(second.wsUrl, ben);
+    clients.push(benClient);
+    const guess = await WsTestClient.connect(first.wsUrl);
+    expect((await guess.login(ann, 'not-the-password')).success).toBe(false);
+    guess.close();
+    expect((await benClient.request({ messageType: 5, to: uniqueName('nobody'), content: 'anyone?' })).success).toBe(false);
+    for (let i = 0; i < 4; i++) expect((await clients[0].request({ messageType: 5, to: ben, content: `a${i}` })).success).toBe(true);
+    for (let i = 0; i < 2; i++) expect((await benClient.request({ messageType: 5, to: ann, content: `b${i}` })).success).toBe(true);
+
+    await admin.waitForLegend('messages', ids.get(first.host)!, 'total', 4);
+    await admin.waitForLegend('messages', ids.get(second.host)!, 'total', 2);
+    await admin.waitForLegend('connections', ids.get(first.host)!, 'latest', 3);
+    await admin.waitForLegend('connections', ids.get(second.host)!, 'latest', 1);
+    await admin.waitForLegend('logins', 'logins', 'total', 4);
+    await admin.waitForLegend('logins', 'refusals', 'total', 2);
+    expect(await admin.legend('connections', ids.get(first.host)!).getByTestId('legend-latest').textContent()).toBe('3');
+    // A line, not a dot: the instance has sampled for a while.
+    for (const host of [first.host, second.host]) expect(await admin.linePath('connections', ids.get(host)!)).toMatch(/^M[\d.]+ [\d.]+ L/);
+    await until(
+      async () => admin.page.locator('[data-testid="chart-connections"] desc').textContent(),
+      (text) => text === `Connections, last 15 minutes. Latest: ${first.host} 3; ${second.host} 1.`,
+      10000,
+      'the description of the connections chart',
+    );
+  });
+
+  it('shows the moves of a forced rebalance as they happen', async () => {
+    await admin.byTestId('rebalance-button').click();
+    await admin.page.locator('[data-testid="rebalance-move"]', { hasText: `${first.host} → ${second.host}: 1 connection` }).waitFor();
+    const listed = admin.page.locator('[data-testid="stats-move"]', { hasText: `${first.host} → ${second.host}, 1, ` });
+    await listed.waitFor();
+    expect(await admin.byTestId('stats-move').count()).toBe(1);
+    await admin.waitForLegend('moves', ids.get(first.host)!, 'total', 1);
+    await admin.waitForLegend('moves', ids.get(second.host)!, 'total', 0);
+    // The moved client does not follow: closed after the grace period, it leaves 2 on the first instance.
+    await admin.waitForLegend('connections', ids.get(first.host)!, 'latest', 2);
+    await admin.waitForLegend('connections', ids.get(second.host)!, 'latest', 1);
+    await screenshot(admin.page, 'admin-traffic-charts');
+  });
+});
