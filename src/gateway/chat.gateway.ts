@@ -10,7 +10,7 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { TrustedProxies, clientAddress } from '../common/client-address';
 import { ChatConnection } from './chat-connection';
-import { ClientFrame, FrameRefusal, MessageType, REFUSAL_FIELDS } from './frame';
+import { ClientFrame, FrameRefusal, MessageType, REFUSAL_FIELDS, RefusalCode } from './frame';
 import { FrameRoute } from './frame-route';
 import { SessionFrames } from './session-frames';
 import { ConversationFrames } from './conversation-frames';
@@ -190,35 +190,35 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
       frame = JSON.parse(data.toString());
     } catch {
       this.frames.badJson.inc();
-      this.sendError(connection, 0, 'Invalid JSON');
+      this.sendError(connection, 0, RefusalCode.InvalidArgument, 'Invalid JSON');
       return;
     }
     if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
       this.frames.badFrame.inc();
-      this.sendError(connection, 0, 'A frame must be a JSON object');
+      this.sendError(connection, 0, RefusalCode.InvalidArgument, 'A frame must be a JSON object');
       return;
     }
     const request = frame as Record<string, unknown>;
     const sequenceId = request.sequenceId ?? 0;
     if (!Number.isSafeInteger(sequenceId)) {
-      this.sendError(connection, 0, 'sequenceId must be an integer');
+      this.sendError(connection, 0, RefusalCode.InvalidArgument, 'sequenceId must be an integer');
       return;
     }
     if (request.messageType === undefined) {
-      this.sendError(connection, sequenceId as number, 'messageType is required');
+      this.sendError(connection, sequenceId as number, RefusalCode.InvalidArgument, 'messageType is required');
       return;
     }
     const route = Number.isInteger(request.messageType) ? this.routes.get(request.messageType as number) : undefined;
     if (!route) {
       this.frames.unknownType.inc();
-      this.sendError(connection, sequenceId as number, `Unknown messageType: ${describeValue(request.messageType)}`);
+      this.sendError(connection, sequenceId as number, RefusalCode.InvalidArgument, `Unknown messageType: ${describeValue(request.messageType)}`);
       return;
     }
     // The parsed object is ours: it becomes the checked frame without a copy.
     request.sequenceId = sequenceId;
     const checked = request as ClientFrame;
     if (!allowed) {
-      this.refuse(connection, route, checked, 'Too many requests');
+      this.refuse(connection, route, checked, new FrameRefusal(RefusalCode.RateLimited, 'Too many requests'));
       return;
     }
     void this.dispatch(connection, route, checked);
@@ -226,7 +226,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
 
   private async dispatch(connection: ChatConnection, route: FrameRoute, frame: ClientFrame): Promise<void> {
     if (!route.public && connection.username === null) {
-      this.refuse(connection, route, frame, LOGIN_REQUIRED);
+      this.refuse(connection, route, frame, new FrameRefusal(RefusalCode.NotLoggedIn, LOGIN_REQUIRED));
       return;
     }
     this.frames.ok.inc();
@@ -237,24 +237,26 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
       }
     } catch (error) {
       if (error instanceof FrameRefusal) {
-        this.refuse(connection, route, frame, error.reason, error.fields);
+        this.refuse(connection, route, frame, error);
         return;
       }
       this.logger.error(`Type ${frame.messageType} failed: ${error instanceof Error ? error.stack : String(error)}`);
-      this.refuse(connection, route, frame, 'Internal error, please try again later');
+      this.refuse(connection, route, frame, new FrameRefusal(RefusalCode.Internal, 'Internal error, please try again later'));
     }
   }
 
-  private refuse(connection: ChatConnection, route: FrameRoute, frame: ClientFrame, reason: string, fields = {}): void {
+  private refuse(connection: ChatConnection, route: FrameRoute, frame: ClientFrame, refusal: FrameRefusal): void {
+    const { code, reason } = refusal;
     if (route.responseType === null) {
-      this.sendError(connection, frame.sequenceId, reason);
+      this.sendError(connection, frame.sequenceId, code, reason);
       return;
     }
-    connection.send({ messageType: route.responseType, sequenceId: frame.sequenceId, ...REFUSAL_FIELDS[route.responseType], ...fields, success: false, reason });
+    const empty = REFUSAL_FIELDS[route.responseType];
+    connection.send({ messageType: route.responseType, sequenceId: frame.sequenceId, ...empty, ...refusal.fields, success: false, reason, code });
   }
 
-  private sendError(connection: ChatConnection, sequenceId: number, reason: string): void {
-    connection.send({ messageType: MessageType.Error, sequenceId, success: false, reason });
+  private sendError(connection: ChatConnection, sequenceId: number, code: RefusalCode, reason: string): void {
+    connection.send({ messageType: MessageType.Error, sequenceId, success: false, reason, code });
   }
 
   private pingAll(): void {

@@ -7,7 +7,8 @@ import { HasherBusyError } from '../auth/password-hasher';
 import { Reasons, normalizeUsername } from '../users/user-rules';
 import { AuthResult, UsersService } from '../users/users.service';
 import { ChatConnection } from './chat-connection';
-import { ClientFrame, FrameRefusal, MessageType, ResponseFields } from './frame';
+import { Refused, refused } from '../common/refusal';
+import { ClientFrame, FrameRefusal, MessageType, RefusalCode, ResponseFields } from './frame';
 import { FrameRoute, FrameRoutes } from './frame-route';
 import { OFFLINE_SOURCES, OfflineSource } from '../common/offline-source';
 import { LimitOutcome, RateLimitsService } from '../limits/rate-limits.service';
@@ -15,9 +16,11 @@ import { LimitOutcome, RateLimitsService } from '../limits/rate-limits.service';
 const REPLAY_PAGE = 500;
 const UNAVAILABLE = 'Service temporarily unavailable, please try again';
 
-function tooMany(outcome: LimitOutcome & { ok: false }): string {
-  return `Too many attempts, please try again in ${outcome.retryAfterSeconds} s`;
+function tooMany(outcome: LimitOutcome & { ok: false }): Refused {
+  return refused(RefusalCode.RateLimited, `Too many attempts, please try again in ${outcome.retryAfterSeconds} s`);
 }
+
+const unavailable = (): Refused => refused(RefusalCode.ServerBusy, UNAVAILABLE);
 
 /** Ping, Register and Login, and the session a login binds. */
 @Injectable()
@@ -48,9 +51,10 @@ export class SessionFrames implements FrameRoutes {
         public: true,
         handle: async (connection, frame) => {
           const limited = await this.limits.consume('registerPerAddress', connection.remoteAddress);
-          if (!limited.ok) return { success: false, reason: tooMany(limited) };
+          if (!limited.ok) throw FrameRefusal.of(tooMany(limited));
           const result = await this.users.register(frame.username, frame.password);
-          return result.ok ? { success: true, reason: null } : { success: false, reason: result.reason };
+          if (!result.ok) throw FrameRefusal.of(result);
+          return { success: true, reason: null };
         },
       },
       {
@@ -79,7 +83,7 @@ export class SessionFrames implements FrameRoutes {
    */
   private async logout(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
     if (frame.everywhere !== undefined && frame.everywhere !== null && typeof frame.everywhere !== 'boolean') {
-      throw new FrameRefusal('everywhere must be true or false');
+      throw new FrameRefusal(RefusalCode.InvalidArgument, 'everywhere must be true or false');
     }
     const username = connection.username!;
     await this.users.logout(username);
@@ -93,15 +97,15 @@ export class SessionFrames implements FrameRoutes {
   private async changePassword(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
     const username = connection.username!;
     const limited = await this.limits.consume('loginPerUsername', username.toLowerCase());
-    if (!limited.ok) throw new FrameRefusal(tooMany(limited));
+    if (!limited.ok) throw FrameRefusal.of(tooMany(limited));
     let result: AuthResult;
     try {
       result = await this.users.changePassword(username, frame.oldPassword, frame.newPassword);
     } catch (error) {
-      if (error instanceof HasherBusyError) throw new FrameRefusal(error.message);
+      if (error instanceof HasherBusyError) throw new FrameRefusal(RefusalCode.ServerBusy, error.message);
       throw error;
     }
-    if (!result.ok) throw new FrameRefusal(result.reason);
+    if (!result.ok) throw FrameRefusal.of(result);
     await this.sessions.kickOthers(username, connection.sessionId, CloseCode.Disabled, Reasons.passwordChanged);
     return { success: true, reason: null, token: result.token };
   }
@@ -114,7 +118,7 @@ export class SessionFrames implements FrameRoutes {
       else await this.establish(connection, result, 0);
     } catch (error) {
       this.logger.error(`Login at connect failed: ${String(error)}`);
-      connection.send(this.loginResponse(0, { ok: false, reason: UNAVAILABLE }));
+      connection.send(this.loginResponse(0, unavailable()));
     }
   }
 
@@ -130,12 +134,12 @@ export class SessionFrames implements FrameRoutes {
   private async login(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields | void> {
     const byToken = frame.token !== undefined && frame.username === undefined && frame.password === undefined;
     if (!byToken && connection.username !== null && typeof frame.username === 'string' && normalizeUsername(frame.username) !== connection.username) {
-      return this.loginFields({ ok: false, reason: Reasons.alreadyLoggedIn });
+      return this.loginFields(refused(RefusalCode.Conflict, Reasons.alreadyLoggedIn));
     }
     if (!byToken) {
       // Password guesses are limited per address and per account; a token cannot be guessed.
       const limited = await this.limitPasswordLogin(connection, frame.username);
-      if (limited) return this.loginFields({ ok: false, reason: limited });
+      if (limited) return this.loginFields(limited);
     }
     const result = await this.authenticate(connection, () =>
       byToken ? this.users.loginWithToken(frame.token) : this.users.login(frame.username, frame.password),
@@ -145,7 +149,7 @@ export class SessionFrames implements FrameRoutes {
     await this.establish(connection, result, frame.sequenceId);
   }
 
-  private async limitPasswordLogin(connection: ChatConnection, username: unknown): Promise<string | null> {
+  private async limitPasswordLogin(connection: ChatConnection, username: unknown): Promise<Refused | null> {
     const byAddress = await this.limits.consume('loginPerAddress', connection.remoteAddress);
     if (!byAddress.ok) return tooMany(byAddress);
     if (typeof username !== 'string' || username === '') return null;
@@ -154,18 +158,18 @@ export class SessionFrames implements FrameRoutes {
   }
 
   private async authenticate(connection: ChatConnection, check: () => Promise<AuthResult>): Promise<AuthResult> {
-    if (connection.loggingIn) throw new FrameRefusal('A login is already in progress on this connection');
+    if (connection.loggingIn) throw new FrameRefusal(RefusalCode.Conflict, 'A login is already in progress on this connection');
     connection.loggingIn = true;
     try {
       let result: AuthResult;
       try {
         result = await check();
       } catch (error) {
-        if (error instanceof HasherBusyError) return { ok: false, reason: error.message };
+        if (error instanceof HasherBusyError) return refused(RefusalCode.ServerBusy, error.message);
         throw error;
       }
       if (result.ok && connection.username !== null && connection.username !== result.username) {
-        return { ok: false, reason: Reasons.alreadyLoggedIn };
+        return refused(RefusalCode.Conflict, Reasons.alreadyLoggedIn);
       }
       return result;
     } finally {
@@ -187,7 +191,7 @@ export class SessionFrames implements FrameRoutes {
       this.logger.error(`Binding a session of ${result.username} failed: ${String(error)}`);
       connection.username = null;
       connection.abortReplay();
-      connection.send(this.loginResponse(sequenceId, { ok: false, reason: UNAVAILABLE }));
+      connection.send(this.loginResponse(sequenceId, unavailable()));
       return;
     }
     try {
@@ -200,7 +204,7 @@ export class SessionFrames implements FrameRoutes {
         await this.sessions.unbind(connection);
         connection.username = null;
         connection.abortReplay();
-        connection.send(this.loginResponse(sequenceId, { ok: false, reason: Reasons.disabled }));
+        connection.send(this.loginResponse(sequenceId, refused(RefusalCode.AccountDisabled, Reasons.disabled)));
         return;
       }
       connection.send(this.loginResponse(sequenceId, result));
@@ -256,6 +260,6 @@ export class SessionFrames implements FrameRoutes {
   private loginFields(result: AuthResult): ResponseFields {
     return result.ok
       ? { success: true, reason: null, username: result.username, token: result.token }
-      : { success: false, reason: result.reason, username: null, token: null };
+      : { success: false, reason: result.reason, code: result.code, username: null, token: null };
   }
 }

@@ -4,12 +4,14 @@ import { TokenService } from '../auth/token.service';
 import { ClusterService } from '../cluster/cluster.service';
 import { CloseCode, SessionsService } from '../cluster/sessions.service';
 import { BusinessException } from '../common/business.exception';
+import { RefusalCode } from '../common/protocol';
+import { Refused, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { UserDto, UserPageDto } from './dto/user.dto';
 import { Reasons, isReserved, normalizeUsername, passwordProblem, usernameProblem } from './user-rules';
 import { UserFilter, UserRecord, UsersRepository } from './users.repository';
 
-export type AuthResult = { ok: true; username: string; token: string } | { ok: false; reason: string };
+export type AuthResult = { ok: true; username: string; token: string } | Refused;
 
 const PAGE_SIZE_MAX = 100;
 const KNOWN_USERS_MAX = 200_000;
@@ -23,6 +25,11 @@ function toDto(user: UserRecord): UserDto {
     passwordErrorNum: user.passwordErrorNum,
     passwordErrorLastTime: user.passwordErrorLastTime?.toISOString() ?? null,
   };
+}
+
+/** A locked account gets its own code, with the same reason whatever the password was (§4.1). */
+function wrongOrLocked(verdict: 'wrong' | 'locked'): Refused {
+  return verdict === 'locked' ? refused(RefusalCode.AccountLocked, Reasons.locked) : refused(RefusalCode.BadCredentials, Reasons.wrongPassword);
 }
 
 @Injectable()
@@ -40,40 +47,40 @@ export class UsersService {
     private readonly cluster: ClusterService,
   ) {}
 
-  async register(username: unknown, password: unknown): Promise<{ ok: true } | { ok: false; reason: string }> {
+  async register(username: unknown, password: unknown): Promise<{ ok: true } | Refused> {
     if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
-      return { ok: false, reason: Reasons.usernameAndPasswordRequired };
+      return refused(RefusalCode.InvalidArgument, Reasons.usernameAndPasswordRequired);
     }
     const name = normalizeUsername(username);
     const problem = usernameProblem(name) ?? passwordProblem(password);
-    if (problem) return { ok: false, reason: problem };
-    if (isReserved(name)) return { ok: false, reason: Reasons.usernameReserved };
+    if (problem) return refused(RefusalCode.InvalidArgument, problem);
+    if (isReserved(name)) return refused(RefusalCode.InvalidArgument, Reasons.usernameReserved);
     // A cheap look first: hashing is the expensive part, and a taken name needs none.
-    if (await this.users.findByUsername(name)) return { ok: false, reason: Reasons.usernameTaken };
+    if (await this.users.findByUsername(name)) return refused(RefusalCode.Conflict, Reasons.usernameTaken);
     let hash: string;
     try {
       hash = await this.hasher.hash(password);
     } catch (error) {
-      if (error instanceof HasherBusyError) return { ok: false, reason: error.message };
+      if (error instanceof HasherBusyError) return refused(RefusalCode.ServerBusy, error.message);
       throw error;
     }
     const inserted = await this.users.insert(name, hash);
-    return inserted ? { ok: true } : { ok: false, reason: Reasons.usernameTaken };
+    return inserted ? { ok: true } : refused(RefusalCode.Conflict, Reasons.usernameTaken);
   }
 
   /** Password login, checked in the order of docs/protocol.md §4.1. */
   async login(username: unknown, password: unknown): Promise<AuthResult> {
     if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
-      return { ok: false, reason: Reasons.usernameAndPasswordRequired };
+      return refused(RefusalCode.InvalidArgument, Reasons.usernameAndPasswordRequired);
     }
     const name = normalizeUsername(username);
     const lengthProblem = usernameProblem(name) === Reasons.usernameLength ? Reasons.usernameLength : passwordProblem(password);
-    if (lengthProblem) return { ok: false, reason: lengthProblem };
+    if (lengthProblem) return refused(RefusalCode.InvalidArgument, lengthProblem);
     const user = await this.findByUsername(name);
-    if (!user) return { ok: false, reason: Reasons.userNotFound };
+    if (!user) return refused(RefusalCode.BadCredentials, Reasons.userNotFound);
     const verdict = await this.judge(user, password, user.status);
-    if (verdict !== 'right') return { ok: false, reason: verdict === 'locked' ? Reasons.locked : Reasons.wrongPassword };
-    if (!user.status) return { ok: false, reason: Reasons.disabled };
+    if (verdict !== 'right') return wrongOrLocked(verdict);
+    if (!user.status) return refused(RefusalCode.AccountDisabled, Reasons.disabled);
     return { ok: true, username: user.username, token: this.tokens.sign(user.username, user.tokenEpoch) };
   }
 
@@ -106,15 +113,15 @@ export class UsersService {
   /** Checks the old password (it counts towards the lockout), sets the new one and returns a token of the new epoch. */
   async changePassword(username: string, oldPassword: unknown, newPassword: unknown): Promise<AuthResult> {
     if (typeof oldPassword !== 'string' || typeof newPassword !== 'string' || !oldPassword || !newPassword) {
-      return { ok: false, reason: Reasons.passwordsRequired };
+      return refused(RefusalCode.InvalidArgument, Reasons.passwordsRequired);
     }
     const problem = passwordProblem(newPassword);
-    if (problem) return { ok: false, reason: problem };
-    if (oldPassword === newPassword) return { ok: false, reason: Reasons.samePassword };
+    if (problem) return refused(RefusalCode.InvalidArgument, problem);
+    if (oldPassword === newPassword) return refused(RefusalCode.InvalidArgument, Reasons.samePassword);
     const user = await this.findByUsername(username);
-    if (!user) return { ok: false, reason: Reasons.userNotFound };
+    if (!user) return refused(RefusalCode.NotFound, Reasons.userNotFound);
     const verdict = await this.judge(user, oldPassword, false);
-    if (verdict !== 'right') return { ok: false, reason: verdict === 'locked' ? Reasons.locked : Reasons.wrongPassword };
+    if (verdict !== 'right') return wrongOrLocked(verdict);
     const epoch = await this.users.changePassword(user.id, await this.hasher.hash(newPassword));
     return { ok: true, username: user.username, token: this.tokens.sign(user.username, epoch) };
   }
@@ -122,11 +129,11 @@ export class UsersService {
   /** Token login: refused for a user who no longer exists or is disabled. */
   async loginWithToken(token: unknown): Promise<AuthResult> {
     const check = this.tokens.verify(token);
-    if (!check.valid) return { ok: false, reason: check.reason };
+    if (!check.valid) return refused(RefusalCode.Unauthorized, check.reason);
     const user = await this.findByUsername(check.username);
-    if (!user) return { ok: false, reason: Reasons.tokenUserGone };
-    if (!user.status) return { ok: false, reason: Reasons.disabled };
-    if (check.epoch !== user.tokenEpoch) return { ok: false, reason: Reasons.tokenRevoked };
+    if (!user) return refused(RefusalCode.Unauthorized, Reasons.tokenUserGone);
+    if (!user.status) return refused(RefusalCode.AccountDisabled, Reasons.disabled);
+    if (check.epoch !== user.tokenEpoch) return refused(RefusalCode.Unauthorized, Reasons.tokenRevoked);
     // Only a record for the admin: the login does not wait for it.
     void this.users.recordTokenLogin(user.id).catch(() => undefined);
     return { ok: true, username: user.username, token: this.tokens.sign(user.username, user.tokenEpoch) };
