@@ -99,7 +99,7 @@ class ScriptedServer {
         const username =
           typeof frame.token === 'string' ? frame.token.replace(/^token-/, '') : String(frame.username);
         if (frame.password === 'wrong') {
-          return reply({ success: false, reason: 'Wrong password', username: null, token: null });
+          return reply({ success: false, reason: 'Wrong password', code: 'bad_credentials', username: null, token: null });
         }
         connection.username = username;
         return reply({ success: true, reason: null, username, token: `token-${username}` });
@@ -246,8 +246,21 @@ describe('ChatClient', () => {
     const error = await client.login('alice', 'wrong').catch((reason: unknown) => reason);
 
     expect(error).toBeInstanceOf(RequestError);
-    expect(error).toMatchObject({ reason: 'Wrong password', message: 'Wrong password' });
+    expect(error).toMatchObject({ reason: 'Wrong password', message: 'Wrong password', code: 'bad_credentials', messageType: 18 });
+    expect((error as RequestError).refused).toBe(true);
     expect(client.token).toBeUndefined();
+  });
+
+  it('gives a refusal from a server without codes the code internal', async () => {
+    const server = await startServer();
+    server.script = (frame, connection) => {
+      if (frame.messageType !== 19) return false;
+      server.send(connection, { messageType: 20, sequenceId: frame.sequenceId, success: false, reason: 'Username is already taken' });
+    };
+    const client = newClient();
+    await client.connect(server.url);
+
+    await expect(client.register('alice', 'secret')).rejects.toMatchObject({ reason: 'Username is already taken', code: 'internal' });
   });
 
   it('logs out with type 27 and forgets its token; changes the password with type 29 and takes the new token', async () => {
@@ -274,15 +287,100 @@ describe('ChatClient', () => {
     const server = await startServer();
     server.script = (frame, connection) => {
       if (frame.messageType === 11) {
-        server.send(connection, { messageType: 26, sequenceId: frame.sequenceId, reason: 'Unknown message type' });
+        server.send(connection, { messageType: 26, sequenceId: frame.sequenceId, success: false, reason: 'Unknown message type', code: 'invalid_argument' });
         return;
       }
       if (frame.messageType !== 15) return false;
     };
     const client = await loggedIn(server, { requestTimeoutMs: 150 });
 
-    await expect(client.joinGroup('team')).rejects.toMatchObject({ reason: 'Unknown message type' });
-    await expect(client.quitGroup('team')).rejects.toThrow(/timed out/);
+    await expect(client.joinGroup('team')).rejects.toMatchObject({ reason: 'Unknown message type', code: 'invalid_argument', messageType: 26 });
+    const timedOut = client.quitGroup('team');
+    await expect(timedOut).rejects.toThrow(/timed out after 150 ms/);
+    await expect(timedOut).rejects.toMatchObject({ code: 'timeout', messageType: 16 });
+    expect(await timedOut.catch((error: RequestError) => error.refused)).toBe(false);
+  });
+
+  /** The requests a client still awaits: given-up ones must not stay there. */
+  const pendingOf = (client: ChatClient): number => (client as unknown as { pending: Map<number, unknown> }).pending.size;
+
+  it('times a request out after its own timeout, forgets it and ignores its late answer', async () => {
+    const server = await startServer();
+    const held: Frame[] = [];
+    server.script = (frame) => {
+      if (frame.messageType !== 13) return false;
+      held.push(frame);
+    };
+    const client = await loggedIn(server, { requestTimeoutMs: 5000 });
+    const errors = collect<Error>((push) => client.on('error', push));
+
+    const startedAt = Date.now();
+    const requests = Array.from({ length: 200 }, (_, i) => client.groupMembers(`g${i}`, { timeout: 60 }).catch((error: unknown) => error));
+    const failures = await Promise.all(requests);
+
+    expect(Date.now() - startedAt).toBeLessThan(2000);
+    for (const failure of failures) expect(failure).toMatchObject({ name: 'RequestError', code: 'timeout', messageType: 14 });
+    expect(pendingOf(client)).toBe(0);
+    const connection = server.connections[0];
+    for (const frame of held) server.send(connection, { messageType: 14, sequenceId: frame.sequenceId, success: true, reason: null, groupName: 'x', members: [] });
+    await client.ping();
+    expect(errors).toEqual([]);
+  });
+
+  it('rejects an aborted request with code aborted, forgets it, and sends nothing for a signal aborted already', async () => {
+    const server = await startServer();
+    server.script = (frame) => frame.messageType === 23;
+    const client = await loggedIn(server);
+    const connection = server.connections[0];
+
+    const controller = new AbortController();
+    const history = client.history({ with: 'bob' }, { signal: controller.signal });
+    await waitFor(() => server.framesOf(connection, 23).length === 1);
+    controller.abort();
+    await expect(history).rejects.toMatchObject({ code: 'aborted', messageType: 24 });
+    expect(pendingOf(client)).toBe(0);
+
+    await expect(client.joinGroup('team', { signal: controller.signal })).rejects.toMatchObject({ code: 'aborted' });
+    await expect(client.sendChat('bob', 'never', { signal: controller.signal })).rejects.toMatchObject({ code: 'aborted' });
+    await sleep(50);
+    expect(server.framesOf(connection, 11)).toHaveLength(0);
+    expect(server.framesOf(connection, 5)).toHaveLength(0);
+  });
+
+  it('times out a send waiting in the outbox from the call, and does not send it after the reconnect', async () => {
+    const server = await startServer();
+    const client = await loggedIn(server, { backoff: { baseMs: 400, capMs: 400 } });
+    server.connections[0].socket.terminate();
+    await waitFor(() => client.state === 'reconnecting');
+
+    const controller = new AbortController();
+    const timedOut = client.sendChat('bob', 'too late', { timeout: 30 });
+    const aborted = client.sendGroupChat('team', 'called off', { signal: controller.signal });
+    controller.abort();
+    await expect(timedOut).rejects.toMatchObject({ code: 'timeout', messageType: 6 });
+    await expect(aborted).rejects.toMatchObject({ code: 'aborted', messageType: 8 });
+
+    const second = await waitFor(() => server.connections[1]);
+    await waitFor(() => client.state === 'connected');
+    await client.ping();
+    expect(server.framesOf(second, 5)).toHaveLength(0);
+    expect(server.framesOf(second, 7)).toHaveLength(0);
+  });
+
+  it('stops waiting for an unanswered send at its own timeout and frees it', async () => {
+    const server = await startServer();
+    server.script = (frame) => frame.messageType === 5;
+    const client = await loggedIn(server, { requestTimeoutMs: 5000 });
+    const messages = collect<ChatMessage>((push) => client.on('message', push));
+
+    await expect(client.sendChat('bob', 'no ack', { timeout: 50 })).rejects.toMatchObject({ code: 'timeout' });
+    expect(pendingOf(client)).toBe(0);
+    const [send] = server.framesOf(server.connections[0], 5);
+    // The ack arriving after all is not taken for a delivery.
+    server.send(server.connections[0], { messageType: 6, sequenceId: send.sequenceId, success: true, reason: null, from: 'alice', to: 'bob',
+      content: null, messageId: '5', delivered: true, offline: false });
+    await client.ping();
+    expect(messages).toEqual([]);
   });
 
   it('resolves ping with the round trip and sends the requestTime', async () => {
@@ -446,7 +544,7 @@ describe('ChatClient', () => {
     await waitFor(() => server.framesOf(server.connections[0], 13).length === 1);
     server.connections[0].socket.close(1001, 'shutting down');
 
-    expect(await members).toMatchObject({ message: 'connection lost' });
+    expect(await members).toMatchObject({ message: 'connection lost', code: 'disconnected', messageType: 14 });
     const second = await waitFor(() => server.connections[1]);
     await waitFor(() => client.state === 'connected');
     expect(second.frames[0]).toEqual({ messageType: 17, sequenceId: expect.any(Number), token: 'token-alice' });
@@ -582,16 +680,19 @@ describe('ChatClient', () => {
     const server = await startServer();
     const client = await loggedIn(server);
     const closed = collect<{ code: number; reason: string }>((push) => client.on('closed', push));
+    const unanswered = client.history({ with: 'bob' }).catch((error: unknown) => error);
+    await waitFor(() => server.framesOf(server.connections[0], 23).length === 1);
 
     client.close();
 
+    expect(await unanswered).toMatchObject({ message: 'connection closed (1000: client closed)', code: 'disconnected', messageType: 24 });
     expect(client.state).toBe('closed');
     expect(closed).toEqual([{ code: 1000, reason: 'client closed' }]);
     expect(await waitFor(() => server.connections[0].closeCode)).toBe(1000);
     await sleep(200);
     expect(server.connections).toHaveLength(1);
-    await expect(client.sendChat('bob', 'after close')).rejects.toThrow('not connected');
-    await expect(client.ping()).rejects.toThrow('not connected');
+    await expect(client.sendChat('bob', 'after close')).rejects.toMatchObject({ message: 'not connected', code: 'not_connected' });
+    await expect(client.ping()).rejects.toMatchObject({ message: 'not connected', code: 'not_connected' });
   });
 
   it('rejects connect when the server cannot be reached', async () => {

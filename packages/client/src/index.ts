@@ -1,5 +1,6 @@
 export {
   ChatClient,
+  ClientErrorCode,
   RequestError,
   newClientMessageId,
   toChatMessage,
@@ -18,6 +19,8 @@ export {
   type LoginResult,
   type MovedEvent,
   type NoticeEvent,
+  type RequestErrorCode,
+  type RequestOptions,
   type WebSocketConstructor,
   type WebSocketLike,
 } from './chat-client';
