@@ -349,7 +349,9 @@ describe('ChatClient', () => {
 
   it('times out a send waiting in the outbox from the call, and does not send it after the reconnect', async () => {
     const server = await startServer();
-    const client = await loggedIn(server, { backoff: { baseMs: 400, capMs: 400 } });
+    const nowhere = await deadUrl();
+    let away = true;
+    const client = await loggedIn(server, { resolveUrl: () => (away ? nowhere : server.url) });
     server.connections[0].socket.terminate();
     await waitFor(() => client.state === 'reconnecting');
 
@@ -360,6 +362,7 @@ describe('ChatClient', () => {
     await expect(timedOut).rejects.toMatchObject({ code: 'timeout', messageType: 6 });
     await expect(aborted).rejects.toMatchObject({ code: 'aborted', messageType: 8 });
 
+    away = false;
     const second = await waitFor(() => server.connections[1]);
     await waitFor(() => client.state === 'connected');
     await client.ping();
@@ -704,6 +707,138 @@ describe('ChatClient', () => {
 
     await expect(client.connect(url)).rejects.toThrow(/connection closed/);
     expect(client.state).toBe('closed');
+  });
+
+  /** A URL where nothing listens: a port that was just free. */
+  async function deadUrl(): Promise<string> {
+    const server = await ScriptedServer.start();
+    const url = server.url;
+    await server.close();
+    return url;
+  }
+
+  it('gives up after maxAttempts failed attempts in a row: reconnecting before each wait, then gaveUp and closed', async () => {
+    const server = await startServer();
+    const nowhere = await deadUrl();
+    const client = await loggedIn(server, { maxAttempts: 3, resolveUrl: () => nowhere });
+    const reconnecting = collect<{ attempt: number; delay: number }>((push) => client.on('reconnecting', push));
+    const events: string[] = [];
+    client.on('gaveUp', () => events.push('gaveUp'));
+    client.on('closed', () => events.push('closed'));
+    const gaveUp = new Promise<{ attempts: number; error: Error }>((resolve) => client.on('gaveUp', resolve));
+
+    server.connections[0].socket.terminate();
+    const { attempts, error } = await gaveUp;
+
+    expect(attempts).toBe(3);
+    expect(error.message).toMatch(new RegExp(`^connection to ${nowhere} closed \\(1006`));
+    expect(reconnecting.map((event) => event.attempt)).toEqual([1, 2, 3]);
+    for (const { delay } of reconnecting) expect(delay).toBeGreaterThanOrEqual(0);
+    for (const { delay } of reconnecting) expect(delay).toBeLessThan(100);
+    expect(events).toEqual(['gaveUp', 'closed']);
+    expect(client.state).toBe('closed');
+    await sleep(200);
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('counts only failures in a row: a reconnect that logs in again emits reconnected and starts the count again', async () => {
+    const server = await startServer();
+    const nowhere = await deadUrl();
+    let failing = 2;
+    const client = await loggedIn(server, { maxAttempts: 3, resolveUrl: () => (failing-- > 0 ? nowhere : server.url) });
+    const reconnected = collect<{ attempt: number }>((push) => client.on('reconnected', push));
+    const order: string[] = [];
+    client.on('reconnected', () => order.push(`reconnected after ${server.connections.at(-1)?.frames[0]?.messageType}`));
+
+    server.connections[0].socket.terminate();
+    await waitFor(() => reconnected.length === 1);
+    expect(reconnected).toEqual([{ attempt: 3 }]);
+    expect(order).toEqual(['reconnected after 17']);
+
+    failing = 2;
+    server.connections[1].socket.terminate();
+    await waitFor(() => reconnected.length === 2);
+    expect(reconnected[1]).toEqual({ attempt: 3 });
+    expect(client.state).toBe('connected');
+  });
+
+  /** A browser window as far as the client is concerned: online/offline events and navigator.onLine. */
+  class FakeWindow extends EventTarget {
+    readonly navigator = { onLine: true };
+    listeners = 0;
+
+    override addEventListener(...args: Parameters<EventTarget['addEventListener']>): void {
+      this.listeners++;
+      super.addEventListener(...args);
+    }
+
+    override removeEventListener(...args: Parameters<EventTarget['removeEventListener']>): void {
+      this.listeners--;
+      super.removeEventListener(...args);
+    }
+
+    go(online: boolean): void {
+      this.navigator.onLine = online;
+      this.dispatchEvent(new Event(online ? 'online' : 'offline'));
+    }
+  }
+
+  it('uses no attempts while offline, reconnects at once when online with the backoff reset, and stops listening on close', async () => {
+    const server = await startServer();
+    const nowhere = await deadUrl();
+    const window = new FakeWindow();
+    let failing = true;
+    const client = await loggedIn(server, {
+      connectivity: window,
+      maxAttempts: 4,
+      backoff: { baseMs: 40, factor: 1, capMs: 40 },
+      resolveUrl: () => (failing ? nowhere : server.url),
+    });
+    expect(window.listeners).toBe(2);
+    const reconnecting = collect<{ attempt: number; delay: number }>((push) => client.on('reconnecting', push));
+    const gaveUp = collect<unknown>((push) => client.on('gaveUp', push));
+
+    server.connections[0].socket.terminate();
+    await waitFor(() => reconnecting.length >= 2);
+    window.go(false);
+    const whenOffline = reconnecting.length;
+    await sleep(600);
+    expect(reconnecting).toHaveLength(whenOffline);
+    expect(whenOffline).toBeLessThan(4);
+    expect(gaveUp).toEqual([]);
+    expect(client.state).toBe('reconnecting');
+
+    failing = false;
+    const startedAt = Date.now();
+    window.go(true);
+    await waitFor(() => client.state === 'connected');
+    expect(Date.now() - startedAt).toBeLessThan(500);
+    expect(reconnecting.at(-1)).toEqual({ attempt: 1, delay: 0 });
+    expect(server.connections[1].frames[0]).toMatchObject({ messageType: 17, token: 'token-alice' });
+
+    client.close();
+    expect(window.listeners).toBe(0);
+    window.go(false);
+    window.go(true);
+    await sleep(100);
+    expect(server.connections).toHaveLength(2);
+  });
+
+  it('does not count a wait called off by going offline, and waits for online after a loss while offline', async () => {
+    const server = await startServer();
+    const window = new FakeWindow();
+    const client = await loggedIn(server, { connectivity: window, maxAttempts: 1, backoff: { baseMs: 5000, factor: 1, capMs: 5000 } });
+    const reconnecting = collect<{ attempt: number; delay: number }>((push) => client.on('reconnecting', push));
+
+    window.go(false);
+    server.connections[0].socket.terminate();
+    await waitFor(() => client.state === 'reconnecting');
+    await sleep(100);
+    expect(reconnecting).toEqual([]);
+
+    window.go(true);
+    await waitFor(() => client.state === 'connected');
+    expect(reconnecting).toEqual([{ attempt: 1, delay: 0 }]);
   });
 
   it('maps history responses to messages and sends only the given fields', async () => {

@@ -67,12 +67,37 @@ export interface ClosedEvent {
   reason: string;
 }
 
+export interface ReconnectingEvent {
+  /** 1 for the first attempt after a loss, counting the attempts that failed in a row. */
+  attempt: number;
+  /** Milliseconds until this attempt (0 when coming back online). */
+  delay: number;
+}
+
+export interface ReconnectedEvent {
+  /** The attempt that succeeded. */
+  attempt: number;
+}
+
+export interface GaveUpEvent {
+  /** How many attempts failed in a row (`maxAttempts`). */
+  attempts: number;
+  /** Why the last one failed. */
+  error: Error;
+}
+
 export interface ChatClientEvents {
   message: ChatMessage;
   groupAdded: GroupAddedEvent;
   notice: NoticeEvent;
   moved: MovedEvent;
   state: ClientState;
+  /** Before each wait for a reconnect attempt. */
+  reconnecting: ReconnectingEvent;
+  /** A reconnect is usable again: logged in again with the token, when there is one. */
+  reconnected: ReconnectedEvent;
+  /** `maxAttempts` reconnect attempts failed in a row: the client stops; `closed` follows. */
+  gaveUp: GaveUpEvent;
   closed: ClosedEvent;
   /** Problems that belong to no request: a refused token resume, an unmatched Error frame. */
   error: Error;
@@ -120,6 +145,13 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
+/** Where `online` and `offline` events come from: a browser's `window` (or a worker's scope). */
+export interface ConnectivityEvents {
+  addEventListener(type: 'online' | 'offline', listener: () => void): void;
+  removeEventListener(type: 'online' | 'offline', listener: () => void): void;
+  readonly navigator?: { readonly onLine?: boolean };
+}
+
 export interface ChatClientOptions {
   /** Defaults to `globalThis.WebSocket`, else the `ws` package. */
   WebSocketImpl?: WebSocketConstructor;
@@ -134,6 +166,14 @@ export interface ChatClientOptions {
    * stays dead: give the other instances' urls, or ask a live one (`GET /serverAddress`).
    */
   resolveUrl?: (lostUrl: string, attempt: number) => string | Promise<string>;
+  /** Reconnect attempts that may fail in a row before the client gives up and emits `gaveUp` (default: no limit). */
+  maxAttempts?: number;
+  /**
+   * Offline pauses reconnecting without using up attempts; online reconnects at once with the
+   * backoff reset. Default: `globalThis` when it has `addEventListener` and `navigator` (a browser);
+   * null turns it off.
+   */
+  connectivity?: ConnectivityEvents | null;
 }
 
 /** Why a request failed on the client's side, without an answer from the server. */
@@ -239,6 +279,11 @@ interface Deferred {
 
 const noop = (): void => undefined;
 
+function defaultConnectivity(): ConnectivityEvents | null {
+  const scope = globalThis as Partial<ConnectivityEvents>;
+  return typeof scope.addEventListener === 'function' && typeof scope.navigator === 'object' ? (scope as ConnectivityEvents) : null;
+}
+
 function defaultWebSocketImpl(): WebSocketConstructor {
   if (typeof globalThis.WebSocket === 'function') return globalThis.WebSocket;
   // Required on demand so browser bundles, which always have a native WebSocket, can leave `ws` out.
@@ -293,6 +338,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private readonly backoff: BackoffOptions;
   private readonly dedupWindow: number;
   private readonly resolveUrl?: ChatClientOptions['resolveUrl'];
+  private readonly maxAttempts: number;
+  private readonly connectivity: ConnectivityEvents | null;
 
   private currentState: ClientState = 'closed';
   private currentUrl: string | undefined;
@@ -315,8 +362,12 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private acks: string[] = [];
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** Reconnect attempts started since the connection was last usable. */
   private reconnectAttempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Why the connection or the last attempt failed, for `gaveUp`. */
+  private lastError: Error | undefined;
+  private offline = false;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private watchdogTimer: ReturnType<typeof setTimeout> | undefined;
   private lastFrameAt = 0;
@@ -330,6 +381,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.dedupWindow = options.dedupWindow ?? 10_000;
     this.resolveUrl = options.resolveUrl;
+    this.maxAttempts = options.maxAttempts ?? Infinity;
+    this.connectivity = options.connectivity === undefined ? defaultConnectivity() : options.connectivity;
   }
 
   get state(): ClientState {
@@ -356,6 +409,10 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     if (this.currentState !== 'closed') return Promise.reject(new Error('already connected'));
     this.currentUrl = url;
     this.reconnectAttempt = 0;
+    this.lastError = undefined;
+    this.offline = this.connectivity?.navigator?.onLine === false;
+    this.connectivity?.addEventListener('offline', this.wentOffline);
+    this.connectivity?.addEventListener('online', this.cameOnline);
     return new Promise<void>((resolve, reject) => {
       this.connectWaiter = { resolve, reject };
       this.setState('connecting');
@@ -527,7 +584,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       this.socket = this.createSocket(url);
     } catch (error) {
       this.socket = null;
-      if (this.connectWaiter) this.finish(1006, error instanceof Error ? error.message : String(error));
+      this.lastError = error instanceof Error ? error : new Error(String(error));
+      if (this.connectWaiter) this.finish(1006, this.lastError.message);
       else this.scheduleReconnect();
     }
   }
@@ -718,13 +776,16 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   }
 
   private becomeReady(): void {
+    const attempt = this.reconnectAttempt;
     this.ready = true;
     this.reconnectAttempt = 0;
+    this.lastError = undefined;
     this.setState('connected');
     const waiter = this.connectWaiter;
     this.connectWaiter = undefined;
     waiter?.resolve();
     this.flushOutbox();
+    if (attempt > 0) this.emit('reconnected', { attempt });
   }
 
   private handleClose(socket: WebSocketLike, code: number, reason: string): void {
@@ -739,6 +800,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     if (socket !== this.socket) return;
     this.socket = null;
     this.ready = false;
+    this.lastError = new Error(`connection to ${this.currentUrl} closed (${code}${reason ? `: ${reason}` : ''})`);
     this.stopHeartbeat();
     this.releaseRequests(socket);
     if (this.connectWaiter) {
@@ -751,14 +813,49 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
 
   private scheduleReconnect(): void {
     this.setState('reconnecting');
+    if (this.currentState !== 'reconnecting') return;
+    if (this.reconnectAttempt >= this.maxAttempts) {
+      this.giveUp();
+      return;
+    }
+    // Offline, an attempt could only fail: the online event starts the next one.
+    if (this.offline) return;
     const delay = backoffDelay(this.reconnectAttempt, this.backoff);
-    const attempt = this.reconnectAttempt;
-    this.reconnectAttempt += 1;
+    this.emit('reconnecting', { attempt: this.reconnectAttempt + 1, delay });
+    if (this.currentState !== 'reconnecting') return;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      void this.reconnect(attempt);
+      this.attemptReconnect();
     }, delay);
   }
+
+  private attemptReconnect(): void {
+    this.reconnectAttempt += 1;
+    void this.reconnect(this.reconnectAttempt - 1);
+  }
+
+  private giveUp(): void {
+    const attempts = this.reconnectAttempt;
+    this.emit('gaveUp', { attempts, error: this.lastError ?? new Error('reconnect failed') });
+    if (this.currentState !== 'closed') this.finish(1006, `gave up after ${attempts} reconnect attempts`);
+  }
+
+  /** A wait under way is called off: the attempt at its end would fail, and is not counted. */
+  private readonly wentOffline = (): void => {
+    this.offline = true;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+  };
+
+  private readonly cameOnline = (): void => {
+    this.offline = false;
+    this.reconnectAttempt = 0;
+    if (this.currentState !== 'reconnecting' || this.socket || this.moveSocket) return;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.emit('reconnecting', { attempt: 1, delay: 0 });
+    if (this.currentState === 'reconnecting') this.attemptReconnect();
+  };
 
   private async reconnect(attempt: number): Promise<void> {
     const lost = this.currentUrl;
@@ -791,6 +888,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.stopHeartbeat();
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
+    this.connectivity?.removeEventListener('offline', this.wentOffline);
+    this.connectivity?.removeEventListener('online', this.cameOnline);
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     this.acks = [];
