@@ -18,9 +18,10 @@ const common = {
 const services = { globalSetup: '<rootDir>/helpers/services-setup.js', globalTeardown: '<rootDir>/helpers/services-teardown.js' };
 /**
  * Run once, in the `cluster` project: the failover, topology and health suites pick their Redis
- * themselves, the storm loads one instance, and the plan and migration suites test PostgreSQL only.
+ * themselves, the storm loads one instance, the plan and migration suites test PostgreSQL only,
+ * and the SDK move suite tests the client.
  */
-const ONCE = ['failover', 'redis-topologies', 'reconnect-storm', 'health', 'query-plans', 'group-names-migration'];
+const ONCE = ['failover', 'redis-topologies', 'reconnect-storm', 'health', 'query-plans', 'group-names-migration', 'sdk-move'];
 const onTopology = {
   testMatch: ['<rootDir>/**/*.cluster-spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', ...ONCE.map((name) => `/${name}\\.cluster-spec\\.ts$`)],

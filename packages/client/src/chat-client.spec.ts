@@ -841,6 +841,37 @@ describe('ChatClient', () => {
     expect(reconnecting).toEqual([{ attempt: 1, delay: 0 }]);
   });
 
+  /** Connects to `given`, moves to `current` (a move that works), then is told to move to a dead URL. */
+  async function movedThenToldToMoveNowhere(options: ChatClientOptions) {
+    const given = await startServer();
+    const current = await startServer();
+    const nowhere = await deadUrl();
+    const asked: string[] = [];
+    const client = await loggedIn(given, { ...options, resolveUrl: (lost) => (asked.push(lost), given.url) });
+    const errors = collect<Error>((push) => client.on('error', push));
+    given.send(given.connections[0], { messageType: 21, sequenceId: 0, success: true, reason: null, host: 'current', url: current.url });
+    await waitFor(() => client.url === current.url && client.state === 'connected');
+    current.send(current.connections[0], { messageType: 21, sequenceId: 0, success: true, reason: null, host: 'nowhere', url: nowhere });
+    await waitFor(() => errors.length === 1);
+    expect(client.state).toBe('connected');
+    current.connections[0].socket.close(4008, 'moved');
+    await waitFor(() => asked.length > 0);
+    return { asked, nowhere, given, current, client };
+  }
+
+  it('after a move whose target does not answer, reconnects to the url it was given (through resolveUrl)', async () => {
+    const { asked, given, client } = await movedThenToldToMoveNowhere({});
+    expect(asked[0]).toBe(given.url);
+    await waitFor(() => given.connections.length === 2 && client.state === 'connected');
+    expect(given.connections[1].frames[0]).toMatchObject({ messageType: 17, token: 'token-alice' });
+    expect(client.url).toBe(given.url);
+  });
+
+  it('keeps the failed target for reconnects with moveFallback: false', async () => {
+    const { asked, nowhere } = await movedThenToldToMoveNowhere({ moveFallback: false });
+    expect(asked[0]).toBe(nowhere);
+  });
+
   it('maps history responses to messages and sends only the given fields', async () => {
     const server = await startServer();
     server.script = (frame, connection) => {

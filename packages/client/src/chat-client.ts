@@ -174,6 +174,12 @@ export interface ChatClientOptions {
    * null turns it off.
    */
   connectivity?: ConnectivityEvents | null;
+  /**
+   * When the instance a ReBalance (type 21) names does not answer, or refuses the login, later
+   * reconnects go to the url given to `connect` (through `resolveUrl`, if set): default true.
+   * false keeps the target for them, as if the move had worked.
+   */
+  moveFallback?: boolean;
 }
 
 /** Why a request failed on the client's side, without an answer from the server. */
@@ -340,9 +346,16 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private readonly resolveUrl?: ChatClientOptions['resolveUrl'];
   private readonly maxAttempts: number;
   private readonly connectivity: ConnectivityEvents | null;
+  private readonly moveFallback: boolean;
 
   private currentState: ClientState = 'closed';
   private currentUrl: string | undefined;
+  /** The url given to `connect`. */
+  private givenUrl: string | undefined;
+  /** Where the move under way goes. */
+  private moveTarget: string | undefined;
+  /** Where the next reconnect goes instead of the current url, after a failed move. */
+  private fallbackUrl: string | undefined;
   private currentUsername: string | undefined;
   private currentToken: string | undefined;
 
@@ -383,6 +396,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.resolveUrl = options.resolveUrl;
     this.maxAttempts = options.maxAttempts ?? Infinity;
     this.connectivity = options.connectivity === undefined ? defaultConnectivity() : options.connectivity;
+    this.moveFallback = options.moveFallback ?? true;
   }
 
   get state(): ClientState {
@@ -408,6 +422,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   connect(url: string): Promise<void> {
     if (this.currentState !== 'closed') return Promise.reject(new Error('already connected'));
     this.currentUrl = url;
+    this.givenUrl = url;
+    this.fallbackUrl = undefined;
     this.reconnectAttempt = 0;
     this.lastError = undefined;
     this.offline = this.connectivity?.navigator?.onLine === false;
@@ -777,6 +793,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
 
   private becomeReady(): void {
     const attempt = this.reconnectAttempt;
+    this.fallbackUrl = undefined;
     this.ready = true;
     this.reconnectAttempt = 0;
     this.lastError = undefined;
@@ -794,7 +811,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       return;
     }
     if (socket === this.moveSocket) {
-      this.abortMove(socket, new Error(`connection to ${this.currentUrl} closed (${code})`));
+      this.abortMove(socket, new Error(`connection to ${this.moveTarget} closed (${code})`));
       return;
     }
     if (socket !== this.socket) return;
@@ -858,7 +875,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   };
 
   private async reconnect(attempt: number): Promise<void> {
-    const lost = this.currentUrl;
+    const lost = this.fallbackUrl ?? this.currentUrl;
     if (!lost) return;
     let url = lost;
     if (this.resolveUrl) {
@@ -911,8 +928,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
 
   private follow(frame: ReBalanceFrame): void {
     this.emit('moved', { host: frame.host, url: frame.url });
-    // Later reconnects go to the new instance even if this move fails: the old one is leaving.
-    this.currentUrl = frame.url;
+    this.moveTarget = frame.url;
     if (this.moveSocket) this.abandon(this.moveSocket, 1000);
     this.moveSocket = null;
     this.setState('moved');
@@ -926,6 +942,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private adopt(socket: WebSocketLike): void {
     const old = this.socket;
     this.moveSocket = null;
+    // Reconnects after a move that worked go to the instance moved to.
+    this.currentUrl = this.moveTarget;
+    this.moveTarget = undefined;
     this.socket = socket;
     if (old) {
       this.releaseRequests(old);
@@ -942,6 +961,10 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       this.releaseRequests(socket);
     }
     this.moveSocket = null;
+    // The instance left is going away: once its connection goes too, try the url given (or resolved) rather than it.
+    if (this.moveFallback) this.fallbackUrl = this.givenUrl;
+    else this.currentUrl = this.moveTarget;
+    this.moveTarget = undefined;
     this.emit('error', error instanceof Error ? error : new Error(String(error)));
     if (this.socket) this.setState(this.ready ? 'connected' : 'reconnecting');
     else this.scheduleReconnect();
