@@ -47,12 +47,22 @@ describe(`refusal codes (${MODE})`, () => {
   it('invalid_argument: frames the gateway cannot handle, and bad fields in each kind of request', async () => {
     const client = await connect();
     client.sendRaw('{not json');
-    expect(await client.next((f) => f.messageType === 26 && f.reason === 'Invalid JSON')).toMatchObject({ success: false, code: 'invalid_argument' });
-    expect(await client.request({ messageType: 3 })).toMatchObject({ messageType: 26, code: 'invalid_argument', reason: 'Unknown messageType: 3' });
-    expect(await client.request({ messageType: 19, username: 'ab', password: PASSWORD })).toMatchObject({ messageType: 20, code: 'invalid_argument' });
+    expect(await client.next((f) => f.messageType === 26 && f.reason === 'Invalid JSON')).toMatchObject({
+      success: false, code: 'invalid_argument',
+    });
+    expect(await client.request({ messageType: 3 })).toMatchObject({
+      messageType: 26, code: 'invalid_argument', reason: 'Unknown messageType: 3',
+    });
+    expect(await client.request({ messageType: 19, username: 'ab', password: PASSWORD })).toMatchObject({
+      messageType: 20, code: 'invalid_argument',
+    });
     const alice = await session(uniqueName('arg'));
-    expect(await alice.request({ messageType: 22, messageIds: 'all' })).toMatchObject({ messageType: 26, success: false, code: 'invalid_argument' });
-    expect(await alice.request({ messageType: 23, with: 'someone', limit: 0 })).toMatchObject({ messageType: 24, messages: [], code: 'invalid_argument' });
+    expect(await alice.request({ messageType: 22, messageIds: 'all' })).toMatchObject({
+      messageType: 26, success: false, code: 'invalid_argument',
+    });
+    expect(await alice.request({ messageType: 23, with: 'someone', limit: 0 })).toMatchObject({
+      messageType: 24, messages: [], code: 'invalid_argument',
+    });
     expect(await alice.request({ messageType: 5, to: ['x'], content: 'hi' })).toMatchObject({ messageType: 6, code: 'invalid_argument' });
     expect(await alice.request({ messageType: 27, everywhere: 'yes' })).toMatchObject({ messageType: 28, code: 'invalid_argument' });
   });
@@ -62,7 +72,9 @@ describe(`refusal codes (${MODE})`, () => {
     expect(await client.request({ messageType: 5, to: 'bob', content: 'hi' })).toMatchObject({
       messageType: 6, success: false, reason: 'Please log in', code: 'not_logged_in', messageId: null,
     });
-    expect(await client.request({ messageType: 22, messageIds: ['1'] })).toMatchObject({ messageType: 26, reason: 'Please log in', code: 'not_logged_in' });
+    expect(await client.request({ messageType: 22, messageIds: ['1'] })).toMatchObject({
+      messageType: 26, reason: 'Please log in', code: 'not_logged_in',
+    });
   });
 
   it('bad_credentials, account_locked and account_disabled on password logins', async () => {
@@ -83,7 +95,9 @@ describe(`refusal codes (${MODE})`, () => {
   it('unauthorized: refused tokens, at connect and in a LoginRequest', async () => {
     const forged = forgeToken({ sub: 'x', exp: nowSeconds() + 60 }, { secret: 'some-other-secret-value' });
     const atConnect = await connect(server, `?token=${encodeURIComponent(forged)}`);
-    expect(await atConnect.next((f) => f.messageType === 18)).toMatchObject({ sequenceId: 0, success: false, reason: 'Invalid token', code: 'unauthorized' });
+    expect(await atConnect.next((f) => f.messageType === 18)).toMatchObject({
+      sequenceId: 0, success: false, reason: 'Invalid token', code: 'unauthorized',
+    });
     const expired = forgeToken({ sub: 'x', exp: nowSeconds() - 1 });
     expect(await atConnect.request({ messageType: 17, token: expired })).toMatchObject({ reason: 'Token expired', code: 'unauthorized' });
   });
@@ -93,14 +107,28 @@ describe(`refusal codes (${MODE})`, () => {
     const aliceClient = await session(alice);
     const bobClient = await session(bob);
     const groupName = uniqueName('team');
-    expect(await aliceClient.request({ messageType: 5, to: uniqueName('ghost'), content: 'hi' })).toMatchObject({ messageType: 6, code: 'not_found' });
-    expect(await aliceClient.request({ messageType: 13, groupName: uniqueName('none') })).toMatchObject({ messageType: 14, code: 'not_found' });
+    expect(await aliceClient.request({ messageType: 5, to: uniqueName('ghost'), content: 'hi' })).toMatchObject({
+      messageType: 6, code: 'not_found',
+    });
+    expect(await aliceClient.request({ messageType: 13, groupName: uniqueName('none') })).toMatchObject({
+      messageType: 14, code: 'not_found',
+    });
     expect(await aliceClient.request({ messageType: 9, groupName })).toMatchObject({ success: true });
-    expect(await aliceClient.request({ messageType: 9, groupName: uniqueName('second') })).toMatchObject({ messageType: 10, code: 'limit_exceeded' });
-    expect(await bobClient.request({ messageType: 9, groupName })).toMatchObject({ messageType: 10, reason: 'Group name is already taken', code: 'conflict' });
-    expect(await bobClient.request({ messageType: 7, groupName, content: 'let me in' })).toMatchObject({ messageType: 8, code: 'forbidden' });
-    expect(await bobClient.request({ messageType: 5, to: alice, content: 'hi', from: alice })).toMatchObject({ messageType: 6, code: 'forbidden' });
-    expect(await bobClient.register(alice, PASSWORD)).toMatchObject({ messageType: 20, reason: 'Username is already taken', code: 'conflict' });
+    expect(await aliceClient.request({ messageType: 9, groupName: uniqueName('second') })).toMatchObject({
+      messageType: 10, code: 'limit_exceeded',
+    });
+    expect(await bobClient.request({ messageType: 9, groupName })).toMatchObject({
+      messageType: 10, reason: 'Group name is already taken', code: 'conflict',
+    });
+    expect(await bobClient.request({ messageType: 7, groupName, content: 'let me in' })).toMatchObject({
+      messageType: 8, code: 'forbidden',
+    });
+    expect(await bobClient.request({ messageType: 5, to: alice, content: 'hi', from: alice })).toMatchObject({
+      messageType: 6, code: 'forbidden',
+    });
+    expect(await bobClient.register(alice, PASSWORD)).toMatchObject({
+      messageType: 20, reason: 'Username is already taken', code: 'conflict',
+    });
     expect(await bobClient.login(alice, PASSWORD)).toMatchObject({ messageType: 18, code: 'conflict' });
   });
 
@@ -109,6 +137,8 @@ describe(`refusal codes (${MODE})`, () => {
     expect((await client.register(uniqueName('once'), PASSWORD)).success).toBe(true);
     expect(await client.register(uniqueName('twice'), PASSWORD)).toMatchObject({ messageType: 20, code: 'rate_limited' });
     await client.request({ messageType: 1 });
-    expect(await client.request({ messageType: 1 })).toMatchObject({ messageType: 2, success: false, reason: 'Too many requests', code: 'rate_limited' });
+    expect(await client.request({ messageType: 1 })).toMatchObject({
+      messageType: 2, success: false, reason: 'Too many requests', code: 'rate_limited',
+    });
   });
 });

@@ -21,7 +21,8 @@ describe('SDK move to a target that does not answer', () => {
   let deadUrl: string;
 
   const listed = async (): Promise<Listed> => (await a.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
-  const connectionsOn = async (instance: Instance): Promise<number> => (await listed()).find((i) => i.host === instance.host)?.connections ?? -1;
+  const connectionsOn = async (instance: Instance): Promise<number> =>
+    (await listed()).find((i) => i.host === instance.host)?.connections ?? -1;
   const moveOrder = (from: Instance, to: Instance) =>
     from.http<boolean>('POST', `/reBalance/handler?host=${encodeURIComponent(to.host)}&reBalanceNumber=1`, { auth: 'cluster' });
 
@@ -78,7 +79,9 @@ describe('SDK move to a target that does not answer', () => {
     expect(client.username).toBe(name);
     const sender = await loggedIn(c.wsUrl, uniqueName('sender'));
     clients.push(sender);
-    expect(await sender.request({ messageType: 5, to: name, content: 'back on A', clientMessageId: uniqueName('m') })).toMatchObject({ success: true });
+    expect(await sender.request({ messageType: 5, to: name, content: 'back on A', clientMessageId: uniqueName('m') })).toMatchObject({
+      success: true,
+    });
     await until(async () => messages, (seen) => seen.some((m) => m.content === 'back on A'), 10000, 'the message after the fallback');
     client.close();
   });

@@ -211,7 +211,8 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     const route = Number.isInteger(request.messageType) ? this.routes.get(request.messageType as number) : undefined;
     if (!route) {
       this.frames.unknownType.inc();
-      this.sendError(connection, sequenceId as number, RefusalCode.InvalidArgument, `Unknown messageType: ${describeValue(request.messageType)}`);
+      const reason = `Unknown messageType: ${describeValue(request.messageType)}`;
+      this.sendError(connection, sequenceId as number, RefusalCode.InvalidArgument, reason);
       return;
     }
     // The parsed object is ours: it becomes the checked frame without a copy.
@@ -251,8 +252,8 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
       this.sendError(connection, frame.sequenceId, code, reason);
       return;
     }
-    const empty = REFUSAL_FIELDS[route.responseType];
-    connection.send({ messageType: route.responseType, sequenceId: frame.sequenceId, ...empty, ...refusal.fields, success: false, reason, code });
+    const fields = { ...REFUSAL_FIELDS[route.responseType], ...refusal.fields };
+    connection.send({ messageType: route.responseType, sequenceId: frame.sequenceId, ...fields, success: false, reason, code });
   }
 
   private sendError(connection: ChatConnection, sequenceId: number, code: RefusalCode, reason: string): void {

@@ -70,7 +70,8 @@ export class GroupFrames implements FrameRoutes {
   private checkSelf(connection: ChatConnection, frame: ClientFrame): void {
     if (frame.username === undefined || frame.username === null) return;
     if (typeof frame.username !== 'string' || normalizeUsername(frame.username) !== connection.username) {
-      throw new FrameRefusal(RefusalCode.Forbidden, GroupReasons.usernameMismatch, { groupName: typeof frame.groupName === 'string' ? frame.groupName : null });
+      const groupName = typeof frame.groupName === 'string' ? frame.groupName : null;
+      throw new FrameRefusal(RefusalCode.Forbidden, GroupReasons.usernameMismatch, { groupName });
     }
   }
 

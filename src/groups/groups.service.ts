@@ -54,7 +54,8 @@ export function groupFrame(message: MessageRecord, groupName: string, offline: b
 
 /** A name no group can have is a missing group, except a missing name, which is bad input. */
 function unusableName(problem: string): Refused {
-  return problem === GroupReasons.nameRequired ? refused(RefusalCode.InvalidArgument, problem) : refused(RefusalCode.NotFound, GroupReasons.notFound);
+  if (problem === GroupReasons.nameRequired) return refused(RefusalCode.InvalidArgument, problem);
+  return refused(RefusalCode.NotFound, GroupReasons.notFound);
 }
 
 /** Group names kept for replays, at most; past it the cache starts again (names are looked up once more). */
@@ -141,7 +142,9 @@ export class GroupsService extends OfflineSource {
     const name = normalizeGroupName(groupName as string);
     const result = await this.groups.removeMember(name, userId);
     if (result.status === 'no-group') return refused(RefusalCode.NotFound, GroupReasons.notFound);
-    if (result.status === 'not-member') return refused(RefusalCode.Forbidden, selfInitiated ? GroupReasons.notMember : GroupReasons.userNotMember);
+    if (result.status === 'not-member') {
+      return refused(RefusalCode.Forbidden, selfInitiated ? GroupReasons.notMember : GroupReasons.userNotMember);
+    }
     if (result.deletedGroupId !== undefined) this.names.delete(result.deletedGroupId);
     return { ok: true, groupName: name };
   }
@@ -187,7 +190,9 @@ export class GroupsService extends OfflineSource {
         createdAt: stored.createdAt,
         sequenceId: request.sequenceId,
       };
-      if (stored.original && stored.original.groupId !== found.group.id) return refused(RefusalCode.Conflict, CLIENT_MESSAGE_ID_REUSED, true);
+      if (stored.original && stored.original.groupId !== found.group.id) {
+        return refused(RefusalCode.Conflict, CLIENT_MESSAGE_ID_REUSED, true);
+      }
       const frame = groupFrame(stored.original ?? record, found.group.name, false);
       if (!stored.duplicate) this.metrics.groupStored.inc();
       // A resend delivers the original again: the first try may have died with its instance before delivering. Members drop copies by messageId.
@@ -198,7 +203,12 @@ export class GroupsService extends OfflineSource {
     }
   }
 
-  async history(username: string, groupName: unknown, beforeId: string | null, limit: number): Promise<Record<string, unknown>[] | Refused> {
+  async history(
+    username: string,
+    groupName: unknown,
+    beforeId: string | null,
+    limit: number,
+  ): Promise<Record<string, unknown>[] | Refused> {
     const found = await this.memberGroup(username, groupName);
     if (!found.ok) return found;
     const messages = await this.store.groupHistory(found.group.id, beforeId, limit);

@@ -80,7 +80,9 @@ export class MessagesService extends OfflineSource {
       slot.release();
       const stored = await storing;
       if (stored.duplicate) {
-        if (stored.original && stored.original.recipient !== checked.to) return refused(RefusalCode.Conflict, CLIENT_MESSAGE_ID_REUSED, true);
+        if (stored.original && stored.original.recipient !== checked.to) {
+          return refused(RefusalCode.Conflict, CLIENT_MESSAGE_ID_REUSED, true);
+        }
         // The first try may have been stored but never delivered (its instance died): hand it over again.
         const delivered = stored.acked || (stored.original ? (await this.delivery.deliver([checked.to], { frame: JSON.stringify(directFrame(stored.original, false)), messageId: stored.id })).has(checked.to) : false);
         return { ok: true, messageId: stored.id, delivered, to: checked.to };
@@ -100,7 +102,9 @@ export class MessagesService extends OfflineSource {
   }
 
   private async check(request: DirectSend): Promise<{ ok: true; to: string } | Refused> {
-    if (request.to === undefined || request.to === null || request.to === '') return refused(RefusalCode.InvalidArgument, MessageReasons.toRequired, true);
+    if (request.to === undefined || request.to === null || request.to === '') {
+      return refused(RefusalCode.InvalidArgument, MessageReasons.toRequired, true);
+    }
     if (typeof request.to !== 'string') return refused(RefusalCode.InvalidArgument, MessageReasons.toType, true);
     const problem = contentProblem(request.content, this.config.maxContentBytes) ?? clientMessageIdProblem(request.clientMessageId);
     if (problem) return refused(RefusalCode.InvalidArgument, problem, true);

@@ -29,7 +29,8 @@ function toDto(user: UserRecord): UserDto {
 
 /** A locked account gets its own code, with the same reason whatever the password was (§4.1). */
 function wrongOrLocked(verdict: 'wrong' | 'locked'): Refused {
-  return verdict === 'locked' ? refused(RefusalCode.AccountLocked, Reasons.locked) : refused(RefusalCode.BadCredentials, Reasons.wrongPassword);
+  if (verdict === 'locked') return refused(RefusalCode.AccountLocked, Reasons.locked);
+  return refused(RefusalCode.BadCredentials, Reasons.wrongPassword);
 }
 
 @Injectable()

@@ -287,14 +287,16 @@ describe('ChatClient', () => {
     const server = await startServer();
     server.script = (frame, connection) => {
       if (frame.messageType === 11) {
-        server.send(connection, { messageType: 26, sequenceId: frame.sequenceId, success: false, reason: 'Unknown message type', code: 'invalid_argument' });
+        const refusal = { success: false, reason: 'Unknown message type', code: 'invalid_argument' };
+        server.send(connection, { messageType: 26, sequenceId: frame.sequenceId, ...refusal });
         return;
       }
       if (frame.messageType !== 15) return false;
     };
     const client = await loggedIn(server, { requestTimeoutMs: 150 });
 
-    await expect(client.joinGroup('team')).rejects.toMatchObject({ reason: 'Unknown message type', code: 'invalid_argument', messageType: 26 });
+    const refused = { reason: 'Unknown message type', code: 'invalid_argument', messageType: 26 };
+    await expect(client.joinGroup('team')).rejects.toMatchObject(refused);
     const timedOut = client.quitGroup('team');
     await expect(timedOut).rejects.toThrow(/timed out after 150 ms/);
     await expect(timedOut).rejects.toMatchObject({ code: 'timeout', messageType: 16 });
@@ -322,7 +324,8 @@ describe('ChatClient', () => {
     for (const failure of failures) expect(failure).toMatchObject({ name: 'RequestError', code: 'timeout', messageType: 14 });
     expect(pendingOf(client)).toBe(0);
     const connection = server.connections[0];
-    for (const frame of held) server.send(connection, { messageType: 14, sequenceId: frame.sequenceId, success: true, reason: null, groupName: 'x', members: [] });
+    const answer = { messageType: 14, success: true, reason: null, groupName: 'x', members: [] };
+    for (const frame of held) server.send(connection, { ...answer, sequenceId: frame.sequenceId });
     await client.ping();
     expect(errors).toEqual([]);
   });

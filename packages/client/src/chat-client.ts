@@ -231,7 +231,12 @@ export interface RequestOptions {
  * Arms a request's deadline and abort signal; `giveUp` runs at most once, with the error. Returns
  * what disarms both, so that a settled request leaves neither a timer nor a listener behind.
  */
-function arm(timeoutMs: number | undefined, signal: AbortSignal | undefined, messageType: number, giveUp: (error: RequestError) => void): () => void {
+function arm(
+  timeoutMs: number | undefined,
+  signal: AbortSignal | undefined,
+  messageType: number,
+  giveUp: (error: RequestError) => void,
+): () => void {
   const onTimeout = (): void => {
     stop();
     giveUp(new RequestError(`request timed out after ${timeoutMs} ms`, messageType, ClientErrorCode.Timeout));
@@ -250,7 +255,8 @@ function arm(timeoutMs: number | undefined, signal: AbortSignal | undefined, mes
 }
 
 const abortedError = (messageType: number): RequestError => new RequestError('request aborted', messageType, ClientErrorCode.Aborted);
-const notConnectedError = (messageType: number): RequestError => new RequestError('not connected', messageType, ClientErrorCode.NotConnected);
+const notConnectedError = (messageType: number): RequestError =>
+  new RequestError('not connected', messageType, ClientErrorCode.NotConnected);
 
 type OutgoingFrame = ClientFrame extends infer F ? (F extends ClientFrame ? Omit<F, 'sequenceId'> : never) : never;
 type ChatSendFrame = Omit<ChatRequestFrame, 'sequenceId'> | Omit<GroupChatRequestFrame, 'sequenceId'>;
@@ -541,7 +547,11 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     return Date.now() - startedAt;
   }
 
-  private async authenticate(frame: Omit<LoginRequestFrame, 'sequenceId'>, options?: RequestOptions, requested?: string): Promise<LoginResult> {
+  private async authenticate(
+    frame: Omit<LoginRequestFrame, 'sequenceId'>,
+    options?: RequestOptions,
+    requested?: string,
+  ): Promise<LoginResult> {
     return this.acceptLogin(await this.request(frame, MessageType.LoginResponse, options), requested);
   }
 
@@ -656,7 +666,11 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.pending.set(sequenceId, { ...request, stop });
   }
 
-  private enqueue<T extends OutboxEntry['responseType']>(frame: ChatSendFrame, responseType: T, options: RequestOptions): Promise<ServerFrameOf<T>> {
+  private enqueue<T extends OutboxEntry['responseType']>(
+    frame: ChatSendFrame,
+    responseType: T,
+    options: RequestOptions,
+  ): Promise<ServerFrameOf<T>> {
     return new Promise<ServerFrameOf<T>>((resolve, reject) => {
       if (options.signal?.aborted) {
         reject(abortedError(responseType));
