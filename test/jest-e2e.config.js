@@ -22,6 +22,8 @@ const services = { globalSetup: '<rootDir>/helpers/services-setup.js', globalTea
  * and the SDK move suite tests the client.
  */
 const ONCE = ['failover', 'redis-topologies', 'reconnect-storm', 'health', 'query-plans', 'group-names-migration', 'sdk-move'];
+/** Run in the `embedded` project only: the npm package suite tests the SDK's packaging, not the storage. */
+const EMBEDDED_ONLY = ['sdk-package'];
 const onTopology = {
   testMatch: ['<rootDir>/**/*.cluster-spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', ...ONCE.map((name) => `/${name}\\.cluster-spec\\.ts$`)],
@@ -43,6 +45,7 @@ module.exports = {
       ...services,
       displayName: 'cluster',
       testMatch: ['<rootDir>/**/*.e2e-spec.ts', '<rootDir>/**/*.cluster-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...EMBEDDED_ONLY.map((name) => `/${name}\\.e2e-spec\\.ts$`)],
       setupFiles: ['<rootDir>/helpers/mode-cluster.js'],
     },
     {
