@@ -957,7 +957,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     const old = this.socket;
     this.moveSocket = null;
     // Reconnects after a move that worked go to the instance moved to.
-    this.currentUrl = this.moveTarget;
+    this.currentUrl = this.moveTarget ?? this.currentUrl;
     this.moveTarget = undefined;
     this.socket = socket;
     if (old) {
