@@ -10,14 +10,19 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { TrustedProxies, clientAddress } from '../common/client-address';
 import { ChatConnection } from './chat-connection';
-import { ClientFrame, FrameRefusal, MessageType, REFUSAL_FIELDS, RefusalCode } from './frame';
+import { ClientFrame, FrameRefusal, MessageType, REFUSAL_FIELDS, RefusalCode, ResponseFields } from './frame';
 import { FrameRoute } from './frame-route';
 import { SessionFrames } from './session-frames';
 import { ConversationFrames } from './conversation-frames';
 import { MessageFrames } from '../messages/message-frames';
 import { GroupFrames } from '../groups/group-frames';
 
-const LOGIN_REQUIRED = 'Please log in';
+/** Refusals the gateway gives itself: plain objects, as a flood of them should not cost a stack trace each. */
+const LOGIN_REQUIRED = { code: RefusalCode.NotLoggedIn, reason: 'Please log in' } as const;
+const TOO_MANY_REQUESTS = { code: RefusalCode.RateLimited, reason: 'Too many requests' } as const;
+const INTERNAL_ERROR = { code: RefusalCode.Internal, reason: 'Internal error, please try again later' } as const;
+
+type Refusal = Pick<FrameRefusal, 'code' | 'reason'> & { fields?: ResponseFields };
 
 /** A client's value for an error reason; a structure is never stringified (thousands of levels overflow the stack). */
 function describeValue(value: unknown): string {
@@ -219,7 +224,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     request.sequenceId = sequenceId;
     const checked = request as ClientFrame;
     if (!allowed) {
-      this.refuse(connection, route, checked, new FrameRefusal(RefusalCode.RateLimited, 'Too many requests'));
+      this.refuse(connection, route, checked, TOO_MANY_REQUESTS);
       return;
     }
     void this.dispatch(connection, route, checked);
@@ -227,7 +232,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
 
   private async dispatch(connection: ChatConnection, route: FrameRoute, frame: ClientFrame): Promise<void> {
     if (!route.public && connection.username === null) {
-      this.refuse(connection, route, frame, new FrameRefusal(RefusalCode.NotLoggedIn, LOGIN_REQUIRED));
+      this.refuse(connection, route, frame, LOGIN_REQUIRED);
       return;
     }
     this.frames.ok.inc();
@@ -242,11 +247,11 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
         return;
       }
       this.logger.error(`Type ${frame.messageType} failed: ${error instanceof Error ? error.stack : String(error)}`);
-      this.refuse(connection, route, frame, new FrameRefusal(RefusalCode.Internal, 'Internal error, please try again later'));
+      this.refuse(connection, route, frame, INTERNAL_ERROR);
     }
   }
 
-  private refuse(connection: ChatConnection, route: FrameRoute, frame: ClientFrame, refusal: FrameRefusal): void {
+  private refuse(connection: ChatConnection, route: FrameRoute, frame: ClientFrame, refusal: Refusal): void {
     const { code, reason } = refusal;
     if (route.responseType === null) {
       this.sendError(connection, frame.sequenceId, code, reason);
