@@ -94,7 +94,7 @@ export interface ChatClientEvents {
   state: ClientState;
   /** Before each wait for a reconnect attempt. */
   reconnecting: ReconnectingEvent;
-  /** A reconnect is usable again: logged in again with the token, when there is one. */
+  /** A reconnect is usable again: logged in again with the token, unless it was refused (an `error` first). */
   reconnected: ReconnectedEvent;
   /** `maxAttempts` reconnect attempts failed in a row: the client stops; `closed` follows. */
   gaveUp: GaveUpEvent;
