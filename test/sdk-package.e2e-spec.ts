@@ -41,7 +41,7 @@ main(process.argv.slice(2)).catch((error) => {
 });
 `;
 
-/** The packed SDK, installed into an empty folder, used from CommonJS and from an ES module. */
+/** The packed SDK (its build from `npm run build -w packages/client`), installed into an empty folder, used from CommonJS and ESM. */
 describe(`the SDK as an npm package (${MODE})`, () => {
   const env = new TestEnvironment();
   const folders: string[] = [];
@@ -58,7 +58,7 @@ describe(`the SDK as an npm package (${MODE})`, () => {
   beforeAll(async () => {
     await env.setup();
     const starting = startInstance(env.instanceEnv());
-    await run('npm', ['run', 'build', '-w', 'packages/client'], { cwd: REPO });
+    // packages/client/dist is built by `npm run build`, like dist/main.js: rebuilding it here would race the suites that run it.
     const tarballs = folder('sdk-pack-');
     packed = JSON.parse((await run('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: PACKAGE })).stdout);
     const [tarball] = readdirSync(tarballs).filter((name) => name.endsWith('.tgz'));
