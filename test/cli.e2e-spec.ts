@@ -21,7 +21,7 @@ describe('console client command line', () => {
   it('--help prints the usage and connects to nothing', async () => {
     const result = await run(['--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Usage: npm run client -- [URL] [--help]');
+    expect(result.stdout).toContain('Usage: npm run client -- [URL] [--max-attempts N] [--help]');
     expect(result.stdout).not.toContain('Connect');
   });
 
@@ -30,6 +30,14 @@ describe('console client command line', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("Unknown option '--nope'");
     expect(result.stderr).toContain('Usage:');
+  });
+
+  it('--max-attempts takes a whole number from 1 (exit 2 otherwise)', async () => {
+    for (const value of ['0', 'many', '-3']) {
+      const result = await run([`--max-attempts=${value}`]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`--max-attempts must be a whole number from 1, got "${value}".`);
+    }
   });
 
   it('a server that does not answer is named, with what to check (exit 1)', async () => {
@@ -109,7 +117,9 @@ describe('console client session', () => {
     client.type(`login ${bob} secret-pass`);
     await client.waitFor(`Logged in as ${bob}.`);
     await server.stop();
-    await client.waitFor(`Connection to ${server.wsUrl} lost; reconnecting with backoff...`);
+    await client.waitFor(`Connection to ${server.wsUrl} lost.`);
+    await client.waitFor('Reconnecting (attempt 2 of 10) in ');
+    expect(client.output).toMatch(/\nReconnecting \(attempt 1 of 10\) in \d+\.\d s\.\.\.\n/);
     server = await startInstance(instanceEnv);
     await client.waitFor(`Reconnected to ${server.wsUrl}, logged in as ${bob}.`, 20000);
     const aliceName = uniqueName('alice');
@@ -121,5 +131,23 @@ describe('console client session', () => {
     await client.waitFor(`${aliceName}: welcome back`);
     expect(await client.quit()).toBe(0);
     alice.close();
+  }, 60000);
+
+  it('gives up after --max-attempts failed reconnects, says so with the URL, and exits 1', async () => {
+    const bob = uniqueName('bob');
+    const leaving = await startInstance(env.instanceEnv());
+    (await loggedIn(leaving.wsUrl, bob)).close();
+    const client = new CliProcess(leaving.wsUrl, ['--max-attempts', '2']);
+    clis.push(client);
+    await client.waitFor('Type help for commands.');
+    client.type(`login ${bob} secret-pass`);
+    await client.waitFor(`Logged in as ${bob}.`);
+    // Killed, not stopped: a stop in cluster mode would move the session to the other instance.
+    await leaving.kill();
+    await client.waitFor(`Gave up reconnecting to ${leaving.wsUrl} after 2 failed attempts (connection to ${leaving.wsUrl} closed (1006`);
+    expect(await client.exited).toBe(1);
+    expect(client.output).toContain('Reconnecting (attempt 2 of 2) in ');
+    expect(client.output).not.toContain('Reconnecting (attempt 3');
+    expect(client.output).not.toContain(`Connection to ${leaving.wsUrl} closed`);
   }, 60000);
 });

@@ -96,7 +96,7 @@ describe('faults', () => {
       await proxy.cut();
       const during = await alice.request({ messageType: 5, to: bobName, content: 'during' }, 20000);
       // Checked: not acknowledged, with a reason.
-      expect(during).toMatchObject({ messageType: 6, success: false, messageId: null });
+      expect(during).toMatchObject({ messageType: 6, success: false, messageId: null, code: 'internal' });
       expect(typeof during.reason).toBe('string');
       const health = await server.http<{ database: string }>('GET', '/health');
       expect(health.status).toBe(503);

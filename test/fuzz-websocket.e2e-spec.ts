@@ -1,3 +1,4 @@
+import { RefusalCode } from '@chat-server/client';
 import fc from 'fast-check';
 import {
   ODD_STRINGS,
@@ -45,6 +46,7 @@ const REFUSAL_FIELDS: Record<number, string[]> = {
   30: ['token'],
 };
 const INTERNAL_ERROR = 'Internal error, please try again later';
+const REFUSAL_CODES = new Set<unknown>(Object.values(RefusalCode));
 const INTERNAL_ANSWER = 'client input answered as an internal error';
 const PASSWORD = 'secret-pass';
 const MAX_FRAME_BYTES = 32768;
@@ -101,6 +103,7 @@ function shapeProblems(answer: Frame, expected: Expected, username: string | nul
     if (answer.success !== false) problems.push('a type 26 without success:false');
     if (typeof answer.reason !== 'string' || answer.reason === '') problems.push('a refusal without a reason');
     if (answer.reason === INTERNAL_ERROR) problems.push(INTERNAL_ANSWER);
+    if (!REFUSAL_CODES.has(answer.code)) problems.push(`a refusal with code ${preview(answer.code)}`);
     for (const field of REFUSAL_FIELDS[answer.messageType as number] ?? []) if (!(field in answer)) problems.push(`refusal lacks ${field}`);
   } else if (answer.messageType === 2) {
     if ('success' in answer) problems.push('a Pong with success other than false');

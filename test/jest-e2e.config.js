@@ -18,9 +18,12 @@ const common = {
 const services = { globalSetup: '<rootDir>/helpers/services-setup.js', globalTeardown: '<rootDir>/helpers/services-teardown.js' };
 /**
  * Run once, in the `cluster` project: the failover, topology and health suites pick their Redis
- * themselves, the storm loads one instance, and the plan and migration suites test PostgreSQL only.
+ * themselves, the storm loads one instance, the plan and migration suites test PostgreSQL only,
+ * and the SDK move suite tests the client.
  */
-const ONCE = ['failover', 'redis-topologies', 'reconnect-storm', 'health', 'query-plans', 'group-names-migration'];
+const ONCE = ['failover', 'redis-topologies', 'reconnect-storm', 'health', 'query-plans', 'group-names-migration', 'sdk-move'];
+/** Run in the `embedded` project only: the npm package suite tests the SDK's packaging, not the storage. */
+const EMBEDDED_ONLY = ['sdk-package'];
 const onTopology = {
   testMatch: ['<rootDir>/**/*.cluster-spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', ...ONCE.map((name) => `/${name}\\.cluster-spec\\.ts$`)],
@@ -42,6 +45,7 @@ module.exports = {
       ...services,
       displayName: 'cluster',
       testMatch: ['<rootDir>/**/*.e2e-spec.ts', '<rootDir>/**/*.cluster-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...EMBEDDED_ONLY.map((name) => `/${name}\\.e2e-spec\\.ts$`)],
       setupFiles: ['<rootDir>/helpers/mode-cluster.js'],
     },
     {

@@ -92,7 +92,7 @@ describe('metrics under real traffic', () => {
     await movesTo(a, before, {
       'chat_logins_total{outcome="ok"}': 1,
       'chat_logins_total{outcome="bad_credentials"}': 1,
-      'chat_logins_total{outcome="locked"}': 0,
+      'chat_logins_total{outcome="account_locked"}': 0,
       'chat_refusals_total{type="17"}': 1,
       'chat_refusals_total{type="19"}': 1,
       'chat_refusals_total{type="22"}': 1,

@@ -232,7 +232,8 @@ class ChatPage {
         this.afterLogin(client, result.username);
         return;
       } catch (error) {
-        if (error instanceof RequestError) {
+        // The server refused the token: signed out. A lost or timed-out try is tried again.
+        if (error instanceof RequestError && error.refused) {
           this.leave(error.reason);
           return;
         }

@@ -1,4 +1,4 @@
-import { HELP_TEXT, formatMessage, parseCommand, sanitizeText, stateLine } from './cli-commands';
+import { HELP_TEXT, formatMessage, gaveUpLine, parseCommand, reconnectLine, sanitizeText, stateLine } from './cli-commands';
 
 describe('parseCommand', () => {
   it.each([
@@ -129,7 +129,7 @@ describe('stateLine', () => {
   const bob = { url: 'ws://127.0.0.1:9093/ws', username: 'bob' };
 
   it('says when the connection is lost, once, and when it is back, with who is logged in', () => {
-    expect(stateLine('connected', 'reconnecting', bob)).toBe('Connection to ws://127.0.0.1:9093/ws lost; reconnecting with backoff...');
+    expect(stateLine('connected', 'reconnecting', bob)).toBe('Connection to ws://127.0.0.1:9093/ws lost.');
     expect(stateLine('reconnecting', 'reconnecting', bob)).toBeUndefined();
     expect(stateLine('reconnecting', 'connected', bob)).toBe('Reconnected to ws://127.0.0.1:9093/ws, logged in as bob.');
     expect(stateLine('reconnecting', 'connected', { ...bob, username: undefined })).toBe(
@@ -140,10 +140,18 @@ describe('stateLine', () => {
   it('says where a move ended, or that it failed', () => {
     expect(stateLine('connected', 'moved', bob)).toBeUndefined();
     expect(stateLine('moved', 'connected', bob)).toBe('Moved to ws://127.0.0.1:9093/ws, logged in as bob.');
-    expect(stateLine('moved', 'connected', bob, true)).toBe(
-      'The move to ws://127.0.0.1:9093/ws failed; still on the previous instance, logged in as bob.',
+    expect(stateLine('moved', 'connected', bob, 'ws://10.0.0.7:9092/ws')).toBe(
+      'The move to ws://10.0.0.7:9092/ws failed; still on ws://127.0.0.1:9093/ws, logged in as bob.',
     );
-    expect(stateLine('moved', 'reconnecting', bob)).toBe('Connection to ws://127.0.0.1:9093/ws lost; reconnecting with backoff...');
+    expect(stateLine('moved', 'reconnecting', bob)).toBe('Connection to ws://127.0.0.1:9093/ws lost.');
+  });
+
+  it('says which reconnect attempt comes, of how many, and when; and when they ran out', () => {
+    expect(reconnectLine({ attempt: 1, delay: 180 }, 10)).toBe('Reconnecting (attempt 1 of 10) in 0.2 s...');
+    expect(reconnectLine({ attempt: 7, delay: 9_960 }, 10)).toBe('Reconnecting (attempt 7 of 10) in 10.0 s...');
+    expect(gaveUpLine(bob.url, { attempts: 10, error: new Error('connection to ws://127.0.0.1:9093/ws closed (1006)') })).toBe(
+      'Gave up reconnecting to ws://127.0.0.1:9093/ws after 10 failed attempts (connection to ws://127.0.0.1:9093/ws closed (1006)).',
+    );
   });
 
   it('leaves the first connection and the end to the lines printed for them', () => {

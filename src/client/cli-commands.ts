@@ -1,4 +1,4 @@
-import type { ChatMessage, ClientState } from '@chat-server/client';
+import type { ChatMessage, ClientState, GaveUpEvent, ReconnectingEvent } from '@chat-server/client';
 
 export type Command =
   | { kind: 'register'; username: string; password: string }
@@ -185,12 +185,23 @@ export interface SessionView {
  * there is nothing to say: the first connection is reported once connect resolves and a move starting
  * by the moved event. `moveFailed`: the move was given up and the old connection kept.
  */
-export function stateLine(previous: ClientState, next: ClientState, session: SessionView, moveFailed = false): string | undefined {
+export function stateLine(previous: ClientState, next: ClientState, session: SessionView, failedMove?: string): string | undefined {
   const where = session.url ?? 'the server';
   const who = session.username === undefined ? 'not logged in (log in again)' : `logged in as ${session.username}`;
-  if (next === 'reconnecting' && previous !== 'reconnecting') return `Connection to ${where} lost; reconnecting with backoff...`;
+  if (next === 'reconnecting' && previous !== 'reconnecting') return `Connection to ${where} lost.`;
   if (next !== 'connected') return undefined;
   if (previous === 'reconnecting') return `Reconnected to ${where}, ${who}.`;
   if (previous !== 'moved') return undefined;
-  return moveFailed ? `The move to ${where} failed; still on the previous instance, ${who}.` : `Moved to ${where}, ${who}.`;
+  return failedMove === undefined ? `Moved to ${where}, ${who}.` : `The move to ${failedMove} failed; still on ${where}, ${who}.`;
+}
+
+/** Before each wait for a reconnect attempt: which attempt, of how many, and when. */
+export function reconnectLine(event: ReconnectingEvent, maxAttempts: number): string {
+  const seconds = (event.delay / 1000).toFixed(1);
+  return `Reconnecting (attempt ${event.attempt} of ${maxAttempts}) in ${seconds} s...`;
+}
+
+/** When the reconnect attempts ran out: the client stops, and the process exits 1. */
+export function gaveUpLine(url: string, event: GaveUpEvent): string {
+  return `Gave up reconnecting to ${url} after ${event.attempts} failed attempts (${event.error.message}).`;
 }

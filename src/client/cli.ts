@@ -1,19 +1,26 @@
 import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ChatClient, ClientState } from '@chat-server/client';
-import { Command, HELP_TEXT, formatMessage, parseCommand, sanitizeText, stateLine } from './cli-commands';
+import { Command, HELP_TEXT, formatMessage, gaveUpLine, parseCommand, reconnectLine, sanitizeText, stateLine } from './cli-commands';
 import { printAbove } from './cli-output';
 
 const DEFAULT_URL = 'ws://127.0.0.1:9092/ws';
+const DEFAULT_MAX_ATTEMPTS = 10;
 const WHAT_TO_CHECK =
   'is the server running there (npm start starts one on port 9092; PORT and HOST move it), ' +
   'and is the URL its WebSocket endpoint, ending in /ws?';
 
-export const USAGE = `Usage: npm run client -- [URL] [--help]
+export const USAGE = `Usage: npm run client -- [URL] [--max-attempts N] [--help]
 
 A console chat client. URL is the server's WebSocket endpoint (default ${DEFAULT_URL});
-once connected, type help for the commands.
+once connected, type help for the commands. A lost connection is tried again up to N times in a
+row (default ${DEFAULT_MAX_ATTEMPTS}); then the client gives up and exits 1.
 `;
+
+export interface CommandLine {
+  url: string;
+  maxAttempts: number;
+}
 
 async function execute(client: ChatClient, command: Command): Promise<string | undefined> {
   switch (command.kind) {
@@ -66,8 +73,8 @@ async function execute(client: ChatClient, command: Command): Promise<string | u
   }
 }
 
-export function main(url: string = DEFAULT_URL): void {
-  const client = new ChatClient();
+export function main({ url, maxAttempts }: CommandLine = { url: DEFAULT_URL, maxAttempts: DEFAULT_MAX_ATTEMPTS }): void {
+  const client = new ChatClient({ maxAttempts });
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout, prompt: '> ' });
   // Everything printed may hold server-provided text, so all of it goes through sanitizeText.
   const print = (text: string): void => printAbove(rl, process.stdout, sanitizeText(text));
@@ -94,8 +101,10 @@ export function main(url: string = DEFAULT_URL): void {
 
   let previous: ClientState = client.state;
   // The SDK gives a move up with an error, then goes back to the old connection: only that error comes while moving.
+  let moveTarget = '';
   let moveFailed = false;
   client.on('moved', (event) => {
+    moveTarget = event.url;
     moveFailed = false;
     print(`The server moves this session to ${event.url}...`);
   });
@@ -103,9 +112,16 @@ export function main(url: string = DEFAULT_URL): void {
     if (client.state === 'moved') moveFailed = true;
     print(`Error: ${error.message}`);
   });
+  client.on('reconnecting', (event) => print(reconnectLine(event, maxAttempts)));
+  let gaveUp = false;
+  client.on('gaveUp', (event) => {
+    gaveUp = true;
+    process.exitCode = 1;
+    print(gaveUpLine(client.url ?? url, event));
+  });
   client.on('state', (state) => {
     const session = { url: client.url, username: client.token === undefined ? undefined : client.username };
-    const line = stateLine(previous, state, session, moveFailed);
+    const line = stateLine(previous, state, session, moveFailed ? moveTarget : undefined);
     previous = state;
     if (line !== undefined) print(line);
     release();
@@ -114,7 +130,7 @@ export function main(url: string = DEFAULT_URL): void {
   let connected = false;
   client.on('closed', (event) => {
     const why = `${event.code}${event.reason ? `: ${event.reason}` : ''}`;
-    if (connected && event.code !== 1000) print(`Connection to ${client.url ?? url} closed (${why}).`);
+    if (connected && !gaveUp && event.code !== 1000) print(`Connection to ${client.url ?? url} closed (${why}).`);
     rl.close();
   });
 
@@ -153,29 +169,33 @@ export function main(url: string = DEFAULT_URL): void {
   });
 }
 
-/** Reads the command line: `[URL] [--help]`. Returns the URL, or null when the process is done (help, or a usage error). */
-export function parseCommandLine(args: string[]): string | null {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+/** Reads the command line: `[URL] [--max-attempts N] [--help]`; null when the process is done (help, or a usage error). */
+export function parseCommandLine(args: string[]): CommandLine | null {
+  const usageError = (message: string): null => {
+    process.stderr.write(`${message}\n\n${USAGE}`);
     process.exitCode = 2;
     return null;
+  };
+  let parsed;
+  try {
+    const options = { help: { type: 'boolean', short: 'h' }, 'max-attempts': { type: 'string' } } as const;
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    return usageError(error instanceof Error ? error.message : String(error));
   }
   if (parsed.values.help) {
     process.stdout.write(USAGE);
     return null;
   }
-  if (parsed.positionals.length > 1) {
-    process.stderr.write(`One URL at most, got ${parsed.positionals.length}.\n\n${USAGE}`);
-    process.exitCode = 2;
-    return null;
+  if (parsed.positionals.length > 1) return usageError(`One URL at most, got ${parsed.positionals.length}.`);
+  const attempts = parsed.values['max-attempts'];
+  if (attempts !== undefined && !/^[1-9]\d{0,5}$/.test(attempts)) {
+    return usageError(`--max-attempts must be a whole number from 1, got "${attempts}".`);
   }
-  return parsed.positionals[0] ?? DEFAULT_URL;
+  return { url: parsed.positionals[0] ?? DEFAULT_URL, maxAttempts: attempts === undefined ? DEFAULT_MAX_ATTEMPTS : Number(attempts) };
 }
 
 if (require.main === module) {
-  const url = parseCommandLine(process.argv.slice(2));
-  if (url !== null) main(url);
+  const commandLine = parseCommandLine(process.argv.slice(2));
+  if (commandLine !== null) main(commandLine);
 }

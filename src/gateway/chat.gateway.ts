@@ -10,14 +10,19 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService, startedAtZero } from '../metrics/metrics.service';
 import { TrustedProxies, clientAddress } from '../common/client-address';
 import { ChatConnection } from './chat-connection';
-import { ClientFrame, FrameRefusal, MessageType, REFUSAL_FIELDS } from './frame';
+import { ClientFrame, FrameRefusal, MessageType, REFUSAL_FIELDS, RefusalCode, ResponseFields } from './frame';
 import { FrameRoute } from './frame-route';
 import { SessionFrames } from './session-frames';
 import { ConversationFrames } from './conversation-frames';
 import { MessageFrames } from '../messages/message-frames';
 import { GroupFrames } from '../groups/group-frames';
 
-const LOGIN_REQUIRED = 'Please log in';
+/** Refusals the gateway gives itself: plain objects, as a flood of them should not cost a stack trace each. */
+const LOGIN_REQUIRED = { code: RefusalCode.NotLoggedIn, reason: 'Please log in' } as const;
+const TOO_MANY_REQUESTS = { code: RefusalCode.RateLimited, reason: 'Too many requests' } as const;
+const INTERNAL_ERROR = { code: RefusalCode.Internal, reason: 'Internal error, please try again later' } as const;
+
+type Refusal = Pick<FrameRefusal, 'code' | 'reason'> & { fields?: ResponseFields };
 /** The close codes counted by their number; any other (a client may send 3000-4999) counts as `other`. */
 const COUNTED_CLOSE_CODES = [...Object.values(CloseCode), 1005, 1006];
 
@@ -204,35 +209,36 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
       frame = JSON.parse(data.toString());
     } catch {
       this.frames.badJson.inc();
-      this.refuseUnrouted(connection, 0, 'Invalid JSON');
+      this.refuseUnrouted(connection, 0, RefusalCode.InvalidArgument, 'Invalid JSON');
       return;
     }
     if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
       this.frames.badFrame.inc();
-      this.refuseUnrouted(connection, 0, 'A frame must be a JSON object');
+      this.refuseUnrouted(connection, 0, RefusalCode.InvalidArgument, 'A frame must be a JSON object');
       return;
     }
     const request = frame as Record<string, unknown>;
     const sequenceId = request.sequenceId ?? 0;
     if (!Number.isSafeInteger(sequenceId)) {
-      this.refuseUnrouted(connection, 0, 'sequenceId must be an integer');
+      this.refuseUnrouted(connection, 0, RefusalCode.InvalidArgument, 'sequenceId must be an integer');
       return;
     }
     if (request.messageType === undefined) {
-      this.refuseUnrouted(connection, sequenceId as number, 'messageType is required');
+      this.refuseUnrouted(connection, sequenceId as number, RefusalCode.InvalidArgument, 'messageType is required');
       return;
     }
     const route = Number.isInteger(request.messageType) ? this.routes.get(request.messageType as number) : undefined;
     if (!route) {
       this.frames.unknownType.inc();
-      this.refuseUnrouted(connection, sequenceId as number, `Unknown messageType: ${describeValue(request.messageType)}`);
+      const reason = `Unknown messageType: ${describeValue(request.messageType)}`;
+      this.refuseUnrouted(connection, sequenceId as number, RefusalCode.InvalidArgument, reason);
       return;
     }
     // The parsed object is ours: it becomes the checked frame without a copy.
     request.sequenceId = sequenceId;
     const checked = request as ClientFrame;
     if (!allowed) {
-      this.refuse(connection, route, checked, 'Too many requests');
+      this.refuse(connection, route, checked, TOO_MANY_REQUESTS);
       return;
     }
     void this.dispatch(connection, route, checked);
@@ -253,31 +259,33 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
       }
     } catch (error) {
       if (error instanceof FrameRefusal) {
-        this.refuse(connection, route, frame, error.reason, error.fields);
+        this.refuse(connection, route, frame, error);
         return;
       }
       this.logger.error(`Type ${frame.messageType} failed: ${error instanceof Error ? error.stack : String(error)}`);
-      this.refuse(connection, route, frame, 'Internal error, please try again later');
+      this.refuse(connection, route, frame, INTERNAL_ERROR);
     }
   }
 
-  private refuse(connection: ChatConnection, route: FrameRoute, frame: ClientFrame, reason: string, fields = {}): void {
+  private refuse(connection: ChatConnection, route: FrameRoute, frame: ClientFrame, refusal: Refusal): void {
+    const { code, reason } = refusal;
     this.refusals.get(route.requestType)!.inc();
     if (route.responseType === null) {
-      this.sendError(connection, frame.sequenceId, reason);
+      this.sendError(connection, frame.sequenceId, code, reason);
       return;
     }
-    connection.send({ messageType: route.responseType, sequenceId: frame.sequenceId, ...REFUSAL_FIELDS[route.responseType], ...fields, success: false, reason });
+    const fields = { ...REFUSAL_FIELDS[route.responseType], ...refusal.fields };
+    connection.send({ messageType: route.responseType, sequenceId: frame.sequenceId, ...fields, success: false, reason, code });
   }
 
   /** A frame refused before its type was known: a type 26, counted under `unknown`. */
-  private refuseUnrouted(connection: ChatConnection, sequenceId: number, reason: string): void {
+  private refuseUnrouted(connection: ChatConnection, sequenceId: number, code: RefusalCode, reason: string): void {
     this.unknownRefused.inc();
-    this.sendError(connection, sequenceId, reason);
+    this.sendError(connection, sequenceId, code, reason);
   }
 
-  private sendError(connection: ChatConnection, sequenceId: number, reason: string): void {
-    connection.send({ messageType: MessageType.Error, sequenceId, success: false, reason });
+  private sendError(connection: ChatConnection, sequenceId: number, code: RefusalCode, reason: string): void {
+    connection.send({ messageType: MessageType.Error, sequenceId, success: false, reason, code });
   }
 
   private pingAll(): void {

@@ -3,7 +3,8 @@ import { ACK_IDS_MAX, parseHistoryLimit, parseMessageId } from '../messages/mess
 import { GroupsService } from '../groups/groups.service';
 import { MessagesService } from '../messages/messages.service';
 import { ChatConnection } from './chat-connection';
-import { ClientFrame, FrameRefusal, MessageType, ResponseFields } from './frame';
+import { Refused } from '../common/refusal';
+import { ClientFrame, FrameRefusal, MessageType, RefusalCode, ResponseFields } from './frame';
 import { FrameRoute, FrameRoutes } from './frame-route';
 
 /** Ack (22) and History (23/24), which span 1:1 and group conversations. */
@@ -24,12 +25,12 @@ export class ConversationFrames implements FrameRoutes {
   private async ack(connection: ChatConnection, frame: ClientFrame): Promise<void> {
     const raw = frame.messageIds;
     if (!Array.isArray(raw) || raw.length === 0 || raw.length > ACK_IDS_MAX) {
-      throw new FrameRefusal(`messageIds must be an array of 1 to ${ACK_IDS_MAX} message ids`);
+      throw new FrameRefusal(RefusalCode.InvalidArgument, `messageIds must be an array of 1 to ${ACK_IDS_MAX} message ids`);
     }
     const ids: string[] = [];
     for (const value of raw) {
       const id = parseMessageId(value);
-      if (id === null) throw new FrameRefusal('messageIds must hold message ids (decimal strings)');
+      if (id === null) throw new FrameRefusal(RefusalCode.InvalidArgument, 'messageIds must hold message ids (decimal strings)');
       ids.push(id);
     }
     await Promise.all([this.messages.ack(connection.username!, ids), this.groups.ack(connection.username!, ids)]);
@@ -37,21 +38,21 @@ export class ConversationFrames implements FrameRoutes {
 
   private async history(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
     const limit = parseHistoryLimit(frame.limit);
-    if (limit === null) throw new FrameRefusal('limit must be an integer from 1 to 100', { messages: [] });
+    if (limit === null) throw new FrameRefusal(RefusalCode.InvalidArgument, 'limit must be an integer from 1 to 100', { messages: [] });
     let beforeId: string | null = null;
     if (frame.beforeId !== undefined && frame.beforeId !== null) {
       beforeId = parseMessageId(frame.beforeId);
-      if (beforeId === null) throw new FrameRefusal('beforeId must be a message id', { messages: [] });
+      if (beforeId === null) throw new FrameRefusal(RefusalCode.InvalidArgument, 'beforeId must be a message id', { messages: [] });
     }
-    let result: Record<string, unknown>[] | string;
+    let result: Record<string, unknown>[] | Refused;
     if (frame.groupName !== undefined && frame.groupName !== null) {
       result = await this.groups.history(connection.username!, frame.groupName, beforeId, limit);
     } else if (typeof frame.with === 'string' && frame.with !== '') {
       result = await this.messages.history(connection.username!, frame.with, beforeId, limit);
     } else {
-      throw new FrameRefusal('with (a username) or groupName is required', { messages: [] });
+      throw new FrameRefusal(RefusalCode.InvalidArgument, 'with (a username) or groupName is required', { messages: [] });
     }
-    if (typeof result === 'string') throw new FrameRefusal(result, { messages: [] });
+    if (!Array.isArray(result)) throw FrameRefusal.of(result, { messages: [] });
     return { success: true, reason: null, messages: result };
   }
 }

@@ -1,4 +1,7 @@
-export { MessageType } from '../common/protocol';
+import { RefusalCode } from '../common/protocol';
+import { Refused } from '../common/refusal';
+
+export { MessageType, RefusalCode } from '../common/protocol';
 
 /** A request frame after the common checks: an object with an integer `messageType` and `sequenceId`. */
 export interface ClientFrame {
@@ -10,13 +13,18 @@ export interface ClientFrame {
 export type ResponseFields = Record<string, unknown>;
 
 
-/** A refusal with a reason, answered as the request's response type with `success:false`. */
+/** A refusal with a code and a reason, answered as the request's response type with `success:false`. */
 export class FrameRefusal extends Error {
   constructor(
+    readonly code: RefusalCode,
     readonly reason: string,
     readonly fields: ResponseFields = {},
   ) {
     super(reason);
+  }
+
+  static of(refusal: Refused, fields: ResponseFields = {}): FrameRefusal {
+    return new FrameRefusal(refusal.code, refusal.reason, fields);
   }
 }
 
@@ -27,9 +35,9 @@ export function stringField(frame: ClientFrame, name: string, options: { optiona
   const value = frame[name];
   if (value === undefined || value === null) {
     if (options.optional) return undefined;
-    throw new FrameRefusal(`${name} is required`);
+    throw new FrameRefusal(RefusalCode.InvalidArgument, `${name} is required`);
   }
-  if (typeof value !== 'string') throw new FrameRefusal(`${name} must be a string`);
+  if (typeof value !== 'string') throw new FrameRefusal(RefusalCode.InvalidArgument, `${name} must be a string`);
   return value;
 }
 

@@ -5,10 +5,11 @@ import { newSessionId } from '../cluster/registry';
 import { CloseCode, SessionsService } from '../cluster/sessions.service';
 import { HasherBusyError } from '../auth/password-hasher';
 import { Reasons, normalizeUsername } from '../users/user-rules';
-import { AuthRefusal, AuthResult, LOGIN_OUTCOMES, LoginOutcome, UsersService } from '../users/users.service';
+import { AuthResult, UsersService } from '../users/users.service';
 import { MetricsService, startedAtZero } from '../metrics/metrics.service';
 import { ChatConnection } from './chat-connection';
-import { ClientFrame, FrameRefusal, MessageType, ResponseFields } from './frame';
+import { Refused, refused } from '../common/refusal';
+import { ClientFrame, FrameRefusal, MessageType, RefusalCode, ResponseFields } from './frame';
 import { FrameRoute, FrameRoutes } from './frame-route';
 import { OFFLINE_SOURCES, OfflineSource } from '../common/offline-source';
 import { LimitOutcome, RateLimitsService } from '../limits/rate-limits.service';
@@ -16,9 +17,26 @@ import { LimitOutcome, RateLimitsService } from '../limits/rate-limits.service';
 const REPLAY_PAGE = 500;
 const UNAVAILABLE = 'Service temporarily unavailable, please try again';
 
-function tooMany(outcome: LimitOutcome & { ok: false }): string {
-  return `Too many attempts, please try again in ${outcome.retryAfterSeconds} s`;
+function tooMany(outcome: LimitOutcome & { ok: false }): Refused {
+  return refused(RefusalCode.RateLimited, `Too many attempts, please try again in ${outcome.retryAfterSeconds} s`);
 }
+
+const unavailable = (): Refused => refused(RefusalCode.ServerBusy, UNAVAILABLE);
+
+/** What a login ends in, for chat_logins_total: `ok`, or the code of its refusal (`internal` when it failed). */
+export const LOGIN_OUTCOMES = [
+  'ok',
+  RefusalCode.InvalidArgument,
+  RefusalCode.BadCredentials,
+  RefusalCode.AccountLocked,
+  RefusalCode.AccountDisabled,
+  RefusalCode.Unauthorized,
+  RefusalCode.RateLimited,
+  RefusalCode.Conflict,
+  RefusalCode.ServerBusy,
+  RefusalCode.Internal,
+] as const;
+type LoginOutcome = (typeof LOGIN_OUTCOMES)[number];
 
 /** Ping, Register and Login, and the session a login binds. */
 @Injectable()
@@ -55,9 +73,10 @@ export class SessionFrames implements FrameRoutes {
         public: true,
         handle: async (connection, frame) => {
           const limited = await this.limits.consume('registerPerAddress', connection.remoteAddress);
-          if (!limited.ok) return { success: false, reason: tooMany(limited) };
+          if (!limited.ok) throw FrameRefusal.of(tooMany(limited));
           const result = await this.users.register(frame.username, frame.password);
-          return result.ok ? { success: true, reason: null } : { success: false, reason: result.reason };
+          if (!result.ok) throw FrameRefusal.of(result);
+          return { success: true, reason: null };
         },
       },
       {
@@ -86,7 +105,7 @@ export class SessionFrames implements FrameRoutes {
    */
   private async logout(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
     if (frame.everywhere !== undefined && frame.everywhere !== null && typeof frame.everywhere !== 'boolean') {
-      throw new FrameRefusal('everywhere must be true or false');
+      throw new FrameRefusal(RefusalCode.InvalidArgument, 'everywhere must be true or false');
     }
     const username = connection.username!;
     await this.users.logout(username);
@@ -100,30 +119,30 @@ export class SessionFrames implements FrameRoutes {
   private async changePassword(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
     const username = connection.username!;
     const limited = await this.limits.consume('loginPerUsername', username.toLowerCase());
-    if (!limited.ok) throw new FrameRefusal(tooMany(limited));
+    if (!limited.ok) throw FrameRefusal.of(tooMany(limited));
     let result: AuthResult;
     try {
       result = await this.users.changePassword(username, frame.oldPassword, frame.newPassword);
     } catch (error) {
-      if (error instanceof HasherBusyError) throw new FrameRefusal(error.message);
+      if (error instanceof HasherBusyError) throw new FrameRefusal(RefusalCode.ServerBusy, error.message);
       throw error;
     }
-    if (!result.ok) throw new FrameRefusal(result.reason);
+    if (!result.ok) throw FrameRefusal.of(result);
     await this.sessions.kickOthers(username, connection.sessionId, CloseCode.Disabled, Reasons.passwordChanged);
     return { success: true, reason: null, token: result.token };
   }
 
   /** `?token=` at connect: a LoginResponse with sequenceId 0 before anything else. */
   async loginOnConnect(connection: ChatConnection, token: string): Promise<void> {
-    let refusal: AuthRefusal | null;
+    let refusal: Refused | null;
     try {
       const result = await this.authenticate(connection, () => this.users.loginWithToken(token));
       refusal = result.ok ? await this.establish(connection, result, 0) : result;
     } catch (error) {
       this.logger.error(`Login at connect failed: ${String(error)}`);
-      refusal = { ok: false, kind: 'error', reason: UNAVAILABLE };
+      refusal = unavailable();
     }
-    this.logins[refusal?.kind ?? 'ok'].inc();
+    this.countLogin(refusal);
     if (refusal) connection.send(this.loginResponse(0, refusal));
   }
 
@@ -138,27 +157,32 @@ export class SessionFrames implements FrameRoutes {
 
   /** Counts every login by its outcome; the gateway answers a refusal returned here and an error thrown. */
   private async login(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields | void> {
-    let refusal: AuthRefusal | null;
+    let refusal: Refused | null;
     try {
       refusal = await this.tryLogin(connection, frame);
     } catch (error) {
-      this.logins.error.inc();
+      this.logins[RefusalCode.Internal].inc();
       throw error;
     }
-    this.logins[refusal?.kind ?? 'ok'].inc();
+    this.countLogin(refusal);
     if (refusal) return this.loginFields(refusal);
   }
 
+  private countLogin(refusal: Refused | null): void {
+    const outcome = (refusal?.code ?? 'ok') as LoginOutcome;
+    (this.logins[outcome] ?? this.logins[RefusalCode.Internal]).inc();
+  }
+
   /** Returns the refusal, or null once the LoginResponse is sent. */
-  private async tryLogin(connection: ChatConnection, frame: ClientFrame): Promise<AuthRefusal | null> {
+  private async tryLogin(connection: ChatConnection, frame: ClientFrame): Promise<Refused | null> {
     const byToken = frame.token !== undefined && frame.username === undefined && frame.password === undefined;
     if (!byToken && connection.username !== null && typeof frame.username === 'string' && normalizeUsername(frame.username) !== connection.username) {
-      return { ok: false, kind: 'already_logged_in', reason: Reasons.alreadyLoggedIn };
+      return refused(RefusalCode.Conflict, Reasons.alreadyLoggedIn);
     }
     if (!byToken) {
       // Password guesses are limited per address and per account; a token cannot be guessed.
       const limited = await this.limitPasswordLogin(connection, frame.username);
-      if (limited) return { ok: false, kind: 'rate_limited', reason: limited };
+      if (limited) return limited;
     }
     const result = await this.authenticate(connection, () =>
       byToken ? this.users.loginWithToken(frame.token) : this.users.login(frame.username, frame.password),
@@ -169,7 +193,7 @@ export class SessionFrames implements FrameRoutes {
     return null;
   }
 
-  private async limitPasswordLogin(connection: ChatConnection, username: unknown): Promise<string | null> {
+  private async limitPasswordLogin(connection: ChatConnection, username: unknown): Promise<Refused | null> {
     const byAddress = await this.limits.consume('loginPerAddress', connection.remoteAddress);
     if (!byAddress.ok) return tooMany(byAddress);
     if (typeof username !== 'string' || username === '') return null;
@@ -178,18 +202,18 @@ export class SessionFrames implements FrameRoutes {
   }
 
   private async authenticate(connection: ChatConnection, check: () => Promise<AuthResult>): Promise<AuthResult> {
-    if (connection.loggingIn) return { ok: false, kind: 'login_in_progress', reason: 'A login is already in progress on this connection' };
+    if (connection.loggingIn) return refused(RefusalCode.Conflict, 'A login is already in progress on this connection');
     connection.loggingIn = true;
     try {
       let result: AuthResult;
       try {
         result = await check();
       } catch (error) {
-        if (error instanceof HasherBusyError) return { ok: false, kind: 'hasher_busy', reason: error.message };
+        if (error instanceof HasherBusyError) return refused(RefusalCode.ServerBusy, error.message);
         throw error;
       }
       if (result.ok && connection.username !== null && connection.username !== result.username) {
-        return { ok: false, kind: 'already_logged_in', reason: Reasons.alreadyLoggedIn };
+        return refused(RefusalCode.Conflict, Reasons.alreadyLoggedIn);
       }
       return result;
     } finally {
@@ -201,7 +225,7 @@ export class SessionFrames implements FrameRoutes {
    * Binds the session, answers, then replays what was stored while the user was away, then goes
    * live. Returns the refusal the caller answers when the session could not be bound, else null.
    */
-  private async establish(connection: ChatConnection, result: AuthResult & { ok: true }, sequenceId: number): Promise<AuthRefusal | null> {
+  private async establish(connection: ChatConnection, result: AuthResult & { ok: true }, sequenceId: number): Promise<Refused | null> {
     connection.username = result.username;
     connection.sessionId = newSessionId(this.identity.id);
     // A new session: nothing held for an earlier one is still owed to this connection.
@@ -214,7 +238,7 @@ export class SessionFrames implements FrameRoutes {
       this.logger.error(`Binding a session of ${result.username} failed: ${String(error)}`);
       connection.username = null;
       connection.abortReplay();
-      return { ok: false, kind: 'unavailable', reason: UNAVAILABLE };
+      return unavailable();
     }
     try {
       if (!connection.isOpen) {
@@ -226,7 +250,7 @@ export class SessionFrames implements FrameRoutes {
         await this.sessions.unbind(connection);
         connection.username = null;
         connection.abortReplay();
-        return { ok: false, kind: 'disabled', reason: Reasons.disabled };
+        return refused(RefusalCode.AccountDisabled, Reasons.disabled);
       }
       connection.send(this.loginResponse(sequenceId, result));
       await this.replayPending(connection, result.username, this.metrics.deliveredOffline);
@@ -284,6 +308,6 @@ export class SessionFrames implements FrameRoutes {
   private loginFields(result: AuthResult): ResponseFields {
     return result.ok
       ? { success: true, reason: null, username: result.username, token: result.token }
-      : { success: false, reason: result.reason, username: null, token: null };
+      : { success: false, reason: result.reason, code: result.code, username: null, token: null };
   }
 }

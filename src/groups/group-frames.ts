@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MessageType } from '../common/protocol';
+import { MessageType, RefusalCode } from '../common/protocol';
 import { ChatConnection } from '../gateway/chat-connection';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../gateway/frame';
 import { FrameRoute, FrameRoutes } from '../gateway/frame-route';
@@ -27,7 +27,7 @@ export class GroupFrames implements FrameRoutes {
   private async chat(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields | void> {
     const username = connection.username!;
     const refusal = { from: username, groupName: typeof frame.groupName === 'string' ? frame.groupName : null };
-    if (!isSelf(frame.from, username)) throw new FrameRefusal(FROM_MISMATCH, refusal);
+    if (!isSelf(frame.from, username)) throw new FrameRefusal(RefusalCode.Forbidden, FROM_MISMATCH, refusal);
     const result = await this.groups.send({
       from: username,
       groupName: frame.groupName,
@@ -35,7 +35,7 @@ export class GroupFrames implements FrameRoutes {
       clientMessageId: frame.clientMessageId,
       sequenceId: frame.sequenceId,
     });
-    if (!result.ok) throw new FrameRefusal(result.reason, refusal);
+    if (!result.ok) throw FrameRefusal.of(result, refusal);
     // A resend's acknowledgement is the original copy, echoing this request's sequenceId.
     if (result.duplicate) {
       const { messageType: _type, sequenceId: _sequence, ...original } = result.frame;
@@ -70,12 +70,13 @@ export class GroupFrames implements FrameRoutes {
   private checkSelf(connection: ChatConnection, frame: ClientFrame): void {
     if (frame.username === undefined || frame.username === null) return;
     if (typeof frame.username !== 'string' || normalizeUsername(frame.username) !== connection.username) {
-      throw new FrameRefusal(GroupReasons.usernameMismatch, { groupName: typeof frame.groupName === 'string' ? frame.groupName : null });
+      const groupName = typeof frame.groupName === 'string' ? frame.groupName : null;
+      throw new FrameRefusal(RefusalCode.Forbidden, GroupReasons.usernameMismatch, { groupName });
     }
   }
 
   private answer<T>(result: Outcome<T>, frame: ClientFrame, fields: (ok: T) => ResponseFields): ResponseFields {
-    if (!result.ok) throw new FrameRefusal(result.reason, { groupName: typeof frame.groupName === 'string' ? frame.groupName : null });
+    if (!result.ok) throw FrameRefusal.of(result, { groupName: typeof frame.groupName === 'string' ? frame.groupName : null });
     return { success: true, reason: null, ...fields(result) };
   }
 }

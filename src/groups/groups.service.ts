@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
 import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
-import { MessageType } from '../common/protocol';
+import { MessageType, RefusalCode } from '../common/protocol';
+import { Refused, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { GroupGoneError, MessageRecord, MessageStore, advanceCursors } from '../messages/message.store';
 import { clientMessageIdProblem, contentProblem } from '../messages/message-rules';
@@ -14,7 +15,7 @@ import { RateLimitsService } from '../limits/rate-limits.service';
 import { GROUP_MEMBERS_MAX, GroupReasons, addedNotice, groupNameKey, groupNameProblem, normalizeGroupName } from './group-rules';
 import { GroupWithMembers, GroupsRepository } from './groups.repository';
 
-export type Outcome<T> = ({ ok: true } & T) | { ok: false; reason: string; invalid?: boolean };
+export type Outcome<T> = ({ ok: true } & T) | Refused;
 
 /** Where a connection's ordering of a group's messages starts. */
 export interface OrderStart {
@@ -51,6 +52,12 @@ export function groupFrame(message: MessageRecord, groupName: string, offline: b
   };
 }
 
+/** A name no group can have is a missing group, except a missing name, which is bad input. */
+function unusableName(problem: string): Refused {
+  if (problem === GroupReasons.nameRequired) return refused(RefusalCode.InvalidArgument, problem);
+  return refused(RefusalCode.NotFound, GroupReasons.notFound);
+}
+
 /** Group names kept for replays, at most; past it the cache starts again (names are looked up once more). */
 const KNOWN_NAMES_MAX = 100_000;
 
@@ -76,22 +83,22 @@ export class GroupsService extends OfflineSource {
   /** Creates a group with its creator and the requested members who exist; pushes type 10 to those online. */
   async create(creator: string, groupName: unknown, requested: unknown): Promise<Outcome<{ groupName: string; members: string[] } & OrderStart>> {
     const problem = groupNameProblem(groupName);
-    if (problem) return { ok: false, reason: problem, invalid: true };
+    if (problem) return refused(RefusalCode.InvalidArgument, problem, true);
     if (requested !== undefined && requested !== null && (!Array.isArray(requested) || requested.length > GROUP_MEMBERS_MAX || requested.some((m) => typeof m !== 'string'))) {
-      return { ok: false, reason: GroupReasons.membersInvalid, invalid: true };
+      return refused(RefusalCode.InvalidArgument, GroupReasons.membersInvalid, true);
     }
     const name = normalizeGroupName(groupName as string);
     const limited = await this.limits.consume('groupCreatePerUser', creator);
-    if (!limited.ok) return { ok: false, reason: GroupReasons.tooManyCreated(limited.retryAfterSeconds) };
+    if (!limited.ok) return refused(RefusalCode.RateLimited, GroupReasons.tooManyCreated(limited.retryAfterSeconds));
     const wanted = [creator, ...((requested as string[] | undefined) ?? []).map(normalizeUsername)];
     const ids = await this.users.idsOf([...new Set(wanted)]);
     const creatorId = ids.get(creator);
-    if (creatorId === undefined) return { ok: false, reason: GroupReasons.unknownUser };
+    if (creatorId === undefined) return refused(RefusalCode.NotFound, GroupReasons.unknownUser);
     const max = this.config.maxGroupsPerUser;
-    if ((await this.groups.membershipCount(creatorId)) >= max) return { ok: false, reason: GroupReasons.tooManyGroups(max) };
+    if ((await this.groups.membershipCount(creatorId)) >= max) return refused(RefusalCode.LimitExceeded, GroupReasons.tooManyGroups(max));
     // Requested members already in MAX_GROUPS_PER_USER groups are left out, as names of nobody are.
     const created = await this.groups.create(name, groupNameKey(name), creator, [...ids.values()], max);
-    if (created === null) return { ok: false, reason: GroupReasons.nameTaken };
+    if (created === null) return refused(RefusalCode.Conflict, GroupReasons.nameTaken);
     const groupId = created.groupId;
     const addedIds = new Set(created.memberIds);
     const members = [...ids].filter(([, id]) => addedIds.has(id)).map(([member]) => member);
@@ -115,27 +122,29 @@ export class GroupsService extends OfflineSource {
   /** Joins a group; true also when already a member. */
   async join(username: string, groupName: unknown): Promise<Outcome<{ groupName: string } & OrderStart>> {
     const problem = groupNameProblem(groupName);
-    if (problem) return { ok: false, reason: problem === GroupReasons.nameRequired ? problem : GroupReasons.notFound };
+    if (problem) return unusableName(problem);
     const name = normalizeGroupName(groupName as string);
     const ids = await this.users.idsOf([username]);
     const userId = ids.get(username);
-    if (userId === undefined) return { ok: false, reason: GroupReasons.unknownUser };
+    if (userId === undefined) return refused(RefusalCode.NotFound, GroupReasons.unknownUser);
     const result = await this.groups.addMember(name, userId, this.config.maxGroupsPerUser);
-    if (!result) return { ok: false, reason: GroupReasons.notFound };
-    if (result.full) return { ok: false, reason: GroupReasons.tooManyGroups(this.config.maxGroupsPerUser) };
+    if (!result) return refused(RefusalCode.NotFound, GroupReasons.notFound);
+    if (result.full) return refused(RefusalCode.LimitExceeded, GroupReasons.tooManyGroups(this.config.maxGroupsPerUser));
     return { ok: true, groupName: name, stream: streamOf(result.groupId), nextSeq: Number(result.lastSeq) + 1 };
   }
 
   /** Leaves a group; the group is deleted when its last member leaves. */
   async quit(username: string, groupName: unknown, selfInitiated = true): Promise<Outcome<{ groupName: string }>> {
     const problem = groupNameProblem(groupName);
-    if (problem) return { ok: false, reason: problem === GroupReasons.nameRequired ? problem : GroupReasons.notFound };
+    if (problem) return unusableName(problem);
     const userId = (await this.users.idsOf([username])).get(username);
-    if (userId === undefined) return { ok: false, reason: GroupReasons.unknownUser };
+    if (userId === undefined) return refused(RefusalCode.NotFound, GroupReasons.unknownUser);
     const name = normalizeGroupName(groupName as string);
     const result = await this.groups.removeMember(name, userId);
-    if (result.status === 'no-group') return { ok: false, reason: GroupReasons.notFound };
-    if (result.status === 'not-member') return { ok: false, reason: selfInitiated ? GroupReasons.notMember : GroupReasons.userNotMember };
+    if (result.status === 'no-group') return refused(RefusalCode.NotFound, GroupReasons.notFound);
+    if (result.status === 'not-member') {
+      return refused(RefusalCode.Forbidden, selfInitiated ? GroupReasons.notMember : GroupReasons.userNotMember);
+    }
     if (result.deletedGroupId !== undefined) this.names.delete(result.deletedGroupId);
     return { ok: true, groupName: name };
   }
@@ -152,7 +161,7 @@ export class GroupsService extends OfflineSource {
     const slot = this.order.enter(request.from);
     try {
       const problem = contentProblem(request.content, this.config.maxContentBytes) ?? clientMessageIdProblem(request.clientMessageId);
-      if (problem) return { ok: false, reason: problem, invalid: true };
+      if (problem) return refused(RefusalCode.InvalidArgument, problem, true);
       const found = await this.memberGroup(request.from, request.groupName);
       if (!found.ok) return found;
       await slot.turn;
@@ -168,7 +177,7 @@ export class GroupsService extends OfflineSource {
       try {
         stored = await storing;
       } catch (error) {
-        if (error instanceof GroupGoneError) return { ok: false, reason: GroupReasons.notFound };
+        if (error instanceof GroupGoneError) return refused(RefusalCode.NotFound, GroupReasons.notFound);
         throw error;
       }
       const record: MessageRecord = {
@@ -181,7 +190,9 @@ export class GroupsService extends OfflineSource {
         createdAt: stored.createdAt,
         sequenceId: request.sequenceId,
       };
-      if (stored.original && stored.original.groupId !== found.group.id) return { ok: false, reason: CLIENT_MESSAGE_ID_REUSED, invalid: true };
+      if (stored.original && stored.original.groupId !== found.group.id) {
+        return refused(RefusalCode.Conflict, CLIENT_MESSAGE_ID_REUSED, true);
+      }
       const frame = groupFrame(stored.original ?? record, found.group.name, false);
       if (!stored.duplicate) this.metrics.groupStored.inc();
       // A resend delivers the original again: the first try may have died with its instance before delivering. Members drop copies by messageId.
@@ -192,9 +203,14 @@ export class GroupsService extends OfflineSource {
     }
   }
 
-  async history(username: string, groupName: unknown, beforeId: string | null, limit: number): Promise<Record<string, unknown>[] | string> {
+  async history(
+    username: string,
+    groupName: unknown,
+    beforeId: string | null,
+    limit: number,
+  ): Promise<Record<string, unknown>[] | Refused> {
     const found = await this.memberGroup(username, groupName);
-    if (!found.ok) return found.reason;
+    if (!found.ok) return found;
     const messages = await this.store.groupHistory(found.group.id, beforeId, limit);
     return messages.map((m) => groupFrame(m, found.group.name, false));
   }
@@ -237,19 +253,19 @@ export class GroupsService extends OfflineSource {
   /** Adds an existing user to an existing group (the /joinMember route). */
   async addMember(groupName: string, member: string): Promise<Outcome<object>> {
     const name = normalizeUsername(member);
-    if (!(await this.users.exists(name))) return { ok: false, reason: GroupReasons.unknownUser };
+    if (!(await this.users.exists(name))) return refused(RefusalCode.NotFound, GroupReasons.unknownUser);
     return this.join(name, groupName);
   }
 
   private async memberGroup(username: string, groupName: unknown): Promise<Outcome<{ group: GroupWithMembers; members: string[] }>> {
     const problem = groupNameProblem(groupName);
-    if (problem) return { ok: false, reason: problem === GroupReasons.nameRequired ? problem : GroupReasons.notFound };
+    if (problem) return unusableName(problem);
     const group = await this.groups.findWithMembers(normalizeGroupName(groupName as string));
-    if (!group) return { ok: false, reason: GroupReasons.notFound };
+    if (!group) return refused(RefusalCode.NotFound, GroupReasons.notFound);
     this.remember(group.id, group.name);
     const names = await this.users.namesOf(group.memberIds);
     const members = group.memberIds.map((id) => names.get(id)).filter((n): n is string => n !== undefined);
-    if (!members.includes(username)) return { ok: false, reason: GroupReasons.notMember };
+    if (!members.includes(username)) return refused(RefusalCode.Forbidden, GroupReasons.notMember);
     return { ok: true, group, members };
   }
 

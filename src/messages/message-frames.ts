@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MessageType } from '../common/protocol';
+import { MessageType, RefusalCode } from '../common/protocol';
 import { ChatConnection } from '../gateway/chat-connection';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../gateway/frame';
 import { FrameRoute, FrameRoutes } from '../gateway/frame-route';
@@ -26,7 +26,7 @@ export class MessageFrames implements FrameRoutes {
   private async chat(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
     const username = connection.username!;
     const refusalFields = { from: username, to: typeof frame.to === 'string' ? frame.to : null, content: null, messageId: null, delivered: false, offline: false };
-    if (!isSelf(frame.from, username)) throw new FrameRefusal(FROM_MISMATCH, refusalFields);
+    if (!isSelf(frame.from, username)) throw new FrameRefusal(RefusalCode.Forbidden, FROM_MISMATCH, refusalFields);
     const result = await this.messages.send({
       from: username,
       to: frame.to,
@@ -34,7 +34,7 @@ export class MessageFrames implements FrameRoutes {
       clientMessageId: frame.clientMessageId,
       sequenceId: frame.sequenceId,
     });
-    if (!result.ok) throw new FrameRefusal(result.reason, refusalFields);
+    if (!result.ok) throw FrameRefusal.of(result, refusalFields);
     return { success: true, reason: null, from: username, to: result.to, content: null, messageId: result.messageId, delivered: result.delivered, offline: false };
   }
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
 import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
-import { MessageType } from '../common/protocol';
+import { MessageType, RefusalCode } from '../common/protocol';
+import { Refused, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { normalizeUsername } from '../users/user-rules';
@@ -18,7 +19,7 @@ export interface DirectSend {
   sequenceId: number;
 }
 
-export type SendResult = { ok: true; messageId: string; delivered: boolean; to: string } | { ok: false; reason: string; invalid?: boolean };
+export type SendResult = { ok: true; messageId: string; delivered: boolean; to: string } | Refused;
 
 /** A clientMessageId names one message: a resend to another audience is a client bug, not a resend. */
 export const CLIENT_MESSAGE_ID_REUSED = 'clientMessageId was already used for another message';
@@ -79,7 +80,9 @@ export class MessagesService extends OfflineSource {
       slot.release();
       const stored = await storing;
       if (stored.duplicate) {
-        if (stored.original && stored.original.recipient !== checked.to) return { ok: false, reason: CLIENT_MESSAGE_ID_REUSED, invalid: true };
+        if (stored.original && stored.original.recipient !== checked.to) {
+          return refused(RefusalCode.Conflict, CLIENT_MESSAGE_ID_REUSED, true);
+        }
         // The first try may have been stored but never delivered (its instance died): hand it over again.
         const delivered = stored.acked || (stored.original ? (await this.delivery.deliver([checked.to], { frame: JSON.stringify(directFrame(stored.original, false)), messageId: stored.id })).has(checked.to) : false);
         return { ok: true, messageId: stored.id, delivered, to: checked.to };
@@ -98,14 +101,16 @@ export class MessagesService extends OfflineSource {
     }
   }
 
-  private async check(request: DirectSend): Promise<{ ok: true; to: string } | { ok: false; reason: string; invalid?: boolean }> {
-    if (request.to === undefined || request.to === null || request.to === '') return { ok: false, reason: MessageReasons.toRequired, invalid: true };
-    if (typeof request.to !== 'string') return { ok: false, reason: MessageReasons.toType, invalid: true };
+  private async check(request: DirectSend): Promise<{ ok: true; to: string } | Refused> {
+    if (request.to === undefined || request.to === null || request.to === '') {
+      return refused(RefusalCode.InvalidArgument, MessageReasons.toRequired, true);
+    }
+    if (typeof request.to !== 'string') return refused(RefusalCode.InvalidArgument, MessageReasons.toType, true);
     const problem = contentProblem(request.content, this.config.maxContentBytes) ?? clientMessageIdProblem(request.clientMessageId);
-    if (problem) return { ok: false, reason: problem, invalid: true };
+    if (problem) return refused(RefusalCode.InvalidArgument, problem, true);
     const to = normalizeUsername(request.to);
-    if (to === request.from) return { ok: false, reason: MessageReasons.toYourself };
-    if (!(await this.users.exists(to))) return { ok: false, reason: MessageReasons.unknownRecipient };
+    if (to === request.from) return refused(RefusalCode.InvalidArgument, MessageReasons.toYourself);
+    if (!(await this.users.exists(to))) return refused(RefusalCode.NotFound, MessageReasons.unknownRecipient);
     return { ok: true, to };
   }
 
@@ -123,10 +128,10 @@ export class MessagesService extends OfflineSource {
     return this.store.ackDirect(username, messageIds);
   }
 
-  /** The conversation with `other`, or the reason it cannot be read. */
-  async history(username: string, other: string, beforeId: string | null, limit: number): Promise<Record<string, unknown>[] | string> {
+  /** The conversation with `other`, or why it cannot be read. */
+  async history(username: string, other: string, beforeId: string | null, limit: number): Promise<Record<string, unknown>[] | Refused> {
     const peer = normalizeUsername(other);
-    if (peer !== username && !(await this.users.exists(peer))) return MessageReasons.unknownRecipient;
+    if (peer !== username && !(await this.users.exists(peer))) return refused(RefusalCode.NotFound, MessageReasons.unknownRecipient);
     const messages = await this.store.directHistory(username, peer, beforeId, limit);
     return messages.map((m) => directFrame(m, false));
   }

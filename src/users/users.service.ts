@@ -4,39 +4,14 @@ import { TokenService } from '../auth/token.service';
 import { ClusterService } from '../cluster/cluster.service';
 import { CloseCode, SessionsService } from '../cluster/sessions.service';
 import { BusinessException } from '../common/business.exception';
+import { RefusalCode } from '../common/protocol';
+import { Refused, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { UserDto, UserPageDto } from './dto/user.dto';
 import { Reasons, isReserved, normalizeUsername, passwordProblem, usernameProblem } from './user-rules';
 import { UserFilter, UserRecord, UsersRepository } from './users.repository';
 
-/** What a login ends in, for the metrics (chat_logins_total): `ok`, or the kind of its refusal. */
-export const LOGIN_OUTCOMES = [
-  'ok',
-  'bad_credentials',
-  'bad_token',
-  'locked',
-  'disabled',
-  'invalid_frame',
-  'rate_limited',
-  'hasher_busy',
-  'already_logged_in',
-  'login_in_progress',
-  'unavailable',
-  'error',
-] as const;
-export type LoginOutcome = (typeof LOGIN_OUTCOMES)[number];
-
-/** A refused login or password change: `reason` is for the user, `kind` for the metrics. */
-export type AuthRefusal = { ok: false; kind: Exclude<LoginOutcome, 'ok'>; reason: string };
-export type AuthResult = { ok: true; username: string; token: string } | AuthRefusal;
-
-function refused(kind: AuthRefusal['kind'], reason: string): AuthRefusal {
-  return { ok: false, kind, reason };
-}
-
-function wrongOrLocked(verdict: 'wrong' | 'locked'): AuthRefusal {
-  return verdict === 'locked' ? refused('locked', Reasons.locked) : refused('bad_credentials', Reasons.wrongPassword);
-}
+export type AuthResult = { ok: true; username: string; token: string } | Refused;
 
 const PAGE_SIZE_MAX = 100;
 const KNOWN_USERS_MAX = 200_000;
@@ -50,6 +25,12 @@ function toDto(user: UserRecord): UserDto {
     passwordErrorNum: user.passwordErrorNum,
     passwordErrorLastTime: user.passwordErrorLastTime?.toISOString() ?? null,
   };
+}
+
+/** A locked account gets its own code, with the same reason whatever the password was (§4.1). */
+function wrongOrLocked(verdict: 'wrong' | 'locked'): Refused {
+  if (verdict === 'locked') return refused(RefusalCode.AccountLocked, Reasons.locked);
+  return refused(RefusalCode.BadCredentials, Reasons.wrongPassword);
 }
 
 @Injectable()
@@ -67,40 +48,40 @@ export class UsersService {
     private readonly cluster: ClusterService,
   ) {}
 
-  async register(username: unknown, password: unknown): Promise<{ ok: true } | { ok: false; reason: string }> {
+  async register(username: unknown, password: unknown): Promise<{ ok: true } | Refused> {
     if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
-      return { ok: false, reason: Reasons.usernameAndPasswordRequired };
+      return refused(RefusalCode.InvalidArgument, Reasons.usernameAndPasswordRequired);
     }
     const name = normalizeUsername(username);
     const problem = usernameProblem(name) ?? passwordProblem(password);
-    if (problem) return { ok: false, reason: problem };
-    if (isReserved(name)) return { ok: false, reason: Reasons.usernameReserved };
+    if (problem) return refused(RefusalCode.InvalidArgument, problem);
+    if (isReserved(name)) return refused(RefusalCode.InvalidArgument, Reasons.usernameReserved);
     // A cheap look first: hashing is the expensive part, and a taken name needs none.
-    if (await this.users.findByUsername(name)) return { ok: false, reason: Reasons.usernameTaken };
+    if (await this.users.findByUsername(name)) return refused(RefusalCode.Conflict, Reasons.usernameTaken);
     let hash: string;
     try {
       hash = await this.hasher.hash(password);
     } catch (error) {
-      if (error instanceof HasherBusyError) return { ok: false, reason: error.message };
+      if (error instanceof HasherBusyError) return refused(RefusalCode.ServerBusy, error.message);
       throw error;
     }
     const inserted = await this.users.insert(name, hash);
-    return inserted ? { ok: true } : { ok: false, reason: Reasons.usernameTaken };
+    return inserted ? { ok: true } : refused(RefusalCode.Conflict, Reasons.usernameTaken);
   }
 
   /** Password login, checked in the order of docs/protocol.md §4.1. */
   async login(username: unknown, password: unknown): Promise<AuthResult> {
     if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
-      return refused('invalid_frame', Reasons.usernameAndPasswordRequired);
+      return refused(RefusalCode.InvalidArgument, Reasons.usernameAndPasswordRequired);
     }
     const name = normalizeUsername(username);
     const lengthProblem = usernameProblem(name) === Reasons.usernameLength ? Reasons.usernameLength : passwordProblem(password);
-    if (lengthProblem) return refused('invalid_frame', lengthProblem);
+    if (lengthProblem) return refused(RefusalCode.InvalidArgument, lengthProblem);
     const user = await this.findByUsername(name);
-    if (!user) return refused('bad_credentials', Reasons.userNotFound);
+    if (!user) return refused(RefusalCode.BadCredentials, Reasons.userNotFound);
     const verdict = await this.judge(user, password, user.status);
     if (verdict !== 'right') return wrongOrLocked(verdict);
-    if (!user.status) return refused('disabled', Reasons.disabled);
+    if (!user.status) return refused(RefusalCode.AccountDisabled, Reasons.disabled);
     return { ok: true, username: user.username, token: this.tokens.sign(user.username, user.tokenEpoch) };
   }
 
@@ -133,13 +114,13 @@ export class UsersService {
   /** Checks the old password (it counts towards the lockout), sets the new one and returns a token of the new epoch. */
   async changePassword(username: string, oldPassword: unknown, newPassword: unknown): Promise<AuthResult> {
     if (typeof oldPassword !== 'string' || typeof newPassword !== 'string' || !oldPassword || !newPassword) {
-      return refused('invalid_frame', Reasons.passwordsRequired);
+      return refused(RefusalCode.InvalidArgument, Reasons.passwordsRequired);
     }
     const problem = passwordProblem(newPassword);
-    if (problem) return refused('invalid_frame', problem);
-    if (oldPassword === newPassword) return refused('invalid_frame', Reasons.samePassword);
+    if (problem) return refused(RefusalCode.InvalidArgument, problem);
+    if (oldPassword === newPassword) return refused(RefusalCode.InvalidArgument, Reasons.samePassword);
     const user = await this.findByUsername(username);
-    if (!user) return refused('bad_credentials', Reasons.userNotFound);
+    if (!user) return refused(RefusalCode.NotFound, Reasons.userNotFound);
     const verdict = await this.judge(user, oldPassword, false);
     if (verdict !== 'right') return wrongOrLocked(verdict);
     const epoch = await this.users.changePassword(user.id, await this.hasher.hash(newPassword));
@@ -149,11 +130,11 @@ export class UsersService {
   /** Token login: refused for a user who no longer exists or is disabled. */
   async loginWithToken(token: unknown): Promise<AuthResult> {
     const check = this.tokens.verify(token);
-    if (!check.valid) return refused('bad_token', check.reason);
+    if (!check.valid) return refused(RefusalCode.Unauthorized, check.reason);
     const user = await this.findByUsername(check.username);
-    if (!user) return refused('bad_token', Reasons.tokenUserGone);
-    if (!user.status) return refused('disabled', Reasons.disabled);
-    if (check.epoch !== user.tokenEpoch) return refused('bad_token', Reasons.tokenRevoked);
+    if (!user) return refused(RefusalCode.Unauthorized, Reasons.tokenUserGone);
+    if (!user.status) return refused(RefusalCode.AccountDisabled, Reasons.disabled);
+    if (check.epoch !== user.tokenEpoch) return refused(RefusalCode.Unauthorized, Reasons.tokenRevoked);
     // Only a record for the admin: the login does not wait for it.
     void this.users.recordTokenLogin(user.id).catch(() => undefined);
     return { ok: true, username: user.username, token: this.tokens.sign(user.username, user.tokenEpoch) };

@@ -9,8 +9,8 @@ export class CliProcess {
   readonly exited: Promise<number | null>;
   private readonly child: ChildProcessWithoutNullStreams;
 
-  constructor(url: string) {
-    this.child = spawn(process.execPath, [CLI, url], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(url: string, options: string[] = []) {
+    this.child = spawn(process.execPath, [CLI, url, ...options], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.child.stderr.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));

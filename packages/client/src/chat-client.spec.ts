@@ -99,7 +99,7 @@ class ScriptedServer {
         const username =
           typeof frame.token === 'string' ? frame.token.replace(/^token-/, '') : String(frame.username);
         if (frame.password === 'wrong') {
-          return reply({ success: false, reason: 'Wrong password', username: null, token: null });
+          return reply({ success: false, reason: 'Wrong password', code: 'bad_credentials', username: null, token: null });
         }
         connection.username = username;
         return reply({ success: true, reason: null, username, token: `token-${username}` });
@@ -246,8 +246,21 @@ describe('ChatClient', () => {
     const error = await client.login('alice', 'wrong').catch((reason: unknown) => reason);
 
     expect(error).toBeInstanceOf(RequestError);
-    expect(error).toMatchObject({ reason: 'Wrong password', message: 'Wrong password' });
+    expect(error).toMatchObject({ reason: 'Wrong password', message: 'Wrong password', code: 'bad_credentials', messageType: 18 });
+    expect((error as RequestError).refused).toBe(true);
     expect(client.token).toBeUndefined();
+  });
+
+  it('gives a refusal from a server without codes the code internal', async () => {
+    const server = await startServer();
+    server.script = (frame, connection) => {
+      if (frame.messageType !== 19) return false;
+      server.send(connection, { messageType: 20, sequenceId: frame.sequenceId, success: false, reason: 'Username is already taken' });
+    };
+    const client = newClient();
+    await client.connect(server.url);
+
+    await expect(client.register('alice', 'secret')).rejects.toMatchObject({ reason: 'Username is already taken', code: 'internal' });
   });
 
   it('logs out with type 27 and forgets its token; changes the password with type 29 and takes the new token', async () => {
@@ -274,15 +287,106 @@ describe('ChatClient', () => {
     const server = await startServer();
     server.script = (frame, connection) => {
       if (frame.messageType === 11) {
-        server.send(connection, { messageType: 26, sequenceId: frame.sequenceId, reason: 'Unknown message type' });
+        const refusal = { success: false, reason: 'Unknown message type', code: 'invalid_argument' };
+        server.send(connection, { messageType: 26, sequenceId: frame.sequenceId, ...refusal });
         return;
       }
       if (frame.messageType !== 15) return false;
     };
     const client = await loggedIn(server, { requestTimeoutMs: 150 });
 
-    await expect(client.joinGroup('team')).rejects.toMatchObject({ reason: 'Unknown message type' });
-    await expect(client.quitGroup('team')).rejects.toThrow(/timed out/);
+    const refused = { reason: 'Unknown message type', code: 'invalid_argument', messageType: 26 };
+    await expect(client.joinGroup('team')).rejects.toMatchObject(refused);
+    const timedOut = client.quitGroup('team');
+    await expect(timedOut).rejects.toThrow(/timed out after 150 ms/);
+    await expect(timedOut).rejects.toMatchObject({ code: 'timeout', messageType: 16 });
+    expect(await timedOut.catch((error: RequestError) => error.refused)).toBe(false);
+  });
+
+  /** The requests a client still awaits: given-up ones must not stay there. */
+  const pendingOf = (client: ChatClient): number => (client as unknown as { pending: Map<number, unknown> }).pending.size;
+
+  it('times a request out after its own timeout, forgets it and ignores its late answer', async () => {
+    const server = await startServer();
+    const held: Frame[] = [];
+    server.script = (frame) => {
+      if (frame.messageType !== 13) return false;
+      held.push(frame);
+    };
+    const client = await loggedIn(server, { requestTimeoutMs: 5000 });
+    const errors = collect<Error>((push) => client.on('error', push));
+
+    const startedAt = Date.now();
+    const requests = Array.from({ length: 200 }, (_, i) => client.groupMembers(`g${i}`, { timeout: 60 }).catch((error: unknown) => error));
+    const failures = await Promise.all(requests);
+
+    expect(Date.now() - startedAt).toBeLessThan(2000);
+    for (const failure of failures) expect(failure).toMatchObject({ name: 'RequestError', code: 'timeout', messageType: 14 });
+    expect(pendingOf(client)).toBe(0);
+    const connection = server.connections[0];
+    const answer = { messageType: 14, success: true, reason: null, groupName: 'x', members: [] };
+    for (const frame of held) server.send(connection, { ...answer, sequenceId: frame.sequenceId });
+    await client.ping();
+    expect(errors).toEqual([]);
+  });
+
+  it('rejects an aborted request with code aborted, forgets it, and sends nothing for a signal aborted already', async () => {
+    const server = await startServer();
+    server.script = (frame) => frame.messageType === 23;
+    const client = await loggedIn(server);
+    const connection = server.connections[0];
+
+    const controller = new AbortController();
+    const history = client.history({ with: 'bob' }, { signal: controller.signal });
+    await waitFor(() => server.framesOf(connection, 23).length === 1);
+    controller.abort();
+    await expect(history).rejects.toMatchObject({ code: 'aborted', messageType: 24 });
+    expect(pendingOf(client)).toBe(0);
+
+    await expect(client.joinGroup('team', { signal: controller.signal })).rejects.toMatchObject({ code: 'aborted' });
+    await expect(client.sendChat('bob', 'never', { signal: controller.signal })).rejects.toMatchObject({ code: 'aborted' });
+    await sleep(50);
+    expect(server.framesOf(connection, 11)).toHaveLength(0);
+    expect(server.framesOf(connection, 5)).toHaveLength(0);
+  });
+
+  it('times out a send waiting in the outbox from the call, and does not send it after the reconnect', async () => {
+    const server = await startServer();
+    const nowhere = await deadUrl();
+    let away = true;
+    const client = await loggedIn(server, { resolveUrl: () => (away ? nowhere : server.url) });
+    server.connections[0].socket.terminate();
+    await waitFor(() => client.state === 'reconnecting');
+
+    const controller = new AbortController();
+    const timedOut = client.sendChat('bob', 'too late', { timeout: 30 });
+    const aborted = client.sendGroupChat('team', 'called off', { signal: controller.signal });
+    controller.abort();
+    await expect(timedOut).rejects.toMatchObject({ code: 'timeout', messageType: 6 });
+    await expect(aborted).rejects.toMatchObject({ code: 'aborted', messageType: 8 });
+
+    away = false;
+    const second = await waitFor(() => server.connections[1]);
+    await waitFor(() => client.state === 'connected');
+    await client.ping();
+    expect(server.framesOf(second, 5)).toHaveLength(0);
+    expect(server.framesOf(second, 7)).toHaveLength(0);
+  });
+
+  it('stops waiting for an unanswered send at its own timeout and frees it', async () => {
+    const server = await startServer();
+    server.script = (frame) => frame.messageType === 5;
+    const client = await loggedIn(server, { requestTimeoutMs: 5000 });
+    const messages = collect<ChatMessage>((push) => client.on('message', push));
+
+    await expect(client.sendChat('bob', 'no ack', { timeout: 50 })).rejects.toMatchObject({ code: 'timeout' });
+    expect(pendingOf(client)).toBe(0);
+    const [send] = server.framesOf(server.connections[0], 5);
+    // The ack arriving after all is not taken for a delivery.
+    server.send(server.connections[0], { messageType: 6, sequenceId: send.sequenceId, success: true, reason: null, from: 'alice', to: 'bob',
+      content: null, messageId: '5', delivered: true, offline: false });
+    await client.ping();
+    expect(messages).toEqual([]);
   });
 
   it('resolves ping with the round trip and sends the requestTime', async () => {
@@ -446,7 +550,7 @@ describe('ChatClient', () => {
     await waitFor(() => server.framesOf(server.connections[0], 13).length === 1);
     server.connections[0].socket.close(1001, 'shutting down');
 
-    expect(await members).toMatchObject({ message: 'connection lost' });
+    expect(await members).toMatchObject({ message: 'connection lost', code: 'disconnected', messageType: 14 });
     const second = await waitFor(() => server.connections[1]);
     await waitFor(() => client.state === 'connected');
     expect(second.frames[0]).toEqual({ messageType: 17, sequenceId: expect.any(Number), token: 'token-alice' });
@@ -582,16 +686,19 @@ describe('ChatClient', () => {
     const server = await startServer();
     const client = await loggedIn(server);
     const closed = collect<{ code: number; reason: string }>((push) => client.on('closed', push));
+    const unanswered = client.history({ with: 'bob' }).catch((error: unknown) => error);
+    await waitFor(() => server.framesOf(server.connections[0], 23).length === 1);
 
     client.close();
 
+    expect(await unanswered).toMatchObject({ message: 'connection closed (1000: client closed)', code: 'disconnected', messageType: 24 });
     expect(client.state).toBe('closed');
     expect(closed).toEqual([{ code: 1000, reason: 'client closed' }]);
     expect(await waitFor(() => server.connections[0].closeCode)).toBe(1000);
     await sleep(200);
     expect(server.connections).toHaveLength(1);
-    await expect(client.sendChat('bob', 'after close')).rejects.toThrow('not connected');
-    await expect(client.ping()).rejects.toThrow('not connected');
+    await expect(client.sendChat('bob', 'after close')).rejects.toMatchObject({ message: 'not connected', code: 'not_connected' });
+    await expect(client.ping()).rejects.toMatchObject({ message: 'not connected', code: 'not_connected' });
   });
 
   it('rejects connect when the server cannot be reached', async () => {
@@ -603,6 +710,169 @@ describe('ChatClient', () => {
 
     await expect(client.connect(url)).rejects.toThrow(/connection closed/);
     expect(client.state).toBe('closed');
+  });
+
+  /** A URL where nothing listens: a port that was just free. */
+  async function deadUrl(): Promise<string> {
+    const server = await ScriptedServer.start();
+    const url = server.url;
+    await server.close();
+    return url;
+  }
+
+  it('gives up after maxAttempts failed attempts in a row: reconnecting before each wait, then gaveUp and closed', async () => {
+    const server = await startServer();
+    const nowhere = await deadUrl();
+    const client = await loggedIn(server, { maxAttempts: 3, resolveUrl: () => nowhere });
+    const reconnecting = collect<{ attempt: number; delay: number }>((push) => client.on('reconnecting', push));
+    const events: string[] = [];
+    client.on('gaveUp', () => events.push('gaveUp'));
+    client.on('closed', () => events.push('closed'));
+    const gaveUp = new Promise<{ attempts: number; error: Error }>((resolve) => client.on('gaveUp', resolve));
+
+    server.connections[0].socket.terminate();
+    const { attempts, error } = await gaveUp;
+
+    expect(attempts).toBe(3);
+    expect(error.message).toMatch(new RegExp(`^connection to ${nowhere} closed \\(1006`));
+    expect(reconnecting.map((event) => event.attempt)).toEqual([1, 2, 3]);
+    for (const { delay } of reconnecting) expect(delay).toBeGreaterThanOrEqual(0);
+    for (const { delay } of reconnecting) expect(delay).toBeLessThan(100);
+    expect(events).toEqual(['gaveUp', 'closed']);
+    expect(client.state).toBe('closed');
+    await sleep(200);
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('counts only failures in a row: a reconnect that logs in again emits reconnected and starts the count again', async () => {
+    const server = await startServer();
+    const nowhere = await deadUrl();
+    let failing = 2;
+    const client = await loggedIn(server, { maxAttempts: 3, resolveUrl: () => (failing-- > 0 ? nowhere : server.url) });
+    const reconnected = collect<{ attempt: number }>((push) => client.on('reconnected', push));
+    const order: string[] = [];
+    client.on('reconnected', () => order.push(`reconnected after ${server.connections.at(-1)?.frames[0]?.messageType}`));
+
+    server.connections[0].socket.terminate();
+    await waitFor(() => reconnected.length === 1);
+    expect(reconnected).toEqual([{ attempt: 3 }]);
+    expect(order).toEqual(['reconnected after 17']);
+
+    failing = 2;
+    server.connections[1].socket.terminate();
+    await waitFor(() => reconnected.length === 2);
+    expect(reconnected[1]).toEqual({ attempt: 3 });
+    expect(client.state).toBe('connected');
+  });
+
+  /** A browser window as far as the client is concerned: online/offline events and navigator.onLine. */
+  class FakeWindow extends EventTarget {
+    readonly navigator = { onLine: true };
+    listeners = 0;
+
+    override addEventListener(...args: Parameters<EventTarget['addEventListener']>): void {
+      this.listeners++;
+      super.addEventListener(...args);
+    }
+
+    override removeEventListener(...args: Parameters<EventTarget['removeEventListener']>): void {
+      this.listeners--;
+      super.removeEventListener(...args);
+    }
+
+    go(online: boolean): void {
+      this.navigator.onLine = online;
+      this.dispatchEvent(new Event(online ? 'online' : 'offline'));
+    }
+  }
+
+  it('uses no attempts while offline, reconnects at once when online with the backoff reset, and stops listening on close', async () => {
+    const server = await startServer();
+    const nowhere = await deadUrl();
+    const window = new FakeWindow();
+    let failing = true;
+    const client = await loggedIn(server, {
+      connectivity: window,
+      maxAttempts: 4,
+      backoff: { baseMs: 40, factor: 1, capMs: 40 },
+      resolveUrl: () => (failing ? nowhere : server.url),
+    });
+    expect(window.listeners).toBe(2);
+    const reconnecting = collect<{ attempt: number; delay: number }>((push) => client.on('reconnecting', push));
+    const gaveUp = collect<unknown>((push) => client.on('gaveUp', push));
+
+    server.connections[0].socket.terminate();
+    await waitFor(() => reconnecting.length >= 2);
+    window.go(false);
+    const whenOffline = reconnecting.length;
+    await sleep(600);
+    expect(reconnecting).toHaveLength(whenOffline);
+    expect(whenOffline).toBeLessThan(4);
+    expect(gaveUp).toEqual([]);
+    expect(client.state).toBe('reconnecting');
+
+    failing = false;
+    const startedAt = Date.now();
+    window.go(true);
+    await waitFor(() => client.state === 'connected');
+    expect(Date.now() - startedAt).toBeLessThan(500);
+    expect(reconnecting.at(-1)).toEqual({ attempt: 1, delay: 0 });
+    expect(server.connections[1].frames[0]).toMatchObject({ messageType: 17, token: 'token-alice' });
+
+    client.close();
+    expect(window.listeners).toBe(0);
+    window.go(false);
+    window.go(true);
+    await sleep(100);
+    expect(server.connections).toHaveLength(2);
+  });
+
+  it('does not count a wait called off by going offline, and waits for online after a loss while offline', async () => {
+    const server = await startServer();
+    const window = new FakeWindow();
+    const client = await loggedIn(server, { connectivity: window, maxAttempts: 1, backoff: { baseMs: 5000, factor: 1, capMs: 5000 } });
+    const reconnecting = collect<{ attempt: number; delay: number }>((push) => client.on('reconnecting', push));
+
+    window.go(false);
+    server.connections[0].socket.terminate();
+    await waitFor(() => client.state === 'reconnecting');
+    await sleep(100);
+    expect(reconnecting).toEqual([]);
+
+    window.go(true);
+    await waitFor(() => client.state === 'connected');
+    expect(reconnecting).toEqual([{ attempt: 1, delay: 0 }]);
+  });
+
+  /** Connects to `given`, moves to `current` (a move that works), then is told to move to a dead URL. */
+  async function movedThenToldToMoveNowhere(options: ChatClientOptions) {
+    const given = await startServer();
+    const current = await startServer();
+    const nowhere = await deadUrl();
+    const asked: string[] = [];
+    const client = await loggedIn(given, { ...options, resolveUrl: (lost) => (asked.push(lost), given.url) });
+    const errors = collect<Error>((push) => client.on('error', push));
+    given.send(given.connections[0], { messageType: 21, sequenceId: 0, success: true, reason: null, host: 'current', url: current.url });
+    await waitFor(() => client.url === current.url && client.state === 'connected');
+    current.send(current.connections[0], { messageType: 21, sequenceId: 0, success: true, reason: null, host: 'nowhere', url: nowhere });
+    await waitFor(() => errors.length === 1);
+    expect(client.state).toBe('connected');
+    current.connections[0].socket.close(4008, 'moved');
+    await waitFor(() => asked.length > 0);
+    return { asked, nowhere, given, current, client };
+  }
+
+  it('after a move whose target does not answer, reconnects to the url it was given (through resolveUrl)', async () => {
+    const { asked, given, client } = await movedThenToldToMoveNowhere({});
+    expect(asked[0]).toBe(given.url);
+    await waitFor(() => given.connections.length === 2 && client.state === 'connected');
+    expect(given.connections[1].frames[0]).toMatchObject({ messageType: 17, token: 'token-alice' });
+    expect(client.url).toBe(given.url);
+  });
+
+  it('keeps the failed target for reconnects with moveFallback: false', async () => {
+    const { asked, nowhere } = await movedThenToldToMoveNowhere({ moveFallback: false });
+    expect(asked[0]).toBe(nowhere);
   });
 
   it('maps history responses to messages and sends only the given fields', async () => {

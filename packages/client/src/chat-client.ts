@@ -10,6 +10,7 @@ import {
   LoginRequestFrame,
   MessageType,
   ReBalanceFrame,
+  RefusalCode,
   ServerFrame,
   ServerFrameOf,
 } from './protocol';
@@ -66,12 +67,37 @@ export interface ClosedEvent {
   reason: string;
 }
 
+export interface ReconnectingEvent {
+  /** 1 for the first attempt after a loss, counting the attempts that failed in a row. */
+  attempt: number;
+  /** Milliseconds until this attempt (0 when coming back online). */
+  delay: number;
+}
+
+export interface ReconnectedEvent {
+  /** The attempt that succeeded. */
+  attempt: number;
+}
+
+export interface GaveUpEvent {
+  /** How many attempts failed in a row (`maxAttempts`). */
+  attempts: number;
+  /** Why the last one failed. */
+  error: Error;
+}
+
 export interface ChatClientEvents {
   message: ChatMessage;
   groupAdded: GroupAddedEvent;
   notice: NoticeEvent;
   moved: MovedEvent;
   state: ClientState;
+  /** Before each wait for a reconnect attempt. */
+  reconnecting: ReconnectingEvent;
+  /** A reconnect is usable again: logged in again with the token, unless it was refused (an `error` first). */
+  reconnected: ReconnectedEvent;
+  /** `maxAttempts` reconnect attempts failed in a row: the client stops; `closed` follows. */
+  gaveUp: GaveUpEvent;
   closed: ClosedEvent;
   /** Problems that belong to no request: a refused token resume, an unmatched Error frame. */
   error: Error;
@@ -119,6 +145,13 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
+/** Where `online` and `offline` events come from: a browser's `window` (or a worker's scope). */
+export interface ConnectivityEvents {
+  addEventListener(type: 'online' | 'offline', listener: () => void): void;
+  removeEventListener(type: 'online' | 'offline', listener: () => void): void;
+  readonly navigator?: { readonly onLine?: boolean };
+}
+
 export interface ChatClientOptions {
   /** Defaults to `globalThis.WebSocket`, else the `ws` package. */
   WebSocketImpl?: WebSocketConstructor;
@@ -133,18 +166,97 @@ export interface ChatClientOptions {
    * stays dead: give the other instances' urls, or ask a live one (`GET /serverAddress`).
    */
   resolveUrl?: (lostUrl: string, attempt: number) => string | Promise<string>;
+  /** Reconnect attempts that may fail in a row before the client gives up and emits `gaveUp` (default: no limit). */
+  maxAttempts?: number;
+  /**
+   * Offline pauses reconnecting without using up attempts; online reconnects at once with the
+   * backoff reset. Default: `globalThis` when it has `addEventListener` and `navigator` (a browser);
+   * null turns it off.
+   */
+  connectivity?: ConnectivityEvents | null;
+  /**
+   * When the instance a ReBalance (type 21) names does not answer, or refuses the login, later
+   * reconnects go to the url given to `connect` (through `resolveUrl`, if set): default true.
+   * false keeps the target for them, as if the move had worked.
+   */
+  moveFallback?: boolean;
 }
 
-/** A request refused by the server: a response with `success:false`, or an Error frame. */
+/** Why a request failed on the client's side, without an answer from the server. */
+export const ClientErrorCode = {
+  /** No answer within the request's timeout. */
+  Timeout: 'timeout',
+  /** Its AbortSignal was aborted. */
+  Aborted: 'aborted',
+  /** The connection it was sent on was lost, or the client was closed: it may or may not have been served. */
+  Disconnected: 'disconnected',
+  /** Made while the client had no usable connection: it was never sent. */
+  NotConnected: 'not_connected',
+} as const;
+
+export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+const CLIENT_ERROR_CODES = new Set<string>(Object.values(ClientErrorCode));
+export type RequestErrorCode = RefusalCode | ClientErrorCode;
+
+/**
+ * A failed request: refused by the server (a response with `success:false`, or an Error frame),
+ * with the server's `code`, or given up by the client, with a `ClientErrorCode`.
+ */
 export class RequestError extends Error {
   constructor(
     readonly reason: string,
+    /** The response type (or 26): the one received, or for a client-side failure the one awaited. */
     readonly messageType: number,
+    readonly code: RequestErrorCode,
   ) {
     super(reason);
     this.name = 'RequestError';
   }
+
+  /** True when the server refused the request; false when the client gave it up (a `ClientErrorCode`). */
+  get refused(): boolean {
+    return !CLIENT_ERROR_CODES.has(this.code);
+  }
 }
+
+/** Options of every request method. */
+export interface RequestOptions {
+  /** Milliseconds until the request rejects with code `timeout` (default: the client's `requestTimeoutMs`). */
+  timeout?: number;
+  /** Aborting it rejects the request with code `aborted` and forgets it; an answer arriving later is ignored. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Arms a request's deadline and abort signal; `giveUp` runs at most once, with the error. Returns
+ * what disarms both, so that a settled request leaves neither a timer nor a listener behind.
+ */
+function arm(
+  timeoutMs: number | undefined,
+  signal: AbortSignal | undefined,
+  messageType: number,
+  giveUp: (error: RequestError) => void,
+): () => void {
+  const onTimeout = (): void => {
+    stop();
+    giveUp(new RequestError(`request timed out after ${timeoutMs} ms`, messageType, ClientErrorCode.Timeout));
+  };
+  const onAbort = (): void => {
+    stop();
+    giveUp(abortedError(messageType));
+  };
+  const timer = timeoutMs === undefined ? undefined : setTimeout(onTimeout, timeoutMs);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  function stop(): void {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+  return stop;
+}
+
+const abortedError = (messageType: number): RequestError => new RequestError('request aborted', messageType, ClientErrorCode.Aborted);
+const notConnectedError = (messageType: number): RequestError =>
+  new RequestError('not connected', messageType, ClientErrorCode.NotConnected);
 
 type OutgoingFrame = ClientFrame extends infer F ? (F extends ClientFrame ? Omit<F, 'sequenceId'> : never) : never;
 type ChatSendFrame = Omit<ChatRequestFrame, 'sequenceId'> | Omit<GroupChatRequestFrame, 'sequenceId'>;
@@ -153,7 +265,10 @@ type ResponseType = ServerFrame['messageType'];
 interface OutboxEntry {
   frame: ChatSendFrame;
   responseType: typeof MessageType.ChatResponse | typeof MessageType.GroupChatResponse;
-  inFlight: boolean;
+  /** The sequenceId of the transmission awaiting its ack, if one is in flight. */
+  sentAs?: number;
+  /** A timeout given with the send counts from the call; otherwise each transmission is timed on its own. */
+  ownDeadline: boolean;
   resolve(frame: ServerFrame): void;
   reject(error: Error): void;
 }
@@ -161,7 +276,8 @@ interface OutboxEntry {
 interface PendingRequest {
   responseType: ResponseType;
   socket: WebSocketLike;
-  timer: ReturnType<typeof setTimeout>;
+  /** Disarms the request's timeout and abort listener. */
+  stop(): void;
   resolve(frame: ServerFrame): void;
   reject(error: Error): void;
   /** Set for chat sends, which outlive a lost connection in the outbox. */
@@ -174,6 +290,11 @@ interface Deferred {
 }
 
 const noop = (): void => undefined;
+
+function defaultConnectivity(): ConnectivityEvents | null {
+  const scope = globalThis as Partial<ConnectivityEvents>;
+  return typeof scope.addEventListener === 'function' && typeof scope.navigator === 'object' ? (scope as ConnectivityEvents) : null;
+}
 
 function defaultWebSocketImpl(): WebSocketConstructor {
   if (typeof globalThis.WebSocket === 'function') return globalThis.WebSocket;
@@ -229,9 +350,18 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private readonly backoff: BackoffOptions;
   private readonly dedupWindow: number;
   private readonly resolveUrl?: ChatClientOptions['resolveUrl'];
+  private readonly maxAttempts: number;
+  private readonly connectivity: ConnectivityEvents | null;
+  private readonly moveFallback: boolean;
 
   private currentState: ClientState = 'closed';
   private currentUrl: string | undefined;
+  /** The url given to `connect`. */
+  private givenUrl: string | undefined;
+  /** Where the move under way goes. */
+  private moveTarget: string | undefined;
+  /** Where the next reconnect goes instead of the current url, after a failed move. */
+  private fallbackUrl: string | undefined;
   private currentUsername: string | undefined;
   private currentToken: string | undefined;
 
@@ -251,8 +381,12 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private acks: string[] = [];
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** Reconnect attempts started since the connection was last usable. */
   private reconnectAttempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Why the connection or the last attempt failed, for `gaveUp`. */
+  private lastError: Error | undefined;
+  private offline = false;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private watchdogTimer: ReturnType<typeof setTimeout> | undefined;
   private lastFrameAt = 0;
@@ -266,6 +400,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.dedupWindow = options.dedupWindow ?? 10_000;
     this.resolveUrl = options.resolveUrl;
+    this.maxAttempts = options.maxAttempts ?? Infinity;
+    this.connectivity = options.connectivity === undefined ? defaultConnectivity() : options.connectivity;
+    this.moveFallback = options.moveFallback ?? true;
   }
 
   get state(): ClientState {
@@ -291,7 +428,13 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   connect(url: string): Promise<void> {
     if (this.currentState !== 'closed') return Promise.reject(new Error('already connected'));
     this.currentUrl = url;
+    this.givenUrl = url;
+    this.fallbackUrl = undefined;
     this.reconnectAttempt = 0;
+    this.lastError = undefined;
+    this.offline = this.connectivity?.navigator?.onLine === false;
+    this.connectivity?.addEventListener('offline', this.wentOffline);
+    this.connectivity?.addEventListener('online', this.cameOnline);
     return new Promise<void>((resolve, reject) => {
       this.connectWaiter = { resolve, reject };
       this.setState('connecting');
@@ -306,31 +449,32 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.finish(1000, 'client closed');
   }
 
-  async register(username: string, password: string): Promise<void> {
-    await this.request({ messageType: MessageType.RegisterRequest, username, password }, MessageType.RegisterResponse);
+  async register(username: string, password: string, options?: RequestOptions): Promise<void> {
+    await this.request({ messageType: MessageType.RegisterRequest, username, password }, MessageType.RegisterResponse, options);
   }
 
-  login(username: string, password: string): Promise<LoginResult> {
-    return this.authenticate({ messageType: MessageType.LoginRequest, username, password }, username);
+  login(username: string, password: string, options?: RequestOptions): Promise<LoginResult> {
+    return this.authenticate({ messageType: MessageType.LoginRequest, username, password }, options, username);
   }
 
-  loginWithToken(token: string): Promise<LoginResult> {
-    return this.authenticate({ messageType: MessageType.LoginRequest, token });
+  loginWithToken(token: string, options?: RequestOptions): Promise<LoginResult> {
+    return this.authenticate({ messageType: MessageType.LoginRequest, token }, options);
   }
 
   /**
    * Logs out: the server revokes every token of the user and ends this session; `everywhere`
    * also closes the user's other sessions. The connection stays open, logged out.
    */
-  async logout(everywhere = false): Promise<void> {
-    await this.request({ messageType: MessageType.LogoutRequest, everywhere }, MessageType.LogoutResponse);
+  async logout(everywhere = false, options?: RequestOptions): Promise<void> {
+    await this.request({ messageType: MessageType.LogoutRequest, everywhere }, MessageType.LogoutResponse, options);
     this.currentUsername = undefined;
     this.currentToken = undefined;
   }
 
   /** Changes the password; this session keeps going with the new token, the user's other sessions are closed. */
-  async changePassword(oldPassword: string, newPassword: string): Promise<string> {
-    const response = await this.request({ messageType: MessageType.ChangePasswordRequest, oldPassword, newPassword }, MessageType.ChangePasswordResponse);
+  async changePassword(oldPassword: string, newPassword: string, options?: RequestOptions): Promise<string> {
+    const frame = { messageType: MessageType.ChangePasswordRequest, oldPassword, newPassword } as const;
+    const response = await this.request(frame, MessageType.ChangePasswordResponse, options);
     if (!response.token) throw new Error('change password response without a token');
     this.currentToken = response.token;
     return response.token;
@@ -340,67 +484,75 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
    * Sends a 1:1 message. Until acknowledged it stays in the outbox: a lost connection resends it
    * after reconnecting, with the same clientMessageId so the server stores it only once.
    */
-  async sendChat(to: string, content: string): Promise<ChatSendResult> {
+  async sendChat(to: string, content: string, options: RequestOptions = {}): Promise<ChatSendResult> {
     const ack = await this.enqueue(
       { messageType: MessageType.ChatRequest, to, content, clientMessageId: newClientMessageId() },
       MessageType.ChatResponse,
+      options,
     );
     return { messageId: ack.messageId ?? '', delivered: ack.delivered === true };
   }
 
   /** Sends to a group, with the outbox guarantees of sendChat; the ack is our own copy. */
-  async sendGroupChat(groupName: string, content: string): Promise<GroupSendResult> {
+  async sendGroupChat(groupName: string, content: string, options: RequestOptions = {}): Promise<GroupSendResult> {
     const ack = await this.enqueue(
       { messageType: MessageType.GroupChatRequest, groupName, content, clientMessageId: newClientMessageId() },
       MessageType.GroupChatResponse,
+      options,
     );
     return { messageId: ack.messageId ?? '' };
   }
 
-  async createGroup(groupName: string, members: string[]): Promise<GroupInfo> {
+  async createGroup(groupName: string, members: string[], options?: RequestOptions): Promise<GroupInfo> {
     const response = await this.request(
       { messageType: MessageType.GroupCreateRequest, groupName, members },
       MessageType.GroupCreateResponse,
+      options,
     );
     return { groupName: response.groupName, members: response.members ?? [] };
   }
 
-  async joinGroup(groupName: string): Promise<void> {
-    await this.request({ messageType: MessageType.GroupJoinRequest, groupName }, MessageType.GroupJoinResponse);
+  async joinGroup(groupName: string, options?: RequestOptions): Promise<void> {
+    await this.request({ messageType: MessageType.GroupJoinRequest, groupName }, MessageType.GroupJoinResponse, options);
   }
 
-  async quitGroup(groupName: string): Promise<void> {
-    await this.request({ messageType: MessageType.GroupQuitRequest, groupName }, MessageType.GroupQuitResponse);
+  async quitGroup(groupName: string, options?: RequestOptions): Promise<void> {
+    await this.request({ messageType: MessageType.GroupQuitRequest, groupName }, MessageType.GroupQuitResponse, options);
   }
 
-  async groupMembers(groupName: string): Promise<string[]> {
+  async groupMembers(groupName: string, options?: RequestOptions): Promise<string[]> {
     const response = await this.request(
       { messageType: MessageType.GroupMembersRequest, groupName },
       MessageType.GroupMembersResponse,
+      options,
     );
     return response.members ?? [];
   }
 
   /** Messages of a conversation older than `beforeId`, oldest first. */
-  async history(query: HistoryQuery): Promise<ChatMessage[]> {
+  async history(query: HistoryQuery, options?: RequestOptions): Promise<ChatMessage[]> {
     const frame: Omit<HistoryRequestFrame, 'sequenceId'> = { messageType: MessageType.HistoryRequest };
     if (query.with !== undefined) frame.with = query.with;
     if (query.groupName !== undefined) frame.groupName = query.groupName;
     if (query.beforeId !== undefined) frame.beforeId = query.beforeId;
     if (query.limit !== undefined) frame.limit = query.limit;
-    const response = await this.request(frame, MessageType.HistoryResponse);
+    const response = await this.request(frame, MessageType.HistoryResponse, options);
     return (response.messages ?? []).map(toChatMessage);
   }
 
   /** Round trip of a Ping in milliseconds. */
-  async ping(): Promise<number> {
+  async ping(options?: RequestOptions): Promise<number> {
     const startedAt = Date.now();
-    await this.request({ messageType: MessageType.Ping, requestTime: startedAt }, MessageType.Pong);
+    await this.request({ messageType: MessageType.Ping, requestTime: startedAt }, MessageType.Pong, options);
     return Date.now() - startedAt;
   }
 
-  private async authenticate(frame: Omit<LoginRequestFrame, 'sequenceId'>, requested?: string): Promise<LoginResult> {
-    return this.acceptLogin(await this.request(frame, MessageType.LoginResponse), requested);
+  private async authenticate(
+    frame: Omit<LoginRequestFrame, 'sequenceId'>,
+    options?: RequestOptions,
+    requested?: string,
+  ): Promise<LoginResult> {
+    return this.acceptLogin(await this.request(frame, MessageType.LoginResponse, options), requested);
   }
 
   private acceptLogin(response: ServerFrameOf<typeof MessageType.LoginResponse>, requested?: string): LoginResult {
@@ -458,7 +610,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       this.socket = this.createSocket(url);
     } catch (error) {
       this.socket = null;
-      if (this.connectWaiter) this.finish(1006, error instanceof Error ? error.message : String(error));
+      this.lastError = error instanceof Error ? error : new Error(String(error));
+      if (this.connectWaiter) this.finish(1006, this.lastError.message);
       else this.scheduleReconnect();
     }
   }
@@ -485,68 +638,103 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private request<T extends ResponseType>(
     frame: OutgoingFrame,
     responseType: T,
+    options: RequestOptions = {},
     socket: WebSocketLike | null = this.socket,
   ): Promise<ServerFrameOf<T>> {
     return new Promise<ServerFrameOf<T>>((resolve, reject) => {
+      if (options.signal?.aborted) {
+        reject(abortedError(responseType));
+        return;
+      }
       if (!socket || socket.readyState !== OPEN) {
-        reject(new Error('not connected'));
+        reject(notConnectedError(responseType));
         return;
       }
       const sequenceId = this.nextSequenceId();
-      this.track(sequenceId, { responseType, socket, resolve: resolve as (frame: ServerFrame) => void, reject });
+      const request = { responseType, socket, resolve: resolve as (frame: ServerFrame) => void, reject };
+      this.track(sequenceId, request, options.timeout ?? this.requestTimeoutMs, options.signal);
       this.write(socket, { ...frame, sequenceId } as ClientFrame);
     });
   }
 
-  private track(sequenceId: number, request: Omit<PendingRequest, 'timer'>): void {
-    const timer = setTimeout(() => {
+  /** Awaits the answer to `sequenceId`; a timeout or an abort forgets it, so nothing given up on stays behind. */
+  private track(sequenceId: number, request: Omit<PendingRequest, 'stop'>, timeoutMs?: number, signal?: AbortSignal): void {
+    const stop = arm(timeoutMs, signal, request.responseType, (error) => {
       this.pending.delete(sequenceId);
-      request.reject(new Error(`request ${sequenceId} timed out after ${this.requestTimeoutMs} ms`));
-    }, this.requestTimeoutMs);
-    this.pending.set(sequenceId, { ...request, timer });
+      request.reject(error);
+    });
+    this.pending.set(sequenceId, { ...request, stop });
   }
 
-  private enqueue<T extends OutboxEntry['responseType']>(frame: ChatSendFrame, responseType: T): Promise<ServerFrameOf<T>> {
+  private enqueue<T extends OutboxEntry['responseType']>(
+    frame: ChatSendFrame,
+    responseType: T,
+    options: RequestOptions,
+  ): Promise<ServerFrameOf<T>> {
     return new Promise<ServerFrameOf<T>>((resolve, reject) => {
-      if (this.currentState === 'closed') {
-        reject(new Error('not connected'));
+      if (options.signal?.aborted) {
+        reject(abortedError(responseType));
         return;
       }
+      if (this.currentState === 'closed') {
+        reject(notConnectedError(responseType));
+        return;
+      }
+      const stop = arm(options.timeout, options.signal, responseType, (error) => {
+        this.withdraw(entry);
+        reject(error);
+      });
       const entry: OutboxEntry = {
         frame,
         responseType,
-        inFlight: false,
-        resolve: resolve as (frame: ServerFrame) => void,
-        reject,
+        ownDeadline: options.timeout !== undefined,
+        resolve: (answer) => {
+          stop();
+          resolve(answer as ServerFrameOf<T>);
+        },
+        reject: (error) => {
+          stop();
+          reject(error);
+        },
       };
       this.outbox.add(entry);
       if (this.ready) this.transmit(entry);
     });
   }
 
+  /** Forgets a send given up on: out of the outbox, and its transmission, if any, no longer awaited. */
+  private withdraw(entry: OutboxEntry): void {
+    this.outbox.delete(entry);
+    if (entry.sentAs === undefined) return;
+    this.pending.get(entry.sentAs)?.stop();
+    this.pending.delete(entry.sentAs);
+    entry.sentAs = undefined;
+  }
+
   private transmit(entry: OutboxEntry): void {
     const socket = this.socket;
     if (!socket || socket.readyState !== OPEN) return;
     const sequenceId = this.nextSequenceId();
-    entry.inFlight = true;
-    this.track(sequenceId, {
+    entry.sentAs = sequenceId;
+    const request = {
       responseType: entry.responseType,
       socket,
       outbox: entry,
-      resolve: (frame) => {
+      resolve: (frame: ServerFrame) => {
         this.outbox.delete(entry);
         entry.resolve(frame);
       },
-      reject: (error) => {
+      reject: (error: Error) => {
         this.outbox.delete(entry);
         entry.reject(error);
       },
-    });
+    };
+    this.track(sequenceId, request, entry.ownDeadline ? undefined : this.requestTimeoutMs);
     this.write(socket, { ...entry.frame, sequenceId });
   }
 
   private flushOutbox(): void {
-    for (const entry of this.outbox) if (!entry.inFlight) this.transmit(entry);
+    for (const entry of this.outbox) if (entry.sentAs === undefined) this.transmit(entry);
   }
 
   /** Settles the request a response answers; false when it answers none of ours. */
@@ -557,9 +745,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     const isError = frame.messageType === MessageType.Error;
     if (!isError && request.responseType !== frame.messageType) return false;
     this.pending.delete(frame.sequenceId);
-    clearTimeout(request.timer);
+    request.stop();
     if (isError || ('success' in frame && frame.success === false)) {
-      request.reject(new RequestError(('reason' in frame && frame.reason) || 'request failed', frame.messageType));
+      request.reject(refusalOf(frame));
     } else {
       request.resolve(frame);
     }
@@ -571,9 +759,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     for (const [sequenceId, request] of this.pending) {
       if (request.socket !== socket) continue;
       this.pending.delete(sequenceId);
-      clearTimeout(request.timer);
-      if (request.outbox) request.outbox.inFlight = false;
-      else request.reject(new Error('connection lost'));
+      request.stop();
+      if (request.outbox) request.outbox.sentAs = undefined;
+      else request.reject(new RequestError('connection lost', request.responseType, ClientErrorCode.Disconnected));
     }
   }
 
@@ -583,7 +771,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       return;
     }
     if (socket === this.moveSocket) {
-      this.request({ messageType: MessageType.LoginRequest, token: this.currentToken }, MessageType.LoginResponse, socket)
+      this.request({ messageType: MessageType.LoginRequest, token: this.currentToken }, MessageType.LoginResponse, {}, socket)
         .then((response) => {
           if (socket !== this.moveSocket) return;
           this.acceptLogin(response);
@@ -599,7 +787,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       this.becomeReady();
       return;
     }
-    this.request({ messageType: MessageType.LoginRequest, token }, MessageType.LoginResponse, socket)
+    this.request({ messageType: MessageType.LoginRequest, token }, MessageType.LoginResponse, {}, socket)
       .then((response) => {
         if (socket !== this.socket) return;
         this.acceptLogin(response);
@@ -609,7 +797,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
         if (socket !== this.socket) return;
         if (error instanceof RequestError) {
           this.currentToken = undefined;
-          this.emit('error', new RequestError(`token resume refused: ${error.reason}`, error.messageType));
+          this.emit('error', new RequestError(`token resume refused: ${error.reason}`, error.messageType, error.code));
           this.becomeReady();
         } else {
           this.dropConnection(socket);
@@ -618,13 +806,17 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   }
 
   private becomeReady(): void {
+    const attempt = this.reconnectAttempt;
+    this.fallbackUrl = undefined;
     this.ready = true;
     this.reconnectAttempt = 0;
+    this.lastError = undefined;
     this.setState('connected');
     const waiter = this.connectWaiter;
     this.connectWaiter = undefined;
     waiter?.resolve();
     this.flushOutbox();
+    if (attempt > 0) this.emit('reconnected', { attempt });
   }
 
   private handleClose(socket: WebSocketLike, code: number, reason: string): void {
@@ -633,12 +825,13 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       return;
     }
     if (socket === this.moveSocket) {
-      this.abortMove(socket, new Error(`connection to ${this.currentUrl} closed (${code})`));
+      this.abortMove(socket, new Error(`connection to ${this.moveTarget} closed (${code})`));
       return;
     }
     if (socket !== this.socket) return;
     this.socket = null;
     this.ready = false;
+    this.lastError = new Error(`connection to ${this.currentUrl} closed (${code}${reason ? `: ${reason}` : ''})`);
     this.stopHeartbeat();
     this.releaseRequests(socket);
     if (this.connectWaiter) {
@@ -651,17 +844,52 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
 
   private scheduleReconnect(): void {
     this.setState('reconnecting');
+    if (this.currentState !== 'reconnecting') return;
+    if (this.reconnectAttempt >= this.maxAttempts) {
+      this.giveUp();
+      return;
+    }
+    // Offline, an attempt could only fail: the online event starts the next one.
+    if (this.offline) return;
     const delay = backoffDelay(this.reconnectAttempt, this.backoff);
-    const attempt = this.reconnectAttempt;
-    this.reconnectAttempt += 1;
+    this.emit('reconnecting', { attempt: this.reconnectAttempt + 1, delay });
+    if (this.currentState !== 'reconnecting') return;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      void this.reconnect(attempt);
+      this.attemptReconnect();
     }, delay);
   }
 
+  private attemptReconnect(): void {
+    this.reconnectAttempt += 1;
+    void this.reconnect(this.reconnectAttempt - 1);
+  }
+
+  private giveUp(): void {
+    const attempts = this.reconnectAttempt;
+    this.emit('gaveUp', { attempts, error: this.lastError ?? new Error('reconnect failed') });
+    if (this.currentState !== 'closed') this.finish(1006, `gave up after ${attempts} reconnect attempts`);
+  }
+
+  /** A wait under way is called off: the attempt at its end would fail, and is not counted. */
+  private readonly wentOffline = (): void => {
+    this.offline = true;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+  };
+
+  private readonly cameOnline = (): void => {
+    this.offline = false;
+    this.reconnectAttempt = 0;
+    if (this.currentState !== 'reconnecting' || this.socket || this.moveSocket) return;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.emit('reconnecting', { attempt: 1, delay: 0 });
+    if (this.currentState === 'reconnecting') this.attemptReconnect();
+  };
+
   private async reconnect(attempt: number): Promise<void> {
-    const lost = this.currentUrl;
+    const lost = this.fallbackUrl ?? this.currentUrl;
     if (!lost) return;
     let url = lost;
     if (this.resolveUrl) {
@@ -691,28 +919,30 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.stopHeartbeat();
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
+    this.connectivity?.removeEventListener('offline', this.wentOffline);
+    this.connectivity?.removeEventListener('online', this.cameOnline);
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     this.acks = [];
-    const error = new Error(`connection closed (${code}${reason ? `: ${reason}` : ''})`);
+    const message = `connection closed (${code}${reason ? `: ${reason}` : ''})`;
+    const lost = (messageType: number): RequestError => new RequestError(message, messageType, ClientErrorCode.Disconnected);
     for (const request of this.pending.values()) {
-      clearTimeout(request.timer);
-      if (!request.outbox) request.reject(error);
+      request.stop();
+      if (!request.outbox) request.reject(lost(request.responseType));
     }
     this.pending.clear();
-    for (const entry of this.outbox) entry.reject(error);
+    for (const entry of this.outbox) entry.reject(lost(entry.responseType));
     this.outbox.clear();
     const waiter = this.connectWaiter;
     this.connectWaiter = undefined;
-    waiter?.reject(error);
+    waiter?.reject(new Error(message));
     this.setState('closed');
     this.emit('closed', { code, reason });
   }
 
   private follow(frame: ReBalanceFrame): void {
     this.emit('moved', { host: frame.host, url: frame.url });
-    // Later reconnects go to the new instance even if this move fails: the old one is leaving.
-    this.currentUrl = frame.url;
+    this.moveTarget = frame.url;
     if (this.moveSocket) this.abandon(this.moveSocket, 1000);
     this.moveSocket = null;
     this.setState('moved');
@@ -726,6 +956,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private adopt(socket: WebSocketLike): void {
     const old = this.socket;
     this.moveSocket = null;
+    // Reconnects after a move that worked go to the instance moved to.
+    this.currentUrl = this.moveTarget ?? this.currentUrl;
+    this.moveTarget = undefined;
     this.socket = socket;
     if (old) {
       this.releaseRequests(old);
@@ -742,6 +975,10 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       this.releaseRequests(socket);
     }
     this.moveSocket = null;
+    // The instance left is going away: once its connection goes too, try the url given (or resolved) rather than it.
+    if (this.moveFallback) this.fallbackUrl = this.givenUrl;
+    else this.currentUrl = this.moveTarget;
+    this.moveTarget = undefined;
     this.emit('error', error instanceof Error ? error : new Error(String(error)));
     if (this.socket) this.setState(this.ready ? 'connected' : 'reconnecting');
     else this.scheduleReconnect();
@@ -766,7 +1003,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
         this.emit('notice', { reason: frame.reason ?? '' });
         return;
       case MessageType.Error:
-        if (!this.settle(frame)) this.emit('error', new RequestError(frame.reason ?? 'server error', frame.messageType));
+        if (!this.settle(frame)) this.emit('error', refusalOf(frame));
         return;
       default:
         this.settle(frame);
@@ -786,7 +1023,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       }
       return;
     }
-    if (!frame.messageId) return;
+    // A 1:1 ack carries no content: one arriving here answers a send given up on, and is no delivery.
+    if (!frame.messageId || frame.content === null) return;
     // Duplicates are acknowledged too: a redelivery means the server did not get our Ack.
     this.queueAck(frame.messageId);
     if (this.seen.has(frame.messageId)) return;
@@ -857,6 +1095,13 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.heartbeatTimer = undefined;
     this.watchdogTimer = undefined;
   }
+}
+
+/** The server's refusal as an error; a server without codes gets `internal`, as for a code not known. */
+function refusalOf(frame: ServerFrame): RequestError {
+  const reason = ('reason' in frame && frame.reason) || 'request failed';
+  const code = ('code' in frame && frame.code) || RefusalCode.Internal;
+  return new RequestError(reason, frame.messageType, code);
 }
 
 function groupAdded(frame: GroupCreateResponseFrame): GroupAddedEvent {

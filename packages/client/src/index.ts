@@ -1,5 +1,6 @@
 export {
   ChatClient,
+  ClientErrorCode,
   RequestError,
   newClientMessageId,
   toChatMessage,
@@ -9,6 +10,8 @@ export {
   type ChatSendResult,
   type ClientState,
   type ClosedEvent,
+  type ConnectivityEvents,
+  type GaveUpEvent,
   type DirectMessage,
   type GroupAddedEvent,
   type GroupInfo,
@@ -18,6 +21,10 @@ export {
   type LoginResult,
   type MovedEvent,
   type NoticeEvent,
+  type ReconnectedEvent,
+  type ReconnectingEvent,
+  type RequestErrorCode,
+  type RequestOptions,
   type WebSocketConstructor,
   type WebSocketLike,
 } from './chat-client';

@@ -32,6 +32,28 @@ export const MessageType = {
   ChangePasswordResponse: 30,
 } as const;
 
+/**
+ * The `code` of every refusal, beside its `reason` (docs/protocol.md §2): reasons are for people,
+ * codes for programs. The server's copy must match (src/common/protocol.spec.ts checks it).
+ */
+export const RefusalCode = {
+  InvalidArgument: 'invalid_argument',
+  NotLoggedIn: 'not_logged_in',
+  BadCredentials: 'bad_credentials',
+  AccountLocked: 'account_locked',
+  AccountDisabled: 'account_disabled',
+  Unauthorized: 'unauthorized',
+  RateLimited: 'rate_limited',
+  NotFound: 'not_found',
+  Forbidden: 'forbidden',
+  Conflict: 'conflict',
+  LimitExceeded: 'limit_exceeded',
+  ServerBusy: 'server_busy',
+  Internal: 'internal',
+} as const;
+
+export type RefusalCode = (typeof RefusalCode)[keyof typeof RefusalCode];
+
 
 interface FrameBase {
   sequenceId: number;
@@ -45,6 +67,8 @@ interface ServerFrameBase extends FrameBase {
 interface ResponseBase extends ServerFrameBase {
   success: boolean;
   reason: string | null;
+  /** On refusals (`success:false`) only. */
+  code?: RefusalCode;
 }
 
 export interface PingFrame extends FrameBase {
@@ -220,7 +244,9 @@ export interface NoticeFrame extends ServerFrameBase {
 
 export interface ErrorFrame extends ServerFrameBase {
   messageType: typeof MessageType.Error;
+  success: false;
   reason: string | null;
+  code?: RefusalCode;
 }
 
 export interface LogoutResponseFrame extends ResponseBase {

@@ -1,0 +1,99 @@
+import { ChatClient, ChatMessage } from '@chat-server/client';
+import WebSocket from 'ws';
+import { TestEnvironment } from './helpers/environment';
+import { Instance, freePort, startInstance } from './helpers/instance';
+import { until } from './helpers/wait';
+import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+
+type Listed = { host: string; connections: number }[];
+
+/**
+ * The SDK told to move (type 21) to an instance whose public URL does not answer (a closed port):
+ * it stays where it is, and when that connection ends it goes back to the URL it was given.
+ */
+describe('SDK move to a target that does not answer', () => {
+  const env = new TestEnvironment('cluster');
+  const sdkClients: ChatClient[] = [];
+  const clients: WsTestClient[] = [];
+  let a: Instance;
+  let b: Instance;
+  let c: Instance;
+  let deadUrl: string;
+
+  const listed = async (): Promise<Listed> => (await a.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
+  const connectionsOn = async (instance: Instance): Promise<number> =>
+    (await listed()).find((i) => i.host === instance.host)?.connections ?? -1;
+  const moveOrder = (from: Instance, to: Instance) =>
+    from.http<boolean>('POST', `/reBalance/handler?host=${encodeURIComponent(to.host)}&reBalanceNumber=1`, { auth: 'cluster' });
+
+  async function sdkUser(on: Instance): Promise<{ client: ChatClient; name: string; messages: ChatMessage[] }> {
+    const name = uniqueName('mover');
+    const client = new ChatClient({ WebSocketImpl: WebSocket, backoff: { baseMs: 50, capMs: 200 } });
+    sdkClients.push(client);
+    const messages: ChatMessage[] = [];
+    client.on('message', (message) => messages.push(message));
+    await client.connect(on.wsUrl);
+    await client.register(name, 'secret-pass');
+    await client.login(name, 'secret-pass');
+    return { client, name, messages };
+  }
+
+  beforeAll(async () => {
+    await env.setup();
+    deadUrl = `ws://127.0.0.1:${await freePort()}/ws`;
+    const settings = { HEARTBEAT_MS: '300', REBALANCE_GRACE_MS: '1500', REBALANCE_DELAY_MS: '600000', REBALANCE_INTERVAL_MS: '600000' };
+    [a, b, c] = await Promise.all([
+      startInstance(env.instanceEnv(settings)),
+      startInstance(env.instanceEnv({ ...settings, PUBLIC_URL: deadUrl })),
+      startInstance(env.instanceEnv(settings)),
+    ]);
+    await until(listed, (list) => list.length === 3, 10000, 'three instances');
+  }, 120000);
+
+  afterAll(async () => {
+    for (const client of sdkClients) client.close();
+    for (const client of clients) client.close();
+    await Promise.all([a?.kill(), b?.kill(), c?.kill()]);
+    await env.dispose();
+  });
+
+  it('falls back to the URL it was given when the target does not answer, and logs in there again', async () => {
+    const { client, name, messages } = await sdkUser(a);
+    const moves: string[] = [];
+    const errors: string[] = [];
+    const reconnectedTo: string[] = [];
+    client.on('moved', (event) => moves.push(event.url));
+    client.on('error', (error) => errors.push(error.message));
+    client.on('reconnected', () => reconnectedTo.push(client.url ?? ''));
+
+    expect((await moveOrder(a, b)).body).toMatchObject({ code: 0, data: true });
+    await until(async () => errors, (seen) => seen.length > 0, 10000, 'the failed move');
+    expect(moves).toEqual([deadUrl]);
+    expect(errors[0]).toContain(deadUrl);
+    expect(client.state).toBe('connected');
+    expect(client.url).toBe(a.wsUrl);
+
+    // After the grace period the instance closes the session with 4008: the client comes back to A, not to the dead URL.
+    await until(async () => reconnectedTo, (seen) => seen.length > 0, 15000, 'the reconnect');
+    expect(reconnectedTo).toEqual([a.wsUrl]);
+    expect(client.username).toBe(name);
+    const sender = await loggedIn(c.wsUrl, uniqueName('sender'));
+    clients.push(sender);
+    expect(await sender.request({ messageType: 5, to: name, content: 'back on A', clientMessageId: uniqueName('m') })).toMatchObject({
+      success: true,
+    });
+    await until(async () => messages, (seen) => seen.some((m) => m.content === 'back on A'), 10000, 'the message after the fallback');
+    client.close();
+  });
+
+  it('keeps the target after a move that worked', async () => {
+    const { client } = await sdkUser(a);
+    // The order moves a random session of A: this one must be its only one.
+    await until(() => connectionsOn(a), (count) => count === 1, 10000, 'one session on A');
+    const moved = new Promise<void>((resolve) => client.on('state', (state) => state === 'connected' && resolve()));
+    expect((await moveOrder(a, c)).body).toMatchObject({ code: 0, data: true });
+    await moved;
+    expect(client.url).toBe(c.wsUrl);
+    await until(() => connectionsOn(c), (count) => count >= 1, 10000, 'the session on C');
+  });
+});
