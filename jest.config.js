@@ -1,8 +1,8 @@
 process.env.TZ = 'UTC';
-/** Unit specs live beside the code: the server's in src/, the client SDK's in packages/client/src/. */
+/** Unit specs live beside the code: the server's in src/, the client SDK's in packages/client/src/, the test helpers' in test/helpers/. */
 module.exports = {
   rootDir: __dirname,
-  roots: ['<rootDir>/src', '<rootDir>/packages/client/src'],
+  roots: ['<rootDir>/src', '<rootDir>/packages/client/src', '<rootDir>/test/helpers'],
   testRegex: '.*\\.spec\\.ts$',
   moduleFileExtensions: ['ts', 'js', 'json'],
   // The SDK from its source, so unit specs need no build of the package.
