@@ -7,7 +7,7 @@ const envelope = (codes: number[], data: object) => ({
 const json = (schema: object) => ({ description: '', content: { 'application/json': { schema } } });
 const errorResponse = (code: number) => json(envelope([code], { type: 'object', nullable: true, enum: [null] }));
 
-const DOCUMENT: OpenApiDocument = {
+const DOCUMENT = {
   paths: {
     '/port': { get: { responses: { '200': json(envelope([0], { type: 'integer', format: 'int32' })), '429': errorResponse(429) } } },
     '/user/page': { post: { responses: { '200': json(envelope([0], { $ref: '#/components/schemas/UserDto' })) } } },
@@ -39,7 +39,7 @@ const DOCUMENT: OpenApiDocument = {
       },
     },
   },
-};
+} as unknown as OpenApiDocument;
 
 const contract = new Contract(DOCUMENT);
 const body = (code: number, data: unknown, extra: Record<string, unknown> = {}) =>
