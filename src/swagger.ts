@@ -12,8 +12,18 @@ function packageVersion(): string {
 
 /** What any route may answer besides its own (docs/protocol.md §7.1); health probes are never rate-limited. */
 const SHARED_ERRORS: { status: string; code: number; description: string; health: boolean }[] = [
-  { status: '400', code: ErrorCode.Validation, description: 'Validation failed: msg names the first failing field (also a malformed or oversized body)', health: true },
-  { status: '429', code: ErrorCode.TooManyRequests, description: 'Too many requests from this address (HTTP_LIMIT_PER_ADDRESS); Retry-After says when to retry', health: false },
+  {
+    status: '400',
+    code: ErrorCode.Validation,
+    description: 'Validation failed: msg names the first failing field (also a malformed or oversized body)',
+    health: true,
+  },
+  {
+    status: '429',
+    code: ErrorCode.TooManyRequests,
+    description: 'Too many requests from this address (HTTP_LIMIT_PER_ADDRESS); Retry-After says when to retry',
+    health: false,
+  },
   { status: '500', code: ErrorCode.Internal, description: 'Internal error: msg is "System busy, please try again later"', health: true },
 ];
 
@@ -26,9 +36,9 @@ function completeDocument(document: OpenAPIObject): OpenAPIObject {
     for (const operation of [item.get, item.put, item.post, item.delete, item.patch]) {
       if (!operation) continue;
       for (const error of SHARED_ERRORS) {
-        if (error.health || !path.startsWith('/health')) {
-          operation.responses[error.status] ??= { description: error.description, content: { 'application/json': { schema: errorEnvelopeSchema(error.code) } } };
-        }
+        if (!error.health && path.startsWith('/health')) continue;
+        const content = { 'application/json': { schema: errorEnvelopeSchema(error.code) } };
+        operation.responses[error.status] ??= { description: error.description, content };
       }
     }
   }
@@ -49,7 +59,8 @@ export function setupSwagger(app: INestApplication, withUi: boolean): void {
     new DocumentBuilder()
       .setTitle('Chat server')
       .setDescription(
-        'HTTP API of the chat server. Every response is wrapped in the R<T> envelope (docs/protocol.md §7), errors included. The WebSocket protocol is in docs/protocol.md.',
+        'HTTP API of the chat server. Every response is wrapped in the R<T> envelope (docs/protocol.md §7), errors included. ' +
+          'The WebSocket protocol is in docs/protocol.md.',
       )
       .setVersion(packageVersion())
       .setLicense('MIT', 'https://opensource.org/licenses/MIT')

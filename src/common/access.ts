@@ -30,7 +30,8 @@ function routeAccess(level: AccessLevel): ClassDecorator & MethodDecorator {
           .map((property) => property.value as unknown)
           .filter((value): value is object => typeof value === 'function' && value !== target);
     for (const method of methods) {
-      if (!Reflect.hasOwnMetadata(FASTIFY_ROUTE_CONFIG_METADATA, method)) Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { access: level }, method);
+      if (Reflect.hasOwnMetadata(FASTIFY_ROUTE_CONFIG_METADATA, method)) continue;
+      Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { access: level }, method);
     }
   };
 }
@@ -49,7 +50,12 @@ export const AdminOnly = () =>
 
 /** Cluster routes take `X-Cluster-Token: CLUSTER_TOKEN` or the admin bearer. */
 export const ClusterAccess = () =>
-  applyDecorators(routeAccess('cluster'), ApiSecurity('cluster'), ApiBearerAuth('admin'), ApiErrorR(401, ErrorCode.Unauthorized, UNAUTHORIZED));
+  applyDecorators(
+    routeAccess('cluster'),
+    ApiSecurity('cluster'),
+    ApiBearerAuth('admin'),
+    ApiErrorR(401, ErrorCode.Unauthorized, UNAUTHORIZED),
+  );
 
 export type Caller = 'admin' | 'cluster' | 'anonymous' | 'invalid';
 

@@ -59,14 +59,11 @@ export function ApiR(model: Type<unknown> | Primitive | null, options: ApiROptio
   if (typeof model === 'function') extraModels.push(model);
   const data = dataSchema(model, options.isArray ?? false);
   const description = options.description ?? 'The R<T> envelope';
-  return applyDecorators(
-    ApiExtraModels(...extraModels),
-    ApiResponse({
-      status: 200,
-      description: options.refusal ? `${description}; code -10 and data null: ${options.refusal}` : description,
-      schema: options.refusal ? envelopeSchema([ErrorCode.Ok, ErrorCode.OperationFailed], nullable(data)) : envelopeSchema([ErrorCode.Ok], data),
-    }),
-  );
+  const refusable = { codes: [ErrorCode.Ok, ErrorCode.OperationFailed], data: nullable(data) };
+  const answer = options.refusal
+    ? { description: `${description}; code -10 and data null: ${options.refusal}`, schema: envelopeSchema(refusable.codes, refusable.data) }
+    : { description, schema: envelopeSchema([ErrorCode.Ok], data) };
+  return applyDecorators(ApiExtraModels(...extraModels), ApiResponse({ status: 200, ...answer }));
 }
 
 /** Documents an error answer of a route or controller: the envelope with `data` null. */

@@ -19,7 +19,7 @@ export function handleCors(fastify: FastifyInstance, origins: readonly string[])
     const permitted = typeof origin === 'string' && allowed.has(origin);
     reply.header('vary', 'Origin');
     if (permitted) reply.header('access-control-allow-origin', origin);
-    const preflight = request.method === 'OPTIONS' && origin !== undefined && request.headers['access-control-request-method'] !== undefined;
+    const preflight = request.method === 'OPTIONS' && origin !== undefined && 'access-control-request-method' in request.headers;
     if (!preflight) return;
     if (!permitted) {
       await reply

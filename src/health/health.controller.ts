@@ -30,7 +30,11 @@ export class LivenessDto {
 
 /** Not ready: HTTP 503, code -1, and the same `data` saying what is down. */
 const ApiUnavailable = () =>
-  ApiResponse({ status: 503, description: 'Not ready: a dependency is down, heartbeats fail, or the instance drains', schema: envelopeSchema([ErrorCode.Internal], { $ref: getSchemaPath(HealthDto) }) });
+  ApiResponse({
+    status: 503,
+    description: 'Not ready: a dependency is down, heartbeats fail, or the instance drains',
+    schema: envelopeSchema([ErrorCode.Internal], { $ref: getSchemaPath(HealthDto) }),
+  });
 
 @ApiTags('health')
 @Controller('health')

@@ -32,7 +32,11 @@ export class UsersController {
   @Put('setUserStatus/:username/:status')
   @ApiOperation({ summary: 'Enable (true) or disable (false) a user; disabling closes their connections everywhere (Notice, then 4003)' })
   @ApiParam(USERNAME_PARAM)
-  @ApiParam({ name: 'status', schema: { type: 'string', enum: ['true', 'false', '1', '0'] }, description: 'true or 1: enable; false or 0: disable' })
+  @ApiParam({
+    name: 'status',
+    schema: { type: 'string', enum: ['true', 'false', '1', '0'] },
+    description: 'true or 1: enable; false or 0: disable',
+  })
   @ApiR('boolean', { refusal: 'the user does not exist' })
   setStatus(@Param('username') username: string, @Param('status') status: string): Promise<boolean> {
     return this.users.setStatus(username, parseStatus(status));

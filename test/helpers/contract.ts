@@ -26,7 +26,15 @@ export interface OpenApiDocument {
 }
 
 /** Not the API, and not in the document: the pages, their assets, the WebSocket, the document and its UI. */
-export const NON_API_PATHS: readonly RegExp[] = [/^\/$/, /^\/admin$/, /^\/assets\//, /^\/ws$/, /^\/v2\/api-docs$/, /^\/swagger-ui/, /^\/doc\.html/];
+export const NON_API_PATHS: readonly RegExp[] = [
+  /^\/$/,
+  /^\/admin$/,
+  /^\/assets\//,
+  /^\/ws$/,
+  /^\/v2\/api-docs$/,
+  /^\/swagger-ui/,
+  /^\/doc\.html/,
+];
 
 /**
  * What a path or a method the document does not name may answer (docs/protocol.md §7.1): 404 "No
@@ -61,7 +69,7 @@ function templateRegex(template: string): RegExp {
 }
 
 function ajvErrors(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`).join('; ');
+  return (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''} ${JSON.stringify(e.params)}`).join('; ');
 }
 
 export interface ObservedResponse {
@@ -84,7 +92,8 @@ export class Contract {
     this.ajv = new Ajv({ allErrors: true, strictTypes: false });
     addFormats(this.ajv);
     this.ajv.addVocabulary(['example', 'externalDocs', 'xml']);
-    const schemas = Object.fromEntries(Object.entries(document.components?.schemas ?? {}).map(([name, schema]) => [name, toJsonSchema(schema)]));
+    const components = Object.entries(document.components?.schemas ?? {});
+    const schemas = Object.fromEntries(components.map(([name, schema]) => [name, toJsonSchema(schema)]));
     this.ajv.addSchema({ $id: 'api', $defs: schemas });
     // Literal paths first: POST /user/page is its own route, not /user/{username}.
     this.routes = Object.keys(document.paths)
@@ -106,12 +115,18 @@ export class Contract {
     if (!route) return this.unmatched(observed, method, where);
     const operation = this.document.paths[route.template][lookup];
     const response = operation.responses[String(observed.status)] ?? operation.responses.default;
-    if (!response) return `${where}: status ${observed.status} is not documented for ${method} ${route.template} (documented: ${Object.keys(operation.responses).join(', ')})`;
+    if (!response) {
+      const documented = Object.keys(operation.responses).join(', ');
+      return `${where}: status ${observed.status} is not documented for ${method} ${route.template} (documented: ${documented})`;
+    }
     // A HEAD answer has the GET's status and headers, and no body.
     if (method === 'HEAD') return null;
     const mediaType = (observed.contentType ?? '').split(';')[0].trim().toLowerCase();
     const content = response.content?.[mediaType];
-    if (!content) return `${where}: content type "${mediaType}" is not documented (documented: ${Object.keys(response.content ?? {}).join(', ') || 'no body'})`;
+    if (!content) {
+      const documented = Object.keys(response.content ?? {}).join(', ') || 'no body';
+      return `${where}: content type "${mediaType}" is not documented (documented: ${documented})`;
+    }
     if (!content.schema || !mediaType.endsWith('json')) return null;
     return this.validate(`${lookup} ${route.template} ${observed.status}`, content.schema, observed.text, where);
   }
@@ -186,7 +201,8 @@ export async function checkResponse(port: number, observed: ObservedResponse): P
   const contract = state().contracts.get(port);
   if (!contract) return;
   const violation = (await contract).violation(observed);
-  if (violation) throw new ContractViolation(`Contract violation (docs/protocol.md, /v2/api-docs): ${violation}\nbody: ${observed.text.slice(0, 300)}`);
+  if (!violation) return;
+  throw new ContractViolation(`Contract violation (docs/protocol.md, /v2/api-docs): ${violation}\nbody: ${observed.text.slice(0, 300)}`);
 }
 
 function requestOf(input: string | URL | Request, init?: RequestInit): { url: URL; method: string } {
@@ -204,8 +220,8 @@ export function installFetchCheck(): void {
     const local = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
     if (local && state().contracts.has(Number(url.port))) {
       const text = await response.clone().text();
-      const observed = { method, url: `${url.pathname}${url.search}`, status: response.status, contentType: response.headers.get('content-type'), text };
-      await checkResponse(Number(url.port), observed);
+      const contentType = response.headers.get('content-type');
+      await checkResponse(Number(url.port), { method, url: `${url.pathname}${url.search}`, status: response.status, contentType, text });
     }
     return response;
   };

@@ -82,7 +82,8 @@ export class Instance {
     if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     const response = await uncheckedFetch(`http://127.0.0.1:${this.port}${path}`, { method, headers, body });
     const text = await response.text();
-    await checkResponse(this.port, { method, url: path, status: response.status, contentType: response.headers.get('content-type'), text });
+    const contentType = response.headers.get('content-type');
+    await checkResponse(this.port, { method, url: path, status: response.status, contentType, text });
     let parsed: Envelope<T>;
     try {
       parsed = JSON.parse(text) as Envelope<T>;

@@ -8,13 +8,25 @@ export const REBALANCE_NUMBER_MAX = 999_999_999;
 
 /** The query of POST /reBalance/handler. */
 export class RebalanceQueryDto {
-  @ApiProperty({ description: '`ip:port` of the target instance, as in /cluster/instances', example: '10.0.0.6:9092', minLength: 1, maxLength: 255 })
+  @ApiProperty({
+    description: '`ip:port` of the target instance, as in /cluster/instances',
+    example: '10.0.0.6:9092',
+    minLength: 1,
+    maxLength: 255,
+  })
   @IsNotEmpty(REQUIRED)
   @IsString()
   @MaxLength(255)
   host: string;
 
-  @ApiProperty({ description: 'How many connections to move', example: 10, type: 'integer', format: 'int32', minimum: 1, maximum: REBALANCE_NUMBER_MAX })
+  @ApiProperty({
+    description: 'How many connections to move',
+    example: 10,
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: REBALANCE_NUMBER_MAX,
+  })
   @IsNotEmpty(REQUIRED)
   @Transform(toInteger)
   @IsInt(MUST_BE_INTEGER)

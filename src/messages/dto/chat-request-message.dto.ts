@@ -28,7 +28,12 @@ export class ChatRequestMessageDto {
   @Max(Number.MAX_SAFE_INTEGER)
   sequenceId?: number;
 
-  @ApiPropertyOptional({ example: '2026-11-26T20:00:00.000Z', description: 'Ignored: the server sets the time; an ISO-8601 date when given', type: String, nullable: true })
+  @ApiPropertyOptional({
+    example: '2026-11-26T20:00:00.000Z',
+    description: 'Ignored: the server sets the time; an ISO-8601 date when given',
+    type: String,
+    nullable: true,
+  })
   @ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null && value !== '')
   @IsDateString()
   time?: string;
