@@ -1,18 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
-import { MUST_BE_INTEGER } from '../../common/validation-messages';
+import { IsDateString, IsDefined, IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
+import { MUST_BE_INTEGER, REQUIRED } from '../../common/validation-messages';
 
 /** ChatRequestMessage: the body of POST /send (docs/protocol.md §7.3). */
 export class ChatRequestMessageDto {
   @ApiProperty({ example: 'alice' })
+  @IsDefined(REQUIRED)
   @IsString()
   from: string;
 
   @ApiProperty({ example: 'bob' })
+  @IsDefined(REQUIRED)
   @IsString()
   to: string;
 
   @ApiProperty({ example: 'hello', description: 'Not empty, at most MAX_CONTENT_BYTES (default 20000) bytes of UTF-8' })
+  @IsDefined(REQUIRED)
   @IsString()
   content: string;
 
