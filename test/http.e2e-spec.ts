@@ -230,6 +230,16 @@ describe(`HTTP foundation (${MODE})`, () => {
     }
   });
 
+  it('a malformed URL is 400 naming the problem: a bad percent-encoding, a path segment over 100 characters', async () => {
+    for (const [path, msg] of [
+      ['/user/%zz', 'Malformed URL: a bad percent-encoding'],
+      [`/user/${'a'.repeat(101)}`, 'A path parameter is longer than 100 characters'],
+    ]) {
+      const refused = await server.http('GET', path, { auth: 'admin' });
+      expect({ path, status: refused.status, code: refused.body.code, msg: refused.body.msg }).toEqual({ path, status: 400, code: -9, msg });
+    }
+  });
+
   it('serves the Swagger UI at /swagger-ui and /doc.html', async () => {
     for (const path of ['/swagger-ui', '/doc.html']) {
       const response = await fetch(`http://127.0.0.1:${server.port}${path}`);
