@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../common/access';
 import { ApiR } from '../common/api-envelope.decorator';
 import { ValidationFailedException } from '../common/error-mapping';
@@ -24,6 +24,7 @@ export class UsersController {
   @Post('page')
   @HttpCode(200)
   @ApiOperation({ summary: 'Page users, newest registration first, filtered by username substring and status' })
+  @ApiBody({ type: UserPageFilterDto, required: false, description: 'No body: every user' })
   @ApiR(UserPageDto)
   page(@Query() query: UserPageQueryDto, @Body() filter: UserPageFilterDto = {}): Promise<UserPageDto> {
     return this.users.page({ username: filter?.username || undefined, status: filter?.status }, query.current, query.size);
