@@ -1,8 +1,8 @@
 process.env.TZ = 'UTC';
-/** Unit specs live beside the code: the server's in src/, the client SDK's in packages/client/src/, the pages' in web/. */
+/** Unit specs live beside the code: the server's in src/, the client SDK's in packages/client/src/, the pages' in web/, the test helpers' in test/helpers/. */
 module.exports = {
   rootDir: __dirname,
-  roots: ['<rootDir>/src', '<rootDir>/packages/client/src', '<rootDir>/web'],
+  roots: ['<rootDir>/src', '<rootDir>/packages/client/src', '<rootDir>/web', '<rootDir>/test/helpers'],
   testRegex: '.*\\.spec\\.ts$',
   moduleFileExtensions: ['ts', 'js', 'json'],
   // The SDK from its source, so unit specs need no build of the package.

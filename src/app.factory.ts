@@ -2,6 +2,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { checkAccess } from './common/access';
+import { handleCors } from './common/cors';
 import { requestPath } from './common/envelope';
 import { mapError } from './common/error-mapping';
 import { parseJsonBody } from './common/json-body';
@@ -75,9 +77,11 @@ export async function createApp(config: AppConfig, logger = new PinoLogger(confi
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bufferLogs: false, bodyParser: false });
   app.useWebSocketAdapter(new ChatWsAdapter(app, config));
   app.useGlobalPipes(createValidationPipe());
-  app.enableCors({ origin: config.corsOrigins.length > 0 ? config.corsOrigins : false });
   addSecurityHeaders(fastify);
+  // Preflights first, then the per-address limit, then the token check: all before a body is read.
+  handleCors(fastify, config.corsOrigins);
   limitRequests(fastify, app.get(RateLimitsService));
+  checkAccess(fastify, config);
 
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', async (request, reply) => {

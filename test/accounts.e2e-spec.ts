@@ -377,9 +377,9 @@ describe(`accounts and connections (${MODE})`, () => {
       expect(bad.body).toMatchObject({ code: -9 });
       // The message names the actual problem: 1.5 is not an integer (not "over the maximum").
       for (const [query, message] of [
-        ['current=1.5', 'current must be an integer number'],
+        ['current=1.5', 'current must be an integer'],
         ['current=2000000', 'current must not be greater than 1000000'],
-        ['size=x', 'size must be an integer number'],
+        ['size=x', 'size must be an integer'],
       ]) {
         const refused = await server.http('POST', `/user/page?${query}`, { auth: 'admin' });
         expect({ query, status: refused.status, body: refused.body }).toMatchObject({ query, status: 400, body: { code: -9, msg: message } });

@@ -402,6 +402,39 @@ describe(`hardening (${MODE})`, () => {
       expect(byDefault.headers.get('access-control-allow-origin')).toBeNull();
     });
 
+    it('CORS preflights: 204 with what may be sent for an allowed origin, 403 in the envelope and no CORS header for another', async () => {
+      const preflight = (target: Instance, origin: string) =>
+        fetch(`http://127.0.0.1:${target.port}/user/page`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+        });
+      const corsHeaders = (response: Response) => {
+        const found: Record<string, string> = {};
+        response.headers.forEach((value, name) => {
+          if (name.startsWith('access-control-')) found[name] = value;
+        });
+        return found;
+      };
+      const allowed = await preflight(server, 'https://chat.example.com');
+      expect(allowed.status).toBe(204);
+      expect(await allowed.text()).toBe('');
+      expect(corsHeaders(allowed)).toEqual({
+        'access-control-allow-origin': 'https://chat.example.com',
+        'access-control-allow-methods': 'GET, POST, PUT',
+        'access-control-allow-headers': 'Authorization, Content-Type, X-Cluster-Token',
+        'access-control-max-age': '600',
+      });
+      for (const [target, origin] of [[server, 'https://evil.example'], [closedUi, 'https://chat.example.com']] as const) {
+        const refused = await preflight(target, origin);
+        expect(corsHeaders(refused)).toEqual({});
+        const refusal = { status: 403, body: { code: 403, data: null, msg: 'Origin not allowed by CORS_ORIGINS' } };
+        expect({ status: refused.status, body: await refused.json() }).toMatchObject(refusal);
+      }
+      const notPreflight = await fetch(`http://127.0.0.1:${server.port}/port`, { method: 'OPTIONS' });
+      const notFound = { status: 404, body: { code: 404, msg: 'No such route' } };
+      expect({ status: notPreflight.status, body: await notPreflight.json() }).toMatchObject(notFound);
+    });
+
     it('SWAGGER_UI=false turns the UI pages off and keeps the JSON document', async () => {
       expect((await get(server, '/swagger-ui')).status).toBe(200);
       expect((await get(closedUi, '/swagger-ui')).status).toBe(404);

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 
@@ -134,6 +136,107 @@ describe(`HTTP foundation (${MODE})`, () => {
       }
       expect(document.components.schemas.R).toBeDefined();
       expect(JSON.stringify(document.paths['/port'].get.responses['200'])).toContain('#/components/schemas/R');
+    }
+  });
+
+  it('the document states every status, integer types, parameter limits, security, servers, licence and version', async () => {
+    type Schema = Record<string, unknown>;
+    type Parameter = { name: string; required?: boolean; schema: Schema };
+    type Operation = { responses: Record<string, Schema>; security?: Record<string, string[]>[]; parameters?: Parameter[] };
+    const document = (await (await fetch(`http://127.0.0.1:${server.port}/v2/api-docs`)).json()) as {
+      info: { version: string; license?: { name: string } };
+      servers: { url: string }[];
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, { properties: Record<string, Schema>; additionalProperties?: boolean }> };
+    };
+    const version = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+    expect(document.info).toMatchObject({ version, license: { name: 'MIT' } });
+    expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
+
+    const securityOf = (operation: Operation) => (operation.security ?? []).map((entry) => Object.keys(entry)[0]).sort();
+    const securityAt = (path: string) => ({ path, security: securityOf(Object.values(document.paths[path])[0]) });
+    const admin = ['/cluster/instances', '/reBalance', '/metrics', '/user/page', '/user/{username}'];
+    admin.push('/user/setUserStatus/{username}/{status}');
+    const cluster = ['/send', '/joinMember', '/removeMember', '/sendGroupChatMessage', '/sendGroupCreateMessage', '/reBalance/handler'];
+    for (const path of admin) expect(securityAt(path)).toEqual({ path, security: ['admin'] });
+    for (const path of cluster) expect(securityAt(path)).toEqual({ path, security: ['admin', 'cluster'] });
+    for (const path of ['/port', '/getOnlineUserCount', '/serverAddress', '/health', '/health/live']) {
+      expect(securityAt(path)).toEqual({ path, security: [] });
+    }
+    // Every route, those added later too: the shared errors, and 401 (and 403 on admin-only routes) where a token is needed.
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const route = `${method} ${path}`;
+        const statuses = Object.keys(operation.responses).sort();
+        const security = securityOf(operation);
+        const expected = ['200', '400', '500', ...(path.startsWith('/health') ? [] : ['429'])];
+        if (security.length > 0) expected.push('401');
+        if (security.length === 1 && security[0] === 'admin') expected.push('403');
+        if (path === '/health' || path === '/health/ready') expected.push('503');
+        expect({ route, statuses }).toEqual({ route, statuses: expected.sort() });
+        for (const { name, schema } of operation.parameters ?? []) {
+          expect({ route, name, typed: typeof schema.type === 'string' }).toEqual({ route, name, typed: true });
+        }
+      }
+    }
+
+    const parameter = (path: string, name: string) => Object.values(document.paths[path])[0].parameters!.find((p) => p.name === name);
+    expect(parameter('/joinMember', 'name')).toMatchObject({ required: true, schema: { type: 'string', minLength: 1, maxLength: 64 } });
+    expect(parameter('/joinMember', 'member')).toMatchObject({ required: true, schema: { type: 'string', minLength: 1, maxLength: 30 } });
+    const count = { required: true, schema: { type: 'integer', minimum: 1, maximum: 999999999 } };
+    expect(parameter('/reBalance/handler', 'reBalanceNumber')).toMatchObject(count);
+    expect(parameter('/user/page', 'current')).toMatchObject({ schema: { type: 'integer', minimum: 1, maximum: 1000000 } });
+    const integers = [['R', 'code'], ['R', 'timestamp'], ['InstanceDto', 'port'], ['UserPageDto', 'total']];
+    integers.push(['UserDto', 'passwordErrorNum']);
+    for (const [model, field] of integers) {
+      expect({ model, field, type: document.components.schemas[model].properties[field].type }).toEqual({ model, field, type: 'integer' });
+    }
+    expect(document.components.schemas.UserDto.additionalProperties).toBe(false);
+    // A route that refuses with -10 says so, with data nullable; one that cannot, does not.
+    expect(JSON.stringify(document.paths['/user/{username}'].get.responses['200'])).toMatch(/"enum":\[0,-10\].*"nullable":true/);
+    expect(JSON.stringify(document.paths['/port'].get.responses['200'])).not.toContain('nullable');
+  });
+
+  it('checks the token before reading the body: 401 or 403 whatever the body, then 400 for a malformed one', async () => {
+    for (const rawBody of ['{bad', '[]', 'x'.repeat(2 * 1024 * 1024)]) {
+      const length = rawBody.length;
+      const anonymous = await server.http('POST', '/send', { rawBody });
+      expect({ length, status: anonymous.status, code: anonymous.body.code }).toEqual({ length, status: 401, code: 401 });
+      const wrongKind = await server.http('POST', '/user/page', { rawBody, auth: 'cluster' });
+      expect({ length, status: wrongKind.status, code: wrongKind.body.code }).toEqual({ length, status: 403, code: 403 });
+    }
+    expect((await server.http('POST', '/send', { rawBody: '{bad', contentType: 'text/xml' })).status).toBe(401);
+    const parsed = await server.http('POST', '/send', { rawBody: '{bad', auth: 'cluster' });
+    expect(parsed.status).toBe(400);
+    expectEnvelope(parsed.body as never, -9, '/send');
+  });
+
+  it('query validation names the actual problem of each parameter', async () => {
+    for (const [route, message] of [
+      ['/joinMember', 'name is required'],
+      ['/joinMember?name=g', 'member is required'],
+      ['/joinMember?name=g&member=', 'member is required'],
+      ['/removeMember?name=g&member=b&extra=1', 'extra is not a known field'],
+      [`/removeMember?name=g&member=${'b'.repeat(31)}`, 'member must be shorter than or equal to 30 characters'],
+      ['/reBalance/handler?reBalanceNumber=1', 'host is required'],
+      ['/reBalance/handler?host=h', 'reBalanceNumber is required'],
+      ['/reBalance/handler?host=h&reBalanceNumber=1.5', 'reBalanceNumber must be an integer'],
+      ['/reBalance/handler?host=h&reBalanceNumber=0', 'reBalanceNumber must not be less than 1'],
+      ['/reBalance/handler?host=h&reBalanceNumber=1000000000', 'reBalanceNumber must not be greater than 999999999'],
+    ]) {
+      const refused = await server.http('POST', route, { auth: 'cluster' });
+      const { status, body } = refused;
+      expect({ route, status, code: body.code, msg: body.msg }).toEqual({ route, status: 400, code: -9, msg: message });
+    }
+  });
+
+  it('a malformed URL is 400 naming the problem: a bad percent-encoding, a path segment over 100 characters', async () => {
+    for (const [path, msg] of [
+      ['/user/%zz', 'Malformed URL: a bad percent-encoding'],
+      [`/user/${'a'.repeat(101)}`, 'A path parameter is longer than 100 characters'],
+    ]) {
+      const refused = await server.http('GET', path, { auth: 'admin' });
+      expect({ path, status: refused.status, code: refused.body.code, msg: refused.body.msg }).toEqual({ path, status: 400, code: -9, msg });
     }
   });
 

@@ -10,6 +10,8 @@ const common = {
   transform,
   moduleNameMapper,
   testEnvironment: 'node',
+  // Every answer of a suite's own instances is checked against their /v2/api-docs (helpers/contract.ts).
+  setupFilesAfterEnv: ['<rootDir>/helpers/contract-setup.ts'],
 };
 /**
  * The projects that need PostgreSQL and Redis: Jest runs this setup once if any of them has tests

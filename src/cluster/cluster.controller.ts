@@ -1,12 +1,12 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, ClusterAccess } from '../common/access';
 import { ApiR } from '../common/api-envelope.decorator';
 import { BusinessException } from '../common/business.exception';
-import { ValidationFailedException } from '../common/error-mapping';
 import { RebalanceService } from './rebalance.service';
 import { ClusterService } from './cluster.service';
 import { InstanceDto, RebalanceMoveDto, ServerAddressDto } from './dto/instance.dto';
+import { RebalanceQueryDto } from './dto/rebalance-query.dto';
 import { LocalSessions } from './local-sessions';
 import { InstanceIdentity } from './instance-identity';
 import { ClusterStatsDto } from './dto/stats.dto';
@@ -78,15 +78,9 @@ export class ClusterController {
   @HttpCode(200)
   @ClusterAccess()
   @ApiOperation({ summary: 'Move that many random connections of this instance to `host` (a live instance): type 21, then 4008 after the grace period' })
-  @ApiQuery({ name: 'host', description: '`ip:port` of the target instance' })
-  @ApiQuery({ name: 'reBalanceNumber', description: 'How many connections to move' })
-  @ApiR('boolean')
-  async handleRebalance(@Query('host') host: unknown, @Query('reBalanceNumber') count: unknown): Promise<boolean> {
-    if (typeof host !== 'string' || host === '') throw new ValidationFailedException('host is required');
-    if (typeof count !== 'string' || !/^\d{1,9}$/.test(count) || Number(count) < 1) {
-      throw new ValidationFailedException('reBalanceNumber must be a positive integer');
-    }
-    const result = await this.rebalance.acceptOrder(host, Number(count));
+  @ApiR('boolean', { refusal: 'host is not a live instance, or is this one' })
+  async handleRebalance(@Query() { host, reBalanceNumber }: RebalanceQueryDto): Promise<boolean> {
+    const result = await this.rebalance.acceptOrder(host, reBalanceNumber);
     if (!result.ok) throw new BusinessException(result.reason);
     return result.moved > 0;
   }

@@ -3,7 +3,12 @@ import { ErrorCode } from './error-codes';
 
 /** The `R<T>` envelope that wraps every HTTP response (docs/protocol.md §7.1). */
 export class R<T = unknown> {
-  @ApiProperty({ description: 'Response code: 0/200 success, -1 internal, -9 validation, -10 refused, 401, 403, 404, 429', example: 0 })
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    description: 'Response code: 0 success, -1 internal, -9 validation, -10 refused, 401, 403, 404, 429',
+    example: 0,
+  })
   code: number;
 
   data: T | null;
@@ -17,7 +22,7 @@ export class R<T = unknown> {
   @ApiProperty({ description: 'Extra data', type: 'object', additionalProperties: true, example: {} })
   extra: Record<string, unknown>;
 
-  @ApiProperty({ description: 'Epoch milliseconds', example: 1764182400000 })
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Epoch milliseconds', example: 1764182400000 })
   timestamp: number;
 
   @ApiProperty({ example: true })

@@ -46,6 +46,10 @@ function fastifyMessage(error: { code?: string; message?: string }): string {
       return error.message ?? 'Request body is nested too deeply';
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return 'Unsupported content type';
+    case 'FST_ERR_BAD_URL':
+      return 'Malformed URL: a bad percent-encoding';
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return 'A path parameter is longer than 100 characters';
     default:
       return 'Bad request';
   }

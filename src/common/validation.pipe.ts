@@ -1,14 +1,19 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { ValidationFailedException } from './error-mapping';
 
+/** A missing value first, then a wrong type: `current=1.5` is not an integer, whatever its bounds say. */
+const FIRST_CHECKS = ['isNotEmpty', 'isDefined', 'isInt', 'isString', 'isBoolean', 'isDateString'];
+
+function mainFailure(constraints: Record<string, string>): string | undefined {
+  const first = FIRST_CHECKS.find((name) => constraints[name] !== undefined);
+  return first ? constraints[first] : Object.values(constraints)[0];
+}
+
 function firstProblem(errors: ValidationError[], parent = ''): string {
   for (const error of errors) {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    // class-validator lists a property's failures in the reverse of the decorators' source order:
-    // the last one is the first written, the type check (a property is typed, then bounded), so
-    // `current=1.5` says it is not an integer rather than that it is over the maximum.
-    const failures = error.constraints ? Object.values(error.constraints) : [];
-    const constraint = failures[failures.length - 1];
+    if (error.constraints?.whitelistValidation) return `${path} is not a known field`;
+    const constraint = error.constraints ? mainFailure(error.constraints) : undefined;
     if (constraint) return constraint.startsWith(error.property) ? `${parent ? `${parent}.` : ''}${constraint}` : `${path}: ${constraint}`;
     if (error.children?.length) return firstProblem(error.children, path);
   }

@@ -1,18 +1,13 @@
 import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ClusterAccess } from '../common/access';
 import { ApiR } from '../common/api-envelope.decorator';
 import { BusinessException } from '../common/business.exception';
-import { ValidationFailedException } from '../common/error-mapping';
 import { normalizeUsername } from '../users/user-rules';
 import { GroupChatResponseMessageDto, GroupCreateResponseMessageDto } from './dto/group-push.dto';
+import { MemberQueryDto } from './dto/member-query.dto';
 import { groupChatPushes, groupCreatePushes } from './group-push';
 import { GroupsService } from './groups.service';
-
-function requiredQuery(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value === '') throw new ValidationFailedException(`${name} is required`);
-  return value;
-}
 
 @ApiTags('groups')
 @ApiExtraModels(GroupChatResponseMessageDto, GroupCreateResponseMessageDto)
@@ -24,11 +19,9 @@ export class GroupsController {
   @Post('joinMember')
   @HttpCode(200)
   @ApiOperation({ summary: 'Add an existing user to an existing group, cluster-wide; true also when already a member' })
-  @ApiQuery({ name: 'name', description: 'group name' })
-  @ApiQuery({ name: 'member', description: 'username' })
-  @ApiR('boolean')
-  async joinMember(@Query('name') name: unknown, @Query('member') member: unknown): Promise<boolean> {
-    const result = await this.groups.addMember(requiredQuery(name, 'name'), requiredQuery(member, 'member'));
+  @ApiR('boolean', { refusal: 'the group or the user does not exist' })
+  async joinMember(@Query() { name, member }: MemberQueryDto): Promise<boolean> {
+    const result = await this.groups.addMember(name, member);
     if (!result.ok) throw new BusinessException(result.reason);
     return true;
   }
@@ -36,11 +29,9 @@ export class GroupsController {
   @Post('removeMember')
   @HttpCode(200)
   @ApiOperation({ summary: 'Remove a member, cluster-wide; the group is deleted when it empties' })
-  @ApiQuery({ name: 'name', description: 'group name' })
-  @ApiQuery({ name: 'member', description: 'username' })
-  @ApiR('boolean')
-  async removeMember(@Query('name') name: unknown, @Query('member') member: unknown): Promise<boolean> {
-    const result = await this.groups.quit(normalizeUsername(requiredQuery(member, 'member')), requiredQuery(name, 'name'), false);
+  @ApiR('boolean', { refusal: 'the group does not exist, or the user is not a member' })
+  async removeMember(@Query() { name, member }: MemberQueryDto): Promise<boolean> {
+    const result = await this.groups.quit(normalizeUsername(member), name, false);
     if (!result.ok) throw new BusinessException(result.reason);
     return true;
   }

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiR } from '../common/api-envelope.decorator';
+import { ApiR, envelopeSchema } from '../common/api-envelope.decorator';
 import { R } from '../common/envelope';
 import { ErrorCode } from '../common/error-codes';
 import { HealthService } from './health.service';
@@ -20,13 +20,21 @@ export class HealthDto {
   draining: boolean;
 
   @ApiProperty({ example: 'embedded', enum: ['embedded', 'cluster'] })
-  mode: string;
+  mode: 'embedded' | 'cluster';
 }
 
 export class LivenessDto {
   @ApiProperty({ example: 'up', enum: ['up'] })
   status: 'up';
 }
+
+/** Not ready: HTTP 503, code -1, and the same `data` saying what is down. */
+const ApiUnavailable = () =>
+  ApiResponse({
+    status: 503,
+    description: 'Not ready: a dependency is down, heartbeats fail, or the instance drains',
+    schema: envelopeSchema([ErrorCode.Internal], { $ref: getSchemaPath(HealthDto) }),
+  });
 
 @ApiTags('health')
 @Controller('health')
@@ -36,6 +44,7 @@ export class HealthController {
   @Get()
   @ApiOperation({ summary: 'The readiness check (the same as /health/ready)' })
   @ApiR(HealthDto)
+  @ApiUnavailable()
   check(@Res({ passthrough: true }) reply: FastifyReply): Promise<R<HealthDto>> {
     return this.readiness(reply, '/health');
   }
@@ -43,6 +52,7 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: HTTP 503 while the database or the registry is down, heartbeats fail, or the instance drains' })
   @ApiR(HealthDto)
+  @ApiUnavailable()
   ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<R<HealthDto>> {
     return this.readiness(reply, '/health/ready');
   }

@@ -21,7 +21,7 @@ export class MessagesController {
   @HttpCode(200)
   @ClusterAccess()
   @ApiOperation({ summary: 'Send a 1:1 message as `from`, stored and routed like a WebSocket send; data is true when delivered live' })
-  @ApiR('boolean')
+  @ApiR('boolean', { refusal: 'the sender or the recipient does not exist, or the send was refused (the type 6 reason)' })
   async send(@Body() body: ChatRequestMessageDto): Promise<boolean> {
     const from = normalizeUsername(body.from);
     if (!(await this.users.exists(from))) throw new BusinessException('Sender does not exist');

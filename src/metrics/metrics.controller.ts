@@ -1,7 +1,9 @@
 import { Controller, Get, Req, Res, UnauthorizedException, ForbiddenException } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrorR } from '../common/api-envelope.decorator';
+import { ErrorCode } from '../common/error-codes';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { identifyCaller } from '../common/access';
+import { accessRefusal, identifyCaller } from '../common/access';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from './metrics.service';
 
@@ -15,12 +17,15 @@ export class MetricsController {
 
   @Get()
   @ApiOperation({ summary: 'Prometheus text format; needs the admin token unless METRICS_PUBLIC=true' })
-  @ApiProduces('text/plain')
+  @ApiBearerAuth('admin')
+  @ApiResponse({ status: 200, description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' } } } })
+  @ApiErrorR(401, ErrorCode.Unauthorized, 'Missing or invalid token (unless METRICS_PUBLIC=true)')
+  @ApiErrorR(403, ErrorCode.Forbidden, 'The cluster token was given: this route needs the admin token')
   async scrape(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (!this.config.metricsPublic) {
-      const caller = identifyCaller(request.headers, this.config);
-      if (caller === 'cluster') throw new ForbiddenException('This route needs the admin token');
-      if (caller !== 'admin') throw new UnauthorizedException('Missing or invalid token');
+      const refusal = accessRefusal('admin', identifyCaller(request.headers, this.config));
+      if (refusal?.status === 403) throw new ForbiddenException(refusal.msg);
+      if (refusal) throw new UnauthorizedException(refusal.msg);
     }
     const body = await this.metrics.registry.metrics();
     await reply.header('content-type', this.metrics.registry.contentType).send(body);

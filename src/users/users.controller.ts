@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../common/access';
 import { ApiR } from '../common/api-envelope.decorator';
 import { ValidationFailedException } from '../common/error-mapping';
@@ -12,6 +12,9 @@ function parseStatus(status: string): boolean {
   throw new ValidationFailedException('status must be true or false');
 }
 
+/** Fastify's router refuses a path parameter longer than this. */
+const USERNAME_PARAM = { name: 'username', schema: { type: 'string' as const, minLength: 1, maxLength: 100 } };
+
 @ApiTags('user')
 @AdminOnly()
 @Controller('user')
@@ -21,6 +24,7 @@ export class UsersController {
   @Post('page')
   @HttpCode(200)
   @ApiOperation({ summary: 'Page users, newest registration first, filtered by username substring and status' })
+  @ApiBody({ type: UserPageFilterDto, required: false, description: 'No body: every user' })
   @ApiR(UserPageDto)
   page(@Query() query: UserPageQueryDto, @Body() filter: UserPageFilterDto = {}): Promise<UserPageDto> {
     return this.users.page({ username: filter?.username || undefined, status: filter?.status }, query.current, query.size);
@@ -28,15 +32,21 @@ export class UsersController {
 
   @Put('setUserStatus/:username/:status')
   @ApiOperation({ summary: 'Enable (true) or disable (false) a user; disabling closes their connections everywhere (Notice, then 4003)' })
-  @ApiParam({ name: 'status', type: Boolean })
-  @ApiR('boolean')
+  @ApiParam(USERNAME_PARAM)
+  @ApiParam({
+    name: 'status',
+    schema: { type: 'string', enum: ['true', 'false', '1', '0'] },
+    description: 'true or 1: enable; false or 0: disable',
+  })
+  @ApiR('boolean', { refusal: 'the user does not exist' })
   setStatus(@Param('username') username: string, @Param('status') status: string): Promise<boolean> {
     return this.users.setStatus(username, parseStatus(status));
   }
 
   @Get(':username')
   @ApiOperation({ summary: 'One user' })
-  @ApiR(UserDto)
+  @ApiParam(USERNAME_PARAM)
+  @ApiR(UserDto, { refusal: 'the user does not exist' })
   get(@Param('username') username: string): Promise<UserDto> {
     return this.users.getUser(username);
   }

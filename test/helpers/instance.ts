@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { checkResponse, registerInstance, uncheckedFetch } from './contract';
 import { ADMIN_TOKEN, CLUSTER_TOKEN } from './environment';
 
 /** `TEST_SERVER_MAIN` runs the suites against another build (an older one, to see a test fail before its fix). */
@@ -79,8 +80,10 @@ export class Instance {
     if (options.rawBody !== undefined) body = options.rawBody;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-    const response = await fetch(`http://127.0.0.1:${this.port}${path}`, { method, headers, body });
+    const response = await uncheckedFetch(`http://127.0.0.1:${this.port}${path}`, { method, headers, body });
     const text = await response.text();
+    const contentType = response.headers.get('content-type');
+    await checkResponse(this.port, { method, url: path, status: response.status, contentType, text });
     let parsed: Envelope<T>;
     try {
       parsed = JSON.parse(text) as Envelope<T>;
@@ -131,7 +134,10 @@ export async function startInstance(env: Record<string, string>, timeoutMs = 600
       const health = await instance.http('GET', '/health');
       if (health.status === 200) {
         const instances = await instance.http<{ port: number }[]>('GET', '/cluster/instances', { auth: 'admin' });
-        if (instances.status === 200 && instances.body.data.some((i) => i.port === port)) return instance;
+        if (instances.status === 200 && instances.body.data.some((i) => i.port === port)) {
+          await registerInstance(port);
+          return instance;
+        }
       }
     } catch {
       // not listening yet

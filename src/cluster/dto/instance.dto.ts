@@ -10,19 +10,19 @@ export class InstanceDto {
   @ApiProperty({ example: '10.0.0.5' })
   ip: string;
 
-  @ApiProperty({ example: 9092 })
+  @ApiProperty({ type: 'integer', format: 'int32', example: 9092, minimum: 1, maximum: 65535 })
   port: number;
 
   @ApiProperty({ example: 'wss://chat1.example.com/ws', description: 'Where clients reach it (PUBLIC_URL): the `url` of a move there' })
   url: string;
 
-  @ApiProperty({ example: 120, description: 'Distinct logged-in users' })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, example: 120, description: 'Distinct logged-in users' })
   users: number;
 
-  @ApiProperty({ example: 131, description: 'Logged-in connections' })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, example: 131, description: 'Logged-in connections' })
   connections: number;
 
-  @ApiProperty({ example: '2026-11-26T19:42:00.000Z' })
+  @ApiProperty({ example: '2026-11-26T19:42:00.000Z', format: 'date-time' })
   startedAt: string;
 
   @ApiProperty({ example: false, description: 'Shutting down: moving its clients away' })
@@ -42,7 +42,7 @@ export class RebalanceMoveDto {
   @ApiProperty({ example: '10.0.0.6:9092' })
   toHost: string;
 
-  @ApiProperty({ example: 120, description: 'Connections asked to move' })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, example: 120, description: 'Connections asked to move' })
   count: number;
 
   @ApiProperty({ example: true, description: 'The busy instance accepted the order' })
@@ -53,7 +53,7 @@ export class ServerAddressDto {
   @ApiProperty({ example: '10.0.0.5' })
   ip: string;
 
-  @ApiProperty({ example: 9092 })
+  @ApiProperty({ type: 'integer', format: 'int32', example: 9092, minimum: 1, maximum: 65535 })
   port: number;
 
   @ApiProperty({ example: 'wss://chat1.example.com/ws', description: 'The WebSocket URL to open (its PUBLIC_URL)' })

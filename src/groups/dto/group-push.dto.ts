@@ -2,10 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** GroupChatResponseMessage: a type 8 to push as it is (docs/protocol.md §7.3). */
 export class GroupChatResponseMessageDto {
-  @ApiPropertyOptional({ example: 8 })
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', example: 8 })
   messageType?: number;
 
-  @ApiPropertyOptional({ example: 0 })
+  @ApiPropertyOptional({ type: 'integer', format: 'int64', example: 0 })
   sequenceId?: number;
 
   @ApiPropertyOptional({ example: true })
@@ -32,10 +32,10 @@ export class GroupChatResponseMessageDto {
 
 /** GroupCreateResponseMessage: a type 10 for the user named first in `members`. */
 export class GroupCreateResponseMessageDto {
-  @ApiPropertyOptional({ example: 10 })
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', example: 10 })
   messageType?: number;
 
-  @ApiPropertyOptional({ example: 0 })
+  @ApiPropertyOptional({ type: 'integer', format: 'int64', example: 0 })
   sequenceId?: number;
 
   @ApiPropertyOptional({ example: true })

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
+import { toInteger } from '../../common/query-integer';
+import { MUST_BE_INTEGER } from '../../common/validation-messages';
 import { IsBoolean, IsDateString, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 
 /** Clients of the original API send "" for the dates they do not filter by. */
@@ -13,16 +15,16 @@ export class UserDto {
   @ApiProperty({ example: true, description: 'true: enabled, false: disabled' })
   status: boolean;
 
-  @ApiProperty({ example: '2026-11-26T19:42:00.000Z' })
+  @ApiProperty({ example: '2026-11-26T19:42:00.000Z', format: 'date-time' })
   registerTime: string;
 
-  @ApiProperty({ example: '2026-11-26T20:00:00.000Z', nullable: true, type: String })
+  @ApiProperty({ example: '2026-11-26T20:00:00.000Z', nullable: true, type: String, format: 'date-time' })
   lastLoginTime: string | null;
 
-  @ApiProperty({ example: 0 })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, example: 0 })
   passwordErrorNum: number;
 
-  @ApiProperty({ example: null, nullable: true, type: String })
+  @ApiProperty({ example: null, nullable: true, type: String, format: 'date-time' })
   passwordErrorLastTime: string | null;
 }
 
@@ -31,7 +33,7 @@ export class UserDto {
  * and `status` filter; the other UserDTO fields are accepted, as the original API did, and ignored.
  */
 export class UserPageFilterDto {
-  @ApiPropertyOptional({ description: 'Substring of the username, any letter case' })
+  @ApiPropertyOptional({ description: 'Substring of the username, any letter case, without NUL characters', maxLength: 64 })
   @IsOptional()
   @IsString()
   @MaxLength(64)
@@ -43,42 +45,43 @@ export class UserPageFilterDto {
   @IsBoolean()
   status?: boolean;
 
-  @ApiPropertyOptional({ description: 'Ignored' })
+  @ApiPropertyOptional({ description: 'Ignored; an ISO-8601 date when given', type: String, nullable: true })
   @unlessEmpty
   @IsDateString()
   registerTime?: string;
 
-  @ApiPropertyOptional({ description: 'Ignored' })
+  @ApiPropertyOptional({ description: 'Ignored; an ISO-8601 date when given', type: String, nullable: true })
   @unlessEmpty
   @IsDateString()
   lastLoginTime?: string;
 
-  @ApiPropertyOptional({ description: 'Ignored' })
+  @ApiPropertyOptional({ description: 'Ignored', type: 'integer', format: 'int32' })
   @IsOptional()
-  @IsInt()
+  @IsInt(MUST_BE_INTEGER)
   passwordErrorNum?: number;
 
-  @ApiPropertyOptional({ description: 'Ignored' })
+  @ApiPropertyOptional({ description: 'Ignored; an ISO-8601 date when given', type: String, nullable: true })
   @unlessEmpty
   @IsDateString()
   passwordErrorLastTime?: string;
 }
 
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
+/** The highest page a client may ask for (docs/protocol.md §7.3). */
+const PAGE_MAX = 1_000_000;
 
 export class UserPageQueryDto {
-  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: 1000000 })
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', default: 1, minimum: 1, maximum: PAGE_MAX })
   @IsOptional()
-  @Transform(toInt)
-  @IsInt()
+  @Transform(toInteger)
+  @IsInt(MUST_BE_INTEGER)
   @Min(1)
-  @Max(1000000)
+  @Max(PAGE_MAX)
   current?: number;
 
-  @ApiPropertyOptional({ default: 20, minimum: 1, description: 'Clamped to 100' })
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', default: 20, minimum: 1, description: 'Larger values are clamped to 100' })
   @IsOptional()
-  @Transform(toInt)
-  @IsInt()
+  @Transform(toInteger)
+  @IsInt(MUST_BE_INTEGER)
   @Min(1)
   size?: number;
 }
@@ -87,16 +90,16 @@ export class UserPageDto {
   @ApiProperty({ type: [UserDto] })
   records: UserDto[];
 
-  @ApiProperty({ example: 42 })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, example: 42 })
   total: number;
 
-  @ApiProperty({ example: 20 })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, example: 20 })
   size: number;
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, example: 1 })
   current: number;
 
-  @ApiProperty({ example: 3 })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, example: 3 })
   pages: number;
 
   @ApiProperty({ example: true })
