@@ -20,11 +20,13 @@ const { tmpdir, loadavg } = require('node:os');
 const { join } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const WebSocket = require('ws');
-const { sleep, freePort, httpJson, signToken, pool, round, machine, benchServerEnv, benchSecrets, PG_ADMIN_URL, REDIS_URL } = require('./lib/common');
+const { sleep, freePort, httpJson, signToken, pool, round, machine, benchServerEnv, benchSecrets, REDIS_URL } = require('./lib/common');
 const { passwordHash } = require('./lib/seed');
 const { seedScale, migrate } = require('./lib/seed-scale');
 const { benchArgsOrExit, list, parseBenchArgs } = require('./lib/args');
 const { serviceProblems } = require('./lib/preflight');
+const { databaseUrl, adminQuery } = require('./lib/postgres');
+const { exitWhenDone } = require('./lib/exit');
 
 const ROOT = join(__dirname, '..');
 const MAIN = join(ROOT, 'dist', 'main.js');
@@ -50,23 +52,6 @@ function percentiles(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : null);
   return { n: sorted.length, p50: round(at(0.5), 2), p99: round(at(0.99), 2) };
-}
-
-function dbUrl(name) {
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function adminQuery(sql) {
-  const { Client } = require('pg');
-  const client = new Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Ids the scenarios page from, read from the seeded database. */
@@ -101,7 +86,7 @@ async function prepareCluster(messages, hash) {
   const name = `chat_bench_s6_${RUN_ID}_${messages}`;
   await adminQuery(`DROP DATABASE IF EXISTS ${name}`);
   await adminQuery(`CREATE DATABASE ${name}`);
-  const url = dbUrl(name);
+  const url = databaseUrl(name);
   await migrate(url);
   const { Client } = require('pg');
   const client = new Client({ connectionString: url });
@@ -606,21 +591,9 @@ if (require.main === module) {
   if (process.argv[2] === '--receivers') {
     receiversChild();
   } else if (process.argv[2] === '--seed-pglite') {
-    seedPgliteChild(process.argv[3], Number(process.argv[4]), process.argv[5]).then(
-      () => process.exit(0),
-      (error) => {
-        process.stderr.write(`${error.stack ?? error}\n`);
-        process.exit(1);
-      },
-    );
+    exitWhenDone(seedPgliteChild(process.argv[3], Number(process.argv[4]), process.argv[5]));
   } else {
     benchArgsOrExit(process.argv.slice(2), { impliedS6: true });
-    main(process.argv.slice(2)).then(
-      () => process.exit(0),
-      (error) => {
-        process.stderr.write(`${error.stack ?? error}\n`);
-        process.exit(1);
-      },
-    );
+    exitWhenDone(main(process.argv.slice(2)));
   }
 }
