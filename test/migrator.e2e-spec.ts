@@ -17,8 +17,9 @@ const SCENARIOS: [string, string][] = [
 ];
 
 function run(): Promise<{ code: number | null; output: string }> {
+  // Only the cluster project has a PostgreSQL (its globalSetup finds or starts it).
+  const database = MODE === 'cluster' ? { MIGRATOR_DATABASE_URL: env.databaseUrl } : {};
   return new Promise((resolve) => {
-    const database = MODE === 'cluster' ? { MIGRATOR_DATABASE_URL: env.databaseUrl } : {};
     const child = spawn(
       process.execPath,
       ['-r', 'ts-node/register/transpile-only', join(__dirname, 'helpers', 'migrator-scenario.ts'), ...SCENARIOS.map(([name]) => name)],
