@@ -7,8 +7,8 @@ export interface Migration {
   up(tx: Queryable): Promise<void>;
 }
 
-/** Held by the instance that migrates; the others wait on it (the key is this server's, not PostgreSQL's). */
-export const MIGRATION_LOCK_KEY = 726_100_001;
+/** Held by the instance that migrates while the others wait; this server's advisory keys are 726_100_xxx. */
+const MIGRATION_LOCK_KEY = 726_100_001;
 
 /**
  * The table TypeORM kept its records in, with TypeORM's columns, so that a database migrated by
