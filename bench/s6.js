@@ -21,7 +21,7 @@ const { join } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const WebSocket = require('ws');
 const { sleep, freePort, httpJson, signToken, pool, round, machine, benchServerEnv, benchSecrets, REDIS_URL } = require('./lib/common');
-const { passwordHash } = require('./lib/seed');
+const { passwordHash, openMigrated } = require('./lib/seed');
 const { seedScale, migrate } = require('./lib/seed-scale');
 const { benchArgsOrExit, list, parseBenchArgs } = require('./lib/args');
 const { serviceProblems } = require('./lib/preflight');
@@ -117,22 +117,18 @@ function prepareEmbedded(messages, hash) {
 async function seedPgliteChild(dataDir, messages, hash) {
   // The seed's time: the database created (PGlite's initdb), migrated and seeded; not the facts read afterwards.
   const started = Date.now();
-  const { DataSource } = require('typeorm');
-  const { buildDataSourceOptions } = require(join(ROOT, 'dist', 'database', 'data-source.js'));
   // For the seed alone: with wal_level=minimal, the messages written in the transaction that
   // truncated the table, and the indexes built in it, skip the WAL (the server starts at its default, replica).
-  const dataSource = new DataSource(buildDataSourceOptions({ dataDir, pgliteSettings: { wal_level: 'minimal', max_wal_senders: '0' } }));
-  await dataSource.initialize();
+  const db = await openMigrated({ dataDir, pgliteSettings: { wal_level: 'minimal', max_wal_senders: '0' } });
   try {
-    await dataSource.runMigrations({ transaction: 'each' });
-    const client = { query: async (sql, params) => ({ rows: await dataSource.query(sql, params) }) };
+    const client = { query: async (sql, params) => ({ rows: await db.query(sql, params) }) };
     const timings = await seedScale(client, { messages, ...SHAPE, passwordHash: hash }, (line) => process.stderr.write(`[S6 pglite seed] ${line}\n`));
     const seedSec = round((Date.now() - started) / 1000, 1);
-    const query = async (sql) => dataSource.query(sql);
-    const result = { seedSec, timings, facts: await facts(query), sizes: (await dataSource.query(SIZES_SQL))[0] };
+    const query = async (sql) => db.query(sql);
+    const result = { seedSec, timings, facts: await facts(query), sizes: (await db.query(SIZES_SQL))[0] };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    await dataSource.destroy();
+    await db.close();
   }
 }
 

@@ -20,13 +20,15 @@ const SCENARIOS = [
 
 /** Runs every scenario in one child process (PGlite loads once per scenario, ts-node compiles once). */
 function run(): Promise<{ code: number | null; output: string }> {
+  // Only the cluster project has a PostgreSQL (its globalSetup finds or starts it).
+  const database = MODE === 'cluster' ? { PARTITIONS_DATABASE_URL: env.databaseUrl } : {};
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
       ['-r', 'ts-node/register/transpile-only', join(__dirname, 'helpers', 'partitions-scenario.ts'), ...SCENARIOS.map(([name]) => name)],
       {
         cwd: join(__dirname, '..'),
-        env: { ...process.env, TEST_MODE: MODE, PARTITIONS_DATABASE_URL: env.databaseUrl, TS_NODE_PROJECT: join(__dirname, '..', 'tsconfig.spec.json') },
+        env: { ...process.env, ...database, TEST_MODE: MODE, TS_NODE_PROJECT: join(__dirname, '..', 'tsconfig.spec.json') },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -202,15 +202,8 @@ function statements(options) {
 
 /** Creates the schema with the server's own migrations (dist/ must be built). */
 async function migrate(databaseUrl) {
-  const { DataSource } = require('typeorm');
-  const { buildDataSourceOptions } = require(require('node:path').join(__dirname, '..', '..', 'dist', 'database', 'data-source.js'));
-  const dataSource = new DataSource(buildDataSourceOptions({ databaseUrl, dataDir: '.' }));
-  await dataSource.initialize();
-  try {
-    await dataSource.runMigrations({ transaction: 'each' });
-  } finally {
-    await dataSource.destroy();
-  }
+  const db = await require('./seed').openMigrated({ databaseUrl, dataDir: '.' });
+  await db.close();
 }
 
 /**

@@ -32,27 +32,33 @@ async function seedPostgres(databaseUrl, prefix, count, hash) {
 }
 
 /**
- * PGlite: the data directory is opened through the server's own data source (dist/database/
- * data-source.js, the TypeORM CLI entry), which runs the migrations first; so the server then
- * starts once, on a seeded database. Run in a child process (see the CLI below): PGlite holds
- * its directory, and its memory, until the process ends.
+ * PGlite: the data directory is opened through the server's own database code (dist/database/),
+ * which runs the migrations first; so the server then starts once, on a seeded database. Run in a
+ * child process (see the CLI below): PGlite holds its directory, and its memory, until the process ends.
  */
 async function seedPglite(dataDir, prefix, count, hash) {
-  process.env.DATA_DIR = dataDir;
-  delete process.env.DATABASE_URL;
-  const dataSource = require(require('node:path').join(__dirname, '..', '..', 'dist', 'database', 'data-source.js')).default;
-  await dataSource.initialize();
+  const db = await openMigrated({ dataDir });
   try {
-    await dataSource.runMigrations({ transaction: 'each' });
-    await dataSource.query(SQL, [prefix, hash, count]);
-    const rows = await dataSource.query('SELECT count(*)::int AS n FROM users WHERE username LIKE $1', [`${prefix}%`]);
+    await db.query(SQL, [prefix, hash, count]);
+    const rows = await db.query('SELECT count(*)::int AS n FROM users WHERE username LIKE $1', [`${prefix}%`]);
     return rows[0].n;
   } finally {
-    await dataSource.destroy();
+    await db.close();
   }
 }
 
-module.exports = { BENCH_PASSWORD, passwordHash, seedPostgres, seedPglite };
+/** The server's database for `settings` (as dist/database/open-database.js takes them), with every migration run. */
+async function openMigrated(settings) {
+  const dist = require('node:path').join(__dirname, '..', '..', 'dist', 'database');
+  const { openDatabase } = require(`${dist}/open-database.js`);
+  const { migrate } = require(`${dist}/migrator.js`);
+  const { MIGRATIONS } = require(`${dist}/migrations/index.js`);
+  const db = await openDatabase(settings);
+  await migrate(db, MIGRATIONS);
+  return db;
+}
+
+module.exports = { BENCH_PASSWORD, passwordHash, seedPostgres, seedPglite, openMigrated };
 
 if (require.main === module) {
   const [, , kind, dir, prefix, count, hash] = process.argv;

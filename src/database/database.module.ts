@@ -1,17 +1,16 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Global, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Database } from './database';
 import { databaseProviders } from './database.providers';
 
 @Global()
 @Module({
   providers: databaseProviders,
-  exports: [Database, DataSource],
+  exports: [Database],
 })
 export class DatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await this.db.close();
   }
 }

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
 import { PasswordHasher } from '../../src/auth/password-hasher';
 import { LocalSessions } from '../../src/cluster/local-sessions';
 import { AppConfig } from '../../src/config/app-config';
 import { Database } from '../../src/database/database';
 import { databaseProviders } from '../../src/database/database.providers';
-import { buildDataSourceOptions } from '../../src/database/data-source';
 import { MIGRATIONS } from '../../src/database/migrations';
+import { migrate } from '../../src/database/migrator';
+import { openDatabase } from '../../src/database/open-database';
 import { MessagePartitions, PARTITION_SPAN } from '../../src/messages/message-partitions';
 import { MessageStore } from '../../src/messages/message.store';
 import { MetricsService } from '../../src/metrics/metrics.service';
@@ -26,32 +26,22 @@ const T0 = new Date('2030-01-01T00:00:00Z');
 
 interface World {
   db: Database;
-  dataSource: DataSource;
   settings: { databaseUrl?: string; dataDir: string };
 }
 
 const MODE = process.env.TEST_MODE === 'cluster' ? 'cluster' : 'embedded';
-// The server's own providers: the data source (which migrates) and the Database over it.
-const [dataSourceProvider, databaseProvider] = databaseProviders as unknown as [
-  { useFactory(config: unknown): Promise<DataSource> },
-  { useFactory(dataSource: DataSource): Promise<Database> },
-];
+// The server's own provider: the Database, migrated.
+const [databaseProvider] = databaseProviders as unknown as [{ useFactory(config: unknown): Promise<Database> }];
 const dirs: string[] = [];
 
 async function open(migrations = MIGRATIONS): Promise<World> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-partitions-'));
   dirs.push(dataDir);
   const settings = { databaseUrl: MODE === 'cluster' ? process.env.PARTITIONS_DATABASE_URL : undefined, dataDir };
-  if (migrations === MIGRATIONS) {
-    const dataSource = await dataSourceProvider.useFactory(settings);
-    const db = await databaseProvider.useFactory(dataSource);
-    return { db, dataSource, settings };
-  }
-  const dataSource = new DataSource({ ...buildDataSourceOptions(settings), migrations } as never);
-  await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
-  const db = await databaseProvider.useFactory(dataSource);
-  return { db, dataSource, settings };
+  if (migrations === MIGRATIONS) return { db: await databaseProvider.useFactory(settings), settings };
+  const db = await openDatabase(settings);
+  await migrate(db, migrations);
+  return { db, settings };
 }
 
 function maintenance(db: Database, retentionDays?: number): { partitions: MessagePartitions; metrics: MetricsService } {
@@ -172,7 +162,7 @@ const scenarios: Record<string, () => Promise<void>> = {
     const oldStored = await old.db.query<{ id: string }>(
       `INSERT INTO messages (sender, recipient, content, client_message_id) VALUES ('alice', 'bob', 'before', 'm1'), ('bob', 'alice', 'reply', 'm2') RETURNING id::text AS id`,
     );
-    await old.dataSource.destroy();
+    await old.db.close();
 
     world = await reopen(old.settings);
     const { db } = world;
@@ -193,9 +183,7 @@ const scenarios: Record<string, () => Promise<void>> = {
 
 /** The same data directory or database again, with every migration. */
 async function reopen(settings: { databaseUrl?: string; dataDir: string }): Promise<World> {
-  const dataSource = await dataSourceProvider.useFactory(settings);
-  const db = await databaseProvider.useFactory(dataSource);
-  return { db, dataSource, settings };
+  return { db: await databaseProvider.useFactory(settings), settings };
 }
 
 /** Runs each named scenario in turn (a fresh database or data directory each); prints `PASS name` or `FAIL name` and the error. */
@@ -212,7 +200,7 @@ async function main(): Promise<boolean> {
       passed = false;
       process.stdout.write(`FAIL ${name}\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nEND ${name}\n`);
     } finally {
-      if (world?.dataSource.isInitialized) await world.dataSource.destroy();
+      await world?.db.close();
       world = undefined;
     }
   }

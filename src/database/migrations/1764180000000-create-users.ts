@@ -1,10 +1,10 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { Migration } from '../migrator';
 
-export class CreateUsers1764180000000 implements MigrationInterface {
-  name = 'CreateUsers1764180000000';
+export const CreateUsers1764180000000: Migration = {
+  name: 'CreateUsers1764180000000',
 
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
+  async up(tx) {
+    await tx.query(`
       CREATE TABLE users (
         id serial PRIMARY KEY,
         username varchar(30) NOT NULL,
@@ -15,13 +15,9 @@ export class CreateUsers1764180000000 implements MigrationInterface {
         password_error_num integer NOT NULL DEFAULT 0,
         password_error_last_time timestamptz
       )`);
-    await queryRunner.query(`CREATE UNIQUE INDEX users_username_key ON users (username)`);
+    await tx.query(`CREATE UNIQUE INDEX users_username_key ON users (username)`);
     // Names that differ only in letter case would let one user pass for another.
-    await queryRunner.query(`CREATE UNIQUE INDEX users_username_lower_key ON users (lower(username))`);
-    await queryRunner.query(`CREATE INDEX users_register_time_idx ON users (register_time DESC, id DESC)`);
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TABLE users`);
-  }
-}
+    await tx.query(`CREATE UNIQUE INDEX users_username_lower_key ON users (lower(username))`);
+    await tx.query(`CREATE INDEX users_register_time_idx ON users (register_time DESC, id DESC)`);
+  },
+};

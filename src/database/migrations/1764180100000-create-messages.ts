@@ -1,10 +1,10 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { Migration } from '../migrator';
 
-export class CreateMessages1764180100000 implements MigrationInterface {
-  name = 'CreateMessages1764180100000';
+export const CreateMessages1764180100000: Migration = {
+  name: 'CreateMessages1764180100000',
 
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
+  async up(tx) {
+    await tx.query(`
       CREATE TABLE messages (
         id bigserial PRIMARY KEY,
         sender varchar(30) NOT NULL,
@@ -18,17 +18,13 @@ export class CreateMessages1764180100000 implements MigrationInterface {
         acked boolean NOT NULL DEFAULT false,
         CONSTRAINT messages_one_target CHECK ((recipient IS NULL) <> (group_id IS NULL))
       )`);
-    await queryRunner.query(
+    await tx.query(
       `CREATE UNIQUE INDEX messages_dedup_key ON messages (sender, client_message_id) WHERE client_message_id IS NOT NULL`,
     );
-    await queryRunner.query(`CREATE INDEX messages_unacked_idx ON messages (recipient, id) WHERE recipient IS NOT NULL AND NOT acked`);
-    await queryRunner.query(
+    await tx.query(`CREATE INDEX messages_unacked_idx ON messages (recipient, id) WHERE recipient IS NOT NULL AND NOT acked`);
+    await tx.query(
       `CREATE INDEX messages_pair_idx ON messages (least(sender, recipient), greatest(sender, recipient), id) WHERE recipient IS NOT NULL`,
     );
-    await queryRunner.query(`CREATE UNIQUE INDEX messages_group_seq_key ON messages (group_id, seq) WHERE group_id IS NOT NULL`);
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TABLE messages`);
-  }
-}
+    await tx.query(`CREATE UNIQUE INDEX messages_group_seq_key ON messages (group_id, seq) WHERE group_id IS NOT NULL`);
+  },
+};

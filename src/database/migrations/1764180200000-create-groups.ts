@@ -1,10 +1,10 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { Migration } from '../migrator';
 
-export class CreateGroups1764180200000 implements MigrationInterface {
-  name = 'CreateGroups1764180200000';
+export const CreateGroups1764180200000: Migration = {
+  name: 'CreateGroups1764180200000',
 
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
+  async up(tx) {
+    await tx.query(`
       CREATE TABLE groups (
         id serial PRIMARY KEY,
         name varchar(64) NOT NULL,
@@ -13,8 +13,8 @@ export class CreateGroups1764180200000 implements MigrationInterface {
         last_seq bigint NOT NULL DEFAULT 0
       )`);
     // Names are unique cluster-wide by this constraint, not by a check before an insert.
-    await queryRunner.query(`CREATE UNIQUE INDEX groups_name_key ON groups (name)`);
-    await queryRunner.query(`
+    await tx.query(`CREATE UNIQUE INDEX groups_name_key ON groups (name)`);
+    await tx.query(`
       CREATE TABLE group_members (
         group_id integer NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
         user_id integer NOT NULL REFERENCES users (id),
@@ -22,16 +22,10 @@ export class CreateGroups1764180200000 implements MigrationInterface {
         acked_seq bigint NOT NULL DEFAULT 0,
         PRIMARY KEY (group_id, user_id)
       )`);
-    await queryRunner.query(`CREATE INDEX group_members_user_idx ON group_members (user_id)`);
+    await tx.query(`CREATE INDEX group_members_user_idx ON group_members (user_id)`);
     // A deleted group takes its messages with it: a new group of the same name starts empty.
-    await queryRunner.query(
+    await tx.query(
       `ALTER TABLE messages ADD CONSTRAINT messages_group_fk FOREIGN KEY (group_id) REFERENCES groups (id) ON DELETE CASCADE`,
     );
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE messages DROP CONSTRAINT messages_group_fk`);
-    await queryRunner.query(`DROP TABLE group_members`);
-    await queryRunner.query(`DROP TABLE groups`);
-  }
-}
+  },
+};

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { Migration } from '../migrator';
 import { groupNameKey } from '../../groups/group-rules';
 
 const BATCH = 1000;
@@ -10,18 +10,18 @@ const BATCH = 1000;
  * already clash keep their names and are reported in the log, not refused: they were valid when
  * they were made, and only an operator can tell which to rename.
  */
-export class GroupNameKeys1764190100000 implements MigrationInterface {
-  name = 'GroupNameKeys1764190100000';
+export const GroupNameKeys1764190100000: Migration = {
+  name: 'GroupNameKeys1764190100000',
 
-  async up(queryRunner: QueryRunner): Promise<void> {
+  async up(tx) {
     const logger = new Logger('Migrations');
-    await queryRunner.query(`ALTER TABLE groups ADD COLUMN name_key text`);
+    await tx.query(`ALTER TABLE groups ADD COLUMN name_key text`);
     const byKey = new Map<string, { id: number; name: string }[]>();
     for (let after = 0; ; ) {
-      const rows = (await queryRunner.query(`SELECT id, name FROM groups WHERE id > $1 ORDER BY id LIMIT ${BATCH}`, [after])) as { id: number; name: string }[];
+      const rows = (await tx.query(`SELECT id, name FROM groups WHERE id > $1 ORDER BY id LIMIT ${BATCH}`, [after])) as { id: number; name: string }[];
       if (rows.length === 0) break;
       const keys = rows.map((row) => groupNameKey(row.name));
-      await queryRunner.query(`UPDATE groups g SET name_key = k.key FROM unnest($1::int[], $2::text[]) AS k(id, key) WHERE g.id = k.id`, [rows.map((r) => r.id), keys]);
+      await tx.query(`UPDATE groups g SET name_key = k.key FROM unnest($1::int[], $2::text[]) AS k(id, key) WHERE g.id = k.id`, [rows.map((r) => r.id), keys]);
       rows.forEach((row, index) => {
         const same = byKey.get(keys[index]) ?? [];
         same.push(row);
@@ -37,14 +37,9 @@ export class GroupNameKeys1764190100000 implements MigrationInterface {
       clashing.push(...groups.map((g) => g.id));
       logger.warn(`Group names that differ only in letter case or normal form: ${groups.map((g) => `${JSON.stringify(g.name)} (id ${g.id})`).join(', ')}; they stay, rename all but one to make them unique`);
     }
-    await queryRunner.query(`ALTER TABLE groups ALTER COLUMN name_key SET NOT NULL`);
+    await tx.query(`ALTER TABLE groups ALTER COLUMN name_key SET NOT NULL`);
     // The groups that clash already are left out of the index; a new group is checked against them when it is created.
     const except = clashing.length > 0 ? ` WHERE id <> ALL ('{${clashing.join(',')}}'::int[])` : '';
-    await queryRunner.query(`CREATE UNIQUE INDEX groups_name_key_key ON groups (name_key)${except}`);
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX groups_name_key_key`);
-    await queryRunner.query(`ALTER TABLE groups DROP COLUMN name_key`);
-  }
-}
+    await tx.query(`CREATE UNIQUE INDEX groups_name_key_key ON groups (name_key)${except}`);
+  },
+};

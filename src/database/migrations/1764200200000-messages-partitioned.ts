@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { Migration } from '../migrator';
 
 /**
  * Third step: `messages` becomes a table partitioned by id ranges, and the table it was becomes
@@ -11,12 +11,12 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * (sender, client_message_id) and (group_id, seq) are unique per partition, by indexes each
  * partition has of its own; MessageStore looks a clientMessageId up in every partition.
  */
-export class MessagesPartitioned1764200200000 implements MigrationInterface {
-  name = 'MessagesPartitioned1764200200000';
+export const MessagesPartitioned1764200200000: Migration = {
+  name: 'MessagesPartitioned1764200200000',
 
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE messages RENAME TO messages_p0`);
-    await queryRunner.query(`
+  async up(tx) {
+    await tx.query(`ALTER TABLE messages RENAME TO messages_p0`);
+    await tx.query(`
       CREATE TABLE messages (
         id bigint NOT NULL DEFAULT nextval('messages_id_seq'),
         sender varchar(30) NOT NULL,
@@ -33,26 +33,18 @@ export class MessagesPartitioned1764200200000 implements MigrationInterface {
         CONSTRAINT messages_id_pkey PRIMARY KEY (id)
       ) PARTITION BY RANGE (id)`);
     // The sequence outlives every partition: dropping messages_p0 must not take it along.
-    await queryRunner.query(`ALTER SEQUENCE messages_id_seq OWNED BY messages.id`);
-    await queryRunner.query(`ALTER TABLE messages ATTACH PARTITION messages_p0 FOR VALUES FROM (MINVALUE) TO (10000000000)`);
-    await queryRunner.query(`ALTER TABLE messages_p0 DROP CONSTRAINT messages_p0_bound`);
-    await queryRunner.query(`CREATE INDEX messages_unacked_all ON messages (recipient, id) WHERE recipient IS NOT NULL AND NOT acked`);
-    await queryRunner.query(
+    await tx.query(`ALTER SEQUENCE messages_id_seq OWNED BY messages.id`);
+    await tx.query(`ALTER TABLE messages ATTACH PARTITION messages_p0 FOR VALUES FROM (MINVALUE) TO (10000000000)`);
+    await tx.query(`ALTER TABLE messages_p0 DROP CONSTRAINT messages_p0_bound`);
+    await tx.query(`CREATE INDEX messages_unacked_all ON messages (recipient, id) WHERE recipient IS NOT NULL AND NOT acked`);
+    await tx.query(
       `CREATE INDEX messages_pair_all ON messages (least(sender, recipient), greatest(sender, recipient), id) WHERE recipient IS NOT NULL`,
     );
-    await queryRunner.query(`
+    await tx.query(`
       CREATE TABLE message_partitions (
         k integer PRIMARY KEY,
         opened_at timestamptz
       )`);
-    await queryRunner.query(`INSERT INTO message_partitions (k, opened_at) VALUES (0, now())`);
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TABLE message_partitions`);
-    await queryRunner.query(`ALTER TABLE messages DETACH PARTITION messages_p0`);
-    await queryRunner.query(`ALTER SEQUENCE messages_id_seq OWNED BY messages_p0.id`);
-    await queryRunner.query(`DROP TABLE messages`);
-    await queryRunner.query(`ALTER TABLE messages_p0 RENAME TO messages`);
-  }
-}
+    await tx.query(`INSERT INTO message_partitions (k, opened_at) VALUES (0, now())`);
+  },
+};

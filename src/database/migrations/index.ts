@@ -1,3 +1,4 @@
+import { Migration } from '../migrator';
 import { CreateUsers1764180000000 } from './1764180000000-create-users';
 import { CreateMessages1764180100000 } from './1764180100000-create-messages';
 import { CreateGroups1764180200000 } from './1764180200000-create-groups';
@@ -10,7 +11,7 @@ import { UsersRegistrationNumber1764200300000 } from './1764200300000-users-regi
 import { MessagesPairStatistics1764200400000 } from './1764200400000-messages-pair-statistics';
 
 /** Every migration, oldest first; both drivers run the same list at start. */
-export const MIGRATIONS = [
+export const MIGRATIONS: readonly Migration[] = [
   CreateUsers1764180000000,
   CreateMessages1764180100000,
   CreateGroups1764180200000,

@@ -1,0 +1,39 @@
+import { PGlite, Transaction } from '@electric-sql/pglite';
+import { Connection, Database, Queryable, Row } from './database';
+
+export class PgliteDatabase extends Database {
+  readonly driver = 'pglite' as const;
+
+  constructor(private readonly db: PGlite) {
+    super();
+  }
+
+  /** The database in `dir`, created there if it is new; `settings` go after PGlite's own start parameters. */
+  static async open(dir: string, settings: Record<string, string> = {}): Promise<PgliteDatabase> {
+    const startParams = [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
+    return new PgliteDatabase(await PGlite.create({ dataDir: dir, startParams }));
+  }
+
+  async query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]> {
+    return (await this.db.query<T>(sql, params)).rows;
+  }
+
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx: Transaction) =>
+      work({ query: async <R extends Row>(sql: string, params?: unknown[]) => (await tx.query<R>(sql, params)).rows }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
+  /** PGlite has a single connection: this one. */
+  withConnection<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
+    return work(this);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

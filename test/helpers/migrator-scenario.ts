@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'expect';
+import { Database } from '../../src/database/database';
+import { MIGRATIONS } from '../../src/database/migrations';
+import { migrate } from '../../src/database/migrator';
+import { openDatabase } from '../../src/database/open-database';
+
+/**
+ * The scenarios of test/migrator.e2e-spec.ts, run in a process of their own (PGlite loads as an ES
+ * module, which jest's sandbox does not): `node -r ts-node/register/transpile-only
+ * test/helpers/migrator-scenario.ts NAME...`, with TEST_MODE and, in cluster mode,
+ * MIGRATOR_DATABASE_URL (a throwaway database, emptied before each scenario). Prints `PASS name`
+ * or `FAIL name`, the error and `END name`; exits 0 when every expectation holds.
+ */
+
+const MODE = process.env.TEST_MODE === 'cluster' ? 'cluster' : 'embedded';
+const NAMES = MIGRATIONS.map((m) => m.name);
+const opened: Database[] = [];
+const dirs: string[] = [];
+
+type MigrationRecord = { id: number; timestamp: string; name: string };
+
+/** A fresh database of the mode: a new PGlite directory, or the emptied PostgreSQL database with a pool of `poolSize`. */
+async function open(poolSize = 8): Promise<Database> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'chat-migrator-'));
+  dirs.push(dataDir);
+  const databaseUrl = MODE === 'cluster' ? process.env.MIGRATOR_DATABASE_URL : undefined;
+  const db = await openDatabase({ databaseUrl, dataDir, databasePoolSize: poolSize });
+  opened.push(db);
+  return db;
+}
+
+function records(db: Database): Promise<MigrationRecord[]> {
+  return db.query<MigrationRecord>(`SELECT id, "timestamp"::text AS "timestamp", name FROM schema_migrations ORDER BY id`);
+}
+
+/** The records TypeORM would have written for `names`, in order. */
+function expectedRecords(names: string[], firstId = 1): MigrationRecord[] {
+  return names.map((name, i) => ({ id: firstId + i, timestamp: name.slice(-13), name }));
+}
+
+const scenarios: { [name: string]: () => Promise<void> } = {
+  fresh: async () => {
+    // A pool of one in PostgreSQL: the migrations run on the connection that holds the lock.
+    const db = await open(1);
+    expect(await migrate(db, MIGRATIONS)).toEqual(NAMES);
+    expect(await records(db)).toEqual(expectedRecords(NAMES));
+    expect(await migrate(db, MIGRATIONS)).toEqual([]);
+    expect(await records(db)).toEqual(expectedRecords(NAMES));
+    await db.query(`INSERT INTO users (username, password_hash) VALUES ('alice', 'x')`);
+    expect(await db.query(`SELECT reg_no FROM users`)).toEqual([{ reg_no: 1 }]);
+  },
+
+  upgrade: async () => {
+    // The database as the TypeORM-run version left it after the first five migrations: TypeORM's
+    // table (its DDL as TypeORM 1.1.1 made it) and records, and rows of a user.
+    const db = await open();
+    const old = MIGRATIONS.slice(0, 5);
+    for (const migration of old) await db.transaction((tx) => migration.up(tx));
+    await db.query(`CREATE TABLE "schema_migrations" ("id" SERIAL NOT NULL, "timestamp" bigint NOT NULL, "name" character varying NOT NULL,
+      CONSTRAINT "PK_62441bec32630ced9e4cccae336" PRIMARY KEY ("id"))`);
+    for (const { name } of old) {
+      await db.query(`INSERT INTO "schema_migrations"("timestamp", "name") VALUES ($1, $2)`, [Number(name.slice(-13)), name]);
+    }
+    await db.query(`INSERT INTO users (username, password_hash) VALUES ('olduser', 'x')`);
+
+    expect(await migrate(db, MIGRATIONS)).toEqual(NAMES.slice(5));
+    expect(await records(db)).toEqual(expectedRecords(NAMES));
+    // The later migrations ran on the old rows: the user got the first registration number, messages is partitioned.
+    expect(await db.query(`SELECT username, reg_no FROM users`)).toEqual([{ username: 'olduser', reg_no: 1 }]);
+    expect(await db.query(`SELECT relkind::text AS relkind FROM pg_class WHERE relname = 'messages'`)).toEqual([{ relkind: 'p' }]);
+  },
+
+  concurrent: async () => {
+    // Two instances starting at once on one PostgreSQL: each migration runs once, by one of them.
+    const [a, b] = [await open(), await open()];
+    const applied = await Promise.all([migrate(a, MIGRATIONS), migrate(b, MIGRATIONS)]);
+    expect(applied.flat().sort()).toEqual([...NAMES].sort());
+    expect(await records(a)).toEqual(expectedRecords(NAMES));
+  },
+};
+
+/** Empties the scenario's PostgreSQL database (public schema) so that the next scenario starts from nothing. */
+async function resetDatabase(): Promise<void> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: process.env.MIGRATOR_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query('DROP SCHEMA public CASCADE');
+    await client.query('CREATE SCHEMA public');
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<boolean> {
+  let passed = true;
+  for (const name of process.argv.slice(2)) {
+    try {
+      const scenario = scenarios[name];
+      if (!scenario) throw new Error(`unknown scenario ${name}; one of ${Object.keys(scenarios).join(', ')}`);
+      if (MODE === 'cluster') await resetDatabase();
+      await scenario();
+      process.stdout.write(`PASS ${name}\n`);
+    } catch (error) {
+      passed = false;
+      process.stdout.write(`FAIL ${name}\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nEND ${name}\n`);
+    } finally {
+      for (const db of opened.splice(0)) await db.close();
+    }
+  }
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  return passed;
+}
+
+main().then(
+  (passed) => process.exit(passed ? 0 : 1),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(2);
+  },
+);
