@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { ACK_IDS_MAX, parseHistoryLimit, parseMessageId } from '../messages/message-rules';
 import { GroupsService } from '../groups/groups.service';
 import { MessagesService } from '../messages/messages.service';
-import { ChatConnection } from './chat-connection';
+import { MessageType, RefusalCode } from '../common/protocol';
 import { Refused } from '../common/refusal';
-import { ClientFrame, FrameRefusal, MessageType, RefusalCode, ResponseFields } from './frame';
-import { FrameRoute, FrameRoutes } from './frame-route';
+import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
+import { FrameContext, FrameRoute, FrameRoutes } from '../handlers/frame-route';
 
 /** Ack (22) and History (23/24), which span 1:1 and group conversations. */
 @Injectable()
@@ -22,7 +22,7 @@ export class ConversationFrames implements FrameRoutes {
     ];
   }
 
-  private async ack(connection: ChatConnection, frame: ClientFrame): Promise<void> {
+  private async ack(connection: FrameContext, frame: ClientFrame): Promise<void> {
     const raw = frame.messageIds;
     if (!Array.isArray(raw) || raw.length === 0 || raw.length > ACK_IDS_MAX) {
       throw new FrameRefusal(RefusalCode.InvalidArgument, `messageIds must be an array of 1 to ${ACK_IDS_MAX} message ids`);
@@ -36,7 +36,7 @@ export class ConversationFrames implements FrameRoutes {
     await Promise.all([this.messages.ack(connection.username!, ids), this.groups.ack(connection.username!, ids)]);
   }
 
-  private async history(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
+  private async history(connection: FrameContext, frame: ClientFrame): Promise<ResponseFields> {
     const limit = parseHistoryLimit(frame.limit);
     if (limit === null) throw new FrameRefusal(RefusalCode.InvalidArgument, 'limit must be an integer from 1 to 100', { messages: [] });
     let beforeId: string | null = null;
