@@ -3,7 +3,7 @@ import { ACK_IDS_MAX, parseHistoryLimit, parseMessageId } from '../messages/mess
 import { GroupsService } from '../groups/groups.service';
 import { MessagesService } from '../messages/messages.service';
 import { MessageType, RefusalCode } from '../common/protocol';
-import { Refused } from '../common/refusal';
+import { Result } from '../common/refusal';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
 import { FrameContext, FrameRoute, FrameRoutes } from '../handlers/frame-route';
 
@@ -44,7 +44,7 @@ export class ConversationFrames implements FrameRoutes {
       beforeId = parseMessageId(frame.beforeId);
       if (beforeId === null) throw new FrameRefusal(RefusalCode.InvalidArgument, 'beforeId must be a message id', { messages: [] });
     }
-    let result: Record<string, unknown>[] | Refused;
+    let result: Result<{ messages: Record<string, unknown>[] }>;
     if (frame.groupName !== undefined && frame.groupName !== null) {
       result = await this.groups.history(connection.username!, frame.groupName, beforeId, limit);
     } else if (typeof frame.with === 'string' && frame.with !== '') {
@@ -52,7 +52,7 @@ export class ConversationFrames implements FrameRoutes {
     } else {
       throw new FrameRefusal(RefusalCode.InvalidArgument, 'with (a username) or groupName is required', { messages: [] });
     }
-    if (!Array.isArray(result)) throw FrameRefusal.of(result, { messages: [] });
-    return { success: true, reason: null, messages: result };
+    if (!result.ok) throw FrameRefusal.of(result, { messages: [] });
+    return { success: true, reason: null, messages: result.messages };
   }
 }

@@ -22,7 +22,7 @@ function tooMany(outcome: LimitOutcome & { ok: false }): Refused {
   return refused(RefusalCode.RateLimited, `Too many attempts, please try again in ${outcome.retryAfterSeconds} s`);
 }
 
-const unavailable = (): Refused => refused(RefusalCode.ServerBusy, UNAVAILABLE);
+const unavailable = (): Refused => refused(RefusalCode.ServerBusy, UNAVAILABLE, 'unavailable');
 
 /** What a login ends in, for chat_logins_total: `ok`, or the code of its refusal (`internal` when it failed). */
 export const LOGIN_OUTCOMES = [
@@ -209,7 +209,7 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
       try {
         result = await check();
       } catch (error) {
-        if (error instanceof HasherBusyError) return refused(RefusalCode.ServerBusy, error.message);
+        if (error instanceof HasherBusyError) return refused(RefusalCode.ServerBusy, error.message, 'unavailable');
         throw error;
       }
       if (result.ok && connection.username !== null && connection.username !== result.username) {

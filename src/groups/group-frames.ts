@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { MessageType, RefusalCode } from '../common/protocol';
+import { Result } from '../common/refusal';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
 import { FrameContext, FrameRoute, FrameRoutes } from '../handlers/frame-route';
 import { FROM_MISMATCH, isSelf } from '../handlers/sender';
 import { normalizeUsername } from '../users/user-rules';
 import { GroupReasons } from './group-rules';
-import { GroupsService, Outcome } from './groups.service';
+import { GroupsService } from './groups.service';
 
 /** Group requests 7, 9, 11, 13 and 15. */
 @Injectable()
@@ -74,7 +75,7 @@ export class GroupFrames implements FrameRoutes {
     }
   }
 
-  private answer<T>(result: Outcome<T>, frame: ClientFrame, fields: (ok: T) => ResponseFields): ResponseFields {
+  private answer<T extends object>(result: Result<T>, frame: ClientFrame, fields: (ok: T) => ResponseFields): ResponseFields {
     if (!result.ok) throw FrameRefusal.of(result, { groupName: typeof frame.groupName === 'string' ? frame.groupName : null });
     return { success: true, reason: null, ...fields(result) };
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
 import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
 import { MessageType, RefusalCode } from '../common/protocol';
-import { Refused, refused } from '../common/refusal';
+import { Refused, Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { GroupGoneError, MessageRecord, MessageStore, advanceCursors } from '../messages/message.store';
 import { clientMessageIdProblem, contentProblem } from '../messages/message-rules';
@@ -15,7 +15,6 @@ import { RateLimitsService } from '../limits/rate-limits.service';
 import { GROUP_MEMBERS_MAX, GroupReasons, addedNotice, groupNameKey, groupNameProblem, normalizeGroupName } from './group-rules';
 import { GroupWithMembers, GroupsRepository } from './groups.repository';
 
-export type Outcome<T> = ({ ok: true } & T) | Refused;
 
 /** Where a connection's ordering of a group's messages starts. */
 export interface OrderStart {
@@ -81,11 +80,11 @@ export class GroupsService extends OfflineSource {
   }
 
   /** Creates a group with its creator and the requested members who exist; pushes type 10 to those online. */
-  async create(creator: string, groupName: unknown, requested: unknown): Promise<Outcome<{ groupName: string; members: string[] } & OrderStart>> {
+  async create(creator: string, groupName: unknown, requested: unknown): Promise<Result<{ groupName: string; members: string[] } & OrderStart>> {
     const problem = groupNameProblem(groupName);
-    if (problem) return refused(RefusalCode.InvalidArgument, problem, true);
+    if (problem) return refused(RefusalCode.InvalidArgument, problem, 'invalid');
     if (requested !== undefined && requested !== null && (!Array.isArray(requested) || requested.length > GROUP_MEMBERS_MAX || requested.some((m) => typeof m !== 'string'))) {
-      return refused(RefusalCode.InvalidArgument, GroupReasons.membersInvalid, true);
+      return refused(RefusalCode.InvalidArgument, GroupReasons.membersInvalid, 'invalid');
     }
     const name = normalizeGroupName(groupName as string);
     const limited = await this.limits.consume('groupCreatePerUser', creator);
@@ -120,7 +119,7 @@ export class GroupsService extends OfflineSource {
   }
 
   /** Joins a group; true also when already a member. */
-  async join(username: string, groupName: unknown): Promise<Outcome<{ groupName: string } & OrderStart>> {
+  async join(username: string, groupName: unknown): Promise<Result<{ groupName: string } & OrderStart>> {
     const problem = groupNameProblem(groupName);
     if (problem) return unusableName(problem);
     const name = normalizeGroupName(groupName as string);
@@ -134,7 +133,7 @@ export class GroupsService extends OfflineSource {
   }
 
   /** Leaves a group; the group is deleted when its last member leaves. */
-  async quit(username: string, groupName: unknown, selfInitiated = true): Promise<Outcome<{ groupName: string }>> {
+  async quit(username: string, groupName: unknown, selfInitiated = true): Promise<Result<{ groupName: string }>> {
     const problem = groupNameProblem(groupName);
     if (problem) return unusableName(problem);
     const userId = (await this.users.idsOf([username])).get(username);
@@ -150,18 +149,18 @@ export class GroupsService extends OfflineSource {
   }
 
   /** The members of a group, for its members only. */
-  async members(username: string, groupName: unknown): Promise<Outcome<{ groupName: string; members: string[] }>> {
+  async members(username: string, groupName: unknown): Promise<Result<{ groupName: string; members: string[] }>> {
     const found = await this.memberGroup(username, groupName);
     if (!found.ok) return found;
     return { ok: true, groupName: found.group.name, members: found.members };
   }
 
   /** Checks, stores with the group's next seq, then delivers to every connection of every member. */
-  async send(request: GroupSend): Promise<Outcome<{ messageId: string; duplicate: boolean; frame: Record<string, unknown> }>> {
+  async send(request: GroupSend): Promise<Result<{ messageId: string; duplicate: boolean; frame: Record<string, unknown> }>> {
     const slot = this.order.enter(request.from);
     try {
       const problem = contentProblem(request.content, this.config.maxContentBytes) ?? clientMessageIdProblem(request.clientMessageId);
-      if (problem) return refused(RefusalCode.InvalidArgument, problem, true);
+      if (problem) return refused(RefusalCode.InvalidArgument, problem, 'invalid');
       const found = await this.memberGroup(request.from, request.groupName);
       if (!found.ok) return found;
       await slot.turn;
@@ -191,7 +190,7 @@ export class GroupsService extends OfflineSource {
         sequenceId: request.sequenceId,
       };
       if (stored.original && stored.original.groupId !== found.group.id) {
-        return refused(RefusalCode.Conflict, CLIENT_MESSAGE_ID_REUSED, true);
+        return refused(RefusalCode.Conflict, CLIENT_MESSAGE_ID_REUSED, 'invalid');
       }
       const frame = groupFrame(stored.original ?? record, found.group.name, false);
       if (!stored.duplicate) this.metrics.groupStored.inc();
@@ -208,11 +207,11 @@ export class GroupsService extends OfflineSource {
     groupName: unknown,
     beforeId: string | null,
     limit: number,
-  ): Promise<Record<string, unknown>[] | Refused> {
+  ): Promise<Result<{ messages: Record<string, unknown>[] }>> {
     const found = await this.memberGroup(username, groupName);
     if (!found.ok) return found;
     const messages = await this.store.groupHistory(found.group.id, beforeId, limit);
-    return messages.map((m) => groupFrame(m, found.group.name, false));
+    return { ok: true, messages: messages.map((m) => groupFrame(m, found.group.name, false)) };
   }
 
   /** Group messages past the user's cursor in each of their groups, oldest first. */
@@ -251,13 +250,13 @@ export class GroupsService extends OfflineSource {
   }
 
   /** Adds an existing user to an existing group (the /joinMember route). */
-  async addMember(groupName: string, member: string): Promise<Outcome<object>> {
+  async addMember(groupName: string, member: string): Promise<Result<object>> {
     const name = normalizeUsername(member);
     if (!(await this.users.exists(name))) return refused(RefusalCode.NotFound, GroupReasons.unknownUser);
     return this.join(name, groupName);
   }
 
-  private async memberGroup(username: string, groupName: unknown): Promise<Outcome<{ group: GroupWithMembers; members: string[] }>> {
+  private async memberGroup(username: string, groupName: unknown): Promise<Result<{ group: GroupWithMembers; members: string[] }>> {
     const problem = groupNameProblem(groupName);
     if (problem) return unusableName(problem);
     const group = await this.groups.findWithMembers(normalizeGroupName(groupName as string));

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
 import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
 import { MessageType, RefusalCode } from '../common/protocol';
-import { Refused, refused } from '../common/refusal';
+import { Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { normalizeUsername } from '../users/user-rules';
@@ -19,7 +19,7 @@ export interface DirectSend {
   sequenceId: number;
 }
 
-export type SendResult = { ok: true; messageId: string; delivered: boolean; to: string } | Refused;
+export type SendResult = Result<{ messageId: string; delivered: boolean; to: string }>;
 
 /** A clientMessageId names one message: a resend to another audience is a client bug, not a resend. */
 export const CLIENT_MESSAGE_ID_REUSED = 'clientMessageId was already used for another message';
@@ -81,7 +81,7 @@ export class MessagesService extends OfflineSource {
       const stored = await storing;
       if (stored.duplicate) {
         if (stored.original && stored.original.recipient !== checked.to) {
-          return refused(RefusalCode.Conflict, CLIENT_MESSAGE_ID_REUSED, true);
+          return refused(RefusalCode.Conflict, CLIENT_MESSAGE_ID_REUSED, 'invalid');
         }
         // The first try may have been stored but never delivered (its instance died): hand it over again.
         const delivered = stored.acked || (stored.original ? (await this.delivery.deliver([checked.to], { frame: JSON.stringify(directFrame(stored.original, false)), messageId: stored.id })).has(checked.to) : false);
@@ -101,13 +101,13 @@ export class MessagesService extends OfflineSource {
     }
   }
 
-  private async check(request: DirectSend): Promise<{ ok: true; to: string } | Refused> {
+  private async check(request: DirectSend): Promise<Result<{ to: string }>> {
     if (request.to === undefined || request.to === null || request.to === '') {
-      return refused(RefusalCode.InvalidArgument, MessageReasons.toRequired, true);
+      return refused(RefusalCode.InvalidArgument, MessageReasons.toRequired, 'invalid');
     }
-    if (typeof request.to !== 'string') return refused(RefusalCode.InvalidArgument, MessageReasons.toType, true);
+    if (typeof request.to !== 'string') return refused(RefusalCode.InvalidArgument, MessageReasons.toType, 'invalid');
     const problem = contentProblem(request.content, this.config.maxContentBytes) ?? clientMessageIdProblem(request.clientMessageId);
-    if (problem) return refused(RefusalCode.InvalidArgument, problem, true);
+    if (problem) return refused(RefusalCode.InvalidArgument, problem, 'invalid');
     const to = normalizeUsername(request.to);
     if (to === request.from) return refused(RefusalCode.InvalidArgument, MessageReasons.toYourself);
     if (!(await this.users.exists(to))) return refused(RefusalCode.NotFound, MessageReasons.unknownRecipient);
@@ -129,10 +129,10 @@ export class MessagesService extends OfflineSource {
   }
 
   /** The conversation with `other`, or why it cannot be read. */
-  async history(username: string, other: string, beforeId: string | null, limit: number): Promise<Record<string, unknown>[] | Refused> {
+  async history(username: string, other: string, beforeId: string | null, limit: number): Promise<Result<{ messages: Record<string, unknown>[] }>> {
     const peer = normalizeUsername(other);
     if (peer !== username && !(await this.users.exists(peer))) return refused(RefusalCode.NotFound, MessageReasons.unknownRecipient);
     const messages = await this.store.directHistory(username, peer, beforeId, limit);
-    return messages.map((m) => directFrame(m, false));
+    return { ok: true, messages: messages.map((m) => directFrame(m, false)) };
   }
 }
