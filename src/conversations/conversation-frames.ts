@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ACK_IDS_MAX, parseHistoryLimit, parseMessageId } from '../messages/message-rules';
+import { ACK_IDS_MAX, parseHistoryLimit, parseMessageId } from '../sending/message-rules';
 import { GroupsService } from '../groups/groups.service';
 import { MessagesService } from '../messages/messages.service';
 import { MessageType, RefusalCode } from '../common/protocol';

@@ -4,10 +4,8 @@ import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-
 import { MessageType, RefusalCode } from '../common/protocol';
 import { Refused, Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
-import { GroupGoneError, MessageRecord, MessageStore, advanceCursors } from '../messages/message.store';
-import { clientMessageIdProblem, contentProblem } from '../messages/message-rules';
-import { CLIENT_MESSAGE_ID_REUSED } from '../messages/messages.service';
-import { SendOrder } from '../messages/send-order';
+import { GroupGoneError, MessageRecord, MessageStore, StoredMessage, advanceCursors } from '../messages/message.store';
+import { Audience, CheckedSend, SendPipeline, SendRequest } from '../sending/send-pipeline';
 import { MetricsService } from '../metrics/metrics.service';
 import { normalizeUsername } from '../users/user-rules';
 import { UsersService } from '../users/users.service';
@@ -27,12 +25,21 @@ export function streamOf(groupId: number): string {
   return `g:${groupId}`;
 }
 
-export interface GroupSend {
-  from: string;
+export interface GroupSend extends SendRequest {
   groupName: unknown;
-  content: unknown;
-  clientMessageId?: unknown;
-  sequenceId: number;
+}
+
+/** The sender's acknowledgement of a group message: its copy, as every member gets it. */
+export interface GroupSent {
+  messageId: string;
+  duplicate: boolean;
+  frame: Record<string, unknown>;
+}
+
+/** A group a send goes to, with its members. */
+interface GroupTarget {
+  group: GroupWithMembers;
+  members: string[];
 }
 
 /** A group message as type 8: deliveries, offline replay, history. */
@@ -63,7 +70,7 @@ const KNOWN_NAMES_MAX = 100_000;
 /** Groups: membership in the database, and group messages fanned out to every member's connections. */
 @Injectable()
 export class GroupsService extends OfflineSource {
-  private readonly order = new SendOrder();
+  private readonly pipeline: SendPipeline<GroupSend, GroupTarget, GroupSent>;
   /** Group names by id, for replaying messages; a name never changes while its group lives. */
   private readonly names = new Map<number, string>();
 
@@ -77,6 +84,17 @@ export class GroupsService extends OfflineSource {
     private readonly limits: RateLimitsService,
   ) {
     super();
+    const audience: Audience<GroupSend, GroupTarget, GroupSent> = {
+      address: () => null,
+      resolve: async (request) => {
+        const found = await this.memberGroup(request.from, request.groupName);
+        return found.ok ? { ok: true, target: found } : found;
+      },
+      append: (request, target) => this.append(request, target.group.id),
+      isFor: (original, target) => original.groupId === target.group.id,
+      deliver: (request, target, stored) => this.deliver(request, target, stored),
+    };
+    this.pipeline = new SendPipeline(audience, config.maxContentBytes);
   }
 
   /** Creates a group with its creator and the requested members who exist; pushes type 10 to those online. */
@@ -155,51 +173,43 @@ export class GroupsService extends OfflineSource {
     return { ok: true, groupName: found.group.name, members: found.members };
   }
 
-  /** Checks, stores with the group's next seq, then delivers to every connection of every member. */
-  async send(request: GroupSend): Promise<Result<{ messageId: string; duplicate: boolean; frame: Record<string, unknown> }>> {
-    const slot = this.order.enter(request.from);
+  /** Checks, stores with the group's next seq, then delivers to every connection of every member (see SendPipeline). */
+  send(request: GroupSend): Promise<Result<GroupSent>> {
+    return this.pipeline.send(request);
+  }
+
+  private async append(request: CheckedSend, groupId: number): Promise<Result<{ stored: StoredMessage }>> {
+    const storing = this.store.appendGroup({
+      sender: request.from,
+      groupId,
+      content: request.content,
+      clientMessageId: request.clientMessageId,
+      sequenceId: request.sequenceId,
+    });
     try {
-      const problem = contentProblem(request.content, this.config.maxContentBytes) ?? clientMessageIdProblem(request.clientMessageId);
-      if (problem) return refused(RefusalCode.InvalidArgument, problem, 'invalid');
-      const found = await this.memberGroup(request.from, request.groupName);
-      if (!found.ok) return found;
-      await slot.turn;
-      const storing = this.store.appendGroup({
-        sender: request.from,
-        groupId: found.group.id,
-        content: request.content as string,
-        clientMessageId: request.clientMessageId as string | undefined,
-        sequenceId: request.sequenceId,
-      });
-      slot.release();
-      let stored;
-      try {
-        stored = await storing;
-      } catch (error) {
-        if (error instanceof GroupGoneError) return refused(RefusalCode.NotFound, GroupReasons.notFound);
-        throw error;
-      }
-      const record: MessageRecord = {
-        id: stored.id,
-        sender: request.from,
-        recipient: null,
-        groupId: found.group.id,
-        seq: stored.seq ?? null,
-        content: request.content as string,
-        createdAt: stored.createdAt,
-        sequenceId: request.sequenceId,
-      };
-      if (stored.original && stored.original.groupId !== found.group.id) {
-        return refused(RefusalCode.Conflict, CLIENT_MESSAGE_ID_REUSED, 'invalid');
-      }
-      const frame = groupFrame(stored.original ?? record, found.group.name, false);
-      if (!stored.duplicate) this.metrics.groupStored.inc();
-      // A resend delivers the original again: the first try may have died with its instance before delivering. Members drop copies by messageId.
-      await this.delivery.deliver(found.members, { frame: JSON.stringify(frame), messageId: stored.id, stream: streamOf(found.group.id), seq: Number(stored.seq) });
-      return { ok: true, messageId: stored.id, duplicate: stored.duplicate, frame };
-    } finally {
-      slot.release();
+      return { ok: true, stored: await storing };
+    } catch (error) {
+      if (error instanceof GroupGoneError) return refused(RefusalCode.NotFound, GroupReasons.notFound);
+      throw error;
     }
+  }
+
+  private async deliver(request: CheckedSend, { group, members }: GroupTarget, stored: StoredMessage): Promise<GroupSent> {
+    const record: MessageRecord = {
+      id: stored.id,
+      sender: request.from,
+      recipient: null,
+      groupId: group.id,
+      seq: stored.seq ?? null,
+      content: request.content,
+      createdAt: stored.createdAt,
+      sequenceId: request.sequenceId,
+    };
+    const frame = groupFrame(stored.original ?? record, group.name, false);
+    if (!stored.duplicate) this.metrics.groupStored.inc();
+    // A resend delivers the original again: the first try may have died with its instance before delivering. Members drop copies by messageId.
+    await this.delivery.deliver(members, { frame: JSON.stringify(frame), messageId: stored.id, stream: streamOf(group.id), seq: Number(stored.seq) });
+    return { messageId: stored.id, duplicate: stored.duplicate, frame };
   }
 
   async history(
