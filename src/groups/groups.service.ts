@@ -4,7 +4,7 @@ import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-
 import { MessageType, RefusalCode } from '../common/protocol';
 import { Refused, Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
-import { GroupGoneError, MessageRecord, MessageStore, StoredMessage, advanceCursors } from '../messages/message.store';
+import { GroupGoneError, GroupLog, MessageRecord, MessageStore, StoredMessage, advanceCursors } from '../messages/message.store';
 import { Audience, CheckedSend, SendPipeline, SendRequest } from '../sending/send-pipeline';
 import { MetricsService } from '../metrics/metrics.service';
 import { normalizeUsername } from '../users/user-rules';
@@ -71,6 +71,8 @@ const KNOWN_NAMES_MAX = 100_000;
 @Injectable()
 export class GroupsService extends OfflineSource {
   private readonly pipeline: SendPipeline<GroupSend, GroupTarget, GroupSent>;
+  /** Group messages go to the message log; their seqs are written to this feature's table in the same transaction. */
+  private readonly log: GroupLog;
   /** Group names by id, for replaying messages; a name never changes while its group lives. */
   private readonly names = new Map<number, string>();
 
@@ -84,6 +86,7 @@ export class GroupsService extends OfflineSource {
     private readonly limits: RateLimitsService,
   ) {
     super();
+    this.log = store.groupLog(groups);
     const audience: Audience<GroupSend, GroupTarget, GroupSent> = {
       address: () => null,
       resolve: async (request) => {
@@ -179,7 +182,7 @@ export class GroupsService extends OfflineSource {
   }
 
   private async append(request: CheckedSend, groupId: number): Promise<Result<{ stored: StoredMessage }>> {
-    const storing = this.store.appendGroup({
+    const storing = this.log.append({
       sender: request.from,
       groupId,
       content: request.content,
@@ -250,7 +253,7 @@ export class GroupsService extends OfflineSource {
   /** Moves the member's cursor in each group to the highest acknowledged seq. */
   async ack(username: string, messageIds: string[]): Promise<void> {
     const userId = (await this.users.idsOf([username])).get(username);
-    if (userId !== undefined) await this.store.ackGroup(userId, messageIds);
+    if (userId !== undefined) await this.groups.ackCursors(userId, messageIds);
   }
 
   /** Pushes each frame to its user's live connections anywhere; true when every user had one. */
