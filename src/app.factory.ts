@@ -50,11 +50,11 @@ function limitRequests(fastify: FastifyInstance, limits: RateLimitsService): voi
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Builds the application (not yet listening): the one place main.ts and tests share. */
-export async function createApp(config: AppConfig, logger = new PinoLogger(config.logLevel)): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, logger = new PinoLogger(config.logging.level)): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (request.ip, the HTTP limits).
-    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
+    trustProxy: config.http.trustProxy.length > 0 ? config.http.trustProxy : false,
     forceCloseConnections: true,
     // The router's own refusals (a malformed percent-encoding, a parameter over 100 characters) leave in the envelope too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -75,7 +75,7 @@ export async function createApp(config: AppConfig, logger = new PinoLogger(confi
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bufferLogs: false, bodyParser: false });
   app.useWebSocketAdapter(new ChatWsAdapter(app, config));
   app.useGlobalPipes(createValidationPipe());
-  app.enableCors({ origin: config.corsOrigins.length > 0 ? config.corsOrigins : false });
+  app.enableCors({ origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false });
   addSecurityHeaders(fastify);
   limitRequests(fastify, app.get(RateLimitsService));
 
@@ -85,7 +85,7 @@ export async function createApp(config: AppConfig, logger = new PinoLogger(confi
     metrics.httpDuration.labels(request.method, route, String(reply.statusCode)).observe(reply.elapsedTime / 1000);
   });
 
-  setupSwagger(app, config.swaggerUi);
+  setupSwagger(app, config.http.swaggerUi);
   return app;
 }
 

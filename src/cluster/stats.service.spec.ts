@@ -24,7 +24,7 @@ function instance(id: string, registry: MemoryRegistry, sampleMs = 5000) {
   const metrics = new MetricsService(local, new PasswordHasher());
   const identity = { id } as InstanceIdentity;
   const cluster = { liveInstances: () => registry.liveInstances(TTL_MS) } as unknown as ClusterService;
-  const stats = new StatsService({ statsSampleMs: sampleMs } as AppConfig, identity, registry, cluster, metrics);
+  const stats = new StatsService({ stats: { sampleMs } } as AppConfig, identity, registry, cluster, metrics);
   return { stats, metrics, local };
 }
 

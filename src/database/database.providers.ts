@@ -85,17 +85,17 @@ export const databaseProviders = [
     inject: [AppConfig],
     useFactory: async (config: AppConfig): Promise<DataSource> => {
       const logger = new Logger('Database');
-      const dataSource = new DataSource(buildDataSourceOptions(config));
+      const dataSource = new DataSource(buildDataSourceOptions(config.storage));
       // PGlite creates its files at the first start, silently, for about 20 s: say so before.
-      if (!config.databaseUrl && !existsSync(join(config.dataDir, 'pglite', 'PG_VERSION'))) {
-        logger.log(`Creating the embedded database in ${config.dataDir} (first start, about 20 s)...`);
+      if (!config.storage.databaseUrl && !existsSync(join(config.storage.dataDir, 'pglite', 'PG_VERSION'))) {
+        logger.log(`Creating the embedded database in ${config.storage.dataDir} (first start, about 20 s)...`);
       }
       await dataSource.initialize();
-      const pool = config.databaseUrl ? (dataSource.driver as unknown as { master: Pool }).master : undefined;
+      const pool = config.storage.databaseUrl ? (dataSource.driver as unknown as { master: Pool }).master : undefined;
       await migrate(dataSource, pool, logger);
       // PGlite's initial files come out of its bundle with mode 0666, past the umask.
-      if (!config.databaseUrl) tighten(config.dataDir);
-      logger.log(config.databaseUrl ? 'Using PostgreSQL' : `Using embedded PGlite in ${config.dataDir}`);
+      if (!config.storage.databaseUrl) tighten(config.storage.dataDir);
+      logger.log(config.storage.databaseUrl ? 'Using PostgreSQL' : `Using embedded PGlite in ${config.storage.dataDir}`);
       return dataSource;
     },
   },

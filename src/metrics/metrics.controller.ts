@@ -17,7 +17,7 @@ export class MetricsController {
   @ApiOperation({ summary: 'Prometheus text format; needs the admin token unless METRICS_PUBLIC=true' })
   @ApiProduces('text/plain')
   async scrape(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    if (!this.config.metricsPublic) {
+    if (!this.config.http.metricsPublic) {
       const caller = identifyCaller(request.headers, this.config);
       if (caller === 'cluster') throw new ForbiddenException('This route needs the admin token');
       if (caller !== 'admin') throw new UnauthorizedException('Missing or invalid token');
