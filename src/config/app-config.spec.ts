@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, defaultPublicHost, loadConfig } from './app-config';
+import { ConfigError, cliDatabaseSettings, defaultPublicHost, loadConfig } from './app-config';
 
 describe('loadConfig PUBLIC_HOST', () => {
   let dir: string;
@@ -133,5 +133,20 @@ describe('loadConfig namespaces', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const names = (error as ConfigError).problems.map((problem) => problem.split(' ')[0]);
     expect(names.sort()).toEqual([...Object.keys(bad), ...Object.keys(alsoBad)].sort());
+  });
+
+  it('takes the password hashes run at once from libuv\'s UV_THREADPOOL_SIZE, 4 when it is unset or not a number', () => {
+    expect(loadConfig({ DATA_DIR: dir, UV_THREADPOOL_SIZE: '8' }).auth.hashConcurrency).toBe(8);
+    for (const value of [undefined, '', 'many']) {
+      expect(loadConfig({ DATA_DIR: dir, UV_THREADPOOL_SIZE: value }).auth.hashConcurrency).toBe(4);
+    }
+  });
+});
+
+describe('cliDatabaseSettings', () => {
+  it('is DATABASE_URL and DATA_DIR as they are, ./data by default', () => {
+    const settings = cliDatabaseSettings({ DATABASE_URL: 'postgres://x/chat', DATA_DIR: '/srv/chat' });
+    expect(settings).toEqual({ databaseUrl: 'postgres://x/chat', dataDir: '/srv/chat' });
+    expect(cliDatabaseSettings({})).toEqual({ databaseUrl: undefined, dataDir: './data' });
   });
 });

@@ -66,7 +66,7 @@ export interface WsConfig {
   loginTimeoutMs: number;
 }
 
-/** Tokens, secrets and lockout. */
+/** Tokens, secrets, lockout and password hashing. */
 export interface AuthConfig {
   adminToken: string;
   clusterToken: string;
@@ -76,6 +76,8 @@ export interface AuthConfig {
   tokenTtlSeconds: number;
   lockoutMaxErrors: number;
   lockoutMinutes: number;
+  /** Password hashes run at once: libuv's thread pool (UV_THREADPOOL_SIZE, 4 by default); more only queue there. */
+  hashConcurrency: number;
 }
 
 /** Where the data lives: PostgreSQL, or the embedded database in DATA_DIR. */
@@ -399,6 +401,8 @@ function readAuth(read: EnvReader): Omit<AuthConfig, keyof SecretsSet | 'generat
     tokenTtlSeconds: read.int('TOKEN_TTL_SECONDS', 86400, 1),
     lockoutMaxErrors: read.int('LOCKOUT_MAX_ERRORS', 3, 0, 1e9),
     lockoutMinutes: read.number('LOCKOUT_MINUTES', 10, 0.001, 525600),
+    // Not validated: it is libuv's variable, and a value libuv ignores must not stop the server.
+    hashConcurrency: Number(read.raw('UV_THREADPOOL_SIZE')) || 4,
   };
 }
 
@@ -412,6 +416,14 @@ function readStorage(read: EnvReader, cluster: boolean): StorageConfig {
     databaseUrl,
     databasePoolSize: read.int('DATABASE_POOL_SIZE', 20, 1, 1000),
   };
+}
+
+/**
+ * Where the TypeORM CLI's data source finds the database: DATABASE_URL and DATA_DIR as they are,
+ * nothing validated or written (the CLI runs beside a server, it is not one).
+ */
+export function cliDatabaseSettings(env: Env = process.env): Pick<StorageConfig, 'databaseUrl' | 'dataDir'> {
+  return { databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR ?? './data' };
 }
 
 function readMessages(read: EnvReader): MessagesConfig {

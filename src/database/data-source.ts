@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteDriver } from 'typeorm-pglite';
+import { cliDatabaseSettings } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
 
 export interface DatabaseSettings {
@@ -36,6 +37,4 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
 }
 
 /** The data source the TypeORM CLI uses (`npx typeorm migration:show -d dist/database/data-source.js`). */
-export default new DataSource(
-  buildDataSourceOptions({ databaseUrl: process.env.DATABASE_URL, dataDir: process.env.DATA_DIR ?? './data' }),
-);
+export default new DataSource(buildDataSourceOptions(cliDatabaseSettings()));
