@@ -28,8 +28,8 @@ export const REDIS = Symbol('REDIS');
       provide: REDIS,
       inject: [AppConfig],
       useFactory: (config: AppConfig): RedisClient | null => {
-        if (!config.redis) return null;
-        const redis = createRedisClient(config.redis, 'registry');
+        if (!config.cluster.redis) return null;
+        const redis = createRedisClient(config.cluster.redis, 'registry');
         const logger = new Logger('Redis');
         redis.on('error', (error: Error) => logger.warn(`Redis: ${error.message}`));
         return redis;
@@ -39,13 +39,13 @@ export const REDIS = Symbol('REDIS');
       provide: Registry,
       inject: [AppConfig, REDIS],
       useFactory: (config: AppConfig, redis: RedisClient | null): Registry =>
-        redis ? new RedisRegistry(redis, config.redisPrefix) : new MemoryRegistry(),
+        redis ? new RedisRegistry(redis, config.cluster.redisPrefix) : new MemoryRegistry(),
     },
     {
       provide: Bus,
       inject: [AppConfig, REDIS],
       useFactory: (config: AppConfig, redis: RedisClient | null): Bus =>
-        redis && config.redis ? new RedisBus(redis, config.redisPrefix, config.redis) : new MemoryBus(),
+        redis && config.cluster.redis ? new RedisBus(redis, config.cluster.redisPrefix, config.cluster.redis) : new MemoryBus(),
     },
     InstanceIdentity,
     LocalSessions,

@@ -43,7 +43,7 @@ export class SessionsService {
     this.local.add(socket);
     let evicted: SessionRef[];
     try {
-      evicted = await this.registry.bindSession(this.ref(socket), this.config.maxSessionsPerUser);
+      evicted = await this.registry.bindSession(this.ref(socket), this.config.limits.maxSessionsPerUser);
     } catch (error) {
       this.local.remove(socket);
       throw error;
@@ -61,7 +61,7 @@ export class SessionsService {
   /** Re-binds every local session, after the registry lost its state (a Redis restart). */
   async rebindAll(): Promise<void> {
     for (const socket of this.local.all()) {
-      await this.registry.bindSession(this.ref(socket), this.config.maxSessionsPerUser);
+      await this.registry.bindSession(this.ref(socket), this.config.limits.maxSessionsPerUser);
     }
   }
 

@@ -21,10 +21,10 @@ function info(id: string, startedAt: number): InstanceInfo {
 /** One instance's StatsService on a memory registry, with the instances it lists as live. */
 function instance(id: string, registry: MemoryRegistry, sampleMs = 5000) {
   const local = new LocalSessions();
-  const metrics = new MetricsService(local, new PasswordHasher());
+  const metrics = new MetricsService(local, new PasswordHasher({ auth: { hashConcurrency: 4 } } as AppConfig));
   const identity = { id } as InstanceIdentity;
   const cluster = { liveInstances: () => registry.liveInstances(TTL_MS) } as unknown as ClusterService;
-  const stats = new StatsService({ statsSampleMs: sampleMs } as AppConfig, identity, registry, cluster, metrics);
+  const stats = new StatsService({ stats: { sampleMs } } as AppConfig, identity, registry, cluster, metrics);
   return { stats, metrics, local };
 }
 
@@ -42,7 +42,8 @@ describe('StatsService', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   it('finds every metric it samples registered by the metrics service, by name', () => {
-    expect(new StatsSampler(new MetricsService(new LocalSessions(), new PasswordHasher()).registry).missing()).toEqual([]);
+    const metrics = new MetricsService(new LocalSessions(), new PasswordHasher({ auth: { hashConcurrency: 4 } } as AppConfig));
+    expect(new StatsSampler(metrics.registry).missing()).toEqual([]);
   });
 
   it('samples the connections and the counts of each interval from the counters, and publishes each sample', async () => {

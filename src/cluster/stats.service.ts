@@ -85,14 +85,14 @@ export class StatsService implements OnModuleDestroy {
     metrics: MetricsService,
   ) {
     this.sampler = new StatsSampler(metrics.registry);
-    this.ring = new Ring(Math.ceil(STATS_WINDOW_MS / config.statsSampleMs));
+    this.ring = new Ring(Math.ceil(STATS_WINDOW_MS / config.stats.sampleMs));
   }
 
   /** Starts sampling; called once the instance joined the cluster. */
   start(): void {
     const missing = this.sampler.missing();
     if (missing.length > 0) this.logger.warn(`Not registered, sampled as 0: ${missing.join(', ')}`);
-    this.timer = setInterval(() => void this.sample(), this.config.statsSampleMs);
+    this.timer = setInterval(() => void this.sample(), this.config.stats.sampleMs);
     this.timer.unref();
   }
 
@@ -147,6 +147,6 @@ export class StatsService implements OnModuleDestroy {
       return { id, host, url, samples: samples.map(readingOf) };
     });
     moves.sort((a, b) => a.at - b.at);
-    return { now, sampleMs: this.config.statsSampleMs, windowMs: STATS_WINDOW_MS, instances, moves: moves.slice(-MOVES_LISTED) };
+    return { now, sampleMs: this.config.stats.sampleMs, windowMs: STATS_WINDOW_MS, instances, moves: moves.slice(-MOVES_LISTED) };
   }
 }

@@ -24,4 +24,4 @@ async function migratedDatabase(config: DatabaseSettings): Promise<Database> {
   return db;
 }
 
-export const databaseProviders = [{ provide: Database, inject: [AppConfig], useFactory: migratedDatabase }];
+export const databaseProviders = [{ provide: Database, inject: [AppConfig], useFactory: (config: AppConfig) => migratedDatabase(config.storage) }];

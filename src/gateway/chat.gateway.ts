@@ -71,7 +71,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     private readonly local: LocalSessions,
     private readonly cluster: ClusterService,
   ) {
-    this.trustedProxies = TrustedProxies.parse(this.config.trustProxy).proxies;
+    this.trustedProxies = TrustedProxies.parse(this.config.http.trustProxy).proxies;
     const counter = this.metrics.wsFrames;
     this.frames = {
       binary: counter.labels('binary'),
@@ -97,8 +97,8 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     this.cluster.onResync(() => {
       for (const connection of this.connections) void this.sessionFrames.resync(connection);
     });
-    this.pingTimer = setInterval(() => this.pingAll(), this.config.wsPingIntervalMs);
-    this.idleTimer = setInterval(() => this.closeIdle(), Math.min(1000, Math.floor(this.config.wsIdleTimeoutMs / 4)));
+    this.pingTimer = setInterval(() => this.pingAll(), this.config.ws.pingIntervalMs);
+    this.idleTimer = setInterval(() => this.closeIdle(), Math.min(1000, Math.floor(this.config.ws.idleTimeoutMs / 4)));
     this.pingTimer.unref();
     this.idleTimer.unref();
   }
@@ -111,7 +111,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     this.accepting = false;
     clearInterval(this.pingTimer);
     const asked = await this.rebalance.drain();
-    const deadline = Date.now() + this.config.drainTimeoutMs;
+    const deadline = Date.now() + this.config.rebalance.drainTimeoutMs;
     while (asked > 0 && this.local.sessionCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     clearInterval(this.idleTimer);
     for (const connection of this.connections) connection.kick(CloseCode.GoingAway, 'Server shutting down');
@@ -123,9 +123,9 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
    * MAX_CONNECTIONS_PER_ADDRESS 429. The upgrade completes in the same tick, so the counts are current.
    */
   admit(request: IncomingMessage): { ok: true } | { ok: false; status: number; message: string } {
-    if (this.connections.size >= this.config.maxConnections) return { ok: false, status: 503, message: 'Too many connections' };
+    if (this.connections.size >= this.config.limits.maxConnections) return { ok: false, status: 503, message: 'Too many connections' };
     const address = clientAddress(request.socket.remoteAddress, request.headers, this.trustedProxies);
-    if ((this.perAddress.get(address) ?? 0) >= this.config.maxConnectionsPerAddress) {
+    if ((this.perAddress.get(address) ?? 0) >= this.config.limits.maxConnectionsPerAddress) {
       return { ok: false, status: 429, message: 'Too many connections from this address' };
     }
     return { ok: true };
@@ -146,13 +146,13 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     const address = clientAddress(request.socket.remoteAddress, request.headers, this.trustedProxies);
     this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     const connection = new ChatConnection(socket, address, {
-      maxBufferedBytes: this.config.wsMaxBufferedBytes,
-      ratePerSec: this.config.rateLimitPerSec,
-      burst: this.config.rateLimitBurst,
+      maxBufferedBytes: this.config.ws.maxBufferedBytes,
+      ratePerSec: this.config.limits.requestsPerSec,
+      burst: this.config.limits.requestBurst,
     });
     this.connections.add(connection);
     this.metrics.wsConnections.inc();
-    connection.startLoginTimer(this.config.loginTimeoutMs);
+    connection.startLoginTimer(this.config.ws.loginTimeoutMs);
 
     socket.on('message', (data: RawData, isBinary: boolean) => {
       // A bug in frame handling must cost this connection, not the process with every other connection.
@@ -199,7 +199,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     const allowed = connection.takeToken();
     if (!allowed) {
       this.frames.rateLimited.inc();
-      if (connection.isFlooding(this.config.rateLimitBurst)) {
+      if (connection.isFlooding(this.config.limits.requestBurst)) {
         connection.close(CloseCode.Policy, 'Too many requests');
         return;
       }
@@ -294,7 +294,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
 
   /** A peer silent past the idle timeout is gone: its close frame would never be answered. */
   private closeIdle(): void {
-    const deadline = Date.now() - this.config.wsIdleTimeoutMs;
+    const deadline = Date.now() - this.config.ws.idleTimeoutMs;
     for (const connection of this.connections) {
       if (connection.lastActivity < deadline) {
         connection.close(CloseCode.GoingAway, 'Idle timeout');

@@ -111,7 +111,7 @@ export class SessionFrames implements FrameRoutes {
     await this.users.logout(username);
     if (frame.everywhere === true) await this.sessions.kickOthers(username, connection.sessionId, CloseCode.Disabled, Reasons.loggedOutEverywhere);
     await this.sessions.unbind(connection);
-    connection.loggedOut(this.config.loginTimeoutMs);
+    connection.loggedOut(this.config.ws.loginTimeoutMs);
     return { success: true, reason: null };
   }
 
@@ -291,7 +291,7 @@ export class SessionFrames implements FrameRoutes {
       while (connection.isOpen && connection.username === username) {
         const page = await replay.page(after, REPLAY_PAGE);
         for (const message of page) {
-          await connection.writable(this.config.wsIdleTimeoutMs);
+          await connection.writable(this.config.ws.idleTimeoutMs);
           connection.replay(message);
           delivered.inc();
         }

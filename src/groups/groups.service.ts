@@ -94,7 +94,7 @@ export class GroupsService extends OfflineSource {
     const ids = await this.users.idsOf([...new Set(wanted)]);
     const creatorId = ids.get(creator);
     if (creatorId === undefined) return refused(RefusalCode.NotFound, GroupReasons.unknownUser);
-    const max = this.config.maxGroupsPerUser;
+    const max = this.config.limits.maxGroupsPerUser;
     if ((await this.groups.membershipCount(creatorId)) >= max) return refused(RefusalCode.LimitExceeded, GroupReasons.tooManyGroups(max));
     // Requested members already in MAX_GROUPS_PER_USER groups are left out, as names of nobody are.
     const created = await this.groups.create(name, groupNameKey(name), creator, [...ids.values()], max);
@@ -127,9 +127,9 @@ export class GroupsService extends OfflineSource {
     const ids = await this.users.idsOf([username]);
     const userId = ids.get(username);
     if (userId === undefined) return refused(RefusalCode.NotFound, GroupReasons.unknownUser);
-    const result = await this.groups.addMember(name, userId, this.config.maxGroupsPerUser);
+    const result = await this.groups.addMember(name, userId, this.config.limits.maxGroupsPerUser);
     if (!result) return refused(RefusalCode.NotFound, GroupReasons.notFound);
-    if (result.full) return refused(RefusalCode.LimitExceeded, GroupReasons.tooManyGroups(this.config.maxGroupsPerUser));
+    if (result.full) return refused(RefusalCode.LimitExceeded, GroupReasons.tooManyGroups(this.config.limits.maxGroupsPerUser));
     return { ok: true, groupName: name, stream: streamOf(result.groupId), nextSeq: Number(result.lastSeq) + 1 };
   }
 
@@ -160,7 +160,8 @@ export class GroupsService extends OfflineSource {
   async send(request: GroupSend): Promise<Outcome<{ messageId: string; duplicate: boolean; frame: Record<string, unknown> }>> {
     const slot = this.order.enter(request.from);
     try {
-      const problem = contentProblem(request.content, this.config.maxContentBytes) ?? clientMessageIdProblem(request.clientMessageId);
+      const problem =
+        contentProblem(request.content, this.config.limits.maxContentBytes) ?? clientMessageIdProblem(request.clientMessageId);
       if (problem) return refused(RefusalCode.InvalidArgument, problem, true);
       const found = await this.memberGroup(request.from, request.groupName);
       if (!found.ok) return found;

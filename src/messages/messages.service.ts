@@ -106,7 +106,7 @@ export class MessagesService extends OfflineSource {
       return refused(RefusalCode.InvalidArgument, MessageReasons.toRequired, true);
     }
     if (typeof request.to !== 'string') return refused(RefusalCode.InvalidArgument, MessageReasons.toType, true);
-    const problem = contentProblem(request.content, this.config.maxContentBytes) ?? clientMessageIdProblem(request.clientMessageId);
+    const problem = contentProblem(request.content, this.config.limits.maxContentBytes) ?? clientMessageIdProblem(request.clientMessageId);
     if (problem) return refused(RefusalCode.InvalidArgument, problem, true);
     const to = normalizeUsername(request.to);
     if (to === request.from) return refused(RefusalCode.InvalidArgument, MessageReasons.toYourself);

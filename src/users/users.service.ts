@@ -91,7 +91,7 @@ export class UsersService {
    * on the password. `loggedIn`: a right password records a login.
    */
   private async judge(user: UserRecord, password: string, loggedIn: boolean): Promise<'right' | 'wrong' | 'locked'> {
-    const reserved = await this.users.reserveAttempt(user.id, this.config.lockoutMaxErrors, this.lockoutWindowMs);
+    const reserved = await this.users.reserveAttempt(user.id, this.config.auth.lockoutMaxErrors, this.lockoutWindowMs);
     if (reserved === null) return 'locked';
     let right: boolean;
     try {
@@ -219,6 +219,6 @@ export class UsersService {
   }
 
   private get lockoutWindowMs(): number {
-    return this.config.lockoutMinutes * 60_000;
+    return this.config.auth.lockoutMinutes * 60_000;
   }
 }

@@ -45,8 +45,8 @@ async function open(migrations = MIGRATIONS): Promise<World> {
 }
 
 function maintenance(db: Database, retentionDays?: number): { partitions: MessagePartitions; metrics: MetricsService } {
-  const config = { messagePartitionDays: 30, messageRetentionDays: retentionDays, messageMaintenanceMs: 60_000 } as AppConfig;
-  const metrics = new MetricsService(new LocalSessions(), new PasswordHasher());
+  const config = { messages: { partitionDays: 30, retentionDays, maintenanceMs: 60_000 } } as AppConfig;
+  const metrics = new MetricsService(new LocalSessions(), new PasswordHasher({ auth: { hashConcurrency: 4 } } as AppConfig));
   return { partitions: new MessagePartitions(db, config, metrics), metrics };
 }
 
