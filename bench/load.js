@@ -14,6 +14,8 @@ const hdr = require('hdr-histogram-js');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { parseArgs } = require('node:util');
 const { sleep, nowMs, ProcWatch, round, signToken, httpJson, pool } = require('./lib/common');
+// The message types of src/protocol, from the build (npm run build).
+const { MessageType } = require('../dist/protocol');
 
 const log = (msg) => {
   if (process.send) process.send({ type: 'log', msg });
@@ -179,16 +181,21 @@ class Client {
 
   /** Registration through the protocol (type 19): only when the users could not be seeded. */
   async register(conn) {
-    const r = await this.request({ messageType: 19, username: this.name, password: this.lg.config.login.password }, 120000, conn);
+    const r = await this.request(
+      { messageType: MessageType.RegisterRequest, username: this.name, password: this.lg.config.login.password },
+      120000,
+      conn,
+    );
     if (!r.success && !/taken|exists/i.test(r.reason ?? '')) throw new Error(`register of ${this.name} refused: ${r.reason}`);
   }
 
   async login(conn, mode) {
     const lg = this.lg;
     let frame;
-    if (lg.target !== 'ours') frame = { messageType: 17, username: this.name };
-    else if (mode === 'password') frame = { messageType: 17, username: this.name, password: lg.config.login.password };
-    else frame = { messageType: 17, token: this.token ?? signToken(lg.config.login.jwtSecret, this.name) };
+    if (lg.target !== 'ours') frame = { messageType: MessageType.LoginRequest, username: this.name };
+    else if (mode === 'password')
+      frame = { messageType: MessageType.LoginRequest, username: this.name, password: lg.config.login.password };
+    else frame = { messageType: MessageType.LoginRequest, token: this.token ?? signToken(lg.config.login.jwtSecret, this.name) };
     const response = await this.request(frame, 60000, conn);
     if (!response.success) throw new Error(`login of ${this.name} refused: ${response.reason}`);
     if (response.token) this.token = response.token;
@@ -199,7 +206,7 @@ class Client {
     if (this.ackIds.length === 0 || !this.conn?.open) return;
     while (this.ackIds.length > 0) {
       const ids = this.ackIds.splice(0, 1000);
-      this.conn.send({ messageType: 22, sequenceId: ++this.seq, messageIds: ids });
+      this.conn.send({ messageType: MessageType.Ack, sequenceId: ++this.seq, messageIds: ids });
     }
   }
 }
@@ -230,12 +237,12 @@ class LoadGenerator {
 
   onFrame(client, conn, f) {
     switch (f.messageType) {
-      case 6:
+      case MessageType.ChatResponse:
         if (f.content === null || f.content === undefined) this.onSendAnswer(client, f);
         else if (f.success !== false) this.onDelivery(client, f);
         else this.onSendAnswer(client, f);
         return;
-      case 8:
+      case MessageType.GroupChatResponse:
         if (f.success === false) {
           this.onSendAnswer(client, f);
           return;
@@ -243,10 +250,10 @@ class LoadGenerator {
         if (f.from === client.name && client.inflight.has(f.sequenceId) && !f.offline) this.onSendAnswer(client, f);
         this.onDelivery(client, f);
         return;
-      case 21:
+      case MessageType.ReBalance:
         void this.onMove(client, conn, f);
         return;
-      case 25:
+      case MessageType.Notice:
         this.stats.notices++;
         return;
       default: {
@@ -254,7 +261,7 @@ class LoadGenerator {
         if (resolve) {
           client.pending.delete(f.sequenceId);
           resolve(f);
-        } else if (f.messageType === 26) {
+        } else if (f.messageType === MessageType.Error) {
           this.stats.errors++;
           this.reason(`type 26: ${f.reason}`);
         }
@@ -276,7 +283,7 @@ class LoadGenerator {
     client.inflight.delete(f.sequenceId);
     if (f.success) {
       this.stats.acked++;
-      if (this.track && f.messageId && f.messageType === 6) this.acked.set(f.messageId, { to: f.to, at: nowMs() });
+      if (this.track && f.messageId && f.messageType === MessageType.ChatResponse) this.acked.set(f.messageId, { to: f.to, at: nowMs() });
     } else {
       this.stats.failed++;
       this.reason(f.reason);
@@ -343,10 +350,15 @@ class LoadGenerator {
     client.inflight.set(sequenceId, stampMs);
     this.stats.sent++;
     if (this.mode === 'group') {
-      client.conn.send({ messageType: 7, sequenceId, groupName: this.groupName, content: `${stampMs.toFixed(3)} ${this.pad}` });
+      client.conn.send({
+        messageType: MessageType.GroupChatRequest,
+        sequenceId,
+        groupName: this.groupName,
+        content: `${stampMs.toFixed(3)} ${this.pad}`,
+      });
     } else {
       const to = this.pickRecipient(client);
-      client.conn.send({ messageType: 5, sequenceId, to, content: `${stampMs.toFixed(3)} ${this.pad}` });
+      client.conn.send({ messageType: MessageType.ChatRequest, sequenceId, to, content: `${stampMs.toFixed(3)} ${this.pad}` });
     }
     return true;
   }
@@ -572,13 +584,15 @@ class LoadGenerator {
     const cfg = this.config.group;
     this.groupName = cfg.groupName;
     const creator = this.clients[0];
-    const create = await creator.request(this.target === 'ours' ? { messageType: 9, groupName: cfg.groupName, members: [] } : { messageType: 9, groupName: cfg.groupName });
+    const create = await creator.request(this.target === 'ours' ? { messageType: MessageType.GroupCreateRequest, groupName: cfg.groupName, members: [] } : { messageType: MessageType.GroupCreateRequest, groupName: cfg.groupName });
     if (!create.success) throw new Error(`group create refused: ${create.reason}`);
     const t0 = Date.now();
     let refused = 0;
     let reason = null;
     await pool(this.clients.slice(1), 100, async (client) => {
-      const r = await client.request({ messageType: 11, groupName: cfg.groupName }).catch((e) => ({ success: false, reason: e.message }));
+      const r = await client
+        .request({ messageType: MessageType.GroupJoinRequest, groupName: cfg.groupName })
+        .catch((e) => ({ success: false, reason: e.message }));
       if (!r.success) {
         refused++;
         reason ??= r.reason;

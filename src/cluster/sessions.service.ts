@@ -25,7 +25,7 @@ export class SessionsService {
     private readonly metrics: MetricsService,
   ) {}
 
-  /** Binds a new session; the oldest ones past MAX_SESSIONS_PER_USER get a Notice and 4001. */
+  /** Binds a new session; the oldest ones past MAX_SESSIONS_PER_USER get a Notice and CloseCode.Replaced. */
   async bind(socket: SessionSocket): Promise<void> {
     this.local.add(socket);
     let evicted: SessionRef[];

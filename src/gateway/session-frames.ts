@@ -101,7 +101,7 @@ export class SessionFrames implements FrameRoutes {
 
   /**
    * Revokes every token of the user (a per-user epoch), ends this session and, with
-   * `everywhere`, closes the user's other sessions with a Notice and 4003. The connection stays
+   * `everywhere`, closes the user's other sessions with a Notice and CloseCode.Disabled. The connection stays
    * open, logged out.
    */
   private async logout(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
@@ -116,7 +116,7 @@ export class SessionFrames implements FrameRoutes {
     return { success: true, reason: null };
   }
 
-  /** A new password and a token of the new epoch for this session; the user's other sessions get a Notice and 4003. */
+  /** A new password and a token of the new epoch for this session; the user's other sessions get a Notice and CloseCode.Disabled. */
   private async changePassword(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
     const username = connection.username!;
     const limited = await this.limits.consume('loginPerUsername', username.toLowerCase());
