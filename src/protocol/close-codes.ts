@@ -1,4 +1,4 @@
-/** The close codes the server sends (docs/protocol.md §2.2). */
+/** The close codes the server sends (docs/protocol.md §1.3). */
 export const CloseCode = {
   Normal: 1000,
   GoingAway: 1001,

@@ -1,6 +1,6 @@
 /**
  * The `code` of every refusal (a response with `success:false`), beside its `reason`
- * (docs/protocol.md §2.3): reasons are for people and may change, codes are for programs.
+ * (docs/protocol.md §2): reasons are for people and may change, codes are for programs.
  */
 export const RefusalCode = {
   InvalidArgument: 'invalid_argument',
