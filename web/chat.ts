@@ -1,4 +1,5 @@
 import { ChatClient, ChatMessage, ClientState, RequestError, newClientMessageId } from '@chat-server/client';
+import { FINAL_CLOSE_CODES } from '../src/protocol';
 import {
   ChatStore,
   Conversation,
@@ -17,8 +18,6 @@ const HISTORY_PAGE = 30;
 /** How close to the top (px) a scroll has to come to load older messages. */
 const LOAD_OLDER_MARGIN = 40;
 const BANNER_MS = 8000;
-/** Close codes after which the session is over: 4001 replaced by a newer one, 4003 account disabled. */
-const SIGNED_OUT_CODES = new Set([4001, 4003]);
 const TOKEN_REFUSED = 'token resume refused: ';
 
 const STATE_LABELS: Record<ClientState, string> = {
@@ -199,7 +198,7 @@ class ChatPage {
     });
     client.on('moved', ({ host }) => mine() && this.notify(`Moving to instance ${host}`));
     client.on('closed', ({ code, reason }) => {
-      if (mine() && SIGNED_OUT_CODES.has(code)) this.leave(this.lastNotice || reason || `connection closed (${code})`);
+      if (mine() && FINAL_CLOSE_CODES.has(code)) this.leave(this.lastNotice || reason || `connection closed (${code})`);
     });
     client.on('error', (error) => {
       if (mine() && error instanceof RequestError && error.reason.startsWith(TOKEN_REFUSED) && this.me) {

@@ -1,4 +1,4 @@
-import { RefusalCode } from './protocol';
+import { RefusalCode } from '../protocol';
 
 /** A service's answer when it refuses: the protocol code and the reason, mapped once at each edge. */
 export interface Refused {

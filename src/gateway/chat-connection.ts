@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { MoveTarget, SessionSocket } from '../cluster/local-sessions';
-import { CloseCode } from '../cluster/sessions.service';
 import { Delivery } from '../common/delivery';
-import { MessageType, ResponseFields, nowIso } from './frame';
+import { CloseCode, MessageType } from '../protocol';
+import { ResponseFields, nowIso } from './frame';
 import { StreamOrder } from './stream-order';
 
 export interface ConnectionLimits {

@@ -5,12 +5,12 @@ import WebSocket, { RawData, WebSocketServer as WsServer } from 'ws';
 import { ClusterService } from '../cluster/cluster.service';
 import { LocalSessions } from '../cluster/local-sessions';
 import { RebalanceService } from '../cluster/rebalance.service';
-import { CloseCode } from '../cluster/sessions.service';
 import { AppConfig } from '../config/app-config';
 import { MetricsService, startedAtZero } from '../metrics/metrics.service';
 import { TrustedProxies, clientAddress } from '../common/client-address';
 import { ChatConnection } from './chat-connection';
-import { ClientFrame, FrameRefusal, MessageType, REFUSAL_FIELDS, RefusalCode, ResponseFields } from './frame';
+import { CloseCode, MessageType, REFUSAL_FIELDS, RefusalCode, ReportedCloseCode } from '../protocol';
+import { ClientFrame, FrameRefusal, ResponseFields } from './frame';
 import { FrameRoute } from './frame-route';
 import { SessionFrames } from './session-frames';
 import { ConversationFrames } from './conversation-frames';
@@ -24,7 +24,7 @@ const INTERNAL_ERROR = { code: RefusalCode.Internal, reason: 'Internal error, pl
 
 type Refusal = Pick<FrameRefusal, 'code' | 'reason'> & { fields?: ResponseFields };
 /** The close codes counted by their number; any other (a client may send 3000-4999) counts as `other`. */
-const COUNTED_CLOSE_CODES = [...Object.values(CloseCode), 1005, 1006];
+const COUNTED_CLOSE_CODES = [...Object.values(CloseCode), ...Object.values(ReportedCloseCode)];
 
 type Counted = { inc(): void };
 

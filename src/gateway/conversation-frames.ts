@@ -4,7 +4,8 @@ import { GroupsService } from '../groups/groups.service';
 import { MessagesService } from '../messages/messages.service';
 import { ChatConnection } from './chat-connection';
 import { Refused } from '../common/refusal';
-import { ClientFrame, FrameRefusal, MessageType, RefusalCode, ResponseFields } from './frame';
+import { MessageType, RefusalCode } from '../protocol';
+import { ClientFrame, FrameRefusal, ResponseFields } from './frame';
 import { FrameRoute, FrameRoutes } from './frame-route';
 
 /** Ack (22) and History (23/24), which span 1:1 and group conversations. */
@@ -44,7 +45,7 @@ export class ConversationFrames implements FrameRoutes {
       beforeId = parseMessageId(frame.beforeId);
       if (beforeId === null) throw new FrameRefusal(RefusalCode.InvalidArgument, 'beforeId must be a message id', { messages: [] });
     }
-    let result: Record<string, unknown>[] | Refused;
+    let result: object[] | Refused;
     if (frame.groupName !== undefined && frame.groupName !== null) {
       result = await this.groups.history(connection.username!, frame.groupName, beforeId, limit);
     } else if (typeof frame.with === 'string' && frame.with !== '') {

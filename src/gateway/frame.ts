@@ -1,7 +1,5 @@
-import { RefusalCode } from '../common/protocol';
+import { RefusalCode } from '../protocol';
 import { Refused } from '../common/refusal';
-
-export { MessageType, RefusalCode } from '../common/protocol';
 
 /** A request frame after the common checks: an object with an integer `messageType` and `sequenceId`. */
 export interface ClientFrame {
@@ -44,16 +42,3 @@ export function stringField(frame: ClientFrame, name: string, options: { optiona
 export function nowIso(): string {
   return new Date().toISOString();
 }
-
-/** The fields of each response type, empty, so that a refusal has the shape of its response. */
-export const REFUSAL_FIELDS: Record<number, ResponseFields> = {
-  6: { from: null, to: null, content: null, messageId: null, delivered: false, offline: false },
-  8: { from: null, groupName: null, content: null, messageId: null, offline: false },
-  10: { groupName: null, members: null },
-  12: { groupName: null },
-  14: { groupName: null, members: null },
-  16: { groupName: null },
-  18: { username: null, token: null },
-  24: { messages: [] },
-  30: { token: null },
-};

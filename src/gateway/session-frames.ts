@@ -2,14 +2,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InstanceIdentity } from '../cluster/instance-identity';
 import { AppConfig } from '../config/app-config';
 import { newSessionId } from '../cluster/registry';
-import { CloseCode, SessionsService } from '../cluster/sessions.service';
+import { SessionsService } from '../cluster/sessions.service';
 import { HasherBusyError } from '../auth/password-hasher';
 import { Reasons, normalizeUsername } from '../users/user-rules';
 import { AuthResult, UsersService } from '../users/users.service';
 import { MetricsService, startedAtZero } from '../metrics/metrics.service';
 import { ChatConnection } from './chat-connection';
 import { Refused, refused } from '../common/refusal';
-import { ClientFrame, FrameRefusal, MessageType, RefusalCode, ResponseFields } from './frame';
+import { CloseCode, MessageType, RefusalCode } from '../protocol';
+import { ClientFrame, FrameRefusal, ResponseFields } from './frame';
 import { FrameRoute, FrameRoutes } from './frame-route';
 import { OFFLINE_SOURCES, OfflineSource } from '../common/offline-source';
 import { LimitOutcome, RateLimitsService } from '../limits/rate-limits.service';
@@ -100,7 +101,7 @@ export class SessionFrames implements FrameRoutes {
 
   /**
    * Revokes every token of the user (a per-user epoch), ends this session and, with
-   * `everywhere`, closes the user's other sessions with a Notice and 4003. The connection stays
+   * `everywhere`, closes the user's other sessions with a Notice and CloseCode.Disabled. The connection stays
    * open, logged out.
    */
   private async logout(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
@@ -115,7 +116,7 @@ export class SessionFrames implements FrameRoutes {
     return { success: true, reason: null };
   }
 
-  /** A new password and a token of the new epoch for this session; the user's other sessions get a Notice and 4003. */
+  /** A new password and a token of the new epoch for this session; the user's other sessions get a Notice and CloseCode.Disabled. */
   private async changePassword(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
     const username = connection.username!;
     const limited = await this.limits.consume('loginPerUsername', username.toLowerCase());

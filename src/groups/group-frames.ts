@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MessageType, RefusalCode } from '../common/protocol';
+import { MessageType, RefusalCode } from '../protocol';
 import { ChatConnection } from '../gateway/chat-connection';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../gateway/frame';
 import { FrameRoute, FrameRoutes } from '../gateway/frame-route';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
 import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
-import { MessageType, RefusalCode } from '../common/protocol';
+import { MessageType, RefusalCode } from '../protocol';
 import { Refused, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { GroupGoneError, MessageRecord, MessageStore, advanceCursors } from '../messages/message.store';

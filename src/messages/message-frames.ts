@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MessageType, RefusalCode } from '../common/protocol';
+import { MessageType, REFUSAL_FIELDS, RefusalCode } from '../protocol';
 import { ChatConnection } from '../gateway/chat-connection';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../gateway/frame';
 import { FrameRoute, FrameRoutes } from '../gateway/frame-route';
@@ -25,7 +25,8 @@ export class MessageFrames implements FrameRoutes {
 
   private async chat(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
     const username = connection.username!;
-    const refusalFields = { from: username, to: typeof frame.to === 'string' ? frame.to : null, content: null, messageId: null, delivered: false, offline: false };
+    const to = typeof frame.to === 'string' ? frame.to : null;
+    const refusalFields = { ...REFUSAL_FIELDS[MessageType.ChatResponse], from: username, to };
     if (!isSelf(frame.from, username)) throw new FrameRefusal(RefusalCode.Forbidden, FROM_MISMATCH, refusalFields);
     const result = await this.messages.send({
       from: username,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
 import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
-import { MessageType, RefusalCode } from '../common/protocol';
+import { ChatResponseFrame, RefusalCode, chatMessageFrame } from '../protocol';
 import { Refused, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
@@ -31,21 +31,10 @@ export const MessageReasons = {
   toType: 'to must be a string',
 } as const;
 
-/** A 1:1 message as type 6, the shape of deliveries, offline replay and history. */
-export function directFrame(message: MessageRecord, offline: boolean): Record<string, unknown> {
-  return {
-    messageType: MessageType.ChatResponse,
-    sequenceId: message.sequenceId,
-    success: true,
-    reason: null,
-    from: message.sender,
-    to: message.recipient,
-    content: message.content,
-    messageId: message.id,
-    delivered: true,
-    offline,
-    time: message.createdAt.toISOString(),
-  };
+/** A stored 1:1 message as its type 6 frame (deliveries, offline replay and history). */
+export function directFrame(message: MessageRecord, offline: boolean): ChatResponseFrame {
+  const { sequenceId, sender: from, recipient: to, content, id: messageId } = message;
+  return chatMessageFrame({ sequenceId, from, to, content, messageId, time: message.createdAt.toISOString() }, offline);
 }
 
 /** 1:1 messages: stored first, then handed to the recipient's live connections anywhere. */
@@ -129,7 +118,7 @@ export class MessagesService extends OfflineSource {
   }
 
   /** The conversation with `other`, or why it cannot be read. */
-  async history(username: string, other: string, beforeId: string | null, limit: number): Promise<Record<string, unknown>[] | Refused> {
+  async history(username: string, other: string, beforeId: string | null, limit: number): Promise<ChatResponseFrame[] | Refused> {
     const peer = normalizeUsername(other);
     if (peer !== username && !(await this.users.exists(peer))) return refused(RefusalCode.NotFound, MessageReasons.unknownRecipient);
     const messages = await this.store.directHistory(username, peer, beforeId, limit);

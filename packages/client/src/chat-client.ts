@@ -3,6 +3,9 @@ import {
   ChatRequestFrame,
   ChatResponseFrame,
   ClientFrame,
+  CloseCode,
+  DEAD_CONNECTION_CLOSE_CODE,
+  FINAL_CLOSE_CODES,
   GroupChatRequestFrame,
   GroupChatResponseFrame,
   GroupCreateResponseFrame,
@@ -11,15 +14,13 @@ import {
   MessageType,
   ReBalanceFrame,
   RefusalCode,
+  ReportedCloseCode,
   ServerFrame,
   ServerFrameOf,
-} from './protocol';
+} from '../../../src/protocol';
 import { TypedEmitter } from './typed-emitter';
 
 const OPEN = 1;
-/** Close codes after which reconnecting would only be refused again: 4001 replaced, 4003 disabled. */
-const FINAL_CLOSE_CODES = new Set([4001, 4003]);
-const DEAD_CONNECTION_CLOSE_CODE = 4000;
 /** Keeps an Ack frame well below the server's 32 KiB frame limit. */
 const ACK_BATCH_LIMIT = 500;
 
@@ -446,7 +447,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   close(): void {
     if (this.currentState === 'closed') return;
     this.flushAcks();
-    this.finish(1000, 'client closed');
+    this.finish(CloseCode.Normal, 'client closed');
   }
 
   async register(username: string, password: string, options?: RequestOptions): Promise<void> {
@@ -611,7 +612,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     } catch (error) {
       this.socket = null;
       this.lastError = error instanceof Error ? error : new Error(String(error));
-      if (this.connectWaiter) this.finish(1006, this.lastError.message);
+      if (this.connectWaiter) this.finish(ReportedCloseCode.Abnormal, this.lastError.message);
       else this.scheduleReconnect();
     }
   }
@@ -868,7 +869,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private giveUp(): void {
     const attempts = this.reconnectAttempt;
     this.emit('gaveUp', { attempts, error: this.lastError ?? new Error('reconnect failed') });
-    if (this.currentState !== 'closed') this.finish(1006, `gave up after ${attempts} reconnect attempts`);
+    if (this.currentState !== 'closed') this.finish(ReportedCloseCode.Abnormal, `gave up after ${attempts} reconnect attempts`);
   }
 
   /** A wait under way is called off: the attempt at its end would fail, and is not counted. */
@@ -907,12 +908,12 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   /** Treats a silent or unresponsive connection as lost without waiting for a close handshake. */
   private dropConnection(socket: WebSocketLike): void {
     this.abandon(socket, DEAD_CONNECTION_CLOSE_CODE, 'connection unresponsive');
-    this.handleClose(socket, 1006, 'connection unresponsive');
+    this.handleClose(socket, ReportedCloseCode.Abnormal, 'connection unresponsive');
   }
 
   /** Ends the session for good: everything unsettled rejects and nothing reconnects. */
   private finish(code: number, reason: string): void {
-    for (const socket of [this.socket, this.moveSocket]) if (socket) this.abandon(socket, 1000);
+    for (const socket of [this.socket, this.moveSocket]) if (socket) this.abandon(socket, CloseCode.Normal);
     this.socket = null;
     this.moveSocket = null;
     this.ready = false;
@@ -943,7 +944,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private follow(frame: ReBalanceFrame): void {
     this.emit('moved', { host: frame.host, url: frame.url });
     this.moveTarget = frame.url;
-    if (this.moveSocket) this.abandon(this.moveSocket, 1000);
+    if (this.moveSocket) this.abandon(this.moveSocket, CloseCode.Normal);
     this.moveSocket = null;
     this.setState('moved');
     try {
@@ -962,7 +963,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.socket = socket;
     if (old) {
       this.releaseRequests(old);
-      this.abandon(old, 1000, 'moved');
+      this.abandon(old, CloseCode.Normal, 'moved');
     }
     this.startHeartbeat();
     this.becomeReady();
@@ -971,7 +972,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private abortMove(socket: WebSocketLike | null, error: unknown): void {
     if (socket !== this.moveSocket) return;
     if (socket) {
-      this.abandon(socket, 1000);
+      this.abandon(socket, CloseCode.Normal);
       this.releaseRequests(socket);
     }
     this.moveSocket = null;

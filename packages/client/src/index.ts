@@ -30,4 +30,4 @@ export {
 } from './chat-client';
 export { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
 export { TypedEmitter, type Listener } from './typed-emitter';
-export * from './protocol';
+export * from '../../../src/protocol';
