@@ -129,11 +129,11 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       closed: () => this.currentState === 'closed',
     });
     this.inbox = new Inbox(options.dedupWindow ?? 10_000, options.ackDelayMs ?? 50, (messageIds) =>
-      this.sendOnActive({ messageType: MessageType.Ack, messageIds }),
+      this.sendOnActive((sequenceId) => ({ messageType: MessageType.Ack, sequenceId, messageIds })),
     );
     this.heartbeat = new Heartbeat(
       options.heartbeatMs ?? 25_000,
-      () => this.sendOnActive({ messageType: MessageType.Ping, requestTime: Date.now() }),
+      () => this.sendOnActive((sequenceId) => ({ messageType: MessageType.Ping, sequenceId, requestTime: Date.now() })),
       () => {
         if (this.socket) this.dropConnection(this.socket);
       },
@@ -326,9 +326,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   }
 
   /** Writes a frame that awaits no answer on the active connection; without one it is dropped. */
-  private sendOnActive(frame: OutgoingFrame): void {
+  private sendOnActive(frame: (sequenceId: number) => ClientFrame): void {
     const socket = this.socket;
-    if (socket) write(socket, { ...frame, sequenceId: this.requests.nextSequenceId() } as ClientFrame);
+    if (socket) write(socket, frame(this.requests.nextSequenceId()));
   }
 
   private open(url: string): void {
