@@ -1,7 +1,10 @@
 import { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { CloseCode, MessageType, RESPONSE_TYPE } from '../../../src/protocol';
-import { ChatClient, ChatClientOptions, ChatMessage, ClientState, RequestError } from './chat-client';
+import { ChatClient, ChatClientOptions } from './chat-client';
+import { ClientState } from './events';
+import { ChatMessage } from './inbox';
+import { RequestError } from './requests';
 
 type Frame = { messageType: number; sequenceId: number } & Record<string, unknown>;
 
@@ -323,7 +326,8 @@ describe('ChatClient', () => {
   });
 
   /** The requests a client still awaits: given-up ones must not stay there. */
-  const pendingOf = (client: ChatClient): number => (client as unknown as { pending: Map<number, unknown> }).pending.size;
+  const pendingOf = (client: ChatClient): number =>
+    (client as unknown as { requests: { pending: Map<number, unknown> } }).requests.pending.size;
 
   it('times a request out after its own timeout, forgets it and ignores its late answer', async () => {
     const server = await startServer();
