@@ -5,7 +5,7 @@ import { PasswordHasher } from '../../src/auth/password-hasher';
 import { LocalSessions } from '../../src/cluster/local-sessions';
 import { AppConfig } from '../../src/config/app-config';
 import { Database } from '../../src/database/database';
-import { databaseProviders } from '../../src/database/database.providers';
+import { migratedDatabase } from '../../src/database/database.providers';
 import { MIGRATIONS } from '../../src/database/migrations';
 import { migrate } from '../../src/database/migrator';
 import { openDatabase } from '../../src/database/open-database';
@@ -13,6 +13,7 @@ import { MessagePartitions, PARTITION_SPAN } from '../../src/messages/message-pa
 import { MessageStore } from '../../src/messages/message.store';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { expect } from 'expect';
+import { resetPublicSchema } from './scenario-process';
 
 /**
  * The scenarios of test/partitions.e2e-spec.ts, run in a process of their own (PGlite loads as an
@@ -30,15 +31,13 @@ interface World {
 }
 
 const MODE = process.env.TEST_MODE === 'cluster' ? 'cluster' : 'embedded';
-// The server's own provider: the Database, migrated.
-const [databaseProvider] = databaseProviders as unknown as [{ useFactory(config: unknown): Promise<Database> }];
 const dirs: string[] = [];
 
 async function open(migrations = MIGRATIONS): Promise<World> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-partitions-'));
   dirs.push(dataDir);
   const settings = { databaseUrl: MODE === 'cluster' ? process.env.PARTITIONS_DATABASE_URL : undefined, dataDir };
-  if (migrations === MIGRATIONS) return { db: await databaseProvider.useFactory(settings), settings };
+  if (migrations === MIGRATIONS) return { db: await migratedDatabase(settings), settings };
   const db = await openDatabase(settings);
   await migrate(db, migrations);
   return { db, settings };
@@ -183,7 +182,7 @@ const scenarios: Record<string, () => Promise<void>> = {
 
 /** The same data directory or database again, with every migration. */
 async function reopen(settings: { databaseUrl?: string; dataDir: string }): Promise<World> {
-  return { db: await databaseProvider.useFactory(settings), settings };
+  return { db: await migratedDatabase(settings), settings };
 }
 
 /** Runs each named scenario in turn (a fresh database or data directory each); prints `PASS name` or `FAIL name` and the error. */
@@ -193,7 +192,7 @@ async function main(): Promise<boolean> {
     const scenario = scenarios[name];
     try {
       if (!scenario) throw new Error(`unknown scenario ${name}; one of ${Object.keys(scenarios).join(', ')}`);
-      if (MODE === 'cluster') await resetDatabase();
+      if (MODE === 'cluster') await resetPublicSchema(process.env.PARTITIONS_DATABASE_URL);
       await scenario();
       process.stdout.write(`PASS ${name}\n`);
     } catch (error) {
@@ -208,18 +207,6 @@ async function main(): Promise<boolean> {
   return passed;
 }
 
-/** Empties the scenario's PostgreSQL database (public schema) so the next scenario migrates from scratch. */
-async function resetDatabase(): Promise<void> {
-  const { Client } = await import('pg');
-  const client = new Client({ connectionString: process.env.PARTITIONS_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query('DROP SCHEMA public CASCADE');
-    await client.query('CREATE SCHEMA public');
-  } finally {
-    await client.end();
-  }
-}
 
 main().then(
   (passed) => process.exit(passed ? 0 : 1),
