@@ -20,6 +20,9 @@ import { StatsService } from './stats.service';
  */
 export const REDIS = Symbol('REDIS');
 
+/** The cluster's services, provided here and to every module. */
+const SERVICES = [InstanceIdentity, LocalSessions, SessionsService, DeliveryService, ClusterService, RebalanceService, StatsService];
+
 @Global()
 @Module({
   controllers: [ClusterController],
@@ -47,26 +50,9 @@ export const REDIS = Symbol('REDIS');
       useFactory: (config: AppConfig, redis: RedisClient | null): Bus =>
         redis && config.cluster.redis ? new RedisBus(redis, config.cluster.redisPrefix, config.cluster.redis) : new MemoryBus(),
     },
-    InstanceIdentity,
-    LocalSessions,
-    SessionsService,
-    DeliveryService,
-    ClusterService,
-    RebalanceService,
-    StatsService,
+    ...SERVICES,
   ],
-  exports: [
-    REDIS,
-    Registry,
-    Bus,
-    InstanceIdentity,
-    LocalSessions,
-    SessionsService,
-    DeliveryService,
-    ClusterService,
-    RebalanceService,
-    StatsService,
-  ],
+  exports: [REDIS, Registry, Bus, ...SERVICES],
 })
 export class ClusterModule implements OnApplicationShutdown {
   constructor(@Optional() @Inject(REDIS) private readonly redis: RedisClient | null) {}
