@@ -157,4 +157,21 @@ describe('StatsService', () => {
     await a.stats.sample();
     expect((await a.stats.clusterStats()).instances[0].samples.map((s) => s.messages)).toEqual([2]);
   });
+  it("ends the window once the samples are read, so a sample another instance published meanwhile is inside it", async () => {
+    const registry = new MemoryRegistry();
+    const a = instance('a', registry);
+    const b = instance('b', registry);
+    await registry.heartbeat(info('a', 1));
+    await registry.heartbeat(info('b', 2));
+    const read = registry.samplesOf.bind(registry);
+    // b publishes a sample while a reads the registry, a few milliseconds into the answer.
+    registry.samplesOf = async (ids) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await b.stats.sample(Date.now());
+      return read(ids);
+    };
+    const answer = await a.stats.clusterStats();
+    const [sample] = answer.instances.find((i) => i.id === 'b')!.samples;
+    expect(sample.at).toBeLessThanOrEqual(answer.now);
+  });
 });

@@ -132,10 +132,14 @@ export class StatsService implements OnModuleDestroy {
     }
   }
 
-  /** Every live instance's samples of the window, oldest first (this one's from memory), and the moves they made. */
-  async clusterStats(now = Date.now()): Promise<ClusterStats> {
+  /**
+   * Every live instance's samples of the window, oldest first (this one's from memory), and the moves they made.
+   * The window ends when the samples have been read: another instance may publish one while they are.
+   */
+  async clusterStats(at?: number): Promise<ClusterStats> {
     const live = (await this.cluster.liveInstances()).sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
     const published = await this.registry.samplesOf(live.map((i) => i.id).filter((id) => id !== this.identity.id));
+    const now = at ?? Date.now();
     const since = now - STATS_WINDOW_MS;
     const moves: StatsMove[] = [];
     const instances = live.map(({ id, host, url }) => {
