@@ -6,6 +6,7 @@
  * 7121-7126 and sums over its masters). Numbers are per operation; docs/scaling.md uses them.
  */
 import Redis, { Cluster } from 'ioredis';
+import { MessageType } from '../src/protocol';
 import { TestEnvironment } from '../test/helpers/environment';
 import { Instance, startInstance } from '../test/helpers/instance';
 import { PrivateRedis, PrivateTopology } from '../test/helpers/services';
@@ -93,20 +94,21 @@ async function main(): Promise<void> {
     const [alice, bob] = [clients[0], clients[1]];
     const MESSAGES = 200;
     await measure(nodes, '1:1 message to another instance', MESSAGES, async () => {
-      for (let i = 0; i < MESSAGES; i++) await alice.request({ messageType: 5, to: names[1], content: `m${i}` });
-      await bob.collect((f) => f.messageType === 6 || (f.messageType === 5 && typeof f.content === 'string'), MESSAGES, 20000).catch(() => undefined);
+      for (let i = 0; i < MESSAGES; i++) await alice.request({ messageType: MessageType.ChatRequest, to: names[1], content: `m${i}` });
+      await bob.collect((f) => f.messageType === MessageType.ChatResponse || (f.messageType === MessageType.ChatRequest && typeof f.content === 'string'), MESSAGES, 20000).catch(() => undefined);
       await sleep(300);
     });
     await measure(nodes, '1:1 message, same instance', MESSAGES, async () => {
-      for (let i = 0; i < MESSAGES; i++) await alice.request({ messageType: 5, to: names[2], content: `s${i}` });
+      for (let i = 0; i < MESSAGES; i++) await alice.request({ messageType: MessageType.ChatRequest, to: names[2], content: `s${i}` });
       await sleep(300);
     });
     const group = uniqueName('g');
-    const created = await alice.request({ messageType: 9, groupName: group, members: names.slice(1, 10) });
+    const created = await alice.request({ messageType: MessageType.GroupCreateRequest, groupName: group, members: names.slice(1, 10) });
     if (created.success !== true) throw new Error(`group: ${String(created.reason)}`);
     await sleep(500);
     await measure(nodes, 'group message, 10 members, 2 inst.', MESSAGES, async () => {
-      for (let i = 0; i < MESSAGES; i++) await alice.request({ messageType: 7, groupName: group, content: `g${i}` });
+      for (let i = 0; i < MESSAGES; i++)
+        await alice.request({ messageType: MessageType.GroupChatRequest, groupName: group, content: `g${i}` });
       await sleep(300);
     });
     await measure(nodes, 'logout (close, unbind)', USERS, async () => {

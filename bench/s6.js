@@ -27,6 +27,8 @@ const { benchArgsOrExit, list, parseBenchArgs } = require('./lib/args');
 const { serviceProblems } = require('./lib/preflight');
 const { databaseUrl, adminQuery } = require('./lib/postgres');
 const { exitWhenDone } = require('./lib/exit');
+// The message types of src/protocol, from the build (npm run build).
+const { MessageType, RESPONSE_TYPE } = require('../dist/protocol');
 
 const ROOT = join(__dirname, '..');
 const MAIN = join(ROOT, 'dist', 'main.js');
@@ -176,7 +178,7 @@ class Client {
     const client = new Client();
     await client.open(url);
     const started = performance.now();
-    const response = await client.request({ messageType: 17, token: signToken(secret, username) });
+    const response = await client.request({ messageType: MessageType.LoginRequest, token: signToken(secret, username) });
     if (!response.success) throw new Error(`login of ${username} failed: ${response.reason}`);
     client.loginMs = performance.now() - started;
     return client;
@@ -206,7 +208,7 @@ class Client {
 
   request(frame, timeoutMs = 30000) {
     const sequenceId = ++this.seq;
-    const type = frame.messageType + 1;
+    const type = RESPONSE_TYPE[frame.messageType];
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer to type ${frame.messageType}`)), timeoutMs);
       this.waiting.set(sequenceId, { type, resolve: (f) => (clearTimeout(timer), resolve(f)) });
@@ -227,7 +229,7 @@ async function withBystander(url, work) {
   const loop = (async () => {
     while (running) {
       const t = performance.now();
-      await bystander.request({ messageType: 1, requestTime: Date.now() });
+      await bystander.request({ messageType: MessageType.Ping, requestTime: Date.now() });
       rtts.push(performance.now() - t);
       await sleep(20);
     }
@@ -249,13 +251,13 @@ async function loginUntilReplayed(url, username, pending) {
   let done;
   const replayed = new Promise((resolve) => (done = resolve));
   client.onPush = (frame) => {
-    if ((frame.messageType === 6 || frame.messageType === 8) && frame.offline) {
+    if ((frame.messageType === MessageType.ChatResponse || frame.messageType === MessageType.GroupChatResponse) && frame.offline) {
       received++;
       if (received >= pending) done();
     }
   };
   const started = performance.now();
-  const response = await client.request({ messageType: 17, token: signToken(SECRETS.JWT_SECRET, username) });
+  const response = await client.request({ messageType: MessageType.LoginRequest, token: signToken(SECRETS.JWT_SECRET, username) });
   if (!response.success) throw new Error(`login of ${username}: ${response.reason}`);
   if (pending > 0) {
     const timer = sleep(30000).then(() => {
@@ -350,7 +352,8 @@ function receiversChild() {
         members = await pool(msg.usernames, 50, (name) => Client.connect(msg.url, name, msg.secret));
         members.forEach((m, index) => {
           m.onPush = (frame) => {
-            if (frame.messageType !== 8 || expect === null || frame.content !== expect || got.has(index)) return;
+            if (frame.messageType !== MessageType.GroupChatResponse || expect === null || frame.content !== expect || got.has(index))
+              return;
             got.add(index);
             last = process.hrtime.bigint();
             if (got.size === members.length) {
@@ -387,7 +390,7 @@ async function measure(mode, prepared) {
       results['login, 1 pending in an old group'] = await timed(REPEAT.login, () => loginUntilReplayed(server.ws, 'u_4', 1));
       results['login, 500 pending'] = await timed(REPEAT.login, () => loginUntilReplayed(server.ws, 'u_3', 500));
       const history = async (frame) => {
-        const r = await reader.request({ messageType: 23, limit: 50, ...frame });
+        const r = await reader.request({ messageType: MessageType.HistoryRequest, limit: 50, ...frame });
         if (r.success === false) throw new Error(`history: ${r.reason}`);
       };
       results['1:1 history page, recent'] = await timed(REPEAT.history, () => history({ with: 'u_2' }));
@@ -420,7 +423,12 @@ async function measure(mode, prepared) {
           const all = Promise.all(receivers.map((r) => r.received(content)));
           // One clock for every process: CLOCK_MONOTONIC (process.hrtime), in ns.
           const sent = process.hrtime.bigint();
-          const ack = await sender.request({ messageType: 7, groupName: 'g0', content, clientMessageId: `s6-${RUN_ID}-${i}` });
+          const ack = await sender.request({
+            messageType: MessageType.GroupChatRequest,
+            groupName: 'g0',
+            content,
+            clientMessageId: `s6-${RUN_ID}-${i}`,
+          });
           if (!ack.success) throw new Error(`group send: ${ack.reason}`);
           // The sender's copy is its response.
           let last = process.hrtime.bigint();
@@ -450,7 +458,7 @@ async function walPerMessage(prepared) {
     const sender = await Client.connect(server.ws, 'u_7');
     const before = (await pg.query('SELECT pg_current_wal_lsn() AS l')).rows[0].l;
     const n = 2000;
-    await pool(Array.from({ length: n }, (_, i) => i), 50, (i) => sender.request({ messageType: 5, to: `u_${100 + (i % 1000)}`, content: `wal ${i} ${'x'.repeat(20)}`, clientMessageId: `wal-${RUN_ID}-${i}` }));
+    await pool(Array.from({ length: n }, (_, i) => i), 50, (i) => sender.request({ messageType: MessageType.ChatRequest, to: `u_${100 + (i % 1000)}`, content: `wal ${i} ${'x'.repeat(20)}`, clientMessageId: `wal-${RUN_ID}-${i}` }));
     const after = (await pg.query('SELECT pg_current_wal_lsn() AS l')).rows[0].l;
     const bytes = Number((await pg.query('SELECT pg_wal_lsn_diff($1, $2) AS d', [after, before])).rows[0].d);
     sender.close();

@@ -52,11 +52,11 @@ function limitRequests(fastify: FastifyInstance, limits: RateLimitsService): voi
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Builds the application (not yet listening): the one place main.ts and tests share. */
-export async function createApp(config: AppConfig, logger = new PinoLogger(config.logLevel)): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, logger = new PinoLogger(config.logging.level)): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (request.ip, the HTTP limits).
-    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
+    trustProxy: config.http.trustProxy.length > 0 ? config.http.trustProxy : false,
     forceCloseConnections: true,
     // The router's own refusals (a malformed percent-encoding, a parameter over 100 characters) leave in the envelope too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -79,7 +79,7 @@ export async function createApp(config: AppConfig, logger = new PinoLogger(confi
   app.useGlobalPipes(createValidationPipe());
   addSecurityHeaders(fastify);
   // Preflights first, then the per-address limit, then the token check: all before a body is read.
-  handleCors(fastify, config.corsOrigins);
+  handleCors(fastify, config.http.corsOrigins);
   limitRequests(fastify, app.get(RateLimitsService));
   checkAccess(fastify, config);
 
@@ -89,7 +89,7 @@ export async function createApp(config: AppConfig, logger = new PinoLogger(confi
     metrics.httpDuration.labels(request.method, route, String(reply.statusCode)).observe(reply.elapsedTime / 1000);
   });
 
-  setupSwagger(app, config.swaggerUi);
+  setupSwagger(app, config.http.swaggerUi);
   return app;
 }
 

@@ -45,24 +45,24 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
-  const logger = new PinoLogger(config.logLevel);
+  const logger = new PinoLogger(config.logging.level);
   // One failed promise somewhere must not take every connection of this instance down with it.
   process.on('unhandledRejection', (reason: unknown) => {
     logger.error(`Unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`, undefined, 'Process');
   });
-  for (const name of config.generatedSecrets) {
-    const value = name === 'ADMIN_TOKEN' ? config.adminToken : config.clusterToken;
-    logger.warn(`${name} was not set; using the one kept in ${join(config.dataDir, KEPT_SECRET_FILES[name])}: ${value}`, 'Config');
+  for (const name of config.auth.generatedSecrets) {
+    const value = name === 'ADMIN_TOKEN' ? config.auth.adminToken : config.auth.clusterToken;
+    logger.warn(`${name} was not set; using the one kept in ${join(config.storage.dataDir, KEPT_SECRET_FILES[name])}: ${value}`, 'Config');
   }
   const app = await createApp(config, logger);
-  await app.listen(config.port, config.host);
+  await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
   await app.get(ClusterService).announce(port);
   app.get(RebalanceService).start();
   app.get(StatsService).start();
-  stopOnSignals(app, config.drainTimeoutMs, logger);
-  logger.log(startBanner(config.host, port, config.swaggerUi), 'Bootstrap');
+  stopOnSignals(app, config.rebalance.drainTimeoutMs, logger);
+  logger.log(startBanner(config.http.host, port, config.http.swaggerUi), 'Bootstrap');
 }
 
 /** The one line to read at start: where to point a browser or a client. */

@@ -1,3 +1,4 @@
+import { CloseCode, MessageType, ReportedCloseCode } from '../src/protocol';
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { forgeToken, nowSeconds } from './helpers/tokens';
@@ -59,10 +60,10 @@ describe(`accounts and connections (${MODE})`, () => {
     it('registers a valid user and does not log in', async () => {
       const client = await connect();
       const response = await client.register(uniqueName('reg'), 'secret-pass');
-      expect(response).toMatchObject({ messageType: 20, success: true, reason: null });
+      expect(response).toMatchObject({ messageType: MessageType.RegisterResponse, success: true, reason: null });
       expect(typeof response.time).toBe('string');
-      const send = await client.request({ messageType: 5, to: 'someone', content: 'hi' });
-      expect(send).toMatchObject({ messageType: 6, success: false, reason: 'Please log in' });
+      const send = await client.request({ messageType: MessageType.ChatRequest, to: 'someone', content: 'hi' });
+      expect(send).toMatchObject({ messageType: MessageType.ChatResponse, success: false, reason: 'Please log in' });
     });
 
     it.each([
@@ -79,8 +80,8 @@ describe(`accounts and connections (${MODE})`, () => {
       ['another reserved name', { username: 'SYSTEM', password: 'secret-pass' }, 'This username is reserved'],
     ])('refuses %s', async (_case, fields, reason) => {
       const client = await connect();
-      const response = await client.request({ messageType: 19, ...fields });
-      expect(response).toMatchObject({ messageType: 20, success: false, reason });
+      const response = await client.request({ messageType: MessageType.RegisterRequest, ...fields });
+      expect(response).toMatchObject({ messageType: MessageType.RegisterResponse, success: false, reason });
     });
 
     it('refuses a taken name, also in another letter case', async () => {
@@ -106,7 +107,7 @@ describe(`accounts and connections (${MODE})`, () => {
       await client.register(name, 'secret-pass');
       const before = Date.now();
       const response = await client.login(name, 'secret-pass');
-      expect(response).toMatchObject({ messageType: 18, success: true, reason: null, username: name });
+      expect(response).toMatchObject({ messageType: MessageType.LoginResponse, success: true, reason: null, username: name });
       expect(response.token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
       const dto = await server.http<UserDto>('GET', `/user/${encodeURIComponent(name)}`, { auth: 'admin' });
       expect(Date.parse(dto.body.data.lastLoginTime!)).toBeGreaterThanOrEqual(before - 1000);
@@ -121,8 +122,8 @@ describe(`accounts and connections (${MODE})`, () => {
       ['an unknown user', { username: 'nobody-at-all', password: 'secret-pass' }, 'User does not exist'],
     ])('refuses %s', async (_case, fields, reason) => {
       const client = await connect();
-      const response = await client.request({ messageType: 17, ...fields });
-      expect(response).toMatchObject({ messageType: 18, success: false, reason, token: null });
+      const response = await client.request({ messageType: MessageType.LoginRequest, ...fields });
+      expect(response).toMatchObject({ messageType: MessageType.LoginResponse, success: false, reason, token: null });
     });
 
     it('refuses a wrong password and counts it', async () => {
@@ -179,18 +180,18 @@ describe(`accounts and connections (${MODE})`, () => {
   describe('tokens', () => {
     it('logs in with the token in a frame, on another connection', async () => {
       const { name, client } = await user('tok');
-      const token = client.received.find((f) => f.messageType === 18)!.token as string;
+      const token = client.received.find((f) => f.messageType === MessageType.LoginResponse)!.token as string;
       const second = await connect();
-      const response = await second.request({ messageType: 17, token });
+      const response = await second.request({ messageType: MessageType.LoginRequest, token });
       expect(response).toMatchObject({ success: true, username: name });
     });
 
     it('logs in at connect with ?token=, answering with sequenceId 0 before anything else', async () => {
       const { name, client } = await user('qtok');
-      const token = client.received.find((f) => f.messageType === 18)!.token as string;
+      const token = client.received.find((f) => f.messageType === MessageType.LoginResponse)!.token as string;
       const second = await connect(`?token=${encodeURIComponent(token)}`);
       const first = await second.next(() => true);
-      expect(first).toMatchObject({ messageType: 18, sequenceId: 0, success: true, username: name });
+      expect(first).toMatchObject({ messageType: MessageType.LoginResponse, sequenceId: 0, success: true, username: name });
     });
 
     it.each([
@@ -201,18 +202,25 @@ describe(`accounts and connections (${MODE})`, () => {
       ['a user who does not exist', () => forgeToken({ sub: 'ghost-user-xyz', exp: nowSeconds() + 60 }), 'The user of this token no longer exists'],
     ])('refuses %s at connect and leaves the connection open, not logged in', async (_case, token, reason) => {
       const client = await connect(`?token=${encodeURIComponent(token())}`);
-      expect(await client.next((f) => f.messageType === 18)).toMatchObject({ sequenceId: 0, success: false, reason });
+      expect(await client.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({
+        sequenceId: 0,
+        success: false,
+        reason,
+      });
       expect(client.isOpen).toBe(true);
-      expect(await client.request({ messageType: 5, to: 'someone', content: 'hi' })).toMatchObject({ success: false, reason: 'Please log in' });
-      expect(await client.request({ messageType: 17, token: token() })).toMatchObject({ success: false, reason });
+      expect(await client.request({ messageType: MessageType.ChatRequest, to: 'someone', content: 'hi' })).toMatchObject({ success: false, reason: 'Please log in' });
+      expect(await client.request({ messageType: MessageType.LoginRequest, token: token() })).toMatchObject({ success: false, reason });
     });
 
     it('refuses the token of a disabled user', async () => {
       const { name, client } = await user('tokdis');
-      const token = client.received.find((f) => f.messageType === 18)!.token as string;
+      const token = client.received.find((f) => f.messageType === MessageType.LoginResponse)!.token as string;
       await server.http('PUT', `/user/setUserStatus/${name}/false`, { auth: 'admin' });
       const second = await connect(`?token=${token}`);
-      expect(await second.next((f) => f.messageType === 18)).toMatchObject({ success: false, reason: 'Account is disabled' });
+      expect(await second.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({
+        success: false,
+        reason: 'Account is disabled',
+      });
     });
   });
 
@@ -226,10 +234,10 @@ describe(`accounts and connections (${MODE})`, () => {
       expect(first.isOpen && second.isOpen).toBe(true);
       const third = await loggedIn(server.wsUrl, name, 'secret-pass', false);
       clients.push(third);
-      const notice = await first.next((f) => f.messageType === 25);
+      const notice = await first.next((f) => f.messageType === MessageType.Notice);
       expect(notice).toMatchObject({ sequenceId: 0 });
       expect(typeof notice.reason).toBe('string');
-      expect((await first.closed).code).toBe(4001);
+      expect((await first.closed).code).toBe(CloseCode.Replaced);
       expect(second.isOpen && third.isOpen).toBe(true);
     });
 
@@ -254,8 +262,8 @@ describe(`accounts and connections (${MODE})`, () => {
   describe('frames and close codes', () => {
     it('answers Ping with Pong echoing requestTime, before login', async () => {
       const client = await connect();
-      const pong = await client.request({ messageType: 1, requestTime: 12345 });
-      expect(pong).toMatchObject({ messageType: 2, requestTime: 12345 });
+      const pong = await client.request({ messageType: MessageType.Ping, requestTime: 12345 });
+      expect(pong).toMatchObject({ messageType: MessageType.Pong, requestTime: 12345 });
     });
 
     it.each([
@@ -270,41 +278,44 @@ describe(`accounts and connections (${MODE})`, () => {
     ])('answers %s with type 26 and stays open', async (_case, raw, reason) => {
       const client = await connect();
       client.sendRaw(raw);
-      const error = await client.next((f) => f.messageType === 26);
+      const error = await client.next((f) => f.messageType === MessageType.Error);
       expect(error.reason).toBe(reason);
       expect(typeof error.time).toBe('string');
-      expect((await client.request({ messageType: 1, requestTime: 1 })).messageType).toBe(2);
+      expect((await client.request({ messageType: MessageType.Ping, requestTime: 1 })).messageType).toBe(2);
     });
 
     it('refuses a request of the wrong shape with its response type and stays open', async () => {
       const { client } = await user('shape');
-      expect(await client.request({ messageType: 5, to: ['x'], content: 'hi' })).toMatchObject({ messageType: 6, success: false, reason: 'to must be a string' });
-      expect(await client.request({ messageType: 22, messageIds: 'all' })).toMatchObject({ messageType: 26, success: false });
+      expect(await client.request({ messageType: MessageType.ChatRequest, to: ['x'], content: 'hi' })).toMatchObject({ messageType: MessageType.ChatResponse, success: false, reason: 'to must be a string' });
+      expect(await client.request({ messageType: MessageType.Ack, messageIds: 'all' })).toMatchObject({
+        messageType: MessageType.Error,
+        success: false,
+      });
       expect(client.isOpen).toBe(true);
     });
 
     it('closes with 1003 on a binary frame', async () => {
       const client = await connect();
       client.sendRaw(Buffer.from([1, 2, 3]), { binary: true });
-      expect((await client.closed).code).toBe(1003);
+      expect((await client.closed).code).toBe(CloseCode.Unsupported);
     });
 
     it('closes with 1009 on a frame over WS_MAX_FRAME_BYTES', async () => {
       const client = await connect();
-      client.sendRaw(JSON.stringify({ messageType: 1, pad: 'x'.repeat(9000) }));
-      expect((await client.closed).code).toBe(1009);
+      client.sendRaw(JSON.stringify({ messageType: MessageType.Ping, pad: 'x'.repeat(9000) }));
+      expect((await client.closed).code).toBe(CloseCode.TooBig);
     });
 
     it('answers "Too many requests" past the rate limit, and closes a flood with 1008', async () => {
       const client = await connect();
-      for (let i = 0; i < 30; i++) client.send({ messageType: 1, requestTime: i });
-      const refused = await client.next((f) => f.messageType === 2 && f.reason === 'Too many requests');
+      for (let i = 0; i < 30; i++) client.send({ messageType: MessageType.Ping, requestTime: i });
+      const refused = await client.next((f) => f.messageType === MessageType.Pong && f.reason === 'Too many requests');
       expect(refused.success).toBe(false);
       for (let i = 0; i < 100; i++) {
         if (!client.isOpen) break;
-        client.send({ messageType: 1, requestTime: i });
+        client.send({ messageType: MessageType.Ping, requestTime: i });
       }
-      expect((await client.closed).code).toBe(1008);
+      expect((await client.closed).code).toBe(CloseCode.Policy);
     });
 
     it('closes a connection that answers no ping past the idle timeout', async () => {
@@ -314,7 +325,7 @@ describe(`accounts and connections (${MODE})`, () => {
       await sleep(2500);
       socket.resume();
       const closed = await client.closed;
-      expect([1001, 1006]).toContain(closed.code);
+      expect([CloseCode.GoingAway, ReportedCloseCode.Abnormal]).toContain(closed.code);
     });
 
     it('keeps a quiet connection that answers pings open past the idle timeout', async () => {
@@ -394,8 +405,11 @@ describe(`accounts and connections (${MODE})`, () => {
       const response = await server.http<boolean>('PUT', `/user/setUserStatus/${name}/false`, { auth: 'admin' });
       expect(response.body).toMatchObject({ code: 0, data: true });
       for (const client of [a, b]) {
-        expect(await client.next((f) => f.messageType === 25)).toMatchObject({ reason: 'Account is disabled', sequenceId: 0 });
-        expect((await client.closed).code).toBe(4003);
+        expect(await client.next((f) => f.messageType === MessageType.Notice)).toMatchObject({
+          reason: 'Account is disabled',
+          sequenceId: 0,
+        });
+        expect((await client.closed).code).toBe(CloseCode.Disabled);
       }
       expect((await server.http<UserDto>('GET', `/user/${name}`, { auth: 'admin' })).body.data.status).toBe(false);
       await server.http('PUT', `/user/setUserStatus/${name}/true`, { auth: 'admin' });

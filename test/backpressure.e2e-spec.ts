@@ -1,3 +1,4 @@
+import { CloseCode, MessageType } from '../src/protocol';
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
@@ -30,16 +31,17 @@ describe(`slow consumers (${MODE})`, () => {
     const content = 'x'.repeat(19000);
     const acks: Promise<{ success: boolean; messageId: string }>[] = [];
     // Several MB: more than the kernel's socket buffers hold, so the server's own buffer grows.
-    for (let i = 0; i < 400; i++) acks.push(sender.request({ messageType: 5, to: reader, content, clientMessageId: `m${i}` }) as never);
+    for (let i = 0; i < 400; i++)
+      acks.push(sender.request({ messageType: MessageType.ChatRequest, to: reader, content, clientMessageId: `m${i}` }) as never);
     const acked = await Promise.all(acks);
     expect(acked.every((a) => a.success)).toBe(true);
     await sleep(200);
     tcp.resume();
-    expect((await slow.closed).code).toBe(1013);
+    expect((await slow.closed).code).toBe(CloseCode.TryAgainLater);
 
     const again = await loggedIn(server.wsUrl, reader, 'secret-pass', false);
     clients.push(again);
-    const replayed = await again.collect((f) => f.messageType === 6 && f.offline === true, acked.length, 30000);
+    const replayed = await again.collect((f) => f.messageType === MessageType.ChatResponse && f.offline === true, acked.length, 30000);
     expect(new Set(replayed.map((f) => f.messageId))).toEqual(new Set(acked.map((a) => a.messageId)));
   });
 });

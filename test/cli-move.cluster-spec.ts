@@ -1,3 +1,4 @@
+import { MessageType } from '../src/protocol';
 import { CliProcess } from './helpers/cli-process';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
@@ -45,12 +46,13 @@ describe('console client told to move (type 21)', () => {
     // Alice is on the second instance only: what reaches bob now comes through it.
     const aliceName = uniqueName('alice');
     const alice = await loggedIn(second.wsUrl, aliceName);
-    const welcome = { messageType: 5, to: bob, content: 'hello on the second', clientMessageId: uniqueName('c') };
+    const welcome = { messageType: MessageType.ChatRequest, to: bob, content: 'hello on the second', clientMessageId: uniqueName('c') };
     expect(await alice.request(welcome)).toMatchObject({ success: true, delivered: true });
     await client.waitFor(`${aliceName}: hello on the second`);
     client.type(`send ${aliceName} answered from the second`);
     await client.waitFor('Sent (#');
-    const answer = async () => alice.received.find((frame) => frame.messageType === 6 && frame.content === 'answered from the second');
+    const answer = async () =>
+      alice.received.find((frame) => frame.messageType === MessageType.ChatResponse && frame.content === 'answered from the second');
     expect(await until(answer, (frame) => frame !== undefined, 10000, 'the answer')).toMatchObject({ from: bob, offline: false });
     // The grace period is long: the first instance did not close the session, the client left it.
     expect(client.output).not.toContain('reconnecting');

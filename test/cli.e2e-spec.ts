@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { MessageType } from '../src/protocol';
 import { CLI, CliProcess } from './helpers/cli-process';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, freePort, startInstance } from './helpers/instance';
@@ -83,7 +84,9 @@ describe('console client session', () => {
     const alice = await loggedIn(server.wsUrl, aliceName);
     (await loggedIn(server.wsUrl, bob)).close();
     for (const content of ['first while away', 'second while away']) {
-      expect(await alice.request({ messageType: 5, to: bob, content, clientMessageId: uniqueName('c') })).toMatchObject({ success: true });
+      expect(
+        await alice.request({ messageType: MessageType.ChatRequest, to: bob, content, clientMessageId: uniqueName('c') }),
+      ).toMatchObject({ success: true });
     }
     const client = cli(server.wsUrl);
     await client.waitFor('Type help for commands.');
@@ -126,7 +129,7 @@ describe('console client session', () => {
     const alice = await loggedIn(server.wsUrl, aliceName);
     client.type(`send ${aliceName} back again`);
     await client.waitFor('Sent (#');
-    const welcome = { messageType: 5, to: bob, content: 'welcome back', clientMessageId: uniqueName('c') };
+    const welcome = { messageType: MessageType.ChatRequest, to: bob, content: 'welcome back', clientMessageId: uniqueName('c') };
     expect(await alice.request(welcome)).toMatchObject({ success: true });
     await client.waitFor(`${aliceName}: welcome back`);
     expect(await client.quit()).toBe(0);

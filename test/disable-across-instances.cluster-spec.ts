@@ -1,3 +1,4 @@
+import { CloseCode, MessageType } from '../src/protocol';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { until } from './helpers/wait';
@@ -23,8 +24,8 @@ describe('disable across instances', () => {
     const client = await loggedIn(a.wsUrl, name);
     const response = await b.http<boolean>('PUT', `/user/setUserStatus/${name}/false`, { auth: 'admin' });
     expect(response.body).toMatchObject({ code: 0, data: true });
-    expect(await client.next((f) => f.messageType === 25)).toMatchObject({ sequenceId: 0, reason: 'Account is disabled' });
-    expect((await client.closed).code).toBe(4003);
+    expect(await client.next((f) => f.messageType === MessageType.Notice)).toMatchObject({ sequenceId: 0, reason: 'Account is disabled' });
+    expect((await client.closed).code).toBe(CloseCode.Disabled);
     // The close reached the client; the instance lets the session go right after.
     await until(async () => (await a.http<number>('GET', '/getOnlineUserCount')).body.data, (count) => count === 0, 3000, 'session released');
   });
@@ -34,8 +35,8 @@ describe('disable across instances', () => {
     const sessions = [];
     for (let i = 0; i < 5; i++) sessions.push(await loggedIn((i % 2 === 0 ? a : b).wsUrl, name, 'secret-pass', i === 0));
     const sixth = await loggedIn(b.wsUrl, name, 'secret-pass', false);
-    expect(await sessions[0].next((f) => f.messageType === 25)).toMatchObject({ sequenceId: 0 });
-    expect((await sessions[0].closed).code).toBe(4001);
+    expect(await sessions[0].next((f) => f.messageType === MessageType.Notice)).toMatchObject({ sequenceId: 0 });
+    expect((await sessions[0].closed).code).toBe(CloseCode.Replaced);
     expect(sessions.slice(1).every((s) => s.isOpen) && sixth.isOpen).toBe(true);
     for (const s of [...sessions, sixth]) s.close();
   });

@@ -1,3 +1,4 @@
+import { MessageType } from '../src/protocol';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { SdkFleet } from './helpers/sdk-fleet';
@@ -90,13 +91,13 @@ describe('faults', () => {
       const bobName = uniqueName('bob');
       const bob = await loggedIn(server.wsUrl, bobName);
       const alice = await loggedIn(server.wsUrl, uniqueName('alice'));
-      const before = await alice.request({ messageType: 5, to: bobName, content: 'before' });
+      const before = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'before' });
       expect(before.success).toBe(true);
       // Injected: every connection to PostgreSQL dropped, new ones refused.
       await proxy.cut();
-      const during = await alice.request({ messageType: 5, to: bobName, content: 'during' }, 20000);
+      const during = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'during' }, 20000);
       // Checked: not acknowledged, with a reason.
-      expect(during).toMatchObject({ messageType: 6, success: false, messageId: null, code: 'internal' });
+      expect(during).toMatchObject({ messageType: MessageType.ChatResponse, success: false, messageId: null, code: 'internal' });
       expect(typeof during.reason).toBe('string');
       const health = await server.http<{ database: string }>('GET', '/health');
       expect(health.status).toBe(503);
@@ -105,9 +106,12 @@ describe('faults', () => {
       await proxy.restore();
       // Checked: service resumes without a restart.
       await until(async () => (await server.http('GET', '/health')).status, (status) => status === 200, 20000, 'database back');
-      const after = await alice.request({ messageType: 5, to: bobName, content: 'after' });
+      const after = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'after' });
       expect(after.success).toBe(true);
-      const history = await bob.request({ messageType: 23, with: alice.received.find((f) => f.messageType === 18)!.username });
+      const history = await bob.request({
+        messageType: MessageType.HistoryRequest,
+        with: alice.received.find((f) => f.messageType === MessageType.LoginResponse)!.username,
+      });
       expect((history.messages as { content: string }[]).map((m) => m.content)).toEqual(['before', 'after']);
       alice.close();
       bob.close();

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { MessageType } from '../src/protocol';
 import {
   clip,
   contentOf,
@@ -97,7 +98,7 @@ function sendBody(names: string[]): fc.Arbitrary<unknown> {
           from: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: oddValue }),
           to: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: oddValue }),
           content: contentOf(20000),
-          messageType: mostly(fc.constant(5)),
+          messageType: mostly(fc.constant(MessageType.ChatRequest)),
           sequenceId: fc.oneof(fc.integer({ min: 0, max: 1000 }), oddNumber, oddValue),
           time: mostly(fc.constantFrom('2026-11-26T20:00:00.000Z', '', '2026-13-45', 'yesterday')),
           clientMessageId: fc.oneof({ weight: 3, arbitrary: fc.uuid() }, { weight: 1, arbitrary: oddString }, { weight: 1, arbitrary: oddValue }),
@@ -119,7 +120,7 @@ function focusedSendBody(names: string[]): fc.Arbitrary<Record<string, unknown>>
         content: fc.oneof({ weight: 6, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }) }, { weight: 1, arbitrary: contentOf(20000) }),
         sequenceId: fc.oneof({ weight: 2, arbitrary: fc.integer({ min: 0, max: 1000 }) }, { weight: 1, arbitrary: oddNumber }),
         clientMessageId: fc.oneof({ weight: 4, arbitrary: fc.uuid() }, { weight: 1, arbitrary: oddText }),
-        messageType: fc.constant(5),
+        messageType: fc.constant(MessageType.ChatRequest),
       },
       { requiredKeys: ['from', 'to', 'content'] },
     )
@@ -238,7 +239,7 @@ describe(`HTTP fuzzing (${MODE})`, () => {
     expect((await server.http('GET', '/health')).status).toBe(200);
     const client = await WsTestClient.connect(server.wsUrl);
     clients.push(client);
-    expect((await client.request({ messageType: 1, requestTime: 1 })).messageType).toBe(2);
+    expect((await client.request({ messageType: MessageType.Ping, requestTime: 1 })).messageType).toBe(2);
   }
 
   async function property<T>(arbitrary: fc.Arbitrary<T>, runs: number, body: (value: T) => Promise<void>): Promise<void> {
@@ -258,7 +259,7 @@ describe(`HTTP fuzzing (${MODE})`, () => {
     }
     expect((await setup.login(names[2], 'secret-pass')).success).toBe(true);
     groupName = `http ${uniqueName('g')}`;
-    expect((await setup.request({ messageType: 9, groupName, members: [names[0]] })).success).toBe(true);
+    expect((await setup.request({ messageType: MessageType.GroupCreateRequest, groupName, members: [names[0]] })).success).toBe(true);
     setup.close();
 
     const user = segmentOf([...names, 'nobody-known', 'admin']);
@@ -475,7 +476,12 @@ describe(`HTTP fuzzing (${MODE})`, () => {
     const history: Frame[] = [];
     let beforeId: string | undefined;
     for (;;) {
-      const page = await reader.request({ messageType: 23, with: a, limit: 100, ...(beforeId ? { beforeId } : {}) });
+      const page = await reader.request({
+        messageType: MessageType.HistoryRequest,
+        with: a,
+        limit: 100,
+        ...(beforeId ? { beforeId } : {}),
+      });
       const messages = page.messages as Frame[];
       if (!messages?.length) break;
       history.unshift(...messages);

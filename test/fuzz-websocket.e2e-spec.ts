@@ -1,5 +1,5 @@
-import { RefusalCode } from '@chat-server/client';
 import fc from 'fast-check';
+import { MessageType, RESPONSE_TYPE, RefusalCode } from '../src/protocol';
 import {
   ODD_STRINGS,
   clip,
@@ -26,9 +26,7 @@ import { forgeToken, nowSeconds } from './helpers/tokens';
 import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
 
-/** Request type → response type; null: Ack, answered only when refused (type 26). */
-const RESPONSE_TYPE: Record<number, number | null> = { 1: 2, 5: 6, 7: 8, 9: 10, 11: 12, 13: 14, 15: 16, 17: 18, 19: 20, 22: null, 23: 24, 27: 28, 29: 30 };
-const PUBLIC_TYPES = new Set([1, 17, 19]);
+const PUBLIC_TYPES = new Set<number>([MessageType.Ping, MessageType.LoginRequest, MessageType.RegisterRequest]);
 /** The fields a refusal of each response type carries besides success and reason (docs/protocol.md §2). */
 const REFUSAL_FIELDS: Record<number, string[]> = {
   2: [],
@@ -70,27 +68,28 @@ function expectedAnswer(wire: string, isLoggedIn: boolean): Expected {
     // The server reads the frame as UTF-8: lone surrogates arrive as U+FFFD.
     parsed = JSON.parse(Buffer.from(wire, 'utf8').toString('utf8'));
   } catch {
-    return { type: 26, sequenceId: 0, reason: 'Invalid JSON' };
+    return { type: MessageType.Error, sequenceId: 0, reason: 'Invalid JSON' };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { type: 26, sequenceId: 0, reason: 'A frame must be a JSON object' };
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { type: MessageType.Error, sequenceId: 0, reason: 'A frame must be a JSON object' };
   const request = parsed as Record<string, unknown>;
   const sequenceId = request.sequenceId ?? 0;
-  if (!Number.isSafeInteger(sequenceId)) return { type: 26, sequenceId: 0, reason: 'sequenceId must be an integer' };
+  if (!Number.isSafeInteger(sequenceId)) return { type: MessageType.Error, sequenceId: 0, reason: 'sequenceId must be an integer' };
   const seq = sequenceId as number;
-  if (request.messageType === undefined) return { type: 26, sequenceId: seq, reason: 'messageType is required', request };
+  if (request.messageType === undefined) return { type: MessageType.Error, sequenceId: seq, reason: 'messageType is required', request };
   const messageType = request.messageType;
   if (typeof messageType !== 'number' || !Number.isInteger(messageType) || !(messageType in RESPONSE_TYPE)) {
-    return { type: 26, sequenceId: seq, reasonPrefix: 'Unknown messageType: ', request };
+    return { type: MessageType.Error, sequenceId: seq, reasonPrefix: 'Unknown messageType: ', request };
   }
   const responseType = RESPONSE_TYPE[messageType];
-  if (!isLoggedIn && !PUBLIC_TYPES.has(messageType)) return { type: responseType ?? 26, sequenceId: seq, reason: 'Please log in', request };
+  if (!isLoggedIn && !PUBLIC_TYPES.has(messageType))
+    return { type: responseType ?? MessageType.Error, sequenceId: seq, reason: 'Please log in', request };
   return { type: responseType, sequenceId: seq, request };
 }
 
 /** Problems with the shape of one answer, per docs/protocol.md §2. */
 function shapeProblems(answer: Frame, expected: Expected, username: string | null): string[] {
   const problems: string[] = [];
-  const type = expected.type ?? 26;
+  const type = expected.type ?? MessageType.Error;
   if (answer.messageType !== type) problems.push(`answered with type ${String(answer.messageType)} instead of ${type}`);
   if (answer.sequenceId !== expected.sequenceId) problems.push(`sequenceId ${String(answer.sequenceId)} instead of ${expected.sequenceId}`);
   if (typeof answer.time !== 'string' || Number.isNaN(Date.parse(answer.time))) problems.push('no ISO time');
@@ -98,19 +97,19 @@ function shapeProblems(answer: Frame, expected: Expected, username: string | nul
   if (expected.reasonPrefix !== undefined && !(typeof answer.reason === 'string' && answer.reason.startsWith(expected.reasonPrefix))) {
     problems.push(`reason ${preview(answer.reason)} does not start with ${preview(expected.reasonPrefix)}`);
   }
-  const refused = answer.success === false || answer.messageType === 26;
+  const refused = answer.success === false || answer.messageType === MessageType.Error;
   if (refused) {
     if (answer.success !== false) problems.push('a type 26 without success:false');
     if (typeof answer.reason !== 'string' || answer.reason === '') problems.push('a refusal without a reason');
     if (answer.reason === INTERNAL_ERROR) problems.push(INTERNAL_ANSWER);
     if (!REFUSAL_CODES.has(answer.code)) problems.push(`a refusal with code ${preview(answer.code)}`);
     for (const field of REFUSAL_FIELDS[answer.messageType as number] ?? []) if (!(field in answer)) problems.push(`refusal lacks ${field}`);
-  } else if (answer.messageType === 2) {
+  } else if (answer.messageType === MessageType.Pong) {
     if ('success' in answer) problems.push('a Pong with success other than false');
   } else {
     if (answer.success !== true) problems.push(`success is ${preview(answer.success)}`);
     if (answer.reason !== null) problems.push(`a success with reason ${preview(answer.reason)}`);
-    if ((answer.messageType === 6 || answer.messageType === 8) && answer.from !== username) problems.push(`an acknowledgement from ${preview(answer.from)}`);
+    if ((answer.messageType === MessageType.ChatResponse || answer.messageType === MessageType.GroupChatResponse) && answer.from !== username) problems.push(`an acknowledgement from ${preview(answer.from)}`);
   }
   return problems;
 }
@@ -165,7 +164,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       const rawFrom = this.raw.length;
       this.client.sendRaw(wire);
       const matches = (f: Frame) =>
-        f.sequenceId === expected.sequenceId && (f.messageType === 26 || (f.messageType === expected.type && (f.messageType !== 6 || f.content === null)));
+        f.sequenceId === expected.sequenceId && (f.messageType === MessageType.Error || (f.messageType === expected.type && (f.messageType !== MessageType.ChatResponse || f.content === null)));
       let answer: Frame | null = null;
       if (expected.type !== null) answer = await this.wait(from, matches, 20000, `the answer to ${clip(wire, 200)}`);
       await this.ping(wire);
@@ -187,8 +186,8 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
         problems.splice(problems.indexOf(INTERNAL_ANSWER), 1);
       }
       if (problems.length > 0) fail(problems, wire, this.client.received.slice(from));
-      if (answer?.messageType === 18 && answer.success === true) this.username = answer.username as string;
-      if (answer?.messageType === 28 && answer.success === true) this.username = null;
+      if (answer?.messageType === MessageType.LoginResponse && answer.success === true) this.username = answer.username as string;
+      if (answer?.messageType === MessageType.LogoutResponse && answer.success === true) this.username = null;
       return { answer, expected, wire };
     }
 
@@ -196,8 +195,13 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     async ping(after: string): Promise<void> {
       const marker = this.marker++;
       const from = this.client.received.length;
-      this.client.sendRaw(JSON.stringify({ messageType: 1, sequenceId: marker, requestTime: marker }));
-      await this.wait(from, (f) => f.messageType === 2 && f.sequenceId === marker, 20000, `the Pong after ${clip(after, 200)}`);
+      this.client.sendRaw(JSON.stringify({ messageType: MessageType.Ping, sequenceId: marker, requestTime: marker }));
+      await this.wait(
+        from,
+        (f) => f.messageType === MessageType.Pong && f.sequenceId === marker,
+        20000,
+        `the Pong after ${clip(after, 200)}`,
+      );
     }
 
     private wait(from: number, match: (f: Frame) => boolean, timeoutMs: number, what: string): Promise<Frame> {
@@ -231,12 +235,12 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
   }
 
   function tokenOf(probe: Probe): string {
-    return probe.client.received.find((f) => f.messageType === 18 && f.success === true)!.token as string;
+    return probe.client.received.find((f) => f.messageType === MessageType.LoginResponse && f.success === true)!.token as string;
   }
 
   async function group(owner: Probe, members: string[]): Promise<string> {
     const name = `grp ${uniqueName('g')}`;
-    const created = await owner.client.request({ messageType: 9, groupName: name, members });
+    const created = await owner.client.request({ messageType: MessageType.GroupCreateRequest, groupName: name, members });
     if (created.success !== true) throw new Error(`create ${name}: ${String(created.reason)}`);
     return name;
   }
@@ -246,7 +250,12 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const all: Frame[] = [];
     let beforeId: string | undefined;
     for (;;) {
-      const page = await client.request({ messageType: 23, ...query, limit: 100, ...(beforeId ? { beforeId } : {}) });
+      const page = await client.request({
+        messageType: MessageType.HistoryRequest,
+        ...query,
+        limit: 100,
+        ...(beforeId ? { beforeId } : {}),
+      });
       if (page.success !== true) throw new Error(`history ${JSON.stringify(query)}: ${String(page.reason)}`);
       const messages = page.messages as Frame[];
       if (messages.length === 0) return all;
@@ -259,7 +268,8 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
   async function replayOf(name: string, count: number): Promise<Frame[]> {
     const client = await loggedIn(server.wsUrl, name, PASSWORD, false);
     clients.push(client);
-    const offline = (f: Frame) => (f.messageType === 6 || f.messageType === 8) && f.offline === true;
+    const offline = (f: Frame) =>
+      (f.messageType === MessageType.ChatResponse || f.messageType === MessageType.GroupChatResponse) && f.offline === true;
     if (count > 0) await client.collect(offline, count, 20000);
     await sleep(500);
     return client.received.filter(offline);
@@ -311,7 +321,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const anonymous = await connect();
     const member = await session(name);
     const messageType = fc.oneof(
-      fc.constantFrom<unknown>(2, 3, 4, 6, 8, 10, 12, 14, 16, 18, 20, 21, 24, 25, 26, 28, 30, 31, 0, -1, 255, 2 ** 31, '1', '5', '27', true, null, [1], { messageType: 1 }),
+      fc.constantFrom<unknown>(2, 3, 4, 6, 8, 10, 12, 14, 16, 18, 20, 21, 24, 25, 26, 28, 30, 31, 0, -1, 255, 2 ** 31, '1', '5', '27', true, null, [1], { messageType: MessageType.Ping }),
       oddValue,
     );
     const frame = fc
@@ -486,7 +496,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       const forSomeoneElse = username !== undefined && username !== null && (typeof username !== 'string' || username.normalize('NFC') !== self);
       if (forSomeoneElse && answer?.reason !== 'username must be the logged-in user') throw new Error(`a request for ${preview(username)} got ${preview(answer)}`);
     });
-    const members = await otherProbe.client.request({ messageType: 13, groupName: ours });
+    const members = await otherProbe.client.request({ messageType: MessageType.GroupMembersRequest, groupName: ours });
     expect(members.members).toContain(other);
     await expectAlive();
   });
@@ -528,7 +538,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       const { answer } = await probe.send({ ...f });
       if (answer?.success === true && answer.username !== self) throw new Error(`the connection of ${self} logged in as ${preview(answer.username)}`);
     });
-    const ack = await probe.client.request({ messageType: 5, to: other, content: 'who am I' });
+    const ack = await probe.client.request({ messageType: MessageType.ChatRequest, to: other, content: 'who am I' });
     expect(ack).toMatchObject({ success: true, from: self });
     await expectAlive();
   });
@@ -544,7 +554,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       if (answer?.success === true && !valid) throw new Error(`logged out with everywhere ${preview(everywhere)}`);
       if (answer?.success === false && valid && answer.reason !== 'Please log in') throw new Error(`refused ${preview(everywhere)}: ${preview(answer.reason)}`);
       if (probe.username === null) {
-        const login = await probe.client.request({ messageType: 17, username: name, password: PASSWORD });
+        const login = await probe.client.request({ messageType: MessageType.LoginRequest, username: name, password: PASSWORD });
         if (login.success !== true) throw new Error(`could not log in again: ${preview(login.reason)}`);
         probe.username = name;
       }
@@ -574,7 +584,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       }
       if (answer?.success === false && answer.token !== null) throw new Error(`a refusal with token ${preview(answer.token)}`);
     });
-    const ack = await probe.client.request({ messageType: 5, to: await account('r29'), content: 'still me' });
+    const ack = await probe.client.request({ messageType: MessageType.ChatRequest, to: await account('r29'), content: 'still me' });
     expect(ack).toMatchObject({ success: true, from: name });
     const fresh = await WsTestClient.connect(server.wsUrl);
     clients.push(fresh);
@@ -612,8 +622,9 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const victim = await account('v22');
     const senderProbe = await session(sender);
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await senderProbe.client.request({ messageType: 5, to: victim, content: `for the victim ${i}` })).messageId as string);
-    const own = (await senderProbe.client.request({ messageType: 5, to: fuzzer, content: 'for the fuzzer' })).messageId as string;
+    for (let i = 0; i < 3; i++) ids.push((await senderProbe.client.request({ messageType: MessageType.ChatRequest, to: victim, content: `for the victim ${i}` })).messageId as string);
+    const own = (await senderProbe.client.request({ messageType: MessageType.ChatRequest, to: fuzzer, content: 'for the fuzzer' }))
+      .messageId as string;
     const probe = await session(fuzzer);
     const id = fc.oneof(
       { weight: 3, arbitrary: fc.constantFrom<unknown>(...ids, own, Number(ids[0]), '0', '-1', '01', ' 1', '1.0', '9223372036854775807', '9223372036854775808', '') },
@@ -641,13 +652,22 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const visible = new Set<string>();
     const hidden = new Set<string>();
     for (let i = 0; i < 3; i++) {
-      visible.add((await probe.client.request({ messageType: 5, to: friend, content: `mine ${i}` })).messageId as string);
-      hidden.add((await friendProbe.client.request({ messageType: 5, to: stranger, content: `theirs ${i}` })).messageId as string);
+      visible.add(
+        (await probe.client.request({ messageType: MessageType.ChatRequest, to: friend, content: `mine ${i}` })).messageId as string,
+      );
+      hidden.add(
+        (await friendProbe.client.request({ messageType: MessageType.ChatRequest, to: stranger, content: `theirs ${i}` }))
+          .messageId as string,
+      );
     }
     const ours = await group(probe, [friend]);
     const theirs = await group(strangerProbe, [friend]);
-    const ourCopy = await probe.client.request({ messageType: 7, groupName: ours, content: 'ours' });
-    const theirCopy = await strangerProbe.client.request({ messageType: 7, groupName: theirs, content: 'theirs' });
+    const ourCopy = await probe.client.request({ messageType: MessageType.GroupChatRequest, groupName: ours, content: 'ours' });
+    const theirCopy = await strangerProbe.client.request({
+      messageType: MessageType.GroupChatRequest,
+      groupName: theirs,
+      content: 'theirs',
+    });
     visible.add(ourCopy.messageId as string);
     hidden.add(theirCopy.messageId as string);
     const frame = frameOf(23, {
@@ -662,8 +682,9 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       const request = expected.request!;
       for (const item of answer.messages as Frame[]) {
         if (hidden.has(item.messageId as string)) throw new Error(`history leaked message ${String(item.messageId)} to ${self}`);
-        if (item.messageType === 6 && item.from !== self && item.to !== self) throw new Error(`history returned ${preview(item)}`);
-        if (item.messageType === 8 && (request.groupName !== ours || item.groupName !== ours)) throw new Error(`history returned ${preview(item)}`);
+        if (item.messageType === MessageType.ChatResponse && item.from !== self && item.to !== self)
+          throw new Error(`history returned ${preview(item)}`);
+        if (item.messageType === MessageType.GroupChatResponse && (request.groupName !== ours || item.groupName !== ours)) throw new Error(`history returned ${preview(item)}`);
       }
     });
     expect(visible.size).toBe(4);
@@ -679,6 +700,6 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
 
   it('uses the odd strings of the arbitraries in frames under the size limit', () => {
     // Guards the generators: a string list that grew past the frame limit would only be skipped.
-    for (const text of ODD_STRINGS) expect(Buffer.byteLength(toWire({ messageType: 5, to: text, content: text }))).toBeLessThan(MAX_FRAME_BYTES);
+    for (const text of ODD_STRINGS) expect(Buffer.byteLength(toWire({ messageType: MessageType.ChatRequest, to: text, content: text }))).toBeLessThan(MAX_FRAME_BYTES);
   });
 });

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { MessageType } from '../src/protocol';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { loggedIn, uniqueName } from './helpers/ws-client';
@@ -48,13 +49,15 @@ describe('group name keys migration (cluster)', () => {
     const client = await loggedIn(server.wsUrl, owner, 'secret-pass', false);
     try {
       for (const name of ['Team', 'team']) {
-        expect(await client.request({ messageType: 13, groupName: name })).toMatchObject({ success: true, groupName: name, members: [owner] });
+        expect(await client.request({ messageType: MessageType.GroupMembersRequest, groupName: name })).toMatchObject({ success: true, groupName: name, members: [owner] });
       }
       for (const name of ['TEAM', 'Other']) {
-        expect(await client.request({ messageType: 9, groupName: name })).toMatchObject({ success: false, reason: 'Group name is already taken' });
+        expect(await client.request({ messageType: MessageType.GroupCreateRequest, groupName: name })).toMatchObject({ success: false, reason: 'Group name is already taken' });
       }
-      expect(await client.request({ messageType: 9, groupName: 'fresh name' })).toMatchObject({ success: true });
-      expect(await client.request({ messageType: 9, groupName: 'FRESH NAME' })).toMatchObject({ success: false, reason: 'Group name is already taken' });
+      expect(await client.request({ messageType: MessageType.GroupCreateRequest, groupName: 'fresh name' })).toMatchObject({
+        success: true,
+      });
+      expect(await client.request({ messageType: MessageType.GroupCreateRequest, groupName: 'FRESH NAME' })).toMatchObject({ success: false, reason: 'Group name is already taken' });
     } finally {
       client.close();
     }

@@ -1,3 +1,4 @@
+import { MessageType } from '../src/protocol';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
@@ -36,29 +37,36 @@ describe('groups across instances', () => {
     daveSetup.close();
     clients.push(alice, bobOnB, bobOnC, carol);
     const group = uniqueName('tri');
-    const created = await alice.request({ messageType: 9, groupName: group, members: [names.bob, names.carol, names.dave] });
+    const created = await alice.request({
+      messageType: MessageType.GroupCreateRequest,
+      groupName: group,
+      members: [names.bob, names.carol, names.dave],
+    });
     expect(created.success).toBe(true);
-    for (const client of [bobOnB, bobOnC, carol]) expect((await client.next((f) => f.messageType === 10)).groupName).toBe(group);
+    for (const client of [bobOnB, bobOnC, carol])
+      expect((await client.next((f) => f.messageType === MessageType.GroupCreateResponse)).groupName).toBe(group);
 
     const senders = [alice, bobOnB, carol];
     const sequences: number[] = [];
-    for (let i = 0; i < 60; i++) sequences.push(senders[i % 3].send({ messageType: 7, groupName: group, content: `t${i}` }));
+    for (let i = 0; i < 60; i++)
+      sequences.push(senders[i % 3].send({ messageType: MessageType.GroupChatRequest, groupName: group, content: `t${i}` }));
     // Every send was acknowledged (the sender's own copy) and none refused: a refusal would look like a loss below.
     const senderNames = [names.alice, names.bob, names.carol];
     const acks = await Promise.all(
       sequences.map((sequenceId, i) =>
-        senders[i % 3].next((f) => f.sequenceId === sequenceId && (f.messageType === 26 || (f.messageType === 8 && f.from === senderNames[i % 3])), 20000, `ack of t${i}`),
+        senders[i % 3].next((f) => f.sequenceId === sequenceId && (f.messageType === MessageType.Error || (f.messageType === MessageType.GroupChatResponse && f.from === senderNames[i % 3])), 20000, `ack of t${i}`),
       ),
     ).catch((error: unknown) => {
       printLogs(instances);
       for (const [label, client] of [['alice@a', alice], ['bob@b', bobOnB], ['carol@c', carol]] as const) {
-        console.log(`${label} received: ${client.received.filter((f) => f.messageType === 8 || f.messageType === 26).map((f) => `${String(f.content ?? f.reason)}#${String(f.sequenceId)}`).join(' ')}`);
+        console.log(`${label} received: ${client.received.filter((f) => f.messageType === MessageType.GroupChatResponse || f.messageType === MessageType.Error).map((f) => `${String(f.content ?? f.reason)}#${String(f.sequenceId)}`).join(' ')}`);
       }
       throw error;
     });
     expect(acks.filter((ack) => ack.success !== true).map((ack) => `${ack.messageType}: ${String(ack.reason)}`)).toEqual([]);
     const everyone = [alice, bobOnB, bobOnC, carol];
-    const isCopy = (f: Frame) => f.messageType === 8 && typeof f.content === 'string' && (f.content as string).startsWith('t');
+    const isCopy = (f: Frame) =>
+      f.messageType === MessageType.GroupChatResponse && typeof f.content === 'string' && (f.content as string).startsWith('t');
     let copies: Frame[][];
     try {
       copies = await Promise.all(everyone.map((client) => client.collect(isCopy, 60, 20000)));
@@ -88,7 +96,7 @@ describe('groups across instances', () => {
 
     const dave = await loggedIn(b.wsUrl, names.dave, 'secret-pass', false);
     clients.push(dave);
-    const offline = await dave.collect((f) => f.messageType === 8 && f.offline === true, 60, 20000);
+    const offline = await dave.collect((f) => f.messageType === MessageType.GroupChatResponse && f.offline === true, 60, 20000);
     expect(offline.map((f: Frame) => f.messageId)).toEqual(reference);
   });
 
@@ -99,7 +107,7 @@ describe('groups across instances', () => {
       const two = await loggedIn(b.wsUrl, uniqueName('racer'));
       clients.push(one, two);
       const group = uniqueName('race');
-      const results = await Promise.all([one.request({ messageType: 9, groupName: group }), two.request({ messageType: 9, groupName: group })]);
+      const results = await Promise.all([one.request({ messageType: MessageType.GroupCreateRequest, groupName: group }), two.request({ messageType: MessageType.GroupCreateRequest, groupName: group })]);
       expect(results.filter((r) => r.success === true)).toHaveLength(1);
       expect(results.find((r) => r.success === false)).toMatchObject({ reason: 'Group name is already taken' });
     }

@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { CloseCode, MessageType } from '../src/protocol';
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
@@ -93,7 +94,7 @@ describe(`hardening (${MODE})`, () => {
       const guessers = await Promise.all(Array.from({ length: 200 }, () => connect(server)));
       expect((await guessers[0].register(name, PASSWORD)).success).toBe(true);
       const right = 137;
-      const answers = await Promise.all(guessers.map((c, i) => c.request({ messageType: 17, username: name, password: i === right ? PASSWORD : `wrong-${i}` }, 60000)));
+      const answers = await Promise.all(guessers.map((c, i) => c.request({ messageType: MessageType.LoginRequest, username: name, password: i === right ? PASSWORD : `wrong-${i}` }, 60000)));
       const judged = answers.filter((a) => a.reason !== LOCKED);
       expect(judged.length).toBeLessThanOrEqual(4);
       for (const answer of judged) expect(answer.success === true || answer.reason === 'Wrong password').toBe(true);
@@ -167,13 +168,13 @@ describe(`hardening (${MODE})`, () => {
       await session(server, reader).then((c) => c.close());
       const sender = await session(server, uniqueName('busy'));
       const content = 'y'.repeat(19000);
-      const send = (i: number) => sender.request({ messageType: 5, to: reader, content, clientMessageId: `m${i}` }, 30000) as Promise<Frame>;
+      const send = (i: number) => sender.request({ messageType: MessageType.ChatRequest, to: reader, content, clientMessageId: `m${i}` }, 30000) as Promise<Frame>;
       const stored = await Promise.all(Array.from({ length: 400 }, (_, i) => send(i)));
       expect(stored.every((a) => a.success === true)).toBe(true);
 
       const connectionsBefore = await openConnections(server);
       const slow = await connect(server);
-      slow.send({ messageType: 17, username: reader, password: PASSWORD });
+      slow.send({ messageType: MessageType.LoginRequest, username: reader, password: PASSWORD });
       tcpOf(slow).pause();
       await sleep(1000);
       const live = await Promise.all(Array.from({ length: 300 }, (_, i) => send(400 + i)));
@@ -182,11 +183,11 @@ describe(`hardening (${MODE})`, () => {
       const gone = await until(() => openConnections(server), (n) => n === connectionsBefore, 15000, 'the slow reader closed by the server').then(() => true, () => false);
       tcpOf(slow).resume();
       expect(gone).toBe(true);
-      expect(await slow.closed).toMatchObject({ code: 1013 });
+      expect(await slow.closed).toMatchObject({ code: CloseCode.TryAgainLater });
 
       const again = await session(server, reader, false);
       const ids = [...stored, ...live].map((a) => a.messageId);
-      const replayed = await again.collect((f) => f.messageType === 6 && f.offline === true, ids.length, 60000);
+      const replayed = await again.collect((f) => f.messageType === MessageType.ChatResponse && f.offline === true, ids.length, 60000);
       expect(new Set(replayed.map((f) => f.messageId))).toEqual(new Set(ids));
     }, 180000);
   });
@@ -201,10 +202,10 @@ describe(`hardening (${MODE})`, () => {
       const idle = await connect(server);
       const user = await session(server, uniqueName('in'));
       const closed = await Promise.race([idle.closed, sleep(5000).then(() => null)]);
-      expect(closed).toMatchObject({ code: 4002 });
-      expect(idle.received.find((f) => f.messageType === 25)).toMatchObject({ sequenceId: 0, reason: closed!.reason });
+      expect(closed).toMatchObject({ code: CloseCode.LoginTimeout });
+      expect(idle.received.find((f) => f.messageType === MessageType.Notice)).toMatchObject({ sequenceId: 0, reason: closed!.reason });
       expect(user.isOpen).toBe(true);
-      expect(await user.request({ messageType: 1 })).toMatchObject({ messageType: 2 });
+      expect(await user.request({ messageType: MessageType.Ping })).toMatchObject({ messageType: MessageType.Pong });
     });
 
     it('refuses the upgrade past MAX_CONNECTIONS_PER_ADDRESS with 429 and past MAX_CONNECTIONS with 503', async () => {
@@ -238,8 +239,9 @@ describe(`hardening (${MODE})`, () => {
       server = await start({});
     });
 
-    const tokenOf = (client: WsTestClient) => client.received.find((f) => f.messageType === 18 && f.success === true)!.token as string;
-    const byToken = async (token: string) => (await connect(server)).request({ messageType: 17, token });
+    const tokenOf = (client: WsTestClient) =>
+      client.received.find((f) => f.messageType === MessageType.LoginResponse && f.success === true)!.token as string;
+    const byToken = async (token: string) => (await connect(server)).request({ messageType: MessageType.LoginRequest, token });
 
     it('a token issued before a disable stays refused after the user is enabled again', async () => {
       const name = uniqueName('revive');
@@ -254,8 +256,12 @@ describe(`hardening (${MODE})`, () => {
       const name = uniqueName('bye');
       const client = await session(server, name);
       const token = tokenOf(client);
-      expect(await client.request({ messageType: 27 })).toMatchObject({ messageType: 28, success: true, reason: null });
-      expect(await client.request({ messageType: 5, to: 'anyone-else', content: 'hi' })).toMatchObject({ success: false, reason: 'Please log in' });
+      expect(await client.request({ messageType: MessageType.LogoutRequest })).toMatchObject({
+        messageType: MessageType.LogoutResponse,
+        success: true,
+        reason: null,
+      });
+      expect(await client.request({ messageType: MessageType.ChatRequest, to: 'anyone-else', content: 'hi' })).toMatchObject({ success: false, reason: 'Please log in' });
       expect(await byToken(token)).toMatchObject({ success: false, reason: 'Token revoked: please log in again' });
       expect(await client.login(name, PASSWORD)).toMatchObject({ success: true, username: name });
     });
@@ -264,9 +270,12 @@ describe(`hardening (${MODE})`, () => {
       const name = uniqueName('every');
       const phone = await session(server, name);
       const laptop = await session(server, name, false);
-      expect(await laptop.request({ messageType: 27, everywhere: true })).toMatchObject({ messageType: 28, success: true });
-      expect(await phone.closed).toEqual({ code: 4003, reason: 'Logged out on every device' });
-      expect(phone.received.find((f) => f.messageType === 25)).toMatchObject({ reason: 'Logged out on every device' });
+      expect(await laptop.request({ messageType: MessageType.LogoutRequest, everywhere: true })).toMatchObject({
+        messageType: MessageType.LogoutResponse,
+        success: true,
+      });
+      expect(await phone.closed).toEqual({ code: CloseCode.Disabled, reason: 'Logged out on every device' });
+      expect(phone.received.find((f) => f.messageType === MessageType.Notice)).toMatchObject({ reason: 'Logged out on every device' });
       expect(laptop.isOpen).toBe(true);
     });
 
@@ -275,15 +284,30 @@ describe(`hardening (${MODE})`, () => {
       const mine = await session(server, name);
       const other = await session(server, name, false);
       const oldToken = tokenOf(mine);
-      expect(await mine.request({ messageType: 29, oldPassword: 'not-the-password', newPassword: 'brand-new-pass' })).toMatchObject({
-        messageType: 30,
+      expect(
+        await mine.request({
+          messageType: MessageType.ChangePasswordRequest,
+          oldPassword: 'not-the-password',
+          newPassword: 'brand-new-pass',
+        }),
+      ).toMatchObject({
+        messageType: MessageType.ChangePasswordResponse,
         success: false,
         reason: 'Wrong password',
         token: null,
       });
-      const changed = await mine.request({ messageType: 29, oldPassword: PASSWORD, newPassword: 'brand-new-pass' });
-      expect(changed).toMatchObject({ messageType: 30, success: true, reason: null, token: expect.any(String) });
-      expect(await other.closed).toEqual({ code: 4003, reason: 'The password was changed: please log in again' });
+      const changed = await mine.request({
+        messageType: MessageType.ChangePasswordRequest,
+        oldPassword: PASSWORD,
+        newPassword: 'brand-new-pass',
+      });
+      expect(changed).toMatchObject({
+        messageType: MessageType.ChangePasswordResponse,
+        success: true,
+        reason: null,
+        token: expect.any(String),
+      });
+      expect(await other.closed).toEqual({ code: CloseCode.Disabled, reason: 'The password was changed: please log in again' });
       expect(mine.isOpen).toBe(true);
       expect(await byToken(oldToken)).toMatchObject({ success: false, reason: 'Token revoked: please log in again' });
       expect(await byToken(changed.token as string)).toMatchObject({ success: true, username: name });
@@ -292,10 +316,18 @@ describe(`hardening (${MODE})`, () => {
     });
 
     it.each([
-      [{ messageType: 27, everywhere: 'yes' }, 28, 'everywhere must be true or false'],
-      [{ messageType: 29, newPassword: 'brand-new-pass' }, 30, 'oldPassword and newPassword are required'],
-      [{ messageType: 29, oldPassword: PASSWORD, newPassword: 'short' }, 30, 'Password must be 6 to 72 bytes'],
-      [{ messageType: 29, oldPassword: PASSWORD, newPassword: PASSWORD }, 30, 'newPassword must differ from oldPassword'],
+      [{ messageType: MessageType.LogoutRequest, everywhere: 'yes' }, 28, 'everywhere must be true or false'],
+      [{ messageType: MessageType.ChangePasswordRequest, newPassword: 'brand-new-pass' }, 30, 'oldPassword and newPassword are required'],
+      [
+        { messageType: MessageType.ChangePasswordRequest, oldPassword: PASSWORD, newPassword: 'short' },
+        30,
+        'Password must be 6 to 72 bytes',
+      ],
+      [
+        { messageType: MessageType.ChangePasswordRequest, oldPassword: PASSWORD, newPassword: PASSWORD },
+        30,
+        'newPassword must differ from oldPassword',
+      ],
     ])('refuses %j', async (frame, type, reason) => {
       const client = await session(server, uniqueName('bad'));
       expect(await client.request(frame)).toMatchObject({ messageType: type, success: false, reason });
@@ -304,8 +336,12 @@ describe(`hardening (${MODE})`, () => {
 
     it('answers 27 and 29 before login with "Please log in"', async () => {
       const client = await connect(server);
-      expect(await client.request({ messageType: 27 })).toMatchObject({ messageType: 28, success: false, reason: 'Please log in' });
-      expect(await client.request({ messageType: 29, oldPassword: 'a', newPassword: 'b' })).toMatchObject({ messageType: 30, success: false, reason: 'Please log in', token: null });
+      expect(await client.request({ messageType: MessageType.LogoutRequest })).toMatchObject({
+        messageType: MessageType.LogoutResponse,
+        success: false,
+        reason: 'Please log in',
+      });
+      expect(await client.request({ messageType: MessageType.ChangePasswordRequest, oldPassword: 'a', newPassword: 'b' })).toMatchObject({ messageType: MessageType.ChangePasswordResponse, success: false, reason: 'Please log in', token: null });
     });
   });
 
@@ -315,7 +351,7 @@ describe(`hardening (${MODE})`, () => {
       server = await start({ MAX_GROUPS_PER_USER: '2', GROUP_CREATE_LIMIT_PER_USER: '4' });
     });
 
-    const create = (client: WsTestClient, groupName: string, members: string[] = []) => client.request({ messageType: 9, groupName, members });
+    const create = (client: WsTestClient, groupName: string, members: string[] = []) => client.request({ messageType: MessageType.GroupCreateRequest, groupName, members });
 
     it('MAX_GROUPS_PER_USER bounds memberships: creating and joining past it are refused, a full member is left out', async () => {
       const alice = await session(server, uniqueName('full'));
@@ -325,10 +361,10 @@ describe(`hardening (${MODE})`, () => {
       expect(await create(bob, `${tag}-b1`)).toMatchObject({ success: true });
       expect(await create(bob, `${tag}-b2`)).toMatchObject({ success: true });
       expect(await create(bob, `${tag}-b3`)).toMatchObject({ success: false, reason: 'You are a member of too many groups (at most 2)' });
-      expect(await create(alice, `${tag}-a1`, [bobName])).toMatchObject({ success: true, members: [alice.received.find((f) => f.messageType === 18)!.username] });
-      expect(await bob.request({ messageType: 11, groupName: `${tag}-a1` })).toMatchObject({ success: false, reason: 'You are a member of too many groups (at most 2)' });
-      expect(await bob.request({ messageType: 15, groupName: `${tag}-b1` })).toMatchObject({ success: true });
-      expect(await bob.request({ messageType: 11, groupName: `${tag}-a1` })).toMatchObject({ success: true });
+      expect(await create(alice, `${tag}-a1`, [bobName])).toMatchObject({ success: true, members: [alice.received.find((f) => f.messageType === MessageType.LoginResponse)!.username] });
+      expect(await bob.request({ messageType: MessageType.GroupJoinRequest, groupName: `${tag}-a1` })).toMatchObject({ success: false, reason: 'You are a member of too many groups (at most 2)' });
+      expect(await bob.request({ messageType: MessageType.GroupQuitRequest, groupName: `${tag}-b1` })).toMatchObject({ success: true });
+      expect(await bob.request({ messageType: MessageType.GroupJoinRequest, groupName: `${tag}-a1` })).toMatchObject({ success: true });
     });
 
     it('GROUP_CREATE_LIMIT_PER_USER bounds how many groups one user creates in a window', async () => {
@@ -336,7 +372,9 @@ describe(`hardening (${MODE})`, () => {
       const tag = uniqueName('r');
       for (let i = 0; i < 4; i++) {
         expect(await create(carol, `${tag}-${i}`)).toMatchObject({ success: true });
-        expect(await carol.request({ messageType: 15, groupName: `${tag}-${i}` })).toMatchObject({ success: true });
+        expect(await carol.request({ messageType: MessageType.GroupQuitRequest, groupName: `${tag}-${i}` })).toMatchObject({
+          success: true,
+        });
       }
       expect(await create(carol, `${tag}-4`)).toMatchObject({ success: false, reason: expect.stringMatching(/^Too many groups created, please try again in \d+ s$/) });
     });
@@ -350,13 +388,18 @@ describe(`hardening (${MODE})`, () => {
       const erin = await session(server, uniqueName('case'));
       const tag = uniqueName('Cafe');
       expect(await create(erin, `${tag}-caf\u00e9`)).toMatchObject({ success: true, groupName: `${tag}-caf\u00e9` });
-      expect(await erin.request({ messageType: 15, groupName: `${tag}-caf\u00e9` })).toMatchObject({ success: true });
+      expect(await erin.request({ messageType: MessageType.GroupQuitRequest, groupName: `${tag}-caf\u00e9` })).toMatchObject({
+        success: true,
+      });
       const nfd = `${tag}-cafe\u0301`;
       expect(await create(erin, nfd)).toMatchObject({ success: true, groupName: `${tag}-caf\u00e9` });
       const frank = await session(server, uniqueName('other'));
       expect(await create(frank, nfd.toUpperCase())).toMatchObject({ success: false, reason: 'Group name is already taken' });
       expect(await create(frank, `${tag}-CAF\u00c9`)).toMatchObject({ success: false, reason: 'Group name is already taken' });
-      expect(await frank.request({ messageType: 11, groupName: nfd })).toMatchObject({ success: true, groupName: `${tag}-caf\u00e9` });
+      expect(await frank.request({ messageType: MessageType.GroupJoinRequest, groupName: nfd })).toMatchObject({
+        success: true,
+        groupName: `${tag}-caf\u00e9`,
+      });
     });
   });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
+import { MessageType } from '../src/protocol';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
@@ -87,7 +88,7 @@ describe('health (cluster)', () => {
     clients.push(alice, bob);
     await beforeStop(alice, bobName);
     leaving.process.kill('SIGTERM');
-    await alice.next((f) => f.messageType === 21, 5000, 'the ReBalance push');
+    await alice.next((f) => f.messageType === MessageType.ReBalance, 5000, 'the ReBalance push');
     return { leaving, user, alice, bob, bobName };
   }
 
@@ -115,7 +116,7 @@ describe('health (cluster)', () => {
     const failing = async (user: RedisUser, alice: WsTestClient, bobName: string, content: string) => {
       // The lookup of bob's sessions fails for a moment: the delivery is queued for a retry.
       await user.allow('-hgetall');
-      const ack = await alice.request({ messageType: 5, to: bobName, content });
+      const ack = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content });
       await user.allow();
       expect(ack).toMatchObject({ success: true, delivered: false });
       return ack;
@@ -131,7 +132,7 @@ describe('health (cluster)', () => {
     const second = await failing(user, alice, bobName, 'sent while draining');
     for (const ack of [first!, second]) {
       // The live copy: a resync of bob's instance (a heartbeat late under load) may replay it as well.
-      await bob.next((f) => f.messageType === 6 && f.messageId === ack.messageId && f.offline === false, 8000, `the retried delivery of ${ack.messageId}`);
+      await bob.next((f) => f.messageType === MessageType.ChatResponse && f.messageId === ack.messageId && f.offline === false, 8000, `the retried delivery of ${ack.messageId}`);
     }
   }, 60000);
 });

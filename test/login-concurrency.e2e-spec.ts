@@ -1,3 +1,4 @@
+import { MessageType } from '../src/protocol';
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { WsTestClient, uniqueName } from './helpers/ws-client';
@@ -22,7 +23,9 @@ describe(`concurrent wrong passwords (${MODE})`, () => {
     const connections = await Promise.all(Array.from({ length: 200 }, () => WsTestClient.connect(server.wsUrl)));
     try {
       expect((await connections[0].register(name, 'secret-pass')).success).toBe(true);
-      const attempts = connections.map((client) => client.request({ messageType: 17, username: name, password: 'wrong-pass' }, 60000));
+      const attempts = connections.map((client) =>
+        client.request({ messageType: MessageType.LoginRequest, username: name, password: 'wrong-pass' }, 60000),
+      );
       const responses = await Promise.all(attempts);
       expect(responses.every((r) => r.reason === 'Wrong password')).toBe(true);
       const user = await server.http<{ passwordErrorNum: number }>('GET', `/user/${name}`, { auth: 'admin' });

@@ -1,3 +1,4 @@
+import { MessageType } from '../src/protocol';
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { ClientPool, Frame, WsTestClient, uniqueName } from './helpers/ws-client';
@@ -28,13 +29,13 @@ describe(`1:1 messaging (${MODE})`, () => {
     const alice = await login(uniqueName('alice'));
     const bobName = uniqueName('bob');
     const bob = await login(bobName);
-    const aliceName = alice.received.find((f) => f.messageType === 18)!.username as string;
+    const aliceName = alice.received.find((f) => f.messageType === MessageType.LoginResponse)!.username as string;
     // A message stored while bob's login still replays comes with that replay (offline:true): let it end.
     await sleep(200);
-    const ack = await alice.request({ messageType: 5, sequenceId: 77, to: bobName, content: 'hello <b>bob</b>' });
-    expect(ack).toMatchObject({ messageType: 6, sequenceId: 77, success: true, reason: null, from: aliceName, to: bobName, content: null, delivered: true, offline: false });
+    const ack = await alice.request({ messageType: MessageType.ChatRequest, sequenceId: 77, to: bobName, content: 'hello <b>bob</b>' });
+    expect(ack).toMatchObject({ messageType: MessageType.ChatResponse, sequenceId: 77, success: true, reason: null, from: aliceName, to: bobName, content: null, delivered: true, offline: false });
     expect(ack.messageId).toMatch(/^\d+$/);
-    const delivery = await bob.next((f) => f.messageType === 6 && f.messageId === ack.messageId);
+    const delivery = await bob.next((f) => f.messageType === MessageType.ChatResponse && f.messageId === ack.messageId);
     expect(delivery).toMatchObject({ sequenceId: 77, success: true, from: aliceName, to: bobName, content: 'hello <b>bob</b>', offline: false });
     expect(Date.parse(delivery.time as string)).not.toBeNaN();
   });
@@ -44,7 +45,7 @@ describe(`1:1 messaging (${MODE})`, () => {
     const bobName = uniqueName('bob');
     const bob1 = await login(bobName);
     const bob2 = await login(bobName, false);
-    const ack = await alice.request({ messageType: 5, to: bobName, content: 'both' });
+    const ack = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'both' });
     for (const bob of [bob1, bob2]) expect((await bob.next((f) => f.messageId === ack.messageId)).content).toBe('both');
   });
 
@@ -52,15 +53,15 @@ describe(`1:1 messaging (${MODE})`, () => {
     const alice = await login(uniqueName('alice'));
     const bobName = await registered('bob');
     const acks = [];
-    for (let i = 0; i < 5; i++) acks.push(await alice.request({ messageType: 5, to: bobName, content: `m${i}` }));
+    for (let i = 0; i < 5; i++) acks.push(await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: `m${i}` }));
     expect(acks.every((a) => a.success === true && a.delivered === false)).toBe(true);
     const bob = await login(bobName, false);
-    const offline = await bob.collect((f) => f.messageType === 6 && f.offline === true, 5);
+    const offline = await bob.collect((f) => f.messageType === MessageType.ChatResponse && f.offline === true, 5);
     expect(offline.map((f) => f.content)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
     expect(offline.map((f) => f.messageId)).toEqual(acks.map((a) => a.messageId));
-    const loginIndex = bob.received.findIndex((f) => f.messageType === 18);
+    const loginIndex = bob.received.findIndex((f) => f.messageType === MessageType.LoginResponse);
     expect(bob.received.indexOf(offline[0])).toBeGreaterThan(loginIndex);
-    const live = await alice.request({ messageType: 5, to: bobName, content: 'live' });
+    const live = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'live' });
     const liveFrame = await bob.next((f) => f.messageId === live.messageId);
     expect(liveFrame.offline).toBe(false);
     expect(bob.received.indexOf(liveFrame)).toBeGreaterThan(bob.received.indexOf(offline[4]));
@@ -70,31 +71,31 @@ describe(`1:1 messaging (${MODE})`, () => {
     const alice = await login(uniqueName('alice'));
     const bobName = uniqueName('bob');
     const bob = await login(bobName);
-    const first = await alice.request({ messageType: 5, to: bobName, content: 'unacked' });
-    const second = await alice.request({ messageType: 5, to: bobName, content: 'acked' });
+    const first = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'unacked' });
+    const second = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'acked' });
     await bob.next((f) => f.messageId === second.messageId);
-    bob.send({ messageType: 22, messageIds: [second.messageId] });
+    bob.send({ messageType: MessageType.Ack, messageIds: [second.messageId] });
     await sleep(200);
     bob.close();
     await bob.closed;
     const again = await login(bobName, false);
-    const replayed = await again.next((f) => f.messageType === 6 && f.offline === true);
+    const replayed = await again.next((f) => f.messageType === MessageType.ChatResponse && f.offline === true);
     expect(replayed).toMatchObject({ messageId: first.messageId, content: 'unacked', sequenceId: first.sequenceId });
     await sleep(300);
-    expect(again.received.filter((f) => f.messageType === 6).map((f) => f.messageId)).toEqual([first.messageId]);
-    again.send({ messageType: 22, messageIds: [first.messageId] });
+    expect(again.received.filter((f) => f.messageType === MessageType.ChatResponse).map((f) => f.messageId)).toEqual([first.messageId]);
+    again.send({ messageType: MessageType.Ack, messageIds: [first.messageId] });
     await sleep(200);
     const third = await login(bobName, false);
     await sleep(300);
-    expect(third.received.filter((f) => f.messageType === 6)).toHaveLength(0);
+    expect(third.received.filter((f) => f.messageType === MessageType.ChatResponse)).toHaveLength(0);
   });
 
   it('ignores an Ack for a message addressed to someone else', async () => {
     const alice = await login(uniqueName('alice'));
     const bobName = await registered('bob');
     const mallory = await login(uniqueName('mallory'));
-    const sent = await alice.request({ messageType: 5, to: bobName, content: 'for bob only' });
-    mallory.send({ messageType: 22, messageIds: [sent.messageId] });
+    const sent = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'for bob only' });
+    mallory.send({ messageType: MessageType.Ack, messageIds: [sent.messageId] });
     await sleep(200);
     const bob = await login(bobName, false);
     expect((await bob.next((f) => f.messageId === sent.messageId)).offline).toBe(true);
@@ -103,7 +104,10 @@ describe(`1:1 messaging (${MODE})`, () => {
   it('refuses a malformed Ack with type 26 and keeps the connection', async () => {
     const bob = await login(uniqueName('bob'));
     for (const messageIds of [[], 'x', ['abc'], [1.5], new Array(1001).fill('1')]) {
-      expect(await bob.request({ messageType: 22, messageIds })).toMatchObject({ messageType: 26, success: false });
+      expect(await bob.request({ messageType: MessageType.Ack, messageIds })).toMatchObject({
+        messageType: MessageType.Error,
+        success: false,
+      });
     }
     expect(bob.isOpen).toBe(true);
   });
@@ -112,16 +116,19 @@ describe(`1:1 messaging (${MODE})`, () => {
     const alice = await login(uniqueName('alice'));
     const bobName = uniqueName('bob');
     const bob = await login(bobName);
-    const first = await alice.request({ messageType: 5, to: bobName, content: 'once', clientMessageId: 'c-1' });
-    const again = await alice.request({ messageType: 5, to: bobName, content: 'once', clientMessageId: 'c-1' });
+    const first = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'once', clientMessageId: 'c-1' });
+    const again = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'once', clientMessageId: 'c-1' });
     expect(again).toMatchObject({ success: true, messageId: first.messageId });
-    const concurrent = await Promise.all([1, 2, 3].map(() => alice.request({ messageType: 5, to: bobName, content: 'race', clientMessageId: 'c-2' })));
+    const concurrent = await Promise.all([1, 2, 3].map(() => alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'race', clientMessageId: 'c-2' })));
     expect(new Set(concurrent.map((c) => c.messageId)).size).toBe(1);
     await sleep(300);
-    const delivered = bob.received.filter((f) => f.messageType === 6);
+    const delivered = bob.received.filter((f) => f.messageType === MessageType.ChatResponse);
     const byId = new Map(delivered.map((f) => [f.messageId, f.content]));
     expect(byId).toEqual(new Map([[first.messageId, 'once'], [concurrent[0].messageId, 'race']]));
-    const history = await bob.request({ messageType: 23, with: alice.received.find((f) => f.messageType === 18)!.username });
+    const history = await bob.request({
+      messageType: MessageType.HistoryRequest,
+      with: alice.received.find((f) => f.messageType === MessageType.LoginResponse)!.username,
+    });
     expect((history.messages as Frame[]).map((m) => m.content)).toEqual(['once', 'race']);
   });
 
@@ -129,15 +136,21 @@ describe(`1:1 messaging (${MODE})`, () => {
     const alice = await login(uniqueName('alice'));
     const bobName = await registered('bob');
     const carolName = await registered('carol');
-    expect((await alice.request({ messageType: 5, to: bobName, content: 'for bob', clientMessageId: 'k-1' })).success).toBe(true);
-    expect(await alice.request({ messageType: 5, to: carolName, content: 'for carol', clientMessageId: 'k-1' })).toMatchObject({
+    expect(
+      (await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'for bob', clientMessageId: 'k-1' })).success,
+    ).toBe(true);
+    expect(
+      await alice.request({ messageType: MessageType.ChatRequest, to: carolName, content: 'for carol', clientMessageId: 'k-1' }),
+    ).toMatchObject({
       success: false,
       reason: 'clientMessageId was already used for another message',
     });
     const decomposed = await login(`e\u0301mile${Date.now().toString(36)}`);
-    const name = decomposed.received.find((f) => f.messageType === 18)!.username as string;
+    const name = decomposed.received.find((f) => f.messageType === MessageType.LoginResponse)!.username as string;
     expect(name.normalize('NFC')).toBe(name);
-    expect((await decomposed.request({ messageType: 5, to: bobName, content: 'hi', from: name.normalize('NFD') })).success).toBe(true);
+    expect(
+      (await decomposed.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'hi', from: name.normalize('NFD') })).success,
+    ).toBe(true);
   });
 
   it('keeps messageId order within a conversation', async () => {
@@ -146,14 +159,14 @@ describe(`1:1 messaging (${MODE})`, () => {
     const bobName = uniqueName('bob');
     const bob = await login(bobName);
     const sends = [];
-    for (let i = 0; i < 60; i++) sends.push(alice.request({ messageType: 5, to: bobName, content: `n${i}` }));
+    for (let i = 0; i < 60; i++) sends.push(alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: `n${i}` }));
     const bobSends = [];
-    for (let i = 0; i < 20; i++) bobSends.push(bob.request({ messageType: 5, to: aliceName, content: `b${i}` }));
+    for (let i = 0; i < 20; i++) bobSends.push(bob.request({ messageType: MessageType.ChatRequest, to: aliceName, content: `b${i}` }));
     const acks = await Promise.all(sends);
     await Promise.all(bobSends);
     const ids = acks.map((a) => BigInt(a.messageId as string));
     expect([...ids].sort((a, b) => (a < b ? -1 : 1))).toEqual(ids);
-    const received = await bob.collect((f) => f.messageType === 6 && f.from === aliceName, 60);
+    const received = await bob.collect((f) => f.messageType === MessageType.ChatResponse && f.from === aliceName, 60);
     expect(received.map((f) => f.content)).toEqual(acks.map((_, i) => `n${i}`));
     expect([...received].sort(byId)).toEqual(received);
   });
@@ -166,14 +179,19 @@ describe(`1:1 messaging (${MODE})`, () => {
     const expected: string[] = [];
     for (let i = 0; i < 7; i++) {
       const [from, to] = i % 3 === 2 ? [bob, aliceName] : [alice, bobName];
-      const ack = await from.request({ messageType: 5, to, content: `h${i}` });
+      const ack = await from.request({ messageType: MessageType.ChatRequest, to, content: `h${i}` });
       expected.push(ack.messageId as string);
     }
     const seen: string[] = [];
     let beforeId: string | undefined;
     for (;;) {
-      const page = await alice.request({ messageType: 23, with: bobName, limit: 3, ...(beforeId ? { beforeId } : {}) });
-      expect(page).toMatchObject({ messageType: 24, success: true, reason: null });
+      const page = await alice.request({
+        messageType: MessageType.HistoryRequest,
+        with: bobName,
+        limit: 3,
+        ...(beforeId ? { beforeId } : {}),
+      });
+      expect(page).toMatchObject({ messageType: MessageType.HistoryResponse, success: true, reason: null });
       const messages = page.messages as Frame[];
       if (messages.length === 0) break;
       expect([...messages].sort(byId)).toEqual(messages);
@@ -181,10 +199,10 @@ describe(`1:1 messaging (${MODE})`, () => {
       beforeId = messages[0].messageId as string;
     }
     expect(seen).toEqual(expected);
-    const full = await bob.request({ messageType: 23, with: aliceName });
+    const full = await bob.request({ messageType: MessageType.HistoryRequest, with: aliceName });
     const messages = full.messages as Frame[];
     expect(messages.map((m) => m.content)).toEqual(['h0', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
-    expect(messages[2]).toMatchObject({ messageType: 6, from: bobName, to: aliceName });
+    expect(messages[2]).toMatchObject({ messageType: MessageType.ChatResponse, from: bobName, to: aliceName });
   });
 
   it.each([
@@ -195,7 +213,7 @@ describe(`1:1 messaging (${MODE})`, () => {
     ['an unknown user', { with: 'nobody-known-here' }, 'User does not exist'],
   ])('refuses history with %s', async (_case, fields, reason) => {
     const client = await login(uniqueName('hist'));
-    expect(await client.request({ messageType: 23, with: 'someone', ...fields })).toMatchObject({ messageType: 24, success: false, reason });
+    expect(await client.request({ messageType: MessageType.HistoryRequest, with: 'someone', ...fields })).toMatchObject({ messageType: MessageType.HistoryResponse, success: false, reason });
   });
 
   it('refuses sends with a reason', async () => {
@@ -214,15 +232,17 @@ describe(`1:1 messaging (${MODE})`, () => {
       [{ content: 'x' }, 'to is required'],
     ];
     for (const [fields, reason] of cases) {
-      expect(await client.request({ messageType: 5, ...fields })).toMatchObject({ messageType: 6, success: false, reason, messageId: null });
+      expect(await client.request({ messageType: MessageType.ChatRequest, ...fields })).toMatchObject({ messageType: MessageType.ChatResponse, success: false, reason, messageId: null });
     }
-    expect(await client.request({ messageType: 5, to: bobName, content: 'x', from: name })).toMatchObject({ success: true });
+    expect(await client.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'x', from: name })).toMatchObject({
+      success: true,
+    });
     const anonymous = await WsTestClient.connect(server.wsUrl);
     pool.track(anonymous);
-    expect(await anonymous.request({ messageType: 5, to: bobName, content: 'x' })).toMatchObject({ success: false, reason: 'Please log in' });
+    expect(await anonymous.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'x' })).toMatchObject({ success: false, reason: 'Please log in' });
     const bob = await login(bobName, false);
     await sleep(200);
-    expect(bob.received.filter((f) => f.messageType === 6).map((f) => f.content)).toEqual(['x']);
+    expect(bob.received.filter((f) => f.messageType === MessageType.ChatResponse).map((f) => f.content)).toEqual(['x']);
   });
 
   it('stores content as given, with any Unicode', async () => {
@@ -230,10 +250,10 @@ describe(`1:1 messaging (${MODE})`, () => {
     const bobName = uniqueName('bob');
     const bob = await login(bobName);
     const content = 'emoji 😀, bidi \u202E, zero width \u200B, <script>alert(1)</script>, \u0007';
-    const ack = await alice.request({ messageType: 5, to: bobName, content });
+    const ack = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content });
     expect((await bob.next((f) => f.messageId === ack.messageId)).content).toBe(content);
-    expect(await alice.request({ messageType: 5, to: bobName, content: 'nul \u0000' })).toMatchObject({ success: false, reason: 'content must not contain NUL characters' });
-    expect(await alice.request({ messageType: 5, to: bobName, content: 'half \ud83d' })).toMatchObject({ success: false, reason: 'content must be well-formed Unicode (no lone surrogates)' });
+    expect(await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'nul \u0000' })).toMatchObject({ success: false, reason: 'content must not contain NUL characters' });
+    expect(await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'half \ud83d' })).toMatchObject({ success: false, reason: 'content must be well-formed Unicode (no lone surrogates)' });
   });
 
   describe('POST /send', () => {
@@ -241,7 +261,7 @@ describe(`1:1 messaging (${MODE})`, () => {
       const aliceName = await registered('alice');
       const bobName = uniqueName('bob');
       const bob = await login(bobName);
-      const live = await server.http<boolean>('POST', '/send', { auth: 'cluster', body: { from: aliceName, to: bobName, content: 'via http', messageType: 5, sequenceId: 9, time: new Date().toISOString() } });
+      const live = await server.http<boolean>('POST', '/send', { auth: 'cluster', body: { from: aliceName, to: bobName, content: 'via http', messageType: MessageType.ChatRequest, sequenceId: 9, time: new Date().toISOString() } });
       expect(live.body).toMatchObject({ code: 0, data: true, path: '/send' });
       expect(await bob.next((f) => f.content === 'via http')).toMatchObject({ from: aliceName, to: bobName, sequenceId: 9 });
       const offlineName = await registered('carol');

@@ -1,3 +1,4 @@
+import { MessageType } from '../src/protocol';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { Frame, loggedIn, uniqueName } from './helpers/ws-client';
@@ -26,11 +27,11 @@ describe('1:1 messaging across instances', () => {
     const bobOnB = await loggedIn(b.wsUrl, bobName);
     const bobOnA = await loggedIn(a.wsUrl, bobName, 'secret-pass', false);
     const alice = await loggedIn(a.wsUrl, uniqueName('alice'));
-    const ack = await alice.request({ messageType: 5, to: bobName, content: 'across' });
+    const ack = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'across' });
     expect(ack).toMatchObject({ success: true, delivered: true });
     for (const bob of [bobOnB, bobOnA]) expect((await bob.next((f) => f.messageId === ack.messageId)).content).toBe('across');
     bobOnA.close();
-    const onlyRemote = await alice.request({ messageType: 5, to: bobName, content: 'remote only' });
+    const onlyRemote = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'remote only' });
     expect(onlyRemote.delivered).toBe(true);
     expect((await bobOnB.next((f) => f.messageId === onlyRemote.messageId)).content).toBe('remote only');
     for (const client of [bobOnB, alice]) client.close();
@@ -41,16 +42,23 @@ describe('1:1 messaging across instances', () => {
     const bob = await loggedIn(b.wsUrl, bobName);
     const received = new Set<string>();
     const ackLive = setInterval(() => {
-      const ids = bob.received.filter((f) => f.messageType === 6 && f.content !== null).map((f) => f.messageId as string);
+      const ids = bob.received
+        .filter((f) => f.messageType === MessageType.ChatResponse && f.content !== null)
+        .map((f) => f.messageId as string);
       for (const id of ids) received.add(id);
-      if (ids.length > 0 && bob.isOpen) bob.send({ messageType: 22, messageIds: ids.slice(-500) });
+      if (ids.length > 0 && bob.isOpen) bob.send({ messageType: MessageType.Ack, messageIds: ids.slice(-500) });
     }, 20);
     const alice = await loggedIn(a.wsUrl, uniqueName('alice'));
     const acked: string[] = [];
     const refused: Frame[] = [];
     const sending = (async () => {
       for (let i = 0; i < 300; i++) {
-        const response = await alice.request({ messageType: 5, to: bobName, content: `m${i}`, clientMessageId: `k${i}` });
+        const response = await alice.request({
+          messageType: MessageType.ChatRequest,
+          to: bobName,
+          content: `m${i}`,
+          clientMessageId: `k${i}`,
+        });
         if (response.success) acked.push(response.messageId as string);
         else refused.push(response);
         if (i % 10 === 0) await sleep(5);
@@ -60,7 +68,7 @@ describe('1:1 messaging across instances', () => {
     await b.kill('SIGKILL');
     await sending;
     clearInterval(ackLive);
-    for (const f of bob.received) if (f.messageType === 6 && f.content !== null) received.add(f.messageId as string);
+    for (const f of bob.received) if (f.messageType === MessageType.ChatResponse && f.content !== null) received.add(f.messageId as string);
     expect(refused).toEqual([]);
     expect(acked).toHaveLength(300);
     expect(received.size).toBeGreaterThan(0);
@@ -70,11 +78,12 @@ describe('1:1 messaging across instances', () => {
     const missing = () => acked.filter((id) => !received.has(id));
     const deadline = Date.now() + 20000;
     while (missing().length > 0 && Date.now() < deadline) {
-      for (const f of again.received) if (f.messageType === 6 && f.content !== null) received.add(f.messageId as string);
+      for (const f of again.received)
+        if (f.messageType === MessageType.ChatResponse && f.content !== null) received.add(f.messageId as string);
       await sleep(50);
     }
     expect(missing()).toEqual([]);
-    const all = [...bob.received, ...again.received].filter((f) => f.messageType === 6 && f.content !== null);
+    const all = [...bob.received, ...again.received].filter((f) => f.messageType === MessageType.ChatResponse && f.content !== null);
     const unique = new Map(all.map((f) => [f.messageId as string, f.content]));
     expect(unique.size).toBe(300);
     expect([...unique.values()].sort()).toEqual(Array.from({ length: 300 }, (_, i) => `m${i}`).sort());

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CloseCode, MessageType } from '../src/protocol';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { sleep, until } from './helpers/wait';
@@ -83,11 +84,17 @@ describe('metrics under real traffic', () => {
     expect(await client.register(name, 'secret-pass')).toMatchObject({ success: false, reason: 'Username is already taken' });
     expect(await client.login(name, 'wrong-pass')).toMatchObject({ success: false, reason: 'Wrong password' });
     expect(await client.login(name, 'secret-pass')).toMatchObject({ success: true });
-    expect(await client.request({ messageType: 13, groupName: '' })).toMatchObject({ success: false });
-    expect(await client.request({ messageType: 22, messageIds: 'none' })).toMatchObject({ messageType: 26, success: false });
-    expect(await client.request({ messageType: 4242 })).toMatchObject({ messageType: 26, success: false });
+    expect(await client.request({ messageType: MessageType.GroupMembersRequest, groupName: '' })).toMatchObject({ success: false });
+    expect(await client.request({ messageType: MessageType.Ack, messageIds: 'none' })).toMatchObject({
+      messageType: MessageType.Error,
+      success: false,
+    });
+    expect(await client.request({ messageType: 4242 })).toMatchObject({ messageType: MessageType.Error, success: false });
     const stranger = pool.track(await WsTestClient.connect(a.wsUrl));
-    expect(await stranger.request({ messageType: 5, to: name, content: 'hi' })).toMatchObject({ success: false, reason: 'Please log in' });
+    expect(await stranger.request({ messageType: MessageType.ChatRequest, to: name, content: 'hi' })).toMatchObject({
+      success: false,
+      reason: 'Please log in',
+    });
 
     await movesTo(a, before, {
       'chat_logins_total{outcome="ok"}': 1,
@@ -116,7 +123,7 @@ describe('metrics under real traffic', () => {
     custom.socket.close(3999);
     const binary = await WsTestClient.connect(a.wsUrl);
     binary.sendRaw(Buffer.from([1, 2, 3]), { binary: true });
-    expect((await binary.closed).code).toBe(1003);
+    expect((await binary.closed).code).toBe(CloseCode.Unsupported);
     await Promise.all([leaving.closed, custom.closed]);
     await movesTo(a, before, {
       'chat_ws_closes_total{code="1000"}': 1,
@@ -134,11 +141,20 @@ describe('metrics under real traffic', () => {
     const carol = pool.track(await loggedIn(b.wsUrl, carolName));
     const daveName = await pool.registered('dave');
 
-    expect(await alice.request({ messageType: 5, to: bobName, content: 'local' })).toMatchObject({ success: true, delivered: true });
+    expect(await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'local' })).toMatchObject({
+      success: true,
+      delivered: true,
+    });
     await bob.next((f) => f.content === 'local');
-    expect(await alice.request({ messageType: 5, to: carolName, content: 'remote' })).toMatchObject({ success: true, delivered: true });
+    expect(await alice.request({ messageType: MessageType.ChatRequest, to: carolName, content: 'remote' })).toMatchObject({
+      success: true,
+      delivered: true,
+    });
     await carol.next((f) => f.content === 'remote');
-    expect(await alice.request({ messageType: 5, to: daveName, content: 'offline' })).toMatchObject({ success: true, delivered: false });
+    expect(await alice.request({ messageType: MessageType.ChatRequest, to: daveName, content: 'offline' })).toMatchObject({
+      success: true,
+      delivered: false,
+    });
     const dave = pool.track(await loggedIn(b.wsUrl, daveName, 'secret-pass', false));
     expect(await dave.next((f) => f.content === 'offline')).toMatchObject({ offline: true });
 
@@ -160,7 +176,10 @@ describe('metrics under real traffic', () => {
     const before = await scrape(a);
     // Killed: its sessions stay listed until the janitor purges them, and nobody reads its bus channel.
     await lost.kill();
-    expect(await alice.request({ messageType: 5, to: carolName, content: 'late' })).toMatchObject({ success: true, delivered: false });
+    expect(await alice.request({ messageType: MessageType.ChatRequest, to: carolName, content: 'late' })).toMatchObject({
+      success: true,
+      delivered: false,
+    });
     await movesTo(a, before, { chat_delivery_retry_queue: 1, chat_delivery_retries_total: 1, 'chat_deliveries_total{path="retry"}': 0 });
     const listed = async () => (await a.http<{ port: number }[]>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
     await until(listed, (instances) => !instances.some((i) => i.port === lost.port), 5000, 'the killed instance unlisted');
@@ -178,8 +197,8 @@ describe('metrics under real traffic', () => {
     const order = `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=5`;
     const accepted = await a.http<boolean>('POST', order, { auth: 'cluster' });
     expect(accepted.body).toMatchObject({ code: 0, data: true });
-    expect(await moving.next((f) => f.messageType === 21)).toMatchObject({ host: b.host });
-    expect((await moving.closed).code).toBe(4008);
+    expect(await moving.next((f) => f.messageType === MessageType.ReBalance)).toMatchObject({ host: b.host });
+    expect((await moving.closed).code).toBe(CloseCode.Moved);
     await movesTo(a, before, {
       chat_rebalance_orders_total: 1,
       'chat_rebalance_moves_total{reason="rebalance"}': 1,

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { MODE, TestEnvironment } from './helpers/environment';
+import { ScenarioRun, itRunsEachScenario, runScenarios } from './helpers/scenario-process';
 
 /**
  * The migrator on a real database of the project's mode, PGlite (embedded) or a throwaway
@@ -16,27 +15,14 @@ const SCENARIOS: [string, string][] = [
   ...(MODE === 'cluster' ? [['concurrent', 'two migrators at once on one database run each migration once'] as [string, string]] : []),
 ];
 
-function run(): Promise<{ code: number | null; output: string }> {
+/** Runs every scenario in one child process. */
+function run(): Promise<ScenarioRun> {
   // Only the cluster project has a PostgreSQL (its globalSetup finds or starts it).
   const database = MODE === 'cluster' ? { MIGRATOR_DATABASE_URL: env.databaseUrl } : {};
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', join(__dirname, 'helpers', 'migrator-scenario.ts'), ...SCENARIOS.map(([name]) => name)],
-      {
-        cwd: join(__dirname, '..'),
-        env: { ...process.env, ...database, TEST_MODE: MODE, TS_NODE_PROJECT: join(__dirname, '..', 'tsconfig.spec.json') },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    child.on('exit', (code) => resolve({ code, output }));
-  });
+  return runScenarios('migrator-scenario.ts', SCENARIOS.map(([name]) => name), database);
 }
 
-let result: { code: number | null; output: string };
+let result: ScenarioRun;
 
 beforeAll(async () => {
   await env.setup();
@@ -46,12 +32,5 @@ beforeAll(async () => {
 afterAll(() => env.dispose());
 
 describe(`migrator (${MODE})`, () => {
-  it.each(SCENARIOS)('%s: %s', (scenario) => {
-    const failure = result.output.match(new RegExp(`FAIL ${scenario}\\n([\\s\\S]*?)END ${scenario}`))?.[1] ?? null;
-    expect({ passed: result.output.includes(`PASS ${scenario}\n`), failure }).toEqual({ passed: true, failure: null });
-  });
-
-  it('the scenario process exits cleanly', () => {
-    expect({ code: result.code, output: result.code === 0 ? '' : result.output }).toEqual({ code: 0, output: '' });
-  });
+  itRunsEachScenario(SCENARIOS, () => result);
 });

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { MODE, TestEnvironment } from './helpers/environment';
+import { ScenarioRun, itRunsEachScenario, runScenarios } from './helpers/scenario-process';
 
 /**
  * `messages` partitioned by id ranges that follow time, in the mode of the project: PGlite
@@ -18,28 +17,14 @@ const SCENARIOS = [
   ['migration', 'migrates a database of the unpartitioned schema in place: rows, ids and dedup kept'],
 ] as const;
 
-/** Runs every scenario in one child process (PGlite loads once per scenario, ts-node compiles once). */
-function run(): Promise<{ code: number | null; output: string }> {
+/** Runs every scenario in one child process. */
+function run(): Promise<ScenarioRun> {
   // Only the cluster project has a PostgreSQL (its globalSetup finds or starts it).
   const database = MODE === 'cluster' ? { PARTITIONS_DATABASE_URL: env.databaseUrl } : {};
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', join(__dirname, 'helpers', 'partitions-scenario.ts'), ...SCENARIOS.map(([name]) => name)],
-      {
-        cwd: join(__dirname, '..'),
-        env: { ...process.env, ...database, TEST_MODE: MODE, TS_NODE_PROJECT: join(__dirname, '..', 'tsconfig.spec.json') },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    child.on('exit', (code) => resolve({ code, output }));
-  });
+  return runScenarios('partitions-scenario.ts', SCENARIOS.map(([name]) => name), database);
 }
 
-let result: { code: number | null; output: string };
+let result: ScenarioRun;
 
 beforeAll(async () => {
   await env.setup();
@@ -49,12 +34,5 @@ beforeAll(async () => {
 afterAll(() => env.dispose());
 
 describe(`messages partitions (${MODE})`, () => {
-  it.each(SCENARIOS)('%s: %s', (scenario) => {
-    const failure = result.output.match(new RegExp(`FAIL ${scenario}\\n([\\s\\S]*?)END ${scenario}`))?.[1] ?? null;
-    expect({ passed: result.output.includes(`PASS ${scenario}\n`), failure }).toEqual({ passed: true, failure: null });
-  });
-
-  it('the scenario process exits cleanly', () => {
-    expect({ code: result.code, output: result.code === 0 ? '' : result.output }).toEqual({ code: 0, output: '' });
-  });
+  itRunsEachScenario(SCENARIOS, () => result);
 });

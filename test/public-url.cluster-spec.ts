@@ -1,4 +1,5 @@
 import { RegistryKeys } from '../src/cluster/redis-registry';
+import { MessageType } from '../src/protocol';
 import { LoadBalancer } from './browser/helpers/load-balancer';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, freePort, startInstance } from './helpers/instance';
@@ -87,18 +88,18 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
     expect((await moveOrder(a, b.host)).body).toMatchObject({ code: 0 });
     // One of A's two connections is asked to move: whichever it is, its frame names B's public URL.
     const moved = await until(
-      async () => clients.filter((c) => c.received.some((f) => f.messageType === 21)),
+      async () => clients.filter((c) => c.received.some((f) => f.messageType === MessageType.ReBalance)),
       (list) => list.length === 1,
       5000,
       'a type 21 on A',
     );
-    const frame = moved[0].received.find((f) => f.messageType === 21) as Frame;
+    const frame = moved[0].received.find((f) => f.messageType === MessageType.ReBalance) as Frame;
     expect(frame).toMatchObject({ sequenceId: 0, success: true, reason: null, host: b.host, url: forwarder.wsUrl });
 
     const following = await WsTestClient.connect(frame.url as string);
     clients.push(following);
-    const token = moved[0].received.find((f) => f.messageType === 18)!.token as string;
-    expect(await following.request({ messageType: 17, token })).toMatchObject({ success: true });
+    const token = moved[0].received.find((f) => f.messageType === MessageType.LoginResponse)!.token as string;
+    expect(await following.request({ messageType: MessageType.LoginRequest, token })).toMatchObject({ success: true });
     expect(forwarder.accepted).toBe(before.through + 1);
     await until(() => connectionsOn(b), (n) => n === before.onB + 1, 5000, 'the moved client on B');
     for (const c of moved) c.close();
@@ -107,7 +108,10 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
   it("a move to A carries A's default URL, ws://PUBLIC_HOST:PORT/ws", async () => {
     const client = await user(b, 'toa');
     expect((await moveOrder(b, a.host, 100)).body).toMatchObject({ code: 0, data: true });
-    expect(await client.next((f) => f.messageType === 21, 5000, 'type 21 on B')).toMatchObject({ host: a.host, url: a.wsUrl });
+    expect(await client.next((f) => f.messageType === MessageType.ReBalance, 5000, 'type 21 on B')).toMatchObject({
+      host: a.host,
+      url: a.wsUrl,
+    });
   });
 
   it('an instance record without a url (an instance older than PUBLIC_URL) reads as ws://host/ws, and moves there say so', async () => {
@@ -124,7 +128,7 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
       await user(a, 'toold');
       expect((await moveOrder(a, old.host)).body).toMatchObject({ code: 0 });
       const frames = await until(
-        async () => clients.flatMap((c) => c.received.filter((f) => f.messageType === 21 && f.host === old.host)),
+        async () => clients.flatMap((c) => c.received.filter((f) => f.messageType === MessageType.ReBalance && f.host === old.host)),
         (list) => list.length === 1,
         5000,
         'a type 21 to the old instance',
@@ -139,6 +143,9 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
   it("a drain moves A's clients with B's public URL", async () => {
     const client = await user(a, 'drain');
     a.process.kill('SIGTERM');
-    expect(await client.next((f) => f.messageType === 21, 5000, 'type 21 on drain')).toMatchObject({ host: b.host, url: forwarder.wsUrl });
+    expect(await client.next((f) => f.messageType === MessageType.ReBalance, 5000, 'type 21 on drain')).toMatchObject({
+      host: b.host,
+      url: forwarder.wsUrl,
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { RegistryKeys } from '../src/cluster/redis-registry';
+import { CloseCode, MessageType } from '../src/protocol';
 import { TestEnvironment, scanKeys } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { SdkFleet } from './helpers/sdk-fleet';
@@ -159,11 +160,11 @@ describe('rebalance orders', () => {
     const response = await a.http<boolean>('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=2`, { auth: 'cluster' });
     expect(response.body).toMatchObject({ code: 0, data: true });
     await sleep(100);
-    const moved = clients.filter((c) => c.received.some((f) => f.messageType === 21));
+    const moved = clients.filter((c) => c.received.some((f) => f.messageType === MessageType.ReBalance));
     expect(moved).toHaveLength(2);
     for (const client of moved) {
-      expect(client.received.find((f) => f.messageType === 21)).toMatchObject({ sequenceId: 0, success: true, host: b.host, url: `ws://${b.host}/ws` });
-      expect((await client.closed).code).toBe(4008);
+      expect(client.received.find((f) => f.messageType === MessageType.ReBalance)).toMatchObject({ sequenceId: 0, success: true, host: b.host, url: `ws://${b.host}/ws` });
+      expect((await client.closed).code).toBe(CloseCode.Moved);
     }
     const stayed = clients.find((c) => !moved.includes(c))!;
     expect(stayed.isOpen).toBe(true);
@@ -202,12 +203,12 @@ describe('rebalance when an instance joins', () => {
     instances.push(await startInstance(env.instanceEnv({ ...settings, REBALANCE_DELAY_MS: '600000' })));
     const clients = await Promise.all(Array.from({ length: 20 }, () => loggedIn(instances[0].wsUrl, uniqueName('join'))));
     instances.push(await startInstance(env.instanceEnv(settings)));
-    const movedCount = () => clients.filter((c) => c.received.some((f) => f.messageType === 21)).length;
+    const movedCount = () => clients.filter((c) => c.received.some((f) => f.messageType === MessageType.ReBalance)).length;
     // The ten pushes leave in one pass but arrive one by one: wait for the tenth, then for any extra.
     await until(async () => movedCount(), (n) => n >= 10, 10000, 'type 21 pushed');
     await sleep(500);
     expect(movedCount()).toBe(10);
-    expect(clients.find((c) => c.received.some((f) => f.messageType === 21))!.received.find((f) => f.messageType === 21)).toMatchObject({ host: instances[1].host });
+    expect(clients.find((c) => c.received.some((f) => f.messageType === MessageType.ReBalance))!.received.find((f) => f.messageType === MessageType.ReBalance)).toMatchObject({ host: instances[1].host });
     for (const client of clients) client.close();
   });
 });

@@ -1,3 +1,4 @@
+import { MessageType } from '../src/protocol';
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { forgeToken, nowSeconds } from './helpers/tokens';
@@ -47,33 +48,39 @@ describe(`refusal codes (${MODE})`, () => {
   it('invalid_argument: frames the gateway cannot handle, and bad fields in each kind of request', async () => {
     const client = await connect();
     client.sendRaw('{not json');
-    expect(await client.next((f) => f.messageType === 26 && f.reason === 'Invalid JSON')).toMatchObject({
+    expect(await client.next((f) => f.messageType === MessageType.Error && f.reason === 'Invalid JSON')).toMatchObject({
       success: false, code: 'invalid_argument',
     });
     expect(await client.request({ messageType: 3 })).toMatchObject({
-      messageType: 26, code: 'invalid_argument', reason: 'Unknown messageType: 3',
+      messageType: MessageType.Error, code: 'invalid_argument', reason: 'Unknown messageType: 3',
     });
-    expect(await client.request({ messageType: 19, username: 'ab', password: PASSWORD })).toMatchObject({
-      messageType: 20, code: 'invalid_argument',
+    expect(await client.request({ messageType: MessageType.RegisterRequest, username: 'ab', password: PASSWORD })).toMatchObject({
+      messageType: MessageType.RegisterResponse, code: 'invalid_argument',
     });
     const alice = await session(uniqueName('arg'));
-    expect(await alice.request({ messageType: 22, messageIds: 'all' })).toMatchObject({
-      messageType: 26, success: false, code: 'invalid_argument',
+    expect(await alice.request({ messageType: MessageType.Ack, messageIds: 'all' })).toMatchObject({
+      messageType: MessageType.Error, success: false, code: 'invalid_argument',
     });
-    expect(await alice.request({ messageType: 23, with: 'someone', limit: 0 })).toMatchObject({
-      messageType: 24, messages: [], code: 'invalid_argument',
+    expect(await alice.request({ messageType: MessageType.HistoryRequest, with: 'someone', limit: 0 })).toMatchObject({
+      messageType: MessageType.HistoryResponse, messages: [], code: 'invalid_argument',
     });
-    expect(await alice.request({ messageType: 5, to: ['x'], content: 'hi' })).toMatchObject({ messageType: 6, code: 'invalid_argument' });
-    expect(await alice.request({ messageType: 27, everywhere: 'yes' })).toMatchObject({ messageType: 28, code: 'invalid_argument' });
+    expect(await alice.request({ messageType: MessageType.ChatRequest, to: ['x'], content: 'hi' })).toMatchObject({
+      messageType: MessageType.ChatResponse,
+      code: 'invalid_argument',
+    });
+    expect(await alice.request({ messageType: MessageType.LogoutRequest, everywhere: 'yes' })).toMatchObject({
+      messageType: MessageType.LogoutResponse,
+      code: 'invalid_argument',
+    });
   });
 
   it('not_logged_in: a request before login, in its response type or in type 26', async () => {
     const client = await connect();
-    expect(await client.request({ messageType: 5, to: 'bob', content: 'hi' })).toMatchObject({
-      messageType: 6, success: false, reason: 'Please log in', code: 'not_logged_in', messageId: null,
+    expect(await client.request({ messageType: MessageType.ChatRequest, to: 'bob', content: 'hi' })).toMatchObject({
+      messageType: MessageType.ChatResponse, success: false, reason: 'Please log in', code: 'not_logged_in', messageId: null,
     });
-    expect(await client.request({ messageType: 22, messageIds: ['1'] })).toMatchObject({
-      messageType: 26, reason: 'Please log in', code: 'not_logged_in',
+    expect(await client.request({ messageType: MessageType.Ack, messageIds: ['1'] })).toMatchObject({
+      messageType: MessageType.Error, reason: 'Please log in', code: 'not_logged_in',
     });
   });
 
@@ -95,11 +102,14 @@ describe(`refusal codes (${MODE})`, () => {
   it('unauthorized: refused tokens, at connect and in a LoginRequest', async () => {
     const forged = forgeToken({ sub: 'x', exp: nowSeconds() + 60 }, { secret: 'some-other-secret-value' });
     const atConnect = await connect(server, `?token=${encodeURIComponent(forged)}`);
-    expect(await atConnect.next((f) => f.messageType === 18)).toMatchObject({
+    expect(await atConnect.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({
       sequenceId: 0, success: false, reason: 'Invalid token', code: 'unauthorized',
     });
     const expired = forgeToken({ sub: 'x', exp: nowSeconds() - 1 });
-    expect(await atConnect.request({ messageType: 17, token: expired })).toMatchObject({ reason: 'Token expired', code: 'unauthorized' });
+    expect(await atConnect.request({ messageType: MessageType.LoginRequest, token: expired })).toMatchObject({
+      reason: 'Token expired',
+      code: 'unauthorized',
+    });
   });
 
   it('not_found, forbidden, conflict and limit_exceeded on chats and groups', async () => {
@@ -107,38 +117,41 @@ describe(`refusal codes (${MODE})`, () => {
     const aliceClient = await session(alice);
     const bobClient = await session(bob);
     const groupName = uniqueName('team');
-    expect(await aliceClient.request({ messageType: 5, to: uniqueName('ghost'), content: 'hi' })).toMatchObject({
-      messageType: 6, code: 'not_found',
+    expect(await aliceClient.request({ messageType: MessageType.ChatRequest, to: uniqueName('ghost'), content: 'hi' })).toMatchObject({
+      messageType: MessageType.ChatResponse, code: 'not_found',
     });
-    expect(await aliceClient.request({ messageType: 13, groupName: uniqueName('none') })).toMatchObject({
-      messageType: 14, code: 'not_found',
+    expect(await aliceClient.request({ messageType: MessageType.GroupMembersRequest, groupName: uniqueName('none') })).toMatchObject({
+      messageType: MessageType.GroupMembersResponse, code: 'not_found',
     });
-    expect(await aliceClient.request({ messageType: 9, groupName })).toMatchObject({ success: true });
-    expect(await aliceClient.request({ messageType: 9, groupName: uniqueName('second') })).toMatchObject({
-      messageType: 10, code: 'limit_exceeded',
+    expect(await aliceClient.request({ messageType: MessageType.GroupCreateRequest, groupName })).toMatchObject({ success: true });
+    expect(await aliceClient.request({ messageType: MessageType.GroupCreateRequest, groupName: uniqueName('second') })).toMatchObject({
+      messageType: MessageType.GroupCreateResponse, code: 'limit_exceeded',
     });
-    expect(await bobClient.request({ messageType: 9, groupName })).toMatchObject({
-      messageType: 10, reason: 'Group name is already taken', code: 'conflict',
+    expect(await bobClient.request({ messageType: MessageType.GroupCreateRequest, groupName })).toMatchObject({
+      messageType: MessageType.GroupCreateResponse, reason: 'Group name is already taken', code: 'conflict',
     });
-    expect(await bobClient.request({ messageType: 7, groupName, content: 'let me in' })).toMatchObject({
-      messageType: 8, code: 'forbidden',
+    expect(await bobClient.request({ messageType: MessageType.GroupChatRequest, groupName, content: 'let me in' })).toMatchObject({
+      messageType: MessageType.GroupChatResponse, code: 'forbidden',
     });
-    expect(await bobClient.request({ messageType: 5, to: alice, content: 'hi', from: alice })).toMatchObject({
-      messageType: 6, code: 'forbidden',
+    expect(await bobClient.request({ messageType: MessageType.ChatRequest, to: alice, content: 'hi', from: alice })).toMatchObject({
+      messageType: MessageType.ChatResponse, code: 'forbidden',
     });
     expect(await bobClient.register(alice, PASSWORD)).toMatchObject({
-      messageType: 20, reason: 'Username is already taken', code: 'conflict',
+      messageType: MessageType.RegisterResponse, reason: 'Username is already taken', code: 'conflict',
     });
-    expect(await bobClient.login(alice, PASSWORD)).toMatchObject({ messageType: 18, code: 'conflict' });
+    expect(await bobClient.login(alice, PASSWORD)).toMatchObject({ messageType: MessageType.LoginResponse, code: 'conflict' });
   });
 
   it('rate_limited: a frame past the connection bucket, and a registration past the address limit', async () => {
     const client = await connect(limited);
     expect((await client.register(uniqueName('once'), PASSWORD)).success).toBe(true);
-    expect(await client.register(uniqueName('twice'), PASSWORD)).toMatchObject({ messageType: 20, code: 'rate_limited' });
-    await client.request({ messageType: 1 });
-    expect(await client.request({ messageType: 1 })).toMatchObject({
-      messageType: 2, success: false, reason: 'Too many requests', code: 'rate_limited',
+    expect(await client.register(uniqueName('twice'), PASSWORD)).toMatchObject({
+      messageType: MessageType.RegisterResponse,
+      code: 'rate_limited',
+    });
+    await client.request({ messageType: MessageType.Ping });
+    expect(await client.request({ messageType: MessageType.Ping })).toMatchObject({
+      messageType: MessageType.Pong, success: false, reason: 'Too many requests', code: 'rate_limited',
     });
   });
 });

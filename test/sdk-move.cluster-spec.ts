@@ -1,5 +1,6 @@
 import { ChatClient, ChatMessage } from '@chat-server/client';
 import WebSocket from 'ws';
+import { MessageType } from '../src/protocol';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, freePort, startInstance } from './helpers/instance';
 import { until } from './helpers/wait';
@@ -73,13 +74,15 @@ describe('SDK move to a target that does not answer', () => {
     expect(client.state).toBe('connected');
     expect(client.url).toBe(a.wsUrl);
 
-    // After the grace period the instance closes the session with 4008: the client comes back to A, not to the dead URL.
+    // After the grace period the instance closes the session with CloseCode.Moved: the client comes back to A, not to the dead URL.
     await until(async () => reconnectedTo, (seen) => seen.length > 0, 15000, 'the reconnect');
     expect(reconnectedTo).toEqual([a.wsUrl]);
     expect(client.username).toBe(name);
     const sender = await loggedIn(c.wsUrl, uniqueName('sender'));
     clients.push(sender);
-    expect(await sender.request({ messageType: 5, to: name, content: 'back on A', clientMessageId: uniqueName('m') })).toMatchObject({
+    expect(
+      await sender.request({ messageType: MessageType.ChatRequest, to: name, content: 'back on A', clientMessageId: uniqueName('m') }),
+    ).toMatchObject({
       success: true,
     });
     await until(async () => messages, (seen) => seen.some((m) => m.content === 'back on A'), 10000, 'the message after the fallback');

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CloseCode, MessageType, RESPONSE_TYPE, RefusalCode } from '../src/protocol';
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { uniqueName } from './helpers/ws-client';
@@ -82,6 +83,13 @@ describe(`the SDK as an npm package (${MODE})`, () => {
     const expected = ['package.json', 'README.md', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.mjs'];
     expect(paths).toEqual(expect.arrayContaining(expected));
     expect(paths.filter((path) => path.startsWith('src/') || path.endsWith('.spec.js'))).toEqual([]);
+  });
+
+  it('carries the protocol of src/protocol, with nothing to import from outside the package', async () => {
+    const names = ['MessageType', 'RefusalCode', 'CloseCode', 'RESPONSE_TYPE'];
+    const script = `const sdk = require('@chat-server/client'); console.log(JSON.stringify(${JSON.stringify(names)}.map((name) => sdk[name])));`;
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: project });
+    expect(JSON.parse(stdout)).toEqual([MessageType, RefusalCode, CloseCode, RESPONSE_TYPE]);
   });
 
   it.each(['cjs', 'mjs'])('chat.%s registers and logs in two users, and one receives what the other sent', async (kind) => {

@@ -1,3 +1,4 @@
+import { MessageType } from '../src/protocol';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { forgeToken, nowSeconds } from './helpers/tokens';
@@ -14,7 +15,7 @@ describe('security across instances', () => {
   async function user(instance: Instance, prefix: string, register = true, name = uniqueName(prefix)): Promise<{ name: string; client: WsTestClient; token: string }> {
     const client = await loggedIn(instance.wsUrl, name, 'secret-pass', register);
     clients.push(client);
-    return { name, client, token: client.received.find((f) => f.messageType === 18)!.token as string };
+    return { name, client, token: client.received.find((f) => f.messageType === MessageType.LoginResponse)!.token as string };
   }
 
   beforeAll(async () => {
@@ -46,12 +47,15 @@ describe('security across instances', () => {
     const { name, token } = await user(a, 'xtok');
     const atB = await WsTestClient.connect(`${b.wsUrl}?token=${encodeURIComponent(token)}`);
     clients.push(atB);
-    expect(await atB.next((f) => f.messageType === 18)).toMatchObject({ success: true, username: name });
+    expect(await atB.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({ success: true, username: name });
     const forged = forgeToken({ sub: name, exp: nowSeconds() + 600 }, { secret: 'a-secret-that-no-instance-holds' });
     for (const instance of [a, b]) {
       const client = await WsTestClient.connect(instance.wsUrl);
       clients.push(client);
-      expect(await client.request({ messageType: 17, token: forged })).toMatchObject({ success: false, reason: 'Invalid token' });
+      expect(await client.request({ messageType: MessageType.LoginRequest, token: forged })).toMatchObject({
+        success: false,
+        reason: 'Invalid token',
+      });
     }
   });
 
@@ -61,7 +65,10 @@ describe('security across instances', () => {
     for (const instance of [a, b]) {
       const client = await WsTestClient.connect(`${instance.wsUrl}?token=${encodeURIComponent(token)}`);
       clients.push(client);
-      expect(await client.next((f) => f.messageType === 18)).toMatchObject({ success: false, reason: 'Account is disabled' });
+      expect(await client.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({
+        success: false,
+        reason: 'Account is disabled',
+      });
     }
   });
 
@@ -69,13 +76,17 @@ describe('security across instances', () => {
     const first = await user(a, 'mv1');
     const moved = await a.http('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=1`, { auth: 'cluster' });
     expect(moved.body).toMatchObject({ code: 0, data: true });
-    expect(await first.client.next((f) => f.messageType === 21)).toMatchObject({ sequenceId: 0, host: b.host, url: `ws://${b.host}/ws` });
+    expect(await first.client.next((f) => f.messageType === MessageType.ReBalance)).toMatchObject({
+      sequenceId: 0,
+      host: b.host,
+      url: `ws://${b.host}/ws`,
+    });
 
     await b.stop();
     const second = await user(a, 'mv2');
     const refused = await a.http('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=5`, { auth: 'cluster' });
     expect(refused.body).toMatchObject({ code: -10, data: null });
     await sleep(300);
-    expect(second.client.received.filter((f) => f.messageType === 21)).toEqual([]);
+    expect(second.client.received.filter((f) => f.messageType === MessageType.ReBalance)).toEqual([]);
   });
 });

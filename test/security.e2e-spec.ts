@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { MessageType } from '../src/protocol';
 import { ADMIN_TOKEN, CLUSTER_TOKEN, JWT_SECRET, MODE, TestEnvironment } from './helpers/environment';
 import { Auth, Instance, startInstance } from './helpers/instance';
 import { forgeToken, nowSeconds } from './helpers/tokens';
@@ -44,17 +45,18 @@ describe(`security (${MODE})`, () => {
   }
 
   function tokenOf(client: WsTestClient): string {
-    return client.received.find((f) => f.messageType === 18 && f.success === true)!.token as string;
+    return client.received.find((f) => f.messageType === MessageType.LoginResponse && f.success === true)!.token as string;
   }
 
   async function history(client: WsTestClient, query: Record<string, unknown>): Promise<Frame> {
-    return client.request({ messageType: 23, limit: 100, ...query });
+    return client.request({ messageType: MessageType.HistoryRequest, limit: 100, ...query });
   }
 
   /** The messages a fresh login of `name` replays, once the replay had time to arrive. */
   async function replayOf(name: string, atLeast: number): Promise<Frame[]> {
     const client = await session(name);
-    const offline = (f: Frame) => (f.messageType === 6 || f.messageType === 8) && f.offline === true;
+    const offline = (f: Frame) =>
+      (f.messageType === MessageType.ChatResponse || f.messageType === MessageType.GroupChatResponse) && f.offline === true;
     if (atLeast > 0) await client.collect(offline, atLeast, 10000);
     await sleep(300);
     return client.received.filter(offline);
@@ -62,7 +64,7 @@ describe(`security (${MODE})`, () => {
 
   async function expectNotLoggedIn(client: WsTestClient): Promise<void> {
     expect(client.isOpen).toBe(true);
-    expect(await client.request({ messageType: 5, to: 'anyone-at-all', content: 'hi' })).toMatchObject({ messageType: 6, success: false, reason: 'Please log in' });
+    expect(await client.request({ messageType: MessageType.ChatRequest, to: 'anyone-at-all', content: 'hi' })).toMatchObject({ messageType: MessageType.ChatResponse, success: false, reason: 'Please log in' });
   }
 
   beforeAll(async () => {
@@ -195,21 +197,24 @@ describe(`security (${MODE})`, () => {
 
     it.each(forged)('refuses %s at ?token= and leaves the connection open, not logged in', async (_case, token, reason) => {
       const client = await connect(`?token=${encodeURIComponent(token())}`);
-      expect(await client.next((f) => f.messageType === 18)).toMatchObject({ sequenceId: 0, success: false, reason, username: null, token: null });
+      expect(await client.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({ sequenceId: 0, success: false, reason, username: null, token: null });
       await expectNotLoggedIn(client);
     });
 
     it.each(forged)('refuses %s in a LoginRequest (17)', async (_case, token, reason) => {
       const client = await connect();
-      expect(await client.request({ messageType: 17, token: token() })).toMatchObject({ messageType: 18, success: false, reason, username: null, token: null });
+      expect(await client.request({ messageType: MessageType.LoginRequest, token: token() })).toMatchObject({ messageType: MessageType.LoginResponse, success: false, reason, username: null, token: null });
       await expectNotLoggedIn(client);
     });
 
     it('accepts a token signed under the secret with the server\'s header (the control for the refusals above)', async () => {
       const token = forgeToken({ sub: victim, iat: nowSeconds(), exp: nowSeconds() + 600 });
       const client = await connect(`?token=${encodeURIComponent(token)}`);
-      expect(await client.next((f) => f.messageType === 18)).toMatchObject({ success: true, username: victim });
-      expect((await connect().then((c) => c.request({ messageType: 17, token })))).toMatchObject({ success: true, username: victim });
+      expect(await client.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({ success: true, username: victim });
+      expect(await connect().then((c) => c.request({ messageType: MessageType.LoginRequest, token }))).toMatchObject({
+        success: true,
+        username: victim,
+      });
     });
 
     it('refuses the real token of a disabled user at ?token= and in a frame, and still once enabled (the disable revoked it)', async () => {
@@ -217,13 +222,22 @@ describe(`security (${MODE})`, () => {
       const token = tokenOf(await session(name));
       expect((await server.http('PUT', `/user/setUserStatus/${name}/false`, { auth: 'admin' })).body.code).toBe(0);
       const atConnect = await connect(`?token=${encodeURIComponent(token)}`);
-      expect(await atConnect.next((f) => f.messageType === 18)).toMatchObject({ success: false, reason: 'Account is disabled' });
+      expect(await atConnect.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({
+        success: false,
+        reason: 'Account is disabled',
+      });
       await expectNotLoggedIn(atConnect);
-      expect(await (await connect()).request({ messageType: 17, token })).toMatchObject({ success: false, reason: 'Account is disabled' });
+      expect(await (await connect()).request({ messageType: MessageType.LoginRequest, token })).toMatchObject({
+        success: false,
+        reason: 'Account is disabled',
+      });
       await server.http('PUT', `/user/setUserStatus/${name}/true`, { auth: 'admin' });
-      expect(await (await connect()).request({ messageType: 17, token })).toMatchObject({ success: false, reason: 'Token revoked: please log in again' });
+      expect(await (await connect()).request({ messageType: MessageType.LoginRequest, token })).toMatchObject({ success: false, reason: 'Token revoked: please log in again' });
       const again = await session(name);
-      expect(await again.request({ messageType: 17, token: tokenOf(again) })).toMatchObject({ success: true, username: name });
+      expect(await again.request({ messageType: MessageType.LoginRequest, token: tokenOf(again) })).toMatchObject({
+        success: true,
+        username: name,
+      });
     });
   });
 
@@ -236,7 +250,7 @@ describe(`security (${MODE})`, () => {
         expect(response.body).toMatchObject({ code: -10, data: null });
       }
       await sleep(300);
-      expect(client.received.filter((f) => f.messageType === 21)).toEqual([]);
+      expect(client.received.filter((f) => f.messageType === MessageType.ReBalance)).toEqual([]);
       expect(client.isOpen).toBe(true);
     });
   });
@@ -307,8 +321,15 @@ describe(`security (${MODE})`, () => {
 
     it.each([['<script>x</script>'], ['a"b'], ["it's"], ['x&y'], ['tab\there'], ['bell\u0007'], ['nul\u0000']])('refuses to create the group %j', async (groupName) => {
       const client = await session(await registered('gname'));
-      expect(await client.request({ messageType: 9, groupName })).toMatchObject({ messageType: 10, success: false, members: null });
-      expect(await client.request({ messageType: 13, groupName })).toMatchObject({ success: false, reason: 'Group does not exist' });
+      expect(await client.request({ messageType: MessageType.GroupCreateRequest, groupName })).toMatchObject({
+        messageType: MessageType.GroupCreateResponse,
+        success: false,
+        members: null,
+      });
+      expect(await client.request({ messageType: MessageType.GroupMembersRequest, groupName })).toMatchObject({
+        success: false,
+        reason: 'Group does not exist',
+      });
     });
 
     it.each([['admin'], ['Admin'], ['SYSTEM'], ['Host']])('refuses the reserved name %s', async (name) => {
@@ -338,7 +359,9 @@ describe(`security (${MODE})`, () => {
       const page = await history(carolClient, { with: bob });
       expect(page.success).toBe(true);
       await sleep(200);
-      const replayed = carolClient.received.filter((f) => f.messageType === 6 && f.offline === true && f.from === bob);
+      const replayed = carolClient.received.filter(
+        (f) => f.messageType === MessageType.ChatResponse && f.offline === true && f.from === bob,
+      );
       return [...(page.messages as Frame[]), ...replayed];
     }
 
@@ -353,7 +376,7 @@ describe(`security (${MODE})`, () => {
     ])(
       'a ChatRequest (5) with from set to %s is refused and nothing reaches the recipient',
       async (_case, from) => {
-        expect(await aliceClient.request({ messageType: 5, to: carol, content: 'I am bob', from: from() })).toMatchObject({ messageType: 6, success: false, reason: 'from must be the logged-in user', messageId: null });
+        expect(await aliceClient.request({ messageType: MessageType.ChatRequest, to: carol, content: 'I am bob', from: from() })).toMatchObject({ messageType: MessageType.ChatResponse, success: false, reason: 'from must be the logged-in user', messageId: null });
         expect(await carolSeesFromBob()).toEqual([]);
         const carolClient = await session(carol);
         expect((await history(carolClient, { with: alice })).messages).toEqual([]);
@@ -361,14 +384,16 @@ describe(`security (${MODE})`, () => {
     );
 
     it('a ChatRequest (5) with from set to the sender is served (the control)', async () => {
-      const ack = await aliceClient.request({ messageType: 5, to: bob, content: 'really me', from: alice });
+      const ack = await aliceClient.request({ messageType: MessageType.ChatRequest, to: bob, content: 'really me', from: alice });
       expect(ack).toMatchObject({ success: true, from: alice });
     });
 
     it('a GroupChatRequest (7) with another member as from is refused and stores nothing', async () => {
       const groupName = `spoof ${uniqueName('g')}`;
-      expect((await aliceClient.request({ messageType: 9, groupName, members: [bob, carol] })).success).toBe(true);
-      expect(await aliceClient.request({ messageType: 7, groupName, content: 'I am bob', from: bob })).toMatchObject({ messageType: 8, success: false, reason: 'from must be the logged-in user', messageId: null });
+      expect((await aliceClient.request({ messageType: MessageType.GroupCreateRequest, groupName, members: [bob, carol] })).success).toBe(
+        true,
+      );
+      expect(await aliceClient.request({ messageType: MessageType.GroupChatRequest, groupName, content: 'I am bob', from: bob })).toMatchObject({ messageType: MessageType.GroupChatResponse, success: false, reason: 'from must be the logged-in user', messageId: null });
       expect((await history(await session(carol), { groupName })).messages).toEqual([]);
     });
 
@@ -413,12 +438,14 @@ describe(`security (${MODE})`, () => {
       a = await session(alice);
       b = await session(bob);
       c = await session(carol);
-      for (let i = 0; i < 2; i++) aliceBob.push((await a.request({ messageType: 5, to: bob, content: `a→b ${i}` })).messageId as string);
-      aliceBob.push((await b.request({ messageType: 5, to: alice, content: 'b→a' })).messageId as string);
-      carolAlice.push((await c.request({ messageType: 5, to: alice, content: 'c→a' })).messageId as string);
+      for (let i = 0; i < 2; i++)
+        aliceBob.push((await a.request({ messageType: MessageType.ChatRequest, to: bob, content: `a→b ${i}` })).messageId as string);
+      aliceBob.push((await b.request({ messageType: MessageType.ChatRequest, to: alice, content: 'b→a' })).messageId as string);
+      carolAlice.push((await c.request({ messageType: MessageType.ChatRequest, to: alice, content: 'c→a' })).messageId as string);
       groupName = `private ${uniqueName('g')}`;
-      expect((await a.request({ messageType: 9, groupName, members: [bob] })).success).toBe(true);
-      groupMessage = (await a.request({ messageType: 7, groupName, content: 'members only' })).messageId as string;
+      expect((await a.request({ messageType: MessageType.GroupCreateRequest, groupName, members: [bob] })).success).toBe(true);
+      groupMessage = (await a.request({ messageType: MessageType.GroupChatRequest, groupName, content: 'members only' }))
+        .messageId as string;
       // The afterEach of the first test closes these; the tests open their own sessions.
     });
 
@@ -434,19 +461,19 @@ describe(`security (${MODE})`, () => {
 
     it('a non-member cannot list the members of a group, read its history, or send to it', async () => {
       const carolClient = await session(carol);
-      expect(await carolClient.request({ messageType: 13, groupName })).toMatchObject({ messageType: 14, success: false, reason: 'You are not a member of this group', members: null });
-      expect(await history(carolClient, { groupName })).toMatchObject({ messageType: 24, success: false, reason: 'You are not a member of this group', messages: [] });
-      expect(await carolClient.request({ messageType: 7, groupName, content: 'let me in' })).toMatchObject({ messageType: 8, success: false, reason: 'You are not a member of this group' });
+      expect(await carolClient.request({ messageType: MessageType.GroupMembersRequest, groupName })).toMatchObject({ messageType: MessageType.GroupMembersResponse, success: false, reason: 'You are not a member of this group', members: null });
+      expect(await history(carolClient, { groupName })).toMatchObject({ messageType: MessageType.HistoryResponse, success: false, reason: 'You are not a member of this group', messages: [] });
+      expect(await carolClient.request({ messageType: MessageType.GroupChatRequest, groupName, content: 'let me in' })).toMatchObject({ messageType: MessageType.GroupChatResponse, success: false, reason: 'You are not a member of this group' });
       const page = await history(await session(alice), { groupName });
       expect((page.messages as Frame[]).map((m) => m.messageId)).toEqual([groupMessage]);
     });
 
     it('nobody joins or quits a group for someone else', async () => {
       const carolClient = await session(carol);
-      expect(await carolClient.request({ messageType: 11, groupName, username: dave })).toMatchObject({ messageType: 12, success: false, reason: 'username must be the logged-in user' });
-      expect(await carolClient.request({ messageType: 15, groupName, username: alice })).toMatchObject({ messageType: 16, success: false, reason: 'username must be the logged-in user' });
-      expect(await carolClient.request({ messageType: 15, groupName, username: bob.toUpperCase() })).toMatchObject({ success: false, reason: 'username must be the logged-in user' });
-      const members = await (await session(alice)).request({ messageType: 13, groupName });
+      expect(await carolClient.request({ messageType: MessageType.GroupJoinRequest, groupName, username: dave })).toMatchObject({ messageType: MessageType.GroupJoinResponse, success: false, reason: 'username must be the logged-in user' });
+      expect(await carolClient.request({ messageType: MessageType.GroupQuitRequest, groupName, username: alice })).toMatchObject({ messageType: MessageType.GroupQuitResponse, success: false, reason: 'username must be the logged-in user' });
+      expect(await carolClient.request({ messageType: MessageType.GroupQuitRequest, groupName, username: bob.toUpperCase() })).toMatchObject({ success: false, reason: 'username must be the logged-in user' });
+      const members = await (await session(alice)).request({ messageType: MessageType.GroupMembersRequest, groupName });
       expect(members.members).toEqual([alice, bob]);
     });
 
@@ -454,25 +481,25 @@ describe(`security (${MODE})`, () => {
       const erin = await registered('ue');
       const aliceClient = await session(alice);
       const ids = [];
-      for (let i = 0; i < 2; i++) ids.push((await aliceClient.request({ messageType: 5, to: erin, content: `for erin ${i}` })).messageId as string);
+      for (let i = 0; i < 2; i++) ids.push((await aliceClient.request({ messageType: MessageType.ChatRequest, to: erin, content: `for erin ${i}` })).messageId as string);
       const carolClient = await session(carol);
-      carolClient.send({ messageType: 22, messageIds: [...ids, groupMessage] });
-      aliceClient.send({ messageType: 22, messageIds: ids });
+      carolClient.send({ messageType: MessageType.Ack, messageIds: [...ids, groupMessage] });
+      aliceClient.send({ messageType: MessageType.Ack, messageIds: ids });
       // Both Acks are well-formed: no answer; a Ping after them shows they were handled.
-      await carolClient.request({ messageType: 1 });
-      await aliceClient.request({ messageType: 1 });
+      await carolClient.request({ messageType: MessageType.Ping });
+      await aliceClient.request({ messageType: MessageType.Ping });
       await sleep(200);
-      expect(carolClient.received.filter((f) => f.messageType === 26)).toEqual([]);
+      expect(carolClient.received.filter((f) => f.messageType === MessageType.Error)).toEqual([]);
       expect((await replayOf(erin, ids.length)).map((f) => f.messageId).sort()).toEqual([...ids].sort());
       const bobReplay = await replayOf(bob, 1);
-      expect(bobReplay.filter((f) => f.messageType === 8).map((f) => f.messageId)).toEqual([groupMessage]);
+      expect(bobReplay.filter((f) => f.messageType === MessageType.GroupChatResponse).map((f) => f.messageId)).toEqual([groupMessage]);
     });
 
     it('groups are open by name: any user who knows the name can join and then read the history (documented in docs/security.md)', async () => {
       const daveClient = await session(dave);
-      expect(await daveClient.request({ messageType: 11, groupName })).toMatchObject({ success: true });
+      expect(await daveClient.request({ messageType: MessageType.GroupJoinRequest, groupName })).toMatchObject({ success: true });
       expect(((await history(daveClient, { groupName })).messages as Frame[]).map((m) => m.messageId)).toContain(groupMessage);
-      expect((await daveClient.request({ messageType: 15, groupName })).success).toBe(true);
+      expect((await daveClient.request({ messageType: MessageType.GroupQuitRequest, groupName })).success).toBe(true);
     });
   });
 });

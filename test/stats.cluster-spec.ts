@@ -1,4 +1,5 @@
 import { RegistryKeys } from '../src/cluster/redis-registry';
+import { MessageType } from '../src/protocol';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { until } from './helpers/wait';
@@ -70,9 +71,13 @@ describe('GET /cluster/stats across two instances', () => {
     const guess = await WsTestClient.connect(first.wsUrl);
     expect((await guess.login(ann, 'not-the-password')).success).toBe(false);
     guess.close();
-    expect((await annClient.request({ messageType: 5, to: uniqueName('nobody'), content: 'hello?' })).success).toBe(false);
-    for (let i = 0; i < 3; i++) expect((await annClient.request({ messageType: 5, to: ben, content: `a${i}` })).success).toBe(true);
-    for (let i = 0; i < 2; i++) expect((await benClient.request({ messageType: 5, to: ann, content: `b${i}` })).success).toBe(true);
+    expect((await annClient.request({ messageType: MessageType.ChatRequest, to: uniqueName('nobody'), content: 'hello?' })).success).toBe(
+      false,
+    );
+    for (let i = 0; i < 3; i++)
+      expect((await annClient.request({ messageType: MessageType.ChatRequest, to: ben, content: `a${i}` })).success).toBe(true);
+    for (let i = 0; i < 2; i++)
+      expect((await benClient.request({ messageType: MessageType.ChatRequest, to: ann, content: `b${i}` })).success).toBe(true);
     const order = await first.http<boolean>('POST', `/reBalance/handler?host=${second.host}&reBalanceNumber=1`, { auth: 'cluster' });
     expect(order.body.data).toBe(true);
     // The moved client does not follow: it is closed after the grace period.

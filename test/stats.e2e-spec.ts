@@ -1,3 +1,4 @@
+import { MessageType } from '../src/protocol';
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { until } from './helpers/wait';
@@ -35,7 +36,8 @@ describe(`GET /cluster/stats, one instance (${MODE})`, () => {
     const guess = await WsTestClient.connect(server.wsUrl);
     expect((await guess.login(ben, 'not-the-password')).success).toBe(false);
     guess.close();
-    for (let i = 0; i < 3; i++) expect((await clients[0].request({ messageType: 5, to: ben, content: `m${i}` })).success).toBe(true);
+    for (let i = 0; i < 3; i++)
+      expect((await clients[0].request({ messageType: MessageType.ChatRequest, to: ben, content: `m${i}` })).success).toBe(true);
 
     const sum = (samples: Sample[], field: keyof Sample) => samples.reduce((total, sample) => total + sample[field], 0);
     const counted = async () => {

@@ -7,6 +7,8 @@
 const { Server } = require('socket.io');
 const { createAdapter } = require('@socket.io/redis-adapter');
 const Redis = require('ioredis');
+// The message types of src/protocol, from the build (npm run build).
+const { MessageType, RESPONSE_TYPE } = require('../../dist/protocol');
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 9400);
 const redisUrl = process.argv[3] ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -27,38 +29,46 @@ io.on('connection', (socket) => {
     const seq = f.sequenceId ?? 0;
     const time = new Date().toISOString();
     switch (f.messageType) {
-      case 1:
-        socket.emit('m', { messageType: 2, sequenceId: seq, requestTime: f.requestTime ?? null, time });
+      case MessageType.Ping:
+        socket.emit('m', { messageType: MessageType.Pong, sequenceId: seq, requestTime: f.requestTime ?? null, time });
         return;
-      case 17:
+      case MessageType.LoginRequest:
         name = String(f.username);
         socket.join(`user:${name}`);
-        socket.emit('m', { messageType: 18, sequenceId: seq, success: true, reason: null, username: name, token: null, time });
+        socket.emit('m', {
+          messageType: MessageType.LoginResponse,
+          sequenceId: seq,
+          success: true,
+          reason: null,
+          username: name,
+          token: null,
+          time,
+        });
         return;
-      case 5: {
+      case MessageType.ChatRequest: {
         if (name === null) return;
         const messageId = `${idBase}${nextId++}`;
         io.to(`user:${f.to}`).emit('m', {
-          messageType: 6, sequenceId: seq, success: true, reason: null, from: name, to: f.to, content: f.content,
+          messageType: MessageType.ChatResponse, sequenceId: seq, success: true, reason: null, from: name, to: f.to, content: f.content,
           messageId, delivered: true, offline: false, time,
         });
         socket.emit('m', {
-          messageType: 6, sequenceId: seq, success: true, reason: null, from: name, to: f.to, content: null,
+          messageType: MessageType.ChatResponse, sequenceId: seq, success: true, reason: null, from: name, to: f.to, content: null,
           messageId, delivered: true, offline: false, time,
         });
         return;
       }
-      case 9:
-      case 11: {
+      case MessageType.GroupCreateRequest:
+      case MessageType.GroupJoinRequest: {
         const g = String(f.groupName);
         socket.join(`group:${g}`);
-        socket.emit('m', { messageType: f.messageType + 1, sequenceId: seq, success: true, reason: null, groupName: g, time });
+        socket.emit('m', { messageType: RESPONSE_TYPE[f.messageType], sequenceId: seq, success: true, reason: null, groupName: g, time });
         return;
       }
-      case 7: {
+      case MessageType.GroupChatRequest: {
         if (name === null) return;
         io.to(`group:${f.groupName}`).emit('m', {
-          messageType: 8, sequenceId: seq, success: true, reason: null, from: name, groupName: f.groupName,
+          messageType: MessageType.GroupChatResponse, sequenceId: seq, success: true, reason: null, from: name, groupName: f.groupName,
           content: f.content, messageId: `${idBase}${nextId++}`, offline: false, time,
         });
         return;

@@ -3,6 +3,8 @@
 // in flight and the acknowledgements it owes.
 const { signToken } = require('../lib/common');
 const { openWs, openSio } = require('./transports');
+// The message types of src/protocol, from the build (npm run build).
+const { MessageType } = require('../../dist/protocol');
 
 class Client {
   constructor(lg, index, name, url) {
@@ -45,16 +47,16 @@ class Client {
 
   /** Registration through the protocol (type 19): only when the users could not be seeded. */
   async register(conn) {
-    const r = await this.request({ messageType: 19, username: this.name, password: this.lg.config.login.password }, 120000, conn);
+    const r = await this.request({ messageType: MessageType.RegisterRequest, username: this.name, password: this.lg.config.login.password }, 120000, conn);
     if (!r.success && !/taken|exists/i.test(r.reason ?? '')) throw new Error(`register of ${this.name} refused: ${r.reason}`);
   }
 
   async login(conn, mode) {
     const lg = this.lg;
     let frame;
-    if (lg.target !== 'ours') frame = { messageType: 17, username: this.name };
-    else if (mode === 'password') frame = { messageType: 17, username: this.name, password: lg.config.login.password };
-    else frame = { messageType: 17, token: this.token ?? signToken(lg.config.login.jwtSecret, this.name) };
+    if (lg.target !== 'ours') frame = { messageType: MessageType.LoginRequest, username: this.name };
+    else if (mode === 'password') frame = { messageType: MessageType.LoginRequest, username: this.name, password: lg.config.login.password };
+    else frame = { messageType: MessageType.LoginRequest, token: this.token ?? signToken(lg.config.login.jwtSecret, this.name) };
     const response = await this.request(frame, 60000, conn);
     if (!response.success) throw new Error(`login of ${this.name} refused: ${response.reason}`);
     if (response.token) this.token = response.token;
@@ -65,7 +67,7 @@ class Client {
     if (this.ackIds.length === 0 || !this.conn?.open) return;
     while (this.ackIds.length > 0) {
       const ids = this.ackIds.splice(0, 1000);
-      this.conn.send({ messageType: 22, sequenceId: ++this.seq, messageIds: ids });
+      this.conn.send({ messageType: MessageType.Ack, sequenceId: ++this.seq, messageIds: ids });
     }
   }
 }

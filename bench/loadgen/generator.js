@@ -7,6 +7,8 @@ const { Stats, newHistogram, summary } = require('./measure');
 const { buildClients, connectAll } = require('./setup');
 const { relay, group, idle } = require('./scenarios');
 const { onMove, rebalance } = require('./rebalance');
+// The message types of src/protocol, from the build (npm run build).
+const { MessageType } = require('../../dist/protocol');
 
 class LoadGenerator {
   constructor(config) {
@@ -34,12 +36,12 @@ class LoadGenerator {
 
   onFrame(client, conn, f) {
     switch (f.messageType) {
-      case 6:
+      case MessageType.ChatResponse:
         if (f.content === null || f.content === undefined) this.onSendAnswer(client, f);
         else if (f.success !== false) this.onDelivery(client, f);
         else this.onSendAnswer(client, f);
         return;
-      case 8:
+      case MessageType.GroupChatResponse:
         if (f.success === false) {
           this.onSendAnswer(client, f);
           return;
@@ -47,10 +49,10 @@ class LoadGenerator {
         if (f.from === client.name && client.inflight.has(f.sequenceId) && !f.offline) this.onSendAnswer(client, f);
         this.onDelivery(client, f);
         return;
-      case 21:
+      case MessageType.ReBalance:
         void onMove(this, client, conn, f);
         return;
-      case 25:
+      case MessageType.Notice:
         this.stats.notices++;
         return;
       default: {
@@ -58,7 +60,7 @@ class LoadGenerator {
         if (resolve) {
           client.pending.delete(f.sequenceId);
           resolve(f);
-        } else if (f.messageType === 26) {
+        } else if (f.messageType === MessageType.Error) {
           this.stats.errors++;
           this.reason(`type 26: ${f.reason}`);
         }
@@ -80,7 +82,7 @@ class LoadGenerator {
     client.inflight.delete(f.sequenceId);
     if (f.success) {
       this.stats.acked++;
-      if (this.track && f.messageId && f.messageType === 6) this.acked.set(f.messageId, { to: f.to, at: nowMs() });
+      if (this.track && f.messageId && f.messageType === MessageType.ChatResponse) this.acked.set(f.messageId, { to: f.to, at: nowMs() });
     } else {
       this.stats.failed++;
       this.reason(f.reason);
@@ -147,10 +149,10 @@ class LoadGenerator {
     client.inflight.set(sequenceId, stampMs);
     this.stats.sent++;
     if (this.mode === 'group') {
-      client.conn.send({ messageType: 7, sequenceId, groupName: this.groupName, content: `${stampMs.toFixed(3)} ${this.pad}` });
+      client.conn.send({ messageType: MessageType.GroupChatRequest, sequenceId, groupName: this.groupName, content: `${stampMs.toFixed(3)} ${this.pad}` });
     } else {
       const to = this.pickRecipient(client);
-      client.conn.send({ messageType: 5, sequenceId, to, content: `${stampMs.toFixed(3)} ${this.pad}` });
+      client.conn.send({ messageType: MessageType.ChatRequest, sequenceId, to, content: `${stampMs.toFixed(3)} ${this.pad}` });
     }
     return true;
   }

@@ -3,6 +3,8 @@
 // whose clients are logged in.
 const { sleep, pool } = require('../lib/common');
 const { log } = require('./log');
+// The message types of src/protocol, from the build (npm run build).
+const { MessageType } = require('../../dist/protocol');
 
 async function relay(lg) {
   const cfg = lg.config.relay;
@@ -46,13 +48,13 @@ async function group(lg) {
   const cfg = lg.config.group;
   lg.groupName = cfg.groupName;
   const creator = lg.clients[0];
-  const create = await creator.request(lg.target === 'ours' ? { messageType: 9, groupName: cfg.groupName, members: [] } : { messageType: 9, groupName: cfg.groupName });
+  const create = await creator.request(lg.target === 'ours' ? { messageType: MessageType.GroupCreateRequest, groupName: cfg.groupName, members: [] } : { messageType: MessageType.GroupCreateRequest, groupName: cfg.groupName });
   if (!create.success) throw new Error(`group create refused: ${create.reason}`);
   const t0 = Date.now();
   let refused = 0;
   let reason = null;
   await pool(lg.clients.slice(1), 100, async (client) => {
-    const r = await client.request({ messageType: 11, groupName: cfg.groupName }).catch((e) => ({ success: false, reason: e.message }));
+    const r = await client.request({ messageType: MessageType.GroupJoinRequest, groupName: cfg.groupName }).catch((e) => ({ success: false, reason: e.message }));
     if (!r.success) {
       refused++;
       reason ??= r.reason;

@@ -1,7 +1,9 @@
-// After tsc has written the CommonJS build (dist/cjs): an ES module entry that re-exports it, so
-// `import` and `require` share one copy of each class (instanceof RequestError holds for both),
-// and browser bundles (IIFE with global `ChatSdk`, and ESM) with `ws` left out: browsers have WebSocket.
-const { mkdirSync, writeFileSync } = require('node:fs');
+// After tsc has written the declarations (dist/types, beside those of the server's src/protocol, which the SDK
+// imports): the CommonJS bundle (dist/cjs) with src/protocol inside, so the package needs nothing outside itself;
+// an ES module entry that re-exports it, so `import` and `require` share one copy of each class (instanceof
+// RequestError holds for both); and browser bundles (IIFE with global `ChatSdk`, and ESM) with `ws` left out:
+// browsers have WebSocket.
+const { mkdirSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const esbuild = require('esbuild');
 
@@ -22,10 +24,19 @@ function writeEsmEntry() {
   writeFileSync(join(dist, 'esm', 'index.mjs'), lines.join('\n'));
 }
 
+const entry = join(__dirname, 'src', 'index.ts');
+
+async function writeCjs() {
+  rmSync(join(dist, 'cjs'), { recursive: true, force: true });
+  await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: ['node20'], external: ['ws'],
+    sourcemap: true, outfile: join(dist, 'cjs', 'index.js') });
+  writeFileSync(join(dist, 'cjs', 'index.d.ts'), "export * from '../types/packages/client/src/index';\n");
+}
+
 async function main() {
+  await writeCjs();
   writeEsmEntry();
-  const common = { entryPoints: [join(__dirname, 'src', 'index.ts')], bundle: true, platform: 'browser', target: ['es2020'],
-    plugins: [withoutWs] };
+  const common = { entryPoints: [entry], bundle: true, platform: 'browser', target: ['es2020'], plugins: [withoutWs] };
   await Promise.all([
     esbuild.build({ ...common, format: 'iife', globalName: 'ChatSdk', outfile: join(dist, 'browser', 'chat-client.js') }),
     esbuild.build({ ...common, format: 'esm', outfile: join(dist, 'browser', 'chat-client.mjs') }),

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import * as argon2 from 'argon2';
+import { AppConfig } from '../config/app-config';
 
 /** More hashes waiting than this and new ones are refused at once, instead of queueing without end. */
 const MAX_WAITING = 1000;
-/** libuv's thread pool has 4 threads by default; more at once only queue there. */
-const MAX_RUNNING = Number(process.env.UV_THREADPOOL_SIZE) || 4;
 
 export class HasherBusyError extends Error {
   constructor() {
@@ -30,6 +29,8 @@ export class PasswordHasher {
   private readonly waiting: (() => void)[] = [];
   private observer = UNOBSERVED;
 
+  constructor(private readonly config: AppConfig) {}
+
   observe(observer: HasherObserver): void {
     this.observer = observer;
   }
@@ -54,7 +55,7 @@ export class PasswordHasher {
 
   private async limited<T>(work: () => Promise<T>): Promise<T> {
     const queuedAt = performance.now();
-    if (this.running >= MAX_RUNNING) {
+    if (this.running >= this.config.auth.hashConcurrency) {
       if (this.waiting.length >= MAX_WAITING) {
         this.observer.busy();
         throw new HasherBusyError();

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { RefusalCode } from '../common/protocol';
+import { RefusalCode } from '../protocol';
 import { Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 
@@ -20,7 +20,8 @@ export class TokenService {
   /** `epoch`: the user's token epoch; a token of an older one is revoked. */
   sign(username: string, epoch: number, now = Date.now()): string {
     const issuedAt = Math.floor(now / 1000);
-    const payload = Buffer.from(JSON.stringify({ sub: username, ep: epoch, iat: issuedAt, exp: issuedAt + this.config.tokenTtlSeconds })).toString('base64url');
+    const claims = { sub: username, ep: epoch, iat: issuedAt, exp: issuedAt + this.config.auth.tokenTtlSeconds };
+    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
     return `${HEADER}.${payload}.${this.signature(`${HEADER}.${payload}`)}`;
   }
 
@@ -50,6 +51,6 @@ export class TokenService {
   }
 
   private signature(input: string): string {
-    return createHmac('sha256', this.config.jwtSecret).update(input).digest('base64url');
+    return createHmac('sha256', this.config.auth.jwtSecret).update(input).digest('base64url');
   }
 }

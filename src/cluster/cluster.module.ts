@@ -20,6 +20,9 @@ import { StatsService } from './stats.service';
  */
 export const REDIS = Symbol('REDIS');
 
+/** The cluster's services, provided here and to every module. */
+const SERVICES = [InstanceIdentity, LocalSessions, SessionsService, DeliveryService, ClusterService, RebalanceService, StatsService];
+
 @Global()
 @Module({
   controllers: [ClusterController],
@@ -28,8 +31,8 @@ export const REDIS = Symbol('REDIS');
       provide: REDIS,
       inject: [AppConfig],
       useFactory: (config: AppConfig): RedisClient | null => {
-        if (!config.redis) return null;
-        const redis = createRedisClient(config.redis, 'registry');
+        if (!config.cluster.redis) return null;
+        const redis = createRedisClient(config.cluster.redis, 'registry');
         const logger = new Logger('Redis');
         redis.on('error', (error: Error) => logger.warn(`Redis: ${error.message}`));
         return redis;
@@ -39,34 +42,17 @@ export const REDIS = Symbol('REDIS');
       provide: Registry,
       inject: [AppConfig, REDIS],
       useFactory: (config: AppConfig, redis: RedisClient | null): Registry =>
-        redis ? new RedisRegistry(redis, config.redisPrefix) : new MemoryRegistry(),
+        redis ? new RedisRegistry(redis, config.cluster.redisPrefix) : new MemoryRegistry(),
     },
     {
       provide: Bus,
       inject: [AppConfig, REDIS],
       useFactory: (config: AppConfig, redis: RedisClient | null): Bus =>
-        redis && config.redis ? new RedisBus(redis, config.redisPrefix, config.redis) : new MemoryBus(),
+        redis && config.cluster.redis ? new RedisBus(redis, config.cluster.redisPrefix, config.cluster.redis) : new MemoryBus(),
     },
-    InstanceIdentity,
-    LocalSessions,
-    SessionsService,
-    DeliveryService,
-    ClusterService,
-    RebalanceService,
-    StatsService,
+    ...SERVICES,
   ],
-  exports: [
-    REDIS,
-    Registry,
-    Bus,
-    InstanceIdentity,
-    LocalSessions,
-    SessionsService,
-    DeliveryService,
-    ClusterService,
-    RebalanceService,
-    StatsService,
-  ],
+  exports: [REDIS, Registry, Bus, ...SERVICES],
 })
 export class ClusterModule implements OnApplicationShutdown {
   constructor(@Optional() @Inject(REDIS) private readonly redis: RedisClient | null) {}

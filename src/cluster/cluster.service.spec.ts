@@ -12,7 +12,7 @@ import { SessionsService } from './sessions.service';
 function service(registry: Partial<Registry>) {
   const counter = { inc: () => undefined, set: () => undefined };
   const metrics = new Proxy({}, { get: () => counter }) as unknown as MetricsService;
-  const config = { instanceTtlMs: 1500, heartbeatMs: 300, mode: 'cluster' } as AppConfig;
+  const config = { cluster: { instanceTtlMs: 1500, heartbeatMs: 300 }, mode: 'cluster' } as AppConfig;
   const identity = { id: 'i1', host: '127.0.0.1:1', ip: '127.0.0.1', port: 1, startedAt: 0 } as InstanceIdentity;
   const local = { userCount: 0, sessionCount: 0 } as unknown as LocalSessions;
   const rebindAll = jest.fn(async () => undefined);

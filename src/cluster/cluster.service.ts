@@ -52,8 +52,8 @@ export class ClusterService implements OnApplicationShutdown {
     });
     await this.heartbeat();
     this.announced = true;
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeatMs);
-    this.janitorTimer = setInterval(() => void this.purgeDeadInstances(), this.config.heartbeatMs);
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.cluster.heartbeatMs);
+    this.janitorTimer = setInterval(() => void this.purgeDeadInstances(), this.config.cluster.heartbeatMs);
     this.heartbeatTimer.unref();
     this.janitorTimer.unref();
     this.logger.log(`Instance ${this.identity.id} joined as ${this.identity.host} (${this.config.mode} mode)`);
@@ -88,7 +88,7 @@ export class ClusterService implements OnApplicationShutdown {
   }
 
   liveInstances(): Promise<InstanceInfo[]> {
-    return this.registry.liveInstances(this.config.instanceTtlMs);
+    return this.registry.liveInstances(this.config.cluster.instanceTtlMs);
   }
 
   /** The live instance with the fewest connections (this one when the registry is empty). */
@@ -128,7 +128,7 @@ export class ClusterService implements OnApplicationShutdown {
    * intervals. A registry that answers pings but refuses writes (a cluster node answering MOVED) is down.
    */
   heartbeatHealthy(now = Date.now()): boolean {
-    return this.lastHeartbeatAt > 0 && now - this.lastHeartbeatAt <= 2 * this.config.heartbeatMs;
+    return this.lastHeartbeatAt > 0 && now - this.lastHeartbeatAt <= 2 * this.config.cluster.heartbeatMs;
   }
 
   /** Live instances that take clients: not draining. */
@@ -137,7 +137,7 @@ export class ClusterService implements OnApplicationShutdown {
   }
 
   private async heartbeat(): Promise<void> {
-    const write = this.registry.heartbeat(this.selfInfo(), this.config.instanceTtlMs);
+    const write = this.registry.heartbeat(this.selfInfo(), this.config.cluster.instanceTtlMs);
     // A heartbeat that landed and found this instance unlisted means its sessions were purged:
     // re-bind them at the next heartbeat that succeeds, whatever else fails with this one (the
     // ping of a shard still down, the deadline). Not before the instance announced itself: its
@@ -172,7 +172,7 @@ export class ClusterService implements OnApplicationShutdown {
    * failover holds commands for the lost shard while the replica is promoted) counts as failed.
    */
   private landedInTime<T>(heartbeat: Promise<T>): Promise<T> {
-    const limitMs = this.config.instanceTtlMs - this.config.heartbeatMs;
+    const limitMs = this.config.cluster.instanceTtlMs - this.config.cluster.heartbeatMs;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`Heartbeat not acknowledged within ${limitMs} ms`)), limitMs);
@@ -200,10 +200,10 @@ export class ClusterService implements OnApplicationShutdown {
 
   private async purgeDeadInstances(): Promise<void> {
     try {
-      for (const deadId of await this.registry.deadInstanceIds(this.config.instanceTtlMs)) {
+      for (const deadId of await this.registry.deadInstanceIds(this.config.cluster.instanceTtlMs)) {
         if (deadId === this.identity.id) continue;
         const lock = `janitor:${deadId}`;
-        const token = await this.registry.acquireLock(lock, this.config.instanceTtlMs);
+        const token = await this.registry.acquireLock(lock, this.config.cluster.instanceTtlMs);
         if (!token) continue;
         try {
           const removed = await this.registry.purgeInstance(deadId);

@@ -16,9 +16,9 @@ export class InstanceIdentity {
   private readonly publicUrl?: string;
 
   constructor(config: AppConfig) {
-    this.ip = config.publicHost;
-    this.port = config.port;
-    this.publicUrl = config.publicUrl;
+    this.ip = config.http.publicHost;
+    this.port = config.http.port;
+    this.publicUrl = config.http.publicUrl;
   }
 
   get host(): string {

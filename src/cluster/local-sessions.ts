@@ -15,7 +15,7 @@ export interface SessionSocket {
   deliver(delivery: Delivery): void;
   /** Sends a Notice (type 25) with `reason`, then closes with `code`. */
   kick(code: number, reason: string): void;
-  /** Pushes a type 21 move to `target`; closes with 4008 after `graceMs` unless null (a drain closes at its end). */
+  /** Pushes a type 21 move to `target`; closes with CloseCode.Moved after `graceMs` unless null (a drain closes at its end). */
   move(target: MoveTarget, graceMs: number | null): void;
   /** Asked to move already. */
   readonly moving: boolean;

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { RefusalCode } from '../common/protocol';
+import { RefusalCode } from '../protocol';
 import { Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
@@ -42,8 +42,8 @@ export class RebalanceService implements OnModuleDestroy {
 
   /** Starts the coordinator: a check after this instance joined, then one every interval. */
   start(): void {
-    const joined = setTimeout(() => void this.rebalance(false), this.config.rebalanceDelayMs);
-    const periodic = setInterval(() => void this.rebalance(false), this.config.rebalanceIntervalMs);
+    const joined = setTimeout(() => void this.rebalance(false), this.config.rebalance.delayMs);
+    const periodic = setInterval(() => void this.rebalance(false), this.config.rebalance.intervalMs);
     joined.unref();
     periodic.unref();
     this.timers = [joined, periodic];
@@ -63,12 +63,12 @@ export class RebalanceService implements OnModuleDestroy {
     try {
       if (!force) {
         const last = Number((await this.registry.getValue(LAST_RUN)) ?? 0);
-        if (Date.now() - last < this.config.rebalanceCooldownMs) return [];
+        if (Date.now() - last < this.config.rebalance.cooldownMs) return [];
       }
       const instances = await this.cluster.activeInstances();
       const plan = planRebalance(
         instances.map((i) => ({ id: i.id, host: i.host, connections: i.connections })),
-        { minUsers: this.config.rebalanceMinUsers, tolerance: this.config.rebalanceTolerance },
+        { minUsers: this.config.rebalance.minUsers, tolerance: this.config.rebalance.tolerance },
       );
       if (plan.length === 0) return [];
       await this.registry.setValue(LAST_RUN, String(Date.now()));
@@ -93,7 +93,7 @@ export class RebalanceService implements OnModuleDestroy {
     if (host === this.identity.host) return refused(RefusalCode.InvalidArgument, 'host is this instance');
     const target = (await this.cluster.activeInstances()).find((i) => i.host === host);
     if (!target) return refused(RefusalCode.NotFound, 'host is not a live instance');
-    const moved = this.cluster.moveRandomSessions(count, target, this.config.rebalanceGraceMs);
+    const moved = this.cluster.moveRandomSessions(count, target, this.config.rebalance.graceMs);
     this.metrics.movedRebalance.inc(moved);
     this.stats.recordMove(target, moved);
     return { ok: true, moved };
@@ -135,7 +135,7 @@ export class RebalanceService implements OnModuleDestroy {
     try {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'x-cluster-token': this.config.clusterToken },
+        headers: { 'x-cluster-token': this.config.auth.clusterToken },
         signal: AbortSignal.timeout(HANDLER_TIMEOUT_MS),
       });
       const body = (await response.json()) as { code?: number };

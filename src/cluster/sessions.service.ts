@@ -1,24 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { CloseCode } from '../protocol';
 import { Bus } from './bus';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions, SessionSocket } from './local-sessions';
 import { Registry, SessionRef } from './registry';
-
-export const CloseCode = {
-  Normal: 1000,
-  GoingAway: 1001,
-  Unsupported: 1003,
-  Policy: 1008,
-  TooBig: 1009,
-  Internal: 1011,
-  TryAgainLater: 1013,
-  Replaced: 4001,
-  LoginTimeout: 4002,
-  Disabled: 4003,
-  Moved: 4008,
-} as const;
 
 /** Longer than any login takes between its account check and its session bind. */
 const RECENT_KICK_MS = 60_000;
@@ -38,12 +25,12 @@ export class SessionsService {
     private readonly metrics: MetricsService,
   ) {}
 
-  /** Binds a new session; the oldest ones past MAX_SESSIONS_PER_USER get a Notice and 4001. */
+  /** Binds a new session; the oldest ones past MAX_SESSIONS_PER_USER get a Notice and CloseCode.Replaced. */
   async bind(socket: SessionSocket): Promise<void> {
     this.local.add(socket);
     let evicted: SessionRef[];
     try {
-      evicted = await this.registry.bindSession(this.ref(socket), this.config.maxSessionsPerUser);
+      evicted = await this.registry.bindSession(this.ref(socket), this.config.limits.maxSessionsPerUser);
     } catch (error) {
       this.local.remove(socket);
       throw error;
@@ -61,7 +48,7 @@ export class SessionsService {
   /** Re-binds every local session, after the registry lost its state (a Redis restart). */
   async rebindAll(): Promise<void> {
     for (const socket of this.local.all()) {
-      await this.registry.bindSession(this.ref(socket), this.config.maxSessionsPerUser);
+      await this.registry.bindSession(this.ref(socket), this.config.limits.maxSessionsPerUser);
     }
   }
 

@@ -21,10 +21,10 @@ function info(id: string, startedAt: number): InstanceInfo {
 /** One instance's StatsService on a memory registry, with the instances it lists as live. */
 function instance(id: string, registry: MemoryRegistry, sampleMs = 5000) {
   const local = new LocalSessions();
-  const metrics = new MetricsService(local, new PasswordHasher());
+  const metrics = new MetricsService(local, new PasswordHasher({ auth: { hashConcurrency: 4 } } as AppConfig));
   const identity = { id } as InstanceIdentity;
   const cluster = { liveInstances: () => registry.liveInstances(TTL_MS) } as unknown as ClusterService;
-  const stats = new StatsService({ statsSampleMs: sampleMs } as AppConfig, identity, registry, cluster, metrics);
+  const stats = new StatsService({ stats: { sampleMs } } as AppConfig, identity, registry, cluster, metrics);
   return { stats, metrics, local };
 }
 
@@ -42,7 +42,8 @@ describe('StatsService', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   it('finds every metric it samples registered by the metrics service, by name', () => {
-    expect(new StatsSampler(new MetricsService(new LocalSessions(), new PasswordHasher()).registry).missing()).toEqual([]);
+    const metrics = new MetricsService(new LocalSessions(), new PasswordHasher({ auth: { hashConcurrency: 4 } } as AppConfig));
+    expect(new StatsSampler(metrics.registry).missing()).toEqual([]);
   });
 
   it('samples the connections and the counts of each interval from the counters, and publishes each sample', async () => {
@@ -155,5 +156,22 @@ describe('StatsService', () => {
     a.metrics.directStored.inc(2);
     await a.stats.sample();
     expect((await a.stats.clusterStats()).instances[0].samples.map((s) => s.messages)).toEqual([2]);
+  });
+  it("ends the window once the samples are read, so a sample another instance published meanwhile is inside it", async () => {
+    const registry = new MemoryRegistry();
+    const a = instance('a', registry);
+    const b = instance('b', registry);
+    await registry.heartbeat(info('a', 1));
+    await registry.heartbeat(info('b', 2));
+    const read = registry.samplesOf.bind(registry);
+    // b publishes a sample while a reads the registry, a few milliseconds into the answer.
+    registry.samplesOf = async (ids) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await b.stats.sample(Date.now());
+      return read(ids);
+    };
+    const answer = await a.stats.clusterStats();
+    const [sample] = answer.instances.find((i) => i.id === 'b')!.samples;
+    expect(sample.at).toBeLessThanOrEqual(answer.now);
   });
 });

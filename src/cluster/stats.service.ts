@@ -85,14 +85,14 @@ export class StatsService implements OnModuleDestroy {
     metrics: MetricsService,
   ) {
     this.sampler = new StatsSampler(metrics.registry);
-    this.ring = new Ring(Math.ceil(STATS_WINDOW_MS / config.statsSampleMs));
+    this.ring = new Ring(Math.ceil(STATS_WINDOW_MS / config.stats.sampleMs));
   }
 
   /** Starts sampling; called once the instance joined the cluster. */
   start(): void {
     const missing = this.sampler.missing();
     if (missing.length > 0) this.logger.warn(`Not registered, sampled as 0: ${missing.join(', ')}`);
-    this.timer = setInterval(() => void this.sample(), this.config.statsSampleMs);
+    this.timer = setInterval(() => void this.sample(), this.config.stats.sampleMs);
     this.timer.unref();
   }
 
@@ -132,10 +132,14 @@ export class StatsService implements OnModuleDestroy {
     }
   }
 
-  /** Every live instance's samples of the window, oldest first (this one's from memory), and the moves they made. */
-  async clusterStats(now = Date.now()): Promise<ClusterStats> {
+  /**
+   * Every live instance's samples of the window, oldest first (this one's from memory), and the moves they made.
+   * The window ends when the samples have been read: another instance may publish one while they are.
+   */
+  async clusterStats(at?: number): Promise<ClusterStats> {
     const live = (await this.cluster.liveInstances()).sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
     const published = await this.registry.samplesOf(live.map((i) => i.id).filter((id) => id !== this.identity.id));
+    const now = at ?? Date.now();
     const since = now - STATS_WINDOW_MS;
     const moves: StatsMove[] = [];
     const instances = live.map(({ id, host, url }) => {
@@ -147,6 +151,6 @@ export class StatsService implements OnModuleDestroy {
       return { id, host, url, samples: samples.map(readingOf) };
     });
     moves.sort((a, b) => a.at - b.at);
-    return { now, sampleMs: this.config.statsSampleMs, windowMs: STATS_WINDOW_MS, instances, moves: moves.slice(-MOVES_LISTED) };
+    return { now, sampleMs: this.config.stats.sampleMs, windowMs: STATS_WINDOW_MS, instances, moves: moves.slice(-MOVES_LISTED) };
   }
 }

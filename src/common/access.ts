@@ -63,9 +63,9 @@ export function identifyCaller(headers: FastifyRequest['headers'], config: AppCo
   const authorization = headers.authorization;
   const clusterHeader = headers['x-cluster-token'];
   const bearer = typeof authorization === 'string' ? /^Bearer\s+(.+)$/i.exec(authorization)?.[1].trim() : undefined;
-  if (bearer !== undefined && secretEquals(bearer, config.adminToken)) return 'admin';
+  if (bearer !== undefined && secretEquals(bearer, config.auth.adminToken)) return 'admin';
   if (typeof clusterHeader === 'string' && clusterHeader.length > 0) {
-    return secretEquals(clusterHeader, config.clusterToken) ? 'cluster' : 'invalid';
+    return secretEquals(clusterHeader, config.auth.clusterToken) ? 'cluster' : 'invalid';
   }
   return authorization ? 'invalid' : 'anonymous';
 }

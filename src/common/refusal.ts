@@ -1,4 +1,4 @@
-import { RefusalCode } from './protocol';
+import { RefusalCode } from '../protocol';
 
 /**
  * Why a service said no, which decides how each edge answers: bad input (`invalid`, HTTP -9),

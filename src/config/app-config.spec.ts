@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultPublicHost, loadConfig } from './app-config';
+import { ConfigError, cliDatabaseSettings, defaultPublicHost, loadConfig } from './app-config';
 
 describe('loadConfig PUBLIC_HOST', () => {
   let dir: string;
@@ -9,16 +9,16 @@ describe('loadConfig PUBLIC_HOST', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is HOST when the server listens on one address', () => {
-    expect(loadConfig({ DATA_DIR: dir, HOST: '127.0.0.1' }).publicHost).toBe('127.0.0.1');
+    expect(loadConfig({ DATA_DIR: dir, HOST: '127.0.0.1' }).http.publicHost).toBe('127.0.0.1');
   });
 
   it('is the first outward address when the server listens on all of them', () => {
-    expect(loadConfig({ DATA_DIR: dir }).publicHost).toBe(defaultPublicHost());
-    expect(loadConfig({ DATA_DIR: dir, HOST: '::' }).publicHost).toBe(defaultPublicHost());
+    expect(loadConfig({ DATA_DIR: dir }).http.publicHost).toBe(defaultPublicHost());
+    expect(loadConfig({ DATA_DIR: dir, HOST: '::' }).http.publicHost).toBe(defaultPublicHost());
   });
 
   it('is what PUBLIC_HOST says when set', () => {
-    expect(loadConfig({ DATA_DIR: dir, HOST: '127.0.0.1', PUBLIC_HOST: 'chat1.example.com' }).publicHost).toBe('chat1.example.com');
+    expect(loadConfig({ DATA_DIR: dir, HOST: '127.0.0.1', PUBLIC_HOST: 'chat1.example.com' }).http.publicHost).toBe('chat1.example.com');
   });
 });
 
@@ -28,12 +28,12 @@ describe('loadConfig PUBLIC_URL', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is unset by default: the instance builds ws://PUBLIC_HOST:PORT/ws once it listens', () => {
-    expect(loadConfig({ DATA_DIR: dir }).publicUrl).toBeUndefined();
+    expect(loadConfig({ DATA_DIR: dir }).http.publicUrl).toBeUndefined();
   });
 
   it('takes ws:// and wss:// URLs with a host, an optional port and path', () => {
     for (const url of ['wss://chat1.example.com/ws', 'ws://localhost:9093/ws', 'wss://chat.example.com', 'ws://[::1]:9092/chat/ws']) {
-      expect(loadConfig({ DATA_DIR: dir, PUBLIC_URL: url }).publicUrl).toBe(url);
+      expect(loadConfig({ DATA_DIR: dir, PUBLIC_URL: url }).http.publicUrl).toBe(url);
     }
   });
 
@@ -54,19 +54,19 @@ describe('loadConfig embedded secrets', () => {
   it('keeps the generated admin and cluster tokens in DATA_DIR (0600), so a restart keeps them', () => {
     const first = loadConfig({ DATA_DIR: dir });
     const second = loadConfig({ DATA_DIR: dir });
-    expect(first.generatedSecrets).toEqual(['ADMIN_TOKEN', 'CLUSTER_TOKEN']);
-    expect(second.adminToken).toBe(first.adminToken);
-    expect(second.clusterToken).toBe(first.clusterToken);
-    expect(second.jwtSecret).toBe(first.jwtSecret);
-    expect(first.adminToken).not.toBe(first.clusterToken);
+    expect(first.auth.generatedSecrets).toEqual(['ADMIN_TOKEN', 'CLUSTER_TOKEN']);
+    expect(second.auth.adminToken).toBe(first.auth.adminToken);
+    expect(second.auth.clusterToken).toBe(first.auth.clusterToken);
+    expect(second.auth.jwtSecret).toBe(first.auth.jwtSecret);
+    expect(first.auth.adminToken).not.toBe(first.auth.clusterToken);
     for (const file of ['admin-token', 'cluster-token', 'jwt-secret']) expect(statSync(join(dir, file)).mode & 0o777).toBe(0o600);
-    expect(readFileSync(join(dir, 'admin-token'), 'utf8')).toBe(first.adminToken);
+    expect(readFileSync(join(dir, 'admin-token'), 'utf8')).toBe(first.auth.adminToken);
   });
 
   it('a token set in the environment wins and is not written', () => {
     const config = loadConfig({ DATA_DIR: dir, ADMIN_TOKEN: 'admin-from-the-environment' });
-    expect(config.adminToken).toBe('admin-from-the-environment');
-    expect(config.generatedSecrets).toEqual(['CLUSTER_TOKEN']);
+    expect(config.auth.adminToken).toBe('admin-from-the-environment');
+    expect(config.auth.generatedSecrets).toEqual(['CLUSTER_TOKEN']);
     expect(existsSync(join(dir, 'admin-token'))).toBe(false);
   });
 });
@@ -77,9 +77,9 @@ describe('loadConfig STATS_SAMPLE_MS', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is 5 s by default and takes 100 ms to a minute', () => {
-    expect(loadConfig({ DATA_DIR: dir }).statsSampleMs).toBe(5000);
-    expect(loadConfig({ DATA_DIR: dir, STATS_SAMPLE_MS: '200' }).statsSampleMs).toBe(200);
-    expect(loadConfig({ DATA_DIR: dir, STATS_SAMPLE_MS: '60000' }).statsSampleMs).toBe(60000);
+    expect(loadConfig({ DATA_DIR: dir }).stats.sampleMs).toBe(5000);
+    expect(loadConfig({ DATA_DIR: dir, STATS_SAMPLE_MS: '200' }).stats.sampleMs).toBe(200);
+    expect(loadConfig({ DATA_DIR: dir, STATS_SAMPLE_MS: '60000' }).stats.sampleMs).toBe(60000);
   });
 
   it('refuses values outside that range or not integers, naming the variable', () => {
@@ -87,5 +87,66 @@ describe('loadConfig STATS_SAMPLE_MS', () => {
       const problem = `STATS_SAMPLE_MS must be an integer from 100 to 60000 (got "${value}")`;
       expect(() => loadConfig({ DATA_DIR: dir, STATS_SAMPLE_MS: value })).toThrow(problem);
     }
+  });
+});
+
+describe('loadConfig namespaces', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'config-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('puts each variable under its concern', () => {
+    const config = loadConfig({
+      DATA_DIR: dir,
+      PORT: '9100',
+      WS_IDLE_TIMEOUT_MS: '90000',
+      TOKEN_TTL_SECONDS: '60',
+      REBALANCE_GRACE_MS: '500',
+      MAX_GROUPS_PER_USER: '7',
+      RATE_LIMIT_BURST: '9',
+      LOGIN_LIMIT_PER_USERNAME: '3',
+      MESSAGE_PARTITION_DAYS: '2',
+      LOG_LEVEL: 'WARN',
+    });
+    expect(config.mode).toBe('embedded');
+    expect(config.http.port).toBe(9100);
+    expect(config.ws.idleTimeoutMs).toBe(90000);
+    expect(config.auth.tokenTtlSeconds).toBe(60);
+    expect(config.storage.dataDir).toBe(dir);
+    expect(config.cluster).toEqual({ redis: undefined, redisPrefix: 'chat:', heartbeatMs: 2000, instanceTtlMs: 10000 });
+    expect(config.rebalance.graceMs).toBe(500);
+    expect(config.limits).toMatchObject({ maxGroupsPerUser: 7, requestBurst: 9, requestsPerSec: 50 });
+    expect(config.rateLimits.loginPerUsername).toBe(3);
+    expect(config.messages.partitionDays).toBe(2);
+    expect(config.logging.level).toBe('warn');
+  });
+
+  it('names every bad variable in one error, whatever its concern', () => {
+    const bad = { PORT: 'x', WS_PING_INTERVAL_MS: '1', LOCKOUT_MINUTES: '0', DATABASE_POOL_SIZE: '0', HEARTBEAT_MS: '1' };
+    const alsoBad = { REBALANCE_TOLERANCE: '-1', MAX_CONNECTIONS_PER_ADDRESS: '6', LOG_LEVEL: 'loud', STATS_SAMPLE_MS: '1' };
+    let error: unknown;
+    try {
+      loadConfig({ DATA_DIR: dir, ...bad, ...alsoBad, MAX_CONNECTIONS: '5' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const names = (error as ConfigError).problems.map((problem) => problem.split(' ')[0]);
+    expect(names.sort()).toEqual([...Object.keys(bad), ...Object.keys(alsoBad)].sort());
+  });
+
+  it('takes the password hashes run at once from libuv\'s UV_THREADPOOL_SIZE, 4 when it is unset or not a number', () => {
+    expect(loadConfig({ DATA_DIR: dir, UV_THREADPOOL_SIZE: '8' }).auth.hashConcurrency).toBe(8);
+    for (const value of [undefined, '', 'many']) {
+      expect(loadConfig({ DATA_DIR: dir, UV_THREADPOOL_SIZE: value }).auth.hashConcurrency).toBe(4);
+    }
+  });
+});
+
+describe('cliDatabaseSettings', () => {
+  it('is DATABASE_URL and DATA_DIR as they are, ./data by default', () => {
+    const settings = cliDatabaseSettings({ DATABASE_URL: 'postgres://x/chat', DATA_DIR: '/srv/chat' });
+    expect(settings).toEqual({ databaseUrl: 'postgres://x/chat', dataDir: '/srv/chat' });
+    expect(cliDatabaseSettings({})).toEqual({ databaseUrl: undefined, dataDir: './data' });
   });
 });

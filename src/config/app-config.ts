@@ -18,9 +18,27 @@ export type RedisTopology =
   | { kind: 'cluster'; nodes: RedisNode[] }
   | { kind: 'sentinel'; sentinels: RedisNode[]; name: string };
 
-/** The validated configuration, built once at boot from the environment. */
+/**
+ * The validated configuration, built once at boot from the environment: one namespace per concern
+ * (as the README's configuration table groups the variables), each read and checked by its own reader.
+ */
 export abstract class AppConfig {
   mode: StorageMode;
+  http: HttpConfig;
+  ws: WsConfig;
+  auth: AuthConfig;
+  storage: StorageConfig;
+  messages: MessagesConfig;
+  cluster: ClusterConfig;
+  rebalance: RebalanceConfig;
+  limits: LimitsConfig;
+  rateLimits: RateLimits;
+  logging: LoggingConfig;
+  stats: StatsConfig;
+}
+
+/** Where the instance listens and is reached, and what its HTTP side serves. */
+export interface HttpConfig {
   port: number;
   host: string;
   publicHost: string;
@@ -29,63 +47,98 @@ export abstract class AppConfig {
    * undefined: `ws://PUBLIC_HOST:PORT/ws`, built once the port is known (PORT=0 picks one).
    */
   publicUrl?: string;
-  dataDir: string;
-  databaseUrl?: string;
-  /** PostgreSQL connections per instance at most: instances × this must fit the server's max_connections. */
-  databasePoolSize: number;
-  redisUrl?: string;
-  /** Absent in the embedded mode. */
-  redis?: RedisTopology;
-  redisPrefix: string;
+  /** Addresses and CIDR ranges of the proxies whose X-Forwarded-For is believed; empty: none is. */
+  trustProxy: string[];
+  /** Origins allowed by CORS; empty: no cross-origin access. */
+  corsOrigins: string[];
+  /** Serve the Swagger UI pages (/swagger-ui, /doc.html); the JSON document is served either way. */
+  swaggerUi: boolean;
+  metricsPublic: boolean;
+}
+
+/** Each WebSocket connection: frames, output, pings and the time it has to log in. */
+export interface WsConfig {
+  maxFrameBytes: number;
+  maxBufferedBytes: number;
+  pingIntervalMs: number;
+  idleTimeoutMs: number;
+  /** A connection not logged in after this long is closed with 4002. */
+  loginTimeoutMs: number;
+}
+
+/** Tokens, secrets, lockout and password hashing. */
+export interface AuthConfig {
   adminToken: string;
   clusterToken: string;
   jwtSecret: string;
   /** Names of the tokens the environment did not set: generated once and kept in DATA_DIR (embedded mode). */
   generatedSecrets: ('ADMIN_TOKEN' | 'CLUSTER_TOKEN')[];
   tokenTtlSeconds: number;
-  maxSessionsPerUser: number;
-  wsMaxFrameBytes: number;
-  maxContentBytes: number;
-  wsMaxBufferedBytes: number;
-  rateLimitPerSec: number;
-  rateLimitBurst: number;
   lockoutMaxErrors: number;
   lockoutMinutes: number;
-  rebalanceMinUsers: number;
-  rebalanceTolerance: number;
-  rebalanceDelayMs: number;
-  rebalanceCooldownMs: number;
-  rebalanceIntervalMs: number;
-  rebalanceGraceMs: number;
-  drainTimeoutMs: number;
+  /** Password hashes run at once: libuv's thread pool (UV_THREADPOOL_SIZE, 4 by default); more only queue there. */
+  hashConcurrency: number;
+}
+
+/** Where the data lives: PostgreSQL, or the embedded database in DATA_DIR. */
+export interface StorageConfig {
+  dataDir: string;
+  databaseUrl?: string;
+  /** PostgreSQL connections per instance at most: instances × this must fit the server's max_connections. */
+  databasePoolSize: number;
+}
+
+/** The `messages` partitions and their retention. */
+export interface MessagesConfig {
+  /** Messages older than this many days are dropped with their partition; undefined keeps them forever. */
+  retentionDays?: number;
+  /** Days each `messages` partition is written to before the next one opens. */
+  partitionDays: number;
+  /** How often the partition maintenance runs (creating partitions ahead, rolling over, retention). */
+  maintenanceMs: number;
+}
+
+/** The instances' shared Redis and their liveness in it. */
+export interface ClusterConfig {
+  /** Absent in the embedded mode. */
+  redis?: RedisTopology;
+  redisPrefix: string;
   heartbeatMs: number;
   instanceTtlMs: number;
-  wsPingIntervalMs: number;
-  wsIdleTimeoutMs: number;
-  logLevel: string;
-  metricsPublic: boolean;
-  /** Messages older than this many days are dropped with their partition; undefined keeps them forever. */
-  messageRetentionDays?: number;
-  /** Days each `messages` partition is written to before the next one opens. */
-  messagePartitionDays: number;
-  /** How often the partition maintenance runs (creating partitions ahead, rolling over, retention). */
-  messageMaintenanceMs: number;
-  /** How often this instance samples its load and traffic for the admin console's charts. */
-  statsSampleMs: number;
-  /** A connection not logged in after this long is closed with 4002. */
-  loginTimeoutMs: number;
+}
+
+/** Moving sessions between instances: rebalancing, and draining at shutdown. */
+export interface RebalanceConfig {
+  minUsers: number;
+  tolerance: number;
+  delayMs: number;
+  cooldownMs: number;
+  intervalMs: number;
+  graceMs: number;
+  drainTimeoutMs: number;
+}
+
+/** What one user, address, connection or message may take. */
+export interface LimitsConfig {
+  maxSessionsPerUser: number;
+  maxContentBytes: number;
+  /** Requests per second per connection (RATE_LIMIT_PER_SEC), and the burst allowed (RATE_LIMIT_BURST). */
+  requestsPerSec: number;
+  requestBurst: number;
   /** Connections per instance and per client address; past them the upgrade is refused (503 / 429). */
   maxConnections: number;
   maxConnectionsPerAddress: number;
-  /** Addresses and CIDR ranges of the proxies whose X-Forwarded-For is believed; empty: none is. */
-  trustProxy: string[];
   /** Group memberships per user. */
   maxGroupsPerUser: number;
-  /** Serve the Swagger UI pages (/swagger-ui, /doc.html); the JSON document is served either way. */
-  swaggerUi: boolean;
-  /** Origins allowed by CORS; empty: no cross-origin access. */
-  corsOrigins: string[];
-  rateLimits: RateLimits;
+}
+
+export interface LoggingConfig {
+  level: string;
+}
+
+export interface StatsConfig {
+  /** How often this instance samples its load and traffic for the admin console's charts. */
+  sampleMs: number;
 }
 
 /** Requests allowed per window (0 turns a limit off). */
@@ -252,10 +305,151 @@ function keptSecret(dataDir: string, fileName: string, minLength: number, make: 
   return secret;
 }
 
+/** Setting any of these turns on the cluster mode. */
+const REDIS_VARIABLES = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'];
+
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const read = new EnvReader(env);
+  const mode: StorageMode = REDIS_VARIABLES.some((name) => read.raw(name) !== undefined) ? 'cluster' : 'embedded';
+  const secrets = readSecrets(read, mode === 'cluster');
+  const auth = readAuth(read);
+  const groups = {
+    http: readHttp(read),
+    ws: readWs(read),
+    storage: readStorage(read, mode === 'cluster'),
+    messages: readMessages(read),
+    cluster: readCluster(read),
+    rebalance: readRebalance(read),
+    limits: readLimits(read),
+    rateLimits: readRateLimits(read),
+    logging: readLogging(read),
+    // At most a minute: the 15-minute charts need points; at least 100 ms keeps the window to 9000 samples.
+    stats: { sampleMs: read.int('STATS_SAMPLE_MS', 5000, 100, 60000) },
+  };
+  if (groups.limits.maxContentBytes >= groups.ws.maxFrameBytes) {
+    read.problems.push('MAX_CONTENT_BYTES must be smaller than WS_MAX_FRAME_BYTES (a message frame carries the content plus its fields)');
+  }
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+
+  if (mode === 'embedded') privateDataDir(groups.storage.dataDir);
+  return { mode, ...groups, auth: { ...auth, ...secretsOrKept(secrets, groups.storage.dataDir) } };
+}
+
+function readHttp(read: EnvReader): HttpConfig {
+  const host = read.string('HOST', '0.0.0.0');
+  // Listening on one address, the instance is reached there; on all of them, at its first outward one.
+  const publicHost = read.raw('PUBLIC_HOST') ?? (WILDCARD_HOSTS.has(host) ? defaultPublicHost() : host);
+  if (/[\s/]/.test(publicHost)) read.problems.push('PUBLIC_HOST must be a host name or IP address');
+  const http = {
+    port: read.int('PORT', 9092, 0, 65535),
+    host,
+    publicHost,
+    publicUrl: read.webSocketUrl('PUBLIC_URL'),
+    trustProxy: read.list('TRUST_PROXY'),
+    corsOrigins: read.list('CORS_ORIGINS'),
+    swaggerUi: read.bool('SWAGGER_UI', true),
+    metricsPublic: read.bool('METRICS_PUBLIC', false),
+  };
+  for (const proxy of TrustedProxies.parse(http.trustProxy).invalid) {
+    read.problems.push(`TRUST_PROXY must list IP addresses or CIDR ranges (got "${proxy}")`);
+  }
+  for (const origin of http.corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      read.problems.push(`CORS_ORIGINS must list origins such as https://chat.example.com (got "${origin}")`);
+    }
+  }
+  return http;
+}
+
+function readWs(read: EnvReader): WsConfig {
+  const ws = {
+    maxFrameBytes: read.int('WS_MAX_FRAME_BYTES', 32768, 256, 16 * 1024 * 1024),
+    maxBufferedBytes: read.int('WS_MAX_BUFFERED_BYTES', 1048576, 1024),
+    pingIntervalMs: read.int('WS_PING_INTERVAL_MS', 30000, 100),
+    idleTimeoutMs: read.int('WS_IDLE_TIMEOUT_MS', 70000, 200),
+    loginTimeoutMs: read.int('LOGIN_TIMEOUT_MS', 20000, 100),
+  };
+  if (ws.idleTimeoutMs <= ws.pingIntervalMs) read.problems.push('WS_IDLE_TIMEOUT_MS must be larger than WS_PING_INTERVAL_MS');
+  return ws;
+}
+
+type SecretsSet = Partial<Pick<AuthConfig, 'adminToken' | 'clusterToken' | 'jwtSecret'>>;
+
+/** The secrets as the environment sets them: undefined where it does not. */
+function readSecrets(read: EnvReader, cluster: boolean): SecretsSet {
+  return {
+    adminToken: read.secret('ADMIN_TOKEN', cluster),
+    clusterToken: read.secret('CLUSTER_TOKEN', cluster),
+    jwtSecret: read.secret('JWT_SECRET', cluster),
+  };
+}
+
+/** The secrets the environment set, and in the embedded mode the ones it did not, generated once and kept in DATA_DIR. */
+function secretsOrKept(set: SecretsSet, dataDir: string): Pick<AuthConfig, keyof SecretsSet | 'generatedSecrets'> {
+  const generated: AuthConfig['generatedSecrets'] = [];
+  // Unset secrets exist only in the embedded mode (cluster mode requires all three).
+  const adminToken = set.adminToken ?? (generated.push('ADMIN_TOKEN'), keptSecret(dataDir, KEPT_SECRET_FILES.ADMIN_TOKEN, 16, randomToken));
+  const clusterToken =
+    set.clusterToken ?? (generated.push('CLUSTER_TOKEN'), keptSecret(dataDir, KEPT_SECRET_FILES.CLUSTER_TOKEN, 16, randomToken));
+  const jwtSecret = set.jwtSecret ?? keptSecret(dataDir, KEPT_SECRET_FILES.JWT_SECRET, 32, () => randomBytes(32).toString('base64url'));
+  return { adminToken, clusterToken, jwtSecret, generatedSecrets: generated };
+}
+
+function readAuth(read: EnvReader): Omit<AuthConfig, keyof SecretsSet | 'generatedSecrets'> {
+  return {
+    tokenTtlSeconds: read.int('TOKEN_TTL_SECONDS', 86400, 1),
+    lockoutMaxErrors: read.int('LOCKOUT_MAX_ERRORS', 3, 0, 1e9),
+    lockoutMinutes: read.number('LOCKOUT_MINUTES', 10, 0.001, 525600),
+    // Not validated: it is libuv's variable, and a value libuv ignores must not stop the server.
+    hashConcurrency: Number(read.raw('UV_THREADPOOL_SIZE')) || 4,
+  };
+}
+
+function readStorage(read: EnvReader, cluster: boolean): StorageConfig {
   const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (cluster && read.raw('DATABASE_URL') === undefined) {
+    read.problems.push('DATABASE_URL is required in cluster mode (a Redis is configured): instances must share one PostgreSQL');
+  }
+  return {
+    dataDir: resolve(read.string('DATA_DIR', './data')),
+    databaseUrl,
+    databasePoolSize: read.int('DATABASE_POOL_SIZE', 20, 1, 1000),
+  };
+}
+
+/**
+ * Where the TypeORM CLI's data source finds the database: DATABASE_URL and DATA_DIR as they are,
+ * nothing validated or written (the CLI runs beside a server, it is not one).
+ */
+export function cliDatabaseSettings(env: Env = process.env): Pick<StorageConfig, 'databaseUrl' | 'dataDir'> {
+  return { databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR ?? './data' };
+}
+
+function readMessages(read: EnvReader): MessagesConfig {
+  return {
+    retentionDays:
+      read.raw('MESSAGE_RETENTION_DAYS') === undefined ? undefined : read.number('MESSAGE_RETENTION_DAYS', 0, 0.0001, 365000),
+    partitionDays: read.number('MESSAGE_PARTITION_DAYS', 30, 0.0001, 3650),
+    maintenanceMs: read.int('MESSAGE_MAINTENANCE_MS', 60000, 50),
+  };
+}
+
+function readCluster(read: EnvReader): ClusterConfig {
+  const redisPrefix = read.string('REDIS_PREFIX', 'chat:');
+  // Keys carry Redis Cluster hash tags in braces after the prefix: braces in it would change the slots.
+  if (/[{}\s]/.test(redisPrefix)) read.problems.push('REDIS_PREFIX must not contain braces or spaces');
+  const cluster = {
+    redis: readRedis(read),
+    redisPrefix,
+    heartbeatMs: read.int('HEARTBEAT_MS', 2000, 50),
+    instanceTtlMs: read.int('INSTANCE_TTL_MS', 10000, 100),
+  };
+  if (cluster.instanceTtlMs <= cluster.heartbeatMs) read.problems.push('INSTANCE_TTL_MS must be larger than HEARTBEAT_MS');
+  return cluster;
+}
+
+function readRedis(read: EnvReader): RedisTopology | undefined {
   const redisUrl = read.url('REDIS_URL', ['redis:', 'rediss:']);
   const clusterNodes = read.nodes('REDIS_CLUSTER_NODES');
   const sentinels = read.nodes('REDIS_SENTINELS');
@@ -264,108 +458,52 @@ export function loadConfig(env: Env = process.env): AppConfig {
     read.problems.push('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS: the name the sentinels monitor the primary under');
   }
   // The most specific setting wins: a Cluster's seeds, then Sentinel, then one server.
-  let redis: RedisTopology | undefined;
-  if (clusterNodes) redis = { kind: 'cluster', nodes: clusterNodes };
-  else if (sentinels && sentinelName) redis = { kind: 'sentinel', sentinels, name: sentinelName };
-  else if (redisUrl) redis = { kind: 'single', url: redisUrl };
-  const cluster = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'].some((name) => read.raw(name) !== undefined);
-  if (cluster && read.raw('DATABASE_URL') === undefined) {
-    read.problems.push('DATABASE_URL is required in cluster mode (a Redis is configured): instances must share one PostgreSQL');
-  }
-  const dataDir = resolve(read.string('DATA_DIR', './data'));
-  const logLevel = read.string('LOG_LEVEL', 'info').toLowerCase();
-  if (!LOG_LEVELS.includes(logLevel)) read.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-  const host = read.string('HOST', '0.0.0.0');
-  // Listening on one address, the instance is reached there; on all of them, at its first outward one.
-  const publicHost = read.raw('PUBLIC_HOST') ?? (WILDCARD_HOSTS.has(host) ? defaultPublicHost() : host);
-  if (/[\s/]/.test(publicHost)) read.problems.push('PUBLIC_HOST must be a host name or IP address');
-  const publicUrl = read.webSocketUrl('PUBLIC_URL');
-  const redisPrefix = read.string('REDIS_PREFIX', 'chat:');
-  // Keys carry Redis Cluster hash tags in braces after the prefix: braces in it would change the slots.
-  if (/[{}\s]/.test(redisPrefix)) read.problems.push('REDIS_PREFIX must not contain braces or spaces');
+  if (clusterNodes) return { kind: 'cluster', nodes: clusterNodes };
+  if (sentinels && sentinelName) return { kind: 'sentinel', sentinels, name: sentinelName };
+  return redisUrl ? { kind: 'single', url: redisUrl } : undefined;
+}
 
-  const adminToken = read.secret('ADMIN_TOKEN', cluster);
-  const clusterToken = read.secret('CLUSTER_TOKEN', cluster);
-  const jwtSecret = read.secret('JWT_SECRET', cluster);
-
-  const config = {
-    mode: cluster ? 'cluster' : 'embedded',
-    port: read.int('PORT', 9092, 0, 65535),
-    host,
-    publicHost,
-    publicUrl,
-    dataDir,
-    databaseUrl,
-    databasePoolSize: read.int('DATABASE_POOL_SIZE', 20, 1, 1000),
-    redisUrl,
-    redis,
-    redisPrefix,
-    tokenTtlSeconds: read.int('TOKEN_TTL_SECONDS', 86400, 1),
-    maxSessionsPerUser: read.int('MAX_SESSIONS_PER_USER', 5, 1, 1000),
-    wsMaxFrameBytes: read.int('WS_MAX_FRAME_BYTES', 32768, 256, 16 * 1024 * 1024),
-    maxContentBytes: read.int('MAX_CONTENT_BYTES', 20000, 1, 16 * 1024 * 1024),
-    wsMaxBufferedBytes: read.int('WS_MAX_BUFFERED_BYTES', 1048576, 1024),
-    rateLimitPerSec: read.number('RATE_LIMIT_PER_SEC', 50, 0.1, 1e6),
-    rateLimitBurst: read.int('RATE_LIMIT_BURST', 100, 1, 1e7),
-    lockoutMaxErrors: read.int('LOCKOUT_MAX_ERRORS', 3, 0, 1e9),
-    lockoutMinutes: read.number('LOCKOUT_MINUTES', 10, 0.001, 525600),
-    rebalanceMinUsers: read.int('REBALANCE_MIN_USERS', 150, 0),
-    rebalanceTolerance: read.number('REBALANCE_TOLERANCE', 0.1, 0, 10),
-    rebalanceDelayMs: read.int('REBALANCE_DELAY_MS', 30000, 0),
-    rebalanceCooldownMs: read.int('REBALANCE_COOLDOWN_MS', 120000, 0),
-    rebalanceIntervalMs: read.int('REBALANCE_INTERVAL_MS', 60000, 100),
-    rebalanceGraceMs: read.int('REBALANCE_GRACE_MS', 10000, 0),
+function readRebalance(read: EnvReader): RebalanceConfig {
+  return {
+    minUsers: read.int('REBALANCE_MIN_USERS', 150, 0),
+    tolerance: read.number('REBALANCE_TOLERANCE', 0.1, 0, 10),
+    delayMs: read.int('REBALANCE_DELAY_MS', 30000, 0),
+    cooldownMs: read.int('REBALANCE_COOLDOWN_MS', 120000, 0),
+    intervalMs: read.int('REBALANCE_INTERVAL_MS', 60000, 100),
+    graceMs: read.int('REBALANCE_GRACE_MS', 10000, 0),
     drainTimeoutMs: read.int('DRAIN_TIMEOUT_MS', 20000, 0),
-    heartbeatMs: read.int('HEARTBEAT_MS', 2000, 50),
-    instanceTtlMs: read.int('INSTANCE_TTL_MS', 10000, 100),
-    wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 30000, 100),
-    wsIdleTimeoutMs: read.int('WS_IDLE_TIMEOUT_MS', 70000, 200),
-    logLevel,
-    metricsPublic: read.bool('METRICS_PUBLIC', false),
-    loginTimeoutMs: read.int('LOGIN_TIMEOUT_MS', 20000, 100),
+  };
+}
+
+function readLimits(read: EnvReader): LimitsConfig {
+  const limits = {
+    maxSessionsPerUser: read.int('MAX_SESSIONS_PER_USER', 5, 1, 1000),
+    maxContentBytes: read.int('MAX_CONTENT_BYTES', 20000, 1, 16 * 1024 * 1024),
+    requestsPerSec: read.number('RATE_LIMIT_PER_SEC', 50, 0.1, 1e6),
+    requestBurst: read.int('RATE_LIMIT_BURST', 100, 1, 1e7),
     maxConnections: read.int('MAX_CONNECTIONS', 50000, 1),
     maxConnectionsPerAddress: read.int('MAX_CONNECTIONS_PER_ADDRESS', 100, 1),
-    trustProxy: read.list('TRUST_PROXY'),
     maxGroupsPerUser: read.int('MAX_GROUPS_PER_USER', 500, 1),
-    swaggerUi: read.bool('SWAGGER_UI', true),
-    corsOrigins: read.list('CORS_ORIGINS'),
-    rateLimits: {
-      windowSeconds: read.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86400),
-      loginPerAddress: read.int('LOGIN_LIMIT_PER_ADDRESS', 30, 0),
-      loginPerUsername: read.int('LOGIN_LIMIT_PER_USERNAME', 10, 0),
-      registerPerAddress: read.int('REGISTER_LIMIT_PER_ADDRESS', 10, 0),
-      httpPerAddress: read.int('HTTP_LIMIT_PER_ADDRESS', 1200, 0),
-      groupCreatePerUser: read.int('GROUP_CREATE_LIMIT_PER_USER', 20, 0),
-    },
-    messageRetentionDays: read.raw('MESSAGE_RETENTION_DAYS') === undefined ? undefined : read.number('MESSAGE_RETENTION_DAYS', 0, 0.0001, 365000),
-    messagePartitionDays: read.number('MESSAGE_PARTITION_DAYS', 30, 0.0001, 3650),
-    messageMaintenanceMs: read.int('MESSAGE_MAINTENANCE_MS', 60000, 50),
-    // At most a minute: the 15-minute charts need points; at least 100 ms keeps the window to 9000 samples.
-    statsSampleMs: read.int('STATS_SAMPLE_MS', 5000, 100, 60000),
-  } as AppConfig;
+  };
+  if (limits.maxConnectionsPerAddress > limits.maxConnections) {
+    read.problems.push('MAX_CONNECTIONS_PER_ADDRESS must not be larger than MAX_CONNECTIONS');
+  }
+  return limits;
+}
 
-  if (config.maxContentBytes >= config.wsMaxFrameBytes) {
-    read.problems.push('MAX_CONTENT_BYTES must be smaller than WS_MAX_FRAME_BYTES (a message frame carries the content plus its fields)');
-  }
-  if (config.wsIdleTimeoutMs <= config.wsPingIntervalMs) {
-    read.problems.push('WS_IDLE_TIMEOUT_MS must be larger than WS_PING_INTERVAL_MS');
-  }
-  if (config.instanceTtlMs <= config.heartbeatMs) {
-    read.problems.push('INSTANCE_TTL_MS must be larger than HEARTBEAT_MS');
-  }
-  for (const proxy of TrustedProxies.parse(config.trustProxy).invalid) read.problems.push(`TRUST_PROXY must list IP addresses or CIDR ranges (got "${proxy}")`);
-  for (const origin of config.corsOrigins) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) read.problems.push(`CORS_ORIGINS must list origins such as https://chat.example.com (got "${origin}")`);
-  }
-  if (config.maxConnectionsPerAddress > config.maxConnections) read.problems.push('MAX_CONNECTIONS_PER_ADDRESS must not be larger than MAX_CONNECTIONS');
-  if (read.problems.length > 0) throw new ConfigError(read.problems);
+function readRateLimits(read: EnvReader): RateLimits {
+  return {
+    windowSeconds: read.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86400),
+    loginPerAddress: read.int('LOGIN_LIMIT_PER_ADDRESS', 30, 0),
+    loginPerUsername: read.int('LOGIN_LIMIT_PER_USERNAME', 10, 0),
+    registerPerAddress: read.int('REGISTER_LIMIT_PER_ADDRESS', 10, 0),
+    httpPerAddress: read.int('HTTP_LIMIT_PER_ADDRESS', 1200, 0),
+    groupCreatePerUser: read.int('GROUP_CREATE_LIMIT_PER_USER', 20, 0),
+  };
+}
 
-  if (config.mode === 'embedded') privateDataDir(dataDir);
-  const generated: AppConfig['generatedSecrets'] = [];
-  // Unset secrets exist only in the embedded mode (cluster mode requires all three).
-  config.adminToken = adminToken ?? (generated.push('ADMIN_TOKEN'), keptSecret(dataDir, KEPT_SECRET_FILES.ADMIN_TOKEN, 16, randomToken));
-  config.clusterToken = clusterToken ?? (generated.push('CLUSTER_TOKEN'), keptSecret(dataDir, KEPT_SECRET_FILES.CLUSTER_TOKEN, 16, randomToken));
-  config.jwtSecret = jwtSecret ?? keptSecret(dataDir, KEPT_SECRET_FILES.JWT_SECRET, 32, () => randomBytes(32).toString('base64url'));
-  config.generatedSecrets = generated;
-  return config;
+function readLogging(read: EnvReader): LoggingConfig {
+  const level = read.string('LOG_LEVEL', 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(level)) read.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return { level };
 }

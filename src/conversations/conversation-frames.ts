@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ACK_IDS_MAX, parseHistoryLimit, parseMessageId } from '../sending/message-rules';
 import { GroupsService } from '../groups/groups.service';
 import { MessagesService } from '../messages/messages.service';
-import { MessageType, RefusalCode } from '../common/protocol';
 import { Result } from '../common/refusal';
+import { MessageType, RefusalCode } from '../protocol';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
 import { FrameContext, FrameRoute, FrameRoutes } from '../handlers/frame-route';
 
@@ -44,7 +44,7 @@ export class ConversationFrames implements FrameRoutes {
       beforeId = parseMessageId(frame.beforeId);
       if (beforeId === null) throw new FrameRefusal(RefusalCode.InvalidArgument, 'beforeId must be a message id', { messages: [] });
     }
-    let result: Result<{ messages: Record<string, unknown>[] }>;
+    let result: Result<{ messages: object[] }>;
     if (frame.groupName !== undefined && frame.groupName !== null) {
       result = await this.groups.history(connection.username!, frame.groupName, beforeId, limit);
     } else if (typeof frame.with === 'string' && frame.with !== '') {

@@ -9,7 +9,7 @@ import { migrate } from './migrator';
 import { DatabaseSettings, openDatabase } from './open-database';
 
 /** The database of the configuration, migrated. */
-async function migratedDatabase(config: DatabaseSettings): Promise<Database> {
+export async function migratedDatabase(config: DatabaseSettings): Promise<Database> {
   const logger = new Logger('Database');
   // PGlite creates its files at the first start, silently, for about 20 s: say so before.
   if (!config.databaseUrl && !existsSync(join(config.dataDir, 'pglite', 'PG_VERSION'))) {
@@ -24,4 +24,4 @@ async function migratedDatabase(config: DatabaseSettings): Promise<Database> {
   return db;
 }
 
-export const databaseProviders = [{ provide: Database, inject: [AppConfig], useFactory: migratedDatabase }];
+export const databaseProviders = [{ provide: Database, inject: [AppConfig], useFactory: (config: AppConfig) => migratedDatabase(config.storage) }];

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { MoveTarget, SessionSocket } from '../cluster/local-sessions';
-import { CloseCode } from '../cluster/sessions.service';
 import { Delivery } from '../common/delivery';
 import { ResponseFields } from '../handlers/frame';
 import { FrameContext } from '../handlers/frame-route';
-import { MessageType, nowIso } from './frame';
+import { CloseCode, MessageType } from '../protocol';
+import { nowIso } from './frame';
 import { StreamOrder } from './stream-order';
 
 export interface ConnectionLimits {

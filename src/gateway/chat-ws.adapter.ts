@@ -23,7 +23,7 @@ export class ChatWsAdapter extends WsAdapter {
   override create(port: number, options: Record<string, unknown> & { path?: string } = {}) {
     return super.create(port, {
       ...options,
-      maxPayload: this.config.wsMaxFrameBytes,
+      maxPayload: this.config.ws.maxFrameBytes,
       perMessageDeflate: false,
       clientTracking: true,
       maxPendingAutoPongs: MAX_PENDING_AUTO_PONGS,

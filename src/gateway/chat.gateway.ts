@@ -5,14 +5,13 @@ import WebSocket, { RawData, WebSocketServer as WsServer } from 'ws';
 import { ClusterService } from '../cluster/cluster.service';
 import { LocalSessions } from '../cluster/local-sessions';
 import { RebalanceService } from '../cluster/rebalance.service';
-import { CloseCode } from '../cluster/sessions.service';
 import { AppConfig } from '../config/app-config';
 import { MetricsService, startedAtZero } from '../metrics/metrics.service';
 import { TrustedProxies, clientAddress } from '../common/client-address';
 import { ChatConnection } from './chat-connection';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
 import { FRAME_ROUTES, FrameRoute, FrameRoutes } from '../handlers/frame-route';
-import { MessageType, REFUSAL_FIELDS, RefusalCode } from './frame';
+import { CloseCode, MessageType, REFUSAL_FIELDS, RefusalCode, ReportedCloseCode } from '../protocol';
 import { SessionFrames } from './session-frames';
 
 /** Refusals the gateway gives itself: plain objects, as a flood of them should not cost a stack trace each. */
@@ -22,7 +21,7 @@ const INTERNAL_ERROR = { code: RefusalCode.Internal, reason: 'Internal error, pl
 
 type Refusal = Pick<FrameRefusal, 'code' | 'reason'> & { fields?: ResponseFields };
 /** The close codes counted by their number; any other (a client may send 3000-4999) counts as `other`. */
-const COUNTED_CLOSE_CODES = [...Object.values(CloseCode), 1005, 1006];
+const COUNTED_CLOSE_CODES = [...Object.values(CloseCode), ...Object.values(ReportedCloseCode)];
 
 type Counted = { inc(): void };
 
@@ -67,7 +66,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     private readonly local: LocalSessions,
     private readonly cluster: ClusterService,
   ) {
-    this.trustedProxies = TrustedProxies.parse(this.config.trustProxy).proxies;
+    this.trustedProxies = TrustedProxies.parse(this.config.http.trustProxy).proxies;
     const counter = this.metrics.wsFrames;
     this.frames = {
       binary: counter.labels('binary'),
@@ -93,8 +92,8 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     this.cluster.onResync(() => {
       for (const connection of this.connections) void this.sessionFrames.resync(connection);
     });
-    this.pingTimer = setInterval(() => this.pingAll(), this.config.wsPingIntervalMs);
-    this.idleTimer = setInterval(() => this.closeIdle(), Math.min(1000, Math.floor(this.config.wsIdleTimeoutMs / 4)));
+    this.pingTimer = setInterval(() => this.pingAll(), this.config.ws.pingIntervalMs);
+    this.idleTimer = setInterval(() => this.closeIdle(), Math.min(1000, Math.floor(this.config.ws.idleTimeoutMs / 4)));
     this.pingTimer.unref();
     this.idleTimer.unref();
   }
@@ -107,7 +106,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     this.accepting = false;
     clearInterval(this.pingTimer);
     const asked = await this.rebalance.drain();
-    const deadline = Date.now() + this.config.drainTimeoutMs;
+    const deadline = Date.now() + this.config.rebalance.drainTimeoutMs;
     while (asked > 0 && this.local.sessionCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     clearInterval(this.idleTimer);
     for (const connection of this.connections) connection.kick(CloseCode.GoingAway, 'Server shutting down');
@@ -119,9 +118,9 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
    * MAX_CONNECTIONS_PER_ADDRESS 429. The upgrade completes in the same tick, so the counts are current.
    */
   admit(request: IncomingMessage): { ok: true } | { ok: false; status: number; message: string } {
-    if (this.connections.size >= this.config.maxConnections) return { ok: false, status: 503, message: 'Too many connections' };
+    if (this.connections.size >= this.config.limits.maxConnections) return { ok: false, status: 503, message: 'Too many connections' };
     const address = clientAddress(request.socket.remoteAddress, request.headers, this.trustedProxies);
-    if ((this.perAddress.get(address) ?? 0) >= this.config.maxConnectionsPerAddress) {
+    if ((this.perAddress.get(address) ?? 0) >= this.config.limits.maxConnectionsPerAddress) {
       return { ok: false, status: 429, message: 'Too many connections from this address' };
     }
     return { ok: true };
@@ -142,13 +141,13 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     const address = clientAddress(request.socket.remoteAddress, request.headers, this.trustedProxies);
     this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     const connection = new ChatConnection(socket, address, {
-      maxBufferedBytes: this.config.wsMaxBufferedBytes,
-      ratePerSec: this.config.rateLimitPerSec,
-      burst: this.config.rateLimitBurst,
+      maxBufferedBytes: this.config.ws.maxBufferedBytes,
+      ratePerSec: this.config.limits.requestsPerSec,
+      burst: this.config.limits.requestBurst,
     });
     this.connections.add(connection);
     this.metrics.wsConnections.inc();
-    connection.startLoginTimer(this.config.loginTimeoutMs);
+    connection.startLoginTimer(this.config.ws.loginTimeoutMs);
 
     socket.on('message', (data: RawData, isBinary: boolean) => {
       // A bug in frame handling must cost this connection, not the process with every other connection.
@@ -195,7 +194,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     const allowed = connection.takeToken();
     if (!allowed) {
       this.frames.rateLimited.inc();
-      if (connection.isFlooding(this.config.rateLimitBurst)) {
+      if (connection.isFlooding(this.config.limits.requestBurst)) {
         connection.close(CloseCode.Policy, 'Too many requests');
         return;
       }
@@ -290,7 +289,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
 
   /** A peer silent past the idle timeout is gone: its close frame would never be answered. */
   private closeIdle(): void {
-    const deadline = Date.now() - this.config.wsIdleTimeoutMs;
+    const deadline = Date.now() - this.config.ws.idleTimeoutMs;
     for (const connection of this.connections) {
       if (connection.lastActivity < deadline) {
         connection.close(CloseCode.GoingAway, 'Idle timeout');

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InstanceIdentity } from '../cluster/instance-identity';
 import { AppConfig } from '../config/app-config';
 import { newSessionId } from '../cluster/registry';
-import { CloseCode, SessionsService } from '../cluster/sessions.service';
+import { SessionsService } from '../cluster/sessions.service';
 import { HasherBusyError } from '../auth/password-hasher';
 import { Reasons, normalizeUsername } from '../users/user-rules';
 import { AuthResult, UsersService } from '../users/users.service';
@@ -11,7 +11,7 @@ import { ChatConnection } from './chat-connection';
 import { Refused, refused } from '../common/refusal';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
 import { FrameRoute, FrameRoutes } from '../handlers/frame-route';
-import { MessageType, RefusalCode } from './frame';
+import { CloseCode, MessageType, RefusalCode } from '../protocol';
 import { OFFLINE_SOURCES, OfflineSource } from '../common/offline-source';
 import { LimitOutcome, RateLimitsService } from '../limits/rate-limits.service';
 
@@ -101,7 +101,7 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
 
   /**
    * Revokes every token of the user (a per-user epoch), ends this session and, with
-   * `everywhere`, closes the user's other sessions with a Notice and 4003. The connection stays
+   * `everywhere`, closes the user's other sessions with a Notice and CloseCode.Disabled. The connection stays
    * open, logged out.
    */
   private async logout(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
@@ -112,11 +112,11 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
     await this.users.logout(username);
     if (frame.everywhere === true) await this.sessions.kickOthers(username, connection.sessionId, CloseCode.Disabled, Reasons.loggedOutEverywhere);
     await this.sessions.unbind(connection);
-    connection.loggedOut(this.config.loginTimeoutMs);
+    connection.loggedOut(this.config.ws.loginTimeoutMs);
     return { success: true, reason: null };
   }
 
-  /** A new password and a token of the new epoch for this session; the user's other sessions get a Notice and 4003. */
+  /** A new password and a token of the new epoch for this session; the user's other sessions get a Notice and CloseCode.Disabled. */
   private async changePassword(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
     const username = connection.username!;
     const limited = await this.limits.consume('loginPerUsername', username.toLowerCase());
@@ -286,7 +286,7 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
       while (connection.isOpen && connection.username === username) {
         const page = await replay.page(after, REPLAY_PAGE);
         for (const message of page) {
-          await connection.writable(this.config.wsIdleTimeoutMs);
+          await connection.writable(this.config.ws.idleTimeoutMs);
           connection.replay(message);
           delivered.inc();
         }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { MessageType, RefusalCode } from '../common/protocol';
 import { Result } from '../common/refusal';
+import { MessageType, RefusalCode } from '../protocol';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
 import { FrameContext, FrameRoute, FrameRoutes } from '../handlers/frame-route';
 import { FROM_MISMATCH, isSelf } from '../handlers/sender';

@@ -1,5 +1,5 @@
 import { ValidationFailedException } from '../common/error-mapping';
-import { MessageType } from '../common/protocol';
+import { MessageType } from '../protocol';
 
 type Fields = Record<string, unknown>;
 const MAX_PUSHES = 1000;

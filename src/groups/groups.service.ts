@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
 import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
-import { MessageType, RefusalCode } from '../common/protocol';
+import { MessageType, RefusalCode } from '../protocol';
 import { Refused, Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { GroupGoneError, GroupLog, MessageRecord, MessageStore, StoredMessage, advanceCursors } from '../messages/message.store';
@@ -97,7 +97,7 @@ export class GroupsService extends OfflineSource {
       isFor: (original, target) => original.groupId === target.group.id,
       deliver: (request, target, stored) => this.deliver(request, target, stored),
     };
-    this.pipeline = new SendPipeline(audience, config.maxContentBytes);
+    this.pipeline = new SendPipeline(audience, config.limits.maxContentBytes);
   }
 
   /** Creates a group with its creator and the requested members who exist; pushes type 10 to those online. */
@@ -114,7 +114,7 @@ export class GroupsService extends OfflineSource {
     const ids = await this.users.idsOf([...new Set(wanted)]);
     const creatorId = ids.get(creator);
     if (creatorId === undefined) return refused(RefusalCode.NotFound, GroupReasons.unknownUser);
-    const max = this.config.maxGroupsPerUser;
+    const max = this.config.limits.maxGroupsPerUser;
     if ((await this.groups.membershipCount(creatorId)) >= max) return refused(RefusalCode.LimitExceeded, GroupReasons.tooManyGroups(max));
     // Requested members already in MAX_GROUPS_PER_USER groups are left out, as names of nobody are.
     const created = await this.groups.create(name, groupNameKey(name), creator, [...ids.values()], max);
@@ -147,9 +147,9 @@ export class GroupsService extends OfflineSource {
     const ids = await this.users.idsOf([username]);
     const userId = ids.get(username);
     if (userId === undefined) return refused(RefusalCode.NotFound, GroupReasons.unknownUser);
-    const result = await this.groups.addMember(name, userId, this.config.maxGroupsPerUser);
+    const result = await this.groups.addMember(name, userId, this.config.limits.maxGroupsPerUser);
     if (!result) return refused(RefusalCode.NotFound, GroupReasons.notFound);
-    if (result.full) return refused(RefusalCode.LimitExceeded, GroupReasons.tooManyGroups(this.config.maxGroupsPerUser));
+    if (result.full) return refused(RefusalCode.LimitExceeded, GroupReasons.tooManyGroups(this.config.limits.maxGroupsPerUser));
     return { ok: true, groupName: name, stream: streamOf(result.groupId), nextSeq: Number(result.lastSeq) + 1 };
   }
 

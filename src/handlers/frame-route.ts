@@ -19,7 +19,7 @@ export interface FrameContext {
  */
 export interface FrameRoute<C extends FrameContext = FrameContext> {
   requestType: number;
-  /** null: no direct response (Ack); refusals then go out as type 26. */
+  /** null: no direct response (Ack); refusals then go out as `MessageType.Error`. */
   responseType: number | null;
   /** Served before login (Ping, Register, Login). */
   public?: boolean;

@@ -1,4 +1,4 @@
-import { RefusalCode } from '../common/protocol';
+import { RefusalCode } from '../protocol';
 import { Refused } from '../common/refusal';
 
 /** A request frame after the common checks: an object with an integer `messageType` and `sequenceId`. */

@@ -14,7 +14,7 @@ import { RateLimitsService } from './rate-limits.service';
       inject: [AppConfig, REDIS],
       useFactory: (config: AppConfig, redis: RedisClient | null) =>
         new RateLimitsService(config.rateLimits, (kind, points, duration) => {
-          const keyPrefix = `${config.redisPrefix}limit:${kind}`;
+          const keyPrefix = `${config.cluster.redisPrefix}limit:${kind}`;
           return redis ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, rejectIfRedisNotReady: true }) : new RateLimiterMemory({ keyPrefix, points, duration });
         }),
     },

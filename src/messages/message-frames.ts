@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MessageType, RefusalCode } from '../common/protocol';
+import { MessageType, REFUSAL_FIELDS, RefusalCode } from '../protocol';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
 import { FrameContext, FrameRoute, FrameRoutes } from '../handlers/frame-route';
 import { FROM_MISMATCH, isSelf } from '../handlers/sender';
@@ -16,7 +16,8 @@ export class MessageFrames implements FrameRoutes {
 
   private async chat(connection: FrameContext, frame: ClientFrame): Promise<ResponseFields> {
     const username = connection.username!;
-    const refusalFields = { from: username, to: typeof frame.to === 'string' ? frame.to : null, content: null, messageId: null, delivered: false, offline: false };
+    const to = typeof frame.to === 'string' ? frame.to : null;
+    const refusalFields = { ...REFUSAL_FIELDS[MessageType.ChatResponse], from: username, to };
     if (!isSelf(frame.from, username)) throw new FrameRefusal(RefusalCode.Forbidden, FROM_MISMATCH, refusalFields);
     const result = await this.messages.send({
       from: username,

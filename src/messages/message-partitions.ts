@@ -88,7 +88,7 @@ export class MessagePartitions implements OnApplicationBootstrap, OnModuleDestro
 
   async onApplicationBootstrap(): Promise<void> {
     await this.run();
-    this.timer = setInterval(() => void this.run(), this.config.messageMaintenanceMs);
+    this.timer = setInterval(() => void this.run(), this.config.messages.maintenanceMs);
     this.timer.unref();
   }
 
@@ -117,7 +117,7 @@ export class MessagePartitions implements OnApplicationBootstrap, OnModuleDestro
       const changed = await this.locked(async (tx) => this.advance(tx, now, result));
       if (!changed) break;
     }
-    if (this.config.messageRetentionDays !== undefined) await this.expire(now, this.config.messageRetentionDays, result);
+    if (this.config.messages.retentionDays !== undefined) await this.expire(now, this.config.messages.retentionDays, result);
     if (this.db.driver === 'pglite' && now.getTime() - this.lastAnalyze >= 3_600_000) {
       this.lastAnalyze = now.getTime();
       await this.db.query('ANALYZE users, groups, group_members, messages');
@@ -160,7 +160,7 @@ export class MessagePartitions implements OnApplicationBootstrap, OnModuleDestro
       result.opened.push(current);
       return true;
     }
-    if (now.getTime() - new Date(row.opened_at).getTime() < this.config.messagePartitionDays * DAY_MS) return false;
+    if (now.getTime() - new Date(row.opened_at).getTime() < this.config.messages.partitionDays * DAY_MS) return false;
     await tx.query(PARTITION_SQL.lockWriters);
     await tx.query(PARTITION_SQL.jump, [(BigInt(current + 1) * PARTITION_SPAN).toString()]);
     await tx.query(PARTITION_SQL.open, [current + 1, now]);

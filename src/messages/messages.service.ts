@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
 import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
-import { MessageType, RefusalCode } from '../common/protocol';
+import { ChatResponseFrame, RefusalCode, chatMessageFrame } from '../protocol';
 import { Refused, Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
@@ -30,21 +30,10 @@ export const MessageReasons = {
   toType: 'to must be a string',
 } as const;
 
-/** A 1:1 message as type 6, the shape of deliveries, offline replay and history. */
-export function directFrame(message: MessageRecord, offline: boolean): Record<string, unknown> {
-  return {
-    messageType: MessageType.ChatResponse,
-    sequenceId: message.sequenceId,
-    success: true,
-    reason: null,
-    from: message.sender,
-    to: message.recipient,
-    content: message.content,
-    messageId: message.id,
-    delivered: true,
-    offline,
-    time: message.createdAt.toISOString(),
-  };
+/** A stored 1:1 message as its type 6 frame (deliveries, offline replay and history). */
+export function directFrame(message: MessageRecord, offline: boolean): ChatResponseFrame {
+  const { sequenceId, sender: from, recipient: to, content, id: messageId } = message;
+  return chatMessageFrame({ sequenceId, from, to, content, messageId, time: message.createdAt.toISOString() }, offline);
 }
 
 /** 1:1 messages: stored first, then handed to the recipient's live connections anywhere. */
@@ -67,7 +56,7 @@ export class MessagesService extends OfflineSource {
       isFor: (original, to) => original.recipient === to,
       deliver: (request, to, stored) => this.deliver(request, to, stored),
     };
-    this.pipeline = new SendPipeline(audience, config.maxContentBytes);
+    this.pipeline = new SendPipeline(audience, config.limits.maxContentBytes);
   }
 
   /** Checks, stores, delivers (see SendPipeline). */
@@ -133,7 +122,7 @@ export class MessagesService extends OfflineSource {
   }
 
   /** The conversation with `other`, or why it cannot be read. */
-  async history(username: string, other: string, beforeId: string | null, limit: number): Promise<Result<{ messages: Record<string, unknown>[] }>> {
+  async history(username: string, other: string, beforeId: string | null, limit: number): Promise<Result<{ messages: ChatResponseFrame[] }>> {
     const peer = normalizeUsername(other);
     if (peer !== username && !(await this.users.exists(peer))) return refused(RefusalCode.NotFound, MessageReasons.unknownRecipient);
     const messages = await this.store.directHistory(username, peer, beforeId, limit);

@@ -37,13 +37,13 @@ describe('message retention settings', () => {
 
   it('keeps messages forever by default, with 30-day partitions', () => {
     const config = loadConfig(base);
-    expect(config.messageRetentionDays).toBeUndefined();
-    expect(config.messagePartitionDays).toBe(30);
-    expect(config.messageMaintenanceMs).toBe(60000);
+    expect(config.messages.retentionDays).toBeUndefined();
+    expect(config.messages.partitionDays).toBe(30);
+    expect(config.messages.maintenanceMs).toBe(60000);
   });
 
   it('takes a retention in days', () => {
-    expect(loadConfig({ ...base, MESSAGE_RETENTION_DAYS: '90' }).messageRetentionDays).toBe(90);
+    expect(loadConfig({ ...base, MESSAGE_RETENTION_DAYS: '90' }).messages.retentionDays).toBe(90);
   });
 
   it('refuses a retention that is not a positive number, naming the variable', () => {

@@ -22,7 +22,7 @@ export class MetricsController {
   @ApiErrorR(401, ErrorCode.Unauthorized, 'Missing or invalid token (unless METRICS_PUBLIC=true)')
   @ApiErrorR(403, ErrorCode.Forbidden, 'The cluster token was given: this route needs the admin token')
   async scrape(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    if (!this.config.metricsPublic) {
+    if (!this.config.http.metricsPublic) {
       const refusal = accessRefusal('admin', identifyCaller(request.headers, this.config));
       if (refusal?.status === 403) throw new ForbiddenException(refusal.msg);
       if (refusal) throw new UnauthorizedException(refusal.msg);

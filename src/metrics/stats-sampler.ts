@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { MessageType } from '../common/protocol';
+import { MessageType } from '../protocol';
 
 /** The metrics a sample is read from, by name: the sampler needs no reference to the features that count. */
 export const SAMPLED_METRICS = {

@@ -1,4 +1,4 @@
-import { RefusalCode } from '../common/protocol';
+import { RefusalCode } from '../protocol';
 import { Refused, Result, refused } from '../common/refusal';
 import { MessageRecord, StoredMessage } from '../messages/message.store';
 import { clientMessageIdProblem, contentProblem } from './message-rules';

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { HasherBusyError, PasswordHasher } from '../auth/password-hasher';
 import { TokenService } from '../auth/token.service';
 import { ClusterService } from '../cluster/cluster.service';
-import { CloseCode, SessionsService } from '../cluster/sessions.service';
-import { RefusalCode } from '../common/protocol';
+import { SessionsService } from '../cluster/sessions.service';
+import { CloseCode, RefusalCode } from '../protocol';
 import { Refused, Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { Reasons, isReserved, normalizeUsername, passwordProblem, usernameProblem } from './user-rules';
@@ -86,7 +86,7 @@ export class UsersService {
    * on the password. `loggedIn`: a right password records a login.
    */
   private async judge(user: UserRecord, password: string, loggedIn: boolean): Promise<'right' | 'wrong' | 'locked'> {
-    const reserved = await this.users.reserveAttempt(user.id, this.config.lockoutMaxErrors, this.lockoutWindowMs);
+    const reserved = await this.users.reserveAttempt(user.id, this.config.auth.lockoutMaxErrors, this.lockoutWindowMs);
     if (reserved === null) return 'locked';
     let right: boolean;
     try {
@@ -214,6 +214,6 @@ export class UsersService {
   }
 
   private get lockoutWindowMs(): number {
-    return this.config.lockoutMinutes * 60_000;
+    return this.config.auth.lockoutMinutes * 60_000;
   }
 }

@@ -1,4 +1,5 @@
 import { Browser } from 'playwright-core';
+import { MessageType } from '../../src/protocol';
 import { TestEnvironment } from '../helpers/environment';
 import { Instance, startInstance } from '../helpers/instance';
 import { until } from '../helpers/wait';
@@ -9,7 +10,7 @@ import { AdminPage, ChatPage, PASSWORD } from './helpers/pages';
 async function loggedInByToken(url: string, token: string): Promise<Record<string, unknown>> {
   const client = await WsTestClient.connect(url);
   try {
-    return await client.request({ messageType: 17, token });
+    return await client.request({ messageType: MessageType.LoginRequest, token });
   } finally {
     client.close();
   }
@@ -147,10 +148,10 @@ describe('web pages, one embedded instance', () => {
     const reader = uniqueName('dave');
     const carol = await loggedIn(instance.wsUrl, sender);
     const dave = await loggedIn(instance.wsUrl, reader);
-    for (let n = 1; n <= 45; n++) await carol.request({ messageType: 5, to: reader, content: `old #${n}` });
-    const delivered = await dave.collect((frame) => frame.messageType === 6 && frame.content !== null, 45);
+    for (let n = 1; n <= 45; n++) await carol.request({ messageType: MessageType.ChatRequest, to: reader, content: `old #${n}` });
+    const delivered = await dave.collect((frame) => frame.messageType === MessageType.ChatResponse && frame.content !== null, 45);
     // Acknowledged on another device: the page gets them only from history, not as offline deliveries.
-    dave.send({ messageType: 22, messageIds: delivered.map((frame) => frame.messageId) });
+    dave.send({ messageType: MessageType.Ack, messageIds: delivered.map((frame) => frame.messageId) });
     await new Promise((resolve) => setTimeout(resolve, 300));
     carol.close();
     dave.close();

@@ -1,4 +1,5 @@
 import { Browser } from 'playwright-core';
+import { CloseCode } from '../../src/protocol';
 import { TestEnvironment } from '../helpers/environment';
 import { Instance, startInstance } from '../helpers/instance';
 import { until } from '../helpers/wait';
@@ -119,7 +120,7 @@ describe('web pages, two cluster instances', () => {
   it('behind the load balancer: chat, reload, and a move to an address the browser cannot reach', async () => {
     const cat = await person();
     // Behind a real load balancer the instances' own addresses are not reachable from the browser.
-    for (const instance of [first, second]) await cat.context.routeWebSocket(instance.wsUrl, (socket) => socket.close({ code: 1011, reason: 'unreachable' }));
+    for (const instance of [first, second]) await cat.context.routeWebSocket(instance.wsUrl, (socket) => socket.close({ code: CloseCode.Internal, reason: 'unreachable' }));
     const pageC = new ChatPage(await cat.page(`${balancer.url}/`));
     await pageC.register(nameC);
     await pageC.startChat(nameA);

@@ -1,4 +1,5 @@
 import { Browser } from 'playwright-core';
+import { CloseCode } from '../../src/protocol';
 import { TestEnvironment } from '../helpers/environment';
 import { Instance, freePort, startInstance } from '../helpers/instance';
 import { until } from '../helpers/wait';
@@ -37,7 +38,7 @@ describe('web pages, instances reached at their PUBLIC_URL', () => {
     const user = await BrowserUser.create(browser);
     people.push(user);
     for (const instance of instances) {
-      await user.context.routeWebSocket(instance.wsUrl, (socket) => socket.close({ code: 1011, reason: 'unreachable' }));
+      await user.context.routeWebSocket(instance.wsUrl, (socket) => socket.close({ code: CloseCode.Internal, reason: 'unreachable' }));
     }
     return user;
   };

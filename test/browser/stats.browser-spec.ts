@@ -1,4 +1,5 @@
 import { Browser } from 'playwright-core';
+import { MessageType } from '../../src/protocol';
 import { TestEnvironment } from '../helpers/environment';
 import { Instance, startInstance } from '../helpers/instance';
 import { until } from '../helpers/wait';
@@ -73,9 +74,13 @@ describe('admin console traffic charts, two cluster instances', () => {
     const guess = await WsTestClient.connect(first.wsUrl);
     expect((await guess.login(ann, 'not-the-password')).success).toBe(false);
     guess.close();
-    expect((await benClient.request({ messageType: 5, to: uniqueName('nobody'), content: 'anyone?' })).success).toBe(false);
-    for (let i = 0; i < 4; i++) expect((await clients[0].request({ messageType: 5, to: ben, content: `a${i}` })).success).toBe(true);
-    for (let i = 0; i < 2; i++) expect((await benClient.request({ messageType: 5, to: ann, content: `b${i}` })).success).toBe(true);
+    expect((await benClient.request({ messageType: MessageType.ChatRequest, to: uniqueName('nobody'), content: 'anyone?' })).success).toBe(
+      false,
+    );
+    for (let i = 0; i < 4; i++)
+      expect((await clients[0].request({ messageType: MessageType.ChatRequest, to: ben, content: `a${i}` })).success).toBe(true);
+    for (let i = 0; i < 2; i++)
+      expect((await benClient.request({ messageType: MessageType.ChatRequest, to: ann, content: `b${i}` })).success).toBe(true);
 
     await admin.waitForLegend('messages', ids.get(first.host)!, 'total', 4);
     await admin.waitForLegend('messages', ids.get(second.host)!, 'total', 2);

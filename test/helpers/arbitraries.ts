@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { MessageType } from '../../src/protocol';
 
 /**
  * Generators of hostile input for the fuzz suites: odd strings and numbers, deep nesting, extra
@@ -258,7 +259,7 @@ export const malformedJson: fc.Arbitrary<string> = fc.oneof(
     '{"messageType":1',
     '{"messageType":1}}',
     '{"messageType":1} x',
-    '{messageType:1}',
+    '{messageType:MessageType.Ping}',
     "{'messageType':1}",
     '{"messageType":1,}',
     '{"messageType":01}',

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'expect';
+import { resetPublicSchema } from './scenario-process';
 import { Database } from '../../src/database/database';
 import { MIGRATIONS } from '../../src/database/migrations';
 import { migrate } from '../../src/database/migrator';
@@ -82,18 +83,6 @@ const scenarios: { [name: string]: () => Promise<void> } = {
   },
 };
 
-/** Empties the scenario's PostgreSQL database (public schema) so that the next scenario starts from nothing. */
-async function resetDatabase(): Promise<void> {
-  const { Client } = await import('pg');
-  const client = new Client({ connectionString: process.env.MIGRATOR_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query('DROP SCHEMA public CASCADE');
-    await client.query('CREATE SCHEMA public');
-  } finally {
-    await client.end();
-  }
-}
 
 async function main(): Promise<boolean> {
   let passed = true;
@@ -101,7 +90,7 @@ async function main(): Promise<boolean> {
     try {
       const scenario = scenarios[name];
       if (!scenario) throw new Error(`unknown scenario ${name}; one of ${Object.keys(scenarios).join(', ')}`);
-      if (MODE === 'cluster') await resetDatabase();
+      if (MODE === 'cluster') await resetPublicSchema(process.env.MIGRATOR_DATABASE_URL);
       await scenario();
       process.stdout.write(`PASS ${name}\n`);
     } catch (error) {

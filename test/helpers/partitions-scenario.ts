@@ -5,7 +5,7 @@ import { PasswordHasher } from '../../src/auth/password-hasher';
 import { LocalSessions } from '../../src/cluster/local-sessions';
 import { AppConfig } from '../../src/config/app-config';
 import { Database } from '../../src/database/database';
-import { databaseProviders } from '../../src/database/database.providers';
+import { migratedDatabase } from '../../src/database/database.providers';
 import { MIGRATIONS } from '../../src/database/migrations';
 import { migrate } from '../../src/database/migrator';
 import { openDatabase } from '../../src/database/open-database';
@@ -14,6 +14,7 @@ import { GroupsRepository } from '../../src/groups/groups.repository';
 import { MessageStore } from '../../src/messages/message.store';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { expect } from 'expect';
+import { resetPublicSchema } from './scenario-process';
 
 /**
  * The scenarios of test/partitions.e2e-spec.ts, run in a process of their own (PGlite loads as an
@@ -31,23 +32,21 @@ interface World {
 }
 
 const MODE = process.env.TEST_MODE === 'cluster' ? 'cluster' : 'embedded';
-// The server's own provider: the Database, migrated.
-const [databaseProvider] = databaseProviders as unknown as [{ useFactory(config: unknown): Promise<Database> }];
 const dirs: string[] = [];
 
 async function open(migrations = MIGRATIONS): Promise<World> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-partitions-'));
   dirs.push(dataDir);
   const settings = { databaseUrl: MODE === 'cluster' ? process.env.PARTITIONS_DATABASE_URL : undefined, dataDir };
-  if (migrations === MIGRATIONS) return { db: await databaseProvider.useFactory(settings), settings };
+  if (migrations === MIGRATIONS) return { db: await migratedDatabase(settings), settings };
   const db = await openDatabase(settings);
   await migrate(db, migrations);
   return { db, settings };
 }
 
 function maintenance(db: Database, retentionDays?: number): { partitions: MessagePartitions; metrics: MetricsService } {
-  const config = { messagePartitionDays: 30, messageRetentionDays: retentionDays, messageMaintenanceMs: 60_000 } as AppConfig;
-  const metrics = new MetricsService(new LocalSessions(), new PasswordHasher());
+  const config = { messages: { partitionDays: 30, retentionDays, maintenanceMs: 60_000 } } as AppConfig;
+  const metrics = new MetricsService(new LocalSessions(), new PasswordHasher({ auth: { hashConcurrency: 4 } } as AppConfig));
   return { partitions: new MessagePartitions(db, config, metrics), metrics };
 }
 
@@ -185,7 +184,7 @@ const scenarios: Record<string, () => Promise<void>> = {
 
 /** The same data directory or database again, with every migration. */
 async function reopen(settings: { databaseUrl?: string; dataDir: string }): Promise<World> {
-  return { db: await databaseProvider.useFactory(settings), settings };
+  return { db: await migratedDatabase(settings), settings };
 }
 
 /** Runs each named scenario in turn (a fresh database or data directory each); prints `PASS name` or `FAIL name` and the error. */
@@ -195,7 +194,7 @@ async function main(): Promise<boolean> {
     const scenario = scenarios[name];
     try {
       if (!scenario) throw new Error(`unknown scenario ${name}; one of ${Object.keys(scenarios).join(', ')}`);
-      if (MODE === 'cluster') await resetDatabase();
+      if (MODE === 'cluster') await resetPublicSchema(process.env.PARTITIONS_DATABASE_URL);
       await scenario();
       process.stdout.write(`PASS ${name}\n`);
     } catch (error) {
@@ -210,18 +209,6 @@ async function main(): Promise<boolean> {
   return passed;
 }
 
-/** Empties the scenario's PostgreSQL database (public schema) so the next scenario migrates from scratch. */
-async function resetDatabase(): Promise<void> {
-  const { Client } = await import('pg');
-  const client = new Client({ connectionString: process.env.PARTITIONS_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query('DROP SCHEMA public CASCADE');
-    await client.query('CREATE SCHEMA public');
-  } finally {
-    await client.end();
-  }
-}
 
 main().then(
   (passed) => process.exit(passed ? 0 : 1),

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { CloseCode, MessageType, RESPONSE_TYPE } from '../../src/protocol';
 
 export type Frame = Record<string, unknown> & { messageType: number; sequenceId: number };
 
@@ -6,8 +7,6 @@ export interface Closed {
   code: number;
   reason: string;
 }
-
-const RESPONSE_TYPE: Record<number, number> = { 1: 2, 5: 6, 7: 8, 9: 10, 11: 12, 13: 14, 15: 16, 17: 18, 19: 20, 23: 24, 27: 28, 29: 30 };
 
 /**
  * A bare protocol client for tests: it sends frames as given and records everything it gets,
@@ -65,7 +64,7 @@ export class WsTestClient {
     // Deliveries of other users' messages carry their senders' sequenceIds: a 1:1 ack is the type 6 without content.
     const isResponse = (f: Frame) =>
       f.sequenceId === sequenceId &&
-      (f.messageType === 26 || (f.messageType === responseType && (type !== 5 || f.content === null)));
+      (f.messageType === MessageType.Error || (f.messageType === responseType && (type !== MessageType.ChatRequest || f.content === null)));
     return this.next(isResponse, timeoutMs, `response to type ${type} #${sequenceId}`);
   }
 
@@ -106,15 +105,15 @@ export class WsTestClient {
   }
 
   async register(username: string, password: string): Promise<Frame> {
-    return this.request({ messageType: 19, username, password });
+    return this.request({ messageType: MessageType.RegisterRequest, username, password });
   }
 
   async login(username: string, password: string): Promise<Frame> {
-    return this.request({ messageType: 17, username, password });
+    return this.request({ messageType: MessageType.LoginRequest, username, password });
   }
 
   close(): void {
-    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(1000);
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(CloseCode.Normal);
   }
 }
 

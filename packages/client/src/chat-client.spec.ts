@@ -1,6 +1,10 @@
 import { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { ChatClient, ChatClientOptions, ChatMessage, ClientState, RequestError } from './chat-client';
+import { CloseCode, MessageType, RESPONSE_TYPE } from '../../../src/protocol';
+import { ChatClient, ChatClientOptions } from './chat-client';
+import { ClientState } from './events';
+import { ChatMessage } from './inbox';
+import { RequestError } from './requests';
 
 type Frame = { messageType: number; sequenceId: number } & Record<string, unknown>;
 
@@ -68,11 +72,11 @@ class ScriptedServer {
 
   defaultScript(frame: Frame, connection: Connection): void {
     const reply = (fields: Record<string, unknown>): void =>
-      this.send(connection, { messageType: frame.messageType + 1, sequenceId: frame.sequenceId, ...fields });
+      this.send(connection, { messageType: RESPONSE_TYPE[frame.messageType], sequenceId: frame.sequenceId, ...fields });
     switch (frame.messageType) {
-      case 1:
+      case MessageType.Ping:
         return reply({ requestTime: frame.requestTime });
-      case 5:
+      case MessageType.ChatRequest:
         return reply({
           success: true,
           reason: null,
@@ -83,7 +87,7 @@ class ScriptedServer {
           delivered: true,
           offline: false,
         });
-      case 7:
+      case MessageType.GroupChatRequest:
         return reply({
           success: true,
           reason: null,
@@ -93,9 +97,9 @@ class ScriptedServer {
           messageId: this.storeMessage(String(frame.clientMessageId)),
           offline: false,
         });
-      case 13:
+      case MessageType.GroupMembersRequest:
         return reply({ success: true, reason: null, groupName: frame.groupName, members: ['alice', 'bob'] });
-      case 17: {
+      case MessageType.LoginRequest: {
         const username =
           typeof frame.token === 'string' ? frame.token.replace(/^token-/, '') : String(frame.username);
         if (frame.password === 'wrong') {
@@ -104,7 +108,7 @@ class ScriptedServer {
         connection.username = username;
         return reply({ success: true, reason: null, username, token: `token-${username}` });
       }
-      case 19:
+      case MessageType.RegisterRequest:
         return reply({ success: true, reason: null });
     }
   }
@@ -135,7 +139,7 @@ function sleep(ms: number): Promise<void> {
 
 function delivery(messageId: string, sequenceId = 7): Record<string, unknown> {
   return {
-    messageType: 6,
+    messageType: MessageType.ChatResponse,
     sequenceId,
     success: true,
     reason: null,
@@ -203,7 +207,7 @@ describe('ChatClient', () => {
     expect(client.state).toBe('connected');
     expect(states).toEqual(['connecting', 'connected']);
     expect(server.connections[0].frames[0]).toEqual({
-      messageType: 17,
+      messageType: MessageType.LoginRequest,
       sequenceId: 1,
       username: 'alice',
       password: 'secret',
@@ -214,7 +218,7 @@ describe('ChatClient', () => {
     const server = await startServer();
     const held: Frame[] = [];
     server.script = (frame) => {
-      if (frame.messageType !== 9 && frame.messageType !== 13) return false;
+      if (frame.messageType !== MessageType.GroupCreateRequest && frame.messageType !== MessageType.GroupMembersRequest) return false;
       held.push(frame);
     };
     const client = await loggedIn(server);
@@ -223,16 +227,16 @@ describe('ChatClient', () => {
     const members = client.groupMembers('other');
     await waitFor(() => held.length === 2);
     const [create, list] = held;
-    expect(create).toEqual({ messageType: 9, sequenceId: 2, groupName: 'team', members: ['bob'] });
-    expect(list).toEqual({ messageType: 13, sequenceId: 3, groupName: 'other' });
+    expect(create).toEqual({ messageType: MessageType.GroupCreateRequest, sequenceId: 2, groupName: 'team', members: ['bob'] });
+    expect(list).toEqual({ messageType: MessageType.GroupMembersRequest, sequenceId: 3, groupName: 'other' });
 
     const connection = server.connections[0];
     const added = collect<{ groupName: string }>((push) => client.on('groupAdded', push));
     // A push of another type that happens to carry a pending sequenceId answers nothing.
-    server.send(connection, { messageType: 10, sequenceId: list.sequenceId, success: true, reason: null, groupName: 'pushed', members: ['alice'] });
+    server.send(connection, { messageType: MessageType.GroupCreateResponse, sequenceId: list.sequenceId, success: true, reason: null, groupName: 'pushed', members: ['alice'] });
     await waitFor(() => added.length === 1);
-    server.send(connection, { messageType: 14, sequenceId: list.sequenceId, success: true, reason: null, groupName: 'other', members: ['carol'] });
-    server.send(connection, { messageType: 10, sequenceId: create.sequenceId, success: true, reason: null, groupName: 'team', members: ['alice', 'bob'] });
+    server.send(connection, { messageType: MessageType.GroupMembersResponse, sequenceId: list.sequenceId, success: true, reason: null, groupName: 'other', members: ['carol'] });
+    server.send(connection, { messageType: MessageType.GroupCreateResponse, sequenceId: create.sequenceId, success: true, reason: null, groupName: 'team', members: ['alice', 'bob'] });
 
     await expect(members).resolves.toEqual(['carol']);
     await expect(created).resolves.toEqual({ groupName: 'team', members: ['alice', 'bob'] });
@@ -246,7 +250,12 @@ describe('ChatClient', () => {
     const error = await client.login('alice', 'wrong').catch((reason: unknown) => reason);
 
     expect(error).toBeInstanceOf(RequestError);
-    expect(error).toMatchObject({ reason: 'Wrong password', message: 'Wrong password', code: 'bad_credentials', messageType: 18 });
+    expect(error).toMatchObject({
+      reason: 'Wrong password',
+      message: 'Wrong password',
+      code: 'bad_credentials',
+      messageType: MessageType.LoginResponse,
+    });
     expect((error as RequestError).refused).toBe(true);
     expect(client.token).toBeUndefined();
   });
@@ -254,8 +263,13 @@ describe('ChatClient', () => {
   it('gives a refusal from a server without codes the code internal', async () => {
     const server = await startServer();
     server.script = (frame, connection) => {
-      if (frame.messageType !== 19) return false;
-      server.send(connection, { messageType: 20, sequenceId: frame.sequenceId, success: false, reason: 'Username is already taken' });
+      if (frame.messageType !== MessageType.RegisterRequest) return false;
+      server.send(connection, {
+        messageType: MessageType.RegisterResponse,
+        sequenceId: frame.sequenceId,
+        success: false,
+        reason: 'Username is already taken',
+      });
     };
     const client = newClient();
     await client.connect(server.url);
@@ -266,8 +280,16 @@ describe('ChatClient', () => {
   it('logs out with type 27 and forgets its token; changes the password with type 29 and takes the new token', async () => {
     const server = await startServer();
     server.script = (frame, connection) => {
-      if (frame.messageType === 27) server.send(connection, { messageType: 28, sequenceId: frame.sequenceId, success: true, reason: null });
-      else if (frame.messageType === 29) server.send(connection, { messageType: 30, sequenceId: frame.sequenceId, success: true, reason: null, token: 'token-new' });
+      if (frame.messageType === MessageType.LogoutRequest)
+        server.send(connection, { messageType: MessageType.LogoutResponse, sequenceId: frame.sequenceId, success: true, reason: null });
+      else if (frame.messageType === MessageType.ChangePasswordRequest)
+        server.send(connection, {
+          messageType: MessageType.ChangePasswordResponse,
+          sequenceId: frame.sequenceId,
+          success: true,
+          reason: null,
+          token: 'token-new',
+        });
       else return false;
     };
     const client = await loggedIn(server);
@@ -278,39 +300,40 @@ describe('ChatClient', () => {
     expect(client.token).toBeUndefined();
     expect(client.username).toBeUndefined();
     expect(server.connections[0].frames.slice(1)).toEqual([
-      { messageType: 29, sequenceId: 2, oldPassword: 'secret', newPassword: 'new-secret' },
-      { messageType: 27, sequenceId: 3, everywhere: true },
+      { messageType: MessageType.ChangePasswordRequest, sequenceId: 2, oldPassword: 'secret', newPassword: 'new-secret' },
+      { messageType: MessageType.LogoutRequest, sequenceId: 3, everywhere: true },
     ]);
   });
 
   it('rejects a request that an Error frame answers, and one that times out', async () => {
     const server = await startServer();
     server.script = (frame, connection) => {
-      if (frame.messageType === 11) {
+      if (frame.messageType === MessageType.GroupJoinRequest) {
         const refusal = { success: false, reason: 'Unknown message type', code: 'invalid_argument' };
-        server.send(connection, { messageType: 26, sequenceId: frame.sequenceId, ...refusal });
+        server.send(connection, { messageType: MessageType.Error, sequenceId: frame.sequenceId, ...refusal });
         return;
       }
-      if (frame.messageType !== 15) return false;
+      if (frame.messageType !== MessageType.GroupQuitRequest) return false;
     };
     const client = await loggedIn(server, { requestTimeoutMs: 150 });
 
-    const refused = { reason: 'Unknown message type', code: 'invalid_argument', messageType: 26 };
+    const refused = { reason: 'Unknown message type', code: 'invalid_argument', messageType: MessageType.Error };
     await expect(client.joinGroup('team')).rejects.toMatchObject(refused);
     const timedOut = client.quitGroup('team');
     await expect(timedOut).rejects.toThrow(/timed out after 150 ms/);
-    await expect(timedOut).rejects.toMatchObject({ code: 'timeout', messageType: 16 });
+    await expect(timedOut).rejects.toMatchObject({ code: 'timeout', messageType: MessageType.GroupQuitResponse });
     expect(await timedOut.catch((error: RequestError) => error.refused)).toBe(false);
   });
 
   /** The requests a client still awaits: given-up ones must not stay there. */
-  const pendingOf = (client: ChatClient): number => (client as unknown as { pending: Map<number, unknown> }).pending.size;
+  const pendingOf = (client: ChatClient): number =>
+    (client as unknown as { requests: { pending: Map<number, unknown> } }).requests.pending.size;
 
   it('times a request out after its own timeout, forgets it and ignores its late answer', async () => {
     const server = await startServer();
     const held: Frame[] = [];
     server.script = (frame) => {
-      if (frame.messageType !== 13) return false;
+      if (frame.messageType !== MessageType.GroupMembersRequest) return false;
       held.push(frame);
     };
     const client = await loggedIn(server, { requestTimeoutMs: 5000 });
@@ -321,10 +344,11 @@ describe('ChatClient', () => {
     const failures = await Promise.all(requests);
 
     expect(Date.now() - startedAt).toBeLessThan(2000);
-    for (const failure of failures) expect(failure).toMatchObject({ name: 'RequestError', code: 'timeout', messageType: 14 });
+    for (const failure of failures)
+      expect(failure).toMatchObject({ name: 'RequestError', code: 'timeout', messageType: MessageType.GroupMembersResponse });
     expect(pendingOf(client)).toBe(0);
     const connection = server.connections[0];
-    const answer = { messageType: 14, success: true, reason: null, groupName: 'x', members: [] };
+    const answer = { messageType: MessageType.GroupMembersResponse, success: true, reason: null, groupName: 'x', members: [] };
     for (const frame of held) server.send(connection, { ...answer, sequenceId: frame.sequenceId });
     await client.ping();
     expect(errors).toEqual([]);
@@ -332,22 +356,22 @@ describe('ChatClient', () => {
 
   it('rejects an aborted request with code aborted, forgets it, and sends nothing for a signal aborted already', async () => {
     const server = await startServer();
-    server.script = (frame) => frame.messageType === 23;
+    server.script = (frame) => frame.messageType === MessageType.HistoryRequest;
     const client = await loggedIn(server);
     const connection = server.connections[0];
 
     const controller = new AbortController();
     const history = client.history({ with: 'bob' }, { signal: controller.signal });
-    await waitFor(() => server.framesOf(connection, 23).length === 1);
+    await waitFor(() => server.framesOf(connection, MessageType.HistoryRequest).length === 1);
     controller.abort();
-    await expect(history).rejects.toMatchObject({ code: 'aborted', messageType: 24 });
+    await expect(history).rejects.toMatchObject({ code: 'aborted', messageType: MessageType.HistoryResponse });
     expect(pendingOf(client)).toBe(0);
 
     await expect(client.joinGroup('team', { signal: controller.signal })).rejects.toMatchObject({ code: 'aborted' });
     await expect(client.sendChat('bob', 'never', { signal: controller.signal })).rejects.toMatchObject({ code: 'aborted' });
     await sleep(50);
-    expect(server.framesOf(connection, 11)).toHaveLength(0);
-    expect(server.framesOf(connection, 5)).toHaveLength(0);
+    expect(server.framesOf(connection, MessageType.GroupJoinRequest)).toHaveLength(0);
+    expect(server.framesOf(connection, MessageType.ChatRequest)).toHaveLength(0);
   });
 
   it('times out a send waiting in the outbox from the call, and does not send it after the reconnect', async () => {
@@ -362,29 +386,39 @@ describe('ChatClient', () => {
     const timedOut = client.sendChat('bob', 'too late', { timeout: 30 });
     const aborted = client.sendGroupChat('team', 'called off', { signal: controller.signal });
     controller.abort();
-    await expect(timedOut).rejects.toMatchObject({ code: 'timeout', messageType: 6 });
-    await expect(aborted).rejects.toMatchObject({ code: 'aborted', messageType: 8 });
+    await expect(timedOut).rejects.toMatchObject({ code: 'timeout', messageType: MessageType.ChatResponse });
+    await expect(aborted).rejects.toMatchObject({ code: 'aborted', messageType: MessageType.GroupChatResponse });
 
     away = false;
     const second = await waitFor(() => server.connections[1]);
     await waitFor(() => client.state === 'connected');
     await client.ping();
-    expect(server.framesOf(second, 5)).toHaveLength(0);
-    expect(server.framesOf(second, 7)).toHaveLength(0);
+    expect(server.framesOf(second, MessageType.ChatRequest)).toHaveLength(0);
+    expect(server.framesOf(second, MessageType.GroupChatRequest)).toHaveLength(0);
   });
 
   it('stops waiting for an unanswered send at its own timeout and frees it', async () => {
     const server = await startServer();
-    server.script = (frame) => frame.messageType === 5;
+    server.script = (frame) => frame.messageType === MessageType.ChatRequest;
     const client = await loggedIn(server, { requestTimeoutMs: 5000 });
     const messages = collect<ChatMessage>((push) => client.on('message', push));
 
     await expect(client.sendChat('bob', 'no ack', { timeout: 50 })).rejects.toMatchObject({ code: 'timeout' });
     expect(pendingOf(client)).toBe(0);
-    const [send] = server.framesOf(server.connections[0], 5);
+    const [send] = server.framesOf(server.connections[0], MessageType.ChatRequest);
     // The ack arriving after all is not taken for a delivery.
-    server.send(server.connections[0], { messageType: 6, sequenceId: send.sequenceId, success: true, reason: null, from: 'alice', to: 'bob',
-      content: null, messageId: '5', delivered: true, offline: false });
+    server.send(server.connections[0], {
+      messageType: MessageType.ChatResponse,
+      sequenceId: send.sequenceId,
+      success: true,
+      reason: null,
+      from: 'alice',
+      to: 'bob',
+      content: null,
+      messageId: '5',
+      delivered: true,
+      offline: false,
+    });
     await client.ping();
     expect(messages).toEqual([]);
   });
@@ -398,8 +432,8 @@ describe('ChatClient', () => {
 
     expect(roundTrip).toBeGreaterThanOrEqual(0);
     expect(roundTrip).toBeLessThanOrEqual(Date.now() - before);
-    const [ping] = server.framesOf(server.connections[0], 1);
-    expect(ping).toEqual({ messageType: 1, sequenceId: 2, requestTime: expect.any(Number) });
+    const [ping] = server.framesOf(server.connections[0], MessageType.Ping);
+    expect(ping).toEqual({ messageType: MessageType.Ping, sequenceId: 2, requestTime: expect.any(Number) });
   });
 
   it('sends chat with a clientMessageId and resolves with the ack', async () => {
@@ -409,8 +443,14 @@ describe('ChatClient', () => {
     const ack = await client.sendChat('bob', 'hi there');
 
     expect(ack).toEqual({ messageId: '1000', delivered: true });
-    const [send] = server.framesOf(server.connections[0], 5);
-    expect(send).toEqual({ messageType: 5, sequenceId: 2, to: 'bob', content: 'hi there', clientMessageId: expect.any(String) });
+    const [send] = server.framesOf(server.connections[0], MessageType.ChatRequest);
+    expect(send).toEqual({
+      messageType: MessageType.ChatRequest,
+      sequenceId: 2,
+      to: 'bob',
+      content: 'hi there',
+      clientMessageId: expect.any(String),
+    });
     expect(String(send.clientMessageId).length).toBeGreaterThan(0);
     expect(String(send.clientMessageId).length).toBeLessThanOrEqual(64);
   });
@@ -419,7 +459,7 @@ describe('ChatClient', () => {
     const server = await startServer();
     let heldSend: Frame | undefined;
     server.script = (frame) => {
-      if (frame.messageType !== 5) return false;
+      if (frame.messageType !== MessageType.ChatRequest) return false;
       heldSend = frame;
     };
     const client = await loggedIn(server);
@@ -444,7 +484,7 @@ describe('ChatClient', () => {
     const server = await startServer();
     let heldSend: Frame | undefined;
     server.script = (frame) => {
-      if (frame.messageType !== 7) return false;
+      if (frame.messageType !== MessageType.GroupChatRequest) return false;
       heldSend = frame;
     };
     const client = await loggedIn(server);
@@ -457,7 +497,7 @@ describe('ChatClient', () => {
     const send = await waitFor(() => heldSend);
     const connection = server.connections[0];
     server.send(connection, {
-      messageType: 8,
+      messageType: MessageType.GroupChatResponse,
       sequenceId: send.sequenceId,
       success: true,
       reason: null,
@@ -483,7 +523,7 @@ describe('ChatClient', () => {
 
     const ack = await client.sendGroupChat('team', 'hello team');
     server.send(server.connections[0], {
-      messageType: 8,
+      messageType: MessageType.GroupChatResponse,
       sequenceId: 4,
       success: true,
       reason: null,
@@ -512,7 +552,7 @@ describe('ChatClient', () => {
     server.send(connection, delivery('501'));
 
     const acked = await waitFor(() => {
-      const ids = server.framesOf(connection, 22).flatMap((frame) => frame.messageIds as string[]);
+      const ids = server.framesOf(connection, MessageType.Ack).flatMap((frame) => frame.messageIds as string[]);
       return ids.length === 3 && ids;
     });
     expect(acked).toEqual(['500', '500', '501']);
@@ -531,29 +571,35 @@ describe('ChatClient', () => {
     const sentAt = Date.now();
     for (const id of ['10', '11', '12']) server.send(connection, delivery(id));
     await waitFor(() => messages.length === 3);
-    expect(server.framesOf(connection, 22)).toHaveLength(0);
+    expect(server.framesOf(connection, MessageType.Ack)).toHaveLength(0);
 
-    const [ack] = await waitFor(() => server.framesOf(connection, 22).length > 0 && server.framesOf(connection, 22));
+    const [ack] = await waitFor(
+      () => server.framesOf(connection, MessageType.Ack).length > 0 && server.framesOf(connection, MessageType.Ack),
+    );
     expect(Date.now() - sentAt).toBeLessThan(1000);
-    expect(ack).toEqual({ messageType: 22, sequenceId: expect.any(Number), messageIds: ['10', '11', '12'] });
+    expect(ack).toEqual({ messageType: MessageType.Ack, sequenceId: expect.any(Number), messageIds: ['10', '11', '12'] });
     await sleep(150);
-    expect(server.framesOf(connection, 22)).toHaveLength(1);
+    expect(server.framesOf(connection, MessageType.Ack)).toHaveLength(1);
   });
 
   it('resumes with the token after the connection drops and rejects pending requests', async () => {
     const server = await startServer();
-    server.script = (frame) => frame.messageType === 13;
+    server.script = (frame) => frame.messageType === MessageType.GroupMembersRequest;
     const client = await loggedIn(server);
     const states = collect<ClientState>((push) => client.on('state', push));
 
     const members = client.groupMembers('team').catch((error: unknown) => error);
-    await waitFor(() => server.framesOf(server.connections[0], 13).length === 1);
-    server.connections[0].socket.close(1001, 'shutting down');
+    await waitFor(() => server.framesOf(server.connections[0], MessageType.GroupMembersRequest).length === 1);
+    server.connections[0].socket.close(CloseCode.GoingAway, 'shutting down');
 
-    expect(await members).toMatchObject({ message: 'connection lost', code: 'disconnected', messageType: 14 });
+    expect(await members).toMatchObject({
+      message: 'connection lost',
+      code: 'disconnected',
+      messageType: MessageType.GroupMembersResponse,
+    });
     const second = await waitFor(() => server.connections[1]);
     await waitFor(() => client.state === 'connected');
-    expect(second.frames[0]).toEqual({ messageType: 17, sequenceId: expect.any(Number), token: 'token-alice' });
+    expect(second.frames[0]).toEqual({ messageType: MessageType.LoginRequest, sequenceId: expect.any(Number), token: 'token-alice' });
     expect(states).toEqual(['reconnecting', 'connected']);
     expect(client.token).toBe('token-alice');
   });
@@ -568,14 +614,14 @@ describe('ChatClient', () => {
     const moved = await waitFor(() => other.connections[0]);
     await waitFor(() => client.state === 'connected');
     expect(asked[0]).toBe(dyingUrl);
-    expect(moved.frames[0]).toEqual({ messageType: 17, sequenceId: expect.any(Number), token: 'token-alice' });
+    expect(moved.frames[0]).toEqual({ messageType: MessageType.LoginRequest, sequenceId: expect.any(Number), token: 'token-alice' });
     expect(client.url).toBe(other.url);
   });
 
   it('resends an unacknowledged send after reconnecting, with the same clientMessageId', async () => {
     const server = await startServer();
     server.script = (frame, connection) => {
-      if (frame.messageType !== 5 || server.connections.indexOf(connection) !== 0) return false;
+      if (frame.messageType !== MessageType.ChatRequest || server.connections.indexOf(connection) !== 0) return false;
       // Stored but the connection dies before the ack: the resend must get the same messageId.
       server.storeMessage(String(frame.clientMessageId));
       connection.socket.terminate();
@@ -585,8 +631,8 @@ describe('ChatClient', () => {
     const ack = await client.sendChat('bob', 'survives');
 
     const [first, second] = server.connections;
-    const [original] = server.framesOf(first, 5);
-    expect(second.frames.map((frame) => frame.messageType)).toEqual([17, 5]);
+    const [original] = server.framesOf(first, MessageType.ChatRequest);
+    expect(second.frames.map((frame) => frame.messageType)).toEqual([MessageType.LoginRequest, MessageType.ChatRequest]);
     expect(second.frames[0]).toMatchObject({ token: 'token-alice' });
     expect(second.frames[1]).toMatchObject({ to: 'bob', content: 'survives', clientMessageId: original.clientMessageId });
     expect(second.frames[1].sequenceId).toBeGreaterThan(original.sequenceId);
@@ -606,9 +652,12 @@ describe('ChatClient', () => {
 
     await waitFor(() => ack !== undefined);
     await expect(ack).resolves.toEqual({ messageId: '1000' });
-    expect(server.framesOf(server.connections[0], 7)).toHaveLength(0);
+    expect(server.framesOf(server.connections[0], MessageType.GroupChatRequest)).toHaveLength(0);
     expect(server.connections).toHaveLength(2);
-    expect(server.connections[1].frames.map((frame) => frame.messageType)).toEqual([17, 7]);
+    expect(server.connections[1].frames.map((frame) => frame.messageType)).toEqual([
+      MessageType.LoginRequest,
+      MessageType.GroupChatRequest,
+    ]);
   });
 
   it('follows a ReBalance: logs in on the new instance before closing the old socket', async () => {
@@ -616,7 +665,7 @@ describe('ChatClient', () => {
     const newServer = await startServer();
     let heldLogin: { frame: Frame; connection: Connection } | undefined;
     newServer.script = (frame, connection) => {
-      if (frame.messageType !== 17 || heldLogin) return false;
+      if (frame.messageType !== MessageType.LoginRequest || heldLogin) return false;
       heldLogin = { frame, connection };
     };
     const client = await loggedIn(oldServer);
@@ -624,16 +673,22 @@ describe('ChatClient', () => {
     const states = collect<ClientState>((push) => client.on('state', push));
     const host = `127.0.0.1:${newServer.port}`;
 
-    oldServer.send(oldServer.connections[0], { messageType: 21, sequenceId: 0, success: true, host, url: newServer.url });
+    oldServer.send(oldServer.connections[0], {
+      messageType: MessageType.ReBalance,
+      sequenceId: 0,
+      success: true,
+      host,
+      url: newServer.url,
+    });
 
     const login = await waitFor(() => heldLogin);
-    expect(login.frame).toEqual({ messageType: 17, sequenceId: expect.any(Number), token: 'token-alice' });
+    expect(login.frame).toEqual({ messageType: MessageType.LoginRequest, sequenceId: expect.any(Number), token: 'token-alice' });
     expect(moves).toEqual([{ host, url: newServer.url }]);
     await sleep(100);
     expect(oldServer.connections[0].closeCode).toBeUndefined();
 
     newServer.defaultScript(login.frame, login.connection);
-    expect(await waitFor(() => oldServer.connections[0].closeCode)).toBe(1000);
+    expect(await waitFor(() => oldServer.connections[0].closeCode)).toBe(CloseCode.Normal);
     await waitFor(() => client.state === 'connected');
     expect(states).toEqual(['moved', 'connected']);
     expect(client.url).toBe(newServer.url);
@@ -645,16 +700,16 @@ describe('ChatClient', () => {
     expect(oldServer.connections).toHaveLength(1);
   });
 
-  it.each([4001, 4003])('does not reconnect after close code %i', async (code) => {
+  it.each([CloseCode.Replaced, CloseCode.Disabled])('does not reconnect after close code %i', async (code) => {
     const server = await startServer();
     const client = await loggedIn(server);
     const notices = collect<{ reason: string }>((push) => client.on('notice', push));
     const closed = collect<{ code: number; reason: string }>((push) => client.on('closed', push));
-    server.script = (frame) => frame.messageType === 5;
+    server.script = (frame) => frame.messageType === MessageType.ChatRequest;
     const send = client.sendChat('bob', 'too late').catch((error: unknown) => error);
-    await waitFor(() => server.framesOf(server.connections[0], 5).length === 1);
+    await waitFor(() => server.framesOf(server.connections[0], MessageType.ChatRequest).length === 1);
 
-    server.send(server.connections[0], { messageType: 25, sequenceId: 0, reason: 'Account disabled' });
+    server.send(server.connections[0], { messageType: MessageType.Notice, sequenceId: 0, reason: 'Account disabled' });
     server.connections[0].socket.close(code, 'bye');
 
     await waitFor(() => closed.length === 1);
@@ -673,9 +728,9 @@ describe('ChatClient', () => {
     await sleep(300);
     const first = server.connections[0];
     expect(server.connections).toHaveLength(1);
-    expect(server.framesOf(first, 1).length).toBeGreaterThanOrEqual(3);
+    expect(server.framesOf(first, MessageType.Ping).length).toBeGreaterThanOrEqual(3);
 
-    server.script = (frame) => frame.messageType === 1;
+    server.script = (frame) => frame.messageType === MessageType.Ping;
     await waitFor(() => server.connections.length === 2, 2000);
     server.script = () => false;
     expect(await waitFor(() => first.closeCode)).toBeDefined();
@@ -687,14 +742,18 @@ describe('ChatClient', () => {
     const client = await loggedIn(server);
     const closed = collect<{ code: number; reason: string }>((push) => client.on('closed', push));
     const unanswered = client.history({ with: 'bob' }).catch((error: unknown) => error);
-    await waitFor(() => server.framesOf(server.connections[0], 23).length === 1);
+    await waitFor(() => server.framesOf(server.connections[0], MessageType.HistoryRequest).length === 1);
 
     client.close();
 
-    expect(await unanswered).toMatchObject({ message: 'connection closed (1000: client closed)', code: 'disconnected', messageType: 24 });
+    expect(await unanswered).toMatchObject({
+      message: 'connection closed (1000: client closed)',
+      code: 'disconnected',
+      messageType: MessageType.HistoryResponse,
+    });
     expect(client.state).toBe('closed');
-    expect(closed).toEqual([{ code: 1000, reason: 'client closed' }]);
-    expect(await waitFor(() => server.connections[0].closeCode)).toBe(1000);
+    expect(closed).toEqual([{ code: CloseCode.Normal, reason: 'client closed' }]);
+    expect(await waitFor(() => server.connections[0].closeCode)).toBe(CloseCode.Normal);
     await sleep(200);
     expect(server.connections).toHaveLength(1);
     await expect(client.sendChat('bob', 'after close')).rejects.toMatchObject({ message: 'not connected', code: 'not_connected' });
@@ -817,7 +876,7 @@ describe('ChatClient', () => {
     await waitFor(() => client.state === 'connected');
     expect(Date.now() - startedAt).toBeLessThan(500);
     expect(reconnecting.at(-1)).toEqual({ attempt: 1, delay: 0 });
-    expect(server.connections[1].frames[0]).toMatchObject({ messageType: 17, token: 'token-alice' });
+    expect(server.connections[1].frames[0]).toMatchObject({ messageType: MessageType.LoginRequest, token: 'token-alice' });
 
     client.close();
     expect(window.listeners).toBe(0);
@@ -852,12 +911,26 @@ describe('ChatClient', () => {
     const asked: string[] = [];
     const client = await loggedIn(given, { ...options, resolveUrl: (lost) => (asked.push(lost), given.url) });
     const errors = collect<Error>((push) => client.on('error', push));
-    given.send(given.connections[0], { messageType: 21, sequenceId: 0, success: true, reason: null, host: 'current', url: current.url });
+    given.send(given.connections[0], {
+      messageType: MessageType.ReBalance,
+      sequenceId: 0,
+      success: true,
+      reason: null,
+      host: 'current',
+      url: current.url,
+    });
     await waitFor(() => client.url === current.url && client.state === 'connected');
-    current.send(current.connections[0], { messageType: 21, sequenceId: 0, success: true, reason: null, host: 'nowhere', url: nowhere });
+    current.send(current.connections[0], {
+      messageType: MessageType.ReBalance,
+      sequenceId: 0,
+      success: true,
+      reason: null,
+      host: 'nowhere',
+      url: nowhere,
+    });
     await waitFor(() => errors.length === 1);
     expect(client.state).toBe('connected');
-    current.connections[0].socket.close(4008, 'moved');
+    current.connections[0].socket.close(CloseCode.Moved, 'moved');
     await waitFor(() => asked.length > 0);
     return { asked, nowhere, given, current, client };
   }
@@ -866,7 +939,7 @@ describe('ChatClient', () => {
     const { asked, given, client } = await movedThenToldToMoveNowhere({});
     expect(asked[0]).toBe(given.url);
     await waitFor(() => given.connections.length === 2 && client.state === 'connected');
-    expect(given.connections[1].frames[0]).toMatchObject({ messageType: 17, token: 'token-alice' });
+    expect(given.connections[1].frames[0]).toMatchObject({ messageType: MessageType.LoginRequest, token: 'token-alice' });
     expect(client.url).toBe(given.url);
   });
 
@@ -878,15 +951,15 @@ describe('ChatClient', () => {
   it('maps history responses to messages and sends only the given fields', async () => {
     const server = await startServer();
     server.script = (frame, connection) => {
-      if (frame.messageType !== 23) return false;
+      if (frame.messageType !== MessageType.HistoryRequest) return false;
       server.send(connection, {
-        messageType: 24,
+        messageType: MessageType.HistoryResponse,
         sequenceId: frame.sequenceId,
         success: true,
         reason: null,
         messages: [
           { ...delivery('41', 0), time: '2024-05-01T10:00:00.000+00:00' },
-          { messageType: 8, sequenceId: 0, success: true, reason: null, from: 'bob', groupName: 'team', content: 'g', messageId: '42', offline: false, time: TIME },
+          { messageType: MessageType.GroupChatResponse, sequenceId: 0, success: true, reason: null, from: 'bob', groupName: 'team', content: 'g', messageId: '42', offline: false, time: TIME },
         ],
       });
     };
@@ -894,8 +967,8 @@ describe('ChatClient', () => {
 
     const messages = await client.history({ with: 'bob', beforeId: '100', limit: 20 });
 
-    expect(server.framesOf(server.connections[0], 23)).toEqual([
-      { messageType: 23, sequenceId: 2, with: 'bob', beforeId: '100', limit: 20 },
+    expect(server.framesOf(server.connections[0], MessageType.HistoryRequest)).toEqual([
+      { messageType: MessageType.HistoryRequest, sequenceId: 2, with: 'bob', beforeId: '100', limit: 20 },
     ]);
     expect(messages).toEqual([
       { kind: 'chat', messageId: '41', from: 'bob', to: 'alice', content: 'hello 41', offline: false, time: '2024-05-01T10:00:00.000+00:00' },
@@ -910,8 +983,8 @@ describe('ChatClient', () => {
     const notices = collect<{ reason: string }>((push) => client.on('notice', push));
 
     const reason = 'You have been added to group "team"';
-    server.send(server.connections[0], { messageType: 10, sequenceId: 0, success: true, reason, groupName: 'team', members: ['bob', 'alice'] });
-    server.send(server.connections[0], { messageType: 25, sequenceId: 0, reason: 'Server shutting down' });
+    server.send(server.connections[0], { messageType: MessageType.GroupCreateResponse, sequenceId: 0, success: true, reason, groupName: 'team', members: ['bob', 'alice'] });
+    server.send(server.connections[0], { messageType: MessageType.Notice, sequenceId: 0, reason: 'Server shutting down' });
 
     await waitFor(() => notices.length === 1);
     expect(added).toEqual([{ groupName: 'team', members: ['bob', 'alice'], reason }]);

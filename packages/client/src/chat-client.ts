@@ -1,107 +1,29 @@
-import { BackoffOptions, DEFAULT_BACKOFF, backoffDelay } from './backoff';
+import { BackoffOptions, DEFAULT_BACKOFF } from './backoff';
+import { Sockets, WebSocketConstructor, WebSocketLike, defaultWebSocketImpl, parseFrame, write } from './connection';
+import { ChatClientEvents, ClientState, GroupAddedEvent } from './events';
+import { Heartbeat } from './heartbeat';
+import { ChatMessage, Inbox, toChatMessage } from './inbox';
+import { Moves } from './moves';
+import { Outbox, newClientMessageId } from './outbox';
 import {
-  ChatRequestFrame,
   ChatResponseFrame,
   ClientFrame,
-  GroupChatRequestFrame,
   GroupChatResponseFrame,
   GroupCreateResponseFrame,
   HistoryRequestFrame,
   LoginRequestFrame,
   MessageType,
   ReBalanceFrame,
-  RefusalCode,
-  ServerFrame,
   ServerFrameOf,
-} from './protocol';
+  CloseCode,
+  DEAD_CONNECTION_CLOSE_CODE,
+  FINAL_CLOSE_CODES,
+  ReportedCloseCode,
+} from '../../../src/protocol';
+import { ConnectivityEvents, Reconnector, defaultConnectivity } from './reconnect';
+import { ClientErrorCode, OutgoingFrame, RequestError, RequestOptions, Requests, ResponseType, refusalOf } from './requests';
 import { TypedEmitter } from './typed-emitter';
 
-const OPEN = 1;
-/** Close codes after which reconnecting would only be refused again: 4001 replaced, 4003 disabled. */
-const FINAL_CLOSE_CODES = new Set([4001, 4003]);
-const DEAD_CONNECTION_CLOSE_CODE = 4000;
-/** Keeps an Ack frame well below the server's 32 KiB frame limit. */
-const ACK_BATCH_LIMIT = 500;
-
-export type ClientState = 'connecting' | 'connected' | 'reconnecting' | 'moved' | 'closed';
-
-export interface DirectMessage {
-  kind: 'chat';
-  messageId: string;
-  from: string;
-  to: string;
-  content: string;
-  offline: boolean;
-  time: string;
-}
-
-export interface GroupMessage {
-  kind: 'group';
-  messageId: string;
-  from: string;
-  groupName: string;
-  content: string;
-  offline: boolean;
-  time: string;
-}
-
-export type ChatMessage = DirectMessage | GroupMessage;
-
-export interface GroupAddedEvent {
-  groupName: string;
-  members: string[];
-  reason: string | null;
-}
-
-export interface NoticeEvent {
-  reason: string;
-}
-
-export interface MovedEvent {
-  host: string;
-  url: string;
-}
-
-export interface ClosedEvent {
-  code: number;
-  reason: string;
-}
-
-export interface ReconnectingEvent {
-  /** 1 for the first attempt after a loss, counting the attempts that failed in a row. */
-  attempt: number;
-  /** Milliseconds until this attempt (0 when coming back online). */
-  delay: number;
-}
-
-export interface ReconnectedEvent {
-  /** The attempt that succeeded. */
-  attempt: number;
-}
-
-export interface GaveUpEvent {
-  /** How many attempts failed in a row (`maxAttempts`). */
-  attempts: number;
-  /** Why the last one failed. */
-  error: Error;
-}
-
-export interface ChatClientEvents {
-  message: ChatMessage;
-  groupAdded: GroupAddedEvent;
-  notice: NoticeEvent;
-  moved: MovedEvent;
-  state: ClientState;
-  /** Before each wait for a reconnect attempt. */
-  reconnecting: ReconnectingEvent;
-  /** A reconnect is usable again: logged in again with the token, unless it was refused (an `error` first). */
-  reconnected: ReconnectedEvent;
-  /** `maxAttempts` reconnect attempts failed in a row: the client stops; `closed` follows. */
-  gaveUp: GaveUpEvent;
-  closed: ClosedEvent;
-  /** Problems that belong to no request: a refused token resume, an unmatched Error frame. */
-  error: Error;
-}
 
 export interface LoginResult {
   username: string;
@@ -127,29 +49,6 @@ export interface HistoryQuery {
   groupName?: string;
   beforeId?: string;
   limit?: number;
-}
-
-// Handler parameters are checked bivariantly so both `ws` and DOM sockets satisfy this type.
-type SocketHandler<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
-
-/** The part of the standard WebSocket API the client uses; `ws` and browser sockets both fit. */
-export interface WebSocketLike {
-  readonly readyState: number;
-  onopen: SocketHandler<unknown> | null;
-  onmessage: SocketHandler<{ data: unknown }> | null;
-  onclose: SocketHandler<{ code: number; reason: string }> | null;
-  onerror: SocketHandler<unknown> | null;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-}
-
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
-
-/** Where `online` and `offline` events come from: a browser's `window` (or a worker's scope). */
-export interface ConnectivityEvents {
-  addEventListener(type: 'online' | 'offline', listener: () => void): void;
-  removeEventListener(type: 'online' | 'offline', listener: () => void): void;
-  readonly navigator?: { readonly onLine?: boolean };
 }
 
 export interface ChatClientOptions {
@@ -182,160 +81,9 @@ export interface ChatClientOptions {
   moveFallback?: boolean;
 }
 
-/** Why a request failed on the client's side, without an answer from the server. */
-export const ClientErrorCode = {
-  /** No answer within the request's timeout. */
-  Timeout: 'timeout',
-  /** Its AbortSignal was aborted. */
-  Aborted: 'aborted',
-  /** The connection it was sent on was lost, or the client was closed: it may or may not have been served. */
-  Disconnected: 'disconnected',
-  /** Made while the client had no usable connection: it was never sent. */
-  NotConnected: 'not_connected',
-} as const;
-
-export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
-const CLIENT_ERROR_CODES = new Set<string>(Object.values(ClientErrorCode));
-export type RequestErrorCode = RefusalCode | ClientErrorCode;
-
-/**
- * A failed request: refused by the server (a response with `success:false`, or an Error frame),
- * with the server's `code`, or given up by the client, with a `ClientErrorCode`.
- */
-export class RequestError extends Error {
-  constructor(
-    readonly reason: string,
-    /** The response type (or 26): the one received, or for a client-side failure the one awaited. */
-    readonly messageType: number,
-    readonly code: RequestErrorCode,
-  ) {
-    super(reason);
-    this.name = 'RequestError';
-  }
-
-  /** True when the server refused the request; false when the client gave it up (a `ClientErrorCode`). */
-  get refused(): boolean {
-    return !CLIENT_ERROR_CODES.has(this.code);
-  }
-}
-
-/** Options of every request method. */
-export interface RequestOptions {
-  /** Milliseconds until the request rejects with code `timeout` (default: the client's `requestTimeoutMs`). */
-  timeout?: number;
-  /** Aborting it rejects the request with code `aborted` and forgets it; an answer arriving later is ignored. */
-  signal?: AbortSignal;
-}
-
-/**
- * Arms a request's deadline and abort signal; `giveUp` runs at most once, with the error. Returns
- * what disarms both, so that a settled request leaves neither a timer nor a listener behind.
- */
-function arm(
-  timeoutMs: number | undefined,
-  signal: AbortSignal | undefined,
-  messageType: number,
-  giveUp: (error: RequestError) => void,
-): () => void {
-  const onTimeout = (): void => {
-    stop();
-    giveUp(new RequestError(`request timed out after ${timeoutMs} ms`, messageType, ClientErrorCode.Timeout));
-  };
-  const onAbort = (): void => {
-    stop();
-    giveUp(abortedError(messageType));
-  };
-  const timer = timeoutMs === undefined ? undefined : setTimeout(onTimeout, timeoutMs);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  function stop(): void {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-  }
-  return stop;
-}
-
-const abortedError = (messageType: number): RequestError => new RequestError('request aborted', messageType, ClientErrorCode.Aborted);
-const notConnectedError = (messageType: number): RequestError =>
-  new RequestError('not connected', messageType, ClientErrorCode.NotConnected);
-
-type OutgoingFrame = ClientFrame extends infer F ? (F extends ClientFrame ? Omit<F, 'sequenceId'> : never) : never;
-type ChatSendFrame = Omit<ChatRequestFrame, 'sequenceId'> | Omit<GroupChatRequestFrame, 'sequenceId'>;
-type ResponseType = ServerFrame['messageType'];
-
-interface OutboxEntry {
-  frame: ChatSendFrame;
-  responseType: typeof MessageType.ChatResponse | typeof MessageType.GroupChatResponse;
-  /** The sequenceId of the transmission awaiting its ack, if one is in flight. */
-  sentAs?: number;
-  /** A timeout given with the send counts from the call; otherwise each transmission is timed on its own. */
-  ownDeadline: boolean;
-  resolve(frame: ServerFrame): void;
-  reject(error: Error): void;
-}
-
-interface PendingRequest {
-  responseType: ResponseType;
-  socket: WebSocketLike;
-  /** Disarms the request's timeout and abort listener. */
-  stop(): void;
-  resolve(frame: ServerFrame): void;
-  reject(error: Error): void;
-  /** Set for chat sends, which outlive a lost connection in the outbox. */
-  outbox?: OutboxEntry;
-}
-
 interface Deferred {
   resolve(): void;
   reject(error: Error): void;
-}
-
-const noop = (): void => undefined;
-
-function defaultConnectivity(): ConnectivityEvents | null {
-  const scope = globalThis as Partial<ConnectivityEvents>;
-  return typeof scope.addEventListener === 'function' && typeof scope.navigator === 'object' ? (scope as ConnectivityEvents) : null;
-}
-
-function defaultWebSocketImpl(): WebSocketConstructor {
-  if (typeof globalThis.WebSocket === 'function') return globalThis.WebSocket;
-  // Required on demand so browser bundles, which always have a native WebSocket, can leave `ws` out.
-  return require('ws') as WebSocketConstructor;
-}
-
-export function newClientMessageId(): string {
-  const webCrypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  if (typeof webCrypto?.randomUUID === 'function') return webCrypto.randomUUID();
-  let id = '';
-  while (id.length < 32) id += Math.random().toString(36).slice(2);
-  return id.slice(0, 32);
-}
-
-export function toChatMessage(frame: ChatResponseFrame | GroupChatResponseFrame): ChatMessage {
-  const common = {
-    messageId: frame.messageId ?? '',
-    from: frame.from ?? '',
-    content: frame.content ?? '',
-    offline: frame.offline === true,
-    time: frame.time ?? '',
-  };
-  return frame.messageType === MessageType.ChatResponse
-    ? { kind: 'chat', ...common, to: frame.to ?? '' }
-    : { kind: 'group', ...common, groupName: frame.groupName ?? '' };
-}
-
-function parseFrame(data: unknown): ServerFrame | undefined {
-  if (typeof data !== 'string') return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const frame = value as ServerFrame;
-  if (typeof frame.messageType !== 'number') return undefined;
-  if (typeof frame.sequenceId !== 'number') frame.sequenceId = 0;
-  return frame;
 }
 
 /**
@@ -343,66 +91,71 @@ function parseFrame(data: unknown): ServerFrame | undefined {
  * acknowledgement and dedup of deliveries, heartbeats, reconnect with backoff and rebalance moves.
  */
 export class ChatClient extends TypedEmitter<ChatClientEvents> {
-  private readonly WebSocketImpl: WebSocketConstructor;
-  private readonly requestTimeoutMs: number;
-  private readonly heartbeatMs: number;
-  private readonly ackDelayMs: number;
-  private readonly backoff: BackoffOptions;
-  private readonly dedupWindow: number;
   private readonly resolveUrl?: ChatClientOptions['resolveUrl'];
-  private readonly maxAttempts: number;
-  private readonly connectivity: ConnectivityEvents | null;
-  private readonly moveFallback: boolean;
 
   private currentState: ClientState = 'closed';
   private currentUrl: string | undefined;
-  /** The url given to `connect`. */
-  private givenUrl: string | undefined;
-  /** Where the move under way goes. */
-  private moveTarget: string | undefined;
-  /** Where the next reconnect goes instead of the current url, after a failed move. */
-  private fallbackUrl: string | undefined;
   private currentUsername: string | undefined;
   private currentToken: string | undefined;
 
   private socket: WebSocketLike | null = null;
-  /** The connection being opened after a ReBalance, adopted once logged in. */
-  private moveSocket: WebSocketLike | null = null;
   /** True once the active socket is open and its token resume (if any) is done. */
   private ready = false;
   private connectWaiter: Deferred | undefined;
 
-  private lastSequenceId = 0;
-  private readonly pending = new Map<number, PendingRequest>();
-  private readonly outbox = new Set<OutboxEntry>();
-  private readonly openTimers = new Map<WebSocketLike, ReturnType<typeof setTimeout>>();
-
-  private readonly seen = new Set<string>();
-  private acks: string[] = [];
-  private ackTimer: ReturnType<typeof setTimeout> | undefined;
-
-  /** Reconnect attempts started since the connection was last usable. */
-  private reconnectAttempt = 0;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Why the connection or the last attempt failed, for `gaveUp`. */
-  private lastError: Error | undefined;
-  private offline = false;
-  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
-  private watchdogTimer: ReturnType<typeof setTimeout> | undefined;
-  private lastFrameAt = 0;
+  private readonly sockets: Sockets;
+  private readonly requests: Requests;
+  private readonly outbox: Outbox;
+  private readonly inbox: Inbox;
+  private readonly heartbeat: Heartbeat;
+  private readonly reconnector: Reconnector;
+  private readonly moves: Moves;
 
   constructor(options: ChatClientOptions = {}) {
     super();
-    this.WebSocketImpl = options.WebSocketImpl ?? defaultWebSocketImpl();
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
-    this.heartbeatMs = options.heartbeatMs ?? 25_000;
-    this.ackDelayMs = options.ackDelayMs ?? 50;
-    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.dedupWindow = options.dedupWindow ?? 10_000;
+    const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.resolveUrl = options.resolveUrl;
-    this.maxAttempts = options.maxAttempts ?? Infinity;
-    this.connectivity = options.connectivity === undefined ? defaultConnectivity() : options.connectivity;
-    this.moveFallback = options.moveFallback ?? true;
+    this.sockets = new Sockets(options.WebSocketImpl ?? defaultWebSocketImpl(), requestTimeoutMs, {
+      open: (socket) => this.handleOpen(socket),
+      data: (socket, data) => this.handleData(socket, data),
+      close: (socket, code, reason) => this.handleClose(socket, code, reason),
+      stalled: (socket, url) => {
+        if (socket === this.moves.socket) this.abortMove(socket, new Error(`no connection to ${url}`));
+        else if (socket === this.socket) this.dropConnection(socket);
+      },
+    });
+    this.requests = new Requests(requestTimeoutMs);
+    this.outbox = new Outbox(this.requests, requestTimeoutMs, {
+      readySocket: () => (this.ready ? this.socket : null),
+      closed: () => this.currentState === 'closed',
+    });
+    this.inbox = new Inbox(options.dedupWindow ?? 10_000, options.ackDelayMs ?? 50, (messageIds) =>
+      this.sendOnActive((sequenceId) => ({ messageType: MessageType.Ack, sequenceId, messageIds })),
+    );
+    this.heartbeat = new Heartbeat(
+      options.heartbeatMs ?? 25_000,
+      () => this.sendOnActive((sequenceId) => ({ messageType: MessageType.Ping, sequenceId, requestTime: Date.now() })),
+      () => {
+        if (this.socket) this.dropConnection(this.socket);
+      },
+    );
+    const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
+    const connectivity = options.connectivity === undefined ? defaultConnectivity() : options.connectivity;
+    this.reconnector = new Reconnector(backoff, options.maxAttempts ?? Infinity, connectivity, {
+      enterReconnecting: () => {
+        this.setState('reconnecting');
+        return this.currentState === 'reconnecting';
+      },
+      isReconnecting: () => this.currentState === 'reconnecting',
+      hasConnection: () => this.socket !== null || this.moves.socket !== null,
+      reconnecting: (event) => this.emit('reconnecting', event),
+      gaveUp: (event) => {
+        this.emit('gaveUp', event);
+        if (this.currentState !== 'closed') this.finish(ReportedCloseCode.Abnormal, `gave up after ${event.attempts} reconnect attempts`);
+      },
+      reconnect: (attempt) => void this.reconnect(attempt),
+    });
+    this.moves = new Moves(options.moveFallback ?? true);
   }
 
   get state(): ClientState {
@@ -428,13 +181,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   connect(url: string): Promise<void> {
     if (this.currentState !== 'closed') return Promise.reject(new Error('already connected'));
     this.currentUrl = url;
-    this.givenUrl = url;
-    this.fallbackUrl = undefined;
-    this.reconnectAttempt = 0;
-    this.lastError = undefined;
-    this.offline = this.connectivity?.navigator?.onLine === false;
-    this.connectivity?.addEventListener('offline', this.wentOffline);
-    this.connectivity?.addEventListener('online', this.cameOnline);
+    this.moves.start(url);
+    this.reconnector.start();
     return new Promise<void>((resolve, reject) => {
       this.connectWaiter = { resolve, reject };
       this.setState('connecting');
@@ -445,8 +193,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   /** Closes the connection with 1000 and stops reconnecting; unsettled requests reject. */
   close(): void {
     if (this.currentState === 'closed') return;
-    this.flushAcks();
-    this.finish(1000, 'client closed');
+    this.inbox.flushAcks();
+    this.finish(CloseCode.Normal, 'client closed');
   }
 
   async register(username: string, password: string, options?: RequestOptions): Promise<void> {
@@ -485,7 +233,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
    * after reconnecting, with the same clientMessageId so the server stores it only once.
    */
   async sendChat(to: string, content: string, options: RequestOptions = {}): Promise<ChatSendResult> {
-    const ack = await this.enqueue(
+    const ack = await this.outbox.enqueue(
       { messageType: MessageType.ChatRequest, to, content, clientMessageId: newClientMessageId() },
       MessageType.ChatResponse,
       options,
@@ -495,7 +243,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
 
   /** Sends to a group, with the outbox guarantees of sendChat; the ack is our own copy. */
   async sendGroupChat(groupName: string, content: string, options: RequestOptions = {}): Promise<GroupSendResult> {
-    const ack = await this.enqueue(
+    const ack = await this.outbox.enqueue(
       { messageType: MessageType.GroupChatRequest, groupName, content, clientMessageId: newClientMessageId() },
       MessageType.GroupChatResponse,
       options,
@@ -569,211 +317,43 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.emit('state', state);
   }
 
-  private nextSequenceId(): number {
-    this.lastSequenceId += 1;
-    return this.lastSequenceId;
-  }
-
-  private createSocket(url: string): WebSocketLike {
-    const socket = new this.WebSocketImpl(url);
-    socket.onopen = () => {
-      this.clearOpenTimer(socket);
-      this.handleOpen(socket);
-    };
-    socket.onmessage = (event) => this.handleData(socket, event.data);
-    socket.onclose = (event) => {
-      this.clearOpenTimer(socket);
-      this.handleClose(socket, event.code, event.reason);
-    };
-    // A failed socket always closes afterwards; the close handler does the work.
-    socket.onerror = noop;
-    // Neither `ws` nor browsers time out a handshake that never completes.
-    this.openTimers.set(
-      socket,
-      setTimeout(() => {
-        this.openTimers.delete(socket);
-        if (socket === this.moveSocket) this.abortMove(socket, new Error(`no connection to ${url}`));
-        else if (socket === this.socket) this.dropConnection(socket);
-      }, this.requestTimeoutMs),
-    );
-    return socket;
-  }
-
-  private clearOpenTimer(socket: WebSocketLike): void {
-    clearTimeout(this.openTimers.get(socket));
-    this.openTimers.delete(socket);
-  }
-
-  private open(url: string): void {
-    this.ready = false;
-    try {
-      this.socket = this.createSocket(url);
-    } catch (error) {
-      this.socket = null;
-      this.lastError = error instanceof Error ? error : new Error(String(error));
-      if (this.connectWaiter) this.finish(1006, this.lastError.message);
-      else this.scheduleReconnect();
-    }
-  }
-
-  /** Detaches a socket so its late events are ignored, then closes it. */
-  private abandon(socket: WebSocketLike, code: number, reason?: string): void {
-    this.clearOpenTimer(socket);
-    socket.onopen = noop;
-    socket.onmessage = noop;
-    socket.onclose = noop;
-    // `ws` throws on an 'error' event nobody listens to, e.g. when closing while still connecting.
-    socket.onerror = noop;
-    try {
-      socket.close(code, reason);
-    } catch {
-      // A socket that cannot be closed is already gone.
-    }
-  }
-
-  private write(socket: WebSocketLike, frame: ClientFrame): void {
-    if (socket.readyState === OPEN) socket.send(JSON.stringify(frame));
-  }
-
   private request<T extends ResponseType>(
     frame: OutgoingFrame,
     responseType: T,
     options: RequestOptions = {},
     socket: WebSocketLike | null = this.socket,
   ): Promise<ServerFrameOf<T>> {
-    return new Promise<ServerFrameOf<T>>((resolve, reject) => {
-      if (options.signal?.aborted) {
-        reject(abortedError(responseType));
-        return;
-      }
-      if (!socket || socket.readyState !== OPEN) {
-        reject(notConnectedError(responseType));
-        return;
-      }
-      const sequenceId = this.nextSequenceId();
-      const request = { responseType, socket, resolve: resolve as (frame: ServerFrame) => void, reject };
-      this.track(sequenceId, request, options.timeout ?? this.requestTimeoutMs, options.signal);
-      this.write(socket, { ...frame, sequenceId } as ClientFrame);
-    });
+    return this.requests.send(socket, frame, responseType, options);
   }
 
-  /** Awaits the answer to `sequenceId`; a timeout or an abort forgets it, so nothing given up on stays behind. */
-  private track(sequenceId: number, request: Omit<PendingRequest, 'stop'>, timeoutMs?: number, signal?: AbortSignal): void {
-    const stop = arm(timeoutMs, signal, request.responseType, (error) => {
-      this.pending.delete(sequenceId);
-      request.reject(error);
-    });
-    this.pending.set(sequenceId, { ...request, stop });
-  }
-
-  private enqueue<T extends OutboxEntry['responseType']>(
-    frame: ChatSendFrame,
-    responseType: T,
-    options: RequestOptions,
-  ): Promise<ServerFrameOf<T>> {
-    return new Promise<ServerFrameOf<T>>((resolve, reject) => {
-      if (options.signal?.aborted) {
-        reject(abortedError(responseType));
-        return;
-      }
-      if (this.currentState === 'closed') {
-        reject(notConnectedError(responseType));
-        return;
-      }
-      const stop = arm(options.timeout, options.signal, responseType, (error) => {
-        this.withdraw(entry);
-        reject(error);
-      });
-      const entry: OutboxEntry = {
-        frame,
-        responseType,
-        ownDeadline: options.timeout !== undefined,
-        resolve: (answer) => {
-          stop();
-          resolve(answer as ServerFrameOf<T>);
-        },
-        reject: (error) => {
-          stop();
-          reject(error);
-        },
-      };
-      this.outbox.add(entry);
-      if (this.ready) this.transmit(entry);
-    });
-  }
-
-  /** Forgets a send given up on: out of the outbox, and its transmission, if any, no longer awaited. */
-  private withdraw(entry: OutboxEntry): void {
-    this.outbox.delete(entry);
-    if (entry.sentAs === undefined) return;
-    this.pending.get(entry.sentAs)?.stop();
-    this.pending.delete(entry.sentAs);
-    entry.sentAs = undefined;
-  }
-
-  private transmit(entry: OutboxEntry): void {
+  /** Writes a frame that awaits no answer on the active connection; without one it is dropped. */
+  private sendOnActive(frame: (sequenceId: number) => ClientFrame): void {
     const socket = this.socket;
-    if (!socket || socket.readyState !== OPEN) return;
-    const sequenceId = this.nextSequenceId();
-    entry.sentAs = sequenceId;
-    const request = {
-      responseType: entry.responseType,
-      socket,
-      outbox: entry,
-      resolve: (frame: ServerFrame) => {
-        this.outbox.delete(entry);
-        entry.resolve(frame);
-      },
-      reject: (error: Error) => {
-        this.outbox.delete(entry);
-        entry.reject(error);
-      },
-    };
-    this.track(sequenceId, request, entry.ownDeadline ? undefined : this.requestTimeoutMs);
-    this.write(socket, { ...entry.frame, sequenceId });
+    if (socket) write(socket, frame(this.requests.nextSequenceId()));
   }
 
-  private flushOutbox(): void {
-    for (const entry of this.outbox) if (entry.sentAs === undefined) this.transmit(entry);
-  }
-
-  /** Settles the request a response answers; false when it answers none of ours. */
-  private settle(frame: ServerFrame): boolean {
-    if (frame.sequenceId === 0) return false;
-    const request = this.pending.get(frame.sequenceId);
-    if (!request) return false;
-    const isError = frame.messageType === MessageType.Error;
-    if (!isError && request.responseType !== frame.messageType) return false;
-    this.pending.delete(frame.sequenceId);
-    request.stop();
-    if (isError || ('success' in frame && frame.success === false)) {
-      request.reject(refusalOf(frame));
-    } else {
-      request.resolve(frame);
-    }
-    return true;
-  }
-
-  /** Requests sent on a lost socket: chat sends go back to the outbox, the rest reject. */
-  private releaseRequests(socket: WebSocketLike): void {
-    for (const [sequenceId, request] of this.pending) {
-      if (request.socket !== socket) continue;
-      this.pending.delete(sequenceId);
-      request.stop();
-      if (request.outbox) request.outbox.sentAs = undefined;
-      else request.reject(new RequestError('connection lost', request.responseType, ClientErrorCode.Disconnected));
+  private open(url: string): void {
+    this.ready = false;
+    try {
+      this.socket = this.sockets.create(url);
+    } catch (error) {
+      this.socket = null;
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.reconnector.failed(failure);
+      if (this.connectWaiter) this.finish(ReportedCloseCode.Abnormal, failure.message);
+      else this.reconnector.schedule();
     }
   }
 
   private handleOpen(socket: WebSocketLike): void {
-    if (socket === this.moveSocket && !this.currentToken) {
+    if (socket === this.moves.socket && !this.currentToken) {
       this.adopt(socket);
       return;
     }
-    if (socket === this.moveSocket) {
+    if (socket === this.moves.socket) {
       this.request({ messageType: MessageType.LoginRequest, token: this.currentToken }, MessageType.LoginResponse, {}, socket)
         .then((response) => {
-          if (socket !== this.moveSocket) return;
+          if (socket !== this.moves.socket) return;
           this.acceptLogin(response);
           this.adopt(socket);
         })
@@ -781,7 +361,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       return;
     }
     if (socket !== this.socket) return;
-    this.startHeartbeat();
+    this.heartbeat.start();
     const token = this.currentToken;
     if (!token) {
       this.becomeReady();
@@ -806,90 +386,42 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   }
 
   private becomeReady(): void {
-    const attempt = this.reconnectAttempt;
-    this.fallbackUrl = undefined;
+    const attempt = this.reconnector.succeeded();
+    this.moves.settled();
     this.ready = true;
-    this.reconnectAttempt = 0;
-    this.lastError = undefined;
     this.setState('connected');
     const waiter = this.connectWaiter;
     this.connectWaiter = undefined;
     waiter?.resolve();
-    this.flushOutbox();
+    this.outbox.flush();
     if (attempt > 0) this.emit('reconnected', { attempt });
   }
 
   private handleClose(socket: WebSocketLike, code: number, reason: string): void {
-    if (FINAL_CLOSE_CODES.has(code) && (socket === this.socket || socket === this.moveSocket)) {
+    if (FINAL_CLOSE_CODES.has(code) && (socket === this.socket || socket === this.moves.socket)) {
       this.finish(code, reason);
       return;
     }
-    if (socket === this.moveSocket) {
-      this.abortMove(socket, new Error(`connection to ${this.moveTarget} closed (${code})`));
+    if (socket === this.moves.socket) {
+      this.abortMove(socket, new Error(`connection to ${this.moves.target} closed (${code})`));
       return;
     }
     if (socket !== this.socket) return;
     this.socket = null;
     this.ready = false;
-    this.lastError = new Error(`connection to ${this.currentUrl} closed (${code}${reason ? `: ${reason}` : ''})`);
-    this.stopHeartbeat();
-    this.releaseRequests(socket);
+    this.reconnector.failed(new Error(`connection to ${this.currentUrl} closed (${code}${reason ? `: ${reason}` : ''})`));
+    this.heartbeat.stop();
+    this.requests.release(socket);
     if (this.connectWaiter) {
       this.finish(code, reason || 'connection failed');
       return;
     }
     // A move in progress takes over once it has logged in.
-    if (!this.moveSocket) this.scheduleReconnect();
+    if (!this.moves.socket) this.reconnector.schedule();
   }
-
-  private scheduleReconnect(): void {
-    this.setState('reconnecting');
-    if (this.currentState !== 'reconnecting') return;
-    if (this.reconnectAttempt >= this.maxAttempts) {
-      this.giveUp();
-      return;
-    }
-    // Offline, an attempt could only fail: the online event starts the next one.
-    if (this.offline) return;
-    const delay = backoffDelay(this.reconnectAttempt, this.backoff);
-    this.emit('reconnecting', { attempt: this.reconnectAttempt + 1, delay });
-    if (this.currentState !== 'reconnecting') return;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.attemptReconnect();
-    }, delay);
-  }
-
-  private attemptReconnect(): void {
-    this.reconnectAttempt += 1;
-    void this.reconnect(this.reconnectAttempt - 1);
-  }
-
-  private giveUp(): void {
-    const attempts = this.reconnectAttempt;
-    this.emit('gaveUp', { attempts, error: this.lastError ?? new Error('reconnect failed') });
-    if (this.currentState !== 'closed') this.finish(1006, `gave up after ${attempts} reconnect attempts`);
-  }
-
-  /** A wait under way is called off: the attempt at its end would fail, and is not counted. */
-  private readonly wentOffline = (): void => {
-    this.offline = true;
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
-  };
-
-  private readonly cameOnline = (): void => {
-    this.offline = false;
-    this.reconnectAttempt = 0;
-    if (this.currentState !== 'reconnecting' || this.socket || this.moveSocket) return;
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
-    this.emit('reconnecting', { attempt: 1, delay: 0 });
-    if (this.currentState === 'reconnecting') this.attemptReconnect();
-  };
 
   private async reconnect(attempt: number): Promise<void> {
-    const lost = this.fallbackUrl ?? this.currentUrl;
+    const lost = this.moves.reconnectUrl(this.currentUrl);
     if (!lost) return;
     let url = lost;
     if (this.resolveUrl) {
@@ -899,40 +431,30 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
         url = lost;
       }
     }
-    if (this.state === 'closed' || this.reconnectTimer !== undefined || this.socket) return;
+    if (this.state === 'closed' || this.reconnector.waiting || this.socket) return;
     this.currentUrl = url;
     this.open(url);
   }
 
   /** Treats a silent or unresponsive connection as lost without waiting for a close handshake. */
   private dropConnection(socket: WebSocketLike): void {
-    this.abandon(socket, DEAD_CONNECTION_CLOSE_CODE, 'connection unresponsive');
-    this.handleClose(socket, 1006, 'connection unresponsive');
+    this.sockets.abandon(socket, DEAD_CONNECTION_CLOSE_CODE, 'connection unresponsive');
+    this.handleClose(socket, ReportedCloseCode.Abnormal, 'connection unresponsive');
   }
 
   /** Ends the session for good: everything unsettled rejects and nothing reconnects. */
   private finish(code: number, reason: string): void {
-    for (const socket of [this.socket, this.moveSocket]) if (socket) this.abandon(socket, 1000);
+    for (const socket of [this.socket, this.moves.socket]) if (socket) this.sockets.abandon(socket, CloseCode.Normal);
     this.socket = null;
-    this.moveSocket = null;
+    this.moves.socket = null;
     this.ready = false;
-    this.stopHeartbeat();
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
-    this.connectivity?.removeEventListener('offline', this.wentOffline);
-    this.connectivity?.removeEventListener('online', this.cameOnline);
-    clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
-    this.acks = [];
+    this.heartbeat.stop();
+    this.reconnector.stop();
+    this.inbox.dropAcks();
     const message = `connection closed (${code}${reason ? `: ${reason}` : ''})`;
     const lost = (messageType: number): RequestError => new RequestError(message, messageType, ClientErrorCode.Disconnected);
-    for (const request of this.pending.values()) {
-      request.stop();
-      if (!request.outbox) request.reject(lost(request.responseType));
-    }
-    this.pending.clear();
-    for (const entry of this.outbox) entry.reject(lost(entry.responseType));
-    this.outbox.clear();
+    this.requests.rejectAll(lost);
+    this.outbox.rejectAll(lost);
     const waiter = this.connectWaiter;
     this.connectWaiter = undefined;
     waiter?.reject(new Error(message));
@@ -942,12 +464,11 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
 
   private follow(frame: ReBalanceFrame): void {
     this.emit('moved', { host: frame.host, url: frame.url });
-    this.moveTarget = frame.url;
-    if (this.moveSocket) this.abandon(this.moveSocket, 1000);
-    this.moveSocket = null;
+    const previous = this.moves.begin(frame.url);
+    if (previous) this.sockets.abandon(previous, CloseCode.Normal);
     this.setState('moved');
     try {
-      this.moveSocket = this.createSocket(frame.url);
+      this.moves.socket = this.sockets.create(frame.url);
     } catch (error) {
       this.abortMove(null, error);
     }
@@ -955,37 +476,30 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
 
   private adopt(socket: WebSocketLike): void {
     const old = this.socket;
-    this.moveSocket = null;
-    // Reconnects after a move that worked go to the instance moved to.
-    this.currentUrl = this.moveTarget ?? this.currentUrl;
-    this.moveTarget = undefined;
+    this.currentUrl = this.moves.adopted(this.currentUrl);
     this.socket = socket;
     if (old) {
-      this.releaseRequests(old);
-      this.abandon(old, 1000, 'moved');
+      this.requests.release(old);
+      this.sockets.abandon(old, CloseCode.Normal, 'moved');
     }
-    this.startHeartbeat();
+    this.heartbeat.start();
     this.becomeReady();
   }
 
   private abortMove(socket: WebSocketLike | null, error: unknown): void {
-    if (socket !== this.moveSocket) return;
+    if (socket !== this.moves.socket) return;
     if (socket) {
-      this.abandon(socket, 1000);
-      this.releaseRequests(socket);
+      this.sockets.abandon(socket, CloseCode.Normal);
+      this.requests.release(socket);
     }
-    this.moveSocket = null;
-    // The instance left is going away: once its connection goes too, try the url given (or resolved) rather than it.
-    if (this.moveFallback) this.fallbackUrl = this.givenUrl;
-    else this.currentUrl = this.moveTarget;
-    this.moveTarget = undefined;
+    this.currentUrl = this.moves.failed(this.currentUrl);
     this.emit('error', error instanceof Error ? error : new Error(String(error)));
     if (this.socket) this.setState(this.ready ? 'connected' : 'reconnecting');
-    else this.scheduleReconnect();
+    else this.reconnector.schedule();
   }
 
   private handleData(socket: WebSocketLike, data: unknown): void {
-    if (socket === this.socket) this.lastFrameAt = Date.now();
+    if (socket === this.socket) this.heartbeat.heard();
     const frame = parseFrame(data);
     if (!frame) return;
     switch (frame.messageType) {
@@ -994,7 +508,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
         this.handleChatFrame(frame);
         return;
       case MessageType.GroupCreateResponse:
-        if (!this.settle(frame)) this.emit('groupAdded', groupAdded(frame));
+        if (!this.requests.settle(frame)) this.emit('groupAdded', groupAdded(frame));
         return;
       case MessageType.ReBalance:
         if (socket === this.socket) this.follow(frame);
@@ -1003,33 +517,24 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
         this.emit('notice', { reason: frame.reason ?? '' });
         return;
       case MessageType.Error:
-        if (!this.settle(frame)) this.emit('error', refusalOf(frame));
+        if (!this.requests.settle(frame)) this.emit('error', refusalOf(frame));
         return;
       default:
-        this.settle(frame);
+        this.requests.settle(frame);
     }
   }
 
   private handleChatFrame(frame: ChatResponseFrame | GroupChatResponseFrame): void {
     if (!frame.success) {
-      this.settle(frame);
+      this.requests.settle(frame);
       return;
     }
-    if (this.answersOwnSend(frame) && this.settle(frame)) {
-      // The group ack is also our copy of the delivery; acknowledging it keeps it from coming back.
-      if (frame.messageType === MessageType.GroupChatResponse && frame.messageId) {
-        this.remember(frame.messageId);
-        this.queueAck(frame.messageId);
-      }
+    if (this.answersOwnSend(frame) && this.requests.settle(frame)) {
+      if (frame.messageType === MessageType.GroupChatResponse && frame.messageId) this.inbox.receiveOwnCopy(frame.messageId);
       return;
     }
-    // A 1:1 ack carries no content: one arriving here answers a send given up on, and is no delivery.
-    if (!frame.messageId || frame.content === null) return;
-    // Duplicates are acknowledged too: a redelivery means the server did not get our Ack.
-    this.queueAck(frame.messageId);
-    if (this.seen.has(frame.messageId)) return;
-    this.remember(frame.messageId);
-    this.emit('message', toChatMessage(frame));
+    const message = this.inbox.receive(frame);
+    if (message) this.emit('message', message);
   }
 
   /**
@@ -1038,70 +543,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
    */
   private answersOwnSend(frame: ChatResponseFrame | GroupChatResponseFrame): boolean {
     if (frame.from === null || frame.from !== this.currentUsername) return false;
-    const sent = this.pending.get(frame.sequenceId)?.outbox?.frame;
+    const sent = this.requests.get(frame.sequenceId)?.outbox?.frame;
     return sent !== undefined && (frame.content === null || frame.content === sent.content);
   }
-
-  private remember(messageId: string): void {
-    this.seen.add(messageId);
-    if (this.seen.size > this.dedupWindow) {
-      const oldest = this.seen.values().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
-    }
-  }
-
-  private queueAck(messageId: string): void {
-    this.acks.push(messageId);
-    this.ackTimer ??= setTimeout(() => this.flushAcks(), this.ackDelayMs);
-  }
-
-  private flushAcks(): void {
-    clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
-    const ids = this.acks;
-    this.acks = [];
-    const socket = this.socket;
-    // Without a connection the ids are dropped: the server redelivers them and they are acked then.
-    if (!socket) return;
-    for (let start = 0; start < ids.length; start += ACK_BATCH_LIMIT) {
-      const messageIds = ids.slice(start, start + ACK_BATCH_LIMIT);
-      this.write(socket, { messageType: MessageType.Ack, sequenceId: this.nextSequenceId(), messageIds });
-    }
-  }
-
-  private startHeartbeat(): void {
-    this.stopHeartbeat();
-    this.lastFrameAt = Date.now();
-    this.heartbeatTimer = setInterval(() => {
-      if (this.socket) {
-        this.write(this.socket, { messageType: MessageType.Ping, sequenceId: this.nextSequenceId(), requestTime: Date.now() });
-      }
-    }, this.heartbeatMs);
-    this.armWatchdog(2 * this.heartbeatMs);
-  }
-
-  private armWatchdog(delay: number): void {
-    this.watchdogTimer = setTimeout(() => {
-      const silence = Date.now() - this.lastFrameAt;
-      const limit = 2 * this.heartbeatMs;
-      if (silence < limit) this.armWatchdog(limit - silence);
-      else if (this.socket) this.dropConnection(this.socket);
-    }, delay);
-  }
-
-  private stopHeartbeat(): void {
-    clearInterval(this.heartbeatTimer);
-    clearTimeout(this.watchdogTimer);
-    this.heartbeatTimer = undefined;
-    this.watchdogTimer = undefined;
-  }
-}
-
-/** The server's refusal as an error; a server without codes gets `internal`, as for a code not known. */
-function refusalOf(frame: ServerFrame): RequestError {
-  const reason = ('reason' in frame && frame.reason) || 'request failed';
-  const code = ('code' in frame && frame.code) || RefusalCode.Internal;
-  return new RequestError(reason, frame.messageType, code);
 }
 
 function groupAdded(frame: GroupCreateResponseFrame): GroupAddedEvent {

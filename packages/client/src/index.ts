@@ -1,33 +1,28 @@
 export {
   ChatClient,
-  ClientErrorCode,
-  RequestError,
-  newClientMessageId,
-  toChatMessage,
-  type ChatClientEvents,
   type ChatClientOptions,
-  type ChatMessage,
   type ChatSendResult,
-  type ClientState,
-  type ClosedEvent,
-  type ConnectivityEvents,
-  type GaveUpEvent,
-  type DirectMessage,
-  type GroupAddedEvent,
   type GroupInfo,
-  type GroupMessage,
   type GroupSendResult,
   type HistoryQuery,
   type LoginResult,
+} from './chat-client';
+export { type WebSocketConstructor, type WebSocketLike } from './connection';
+export {
+  type ChatClientEvents,
+  type ClientState,
+  type ClosedEvent,
+  type GaveUpEvent,
+  type GroupAddedEvent,
   type MovedEvent,
   type NoticeEvent,
   type ReconnectedEvent,
   type ReconnectingEvent,
-  type RequestErrorCode,
-  type RequestOptions,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from './chat-client';
+} from './events';
+export { toChatMessage, type ChatMessage, type DirectMessage, type GroupMessage } from './inbox';
+export { newClientMessageId } from './outbox';
+export { type ConnectivityEvents } from './reconnect';
+export { ClientErrorCode, RequestError, type RequestErrorCode, type RequestOptions } from './requests';
 export { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
 export { TypedEmitter, type Listener } from './typed-emitter';
-export * from './protocol';
+export * from '../../../src/protocol';

@@ -1,60 +1,6 @@
-/** Frame shapes of the WebSocket protocol (docs/protocol.md §3), as seen by a client. */
-
-/** The message types; the server's copy must match (src/common/protocol.spec.ts checks it). */
-export const MessageType = {
-  Ping: 1,
-  Pong: 2,
-  ChatRequest: 5,
-  ChatResponse: 6,
-  GroupChatRequest: 7,
-  GroupChatResponse: 8,
-  GroupCreateRequest: 9,
-  GroupCreateResponse: 10,
-  GroupJoinRequest: 11,
-  GroupJoinResponse: 12,
-  GroupMembersRequest: 13,
-  GroupMembersResponse: 14,
-  GroupQuitRequest: 15,
-  GroupQuitResponse: 16,
-  LoginRequest: 17,
-  LoginResponse: 18,
-  RegisterRequest: 19,
-  RegisterResponse: 20,
-  ReBalance: 21,
-  Ack: 22,
-  HistoryRequest: 23,
-  HistoryResponse: 24,
-  Notice: 25,
-  Error: 26,
-  LogoutRequest: 27,
-  LogoutResponse: 28,
-  ChangePasswordRequest: 29,
-  ChangePasswordResponse: 30,
-} as const;
-
-/**
- * The `code` of every refusal, beside its `reason` (docs/protocol.md §2): reasons are for people,
- * codes for programs. The server's copy must match (src/common/protocol.spec.ts checks it).
- */
-export const RefusalCode = {
-  InvalidArgument: 'invalid_argument',
-  NotLoggedIn: 'not_logged_in',
-  BadCredentials: 'bad_credentials',
-  AccountLocked: 'account_locked',
-  AccountDisabled: 'account_disabled',
-  Unauthorized: 'unauthorized',
-  RateLimited: 'rate_limited',
-  NotFound: 'not_found',
-  Forbidden: 'forbidden',
-  Conflict: 'conflict',
-  LimitExceeded: 'limit_exceeded',
-  ServerBusy: 'server_busy',
-  Internal: 'internal',
-} as const;
-
-export type RefusalCode = (typeof RefusalCode)[keyof typeof RefusalCode];
-
-
+/** Frame shapes of the WebSocket protocol (docs/protocol.md §3), the builders of shared frames and the request→response table. */
+import { MessageType } from './message-types';
+import { RefusalCode } from './refusal-codes';
 interface FrameBase {
   sequenceId: number;
 }
@@ -277,3 +223,61 @@ export type ServerFrame =
   | ChangePasswordResponseFrame;
 
 export type ServerFrameOf<T extends ServerFrame['messageType']> = Extract<ServerFrame, { messageType: T }>;
+
+/** Each request type's response type; null for Ack (22), which has no response. */
+export const RESPONSE_TYPE: Readonly<Record<number, number | null>> = {
+  [MessageType.Ping]: MessageType.Pong,
+  [MessageType.ChatRequest]: MessageType.ChatResponse,
+  [MessageType.GroupChatRequest]: MessageType.GroupChatResponse,
+  [MessageType.GroupCreateRequest]: MessageType.GroupCreateResponse,
+  [MessageType.GroupJoinRequest]: MessageType.GroupJoinResponse,
+  [MessageType.GroupMembersRequest]: MessageType.GroupMembersResponse,
+  [MessageType.GroupQuitRequest]: MessageType.GroupQuitResponse,
+  [MessageType.LoginRequest]: MessageType.LoginResponse,
+  [MessageType.RegisterRequest]: MessageType.RegisterResponse,
+  [MessageType.Ack]: null,
+  [MessageType.HistoryRequest]: MessageType.HistoryResponse,
+  [MessageType.LogoutRequest]: MessageType.LogoutResponse,
+  [MessageType.ChangePasswordRequest]: MessageType.ChangePasswordResponse,
+};
+
+/** The fields of each response type, empty, so that a refusal has the shape of its response. */
+export const REFUSAL_FIELDS: Readonly<Record<number, Readonly<Record<string, unknown>>>> = {
+  [MessageType.ChatResponse]: { from: null, to: null, content: null, messageId: null, delivered: false, offline: false },
+  [MessageType.GroupChatResponse]: { from: null, groupName: null, content: null, messageId: null, offline: false },
+  [MessageType.GroupCreateResponse]: { groupName: null, members: null },
+  [MessageType.GroupJoinResponse]: { groupName: null },
+  [MessageType.GroupMembersResponse]: { groupName: null, members: null },
+  [MessageType.GroupQuitResponse]: { groupName: null },
+  [MessageType.LoginResponse]: { username: null, token: null },
+  [MessageType.HistoryResponse]: { messages: [] },
+  [MessageType.ChangePasswordResponse]: { token: null },
+};
+
+/** A stored 1:1 message as it travels. */
+export interface StoredChatMessage {
+  sequenceId: number;
+  from: string;
+  to: string | null;
+  content: string;
+  messageId: string;
+  /** ISO-8601, when the server stored it. */
+  time: string;
+}
+
+/** A 1:1 message as type 6, the shape of deliveries, offline replay and history. */
+export function chatMessageFrame(message: StoredChatMessage, offline: boolean): ChatResponseFrame {
+  return {
+    messageType: MessageType.ChatResponse,
+    sequenceId: message.sequenceId,
+    success: true,
+    reason: null,
+    from: message.from,
+    to: message.to,
+    content: message.content,
+    messageId: message.messageId,
+    delivered: true,
+    offline,
+    time: message.time,
+  };
+}

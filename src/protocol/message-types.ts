@@ -1,0 +1,33 @@
+/** The WebSocket message types (docs/protocol.md §3). */
+export const MessageType = {
+  Ping: 1,
+  Pong: 2,
+  ChatRequest: 5,
+  ChatResponse: 6,
+  GroupChatRequest: 7,
+  GroupChatResponse: 8,
+  GroupCreateRequest: 9,
+  GroupCreateResponse: 10,
+  GroupJoinRequest: 11,
+  GroupJoinResponse: 12,
+  GroupMembersRequest: 13,
+  GroupMembersResponse: 14,
+  GroupQuitRequest: 15,
+  GroupQuitResponse: 16,
+  LoginRequest: 17,
+  LoginResponse: 18,
+  RegisterRequest: 19,
+  RegisterResponse: 20,
+  ReBalance: 21,
+  Ack: 22,
+  HistoryRequest: 23,
+  HistoryResponse: 24,
+  Notice: 25,
+  Error: 26,
+  LogoutRequest: 27,
+  LogoutResponse: 28,
+  ChangePasswordRequest: 29,
+  ChangePasswordResponse: 30,
+} as const;
+
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
