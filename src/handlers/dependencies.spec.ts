@@ -58,6 +58,16 @@ describe('dependencies of src/', () => {
     expect(offenders.map(([file]) => file)).toEqual([]);
   });
 
+  it('src/protocol depends on nothing: its files import one another only, no package and nothing else of src/', () => {
+    const outside = sources(join(SRC, 'protocol')).flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)]
+        .map((match) => match[1])
+        .filter((target) => !target.startsWith('./'))
+        .map((target) => `${relative(SRC, file)} imports ${target}`),
+    );
+    expect(outside).toEqual([]);
+  });
+
   it('has no import cycles', () => {
     expect(findCycle(graph)).toBeNull();
   });
