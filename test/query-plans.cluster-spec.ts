@@ -149,7 +149,7 @@ function cases(): Case[] {
   const page = (filter: { username?: string; status?: boolean }, offset: number, limit: number) => pageSql(filter, offset, limit);
   return [
     { name: 'message.insertDirect', sql: MESSAGE_SQL.insertDirect, params: () => [['u_1', 'u_1'], ['u_2', 'u_2'], ['hi', 'again'], ['plan-1', 'cm-7'], [1, 2], 2], budget: 10 },
-    { name: 'message.advanceGroupSeq', sql: MESSAGE_SQL.advanceGroupSeq, params: () => [1, 2], budget: 0 },
+    { name: 'group.advanceSeq', sql: GROUP_SQL.advanceSeq, params: () => [1, 2], budget: 0 },
     {
       name: 'message.insertGroup',
       sql: MESSAGE_SQL.insertGroup,
@@ -160,8 +160,8 @@ function cases(): Case[] {
     { name: 'message.originals', sql: MESSAGE_SQL.originals, params: () => [['u_1', 'u_2'], ['cm-10', 'cm-11']], budget: 10 },
     { name: 'message.ackDirect', sql: MESSAGE_SQL.ackDirect, params: () => [[s.pendingFirst, s.pending250, s.directMessage], ['u_3', 'u_3', 'u_3']], budget: 10 },
     {
-      name: 'message.ackGroup',
-      sql: MESSAGE_SQL.ackGroup,
+      name: 'group.ackCursors',
+      sql: GROUP_SQL.ackCursors,
       params: () => [[6, 6], [s.groupMessage, s.directMessage]],
       budget: 10,
       needsStatistics: 'guessing 200 acked groups, the planner hashes the whole of group_members',

@@ -1,8 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { RefusalCode } from '../protocol';
+import { Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 
-export type TokenCheck = { valid: true; username: string; epoch: number } | { valid: false; reason: string };
+/** A token's claims once its signature and expiry are checked. */
+export interface TokenClaims {
+  username: string;
+  epoch: number;
+}
 
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 
@@ -19,8 +25,8 @@ export class TokenService {
     return `${HEADER}.${payload}.${this.signature(`${HEADER}.${payload}`)}`;
   }
 
-  verify(token: unknown, now = Date.now()): TokenCheck {
-    const invalid: TokenCheck = { valid: false, reason: 'Invalid token' };
+  verify(token: unknown, now = Date.now()): Result<TokenClaims> {
+    const invalid = refused(RefusalCode.Unauthorized, 'Invalid token');
     if (typeof token !== 'string' || token.length > 4096) return invalid;
     const parts = token.split('.');
     if (parts.length !== 3) return invalid;
@@ -37,11 +43,11 @@ export class TokenService {
       return invalid;
     }
     if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number') return invalid;
-    if (claims.exp * 1000 <= now) return { valid: false, reason: 'Token expired' };
+    if (claims.exp * 1000 <= now) return refused(RefusalCode.Unauthorized, 'Token expired');
     // Tokens issued before epochs existed carry none: they belong to epoch 0.
     const epoch = claims.ep ?? 0;
     if (!Number.isSafeInteger(epoch)) return invalid;
-    return { valid: true, username: claims.sub, epoch: epoch as number };
+    return { ok: true, username: claims.sub, epoch: epoch as number };
   }
 
   private signature(input: string): string {

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, ClusterAccess } from '../common/access';
 import { ApiR } from '../common/api-envelope.decorator';
-import { BusinessException } from '../common/business.exception';
+import { refusalError } from '../common/error-mapping';
 import { RebalanceService } from './rebalance.service';
 import { ClusterService } from './cluster.service';
 import { InstanceDto, RebalanceMoveDto, ServerAddressDto } from './dto/instance.dto';
@@ -81,7 +81,7 @@ export class ClusterController {
   @ApiR('boolean', { refusal: 'host is not a live instance, or is this one' })
   async handleRebalance(@Query() { host, reBalanceNumber }: RebalanceQueryDto): Promise<boolean> {
     const result = await this.rebalance.acceptOrder(host, reBalanceNumber);
-    if (!result.ok) throw new BusinessException(result.reason);
+    if (!result.ok) throw refusalError(result);
     return result.moved > 0;
   }
 

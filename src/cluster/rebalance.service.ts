@@ -1,4 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { RefusalCode } from '../protocol';
+import { Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { ClusterService } from './cluster.service';
@@ -17,8 +19,6 @@ export interface ExecutedMove extends RebalanceMove {
   /** The busy instance accepted the order. */
   ok: boolean;
 }
-
-export type MoveOrder = { ok: true; moved: number } | { ok: false; reason: string };
 
 /**
  * Keeps live connections spread evenly: a coordinator (any instance, one at a time under a lock
@@ -83,16 +83,16 @@ export class RebalanceService implements OnModuleDestroy {
   }
 
   /** `POST /reBalance/handler`: an order from the coordinator, counted, then carried out. */
-  acceptOrder(host: string, count: number): Promise<MoveOrder> {
+  acceptOrder(host: string, count: number): Promise<Result<{ moved: number }>> {
     this.metrics.rebalanceOrders.inc();
     return this.moveTo(host, count);
   }
 
   /** Asks `count` random sessions of this instance to move to `host`. */
-  private async moveTo(host: string, count: number): Promise<MoveOrder> {
-    if (host === this.identity.host) return { ok: false, reason: 'host is this instance' };
+  private async moveTo(host: string, count: number): Promise<Result<{ moved: number }>> {
+    if (host === this.identity.host) return refused(RefusalCode.InvalidArgument, 'host is this instance');
     const target = (await this.cluster.activeInstances()).find((i) => i.host === host);
-    if (!target) return { ok: false, reason: 'host is not a live instance' };
+    if (!target) return refused(RefusalCode.NotFound, 'host is not a live instance');
     const moved = this.cluster.moveRandomSessions(count, target, this.config.rebalance.graceMs);
     this.metrics.movedRebalance.inc(moved);
     this.stats.recordMove(target, moved);

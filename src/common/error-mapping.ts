@@ -1,7 +1,8 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { HttpException, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
 import { BusinessException } from './business.exception';
 import { R } from './envelope';
 import { ErrorCode, INTERNAL_ERROR_MESSAGE } from './error-codes';
+import { Refused } from './refusal';
 
 export interface MappedError {
   status: number;
@@ -14,6 +15,18 @@ export interface MappedError {
 export class ValidationFailedException extends HttpException {
   constructor(message: string) {
     super(message, HttpStatus.BAD_REQUEST);
+  }
+}
+
+/** The HTTP edge's one mapping of a service's refusal: bad input -9 (400), a refused operation -10, a busy dependency 503. */
+export function refusalError(refusal: Refused): Error {
+  switch (refusal.kind) {
+    case 'invalid':
+      return new ValidationFailedException(refusal.reason);
+    case 'refused':
+      return new BusinessException(refusal.reason);
+    case 'unavailable':
+      return new ServiceUnavailableException(refusal.reason);
   }
 }
 
@@ -77,6 +90,8 @@ export function mapError(error: unknown, path: string): MappedError {
         return build(404, ErrorCode.NotFound, 'No such route');
       case HttpStatus.TOO_MANY_REQUESTS:
         return build(429, ErrorCode.TooManyRequests, 'Too many requests');
+      case HttpStatus.SERVICE_UNAVAILABLE:
+        return build(503, ErrorCode.Internal, message || INTERNAL_ERROR_MESSAGE);
       default:
         if (status >= 400 && status < 500) return build(400, ErrorCode.Validation, message || 'Bad request');
         return build(500, ErrorCode.Internal, INTERNAL_ERROR_MESSAGE, true);

@@ -17,7 +17,7 @@ function fakeSocket(): { socket: WebSocket; sent: string[] } {
 function loggedIn(): { connection: ChatConnection; sent: string[] } {
   const { socket, sent } = fakeSocket();
   const connection = new ChatConnection(socket, '127.0.0.1', { maxBufferedBytes: 1 << 20, ratePerSec: 10, burst: 10 });
-  connection.username = 'bob';
+  connection.loggedIn('bob', 'session-1');
   return { connection, sent };
 }
 
@@ -57,7 +57,7 @@ describe('ChatConnection replays', () => {
     const { connection, sent } = loggedIn();
     const old = connection.beginReplay();
     connection.loggedOut(60_000);
-    connection.username = 'bob';
+    connection.loggedIn('bob', 'session-1');
     const next = connection.beginReplay();
     connection.deliver(live('9'));
     expect(connection.endReplay(old)).toBe(false);

@@ -3,8 +3,10 @@ import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { MoveTarget, SessionSocket } from '../cluster/local-sessions';
 import { Delivery } from '../common/delivery';
+import { ResponseFields } from '../handlers/frame';
+import { FrameContext } from '../handlers/frame-route';
 import { CloseCode, MessageType } from '../protocol';
-import { ResponseFields, nowIso } from './frame';
+import { nowIso } from './frame';
 import { StreamOrder } from './stream-order';
 
 export interface ConnectionLimits {
@@ -23,17 +25,17 @@ const REPLAY_QUEUE_MAX = 10_000;
 const ORDER_GAP_WAIT_MS = 1000;
 const ORDER_MAX_HELD = 1000;
 
-/** One WebSocket client: its login, its rate budget, and the frames it is sent. */
-export class ChatConnection implements SessionSocket {
+/** One WebSocket client: its login, its rate budget, and the frames it is sent. Its state changes through its methods only. */
+export class ChatConnection implements SessionSocket, FrameContext {
   readonly id = randomBytes(8).toString('hex');
-  username: string | null = null;
-  sessionId = '';
-  lastActivity = Date.now();
+  private user: string | null = null;
+  private session = '';
+  private activeAt = Date.now();
   /** A login in progress: other logins on this connection wait for it to finish. */
-  loggingIn = false;
-  moving = false;
+  private loggingIn = false;
+  private movingAway = false;
   /** The login of `?token=` while it runs: frames that arrive meanwhile wait for it. */
-  connectLogin: Promise<void> | null = null;
+  private pendingLogin: Promise<void> | null = null;
 
   private tokens: number;
   private refilledAt = Date.now();
@@ -59,6 +61,60 @@ export class ChatConnection implements SessionSocket {
     private readonly limits: ConnectionLimits,
   ) {
     this.tokens = limits.burst;
+  }
+
+  get username(): string | null {
+    return this.user;
+  }
+
+  get sessionId(): string {
+    return this.session;
+  }
+
+  get lastActivity(): number {
+    return this.activeAt;
+  }
+
+  get moving(): boolean {
+    return this.movingAway;
+  }
+
+  get connectLogin(): Promise<void> | null {
+    return this.pendingLogin;
+  }
+
+  /** The peer was heard from: a frame or a pong. */
+  touch(): void {
+    this.activeAt = Date.now();
+  }
+
+  /** Starts a login; false when one is in progress already. */
+  beginLogin(): boolean {
+    if (this.loggingIn) return false;
+    this.loggingIn = true;
+    return true;
+  }
+
+  endLogin(): void {
+    this.loggingIn = false;
+  }
+
+  /** Holds the frames that arrive while the login of `?token=` runs. */
+  loginOnConnect(login: Promise<void>): void {
+    this.pendingLogin = login.finally(() => (this.pendingLogin = null));
+  }
+
+  /** A new session: nothing held for an earlier one is still owed to this connection. */
+  loggedIn(username: string, sessionId: string): void {
+    this.user = username;
+    this.session = sessionId;
+    this.abortReplay();
+  }
+
+  /** A login whose session could not be kept: not logged in, nothing of its replay held. */
+  loginUndone(): void {
+    this.user = null;
+    this.abortReplay();
   }
 
   get isOpen(): boolean {
@@ -182,7 +238,7 @@ export class ChatConnection implements SessionSocket {
 
   move(target: MoveTarget, graceMs: number | null): void {
     if (!this.isOpen) return;
-    this.moving = true;
+    this.movingAway = true;
     this.send({ messageType: MessageType.ReBalance, sequenceId: 0, success: true, reason: null, host: target.host, url: target.url });
     clearTimeout(this.moveTimer);
     if (graceMs === null) return;
@@ -196,7 +252,7 @@ export class ChatConnection implements SessionSocket {
     this.loginTimer = setTimeout(() => {
       if (this.username !== null) return;
       // A login that is being checked decides; if it fails, the deadline has passed already.
-      if (this.loggingIn || this.connectLogin !== null) this.startLoginTimer(LOGIN_RECHECK_MS);
+      if (this.loggingIn || this.pendingLogin !== null) this.startLoginTimer(LOGIN_RECHECK_MS);
       else this.kick(CloseCode.LoginTimeout, 'Not logged in in time');
     }, timeoutMs);
     this.loginTimer.unref();
@@ -221,8 +277,8 @@ export class ChatConnection implements SessionSocket {
   /** After a logout: the connection stays open, not logged in, and must log in again in time. */
   loggedOut(loginTimeoutMs: number): void {
     this.abortReplay();
-    this.username = null;
-    this.sessionId = '';
+    this.user = null;
+    this.session = '';
     this.ordering?.close();
     this.ordering = undefined;
     this.startLoginTimer(loginTimeoutMs);

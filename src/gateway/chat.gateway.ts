@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Logger, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Logger, OnModuleInit } from '@nestjs/common';
 import { OnGatewayConnection, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import WebSocket, { RawData, WebSocketServer as WsServer } from 'ws';
@@ -9,13 +9,10 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService, startedAtZero } from '../metrics/metrics.service';
 import { TrustedProxies, clientAddress } from '../common/client-address';
 import { ChatConnection } from './chat-connection';
+import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
+import { FRAME_ROUTES, FrameRoute, FrameRoutes } from '../handlers/frame-route';
 import { CloseCode, MessageType, REFUSAL_FIELDS, RefusalCode, ReportedCloseCode } from '../protocol';
-import { ClientFrame, FrameRefusal, ResponseFields } from './frame';
-import { FrameRoute } from './frame-route';
 import { SessionFrames } from './session-frames';
-import { ConversationFrames } from './conversation-frames';
-import { MessageFrames } from '../messages/message-frames';
-import { GroupFrames } from '../groups/group-frames';
 
 /** Refusals the gateway gives itself: plain objects, as a flood of them should not cost a stack trace each. */
 const LOGIN_REQUIRED = { code: RefusalCode.NotLoggedIn, reason: 'Please log in' } as const;
@@ -41,7 +38,7 @@ function describeValue(value: unknown): string {
 @WebSocketGateway({ path: '/ws' })
 export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Gateway');
-  private readonly routes = new Map<number, FrameRoute>();
+  private readonly routes = new Map<number, FrameRoute<ChatConnection>>();
   private readonly connections = new Set<ChatConnection>();
   /** Counters by outcome, looked up once rather than per frame. */
   private readonly frames: Record<'binary' | 'rateLimited' | 'badJson' | 'badFrame' | 'unknownType' | 'ok', Counted>;
@@ -64,9 +61,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
     private readonly sessionFrames: SessionFrames,
-    private readonly messageFrames: MessageFrames,
-    private readonly conversationFrames: ConversationFrames,
-    private readonly groupFrames: GroupFrames,
+    @Inject(FRAME_ROUTES) private readonly features: FrameRoutes[],
     private readonly rebalance: RebalanceService,
     private readonly local: LocalSessions,
     private readonly cluster: ClusterService,
@@ -87,7 +82,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
   }
 
   onModuleInit(): void {
-    for (const source of [this.sessionFrames, this.messageFrames, this.groupFrames, this.conversationFrames]) {
+    for (const source of [this.sessionFrames, ...this.features]) {
       for (const route of source.routes()) {
         if (this.routes.has(route.requestType)) throw new Error(`Two handlers for message type ${route.requestType}`);
         this.routes.set(route.requestType, route);
@@ -163,7 +158,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
         connection.close(CloseCode.Internal, 'Internal error');
       }
     });
-    socket.on('pong', () => (connection.lastActivity = Date.now()));
+    socket.on('pong', () => connection.touch());
     // ws answers each ping itself; a client that pings without reading fills our output with pongs.
     socket.on('ping', () => connection.checkOutput());
     socket.on('error', (error: Error & { code?: string }) => {
@@ -180,7 +175,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
 
     const token = new URL(request.url ?? '/', 'ws://localhost').searchParams.get('token');
     if (token !== null) {
-      connection.connectLogin = this.sessionFrames.loginOnConnect(connection, token).finally(() => (connection.connectLogin = null));
+      connection.loginOnConnect(this.sessionFrames.loginOnConnect(connection, token));
     }
   }
 
@@ -190,7 +185,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
       void connection.connectLogin.then(() => this.onFrame(connection, data, isBinary));
       return;
     }
-    connection.lastActivity = Date.now();
+    connection.touch();
     if (isBinary) {
       this.frames.binary.inc();
       connection.close(CloseCode.Unsupported, 'Binary frames are not supported');
@@ -244,7 +239,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     void this.dispatch(connection, route, checked);
   }
 
-  private async dispatch(connection: ChatConnection, route: FrameRoute, frame: ClientFrame): Promise<void> {
+  private async dispatch(connection: ChatConnection, route: FrameRoute<ChatConnection>, frame: ClientFrame): Promise<void> {
     if (!route.public && connection.username === null) {
       this.refuse(connection, route, frame, LOGIN_REQUIRED);
       return;
@@ -267,7 +262,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     }
   }
 
-  private refuse(connection: ChatConnection, route: FrameRoute, frame: ClientFrame, refusal: Refusal): void {
+  private refuse(connection: ChatConnection, route: FrameRoute<ChatConnection>, frame: ClientFrame, refusal: Refusal): void {
     const { code, reason } = refusal;
     this.refusals.get(route.requestType)!.inc();
     if (route.responseType === null) {

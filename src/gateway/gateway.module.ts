@@ -1,20 +1,29 @@
 import { Module } from '@nestjs/common';
 import { OFFLINE_SOURCES } from '../common/offline-source';
+import { ConversationFrames } from '../conversations/conversation-frames';
+import { ConversationsModule } from '../conversations/conversations.module';
+import { GroupFrames } from '../groups/group-frames';
 import { GroupsModule } from '../groups/groups.module';
 import { GroupsService } from '../groups/groups.service';
+import { FRAME_ROUTES, FrameRoutes } from '../handlers/frame-route';
+import { MessageFrames } from '../messages/message-frames';
 import { MessagesModule } from '../messages/messages.module';
 import { MessagesService } from '../messages/messages.service';
 import { UsersModule } from '../users/users.module';
 import { ChatGateway } from './chat.gateway';
-import { ConversationFrames } from './conversation-frames';
 import { SessionFrames } from './session-frames';
 
+/** Wires the features into the gateway through its ports: their frame routes and their offline sources. */
 @Module({
-  imports: [UsersModule, MessagesModule, GroupsModule],
+  imports: [UsersModule, MessagesModule, GroupsModule, ConversationsModule],
   providers: [
     ChatGateway,
     SessionFrames,
-    ConversationFrames,
+    {
+      provide: FRAME_ROUTES,
+      inject: [MessageFrames, GroupFrames, ConversationFrames],
+      useFactory: (...features: FrameRoutes[]) => features,
+    },
     {
       provide: OFFLINE_SOURCES,
       inject: [MessagesService, GroupsService],

@@ -9,9 +9,9 @@ import { AuthResult, UsersService } from '../users/users.service';
 import { MetricsService, startedAtZero } from '../metrics/metrics.service';
 import { ChatConnection } from './chat-connection';
 import { Refused, refused } from '../common/refusal';
+import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
+import { FrameRoute, FrameRoutes } from '../handlers/frame-route';
 import { CloseCode, MessageType, RefusalCode } from '../protocol';
-import { ClientFrame, FrameRefusal, ResponseFields } from './frame';
-import { FrameRoute, FrameRoutes } from './frame-route';
 import { OFFLINE_SOURCES, OfflineSource } from '../common/offline-source';
 import { LimitOutcome, RateLimitsService } from '../limits/rate-limits.service';
 
@@ -22,7 +22,7 @@ function tooMany(outcome: LimitOutcome & { ok: false }): Refused {
   return refused(RefusalCode.RateLimited, `Too many attempts, please try again in ${outcome.retryAfterSeconds} s`);
 }
 
-const unavailable = (): Refused => refused(RefusalCode.ServerBusy, UNAVAILABLE);
+const unavailable = (): Refused => refused(RefusalCode.ServerBusy, UNAVAILABLE, 'unavailable');
 
 /** What a login ends in, for chat_logins_total: `ok`, or the code of its refusal (`internal` when it failed). */
 export const LOGIN_OUTCOMES = [
@@ -41,7 +41,7 @@ type LoginOutcome = (typeof LOGIN_OUTCOMES)[number];
 
 /** Ping, Register and Login, and the session a login binds. */
 @Injectable()
-export class SessionFrames implements FrameRoutes {
+export class SessionFrames implements FrameRoutes<ChatConnection> {
   private readonly logger = new Logger('Sessions');
   /** Counters by login outcome, looked up once rather than per login. */
   private readonly logins: Record<LoginOutcome, { inc(): void }>;
@@ -59,7 +59,7 @@ export class SessionFrames implements FrameRoutes {
     this.logins = Object.fromEntries(children) as Record<LoginOutcome, { inc(): void }>;
   }
 
-  routes(): FrameRoute[] {
+  routes(): FrameRoute<ChatConnection>[] {
     return [
       {
         requestType: MessageType.Ping,
@@ -203,14 +203,13 @@ export class SessionFrames implements FrameRoutes {
   }
 
   private async authenticate(connection: ChatConnection, check: () => Promise<AuthResult>): Promise<AuthResult> {
-    if (connection.loggingIn) return refused(RefusalCode.Conflict, 'A login is already in progress on this connection');
-    connection.loggingIn = true;
+    if (!connection.beginLogin()) return refused(RefusalCode.Conflict, 'A login is already in progress on this connection');
     try {
       let result: AuthResult;
       try {
         result = await check();
       } catch (error) {
-        if (error instanceof HasherBusyError) return refused(RefusalCode.ServerBusy, error.message);
+        if (error instanceof HasherBusyError) return refused(RefusalCode.ServerBusy, error.message, 'unavailable');
         throw error;
       }
       if (result.ok && connection.username !== null && connection.username !== result.username) {
@@ -218,7 +217,7 @@ export class SessionFrames implements FrameRoutes {
       }
       return result;
     } finally {
-      connection.loggingIn = false;
+      connection.endLogin();
     }
   }
 
@@ -227,18 +226,14 @@ export class SessionFrames implements FrameRoutes {
    * live. Returns the refusal the caller answers when the session could not be bound, else null.
    */
   private async establish(connection: ChatConnection, result: AuthResult & { ok: true }, sequenceId: number): Promise<Refused | null> {
-    connection.username = result.username;
-    connection.sessionId = newSessionId(this.identity.id);
-    // A new session: nothing held for an earlier one is still owed to this connection.
-    connection.abortReplay();
+    connection.loggedIn(result.username, newSessionId(this.identity.id));
     const replay = connection.beginReplay();
     let again = false;
     try {
       await this.sessions.bind(connection);
     } catch (error) {
       this.logger.error(`Binding a session of ${result.username} failed: ${String(error)}`);
-      connection.username = null;
-      connection.abortReplay();
+      connection.loginUndone();
       return unavailable();
     }
     try {
@@ -249,8 +244,7 @@ export class SessionFrames implements FrameRoutes {
       // A disable that ran while this login was checked found no session to close: look again.
       if (this.sessions.kickedRecently(result.username) && !(await this.users.isEnabled(result.username))) {
         await this.sessions.unbind(connection);
-        connection.username = null;
-        connection.abortReplay();
+        connection.loginUndone();
         return refused(RefusalCode.AccountDisabled, Reasons.disabled);
       }
       connection.send(this.loginResponse(sequenceId, result));

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { Result } from '../common/refusal';
 import { MessageType, RefusalCode } from '../protocol';
-import { ChatConnection } from '../gateway/chat-connection';
-import { ClientFrame, FrameRefusal, ResponseFields } from '../gateway/frame';
-import { FrameRoute, FrameRoutes } from '../gateway/frame-route';
-import { FROM_MISMATCH, isSelf } from '../messages/message-frames';
+import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
+import { FrameContext, FrameRoute, FrameRoutes } from '../handlers/frame-route';
+import { FROM_MISMATCH, isSelf } from '../handlers/sender';
 import { normalizeUsername } from '../users/user-rules';
 import { GroupReasons } from './group-rules';
-import { GroupsService, Outcome } from './groups.service';
+import { GroupsService } from './groups.service';
 
 /** Group requests 7, 9, 11, 13 and 15. */
 @Injectable()
@@ -24,7 +24,7 @@ export class GroupFrames implements FrameRoutes {
   }
 
   /** The sender's copy, delivered to every connection of every member, is the acknowledgement. */
-  private async chat(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields | void> {
+  private async chat(connection: FrameContext, frame: ClientFrame): Promise<ResponseFields | void> {
     const username = connection.username!;
     const refusal = { from: username, groupName: typeof frame.groupName === 'string' ? frame.groupName : null };
     if (!isSelf(frame.from, username)) throw new FrameRefusal(RefusalCode.Forbidden, FROM_MISMATCH, refusal);
@@ -43,31 +43,31 @@ export class GroupFrames implements FrameRoutes {
     }
   }
 
-  private async create(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
+  private async create(connection: FrameContext, frame: ClientFrame): Promise<ResponseFields> {
     const result = await this.groups.create(connection.username!, frame.groupName, frame.members);
     if (result.ok) connection.expectSeq(result.stream, result.nextSeq);
     return this.answer(result, frame, (r) => ({ groupName: r.groupName, members: r.members }));
   }
 
-  private async join(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
+  private async join(connection: FrameContext, frame: ClientFrame): Promise<ResponseFields> {
     this.checkSelf(connection, frame);
     const result = await this.groups.join(connection.username!, frame.groupName);
     if (result.ok) connection.expectSeq(result.stream, result.nextSeq);
     return this.answer(result, frame, (r) => ({ groupName: r.groupName }));
   }
 
-  private async quit(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
+  private async quit(connection: FrameContext, frame: ClientFrame): Promise<ResponseFields> {
     this.checkSelf(connection, frame);
     return this.answer(await this.groups.quit(connection.username!, frame.groupName), frame, (r) => ({ groupName: r.groupName }));
   }
 
-  private async members(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
+  private async members(connection: FrameContext, frame: ClientFrame): Promise<ResponseFields> {
     const result = await this.groups.members(connection.username!, frame.groupName);
     return this.answer(result, frame, (r) => ({ groupName: r.groupName, members: r.members }));
   }
 
   /** `username`, when present, must be the logged-in user: nobody joins or quits for someone else. */
-  private checkSelf(connection: ChatConnection, frame: ClientFrame): void {
+  private checkSelf(connection: FrameContext, frame: ClientFrame): void {
     if (frame.username === undefined || frame.username === null) return;
     if (typeof frame.username !== 'string' || normalizeUsername(frame.username) !== connection.username) {
       const groupName = typeof frame.groupName === 'string' ? frame.groupName : null;
@@ -75,7 +75,7 @@ export class GroupFrames implements FrameRoutes {
     }
   }
 
-  private answer<T>(result: Outcome<T>, frame: ClientFrame, fields: (ok: T) => ResponseFields): ResponseFields {
+  private answer<T extends object>(result: Result<T>, frame: ClientFrame, fields: (ok: T) => ResponseFields): ResponseFields {
     if (!result.ok) throw FrameRefusal.of(result, { groupName: typeof frame.groupName === 'string' ? frame.groupName : null });
     return { success: true, reason: null, ...fields(result) };
   }

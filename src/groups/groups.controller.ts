@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ClusterAccess } from '../common/access';
 import { ApiR } from '../common/api-envelope.decorator';
-import { BusinessException } from '../common/business.exception';
+import { refusalError } from '../common/error-mapping';
 import { normalizeUsername } from '../users/user-rules';
 import { GroupChatResponseMessageDto, GroupCreateResponseMessageDto } from './dto/group-push.dto';
 import { MemberQueryDto } from './dto/member-query.dto';
@@ -22,7 +22,7 @@ export class GroupsController {
   @ApiR('boolean', { refusal: 'the group or the user does not exist' })
   async joinMember(@Query() { name, member }: MemberQueryDto): Promise<boolean> {
     const result = await this.groups.addMember(name, member);
-    if (!result.ok) throw new BusinessException(result.reason);
+    if (!result.ok) throw refusalError(result);
     return true;
   }
 
@@ -32,7 +32,7 @@ export class GroupsController {
   @ApiR('boolean', { refusal: 'the group does not exist, or the user is not a member' })
   async removeMember(@Query() { name, member }: MemberQueryDto): Promise<boolean> {
     const result = await this.groups.quit(normalizeUsername(member), name, false);
-    if (!result.ok) throw new BusinessException(result.reason);
+    if (!result.ok) throw refusalError(result);
     return true;
   }
 

@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Database } from '../database/database';
+import { BatchWriter } from '../database/batch-writer';
+import { Database, Queryable } from '../database/database';
+import { GroupSeqs } from '../messages/message.store';
+
+/** Acknowledgements written in one statement, at most. */
+const ACK_BATCH_MAX = 256;
 
 export interface GroupWithMembers {
   id: number;
@@ -38,14 +43,41 @@ export const GROUP_SQL = {
   removeMember: 'DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 RETURNING user_id',
   deleteIfEmpty: 'DELETE FROM groups WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1) RETURNING id',
   membershipCount: 'SELECT count(*)::int AS count FROM group_members WHERE user_id = $1',
+  /** Run in the message log's transaction, so that a group's seqs follow commit order. */
+  advanceSeq: 'UPDATE groups SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq::text AS last_seq',
+  ackCursors: `UPDATE group_members gm SET acked_seq = x.seq
+       FROM (
+         SELECT a.user_id, m.group_id, max(m.seq) AS seq
+         FROM unnest($1::int[], $2::bigint[]) AS a(user_id, id)
+         JOIN messages m ON m.id = a.id AND m.group_id IS NOT NULL
+         GROUP BY a.user_id, m.group_id
+       ) x
+       WHERE gm.user_id = x.user_id AND gm.group_id = x.group_id AND gm.acked_seq < x.seq`,
   nameOf: 'SELECT name FROM groups WHERE id = $1',
   cursorsOf: `SELECT gm.group_id, gm.acked_seq::text AS acked_seq, g.last_seq::text AS last_seq
        FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.user_id = $1`,
 } as const;
 
 @Injectable()
-export class GroupsRepository {
+export class GroupsRepository implements GroupSeqs {
+  private readonly ackWriter = new BatchWriter<{ userId: number; ids: string[] }, void>((items) => this.writeAcks(items), ACK_BATCH_MAX);
+
   constructor(private readonly db: Database) {}
+
+  async advance(tx: Queryable, groupId: number, count: number): Promise<string | null> {
+    const rows = await tx.query<{ last_seq: string }>(GROUP_SQL.advanceSeq, [groupId, count]);
+    return rows[0]?.last_seq ?? null;
+  }
+
+  /** Moves the member's cursor in each group to the highest seq among these acknowledged ids (batched). */
+  ackCursors(userId: number, ids: string[]): Promise<void> {
+    return this.ackWriter.add({ userId, ids });
+  }
+
+  private async writeAcks(items: { userId: number; ids: string[] }[]): Promise<void[]> {
+    await this.db.query(GROUP_SQL.ackCursors, [items.flatMap((item) => item.ids.map(() => item.userId)), items.flatMap((item) => item.ids)]);
+    return items.map(() => undefined);
+  }
 
   /**
    * Creates the group with its members in one transaction; null when the name is taken (by any

@@ -2,12 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
 import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
 import { MessageType, RefusalCode } from '../protocol';
-import { Refused, refused } from '../common/refusal';
+import { Refused, Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
-import { GroupGoneError, MessageRecord, MessageStore, advanceCursors } from '../messages/message.store';
-import { clientMessageIdProblem, contentProblem } from '../messages/message-rules';
-import { CLIENT_MESSAGE_ID_REUSED } from '../messages/messages.service';
-import { SendOrder } from '../messages/send-order';
+import { GroupGoneError, GroupLog, MessageRecord, MessageStore, StoredMessage, advanceCursors } from '../messages/message.store';
+import { Audience, CheckedSend, SendPipeline, SendRequest } from '../sending/send-pipeline';
 import { MetricsService } from '../metrics/metrics.service';
 import { normalizeUsername } from '../users/user-rules';
 import { UsersService } from '../users/users.service';
@@ -15,7 +13,6 @@ import { RateLimitsService } from '../limits/rate-limits.service';
 import { GROUP_MEMBERS_MAX, GroupReasons, addedNotice, groupNameKey, groupNameProblem, normalizeGroupName } from './group-rules';
 import { GroupWithMembers, GroupsRepository } from './groups.repository';
 
-export type Outcome<T> = ({ ok: true } & T) | Refused;
 
 /** Where a connection's ordering of a group's messages starts. */
 export interface OrderStart {
@@ -28,12 +25,21 @@ export function streamOf(groupId: number): string {
   return `g:${groupId}`;
 }
 
-export interface GroupSend {
-  from: string;
+export interface GroupSend extends SendRequest {
   groupName: unknown;
-  content: unknown;
-  clientMessageId?: unknown;
-  sequenceId: number;
+}
+
+/** The sender's acknowledgement of a group message: its copy, as every member gets it. */
+export interface GroupSent {
+  messageId: string;
+  duplicate: boolean;
+  frame: Record<string, unknown>;
+}
+
+/** A group a send goes to, with its members. */
+interface GroupTarget {
+  group: GroupWithMembers;
+  members: string[];
 }
 
 /** A group message as type 8: deliveries, offline replay, history. */
@@ -64,7 +70,9 @@ const KNOWN_NAMES_MAX = 100_000;
 /** Groups: membership in the database, and group messages fanned out to every member's connections. */
 @Injectable()
 export class GroupsService extends OfflineSource {
-  private readonly order = new SendOrder();
+  private readonly pipeline: SendPipeline<GroupSend, GroupTarget, GroupSent>;
+  /** Group messages go to the message log; their seqs are written to this feature's table in the same transaction. */
+  private readonly log: GroupLog;
   /** Group names by id, for replaying messages; a name never changes while its group lives. */
   private readonly names = new Map<number, string>();
 
@@ -78,14 +86,26 @@ export class GroupsService extends OfflineSource {
     private readonly limits: RateLimitsService,
   ) {
     super();
+    this.log = store.groupLog(groups);
+    const audience: Audience<GroupSend, GroupTarget, GroupSent> = {
+      address: () => null,
+      resolve: async (request) => {
+        const found = await this.memberGroup(request.from, request.groupName);
+        return found.ok ? { ok: true, target: found } : found;
+      },
+      append: (request, target) => this.append(request, target.group.id),
+      isFor: (original, target) => original.groupId === target.group.id,
+      deliver: (request, target, stored) => this.deliver(request, target, stored),
+    };
+    this.pipeline = new SendPipeline(audience, config.limits.maxContentBytes);
   }
 
   /** Creates a group with its creator and the requested members who exist; pushes type 10 to those online. */
-  async create(creator: string, groupName: unknown, requested: unknown): Promise<Outcome<{ groupName: string; members: string[] } & OrderStart>> {
+  async create(creator: string, groupName: unknown, requested: unknown): Promise<Result<{ groupName: string; members: string[] } & OrderStart>> {
     const problem = groupNameProblem(groupName);
-    if (problem) return refused(RefusalCode.InvalidArgument, problem, true);
+    if (problem) return refused(RefusalCode.InvalidArgument, problem, 'invalid');
     if (requested !== undefined && requested !== null && (!Array.isArray(requested) || requested.length > GROUP_MEMBERS_MAX || requested.some((m) => typeof m !== 'string'))) {
-      return refused(RefusalCode.InvalidArgument, GroupReasons.membersInvalid, true);
+      return refused(RefusalCode.InvalidArgument, GroupReasons.membersInvalid, 'invalid');
     }
     const name = normalizeGroupName(groupName as string);
     const limited = await this.limits.consume('groupCreatePerUser', creator);
@@ -120,7 +140,7 @@ export class GroupsService extends OfflineSource {
   }
 
   /** Joins a group; true also when already a member. */
-  async join(username: string, groupName: unknown): Promise<Outcome<{ groupName: string } & OrderStart>> {
+  async join(username: string, groupName: unknown): Promise<Result<{ groupName: string } & OrderStart>> {
     const problem = groupNameProblem(groupName);
     if (problem) return unusableName(problem);
     const name = normalizeGroupName(groupName as string);
@@ -134,7 +154,7 @@ export class GroupsService extends OfflineSource {
   }
 
   /** Leaves a group; the group is deleted when its last member leaves. */
-  async quit(username: string, groupName: unknown, selfInitiated = true): Promise<Outcome<{ groupName: string }>> {
+  async quit(username: string, groupName: unknown, selfInitiated = true): Promise<Result<{ groupName: string }>> {
     const problem = groupNameProblem(groupName);
     if (problem) return unusableName(problem);
     const userId = (await this.users.idsOf([username])).get(username);
@@ -150,58 +170,49 @@ export class GroupsService extends OfflineSource {
   }
 
   /** The members of a group, for its members only. */
-  async members(username: string, groupName: unknown): Promise<Outcome<{ groupName: string; members: string[] }>> {
+  async members(username: string, groupName: unknown): Promise<Result<{ groupName: string; members: string[] }>> {
     const found = await this.memberGroup(username, groupName);
     if (!found.ok) return found;
     return { ok: true, groupName: found.group.name, members: found.members };
   }
 
-  /** Checks, stores with the group's next seq, then delivers to every connection of every member. */
-  async send(request: GroupSend): Promise<Outcome<{ messageId: string; duplicate: boolean; frame: Record<string, unknown> }>> {
-    const slot = this.order.enter(request.from);
+  /** Checks, stores with the group's next seq, then delivers to every connection of every member (see SendPipeline). */
+  send(request: GroupSend): Promise<Result<GroupSent>> {
+    return this.pipeline.send(request);
+  }
+
+  private async append(request: CheckedSend, groupId: number): Promise<Result<{ stored: StoredMessage }>> {
+    const storing = this.log.append({
+      sender: request.from,
+      groupId,
+      content: request.content,
+      clientMessageId: request.clientMessageId,
+      sequenceId: request.sequenceId,
+    });
     try {
-      const problem =
-        contentProblem(request.content, this.config.limits.maxContentBytes) ?? clientMessageIdProblem(request.clientMessageId);
-      if (problem) return refused(RefusalCode.InvalidArgument, problem, true);
-      const found = await this.memberGroup(request.from, request.groupName);
-      if (!found.ok) return found;
-      await slot.turn;
-      const storing = this.store.appendGroup({
-        sender: request.from,
-        groupId: found.group.id,
-        content: request.content as string,
-        clientMessageId: request.clientMessageId as string | undefined,
-        sequenceId: request.sequenceId,
-      });
-      slot.release();
-      let stored;
-      try {
-        stored = await storing;
-      } catch (error) {
-        if (error instanceof GroupGoneError) return refused(RefusalCode.NotFound, GroupReasons.notFound);
-        throw error;
-      }
-      const record: MessageRecord = {
-        id: stored.id,
-        sender: request.from,
-        recipient: null,
-        groupId: found.group.id,
-        seq: stored.seq ?? null,
-        content: request.content as string,
-        createdAt: stored.createdAt,
-        sequenceId: request.sequenceId,
-      };
-      if (stored.original && stored.original.groupId !== found.group.id) {
-        return refused(RefusalCode.Conflict, CLIENT_MESSAGE_ID_REUSED, true);
-      }
-      const frame = groupFrame(stored.original ?? record, found.group.name, false);
-      if (!stored.duplicate) this.metrics.groupStored.inc();
-      // A resend delivers the original again: the first try may have died with its instance before delivering. Members drop copies by messageId.
-      await this.delivery.deliver(found.members, { frame: JSON.stringify(frame), messageId: stored.id, stream: streamOf(found.group.id), seq: Number(stored.seq) });
-      return { ok: true, messageId: stored.id, duplicate: stored.duplicate, frame };
-    } finally {
-      slot.release();
+      return { ok: true, stored: await storing };
+    } catch (error) {
+      if (error instanceof GroupGoneError) return refused(RefusalCode.NotFound, GroupReasons.notFound);
+      throw error;
     }
+  }
+
+  private async deliver(request: CheckedSend, { group, members }: GroupTarget, stored: StoredMessage): Promise<GroupSent> {
+    const record: MessageRecord = {
+      id: stored.id,
+      sender: request.from,
+      recipient: null,
+      groupId: group.id,
+      seq: stored.seq ?? null,
+      content: request.content,
+      createdAt: stored.createdAt,
+      sequenceId: request.sequenceId,
+    };
+    const frame = groupFrame(stored.original ?? record, group.name, false);
+    if (!stored.duplicate) this.metrics.groupStored.inc();
+    // A resend delivers the original again: the first try may have died with its instance before delivering. Members drop copies by messageId.
+    await this.delivery.deliver(members, { frame: JSON.stringify(frame), messageId: stored.id, stream: streamOf(group.id), seq: Number(stored.seq) });
+    return { messageId: stored.id, duplicate: stored.duplicate, frame };
   }
 
   async history(
@@ -209,11 +220,11 @@ export class GroupsService extends OfflineSource {
     groupName: unknown,
     beforeId: string | null,
     limit: number,
-  ): Promise<Record<string, unknown>[] | Refused> {
+  ): Promise<Result<{ messages: Record<string, unknown>[] }>> {
     const found = await this.memberGroup(username, groupName);
     if (!found.ok) return found;
     const messages = await this.store.groupHistory(found.group.id, beforeId, limit);
-    return messages.map((m) => groupFrame(m, found.group.name, false));
+    return { ok: true, messages: messages.map((m) => groupFrame(m, found.group.name, false)) };
   }
 
   /** Group messages past the user's cursor in each of their groups, oldest first. */
@@ -242,7 +253,7 @@ export class GroupsService extends OfflineSource {
   /** Moves the member's cursor in each group to the highest acknowledged seq. */
   async ack(username: string, messageIds: string[]): Promise<void> {
     const userId = (await this.users.idsOf([username])).get(username);
-    if (userId !== undefined) await this.store.ackGroup(userId, messageIds);
+    if (userId !== undefined) await this.groups.ackCursors(userId, messageIds);
   }
 
   /** Pushes each frame to its user's live connections anywhere; true when every user had one. */
@@ -252,13 +263,13 @@ export class GroupsService extends OfflineSource {
   }
 
   /** Adds an existing user to an existing group (the /joinMember route). */
-  async addMember(groupName: string, member: string): Promise<Outcome<object>> {
+  async addMember(groupName: string, member: string): Promise<Result<object>> {
     const name = normalizeUsername(member);
     if (!(await this.users.exists(name))) return refused(RefusalCode.NotFound, GroupReasons.unknownUser);
     return this.join(name, groupName);
   }
 
-  private async memberGroup(username: string, groupName: unknown): Promise<Outcome<{ group: GroupWithMembers; members: string[] }>> {
+  private async memberGroup(username: string, groupName: unknown): Promise<Result<{ group: GroupWithMembers; members: string[] }>> {
     const problem = groupNameProblem(groupName);
     if (problem) return unusableName(problem);
     const group = await this.groups.findWithMembers(normalizeGroupName(groupName as string));

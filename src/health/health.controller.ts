@@ -4,9 +4,9 @@ import type { FastifyReply } from 'fastify';
 import { ApiR, envelopeSchema } from '../common/api-envelope.decorator';
 import { R } from '../common/envelope';
 import { ErrorCode } from '../common/error-codes';
-import { HealthService } from './health.service';
+import { HealthService, HealthStatus } from './health.service';
 
-export class HealthDto {
+export class HealthDto implements HealthStatus {
   @ApiProperty({ example: 'up', enum: ['up', 'down'] })
   database: 'up' | 'down';
 

@@ -3,7 +3,15 @@ import { ClusterService } from '../cluster/cluster.service';
 import { Registry } from '../cluster/registry';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import type { HealthDto } from './health.controller';
+
+/** What the readiness check found; the controller's HealthDto documents it. */
+export interface HealthStatus {
+  database: 'up' | 'down';
+  registry: 'up' | 'down';
+  heartbeat: 'up' | 'down';
+  draining: boolean;
+  mode: 'embedded' | 'cluster';
+}
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -27,7 +35,7 @@ export class HealthService {
    * heartbeats land (the last one did not fail, and one landed within two intervals); a Redis that
    * answers PING but refuses the heartbeat (MOVED, no write access) is up and its heartbeat down.
    */
-  async check(): Promise<HealthDto> {
+  async check(): Promise<HealthStatus> {
     const [database, registry] = await Promise.all([
       within(this.database.ping(), CHECK_TIMEOUT_MS),
       within(this.registry.ping(), CHECK_TIMEOUT_MS),
@@ -42,7 +50,7 @@ export class HealthService {
   }
 
   /** Ready to take clients: its dependencies answer, the registry takes its heartbeats, and it is not leaving. */
-  static isReady(status: HealthDto): boolean {
+  static isReady(status: HealthStatus): boolean {
     return status.database === 'up' && status.registry === 'up' && status.heartbeat === 'up' && !status.draining;
   }
 }

@@ -1,18 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { MessageType, REFUSAL_FIELDS, RefusalCode } from '../protocol';
-import { ChatConnection } from '../gateway/chat-connection';
-import { ClientFrame, FrameRefusal, ResponseFields } from '../gateway/frame';
-import { FrameRoute, FrameRoutes } from '../gateway/frame-route';
-import { normalizeUsername } from '../users/user-rules';
+import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
+import { FrameContext, FrameRoute, FrameRoutes } from '../handlers/frame-route';
+import { FROM_MISMATCH, isSelf } from '../handlers/sender';
 import { MessagesService } from './messages.service';
-
-export const FROM_MISMATCH = 'from must be the logged-in user';
-
-/** `from`, when given, must name the logged-in user (in any Unicode normal form). */
-export function isSelf(from: unknown, username: string): boolean {
-  if (from === undefined || from === null) return true;
-  return typeof from === 'string' && normalizeUsername(from) === username;
-}
 
 /** ChatRequest (5) → the sender's acknowledgement (6) once the message is stored. */
 @Injectable()
@@ -23,7 +14,7 @@ export class MessageFrames implements FrameRoutes {
     return [{ requestType: MessageType.ChatRequest, responseType: MessageType.ChatResponse, handle: (c, f) => this.chat(c, f) }];
   }
 
-  private async chat(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
+  private async chat(connection: FrameContext, frame: ClientFrame): Promise<ResponseFields> {
     const username = connection.username!;
     const to = typeof frame.to === 'string' ? frame.to : null;
     const refusalFields = { ...REFUSAL_FIELDS[MessageType.ChatResponse], from: username, to };

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { BatchWriter } from '../database/batch-writer';
 import { Database, Queryable } from '../database/database';
-import { BatchWriter } from './batch-writer';
 
 interface NewMessage {
   sender: string;
@@ -60,6 +60,20 @@ interface InsertedRow extends Record<string, unknown> {
   inserted: boolean;
 }
 
+/**
+ * The groups feature's part of a group message's transaction: the message log passes its query
+ * handle, and the groups feature numbers the messages in its own table.
+ */
+export interface GroupSeqs {
+  /** Takes the group's next `count` seqs in `tx`; returns the last of them, or null when the group is gone. */
+  advance(tx: Queryable, groupId: number, count: number): Promise<string | null>;
+}
+
+/** Where the groups feature appends its messages: batched like 1:1 messages, numbered by its `GroupSeqs`. */
+export interface GroupLog {
+  append(message: GroupMessageInput): Promise<StoredMessage>;
+}
+
 export class GroupGoneError extends Error {
   constructor() {
     super('Group does not exist');
@@ -109,7 +123,6 @@ export const MESSAGE_SQL = {
   )
   SELECT input.ord::int AS ord, input.id::text AS id, NULL AS seq, inserted.created_at, inserted.id IS NOT NULL AS inserted
   FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`,
-  advanceGroupSeq: 'UPDATE groups SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq::text AS last_seq',
   insertGroup: `WITH ${allocateIds('$7')}, input AS (
     SELECT ids.id, t.ord, t.sender, t.content, t.cmid, t.seqid, $5::bigint + t.ord - 1 AS seq
     FROM unnest($1::text[], $2::text[], $3::text[], $6::bigint[]) WITH ORDINALITY AS t(sender, content, cmid, seqid, ord)
@@ -127,14 +140,6 @@ export const MESSAGE_SQL = {
        FROM messages m JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
   ackDirect: `UPDATE messages m SET acked = true FROM unnest($1::bigint[], $2::text[]) AS a(id, recipient)
        WHERE m.id = a.id AND m.recipient = a.recipient AND NOT m.acked RETURNING m.recipient`,
-  ackGroup: `UPDATE group_members gm SET acked_seq = x.seq
-       FROM (
-         SELECT a.user_id, m.group_id, max(m.seq) AS seq
-         FROM unnest($1::int[], $2::bigint[]) AS a(user_id, id)
-         JOIN messages m ON m.id = a.id AND m.group_id IS NOT NULL
-         GROUP BY a.user_id, m.group_id
-       ) x
-       WHERE gm.user_id = x.user_id AND gm.group_id = x.group_id AND gm.acked_seq < x.seq`,
   unackedDirect: `SELECT ${COLUMNS} FROM messages m
        WHERE m.recipient = $1 AND NOT m.acked AND ($2::bigint IS NULL OR m.id > $2::bigint)
        ORDER BY m.id LIMIT $3`,
@@ -195,9 +200,7 @@ function isDataError(error: unknown): boolean {
 export class MessageStore {
   private readonly logger = new Logger(MessageStore.name);
   private readonly directWriter = new BatchWriter<DirectMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.racing(() => this.writeDirect(batch))), MAX_BATCH);
-  private readonly groupWriter = new BatchWriter<GroupMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.racing(() => this.writeGroup(batch))), MAX_BATCH);
   private readonly ackWriter = new BatchWriter<{ recipient: string; ids: string[] }, number>((items) => this.writeAcks(items), MAX_BATCH);
-  private readonly groupAckWriter = new BatchWriter<{ userId: number; ids: string[] }, void>((items) => this.writeGroupAcks(items), MAX_BATCH);
 
   constructor(private readonly db: Database) {}
 
@@ -205,18 +208,15 @@ export class MessageStore {
     return this.directWriter.add(message);
   }
 
-  appendGroup(message: GroupMessageInput): Promise<StoredMessage> {
-    return this.groupWriter.add(message);
+  /** The log of group messages, numbered in each write's transaction by `seqs`. */
+  groupLog(seqs: GroupSeqs): GroupLog {
+    const writer = new BatchWriter<GroupMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.racing(() => this.writeGroup(batch, seqs))), MAX_BATCH);
+    return { append: (message) => writer.add(message) };
   }
 
   /** Marks 1:1 messages to `recipient` acknowledged; ids addressed to someone else are ignored. */
   ackDirect(recipient: string, ids: string[]): Promise<number> {
     return this.ackWriter.add({ recipient, ids });
-  }
-
-  /** Moves the member's cursor in each group to the highest seq among these acknowledged ids. */
-  ackGroup(userId: number, ids: string[]): Promise<void> {
-    return this.groupAckWriter.add({ userId, ids });
   }
 
   /** A batch that fails on one row's data is written again row by row, so one bad row fails alone. */
@@ -268,10 +268,10 @@ export class MessageStore {
   }
 
   /**
-   * In one transaction: the group's `last_seq` goes up by the batch's size, and the rows take
-   * those numbers, so commit order equals seq order and a member's cursor never skips a late commit.
+   * In one transaction: the group's `last_seq` goes up by the batch's size (written by `seqs`), and
+   * the rows take those numbers, so commit order equals seq order and a member's cursor never skips a late commit.
    */
-  private writeGroup(items: GroupMessageInput[]): Promise<(StoredMessage | Error)[]> {
+  private writeGroup(items: GroupMessageInput[], seqs: GroupSeqs): Promise<(StoredMessage | Error)[]> {
     return this.db.transaction(async (tx) => {
       const results: (StoredMessage | Error)[] = new Array(items.length);
       // Resends take no seq: a group's seqs stay gapless, so members' connections can tell a late message from a lost one.
@@ -283,13 +283,13 @@ export class MessageStore {
       // Lock the groups in id order, so two instances writing to the same groups cannot deadlock.
       for (const groupId of [...byGroup.keys()].sort((a, b) => a - b)) {
         const indexes = byGroup.get(groupId)!;
-        const seqRows = await tx.query<{ last_seq: string }>(MESSAGE_SQL.advanceGroupSeq, [groupId, indexes.length]);
-        if (seqRows.length === 0) {
+        const lastSeq = await seqs.advance(tx, groupId, indexes.length);
+        if (lastSeq === null) {
           for (const index of indexes) results[index] = new GroupGoneError();
           continue;
         }
         const batch = indexes.map((index) => items[index]);
-        const firstSeq = BigInt(seqRows[0].last_seq) - BigInt(batch.length) + 1n;
+        const firstSeq = BigInt(lastSeq) - BigInt(batch.length) + 1n;
         const rows = await tx.query<InsertedRow>(MESSAGE_SQL.insertGroup, [
           batch.map((i) => i.sender),
           batch.map((i) => i.content),
@@ -354,12 +354,6 @@ export class MessageStore {
     const ids = items.flatMap((item) => item.ids);
     const rows = await this.db.query<{ recipient: string }>(MESSAGE_SQL.ackDirect, [ids, recipients]);
     return items.map((item) => rows.filter((r) => r.recipient === item.recipient).length);
-  }
-
-  private async writeGroupAcks(items: { userId: number; ids: string[] }[]): Promise<void[]> {
-    await this.db.query(MESSAGE_SQL.ackGroup, [items.flatMap((item) => item.ids.map(() => item.userId)), items.flatMap((item) => item.ids)],
-    );
-    return items.map(() => undefined);
   }
 
   /** 1:1 messages to `recipient` not yet acknowledged, oldest first. */

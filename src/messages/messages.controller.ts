@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClusterAccess } from '../common/access';
 import { ApiR } from '../common/api-envelope.decorator';
 import { BusinessException } from '../common/business.exception';
-import { ValidationFailedException } from '../common/error-mapping';
+import { refusalError } from '../common/error-mapping';
 import { normalizeUsername } from '../users/user-rules';
 import { UsersService } from '../users/users.service';
 import { ChatRequestMessageDto } from './dto/chat-request-message.dto';
@@ -32,7 +32,7 @@ export class MessagesController {
       clientMessageId: body.clientMessageId,
       sequenceId: body.sequenceId ?? 0,
     });
-    if (!result.ok) throw result.invalid ? new ValidationFailedException(result.reason) : new BusinessException(result.reason);
+    if (!result.ok) throw refusalError(result);
     return result.delivered;
   }
 }

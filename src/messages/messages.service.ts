@@ -2,27 +2,26 @@ import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
 import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
 import { ChatResponseFrame, RefusalCode, chatMessageFrame } from '../protocol';
-import { Refused, refused } from '../common/refusal';
+import { Refused, Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { normalizeUsername } from '../users/user-rules';
 import { UsersService } from '../users/users.service';
-import { MessageRecord, MessageStore } from './message.store';
-import { clientMessageIdProblem, contentProblem } from './message-rules';
-import { SendOrder } from './send-order';
+import { Audience, CheckedSend, SendPipeline, SendRequest } from '../sending/send-pipeline';
+import { MessageRecord, MessageStore, StoredMessage } from './message.store';
 
-export interface DirectSend {
-  from: string;
+export interface DirectSend extends SendRequest {
   to: unknown;
-  content: unknown;
-  clientMessageId?: unknown;
-  sequenceId: number;
 }
 
-export type SendResult = { ok: true; messageId: string; delivered: boolean; to: string } | Refused;
+/** The sender's acknowledgement of a 1:1 message: `delivered` when the recipient had a live connection. */
+export interface DirectSent {
+  messageId: string;
+  delivered: boolean;
+  to: string;
+}
 
-/** A clientMessageId names one message: a resend to another audience is a client bug, not a resend. */
-export const CLIENT_MESSAGE_ID_REUSED = 'clientMessageId was already used for another message';
+export type SendResult = Result<DirectSent>;
 
 export const MessageReasons = {
   unknownRecipient: 'User does not exist',
@@ -40,7 +39,7 @@ export function directFrame(message: MessageRecord, offline: boolean): ChatRespo
 /** 1:1 messages: stored first, then handed to the recipient's live connections anywhere. */
 @Injectable()
 export class MessagesService extends OfflineSource {
-  private readonly order = new SendOrder();
+  private readonly pipeline: SendPipeline<DirectSend, string, DirectSent>;
 
   constructor(
     private readonly config: AppConfig,
@@ -50,57 +49,62 @@ export class MessagesService extends OfflineSource {
     private readonly metrics: MetricsService,
   ) {
     super();
+    const audience: Audience<DirectSend, string, DirectSent> = {
+      address: (request) => this.address(request),
+      resolve: (request) => this.resolve(request),
+      append: (request, to) => this.append(request, to),
+      isFor: (original, to) => original.recipient === to,
+      deliver: (request, to, stored) => this.deliver(request, to, stored),
+    };
+    this.pipeline = new SendPipeline(audience, config.limits.maxContentBytes);
   }
 
-  /** Checks, stores, delivers. Sends of one sender are stored in the order they arrived. */
-  async send(request: DirectSend): Promise<SendResult> {
-    const slot = this.order.enter(request.from);
-    try {
-      const checked = await this.check(request);
-      if (!checked.ok) return checked;
-      await slot.turn;
-      const storing = this.store.appendDirect({
-        sender: request.from,
-        recipient: checked.to,
-        content: request.content as string,
-        clientMessageId: request.clientMessageId as string | undefined,
-        sequenceId: request.sequenceId,
-      });
-      slot.release();
-      const stored = await storing;
-      if (stored.duplicate) {
-        if (stored.original && stored.original.recipient !== checked.to) {
-          return refused(RefusalCode.Conflict, CLIENT_MESSAGE_ID_REUSED, true);
-        }
-        // The first try may have been stored but never delivered (its instance died): hand it over again.
-        const delivered = stored.acked || (stored.original ? (await this.delivery.deliver([checked.to], { frame: JSON.stringify(directFrame(stored.original, false)), messageId: stored.id })).has(checked.to) : false);
-        return { ok: true, messageId: stored.id, delivered, to: checked.to };
-      }
-      this.metrics.directStored.inc();
-      const frame = JSON.stringify(
-        directFrame(
-          { id: stored.id, sender: request.from, recipient: checked.to, groupId: null, seq: null, content: request.content as string, createdAt: stored.createdAt, sequenceId: request.sequenceId },
-          false,
-        ),
-      );
-      const reached = await this.delivery.deliver([checked.to], { frame, messageId: stored.id });
-      return { ok: true, messageId: stored.id, delivered: reached.has(checked.to), to: checked.to };
-    } finally {
-      slot.release();
-    }
+  /** Checks, stores, delivers (see SendPipeline). */
+  send(request: DirectSend): Promise<SendResult> {
+    return this.pipeline.send(request);
   }
 
-  private async check(request: DirectSend): Promise<{ ok: true; to: string } | Refused> {
+  private address(request: DirectSend): Refused | null {
     if (request.to === undefined || request.to === null || request.to === '') {
-      return refused(RefusalCode.InvalidArgument, MessageReasons.toRequired, true);
+      return refused(RefusalCode.InvalidArgument, MessageReasons.toRequired, 'invalid');
     }
-    if (typeof request.to !== 'string') return refused(RefusalCode.InvalidArgument, MessageReasons.toType, true);
-    const problem = contentProblem(request.content, this.config.limits.maxContentBytes) ?? clientMessageIdProblem(request.clientMessageId);
-    if (problem) return refused(RefusalCode.InvalidArgument, problem, true);
-    const to = normalizeUsername(request.to);
+    if (typeof request.to !== 'string') return refused(RefusalCode.InvalidArgument, MessageReasons.toType, 'invalid');
+    return null;
+  }
+
+  private async resolve(request: DirectSend): Promise<Result<{ target: string }>> {
+    const to = normalizeUsername(request.to as string);
     if (to === request.from) return refused(RefusalCode.InvalidArgument, MessageReasons.toYourself);
     if (!(await this.users.exists(to))) return refused(RefusalCode.NotFound, MessageReasons.unknownRecipient);
-    return { ok: true, to };
+    return { ok: true, target: to };
+  }
+
+  private async append(request: CheckedSend, to: string): Promise<Result<{ stored: StoredMessage }>> {
+    const stored = await this.store.appendDirect({
+      sender: request.from,
+      recipient: to,
+      content: request.content,
+      clientMessageId: request.clientMessageId,
+      sequenceId: request.sequenceId,
+    });
+    return { ok: true, stored };
+  }
+
+  private async deliver(request: CheckedSend, to: string, stored: StoredMessage): Promise<DirectSent> {
+    if (stored.duplicate) {
+      // The first try may have been stored but never delivered (its instance died): hand it over again.
+      const delivered = stored.acked || (stored.original ? (await this.delivery.deliver([to], { frame: JSON.stringify(directFrame(stored.original, false)), messageId: stored.id })).has(to) : false);
+      return { messageId: stored.id, delivered, to };
+    }
+    this.metrics.directStored.inc();
+    const frame = JSON.stringify(
+      directFrame(
+        { id: stored.id, sender: request.from, recipient: to, groupId: null, seq: null, content: request.content, createdAt: stored.createdAt, sequenceId: request.sequenceId },
+        false,
+      ),
+    );
+    const reached = await this.delivery.deliver([to], { frame, messageId: stored.id });
+    return { messageId: stored.id, delivered: reached.has(to), to };
   }
 
   async open(username: string): Promise<OfflineReplay> {
@@ -118,10 +122,10 @@ export class MessagesService extends OfflineSource {
   }
 
   /** The conversation with `other`, or why it cannot be read. */
-  async history(username: string, other: string, beforeId: string | null, limit: number): Promise<ChatResponseFrame[] | Refused> {
+  async history(username: string, other: string, beforeId: string | null, limit: number): Promise<Result<{ messages: ChatResponseFrame[] }>> {
     const peer = normalizeUsername(other);
     if (peer !== username && !(await this.users.exists(peer))) return refused(RefusalCode.NotFound, MessageReasons.unknownRecipient);
     const messages = await this.store.directHistory(username, peer, beforeId, limit);
-    return messages.map((m) => directFrame(m, false));
+    return { ok: true, messages: messages.map((m) => directFrame(m, false)) };
   }
 }

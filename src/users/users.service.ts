@@ -3,29 +3,24 @@ import { HasherBusyError, PasswordHasher } from '../auth/password-hasher';
 import { TokenService } from '../auth/token.service';
 import { ClusterService } from '../cluster/cluster.service';
 import { SessionsService } from '../cluster/sessions.service';
-import { BusinessException } from '../common/business.exception';
 import { CloseCode, RefusalCode } from '../protocol';
-import { Refused, refused } from '../common/refusal';
+import { Refused, Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
-import { UserDto, UserPageDto } from './dto/user.dto';
 import { Reasons, isReserved, normalizeUsername, passwordProblem, usernameProblem } from './user-rules';
 import { UserFilter, UserRecord, UsersRepository } from './users.repository';
 
-export type AuthResult = { ok: true; username: string; token: string } | Refused;
+export type AuthResult = Result<{ username: string; token: string }>;
+
+/** A page of users, newest registration first. */
+export interface UserPage {
+  records: UserRecord[];
+  total: number;
+  size: number;
+  current: number;
+}
 
 const PAGE_SIZE_MAX = 100;
 const KNOWN_USERS_MAX = 200_000;
-
-function toDto(user: UserRecord): UserDto {
-  return {
-    username: user.username,
-    status: user.status,
-    registerTime: user.registerTime.toISOString(),
-    lastLoginTime: user.lastLoginTime?.toISOString() ?? null,
-    passwordErrorNum: user.passwordErrorNum,
-    passwordErrorLastTime: user.passwordErrorLastTime?.toISOString() ?? null,
-  };
-}
 
 /** A locked account gets its own code, with the same reason whatever the password was (§4.1). */
 function wrongOrLocked(verdict: 'wrong' | 'locked'): Refused {
@@ -48,7 +43,7 @@ export class UsersService {
     private readonly cluster: ClusterService,
   ) {}
 
-  async register(username: unknown, password: unknown): Promise<{ ok: true } | Refused> {
+  async register(username: unknown, password: unknown): Promise<Result> {
     if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
       return refused(RefusalCode.InvalidArgument, Reasons.usernameAndPasswordRequired);
     }
@@ -62,7 +57,7 @@ export class UsersService {
     try {
       hash = await this.hasher.hash(password);
     } catch (error) {
-      if (error instanceof HasherBusyError) return refused(RefusalCode.ServerBusy, error.message);
+      if (error instanceof HasherBusyError) return refused(RefusalCode.ServerBusy, error.message, 'unavailable');
       throw error;
     }
     const inserted = await this.users.insert(name, hash);
@@ -130,7 +125,7 @@ export class UsersService {
   /** Token login: refused for a user who no longer exists or is disabled. */
   async loginWithToken(token: unknown): Promise<AuthResult> {
     const check = this.tokens.verify(token);
-    if (!check.valid) return refused(RefusalCode.Unauthorized, check.reason);
+    if (!check.ok) return check;
     const user = await this.findByUsername(check.username);
     if (!user) return refused(RefusalCode.Unauthorized, Reasons.tokenUserGone);
     if (!user.status) return refused(RefusalCode.AccountDisabled, Reasons.disabled);
@@ -144,27 +139,27 @@ export class UsersService {
     return this.users.isEnabled(username);
   }
 
-  async getUser(username: string): Promise<UserDto> {
+  async getUser(username: string): Promise<Result<{ user: UserRecord }>> {
     const user = await this.findByUsername(normalizeUsername(username));
-    if (!user) throw new BusinessException(Reasons.userNotFound);
-    return toDto(user);
+    if (!user) return refused(RefusalCode.NotFound, Reasons.userNotFound);
+    return { ok: true, user };
   }
 
-  async page(filter: UserFilter, current = 1, size = 20): Promise<UserPageDto> {
+  async page(filter: UserFilter, current = 1, size = 20): Promise<UserPage> {
     const pageSize = Math.min(size, PAGE_SIZE_MAX);
     const { records, total } = await this.users.page(filter, (current - 1) * pageSize, pageSize);
-    return { records: records.map(toDto), total, size: pageSize, current, pages: Math.ceil(total / pageSize), searchCount: true };
+    return { records, total, size: pageSize, current };
   }
 
   /** Enables or disables; a disable closes the user's live connections on every instance. */
-  async setStatus(username: string, enabled: boolean): Promise<boolean> {
+  async setStatus(username: string, enabled: boolean): Promise<Result> {
     const name = normalizeUsername(username);
-    if (usernameProblem(name) || !(await this.users.setStatus(name, enabled))) throw new BusinessException(Reasons.userNotFound);
+    if (usernameProblem(name) || !(await this.users.setStatus(name, enabled))) return refused(RefusalCode.NotFound, Reasons.userNotFound);
     if (!enabled) {
       const live = await this.cluster.liveInstances();
       await this.sessions.kickUser(name, CloseCode.Disabled, Reasons.disabled, live.map((i) => i.id));
     }
-    return true;
+    return { ok: true };
   }
 
   async exists(username: string): Promise<boolean> {

@@ -10,6 +10,7 @@ import { MIGRATIONS } from '../../src/database/migrations';
 import { migrate } from '../../src/database/migrator';
 import { openDatabase } from '../../src/database/open-database';
 import { MessagePartitions, PARTITION_SPAN } from '../../src/messages/message-partitions';
+import { GroupsRepository } from '../../src/groups/groups.repository';
 import { MessageStore } from '../../src/messages/message.store';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { expect } from 'expect';
@@ -68,6 +69,7 @@ const scenarios: Record<string, () => Promise<void>> = {
     world = await open();
     const { db } = world;
     const store = new MessageStore(db);
+    const groupLog = store.groupLog(new GroupsRepository(db));
     const { partitions, metrics } = maintenance(db, 60);
     await db.query(`INSERT INTO users (username, password_hash) VALUES ('alice', 'x'), ('bob', 'x')`);
     const [{ id: groupId }] = await db.query<{ id: number }>(`INSERT INTO groups (name, name_key, created_by) VALUES ('team', 'team', 'alice') RETURNING id`);
@@ -80,7 +82,7 @@ const scenarios: Record<string, () => Promise<void>> = {
     const unacked = await store.appendDirect({ sender: 'alice', recipient: 'bob', content: 'first', clientMessageId: 'a1', sequenceId: 1 });
     const acked = await store.appendDirect({ sender: 'alice', recipient: 'bob', content: 'second', clientMessageId: 'a2', sequenceId: 2 });
     expect(await store.ackDirect('bob', [acked.id])).toBe(1);
-    const g1 = await store.appendGroup({ sender: 'alice', groupId, content: 'g1', clientMessageId: 'g1', sequenceId: 3 });
+    const g1 = await groupLog.append({ sender: 'alice', groupId, content: 'g1', clientMessageId: 'g1', sequenceId: 3 });
     expect(BigInt(g1.id)).toBeLessThan(PARTITION_SPAN);
 
     // Not yet a period: nothing changes.
@@ -90,13 +92,13 @@ const scenarios: Record<string, () => Promise<void>> = {
     const later = await store.appendDirect({ sender: 'alice', recipient: 'bob', content: 'third', clientMessageId: 'a3', sequenceId: 4 });
     expect(BigInt(later.id)).toBeGreaterThanOrEqual(PARTITION_SPAN);
     expect(BigInt(later.id)).toBeLessThan(2n * PARTITION_SPAN);
-    const g2 = await store.appendGroup({ sender: 'alice', groupId, content: 'g2', clientMessageId: 'g2', sequenceId: 5 });
+    const g2 = await groupLog.append({ sender: 'alice', groupId, content: 'g2', clientMessageId: 'g2', sequenceId: 5 });
     expect(g2.seq).toBe('2');
 
     // A resend of a message stored in the old partition is still a resend: the original comes back.
     const resent = await store.appendDirect({ sender: 'alice', recipient: 'bob', content: 'first', clientMessageId: 'a1', sequenceId: 1 });
     expect(resent).toMatchObject({ id: unacked.id, duplicate: true });
-    const groupResent = await store.appendGroup({ sender: 'alice', groupId, content: 'g1', clientMessageId: 'g1', sequenceId: 3 });
+    const groupResent = await groupLog.append({ sender: 'alice', groupId, content: 'g1', clientMessageId: 'g1', sequenceId: 3 });
     expect(groupResent).toMatchObject({ id: g1.id, duplicate: true, seq: '1' });
     // Reads span the partitions.
     expect((await store.groupHistory(groupId, null, 10)).map((m) => m.content)).toEqual(['g1', 'g2']);

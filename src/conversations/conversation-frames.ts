@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { ACK_IDS_MAX, parseHistoryLimit, parseMessageId } from '../messages/message-rules';
+import { ACK_IDS_MAX, parseHistoryLimit, parseMessageId } from '../sending/message-rules';
 import { GroupsService } from '../groups/groups.service';
 import { MessagesService } from '../messages/messages.service';
-import { ChatConnection } from './chat-connection';
-import { Refused } from '../common/refusal';
+import { Result } from '../common/refusal';
 import { MessageType, RefusalCode } from '../protocol';
-import { ClientFrame, FrameRefusal, ResponseFields } from './frame';
-import { FrameRoute, FrameRoutes } from './frame-route';
+import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
+import { FrameContext, FrameRoute, FrameRoutes } from '../handlers/frame-route';
 
 /** Ack (22) and History (23/24), which span 1:1 and group conversations. */
 @Injectable()
@@ -23,7 +22,7 @@ export class ConversationFrames implements FrameRoutes {
     ];
   }
 
-  private async ack(connection: ChatConnection, frame: ClientFrame): Promise<void> {
+  private async ack(connection: FrameContext, frame: ClientFrame): Promise<void> {
     const raw = frame.messageIds;
     if (!Array.isArray(raw) || raw.length === 0 || raw.length > ACK_IDS_MAX) {
       throw new FrameRefusal(RefusalCode.InvalidArgument, `messageIds must be an array of 1 to ${ACK_IDS_MAX} message ids`);
@@ -37,7 +36,7 @@ export class ConversationFrames implements FrameRoutes {
     await Promise.all([this.messages.ack(connection.username!, ids), this.groups.ack(connection.username!, ids)]);
   }
 
-  private async history(connection: ChatConnection, frame: ClientFrame): Promise<ResponseFields> {
+  private async history(connection: FrameContext, frame: ClientFrame): Promise<ResponseFields> {
     const limit = parseHistoryLimit(frame.limit);
     if (limit === null) throw new FrameRefusal(RefusalCode.InvalidArgument, 'limit must be an integer from 1 to 100', { messages: [] });
     let beforeId: string | null = null;
@@ -45,7 +44,7 @@ export class ConversationFrames implements FrameRoutes {
       beforeId = parseMessageId(frame.beforeId);
       if (beforeId === null) throw new FrameRefusal(RefusalCode.InvalidArgument, 'beforeId must be a message id', { messages: [] });
     }
-    let result: object[] | Refused;
+    let result: Result<{ messages: object[] }>;
     if (frame.groupName !== undefined && frame.groupName !== null) {
       result = await this.groups.history(connection.username!, frame.groupName, beforeId, limit);
     } else if (typeof frame.with === 'string' && frame.with !== '') {
@@ -53,7 +52,7 @@ export class ConversationFrames implements FrameRoutes {
     } else {
       throw new FrameRefusal(RefusalCode.InvalidArgument, 'with (a username) or groupName is required', { messages: [] });
     }
-    if (!Array.isArray(result)) throw FrameRefusal.of(result, { messages: [] });
-    return { success: true, reason: null, messages: result };
+    if (!result.ok) throw FrameRefusal.of(result, { messages: [] });
+    return { success: true, reason: null, messages: result.messages };
   }
 }

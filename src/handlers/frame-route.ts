@@ -1,0 +1,35 @@
+import { ClientFrame, ResponseFields } from './frame';
+
+/**
+ * What a handler sees of the connection its frame came on: who is logged in and a way to send.
+ * A handler refuses by throwing a `FrameRefusal`; the gateway answers it in the request's shape.
+ */
+export interface FrameContext {
+  /** The logged-in user; null only in public routes (Ping, Register, Login). */
+  readonly username: string | null;
+  /** Sends a response or push on this connection. */
+  send(fields: ResponseFields): void;
+  /** The seq the next live message of an ordered conversation will carry, once the user is in it. */
+  expectSeq(stream: string, next: number): void;
+}
+
+/**
+ * One entry of the dispatch table: a request type, the type it is answered with, and the
+ * handler. A handler returns the response's fields, or nothing when it answers by itself.
+ */
+export interface FrameRoute<C extends FrameContext = FrameContext> {
+  requestType: number;
+  /** null: no direct response (Ack); refusals then go out as `MessageType.Error`. */
+  responseType: number | null;
+  /** Served before login (Ping, Register, Login). */
+  public?: boolean;
+  handle(context: C, frame: ClientFrame): Promise<ResponseFields | void> | ResponseFields | void;
+}
+
+/** What a feature hands the gateway: its part of the table. */
+export interface FrameRoutes<C extends FrameContext = FrameContext> {
+  routes(): FrameRoute<C>[];
+}
+
+/** The features' parts of the table, registered by their modules; the gateway serves them all. */
+export const FRAME_ROUTES = Symbol('FRAME_ROUTES');
