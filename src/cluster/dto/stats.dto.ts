@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptions, OmitType } from '@nestjs/swagger';
+import { RebalanceMoveDto } from './instance.dto';
 
 const count = (description: string): ApiPropertyOptions => ({ type: 'integer', format: 'int32', minimum: 0, example: 12, description });
 
@@ -36,24 +37,10 @@ export class InstanceStatsDto {
   samples: StatsSampleDto[];
 }
 
-export class StatsMoveDto {
+/** A move as a rebalance orders it (without `ok`: only accepted moves are recorded), with its time. */
+export class StatsMoveDto extends OmitType(RebalanceMoveDto, ['ok'] as const) {
   @ApiProperty({ type: 'integer', format: 'int64', example: 1796140800000, description: 'When the move was ordered (epoch ms)' })
   at: number;
-
-  @ApiProperty({ example: '3f2a9c1b7d4e' })
-  from: string;
-
-  @ApiProperty({ example: '10.0.0.5:9092' })
-  fromHost: string;
-
-  @ApiProperty({ example: '9a8b7c6d5e4f' })
-  to: string;
-
-  @ApiProperty({ example: '10.0.0.6:9092' })
-  toHost: string;
-
-  @ApiProperty({ type: 'integer', format: 'int32', minimum: 1, example: 40, description: 'Connections asked to move' })
-  count: number;
 }
 
 export class ClusterStatsDto {
