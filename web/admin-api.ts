@@ -1,3 +1,7 @@
+import type { ClusterStats } from '../src/cluster/stats-types';
+
+export type { ClusterStats, InstanceStats, StatsMove, StatsReading as StatsSample } from '../src/cluster/stats-types';
+
 /** Calls to the admin HTTP API: every answer is the R<T> envelope; a refusal carries its `msg`. */
 
 export interface Envelope<T> {
@@ -55,43 +59,6 @@ export interface RebalanceMove {
   toHost: string;
   count: number;
   ok: boolean;
-}
-
-/** One instance's sample of an interval: the connections at its end, the others counts during it. */
-export interface StatsSample {
-  at: number;
-  connections: number;
-  messages: number;
-  logins: number;
-  refusals: number;
-  moves: number;
-}
-
-export interface InstanceStats {
-  id: string;
-  host: string;
-  url: string;
-  /** Oldest first. */
-  samples: StatsSample[];
-}
-
-export interface StatsMove {
-  at: number;
-  from: string;
-  fromHost: string;
-  to: string;
-  toHost: string;
-  count: number;
-}
-
-export interface ClusterStats {
-  /** The server's time of the answer: the window's end. */
-  now: number;
-  sampleMs: number;
-  windowMs: number;
-  instances: InstanceStats[];
-  /** Oldest first. */
-  moves: StatsMove[];
 }
 
 export interface UserFilter {

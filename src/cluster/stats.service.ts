@@ -5,6 +5,9 @@ import { Reading, StatsSampler } from '../metrics/stats-sampler';
 import { ClusterService } from './cluster.service';
 import { InstanceIdentity } from './instance-identity';
 import { MoveEvent, Registry, StatsSample } from './registry';
+import { ClusterStats, StatsMove } from './stats-types';
+
+export type { ClusterStats, InstanceStats, StatsMove } from './stats-types';
 
 /** How far back the admin console's charts look. */
 export const STATS_WINDOW_MS = 15 * 60_000;
@@ -12,32 +15,6 @@ export const STATS_WINDOW_MS = 15 * 60_000;
 const MOVES_PER_SAMPLE = 20;
 /** The most recent moves the answer lists. */
 const MOVES_LISTED = 50;
-
-/** A move as the console lists it: from which instance to which. */
-export interface StatsMove {
-  at: number;
-  from: string;
-  fromHost: string;
-  to: string;
-  toHost: string;
-  count: number;
-}
-
-export interface InstanceStats {
-  id: string;
-  host: string;
-  url: string;
-  samples: Reading[];
-}
-
-export interface ClusterStats {
-  /** When the answer was made: the window's end, on the server's clock. */
-  now: number;
-  sampleMs: number;
-  windowMs: number;
-  instances: InstanceStats[];
-  moves: StatsMove[];
-}
 
 function readingOf({ at, connections, messages, logins, refusals, moves }: StatsSample): Reading {
   return { at, connections, messages, logins, refusals, moves };
