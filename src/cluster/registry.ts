@@ -1,3 +1,5 @@
+import { StatsReading } from './stats-types';
+
 /** A live instance as the registry knows it. */
 export interface InstanceInfo {
   id: string;
@@ -27,19 +29,11 @@ export interface SessionRef {
   instanceId: string;
 }
 
-/** What an instance sampled of itself over one interval (STATS_SAMPLE_MS), for the admin console's charts. */
-export interface StatsSample {
-  /** When the interval ended (epoch ms). */
-  at: number;
-  /** Logged-in connections at that moment. */
-  connections: number;
-  /** Counts during the interval. */
-  messages: number;
-  logins: number;
-  refusals: number;
-  /** Connections this instance asked to move to another one. */
-  moves: number;
-  /** Those moves one by one. */
+/**
+ * What an instance sampled of itself over one interval (STATS_SAMPLE_MS), for the admin console's
+ * charts: the reading (`moves`: connections it asked to move to another instance) and those moves one by one.
+ */
+export interface StatsSample extends StatsReading {
   moved: MoveEvent[];
 }
 
