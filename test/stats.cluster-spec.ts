@@ -1,18 +1,11 @@
 import { RegistryKeys } from '../src/cluster/redis-registry';
+import type { ClusterStats as Stats } from '../src/cluster/stats-types';
 import { MessageType } from '../src/protocol';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { until } from './helpers/wait';
 import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
 
-type Sample = { at: number; connections: number; messages: number; logins: number; refusals: number; moves: number };
-type Stats = {
-  now: number;
-  sampleMs: number;
-  windowMs: number;
-  instances: { id: string; host: string; url: string; samples: Sample[] }[];
-  moves: { at: number; from: string; fromHost: string; to: string; toHost: string; count: number }[];
-};
 type Counted = 'messages' | 'logins' | 'refusals' | 'moves';
 
 const SAMPLE_MS = 200;

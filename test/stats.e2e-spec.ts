@@ -1,17 +1,10 @@
+import type { ClusterStats as Stats, StatsReading as Sample } from '../src/cluster/stats-types';
 import { MessageType } from '../src/protocol';
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { until } from './helpers/wait';
 import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
 
-type Sample = { at: number; connections: number; messages: number; logins: number; refusals: number; moves: number };
-type Stats = {
-  now: number;
-  sampleMs: number;
-  windowMs: number;
-  instances: { id: string; host: string; url: string; samples: Sample[] }[];
-  moves: unknown[];
-};
 
 /** GET /cluster/stats of one instance (embedded: the samples kept in memory; cluster: in Redis as well). */
 describe(`GET /cluster/stats, one instance (${MODE})`, () => {
