@@ -38,7 +38,14 @@ async function finish(code) {
   let text = '';
   try {
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(RESULTS_JSON, JSON.stringify({ command: COMMAND, quick: QUICK, machine: machine(), scale: S, warnings: WARNINGS, aborted: state.aborted, records }, null, 2));
+    writeFileSync(
+      RESULTS_JSON,
+      JSON.stringify(
+        { command: COMMAND, quick: QUICK, machine: machine(), scale: S, warnings: WARNINGS, aborted: state.aborted, records },
+        null,
+        2,
+      ),
+    );
     text = render();
     const out = resolve(ROOT, OUT);
     mkdirSync(join(out, '..'), { recursive: true });
