@@ -38,7 +38,10 @@ const SHAPE = { users: 100_000, groups: 5_000, bigGroup: 5_000, groupSize: 10 };
 // Logins repeat 100 times after 10 warm-ups: at 30 after one, the p50 of a just-started process
 // swung between 0.4x and 1.6x from run to run on identical statements.
 const REPEAT = { login: 100, loginWarmup: 10, history: 100, page: 30, fanout: 10 };
-/** Child processes holding the 5,000 receiving sockets, so that the bench's own event loop (the bystander, the clock) is not starved by them. */
+/**
+ * Child processes holding the 5,000 receiving sockets, so that the bench's own event loop (the bystander, the clock)
+ * is not starved by them.
+ */
 const RECEIVERS = 3;
 
 const children = new Set();

@@ -4,7 +4,7 @@ import { MessageType } from '../src/protocol';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
-import { sleep, until } from './helpers/wait';
+import { until } from './helpers/wait';
 
 /**
  * A Redis user of its own for one instance, so that a test can take commands away from that
@@ -88,7 +88,10 @@ describe('health (cluster)', () => {
     );
   });
 
-  /** Two instances; alice on the one that is then stopped (she ignores its ReBalance push, so it drains for DRAIN_TIMEOUT_MS), bob on the other. */
+  /**
+   * Two instances; alice on the one that is then stopped (she ignores its ReBalance push, so it drains for
+   * DRAIN_TIMEOUT_MS), bob on the other.
+   */
   async function drainingPair(beforeStop: (alice: WsTestClient, bobName: string) => Promise<void> = async () => undefined) {
     const { server: leaving, user } = await instanceWithOwnUser({ DRAIN_TIMEOUT_MS: '8000' });
     const staying = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000' }));

@@ -42,7 +42,6 @@ function shape(options) {
 /** The statements, in order, with their parameters. */
 function statements(options) {
   const s = shape(options);
-  const general = s.messages - s.oldGroup; // ids oldGroup+1 … messages
   const rotating = s.groups - 1; // g0 … g{G-2} take the general group messages; the last group is `old`
   const oldId = s.groups; // groups are inserted in order, so ids are 1 … G; g0 has id 1, `old` id G
   const id = (column) => (s.split === null ? column : `CASE WHEN ${column} > ${s.split} THEN ${column} + ${SPAN} ELSE ${column} END`);

@@ -35,7 +35,6 @@ async function finish(code) {
   finishing = true;
   disarmBudget();
   killAll();
-  let text = '';
   try {
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(
@@ -46,7 +45,7 @@ async function finish(code) {
         2,
       ),
     );
-    text = render();
+    const text = render();
     const out = resolve(ROOT, OUT);
     mkdirSync(join(out, '..'), { recursive: true });
     writeFileSync(out, text);

@@ -60,8 +60,8 @@ describe('parseCommand', () => {
     for (const command of ['gsend', 'gcreate', 'gjoin', 'gquit', 'gmembers']) {
       expect(HELP_TEXT).toMatch(new RegExp(`^  ${command} #group`, 'm'));
     }
-    expect(HELP_TEXT).toMatch(/^  send <user\|#group>/m);
-    expect(HELP_TEXT).toMatch(/^  history <user\|#group>/m);
+    expect(HELP_TEXT).toMatch(/^ {2}send <user\|#group>/m);
+    expect(HELP_TEXT).toMatch(/^ {2}history <user\|#group>/m);
     expect(HELP_TEXT).not.toMatch(/<group>/);
   });
 

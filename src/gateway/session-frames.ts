@@ -236,7 +236,7 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
   private async establish(connection: ChatConnection, result: AuthResult & { ok: true }, sequenceId: number): Promise<Refused | null> {
     connection.loggedIn(result.username, newSessionId(this.identity.id));
     const replay = connection.beginReplay();
-    let again = false;
+    let again: boolean;
     try {
       await this.sessions.bind(connection);
     } catch (error) {

@@ -217,7 +217,8 @@ export class GroupsService extends OfflineSource {
     };
     const frame = groupFrame(stored.original ?? record, group.name, false);
     if (!stored.duplicate) this.metrics.groupStored.inc();
-    // A resend delivers the original again: the first try may have died with its instance before delivering. Members drop copies by messageId.
+    // A resend delivers the original again: the first try may have died with its instance before delivering.
+    // Members drop copies by messageId.
     await this.delivery.deliver(members, {
       frame: JSON.stringify(frame),
       messageId: stored.id,

@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { MessageType } from '../../src/protocol';
 
 /**
  * Generators of hostile input for the fuzz suites: odd strings and numbers, deep nesting, extra
