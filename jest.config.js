@@ -1,5 +1,8 @@
 process.env.TZ = 'UTC';
-/** Unit specs live beside the code: the server's in src/, the client SDK's in packages/client/src/, the pages' in web/, the test helpers' in test/helpers/. */
+/**
+ * Unit specs live beside the code: the server's in src/, the client SDK's in packages/client/src/, the pages' in web/,
+ * the test helpers' in test/helpers/.
+ */
 module.exports = {
   rootDir: __dirname,
   roots: ['<rootDir>/src', '<rootDir>/packages/client/src', '<rootDir>/web', '<rootDir>/test/helpers'],

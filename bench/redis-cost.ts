@@ -21,7 +21,8 @@ async function snapshot(nodes: Redis[]): Promise<Stats> {
   let memory = 0;
   for (const node of nodes) {
     const info = await node.info('all');
-    for (const match of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) commands.set(match[1], (commands.get(match[1]) ?? 0) + Number(match[2]));
+    for (const match of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm))
+      commands.set(match[1], (commands.get(match[1]) ?? 0) + Number(match[2]));
     input += Number(/^total_net_input_bytes:(\d+)/m.exec(info)![1]);
     output += Number(/^total_net_output_bytes:(\d+)/m.exec(info)![1]);
     memory += Number(/^used_memory:(\d+)/m.exec(info)![1]);
@@ -74,7 +75,15 @@ async function main(): Promise<void> {
     redisSettings = { REDIS_URL: redis.url };
     nodes = [new Redis(redis.url)];
   }
-  const quiet = { ...redisSettings, HEARTBEAT_MS: '600000', INSTANCE_TTL_MS: '1200000', REBALANCE_DELAY_MS: '6000000', REBALANCE_INTERVAL_MS: '6000000', RATE_LIMIT_PER_SEC: '100000', RATE_LIMIT_BURST: '100000' };
+  const quiet = {
+    ...redisSettings,
+    HEARTBEAT_MS: '600000',
+    INSTANCE_TTL_MS: '1200000',
+    REBALANCE_DELAY_MS: '6000000',
+    REBALANCE_INTERVAL_MS: '6000000',
+    RATE_LIMIT_PER_SEC: '100000',
+    RATE_LIMIT_BURST: '100000',
+  };
   const instances: Instance[] = [];
   const clients: WsTestClient[] = [];
   try {
@@ -95,7 +104,13 @@ async function main(): Promise<void> {
     const MESSAGES = 200;
     await measure(nodes, '1:1 message to another instance', MESSAGES, async () => {
       for (let i = 0; i < MESSAGES; i++) await alice.request({ messageType: MessageType.ChatRequest, to: names[1], content: `m${i}` });
-      await bob.collect((f) => f.messageType === MessageType.ChatResponse || (f.messageType === MessageType.ChatRequest && typeof f.content === 'string'), MESSAGES, 20000).catch(() => undefined);
+      await bob
+        .collect(
+          (f) => f.messageType === MessageType.ChatResponse || (f.messageType === MessageType.ChatRequest && typeof f.content === 'string'),
+          MESSAGES,
+          20000,
+        )
+        .catch(() => undefined);
       await sleep(300);
     });
     await measure(nodes, '1:1 message, same instance', MESSAGES, async () => {

@@ -38,7 +38,10 @@ const SHAPE = { users: 100_000, groups: 5_000, bigGroup: 5_000, groupSize: 10 };
 // Logins repeat 100 times after 10 warm-ups: at 30 after one, the p50 of a just-started process
 // swung between 0.4x and 1.6x from run to run on identical statements.
 const REPEAT = { login: 100, loginWarmup: 10, history: 100, page: 30, fanout: 10 };
-/** Child processes holding the 5,000 receiving sockets, so that the bench's own event loop (the bystander, the clock) is not starved by them. */
+/**
+ * Child processes holding the 5,000 receiving sockets, so that the bench's own event loop (the bystander, the clock)
+ * is not starved by them.
+ */
 const RECEIVERS = 3;
 
 const children = new Set();
@@ -111,7 +114,11 @@ async function prepareCluster(messages, hash) {
 /** PGlite: seeded in a child process through the server's own data source (it holds the directory until it exits). */
 function prepareEmbedded(messages, hash) {
   const dataDir = mkdtempSync(join(tmpdir(), `chat-s6-${RUN_ID}-`));
-  const out = execFileSync(process.execPath, [__filename, '--seed-pglite', dataDir, String(messages), hash], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(process.execPath, [__filename, '--seed-pglite', dataDir, String(messages), hash], {
+    cwd: ROOT,
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const result = JSON.parse(out.toString().trim().split('\n').pop());
   return { dataDir, ...result };
 }
@@ -124,7 +131,9 @@ async function seedPgliteChild(dataDir, messages, hash) {
   const db = await openMigrated({ dataDir, pgliteSettings: { wal_level: 'minimal', max_wal_senders: '0' } });
   try {
     const client = { query: async (sql, params) => ({ rows: await db.query(sql, params) }) };
-    const timings = await seedScale(client, { messages, ...SHAPE, passwordHash: hash }, (line) => process.stderr.write(`[S6 pglite seed] ${line}\n`));
+    const timings = await seedScale(client, { messages, ...SHAPE, passwordHash: hash }, (line) =>
+      process.stderr.write(`[S6 pglite seed] ${line}\n`),
+    );
     const seedSec = round((Date.now() - started) / 1000, 1);
     const query = async (sql) => db.query(sql);
     const result = { seedSec, timings, facts: await facts(query), sizes: (await db.query(SIZES_SQL))[0] };
@@ -310,7 +319,12 @@ class Receivers {
   wait(type, content, timeoutMs = 60000) {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`receiver: no ${type} in ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({ type, content, resolve: (m) => (clearTimeout(timer), resolve(m)), reject: (e) => (clearTimeout(timer), reject(e)) });
+      this.waiters.push({
+        type,
+        content,
+        resolve: (m) => (clearTimeout(timer), resolve(m)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
     });
   }
 
@@ -372,7 +386,11 @@ function receiversChild() {
         process.exit(0);
       }
     } catch (error) {
-      process.send({ type: msg.type === 'connect' ? 'connected' : 'expecting', content: msg.content, error: String(error.message ?? error) });
+      process.send({
+        type: msg.type === 'connect' ? 'connected' : 'expecting',
+        content: msg.content,
+        error: String(error.message ?? error),
+      });
     }
   });
 }
@@ -399,7 +417,8 @@ async function measure(mode, prepared) {
       results['group history page, deep'] = await timed(REPEAT.history, () => history({ groupName: 'old', beforeId: f.groupDeep }));
       const page = async (current) => {
         const r = await httpJson('POST', `${server.http}/user/page?current=${current}&size=100`, { token: SECRETS.ADMIN_TOKEN, body: {} });
-        if (r.status !== 200 || r.json?.data?.records?.length !== 100) throw new Error(`/user/page ${current}: ${r.status} ${r.text.slice(0, 200)}`);
+        if (r.status !== 200 || r.json?.data?.records?.length !== 100)
+          throw new Error(`/user/page ${current}: ${r.status} ${r.text.slice(0, 200)}`);
       };
       results['/user/page page 1 (size 100)'] = await timed(REPEAT.page, () => page(1));
       results['/user/page page 1,000 (size 100)'] = await timed(REPEAT.page, () => page(1000));
@@ -412,7 +431,12 @@ async function measure(mode, prepared) {
     const sender = await Client.connect(server.ws, 'u_0');
     const names = Array.from({ length: SHAPE.bigGroup - 1 }, (_, i) => `u_${i + 1}`);
     const receivers = await Promise.all(
-      Array.from({ length: RECEIVERS }, (_, r) => Receivers.start(server.ws, names.filter((_, i) => i % RECEIVERS === r))),
+      Array.from({ length: RECEIVERS }, (_, r) =>
+        Receivers.start(
+          server.ws,
+          names.filter((_, i) => i % RECEIVERS === r),
+        ),
+      ),
     );
     let fanoutRtts;
     try {
@@ -432,7 +456,10 @@ async function measure(mode, prepared) {
           if (!ack.success) throw new Error(`group send: ${ack.reason}`);
           // The sender's copy is its response.
           let last = process.hrtime.bigint();
-          const times = await Promise.race([all, sleep(30000).then(() => Promise.reject(new Error(`fanout: not every member had it in 30 s`)))]);
+          const times = await Promise.race([
+            all,
+            sleep(30000).then(() => Promise.reject(new Error(`fanout: not every member had it in 30 s`))),
+          ]);
           for (const t of times) if (t > last) last = t;
           return { ms: Number(last - sent) / 1e6 };
         });
@@ -458,7 +485,17 @@ async function walPerMessage(prepared) {
     const sender = await Client.connect(server.ws, 'u_7');
     const before = (await pg.query('SELECT pg_current_wal_lsn() AS l')).rows[0].l;
     const n = 2000;
-    await pool(Array.from({ length: n }, (_, i) => i), 50, (i) => sender.request({ messageType: MessageType.ChatRequest, to: `u_${100 + (i % 1000)}`, content: `wal ${i} ${'x'.repeat(20)}`, clientMessageId: `wal-${RUN_ID}-${i}` }));
+    await pool(
+      Array.from({ length: n }, (_, i) => i),
+      50,
+      (i) =>
+        sender.request({
+          messageType: MessageType.ChatRequest,
+          to: `u_${100 + (i % 1000)}`,
+          content: `wal ${i} ${'x'.repeat(20)}`,
+          clientMessageId: `wal-${RUN_ID}-${i}`,
+        }),
+    );
     const after = (await pg.query('SELECT pg_current_wal_lsn() AS l')).rows[0].l;
     const bytes = Number((await pg.query('SELECT pg_wal_lsn_diff($1, $2) AS d', [after, before])).rows[0].d);
     sender.close();
@@ -473,16 +510,25 @@ function render(report) {
   const lines = [];
   lines.push('## S6: scale with data', '');
   lines.push(`Machine: ${report.machine}; two cores shared with other work (load averages below).`, '');
-  lines.push('One instance. The database is seeded in SQL (bench/lib/seed-scale.js): 100k users, 5k groups (g0 with 5,000 members), messages in two partitions; u3 has 500 unacknowledged 1:1 messages, u4 one pending message in `old`, a group of messages older than every other. Figures in ms, p50 / p99 (n repeats, sequential); ratio = large p50 / small p50.', '');
+  lines.push(
+    'One instance. The database is seeded in SQL (bench/lib/seed-scale.js): 100k users, 5k groups (g0 with 5,000 members), messages in two partitions; u3 has 500 unacknowledged 1:1 messages, u4 one pending message in `old`, a group of messages older than every other. Figures in ms, p50 / p99 (n repeats, sequential); ratio = large p50 / small p50.',
+    '',
+  );
   for (const mode of Object.keys(report.modes)) {
     const m = report.modes[mode];
     const sizes = Object.keys(m.sizes);
     lines.push(`### ${mode === 'cluster' ? 'PostgreSQL + Redis (cluster mode)' : 'embedded PGlite'}`, '');
-    if (m.run) lines.push(`Run of ${m.run.when} (\`${m.run.command}\`); load average ${m.run.loadStart.join(' / ')} at start, ${m.run.loadEnd.join(' / ')} at end.`, '');
+    if (m.run)
+      lines.push(
+        `Run of ${m.run.when} (\`${m.run.command}\`); load average ${m.run.loadStart.join(' / ')} at start, ${m.run.loadEnd.join(' / ')} at end.`,
+        '',
+      );
     lines.push(`Seeding: ${sizes.map((s) => `${Number(s).toLocaleString('en-US')} messages in ${m.sizes[s].seedSec} s`).join('; ')}.`, '');
     const small = sizes[0];
     const large = sizes[sizes.length - 1];
-    lines.push(`| Operation | ${sizes.map((s) => `${Number(s).toLocaleString('en-US')} msgs p50 / p99`).join(' | ')} | ratio p50 | within 1.5× |`);
+    lines.push(
+      `| Operation | ${sizes.map((s) => `${Number(s).toLocaleString('en-US')} msgs p50 / p99`).join(' | ')} | ratio p50 | within 1.5× |`,
+    );
     lines.push(`|---|${sizes.map(() => '---|').join('')}---|---|`);
     const names = [...new Set(sizes.flatMap((s) => Object.keys(m.sizes[s].results ?? {})))];
     for (const name of names) {
@@ -494,18 +540,31 @@ function render(report) {
       const b = m.sizes[large].results?.[name];
       const ratio = a && b && a.p50 > 0 ? round(b.p50 / a.p50, 2) : null;
       const depth = name === '1:1 history page, deep' ? 'pairDepth' : name === 'group history page, deep' ? 'groupDepth' : null;
-      const label = depth ? `${name} (${sizes.map((s) => Number(m.sizes[s].facts?.[depth] ?? 0).toLocaleString('en-US')).join(' / ')} messages deep)` : name;
+      const label = depth
+        ? `${name} (${sizes.map((s) => Number(m.sizes[s].facts?.[depth] ?? 0).toLocaleString('en-US')).join(' / ')} messages deep)`
+        : name;
       lines.push(`| ${label} | ${cells.join(' | ')} | ${ratio ?? '–'} | ${ratio === null ? '–' : ratio <= 1.5 ? 'yes' : 'no'} |`);
     }
     for (const s of sizes) if (m.sizes[s].error) lines.push('', `At ${s} messages: failed: ${m.sizes[s].error}`);
     const sz = m.sizes[large].sizes;
     if (sz) {
       const perRow = (v) => round(Number(v) / Number(sz.rows), 1);
-      lines.push('', `Storage at ${Number(sz.rows).toLocaleString('en-US')} messages: heap ${round(Number(sz.heap) / 1048576, 1)} MiB (${perRow(sz.heap)} B/message), indexes ${round(Number(sz.indexes) / 1048576, 1)} MiB (${perRow(sz.indexes)} B/message), total ${round(Number(sz.total) / 1048576, 1)} MiB (${perRow(sz.total)} B/message); users ${round(Number(sz.users) / 1048576, 1)} MiB, group_members ${round(Number(sz.group_members) / 1048576, 1)} MiB.`);
+      lines.push(
+        '',
+        `Storage at ${Number(sz.rows).toLocaleString('en-US')} messages: heap ${round(Number(sz.heap) / 1048576, 1)} MiB (${perRow(sz.heap)} B/message), indexes ${round(Number(sz.indexes) / 1048576, 1)} MiB (${perRow(sz.indexes)} B/message), total ${round(Number(sz.total) / 1048576, 1)} MiB (${perRow(sz.total)} B/message); users ${round(Number(sz.users) / 1048576, 1)} MiB, group_members ${round(Number(sz.group_members) / 1048576, 1)} MiB.`,
+      );
       const ix = typeof sz.index_sizes === 'string' ? JSON.parse(sz.index_sizes) : sz.index_sizes;
-      if (ix) lines.push(`Indexes: ${Object.entries(ix).map(([k, v]) => `${k} ${round(Number(v) / 1048576, 1)} MiB`).join(', ')}.`);
+      if (ix)
+        lines.push(
+          `Indexes: ${Object.entries(ix)
+            .map(([k, v]) => `${k} ${round(Number(v) / 1048576, 1)} MiB`)
+            .join(', ')}.`,
+        );
     }
-    if (m.wal) lines.push(`WAL: ${m.wal.walBytes.toLocaleString('en-US')} bytes for ${m.wal.messages} 1:1 messages sent through the protocol at ${Number(large).toLocaleString('en-US')} messages: ${m.wal.walPerMessage} B/message.`);
+    if (m.wal)
+      lines.push(
+        `WAL: ${m.wal.walBytes.toLocaleString('en-US')} bytes for ${m.wal.messages} 1:1 messages sent through the protocol at ${Number(large).toLocaleString('en-US')} messages: ${m.wal.walPerMessage} B/message.`,
+      );
     lines.push('');
   }
   lines.push(
@@ -523,7 +582,8 @@ function writeSection(file, section) {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const start = text.indexOf('## S6: scale with data');
   let next = start < 0 ? -1 : text.indexOf('\n## ', start + 5);
-  const updated = start < 0 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, start)}${section}${next < 0 ? '' : text.slice(next + 1)}`;
+  const updated =
+    start < 0 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, start)}${section}${next < 0 ? '' : text.slice(next + 1)}`;
   writeFileSync(file, updated.endsWith('\n') ? updated : `${updated}\n`);
 }
 
@@ -579,10 +639,15 @@ async function main(argv) {
   if (existsSync(file)) {
     const previous = JSON.parse(readFileSync(file, 'utf8'));
     for (const [mode, data] of Object.entries(previous.modes ?? {})) {
-      if (!report.modes[mode]) report.modes[mode] = { ...data, run: data.run ?? { when: previous.when, loadStart: previous.loadStart, loadEnd: previous.loadEnd, command: previous.command } };
+      if (!report.modes[mode])
+        report.modes[mode] = {
+          ...data,
+          run: data.run ?? { when: previous.when, loadStart: previous.loadStart, loadEnd: previous.loadEnd, command: previous.command },
+        };
     }
   }
-  for (const mode of modes) report.modes[mode].run = { when: report.when, loadStart: report.loadStart, loadEnd: report.loadEnd, command: report.command };
+  for (const mode of modes)
+    report.modes[mode].run = { when: report.when, loadStart: report.loadStart, loadEnd: report.loadEnd, command: report.command };
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   const section = render(report);
   writeSection(out, section);

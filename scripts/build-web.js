@@ -20,7 +20,9 @@ const withoutWs = {
 };
 
 async function main() {
-  const check = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(web, 'tsconfig.json')], { stdio: 'inherit' });
+  const check = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(web, 'tsconfig.json')], {
+    stdio: 'inherit',
+  });
   if (check.status !== 0) throw new Error('web/ does not type-check');
 
   rmSync(out, { recursive: true, force: true });

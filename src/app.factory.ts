@@ -21,7 +21,8 @@ import type { FastifyInstance } from 'fastify';
 /** Every response that sets no policy of its own: it is data, never a page, a script or a frame. */
 const DATA_POLICY = "default-src 'none'; frame-ancestors 'none'";
 /** The Swagger UI pages: their own scripts and styles (some inline), no framing. */
-const SWAGGER_POLICY = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const SWAGGER_POLICY =
+  "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 function addSecurityHeaders(fastify: FastifyInstance): void {
   fastify.addHook('onSend', async (request, reply) => {
@@ -74,7 +75,11 @@ export async function createApp(config: AppConfig, logger = new PinoLogger(confi
     }
   });
 
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bufferLogs: false, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger,
+    bufferLogs: false,
+    bodyParser: false,
+  });
   app.useWebSocketAdapter(new ChatWsAdapter(app, config));
   app.useGlobalPipes(createValidationPipe());
   addSecurityHeaders(fastify);
@@ -92,4 +97,3 @@ export async function createApp(config: AppConfig, logger = new PinoLogger(confi
   setupSwagger(app, config.http.swaggerUi);
   return app;
 }
-

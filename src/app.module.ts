@@ -17,7 +17,16 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, ClusterModule, LimitsModule, MetricsModule, HealthModule, GatewayModule, WebModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        ClusterModule,
+        LimitsModule,
+        MetricsModule,
+        HealthModule,
+        GatewayModule,
+        WebModule,
+      ],
       providers: [
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

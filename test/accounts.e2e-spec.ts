@@ -5,8 +5,14 @@ import { forgeToken, nowSeconds } from './helpers/tokens';
 import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
 
-
-type UserDto = { username: string; status: boolean; registerTime: string; lastLoginTime: string | null; passwordErrorNum: number; passwordErrorLastTime: string | null };
+type UserDto = {
+  username: string;
+  status: boolean;
+  registerTime: string;
+  lastLoginTime: string | null;
+  passwordErrorNum: number;
+  passwordErrorLastTime: string | null;
+};
 type Page = { records: UserDto[]; total: number; size: number; current: number; pages: number; searchCount: boolean };
 
 describe(`accounts and connections (${MODE})`, () => {
@@ -72,8 +78,16 @@ describe(`accounts and connections (${MODE})`, () => {
       ['username of the wrong type', { username: 12345, password: 'secret-pass' }, 'Username and password are required'],
       ['a short username', { username: 'ab', password: 'secret-pass' }, 'Username must be 3 to 30 characters'],
       ['a long username', { username: 'x'.repeat(31), password: 'secret-pass' }, 'Username must be 3 to 30 characters'],
-      ['markup in the username', { username: '<b>x</b>', password: 'secret-pass' }, 'Username may only contain letters, digits, "_", "-" and "."'],
-      ['control characters in the username', { username: 'bob\u0007x', password: 'secret-pass' }, 'Username may only contain letters, digits, "_", "-" and "."'],
+      [
+        'markup in the username',
+        { username: '<b>x</b>', password: 'secret-pass' },
+        'Username may only contain letters, digits, "_", "-" and "."',
+      ],
+      [
+        'control characters in the username',
+        { username: 'bob\u0007x', password: 'secret-pass' },
+        'Username may only contain letters, digits, "_", "-" and "."',
+      ],
       ['a short password', { username: 'validname2', password: '12345' }, 'Password must be 6 to 72 bytes'],
       ['a password over 72 bytes', { username: 'validname3', password: 'é'.repeat(37) }, 'Password must be 6 to 72 bytes'],
       ['a reserved name', { username: 'Admin', password: 'secret-pass' }, 'This username is reserved'],
@@ -89,7 +103,10 @@ describe(`accounts and connections (${MODE})`, () => {
       const name = uniqueName('Taken');
       expect((await client.register(name, 'secret-pass')).success).toBe(true);
       expect(await client.register(name, 'other-pass')).toMatchObject({ success: false, reason: 'Username is already taken' });
-      expect(await client.register(name.toLowerCase(), 'other-pass')).toMatchObject({ success: false, reason: 'Username is already taken' });
+      expect(await client.register(name.toLowerCase(), 'other-pass')).toMatchObject({
+        success: false,
+        reason: 'Username is already taken',
+      });
     });
 
     it('accepts names in any script', async () => {
@@ -145,7 +162,10 @@ describe(`accounts and connections (${MODE})`, () => {
       await client.register(name, 'secret-pass');
       for (let i = 0; i < 3; i++) expect((await client.login(name, 'bad-password')).reason).toBe('Wrong password');
       expect((await client.login(name, 'bad-password')).reason).toBe('Wrong password');
-      expect(await client.login(name, 'secret-pass')).toMatchObject({ success: false, reason: 'Account is locked after too many wrong passwords; try again later' });
+      expect(await client.login(name, 'secret-pass')).toMatchObject({
+        success: false,
+        reason: 'Account is locked after too many wrong passwords; try again later',
+      });
       const locked = await server.http<UserDto>('GET', `/user/${name}`, { auth: 'admin' });
       expect(locked.body.data.passwordErrorNum).toBe(4);
       await sleep(3200);
@@ -173,7 +193,10 @@ describe(`accounts and connections (${MODE})`, () => {
       const { client } = await user('first');
       const other = uniqueName('second');
       await client.register(other, 'secret-pass');
-      expect(await client.login(other, 'secret-pass')).toMatchObject({ success: false, reason: 'This connection is already logged in as another user' });
+      expect(await client.login(other, 'secret-pass')).toMatchObject({
+        success: false,
+        reason: 'This connection is already logged in as another user',
+      });
     });
   });
 
@@ -199,7 +222,11 @@ describe(`accounts and connections (${MODE})`, () => {
       ['a wrong secret', () => forgeToken({ sub: 'x', exp: nowSeconds() + 60 }, { secret: 'some-other-secret-value' }), 'Invalid token'],
       ['alg none', () => forgeToken({ sub: 'x', exp: nowSeconds() + 60 }, { header: { alg: 'none', typ: 'JWT' } }), 'Invalid token'],
       ['an expired token', () => forgeToken({ sub: 'x', exp: nowSeconds() - 1 }), 'Token expired'],
-      ['a user who does not exist', () => forgeToken({ sub: 'ghost-user-xyz', exp: nowSeconds() + 60 }), 'The user of this token no longer exists'],
+      [
+        'a user who does not exist',
+        () => forgeToken({ sub: 'ghost-user-xyz', exp: nowSeconds() + 60 }),
+        'The user of this token no longer exists',
+      ],
     ])('refuses %s at connect and leaves the connection open, not logged in', async (_case, token, reason) => {
       const client = await connect(`?token=${encodeURIComponent(token())}`);
       expect(await client.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({
@@ -208,7 +235,10 @@ describe(`accounts and connections (${MODE})`, () => {
         reason,
       });
       expect(client.isOpen).toBe(true);
-      expect(await client.request({ messageType: MessageType.ChatRequest, to: 'someone', content: 'hi' })).toMatchObject({ success: false, reason: 'Please log in' });
+      expect(await client.request({ messageType: MessageType.ChatRequest, to: 'someone', content: 'hi' })).toMatchObject({
+        success: false,
+        reason: 'Please log in',
+      });
       expect(await client.request({ messageType: MessageType.LoginRequest, token: token() })).toMatchObject({ success: false, reason });
     });
 
@@ -286,7 +316,11 @@ describe(`accounts and connections (${MODE})`, () => {
 
     it('refuses a request of the wrong shape with its response type and stays open', async () => {
       const { client } = await user('shape');
-      expect(await client.request({ messageType: MessageType.ChatRequest, to: ['x'], content: 'hi' })).toMatchObject({ messageType: MessageType.ChatResponse, success: false, reason: 'to must be a string' });
+      expect(await client.request({ messageType: MessageType.ChatRequest, to: ['x'], content: 'hi' })).toMatchObject({
+        messageType: MessageType.ChatResponse,
+        success: false,
+        reason: 'to must be a string',
+      });
       expect(await client.request({ messageType: MessageType.Ack, messageIds: 'all' })).toMatchObject({
         messageType: MessageType.Error,
         success: false,
@@ -351,7 +385,14 @@ describe(`accounts and connections (${MODE})`, () => {
     it('GET /user/{username} returns the DTO without the password hash; -10 for an unknown user', async () => {
       const { name } = await user('dto');
       const response = await server.http<UserDto>('GET', `/user/${name}`, { auth: 'admin' });
-      expect(Object.keys(response.body.data).sort()).toEqual(['lastLoginTime', 'passwordErrorLastTime', 'passwordErrorNum', 'registerTime', 'status', 'username']);
+      expect(Object.keys(response.body.data).sort()).toEqual([
+        'lastLoginTime',
+        'passwordErrorLastTime',
+        'passwordErrorNum',
+        'registerTime',
+        'status',
+        'username',
+      ]);
       expect(response.body.data).toMatchObject({ username: name, status: true, passwordErrorNum: 0, passwordErrorLastTime: null });
       expect(response.text).not.toMatch(/argon2|password_hash|passwordHash/);
       const unknown = await server.http('GET', '/user/nobody-known', { auth: 'admin' });
@@ -369,7 +410,10 @@ describe(`accounts and connections (${MODE})`, () => {
         await client.register(name, 'secret-pass');
       }
       await server.http('PUT', `/user/setUserStatus/${names[1]}/false`, { auth: 'admin' });
-      const page1 = await server.http<Page>('POST', '/user/page?current=1&size=2', { auth: 'admin', body: { username: tag.toUpperCase() } });
+      const page1 = await server.http<Page>('POST', '/user/page?current=1&size=2', {
+        auth: 'admin',
+        body: { username: tag.toUpperCase() },
+      });
       expect(page1.body.data).toMatchObject({ total: 5, size: 2, current: 1, pages: 3, searchCount: true });
       expect(page1.body.data.records.map((r) => r.username)).toEqual([names[4], names[3]]);
       const page3 = await server.http<Page>('POST', '/user/page?current=3&size=2', { auth: 'admin', body: { username: tag } });
@@ -378,7 +422,14 @@ describe(`accounts and connections (${MODE})`, () => {
       expect(disabled.body.data.records.map((r) => r.username)).toEqual([names[1]]);
       const seedShape = await server.http<Page>('POST', '/user/page', {
         auth: 'admin',
-        body: { username: tag, status: true, lastLoginTime: '2026-01-01T00:00:00Z', passwordErrorNum: 0, registerTime: '2026-01-01T00:00:00Z', passwordErrorLastTime: '2026-01-01T00:00:00Z' },
+        body: {
+          username: tag,
+          status: true,
+          lastLoginTime: '2026-01-01T00:00:00Z',
+          passwordErrorNum: 0,
+          registerTime: '2026-01-01T00:00:00Z',
+          passwordErrorLastTime: '2026-01-01T00:00:00Z',
+        },
       });
       expect(seedShape.body.data.total).toBe(4);
       const clamped = await server.http<Page>('POST', '/user/page?size=1000', { auth: 'admin' });
@@ -393,7 +444,11 @@ describe(`accounts and connections (${MODE})`, () => {
         ['size=x', 'size must be an integer'],
       ]) {
         const refused = await server.http('POST', `/user/page?${query}`, { auth: 'admin' });
-        expect({ query, status: refused.status, body: refused.body }).toMatchObject({ query, status: 400, body: { code: -9, msg: message } });
+        expect({ query, status: refused.status, body: refused.body }).toMatchObject({
+          query,
+          status: 400,
+          body: { code: -9, msg: message },
+        });
       }
     });
 
@@ -419,7 +474,10 @@ describe(`accounts and connections (${MODE})`, () => {
     });
 
     it('PUT /user/setUserStatus refuses an unknown user with -10 and a bad status with -9', async () => {
-      expect((await server.http('PUT', '/user/setUserStatus/nobody-here/false', { auth: 'admin' })).body).toMatchObject({ code: -10, msg: 'User does not exist' });
+      expect((await server.http('PUT', '/user/setUserStatus/nobody-here/false', { auth: 'admin' })).body).toMatchObject({
+        code: -10,
+        msg: 'User does not exist',
+      });
       const bad = await server.http('PUT', '/user/setUserStatus/nobody-here/maybe', { auth: 'admin' });
       expect(bad.status).toBe(400);
       expect(bad.body).toMatchObject({ code: -9 });

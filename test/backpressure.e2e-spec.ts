@@ -4,7 +4,6 @@ import { Instance, startInstance } from './helpers/instance';
 import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
 
-
 describe(`slow consumers (${MODE})`, () => {
   const env = new TestEnvironment();
   let server: Instance;

@@ -6,7 +6,6 @@ import { until } from './helpers/wait';
 
 type Listed = { id: string; host: string; port: number }[];
 
-
 describe('cluster membership', () => {
   const env = new TestEnvironment('cluster');
   const instances: Instance[] = [];
@@ -59,7 +58,11 @@ describe('cluster membership', () => {
     const redis = env.redis();
     const keys = new RegistryKeys(env.redisPrefix);
     try {
-      await until(() => redis.zscore(keys.instances(), victim.id), (score) => score === null, 3000);
+      await until(
+        () => redis.zscore(keys.instances(), victim.id),
+        (score) => score === null,
+        3000,
+      );
       expect(await redis.exists(keys.instance(victim.id))).toBe(0);
       expect(await redis.exists(keys.instanceSessions(victim.id))).toBe(0);
     } finally {
@@ -75,7 +78,14 @@ describe('cluster membership', () => {
       await redis.kill();
       const failed = await server.http('GET', '/cluster/instances', { auth: 'admin' });
       expect(failed.status).toBe(500);
-      expect(failed.body).toMatchObject({ code: -1, data: null, msg: 'System busy, please try again later', path: '/cluster/instances', isSuccess: false, isError: true });
+      expect(failed.body).toMatchObject({
+        code: -1,
+        data: null,
+        msg: 'System busy, please try again later',
+        path: '/cluster/instances',
+        isSuccess: false,
+        isError: true,
+      });
       expect(failed.text).not.toMatch(/ioredis|at .*\.js/);
       const health = await server.http<{ database: string; registry: string }>('GET', '/health');
       expect(health.status).toBe(503);

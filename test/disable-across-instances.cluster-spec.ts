@@ -27,7 +27,12 @@ describe('disable across instances', () => {
     expect(await client.next((f) => f.messageType === MessageType.Notice)).toMatchObject({ sequenceId: 0, reason: 'Account is disabled' });
     expect((await client.closed).code).toBe(CloseCode.Disabled);
     // The close reached the client; the instance lets the session go right after.
-    await until(async () => (await a.http<number>('GET', '/getOnlineUserCount')).body.data, (count) => count === 0, 3000, 'session released');
+    await until(
+      async () => (await a.http<number>('GET', '/getOnlineUserCount')).body.data,
+      (count) => count === 0,
+      3000,
+      'session released',
+    );
   });
 
   it('the session limit holds across instances: the oldest session, on the other instance, gets 4001', async () => {

@@ -21,7 +21,10 @@ describe('.env', () => {
   });
 
   it('is loaded from the working directory at start, and what the environment sets wins', async () => {
-    writeFileSync(join(dir, '.env'), `# as copied from .env.example\nADMIN_TOKEN=${ADMIN_TOKEN}\nCLUSTER_TOKEN=token-from-the-file-0123456789\n`);
+    writeFileSync(
+      join(dir, '.env'),
+      `# as copied from .env.example\nADMIN_TOKEN=${ADMIN_TOKEN}\nCLUSTER_TOKEN=token-from-the-file-0123456789\n`,
+    );
     const { ADMIN_TOKEN: _unused, ...withoutAdmin } = env.instanceEnv();
     // The admin token comes from the file alone: the start waits for an admin route to answer with it.
     server = await startInstance(withoutAdmin, 60000, { cwd: dir });

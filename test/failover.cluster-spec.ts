@@ -30,7 +30,13 @@ describe('failover under load', () => {
   async function runFailover(topology: PrivateTopology, kill: () => Promise<void>): Promise<void> {
     const env = new TestEnvironment('cluster');
     await env.setup();
-    const settings = { ...topology.env, HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '1500', RATE_LIMIT_PER_SEC: '1000', RATE_LIMIT_BURST: '1000' };
+    const settings = {
+      ...topology.env,
+      HEARTBEAT_MS: '300',
+      INSTANCE_TTL_MS: '1500',
+      RATE_LIMIT_PER_SEC: '1000',
+      RATE_LIMIT_BURST: '1000',
+    };
     const [a, b] = await Promise.all([startInstance(env.instanceEnv(settings)), startInstance(env.instanceEnv(settings))]);
     const fleet = new SdkFleet((lost) => lost);
     try {
@@ -58,9 +64,19 @@ describe('failover under load', () => {
       await kill();
 
       // Checked: the outage shows in /health (503, registry down) and ends by itself once the replica took over.
-      await until(async () => outageSeen, (seen) => seen, 30000, '/health reporting the registry down');
+      await until(
+        async () => outageSeen,
+        (seen) => seen,
+        30000,
+        '/health reporting the registry down',
+      );
       for (const instance of [a, b]) {
-        await until(async () => (await instance.http('GET', '/health')).status, (status) => status === 200, 60000, 'healthy after the failover');
+        await until(
+          async () => (await instance.http('GET', '/health')).status,
+          (status) => status === 200,
+          60000,
+          'healthy after the failover',
+        );
       }
       watching = false;
       await watcher;
@@ -69,10 +85,21 @@ describe('failover under load', () => {
       // /health was: the failover is seen in the client's slot map (polled each second), and one
       // heartbeat landing late on a loaded machine (over INSTANCE_TTL_MS - HEARTBEAT_MS, 1.2 s
       // here) sets the gauge to 0 until the next one.
-      const metricOf = async (instance: Instance, name: string) => metric((await instance.http('GET', '/metrics', { auth: 'admin' })).text, name);
+      const metricOf = async (instance: Instance, name: string) =>
+        metric((await instance.http('GET', '/metrics', { auth: 'admin' })).text, name);
       for (const instance of [a, b]) {
-        await until(() => metricOf(instance, 'chat_registry_recoveries_total'), (n) => n > 0, 15000, 'the failover counted');
-        await until(() => metricOf(instance, 'chat_registry_up'), (up) => up === 1, 30000, 'chat_registry_up back to 1');
+        await until(
+          () => metricOf(instance, 'chat_registry_recoveries_total'),
+          (n) => n > 0,
+          15000,
+          'the failover counted',
+        );
+        await until(
+          () => metricOf(instance, 'chat_registry_up'),
+          (up) => up === 1,
+          30000,
+          'chat_registry_up back to 1',
+        );
       }
 
       await sleep(1500);
@@ -90,8 +117,17 @@ describe('failover under load', () => {
       expect(await fleet.waitForDelivery(20000)).toEqual([]);
     } catch (error) {
       // What the instances logged (with the time), and where the undelivered messages were going.
-      for (const [label, instance] of [['a', a], ['b', b]] as const) {
-        console.log(`instance ${label}:\n${instance.logs.split('\n').filter((l) => /"level":(40|50)/.test(l)).map((l) => l.slice(0, 300)).join('\n')}`);
+      for (const [label, instance] of [
+        ['a', a],
+        ['b', b],
+      ] as const) {
+        console.log(
+          `instance ${label}:\n${instance.logs
+            .split('\n')
+            .filter((l) => /"level":(40|50)/.test(l))
+            .map((l) => l.slice(0, 300))
+            .join('\n')}`,
+        );
       }
       const missing = fleet.missing();
       const byRecipient = new Map<string, number>();
@@ -128,7 +164,13 @@ describe('failover under load', () => {
         await runFailover(topology, async () => topology.kill(victim));
         topology.restart(victim);
         await until(
-          async () => String(await probe.nodes('all').find((n) => n.options.port !== victim)!.cluster('NODES')),
+          async () =>
+            String(
+              await probe
+                .nodes('all')
+                .find((n) => n.options.port !== victim)!
+                .cluster('NODES'),
+            ),
           (nodes) => nodes.split('\n').some((line) => line.includes(`:${victim}@`) && line.includes('slave') && !line.includes('fail')),
           30000,
           'killed master back as a replica',
@@ -154,7 +196,12 @@ describe('failover under load', () => {
       const old = new Redis({ port: SENTINEL_BASE, lazyConnect: true });
       old.on('error', () => undefined);
       try {
-        await until(async () => String(await old.info('replication').catch(() => '')), (info) => info.includes('role:slave'), 60000, 'old primary back as a replica');
+        await until(
+          async () => String(await old.info('replication').catch(() => '')),
+          (info) => info.includes('role:slave'),
+          60000,
+          'old primary back as a replica',
+        );
       } finally {
         old.disconnect();
       }

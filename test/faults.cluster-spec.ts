@@ -24,7 +24,13 @@ describe('faults', () => {
     beforeAll(async () => {
       await env.setup();
       redis = await PrivateRedis.start();
-      const settings = { REDIS_URL: redis.url, HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '1500', RATE_LIMIT_PER_SEC: '1000', RATE_LIMIT_BURST: '1000' };
+      const settings = {
+        REDIS_URL: redis.url,
+        HEARTBEAT_MS: '300',
+        INSTANCE_TTL_MS: '1500',
+        RATE_LIMIT_PER_SEC: '1000',
+        RATE_LIMIT_BURST: '1000',
+      };
       [a, b] = await Promise.all([startInstance(env.instanceEnv(settings)), startInstance(env.instanceEnv(settings))]);
       fleet = new SdkFleet((lost) => lost);
       for (let i = 0; i < 20; i++) {
@@ -53,8 +59,18 @@ describe('faults', () => {
       await redis.restart();
       // Checked: both instances list each other again, and /health is 200 on both.
       for (const instance of [a, b]) {
-        await until(async () => (await instance.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body?.data?.length ?? 0, (n) => n === 2, 15000, 'instances re-registered');
-        await until(async () => (await instance.http('GET', '/health')).status, (status) => status === 200, 15000, 'healthy again');
+        await until(
+          async () => (await instance.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body?.data?.length ?? 0,
+          (n) => n === 2,
+          15000,
+          'instances re-registered',
+        );
+        await until(
+          async () => (await instance.http('GET', '/health')).status,
+          (status) => status === 200,
+          15000,
+          'healthy again',
+        );
       }
       await sleep(1500);
       await fleet.stopSending();
@@ -105,7 +121,12 @@ describe('faults', () => {
       expect(server.running).toBe(true);
       await proxy.restore();
       // Checked: service resumes without a restart.
-      await until(async () => (await server.http('GET', '/health')).status, (status) => status === 200, 20000, 'database back');
+      await until(
+        async () => (await server.http('GET', '/health')).status,
+        (status) => status === 200,
+        20000,
+        'database back',
+      );
       const after = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'after' });
       expect(after.success).toBe(true);
       const history = await bob.request({

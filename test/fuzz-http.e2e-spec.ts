@@ -82,7 +82,30 @@ function segmentOf(pool: string[]): fc.Arbitrary<string> {
     { weight: 3, arbitrary: oddText.map(encodeLoose) },
     {
       weight: 2,
-      arbitrary: fc.constantFrom('%', '%zz', '%00', '%ED%A0%80', '%C0%AF', '%FF', '..', '.', '%2e%2e', '%2F', 'a%2Fb', ';', '%E2%80%AE', 'x'.repeat(101), 'x'.repeat(3000), '+', '%20', 'true', 'false', '1', '0', '-1'),
+      arbitrary: fc.constantFrom(
+        '%',
+        '%zz',
+        '%00',
+        '%ED%A0%80',
+        '%C0%AF',
+        '%FF',
+        '..',
+        '.',
+        '%2e%2e',
+        '%2F',
+        'a%2Fb',
+        ';',
+        '%E2%80%AE',
+        'x'.repeat(101),
+        'x'.repeat(3000),
+        '+',
+        '%20',
+        'true',
+        'false',
+        '1',
+        '0',
+        '-1',
+      ),
     },
   );
 }
@@ -92,7 +115,10 @@ function sendBody(names: string[]): fc.Arbitrary<unknown> {
   return fc
     .tuple(
       // An unknown field is refused before anything else: rarely, so that most bodies reach the send.
-      fc.oneof({ weight: 5, arbitrary: fc.constant<[string, unknown][]>([]) }, { weight: 1, arbitrary: fc.array(fc.tuple(oddKey, oddValue), { minLength: 1, maxLength: 2 }) }),
+      fc.oneof(
+        { weight: 5, arbitrary: fc.constant<[string, unknown][]>([]) },
+        { weight: 1, arbitrary: fc.array(fc.tuple(oddKey, oddValue), { minLength: 1, maxLength: 2 }) },
+      ),
       fc.record(
         {
           from: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: oddValue }),
@@ -101,7 +127,11 @@ function sendBody(names: string[]): fc.Arbitrary<unknown> {
           messageType: mostly(fc.constant(MessageType.ChatRequest)),
           sequenceId: fc.oneof(fc.integer({ min: 0, max: 1000 }), oddNumber, oddValue),
           time: mostly(fc.constantFrom('2026-11-26T20:00:00.000Z', '', '2026-13-45', 'yesterday')),
-          clientMessageId: fc.oneof({ weight: 3, arbitrary: fc.uuid() }, { weight: 1, arbitrary: oddString }, { weight: 1, arbitrary: oddValue }),
+          clientMessageId: fc.oneof(
+            { weight: 3, arbitrary: fc.uuid() },
+            { weight: 1, arbitrary: oddString },
+            { weight: 1, arbitrary: oddValue },
+          ),
         },
         { requiredKeys: [] },
       ),
@@ -117,7 +147,10 @@ function focusedSendBody(names: string[]): fc.Arbitrary<Record<string, unknown>>
       {
         from: person,
         to: person,
-        content: fc.oneof({ weight: 6, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }) }, { weight: 1, arbitrary: contentOf(20000) }),
+        content: fc.oneof(
+          { weight: 6, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }) },
+          { weight: 1, arbitrary: contentOf(20000) },
+        ),
         sequenceId: fc.oneof({ weight: 2, arbitrary: fc.integer({ min: 0, max: 1000 }) }, { weight: 1, arbitrary: oddNumber }),
         clientMessageId: fc.oneof({ weight: 4, arbitrary: fc.uuid() }, { weight: 1, arbitrary: oddText }),
         messageType: fc.constant(MessageType.ChatRequest),
@@ -129,12 +162,27 @@ function focusedSendBody(names: string[]): fc.Arbitrary<Record<string, unknown>>
 
 function credentialsFor(access: Access): fc.Arbitrary<Credentials> {
   const right = access === 'admin' ? ADMIN : access === 'cluster' ? CLUSTER : {};
-  return fc.oneof({ weight: 8, arbitrary: fc.constant(right) }, { weight: 1, arbitrary: fc.constantFrom<Credentials>({}, ADMIN, CLUSTER, { authorization: 'Bearer wrong' }) });
+  return fc.oneof(
+    { weight: 8, arbitrary: fc.constant(right) },
+    { weight: 1, arbitrary: fc.constantFrom<Credentials>({}, ADMIN, CLUSTER, { authorization: 'Bearer wrong' }) },
+  );
 }
 
 const contentTypes = fc.oneof(
   { weight: 6, arbitrary: fc.constant('application/json') },
-  { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', 'application/xml', '*/*', 'application/json, text/plain', '') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/json; charset=utf-16',
+      'multipart/form-data; boundary=x',
+      'application/xml',
+      '*/*',
+      'application/json, text/plain',
+      '',
+    ),
+  },
 );
 
 function bodyFor(route: Route): fc.Arbitrary<{ contentType?: string; body?: string }> {
@@ -149,8 +197,16 @@ function bodyFor(route: Route): fc.Arbitrary<{ contentType?: string; body?: stri
 }
 
 function queryFor(route: Route): fc.Arbitrary<string> {
-  const known = Object.entries(route.query ?? {}).map(([key, value]) => fc.option(value.map((v) => `${key}=${v}`), { nil: undefined }));
-  const odd = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...Object.keys(route.query ?? { x: 0 })), oddKey.map(encodeLoose)), segmentOf(['x'])), { maxLength: 2 });
+  const known = Object.entries(route.query ?? {}).map(([key, value]) =>
+    fc.option(
+      value.map((v) => `${key}=${v}`),
+      { nil: undefined },
+    ),
+  );
+  const odd = fc.array(
+    fc.tuple(fc.oneof(fc.constantFrom(...Object.keys(route.query ?? { x: 0 })), oddKey.map(encodeLoose)), segmentOf(['x'])),
+    { maxLength: 2 },
+  );
   return fc.tuple(fc.tuple(...known), odd).map(([pairs, extra]) => {
     const parts = [...pairs.filter((p): p is string => p !== undefined), ...extra.map(([k, v]) => `${k}=${v}`)];
     return parts.length ? `?${parts.join('&')}` : '';
@@ -193,7 +249,12 @@ describe(`HTTP fuzzing (${MODE})`, () => {
     if (c.credentials.authorization !== undefined) headers.authorization = c.credentials.authorization;
     if (c.credentials.cluster !== undefined) headers['x-cluster-token'] = c.credentials.cluster;
     if (c.contentType) headers['content-type'] = c.contentType;
-    const response = await fetch(`http://127.0.0.1:${server.port}${c.path}`, { method: c.method, headers, body: c.body, signal: AbortSignal.timeout(20000) });
+    const response = await fetch(`http://127.0.0.1:${server.port}${c.path}`, {
+      method: c.method,
+      headers,
+      body: c.body,
+      signal: AbortSignal.timeout(20000),
+    });
     const text = await response.text();
     let envelope: Record<string, unknown> | null = null;
     try {
@@ -264,9 +325,25 @@ describe(`HTTP fuzzing (${MODE})`, () => {
 
     const user = segmentOf([...names, 'nobody-known', 'admin']);
     const group = segmentOf([groupName, 'no such group']);
-    const number = fc.oneof(fc.constantFrom('1', '0', '-1', '20', '100', '101', '1000000', '1000001', '1e2', '1.5', '', 'abc', '9'.repeat(30), '01', '%201'), segmentOf(['1']));
+    const number = fc.oneof(
+      fc.constantFrom('1', '0', '-1', '20', '100', '101', '1000000', '1000001', '1e2', '1.5', '', 'abc', '9'.repeat(30), '01', '%201'),
+      segmentOf(['1']),
+    );
     const message = (extra: Record<string, fc.Arbitrary<unknown>> = {}) =>
-      fc.record({ from: mostly(fc.constantFrom(...names)), groupName: mostly(fc.constant(groupName)), content: contentOf(20000), messageId: oddValue, sequenceId: oddValue, success: oddValue, reason: oddValue, time: oddValue, ...extra }, { requiredKeys: [] });
+      fc.record(
+        {
+          from: mostly(fc.constantFrom(...names)),
+          groupName: mostly(fc.constant(groupName)),
+          content: contentOf(20000),
+          messageId: oddValue,
+          sequenceId: oddValue,
+          success: oddValue,
+          reason: oddValue,
+          time: oddValue,
+          ...extra,
+        },
+        { requiredKeys: [] },
+      );
     routes = [
       { method: 'GET', path: '/port', access: 'public' },
       { method: 'GET', path: '/getOnlineUserCount', access: 'public' },
@@ -283,15 +360,32 @@ describe(`HTTP fuzzing (${MODE})`, () => {
         method: 'POST',
         path: '/sendGroupChatMessage',
         access: 'cluster',
-        body: fc.oneof(fc.array(fc.tuple(fc.oneof(fc.constantFrom(...names), oddKey), fc.oneof(message(), oddValue)), { maxLength: 4 }).map(plainObject), oddValue),
+        body: fc.oneof(
+          fc.array(fc.tuple(fc.oneof(fc.constantFrom(...names), oddKey), fc.oneof(message(), oddValue)), { maxLength: 4 }).map(plainObject),
+          oddValue,
+        ),
       },
       {
         method: 'POST',
         path: '/sendGroupCreateMessage',
         access: 'cluster',
-        body: fc.oneof(fc.array(fc.oneof(message({ members: fc.oneof(fc.array(fc.oneof(fc.constantFrom(...names), oddString), { maxLength: 4 }), oddValue) }), oddValue), { maxLength: 4 }), oddValue),
+        body: fc.oneof(
+          fc.array(
+            fc.oneof(
+              message({ members: fc.oneof(fc.array(fc.oneof(fc.constantFrom(...names), oddString), { maxLength: 4 }), oddValue) }),
+              oddValue,
+            ),
+            { maxLength: 4 },
+          ),
+          oddValue,
+        ),
       },
-      { method: 'POST', path: '/reBalance/handler', access: 'cluster', query: { host: segmentOf([server.host, '127.0.0.1:1', 'evil.example:80']), reBalanceNumber: number } },
+      {
+        method: 'POST',
+        path: '/reBalance/handler',
+        access: 'cluster',
+        query: { host: segmentOf([server.host, '127.0.0.1:1', 'evil.example:80']), reBalanceNumber: number },
+      },
       { method: 'POST', path: '/reBalance', access: 'admin' },
       {
         method: 'POST',
@@ -310,7 +404,15 @@ describe(`HTTP fuzzing (${MODE})`, () => {
           { requiredKeys: [] },
         ),
       },
-      { method: 'PUT', path: '/user/setUserStatus/{username}/{status}', access: 'admin', params: { username: segmentOf(['nobody-known', names[1]]), status: fc.oneof(fc.constantFrom('true', 'false', '1', '0', 'TRUE', 'yes', 'null'), segmentOf(['true'])) } },
+      {
+        method: 'PUT',
+        path: '/user/setUserStatus/{username}/{status}',
+        access: 'admin',
+        params: {
+          username: segmentOf(['nobody-known', names[1]]),
+          status: fc.oneof(fc.constantFrom('true', 'false', '1', '0', 'TRUE', 'yes', 'null'), segmentOf(['true'])),
+        },
+      },
       { method: 'GET', path: '/user/{username}', access: 'admin', params: { username: user } },
     ];
   }, 120000);
@@ -359,9 +461,15 @@ describe(`HTTP fuzzing (${MODE})`, () => {
   });
 
   it('POST /user/page filters by any username text without an error', async () => {
-    const c = fc
-      .tuple(oddText, fc.option(fc.boolean(), { nil: undefined }))
-      .map(([username, status]) => labelled<HttpCase>({ method: 'POST', path: '/user/page', credentials: ADMIN, contentType: 'application/json', body: JSON.stringify({ username, status }) }));
+    const c = fc.tuple(oddText, fc.option(fc.boolean(), { nil: undefined })).map(([username, status]) =>
+      labelled<HttpCase>({
+        method: 'POST',
+        path: '/user/page',
+        credentials: ADMIN,
+        contentType: 'application/json',
+        body: JSON.stringify({ username, status }),
+      }),
+    );
     await property(c, 100, async (httpCase) => {
       check(httpCase, await request(httpCase));
     });
@@ -385,18 +493,45 @@ describe(`HTTP fuzzing (${MODE})`, () => {
       { method: 'POST', route: '/reBalance/handler?host=127.0.0.1:1&reBalanceNumber=1', access: 'cluster' },
     ];
     const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 });
-    const near = (token: string) => [token, `${token}x`, token.slice(0, -1), token.toUpperCase(), `x${token}`, token.slice(1), `${token} ${token}`, `${token}\t`];
+    const near = (token: string) => [
+      token,
+      `${token}x`,
+      token.slice(0, -1),
+      token.toUpperCase(),
+      `x${token}`,
+      token.slice(1),
+      `${token} ${token}`,
+      `${token}\t`,
+    ];
     const authorization = fc.option(
       fc.oneof(
-        fc.constantFrom(...near(ADMIN_TOKEN).flatMap((t) => [`Bearer ${t}`, `bearer ${t}`, `Bearer  ${t}`, `Token ${t}`, t, `Basic ${Buffer.from(`admin:${t}`).toString('base64')}`])),
-        fc.constantFrom(`Bearer ${CLUSTER_TOKEN}`, 'Bearer ', 'Bearer', 'Bearer null', 'Bearer undefined', `Bearer ${ADMIN_TOKEN.slice(0, 8)}`),
+        fc.constantFrom(
+          ...near(ADMIN_TOKEN).flatMap((t) => [
+            `Bearer ${t}`,
+            `bearer ${t}`,
+            `Bearer  ${t}`,
+            `Token ${t}`,
+            t,
+            `Basic ${Buffer.from(`admin:${t}`).toString('base64')}`,
+          ]),
+        ),
+        fc.constantFrom(
+          `Bearer ${CLUSTER_TOKEN}`,
+          'Bearer ',
+          'Bearer',
+          'Bearer null',
+          'Bearer undefined',
+          `Bearer ${ADMIN_TOKEN.slice(0, 8)}`,
+        ),
         printable.map((t) => `Bearer ${t}`),
         printable,
       ),
       { nil: undefined },
     );
     const cluster = fc.option(fc.oneof(fc.constantFrom(...near(CLUSTER_TOKEN), ADMIN_TOKEN, '', ' '), printable), { nil: undefined });
-    const c = fc.tuple(fc.constantFrom(...protectedRoutes), authorization, cluster).map(([route, a, k]) => labelled({ ...route, credentials: { authorization: a, cluster: k } }));
+    const c = fc
+      .tuple(fc.constantFrom(...protectedRoutes), authorization, cluster)
+      .map(([route, a, k]) => labelled({ ...route, credentials: { authorization: a, cluster: k } }));
     await property(c, 250, async ({ method, route, access, credentials }) => {
       const body = method === 'GET' ? {} : { contentType: 'application/json', body: route === '/sendGroupCreateMessage' ? '[]' : '{}' };
       const httpCase: HttpCase = { method, path: route, credentials, raw: route === '/metrics', ...body };
@@ -404,16 +539,25 @@ describe(`HTTP fuzzing (${MODE})`, () => {
       const caller = callerOf(credentials);
       const expected = caller === 'anonymous' || caller === 'invalid' ? 401 : caller === 'cluster' && access === 'admin' ? 403 : null;
       const problems = problemsOf(httpCase, answer);
-      if (expected !== null && answer.status !== expected) problems.push(`HTTP ${answer.status} where ${expected} was due for a ${caller} caller`);
-      if (expected === null && (answer.status === 401 || answer.status === 403)) problems.push(`HTTP ${answer.status} refused a ${caller} caller`);
+      if (expected !== null && answer.status !== expected)
+        problems.push(`HTTP ${answer.status} where ${expected} was due for a ${caller} caller`);
+      if (expected === null && (answer.status === 401 || answer.status === 403))
+        problems.push(`HTTP ${answer.status} refused a ${caller} caller`);
       check(httpCase, answer, problems);
     });
   });
 
   it('answers unknown routes and known paths with another method with 404 in the envelope', async () => {
-    const known = /^\/(|admin|assets\/[^/]+|port|getOnlineUserCount|serverAddress|health|v2\/api-docs|cluster\/instances|metrics|send|joinMember|removeMember|sendGroupChatMessage|sendGroupCreateMessage|reBalance(\/handler)?|user\/page|user\/setUserStatus\/[^/]+\/[^/]+|user\/[^/]+|swagger-ui.*|doc\.html.*)$/;
+    const known =
+      /^\/(|admin|assets\/[^/]+|port|getOnlineUserCount|serverAddress|health|v2\/api-docs|cluster\/instances|metrics|send|joinMember|removeMember|sendGroupChatMessage|sendGroupCreateMessage|reBalance(\/handler)?|user\/page|user\/setUserStatus\/[^/]+\/[^/]+|user\/[^/]+|swagger-ui.*|doc\.html.*)$/;
     const c = fc
-      .tuple(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'), fc.array(segmentOf(['user', 'send', 'port', 'reBalance', 'setUserStatus', 'metrics', 'swagger-ui', 'api']), { minLength: 1, maxLength: 4 }))
+      .tuple(
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
+        fc.array(segmentOf(['user', 'send', 'port', 'reBalance', 'setUserStatus', 'metrics', 'swagger-ui', 'api']), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+      )
       .map(([method, segments]) => {
         const path = `/${segments.join('/')}`;
         return labelled<HttpCase>({ method, path, credentials: ADMIN, raw: /^\/(metrics|v2\/api-docs|swagger-ui|doc\.html)/.test(path) });
@@ -432,7 +576,8 @@ describe(`HTTP fuzzing (${MODE})`, () => {
       const pathname = new URL(`http://127.0.0.1${httpCase.path}`).pathname;
       const problems = problemsOf(httpCase, answer);
       const routeExists = known.test(pathname) && !/^(DELETE|PATCH)$/.test(httpCase.method);
-      if (!routeExists && answer.status !== 404 && answer.status !== 400) problems.push(`HTTP ${answer.status} for a route that does not exist`);
+      if (!routeExists && answer.status !== 404 && answer.status !== 400)
+        problems.push(`HTTP ${answer.status} for a route that does not exist`);
       check(httpCase, answer, problems);
     });
     await expectAlive();
@@ -449,13 +594,16 @@ describe(`HTTP fuzzing (${MODE})`, () => {
     const errors: string[] = [];
     const c = fc
       .tuple(focusedSendBody([a, b]), fc.constantFrom<Credentials>(CLUSTER, CLUSTER, CLUSTER, ADMIN, {}))
-      .map(([body, credentials]) => labelled<HttpCase>({ method: 'POST', path: '/send', credentials, contentType: 'application/json', body: toWire(body) }));
+      .map(([body, credentials]) =>
+        labelled<HttpCase>({ method: 'POST', path: '/send', credentials, contentType: 'application/json', body: toWire(body) }),
+      );
     await property(c, 150, async (httpCase) => {
       const answer = await request(httpCase);
       const problems = problemsOf(httpCase, answer);
       // Fastify parses the body before the guard runs: a body that is not JSON gets 400 even without credentials.
       const anonymous = httpCase.credentials.authorization === undefined && httpCase.credentials.cluster === undefined;
-      if (anonymous && answer.status !== 401 && !(answer.status === 400 && /JSON/.test(String(answer.envelope?.msg)))) problems.push('a send without credentials was not refused');
+      if (anonymous && answer.status !== 401 && !(answer.status === 400 && /JSON/.test(String(answer.envelope?.msg))))
+        problems.push('a send without credentials was not refused');
       if (answer.status === 500) {
         // Listed, so that what was stored is still compared below.
         errors.push(`${clip(httpCase.body ?? '', 200)} → ${clip(answer.text, 120)}`);

@@ -70,7 +70,8 @@ function expectedAnswer(wire: string, isLoggedIn: boolean): Expected {
   } catch {
     return { type: MessageType.Error, sequenceId: 0, reason: 'Invalid JSON' };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { type: MessageType.Error, sequenceId: 0, reason: 'A frame must be a JSON object' };
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { type: MessageType.Error, sequenceId: 0, reason: 'A frame must be a JSON object' };
   const request = parsed as Record<string, unknown>;
   const sequenceId = request.sequenceId ?? 0;
   if (!Number.isSafeInteger(sequenceId)) return { type: MessageType.Error, sequenceId: 0, reason: 'sequenceId must be an integer' };
@@ -93,7 +94,8 @@ function shapeProblems(answer: Frame, expected: Expected, username: string | nul
   if (answer.messageType !== type) problems.push(`answered with type ${String(answer.messageType)} instead of ${type}`);
   if (answer.sequenceId !== expected.sequenceId) problems.push(`sequenceId ${String(answer.sequenceId)} instead of ${expected.sequenceId}`);
   if (typeof answer.time !== 'string' || Number.isNaN(Date.parse(answer.time))) problems.push('no ISO time');
-  if (expected.reason !== undefined && answer.reason !== expected.reason) problems.push(`reason ${preview(answer.reason)} instead of ${preview(expected.reason)}`);
+  if (expected.reason !== undefined && answer.reason !== expected.reason)
+    problems.push(`reason ${preview(answer.reason)} instead of ${preview(expected.reason)}`);
   if (expected.reasonPrefix !== undefined && !(typeof answer.reason === 'string' && answer.reason.startsWith(expected.reasonPrefix))) {
     problems.push(`reason ${preview(answer.reason)} does not start with ${preview(expected.reasonPrefix)}`);
   }
@@ -109,7 +111,11 @@ function shapeProblems(answer: Frame, expected: Expected, username: string | nul
   } else {
     if (answer.success !== true) problems.push(`success is ${preview(answer.success)}`);
     if (answer.reason !== null) problems.push(`a success with reason ${preview(answer.reason)}`);
-    if ((answer.messageType === MessageType.ChatResponse || answer.messageType === MessageType.GroupChatResponse) && answer.from !== username) problems.push(`an acknowledgement from ${preview(answer.from)}`);
+    if (
+      (answer.messageType === MessageType.ChatResponse || answer.messageType === MessageType.GroupChatResponse) &&
+      answer.from !== username
+    )
+      problems.push(`an acknowledgement from ${preview(answer.from)}`);
   }
   return problems;
 }
@@ -142,7 +148,9 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
         if (!isBinary) this.raw.push(data.toString());
       });
       this.closedError = client.closed.then((closed) => {
-        throw new Error(`the connection closed (${closed.code} ${closed.reason}); server running: ${server.running}\n${server.logs.slice(-1500)}`);
+        throw new Error(
+          `the connection closed (${closed.code} ${closed.reason}); server running: ${server.running}\n${server.logs.slice(-1500)}`,
+        );
       });
       this.closedError.catch(() => undefined);
     }
@@ -164,7 +172,9 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       const rawFrom = this.raw.length;
       this.client.sendRaw(wire);
       const matches = (f: Frame) =>
-        f.sequenceId === expected.sequenceId && (f.messageType === MessageType.Error || (f.messageType === expected.type && (f.messageType !== MessageType.ChatResponse || f.content === null)));
+        f.sequenceId === expected.sequenceId &&
+        (f.messageType === MessageType.Error ||
+          (f.messageType === expected.type && (f.messageType !== MessageType.ChatResponse || f.content === null)));
       let answer: Frame | null = null;
       if (expected.type !== null) answer = await this.wait(from, matches, 20000, `the answer to ${clip(wire, 200)}`);
       await this.ping(wire);
@@ -321,7 +331,37 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const anonymous = await connect();
     const member = await session(name);
     const messageType = fc.oneof(
-      fc.constantFrom<unknown>(2, 3, 4, 6, 8, 10, 12, 14, 16, 18, 20, 21, 24, 25, 26, 28, 30, 31, 0, -1, 255, 2 ** 31, '1', '5', '27', true, null, [1], { messageType: MessageType.Ping }),
+      fc.constantFrom<unknown>(
+        2,
+        3,
+        4,
+        6,
+        8,
+        10,
+        12,
+        14,
+        16,
+        18,
+        20,
+        21,
+        24,
+        25,
+        26,
+        28,
+        30,
+        31,
+        0,
+        -1,
+        255,
+        2 ** 31,
+        '1',
+        '5',
+        '27',
+        true,
+        null,
+        [1],
+        { messageType: MessageType.Ping },
+      ),
       oddValue,
     );
     const frame = fc
@@ -355,7 +395,33 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const anonymous = await connect();
     const field = fc.oneof({ weight: 3, arbitrary: oddString }, { weight: 2, arbitrary: oddValue });
     const frame = fc
-      .tuple(fc.constantFrom(1, 5, 7, 9, 11, 13, 15, 17, 19, 22, 23, 27, 29), fc.array(fc.tuple(fc.constantFrom('to', 'content', 'groupName', 'members', 'username', 'password', 'token', 'messageIds', 'with', 'limit', 'beforeId', 'from', 'requestTime', 'everywhere', 'oldPassword', 'newPassword'), field), { maxLength: 4 }))
+      .tuple(
+        fc.constantFrom(1, 5, 7, 9, 11, 13, 15, 17, 19, 22, 23, 27, 29),
+        fc.array(
+          fc.tuple(
+            fc.constantFrom(
+              'to',
+              'content',
+              'groupName',
+              'members',
+              'username',
+              'password',
+              'token',
+              'messageIds',
+              'with',
+              'limit',
+              'beforeId',
+              'from',
+              'requestTime',
+              'everywhere',
+              'oldPassword',
+              'newPassword',
+            ),
+            field,
+          ),
+          { maxLength: 4 },
+        ),
+      )
       .map(([messageType, fields]) => labelled(plainObject([...fields, ['messageType', messageType]])));
     await property(frame, 200, async (f) => {
       await anonymous.send({ ...f });
@@ -370,7 +436,8 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       const sent = expected.request?.requestTime;
       // JSON has no Infinity: 1e999 comes back as null.
       const echo = typeof sent === 'number' ? (Number.isFinite(sent) ? sent : null) : sent === undefined ? null : undefined;
-      if (echo !== undefined && !Object.is(answer?.requestTime, echo === 0 ? 0 : echo)) throw new Error(`requestTime ${preview(sent)} echoed as ${preview(answer?.requestTime)}`);
+      if (echo !== undefined && !Object.is(answer?.requestTime, echo === 0 ? 0 : echo))
+        throw new Error(`requestTime ${preview(sent)} echoed as ${preview(answer?.requestTime)}`);
     });
     await expectAlive();
   });
@@ -383,20 +450,39 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     probe.internalErrors = [];
     const accepted = new Map<string, { to: string; content: string }>();
     const frame = frameOf(5, {
-      to: fc.oneof({ weight: 8, arbitrary: fc.constant(recipient) }, { weight: 1, arbitrary: fc.constantFrom(sender, other, recipient.toUpperCase(), `${recipient} `, 'nobody-known') }, { weight: 2, arbitrary: oddValue }),
+      to: fc.oneof(
+        { weight: 8, arbitrary: fc.constant(recipient) },
+        { weight: 1, arbitrary: fc.constantFrom(sender, other, recipient.toUpperCase(), `${recipient} `, 'nobody-known') },
+        { weight: 2, arbitrary: oddValue },
+      ),
       content: contentOf(MAX_CONTENT_BYTES),
-      from: fc.oneof({ weight: 3, arbitrary: fc.constant(sender) }, { weight: 2, arbitrary: fc.constantFrom(recipient, other, sender.toUpperCase(), `${sender}\u0000`) }, { weight: 1, arbitrary: oddValue }),
-      clientMessageId: fc.oneof({ weight: 3, arbitrary: fc.uuid() }, { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(64), 'x'.repeat(65), '\u0000', 'a\u0000b', '\ud800', '\u202e') }, { weight: 1, arbitrary: oddValue }),
+      from: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(sender) },
+        { weight: 2, arbitrary: fc.constantFrom(recipient, other, sender.toUpperCase(), `${sender}\u0000`) },
+        { weight: 1, arbitrary: oddValue },
+      ),
+      clientMessageId: fc.oneof(
+        { weight: 3, arbitrary: fc.uuid() },
+        { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(64), 'x'.repeat(65), '\u0000', 'a\u0000b', '\ud800', '\u202e') },
+        { weight: 1, arbitrary: oddValue },
+      ),
     });
     await property(frame, 200, async (f) => {
       const { answer, expected } = await probe.send({ ...f });
       if (answer?.success !== true) return;
       const request = expected.request!;
       const content = request.content;
-      if (typeof content !== 'string' || content === '' || content.includes('\u0000') || !content.isWellFormed() || Buffer.byteLength(content) > MAX_CONTENT_BYTES) {
+      if (
+        typeof content !== 'string' ||
+        content === '' ||
+        content.includes('\u0000') ||
+        !content.isWellFormed() ||
+        Buffer.byteLength(content) > MAX_CONTENT_BYTES
+      ) {
         throw new Error(`acknowledged a content the protocol forbids: ${preview(content)}`);
       }
-      if (request.from !== undefined && request.from !== null && request.from !== sender) throw new Error(`acknowledged a send with from ${preview(request.from)}`);
+      if (request.from !== undefined && request.from !== null && request.from !== sender)
+        throw new Error(`acknowledged a send with from ${preview(request.from)}`);
       const id = answer.messageId as string;
       if (!accepted.has(id)) accepted.set(id, { to: answer.to as string, content });
     });
@@ -423,17 +509,30 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     probe.internalErrors = [];
     const accepted = new Map<string, string>();
     const frame = frameOf(7, {
-      groupName: fc.oneof({ weight: 8, arbitrary: fc.constant(ours) }, { weight: 1, arbitrary: fc.constantFrom(foreign, ours.toUpperCase(), `${ours} `, 'no such group') }, { weight: 2, arbitrary: oddValue }),
+      groupName: fc.oneof(
+        { weight: 8, arbitrary: fc.constant(ours) },
+        { weight: 1, arbitrary: fc.constantFrom(foreign, ours.toUpperCase(), `${ours} `, 'no such group') },
+        { weight: 2, arbitrary: oddValue },
+      ),
       content: contentOf(MAX_CONTENT_BYTES),
-      from: fc.oneof({ weight: 3, arbitrary: fc.constant(sender) }, { weight: 2, arbitrary: fc.constantFrom(recipient, outsider) }, { weight: 1, arbitrary: oddValue }),
-      clientMessageId: fc.oneof({ weight: 3, arbitrary: fc.uuid() }, { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(65), '\u0000', '\ud800') }, { weight: 1, arbitrary: oddValue }),
+      from: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(sender) },
+        { weight: 2, arbitrary: fc.constantFrom(recipient, outsider) },
+        { weight: 1, arbitrary: oddValue },
+      ),
+      clientMessageId: fc.oneof(
+        { weight: 3, arbitrary: fc.uuid() },
+        { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(65), '\u0000', '\ud800') },
+        { weight: 1, arbitrary: oddValue },
+      ),
     });
     await property(frame, 200, async (f) => {
       const { answer, expected } = await probe.send({ ...f });
       if (answer?.success !== true) return;
       const request = expected.request!;
       if (request.groupName !== ours) throw new Error(`acknowledged a send to ${preview(request.groupName)}`);
-      if (request.from !== undefined && request.from !== null && request.from !== sender) throw new Error(`acknowledged a send with from ${preview(request.from)}`);
+      if (request.from !== undefined && request.from !== null && request.from !== sender)
+        throw new Error(`acknowledged a send with from ${preview(request.from)}`);
       const id = answer.messageId as string;
       if (!accepted.has(id)) accepted.set(id, request.content as string);
     });
@@ -452,10 +551,15 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const creator = await account('c9');
     const friend = await account('f9');
     const probe = await session(creator);
-    const freshName = fc.tuple(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }), fc.uuid()).map(([prefix, id]) => `${prefix}${id.slice(0, 8)}`);
+    const freshName = fc
+      .tuple(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }), fc.uuid())
+      .map(([prefix, id]) => `${prefix}${id.slice(0, 8)}`);
     const frame = frameOf(9, {
       groupName: fc.oneof({ weight: 3, arbitrary: freshName }, { weight: 2, arbitrary: oddString }, { weight: 1, arbitrary: oddValue }),
-      members: fc.oneof(fc.array(fc.oneof(fc.constantFrom(friend, creator, 'nobody-known', friend.normalize('NFD')), oddString), { maxLength: 5 }), oddValue),
+      members: fc.oneof(
+        fc.array(fc.oneof(fc.constantFrom(friend, creator, 'nobody-known', friend.normalize('NFD')), oddString), { maxLength: 5 }),
+        oddValue,
+      ),
     });
     await property(frame, 150, async (f) => {
       const { answer, expected } = await probe.send({ ...f });
@@ -493,8 +597,10 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     await property(frame, 150, async (f) => {
       const { answer, expected } = await probe.send({ ...f });
       const username = expected.request?.username;
-      const forSomeoneElse = username !== undefined && username !== null && (typeof username !== 'string' || username.normalize('NFC') !== self);
-      if (forSomeoneElse && answer?.reason !== 'username must be the logged-in user') throw new Error(`a request for ${preview(username)} got ${preview(answer)}`);
+      const forSomeoneElse =
+        username !== undefined && username !== null && (typeof username !== 'string' || username.normalize('NFC') !== self);
+      if (forSomeoneElse && answer?.reason !== 'username must be the logged-in user')
+        throw new Error(`a request for ${preview(username)} got ${preview(answer)}`);
     });
     const members = await otherProbe.client.request({ messageType: MessageType.GroupMembersRequest, groupName: ours });
     expect(members.members).toContain(other);
@@ -510,7 +616,8 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     await property(frameOf(13, { groupName: mostly(fc.constantFrom(theirs, ours, 'no such group')) }), 150, async (f) => {
       const { answer, expected } = await probe.send({ ...f });
       if (answer?.success !== true) return;
-      if (expected.request!.groupName !== ours || !(answer.members as string[]).includes(self)) throw new Error(`listed ${preview(answer)}`);
+      if (expected.request!.groupName !== ours || !(answer.members as string[]).includes(self))
+        throw new Error(`listed ${preview(answer)}`);
     });
     await expectAlive();
   });
@@ -536,7 +643,8 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     });
     await property(frame, 100, async (f) => {
       const { answer } = await probe.send({ ...f });
-      if (answer?.success === true && answer.username !== self) throw new Error(`the connection of ${self} logged in as ${preview(answer.username)}`);
+      if (answer?.success === true && answer.username !== self)
+        throw new Error(`the connection of ${self} logged in as ${preview(answer.username)}`);
     });
     const ack = await probe.client.request({ messageType: MessageType.ChatRequest, to: other, content: 'who am I' });
     expect(ack).toMatchObject({ success: true, from: self });
@@ -552,7 +660,8 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       const everywhere = expected.request?.everywhere;
       const valid = everywhere === undefined || everywhere === null || typeof everywhere === 'boolean';
       if (answer?.success === true && !valid) throw new Error(`logged out with everywhere ${preview(everywhere)}`);
-      if (answer?.success === false && valid && answer.reason !== 'Please log in') throw new Error(`refused ${preview(everywhere)}: ${preview(answer.reason)}`);
+      if (answer?.success === false && valid && answer.reason !== 'Please log in')
+        throw new Error(`refused ${preview(everywhere)}: ${preview(answer.reason)}`);
       if (probe.username === null) {
         const login = await probe.client.request({ messageType: MessageType.LoginRequest, username: name, password: PASSWORD });
         if (login.success !== true) throw new Error(`could not log in again: ${preview(login.reason)}`);
@@ -566,15 +675,22 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const name = await account('p29');
     const probe = await session(name);
     let current = PASSWORD;
-    const frame = fc.constantFrom(PASSWORD, 'another-pass-1').chain((next) =>
-      frameOf(29, { oldPassword: passwordOf(PASSWORD), newPassword: mostly(fc.constantFrom(next, 'short', 'x'.repeat(73))) }),
-    );
+    const frame = fc
+      .constantFrom(PASSWORD, 'another-pass-1')
+      .chain((next) =>
+        frameOf(29, { oldPassword: passwordOf(PASSWORD), newPassword: mostly(fc.constantFrom(next, 'short', 'x'.repeat(73))) }),
+      );
     await property(frame, 60, async (f) => {
       // The right old password is the one in force now: the generator knows only the first.
       if (f.oldPassword === PASSWORD) f.oldPassword = current;
       const { answer, expected } = await probe.send({ ...f });
       const { oldPassword, newPassword } = expected.request ?? {};
-      const valid = oldPassword === current && typeof newPassword === 'string' && newPassword !== current && Buffer.byteLength(newPassword) >= 6 && Buffer.byteLength(newPassword) <= 72;
+      const valid =
+        oldPassword === current &&
+        typeof newPassword === 'string' &&
+        newPassword !== current &&
+        Buffer.byteLength(newPassword) >= 6 &&
+        Buffer.byteLength(newPassword) <= 72;
       if (answer?.success === true) {
         if (!valid) throw new Error(`changed with ${preview({ oldPassword, newPassword })}`);
         if (typeof answer.token !== 'string') throw new Error('a change without a token');
@@ -594,12 +710,19 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
 
   it('RegisterRequest (19): only names by the rules are registered, and a refused one is not stored', async () => {
     const probe = await connect();
-    const freshName = fc.tuple(fc.string({ unit: 'grapheme', minLength: 0, maxLength: 12 }), fc.uuid()).map(([prefix, id]) => `${prefix}${id.slice(0, 6)}`);
+    const freshName = fc
+      .tuple(fc.string({ unit: 'grapheme', minLength: 0, maxLength: 12 }), fc.uuid())
+      .map(([prefix, id]) => `${prefix}${id.slice(0, 6)}`);
     const frame = frameOf(19, {
       username: fc.oneof({ weight: 2, arbitrary: freshName }, { weight: 3, arbitrary: oddString }, { weight: 1, arbitrary: oddValue }),
-      password: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(PASSWORD, '123456', 'x'.repeat(72)) }, { weight: 1, arbitrary: fc.constantFrom('12345', 'x'.repeat(73), '\u00e9'.repeat(37)) }, { weight: 1, arbitrary: oddValue }),
+      password: fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom(PASSWORD, '123456', 'x'.repeat(72)) },
+        { weight: 1, arbitrary: fc.constantFrom('12345', 'x'.repeat(73), '\u00e9'.repeat(37)) },
+        { weight: 1, arbitrary: oddValue },
+      ),
     });
-    const stored = async (name: string) => (await server.http('GET', `/user/${encodeURIComponent(name)}`, { auth: 'admin' })).body?.code === 0;
+    const stored = async (name: string) =>
+      (await server.http('GET', `/user/${encodeURIComponent(name)}`, { auth: 'admin' })).body?.code === 0;
     await property(frame, 100, async (f) => {
       const username = f.username;
       const name = typeof username === 'string' ? username.normalize('NFC') : null;
@@ -611,28 +734,58 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       if (answer?.success === true && (!USERNAME_RULE.test(name) || ['host', 'admin', 'system'].includes(name.toLowerCase()))) {
         throw new Error(`registered ${preview(name)}`);
       }
-      if (answer?.success !== true && checkable && !existed && (await stored(name))) throw new Error(`a refused register of ${preview(name)} stored it`);
+      if (answer?.success !== true && checkable && !existed && (await stored(name)))
+        throw new Error(`a refused register of ${preview(name)} stored it`);
     });
     await expectAlive();
   });
 
-  it('Ack (22): refused with type 26 or silent; acking other users\' message ids acknowledges nothing of theirs', async () => {
+  it("Ack (22): refused with type 26 or silent; acking other users' message ids acknowledges nothing of theirs", async () => {
     const fuzzer = await account('a22');
     const sender = await account('s22');
     const victim = await account('v22');
     const senderProbe = await session(sender);
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await senderProbe.client.request({ messageType: MessageType.ChatRequest, to: victim, content: `for the victim ${i}` })).messageId as string);
+    for (let i = 0; i < 3; i++)
+      ids.push(
+        (await senderProbe.client.request({ messageType: MessageType.ChatRequest, to: victim, content: `for the victim ${i}` }))
+          .messageId as string,
+      );
     const own = (await senderProbe.client.request({ messageType: MessageType.ChatRequest, to: fuzzer, content: 'for the fuzzer' }))
       .messageId as string;
     const probe = await session(fuzzer);
     const id = fc.oneof(
-      { weight: 3, arbitrary: fc.constantFrom<unknown>(...ids, own, Number(ids[0]), '0', '-1', '01', ' 1', '1.0', '9223372036854775807', '9223372036854775808', '') },
+      {
+        weight: 3,
+        arbitrary: fc.constantFrom<unknown>(
+          ...ids,
+          own,
+          Number(ids[0]),
+          '0',
+          '-1',
+          '01',
+          ' 1',
+          '1.0',
+          '9223372036854775807',
+          '9223372036854775808',
+          '',
+        ),
+      },
       { weight: 1, arbitrary: oddNumber },
       { weight: 1, arbitrary: oddString },
     );
     const frame = frameOf(22, {
-      messageIds: fc.oneof({ weight: 4, arbitrary: fc.array(id, { maxLength: 6 }) }, { weight: 1, arbitrary: fc.constantFrom(Array.from({ length: 1001 }, (_, i) => String(i + 1)), Array.from({ length: 1000 }, () => ids[0])) }, { weight: 1, arbitrary: oddValue }),
+      messageIds: fc.oneof(
+        { weight: 4, arbitrary: fc.array(id, { maxLength: 6 }) },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            Array.from({ length: 1001 }, (_, i) => String(i + 1)),
+            Array.from({ length: 1000 }, () => ids[0]),
+          ),
+        },
+        { weight: 1, arbitrary: oddValue },
+      ),
     });
     await property(frame, 150, async (f) => {
       await probe.send({ ...f });
@@ -642,7 +795,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     await expectAlive();
   });
 
-  it('HistoryRequest (23): only the caller\'s own conversations and groups are ever returned', async () => {
+  it("HistoryRequest (23): only the caller's own conversations and groups are ever returned", async () => {
     const self = await account('h23');
     const friend = await account('f23');
     const stranger = await account('x23');
@@ -684,7 +837,8 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
         if (hidden.has(item.messageId as string)) throw new Error(`history leaked message ${String(item.messageId)} to ${self}`);
         if (item.messageType === MessageType.ChatResponse && item.from !== self && item.to !== self)
           throw new Error(`history returned ${preview(item)}`);
-        if (item.messageType === MessageType.GroupChatResponse && (request.groupName !== ours || item.groupName !== ours)) throw new Error(`history returned ${preview(item)}`);
+        if (item.messageType === MessageType.GroupChatResponse && (request.groupName !== ours || item.groupName !== ours))
+          throw new Error(`history returned ${preview(item)}`);
       }
     });
     expect(visible.size).toBe(4);
@@ -700,6 +854,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
 
   it('uses the odd strings of the arbitraries in frames under the size limit', () => {
     // Guards the generators: a string list that grew past the frame limit would only be skipped.
-    for (const text of ODD_STRINGS) expect(Buffer.byteLength(toWire({ messageType: MessageType.ChatRequest, to: text, content: text }))).toBeLessThan(MAX_FRAME_BYTES);
+    for (const text of ODD_STRINGS)
+      expect(Buffer.byteLength(toWire({ messageType: MessageType.ChatRequest, to: text, content: text }))).toBeLessThan(MAX_FRAME_BYTES);
   });
 });

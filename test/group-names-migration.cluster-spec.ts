@@ -45,19 +45,31 @@ describe('group name keys migration (cluster)', () => {
 
     server = await startInstance(env.instanceEnv({ LOG_LEVEL: 'info' }));
     // (In the JSON log line the quotes are escaped.)
-    expect(server.logs).toMatch(/Group names that differ only in letter case or normal form: \\?"Team\\?" \(id \d+\), \\?"team\\?" \(id \d+\)/);
+    expect(server.logs).toMatch(
+      /Group names that differ only in letter case or normal form: \\?"Team\\?" \(id \d+\), \\?"team\\?" \(id \d+\)/,
+    );
     const client = await loggedIn(server.wsUrl, owner, 'secret-pass', false);
     try {
       for (const name of ['Team', 'team']) {
-        expect(await client.request({ messageType: MessageType.GroupMembersRequest, groupName: name })).toMatchObject({ success: true, groupName: name, members: [owner] });
+        expect(await client.request({ messageType: MessageType.GroupMembersRequest, groupName: name })).toMatchObject({
+          success: true,
+          groupName: name,
+          members: [owner],
+        });
       }
       for (const name of ['TEAM', 'Other']) {
-        expect(await client.request({ messageType: MessageType.GroupCreateRequest, groupName: name })).toMatchObject({ success: false, reason: 'Group name is already taken' });
+        expect(await client.request({ messageType: MessageType.GroupCreateRequest, groupName: name })).toMatchObject({
+          success: false,
+          reason: 'Group name is already taken',
+        });
       }
       expect(await client.request({ messageType: MessageType.GroupCreateRequest, groupName: 'fresh name' })).toMatchObject({
         success: true,
       });
-      expect(await client.request({ messageType: MessageType.GroupCreateRequest, groupName: 'FRESH NAME' })).toMatchObject({ success: false, reason: 'Group name is already taken' });
+      expect(await client.request({ messageType: MessageType.GroupCreateRequest, groupName: 'FRESH NAME' })).toMatchObject({
+        success: false,
+        reason: 'Group name is already taken',
+      });
     } finally {
       client.close();
     }

@@ -54,12 +54,27 @@ describe('groups across instances', () => {
     const senderNames = [names.alice, names.bob, names.carol];
     const acks = await Promise.all(
       sequences.map((sequenceId, i) =>
-        senders[i % 3].next((f) => f.sequenceId === sequenceId && (f.messageType === MessageType.Error || (f.messageType === MessageType.GroupChatResponse && f.from === senderNames[i % 3])), 20000, `ack of t${i}`),
+        senders[i % 3].next(
+          (f) =>
+            f.sequenceId === sequenceId &&
+            (f.messageType === MessageType.Error || (f.messageType === MessageType.GroupChatResponse && f.from === senderNames[i % 3])),
+          20000,
+          `ack of t${i}`,
+        ),
       ),
     ).catch((error: unknown) => {
       printLogs(instances);
-      for (const [label, client] of [['alice@a', alice], ['bob@b', bobOnB], ['carol@c', carol]] as const) {
-        console.log(`${label} received: ${client.received.filter((f) => f.messageType === MessageType.GroupChatResponse || f.messageType === MessageType.Error).map((f) => `${String(f.content ?? f.reason)}#${String(f.sequenceId)}`).join(' ')}`);
+      for (const [label, client] of [
+        ['alice@a', alice],
+        ['bob@b', bobOnB],
+        ['carol@c', carol],
+      ] as const) {
+        console.log(
+          `${label} received: ${client.received
+            .filter((f) => f.messageType === MessageType.GroupChatResponse || f.messageType === MessageType.Error)
+            .map((f) => `${String(f.content ?? f.reason)}#${String(f.sequenceId)}`)
+            .join(' ')}`,
+        );
       }
       throw error;
     });
@@ -72,7 +87,12 @@ describe('groups across instances', () => {
       copies = await Promise.all(everyone.map((client) => client.collect(isCopy, 60, 20000)));
     } catch (error) {
       // Who missed what, and what the instances logged meanwhile.
-      for (const [label, client] of [['alice@a', alice], ['bob@b', bobOnB], ['bob@c', bobOnC], ['carol@c', carol]] as const) {
+      for (const [label, client] of [
+        ['alice@a', alice],
+        ['bob@b', bobOnB],
+        ['bob@c', bobOnC],
+        ['carol@c', carol],
+      ] as const) {
         const got = client.received.filter(isCopy).map((f) => f.content as string);
         const missing = Array.from({ length: 60 }, (_, i) => `t${i}`).filter((c) => !got.includes(c));
         console.log(`${label}: ${got.length} of 60; missing ${missing.join(',')}`);
@@ -107,7 +127,10 @@ describe('groups across instances', () => {
       const two = await loggedIn(b.wsUrl, uniqueName('racer'));
       clients.push(one, two);
       const group = uniqueName('race');
-      const results = await Promise.all([one.request({ messageType: MessageType.GroupCreateRequest, groupName: group }), two.request({ messageType: MessageType.GroupCreateRequest, groupName: group })]);
+      const results = await Promise.all([
+        one.request({ messageType: MessageType.GroupCreateRequest, groupName: group }),
+        two.request({ messageType: MessageType.GroupCreateRequest, groupName: group }),
+      ]);
       expect(results.filter((r) => r.success === true)).toHaveLength(1);
       expect(results.find((r) => r.success === false)).toMatchObject({ reason: 'Group name is already taken' });
     }

@@ -4,7 +4,6 @@ import { Instance, startInstance } from './helpers/instance';
 import { ClientPool, Frame, WsTestClient, uniqueName } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
 
-
 describe(`groups (${MODE})`, () => {
   const env = new TestEnvironment();
   let server: Instance;
@@ -15,7 +14,12 @@ describe(`groups (${MODE})`, () => {
   /** A group chat send and its acknowledgement: the sender's copy echoing the sequenceId. */
   async function groupSend(client: WsTestClient, groupName: string, content: string, extra: Record<string, unknown> = {}): Promise<Frame> {
     const sequenceId = client.send({ messageType: MessageType.GroupChatRequest, groupName, content, ...extra });
-    return client.next((f) => (f.messageType === MessageType.GroupChatResponse || f.messageType === MessageType.Error) && f.sequenceId === sequenceId && (f.success === false || f.from === (client.received.find((x) => x.messageType === MessageType.LoginResponse)?.username)));
+    return client.next(
+      (f) =>
+        (f.messageType === MessageType.GroupChatResponse || f.messageType === MessageType.Error) &&
+        f.sequenceId === sequenceId &&
+        (f.success === false || f.from === client.received.find((x) => x.messageType === MessageType.LoginResponse)?.username),
+    );
   }
 
   beforeAll(async () => {
@@ -56,11 +60,17 @@ describe(`groups (${MODE})`, () => {
       const client = await login(uniqueName('maker'));
       const group = uniqueName('g');
       expect((await client.request({ messageType: MessageType.GroupCreateRequest, groupName: group, members: [] })).success).toBe(true);
-      expect(await client.request({ messageType: MessageType.GroupCreateRequest, groupName: group, members: [] })).toMatchObject({ success: false, reason: 'Group name is already taken', groupName: group });
+      expect(await client.request({ messageType: MessageType.GroupCreateRequest, groupName: group, members: [] })).toMatchObject({
+        success: false,
+        reason: 'Group name is already taken',
+        groupName: group,
+      });
       for (const groupName of ['', '<b>x</b>', 'a&b', 'tab\tname', 'x'.repeat(65), 42]) {
         expect((await client.request({ messageType: MessageType.GroupCreateRequest, groupName, members: [] })).success).toBe(false);
       }
-      expect(await client.request({ messageType: MessageType.GroupCreateRequest, groupName: uniqueName('g'), members: 'bob' })).toMatchObject({ success: false, reason: 'members must be an array of at most 1000 usernames' });
+      expect(
+        await client.request({ messageType: MessageType.GroupCreateRequest, groupName: uniqueName('g'), members: 'bob' }),
+      ).toMatchObject({ success: false, reason: 'members must be an array of at most 1000 usernames' });
       expect(
         await client.request({ messageType: MessageType.GroupCreateRequest, groupName: uniqueName('g'), members: [1, 2] }),
       ).toMatchObject({ success: false });
@@ -85,29 +95,58 @@ describe(`groups (${MODE})`, () => {
       await ownerClient.request({ messageType: MessageType.GroupCreateRequest, groupName: group, members: [] });
       const bob = uniqueName('bob');
       const bobClient = await login(bob);
-      expect(await bobClient.request({ messageType: MessageType.GroupMembersRequest, groupName: group })).toMatchObject({ messageType: MessageType.GroupMembersResponse, success: false, reason: 'You are not a member of this group' });
-      expect(await bobClient.request({ messageType: MessageType.GroupJoinRequest, groupName: group })).toMatchObject({ messageType: MessageType.GroupJoinResponse, success: true, reason: null, groupName: group });
+      expect(await bobClient.request({ messageType: MessageType.GroupMembersRequest, groupName: group })).toMatchObject({
+        messageType: MessageType.GroupMembersResponse,
+        success: false,
+        reason: 'You are not a member of this group',
+      });
+      expect(await bobClient.request({ messageType: MessageType.GroupJoinRequest, groupName: group })).toMatchObject({
+        messageType: MessageType.GroupJoinResponse,
+        success: true,
+        reason: null,
+        groupName: group,
+      });
       expect(await bobClient.request({ messageType: MessageType.GroupJoinRequest, groupName: group, username: bob })).toMatchObject({
         success: true,
       });
       const members = await bobClient.request({ messageType: MessageType.GroupMembersRequest, groupName: group });
       expect(members).toMatchObject({ messageType: MessageType.GroupMembersResponse, success: true, groupName: group });
       expect((members.members as string[]).sort()).toEqual([owner, bob].sort());
-      expect(await bobClient.request({ messageType: MessageType.GroupQuitRequest, groupName: group })).toMatchObject({ messageType: MessageType.GroupQuitResponse, success: true, groupName: group });
-      expect(await bobClient.request({ messageType: MessageType.GroupQuitRequest, groupName: group })).toMatchObject({ success: false, reason: 'You are not a member of this group' });
+      expect(await bobClient.request({ messageType: MessageType.GroupQuitRequest, groupName: group })).toMatchObject({
+        messageType: MessageType.GroupQuitResponse,
+        success: true,
+        groupName: group,
+      });
+      expect(await bobClient.request({ messageType: MessageType.GroupQuitRequest, groupName: group })).toMatchObject({
+        success: false,
+        reason: 'You are not a member of this group',
+      });
       expect((await ownerClient.request({ messageType: MessageType.GroupMembersRequest, groupName: group })).members).toEqual([owner]);
     });
 
     it('refuses unknown groups and a username that is not yourself', async () => {
       const me = uniqueName('me');
       const client = await login(me);
-      expect(await client.request({ messageType: MessageType.GroupJoinRequest, groupName: 'no-such-group-x' })).toMatchObject({ success: false, reason: 'Group does not exist' });
-      expect(await client.request({ messageType: MessageType.GroupQuitRequest, groupName: 'no-such-group-x' })).toMatchObject({ success: false, reason: 'Group does not exist' });
-      expect(await client.request({ messageType: MessageType.GroupMembersRequest, groupName: 'no-such-group-x' })).toMatchObject({ success: false, reason: 'Group does not exist' });
+      expect(await client.request({ messageType: MessageType.GroupJoinRequest, groupName: 'no-such-group-x' })).toMatchObject({
+        success: false,
+        reason: 'Group does not exist',
+      });
+      expect(await client.request({ messageType: MessageType.GroupQuitRequest, groupName: 'no-such-group-x' })).toMatchObject({
+        success: false,
+        reason: 'Group does not exist',
+      });
+      expect(await client.request({ messageType: MessageType.GroupMembersRequest, groupName: 'no-such-group-x' })).toMatchObject({
+        success: false,
+        reason: 'Group does not exist',
+      });
       const group = uniqueName('g');
       await client.request({ messageType: MessageType.GroupCreateRequest, groupName: group });
-      expect(await client.request({ messageType: MessageType.GroupJoinRequest, groupName: group, username: 'someone-else' })).toMatchObject({ success: false, reason: 'username must be the logged-in user' });
-      expect(await client.request({ messageType: MessageType.GroupQuitRequest, groupName: group, username: 'someone-else' })).toMatchObject({ success: false, reason: 'username must be the logged-in user' });
+      expect(await client.request({ messageType: MessageType.GroupJoinRequest, groupName: group, username: 'someone-else' })).toMatchObject(
+        { success: false, reason: 'username must be the logged-in user' },
+      );
+      expect(await client.request({ messageType: MessageType.GroupQuitRequest, groupName: group, username: 'someone-else' })).toMatchObject(
+        { success: false, reason: 'username must be the logged-in user' },
+      );
       expect((await client.request({ messageType: MessageType.GroupMembersRequest, groupName: group })).members).toEqual([me]);
     });
 
@@ -131,15 +170,24 @@ describe(`groups (${MODE})`, () => {
     it('requires login', async () => {
       const anonymous = await WsTestClient.connect(server.wsUrl);
       pool.track(anonymous);
-      for (const messageType of [MessageType.GroupChatRequest, MessageType.GroupCreateRequest, MessageType.GroupJoinRequest,
-        MessageType.GroupMembersRequest, MessageType.GroupQuitRequest]) {
-        expect(await anonymous.request({ messageType, groupName: 'x' })).toMatchObject({ messageType: RESPONSE_TYPE[messageType], success: false, reason: 'Please log in' });
+      for (const messageType of [
+        MessageType.GroupChatRequest,
+        MessageType.GroupCreateRequest,
+        MessageType.GroupJoinRequest,
+        MessageType.GroupMembersRequest,
+        MessageType.GroupQuitRequest,
+      ]) {
+        expect(await anonymous.request({ messageType, groupName: 'x' })).toMatchObject({
+          messageType: RESPONSE_TYPE[messageType],
+          success: false,
+          reason: 'Please log in',
+        });
       }
     });
   });
 
   describe('group chat (7/8)', () => {
-    it('delivers to every connection of every member, the sender\'s copy being its acknowledgement', async () => {
+    it("delivers to every connection of every member, the sender's copy being its acknowledgement", async () => {
       const alice = uniqueName('alice');
       const alice1 = await login(alice);
       const alice2 = await login(alice, false);
@@ -149,13 +197,27 @@ describe(`groups (${MODE})`, () => {
       const group = uniqueName('g');
       await alice1.request({ messageType: MessageType.GroupCreateRequest, groupName: group, members: [bob] });
       const ack = await groupSend(alice1, group, 'hello group', { sequenceId: 500 });
-      expect(ack).toMatchObject({ messageType: MessageType.GroupChatResponse, sequenceId: 500, success: true, reason: null, from: alice, groupName: group, content: 'hello group', offline: false });
+      expect(ack).toMatchObject({
+        messageType: MessageType.GroupChatResponse,
+        sequenceId: 500,
+        success: true,
+        reason: null,
+        from: alice,
+        groupName: group,
+        content: 'hello group',
+        offline: false,
+      });
       expect(ack.messageId).toMatch(/^\d+$/);
       for (const client of [alice2, bobClient]) {
-        expect(await client.next((f) => f.messageType === MessageType.GroupChatResponse && f.messageId === ack.messageId)).toMatchObject({ sequenceId: 500, from: alice, content: 'hello group' });
+        expect(await client.next((f) => f.messageType === MessageType.GroupChatResponse && f.messageId === ack.messageId)).toMatchObject({
+          sequenceId: 500,
+          from: alice,
+          content: 'hello group',
+        });
       }
       await sleep(100);
-      for (const client of [alice1, alice2, bobClient]) expect(client.received.filter((f) => f.messageId === ack.messageId)).toHaveLength(1);
+      for (const client of [alice1, alice2, bobClient])
+        expect(client.received.filter((f) => f.messageId === ack.messageId)).toHaveLength(1);
       expect(outsider.received.filter((f) => f.messageType === MessageType.GroupChatResponse)).toHaveLength(0);
     });
 
@@ -226,7 +288,7 @@ describe(`groups (${MODE})`, () => {
       expect(rest.map((f) => f.content)).toEqual(acks.slice(20).map((_, i) => `g${20 + i}`));
     });
 
-    it('does not send a new member the group\'s past as offline messages, but shows it in history', async () => {
+    it("does not send a new member the group's past as offline messages, but shows it in history", async () => {
       const alice = uniqueName('alice');
       const client = await login(alice);
       const group = uniqueName('g');
@@ -259,7 +321,11 @@ describe(`groups (${MODE})`, () => {
       const older = await client.request({ messageType: MessageType.HistoryRequest, groupName: group, limit: 2, beforeId: sent[3] });
       expect((older.messages as Frame[]).map((m) => m.messageId)).toEqual(sent.slice(1, 3));
       const stranger = await login(uniqueName('stranger'));
-      expect(await stranger.request({ messageType: MessageType.HistoryRequest, groupName: group })).toMatchObject({ success: false, reason: 'You are not a member of this group', messages: [] });
+      expect(await stranger.request({ messageType: MessageType.HistoryRequest, groupName: group })).toMatchObject({
+        success: false,
+        reason: 'You are not a member of this group',
+        messages: [],
+      });
     });
   });
 
@@ -275,8 +341,13 @@ describe(`groups (${MODE})`, () => {
       expect(
         ((await owner.request({ messageType: MessageType.GroupMembersRequest, groupName: group })).members as string[]).sort(),
       ).toContain(bob);
-      expect((await server.http('POST', `/joinMember?name=no-such-group-x&member=${bob}`, { auth: 'cluster' })).body).toMatchObject({ code: -10, msg: 'Group does not exist' });
-      expect((await server.http('POST', `/joinMember?name=${encodeURIComponent(group)}&member=ghost-user-x`, { auth: 'cluster' })).body).toMatchObject({ code: -10, msg: 'User does not exist' });
+      expect((await server.http('POST', `/joinMember?name=no-such-group-x&member=${bob}`, { auth: 'cluster' })).body).toMatchObject({
+        code: -10,
+        msg: 'Group does not exist',
+      });
+      expect(
+        (await server.http('POST', `/joinMember?name=${encodeURIComponent(group)}&member=ghost-user-x`, { auth: 'cluster' })).body,
+      ).toMatchObject({ code: -10, msg: 'User does not exist' });
       const missing = await server.http('POST', '/joinMember?name=x', { auth: 'cluster' });
       expect(missing.status).toBe(400);
       expect(missing.body.code).toBe(-9);
@@ -289,23 +360,49 @@ describe(`groups (${MODE})`, () => {
       const group = uniqueName('g');
       await owner.request({ messageType: MessageType.GroupCreateRequest, groupName: group });
       const bob = await registered('bob');
-      expect((await server.http('POST', `/removeMember?name=${encodeURIComponent(group)}&member=${bob}`, { auth: 'cluster' })).body).toMatchObject({ code: -10, msg: 'User is not a member of this group' });
-      expect((await server.http('POST', `/removeMember?name=no-such-group-x&member=${bob}`, { auth: 'cluster' })).body).toMatchObject({ code: -10, msg: 'Group does not exist' });
-      expect((await server.http('POST', `/removeMember?name=${encodeURIComponent(group)}&member=${ownerName}`, { auth: 'cluster' })).body).toMatchObject({ code: 0, data: true });
+      expect(
+        (await server.http('POST', `/removeMember?name=${encodeURIComponent(group)}&member=${bob}`, { auth: 'cluster' })).body,
+      ).toMatchObject({ code: -10, msg: 'User is not a member of this group' });
+      expect((await server.http('POST', `/removeMember?name=no-such-group-x&member=${bob}`, { auth: 'cluster' })).body).toMatchObject({
+        code: -10,
+        msg: 'Group does not exist',
+      });
+      expect(
+        (await server.http('POST', `/removeMember?name=${encodeURIComponent(group)}&member=${ownerName}`, { auth: 'cluster' })).body,
+      ).toMatchObject({ code: 0, data: true });
       expect(await owner.request({ messageType: MessageType.GroupMembersRequest, groupName: group })).toMatchObject({
         success: false,
         reason: 'Group does not exist',
       });
     });
 
-    it('POST /sendGroupChatMessage pushes to each user\'s live connections; true only when all had one', async () => {
+    it("POST /sendGroupChatMessage pushes to each user's live connections; true only when all had one", async () => {
       const bob = uniqueName('bob');
       const bobClient = await login(bob);
       const carol = await registered('carol');
-      const message = { from: 'alice', groupName: 'g', content: 'pushed', messageType: MessageType.GroupChatResponse, sequenceId: 3, success: true, reason: '', time: '' };
-      expect((await server.http('POST', '/sendGroupChatMessage', { auth: 'cluster', body: { [bob]: message } })).body).toMatchObject({ code: 0, data: true });
-      expect(await bobClient.next((f) => f.content === 'pushed')).toMatchObject({ messageType: MessageType.GroupChatResponse, from: 'alice', groupName: 'g', sequenceId: 3 });
-      expect((await server.http('POST', '/sendGroupChatMessage', { auth: 'cluster', body: { [bob]: message, [carol]: message } })).body).toMatchObject({ code: 0, data: false });
+      const message = {
+        from: 'alice',
+        groupName: 'g',
+        content: 'pushed',
+        messageType: MessageType.GroupChatResponse,
+        sequenceId: 3,
+        success: true,
+        reason: '',
+        time: '',
+      };
+      expect((await server.http('POST', '/sendGroupChatMessage', { auth: 'cluster', body: { [bob]: message } })).body).toMatchObject({
+        code: 0,
+        data: true,
+      });
+      expect(await bobClient.next((f) => f.content === 'pushed')).toMatchObject({
+        messageType: MessageType.GroupChatResponse,
+        from: 'alice',
+        groupName: 'g',
+        sequenceId: 3,
+      });
+      expect(
+        (await server.http('POST', '/sendGroupChatMessage', { auth: 'cluster', body: { [bob]: message, [carol]: message } })).body,
+      ).toMatchObject({ code: 0, data: false });
       const bad = await server.http('POST', '/sendGroupChatMessage', { auth: 'cluster', body: { [bob]: 'x' } });
       expect(bad.status).toBe(400);
     });
@@ -314,13 +411,25 @@ describe(`groups (${MODE})`, () => {
       const bob = uniqueName('bob');
       const bobClient = await login(bob);
       const carol = await registered('carol');
-      const body = [{ members: [bob, 'alice'], groupName: 'g', messageType: MessageType.GroupCreateResponse, reason: 'You have been added to group "g"', sequenceId: 0, success: true, time: '' }];
+      const body = [
+        {
+          members: [bob, 'alice'],
+          groupName: 'g',
+          messageType: MessageType.GroupCreateResponse,
+          reason: 'You have been added to group "g"',
+          sequenceId: 0,
+          success: true,
+          time: '',
+        },
+      ];
       expect((await server.http('POST', '/sendGroupCreateMessage', { auth: 'cluster', body })).body).toMatchObject({ code: 0, data: true });
       expect(await bobClient.next((f) => f.messageType === MessageType.GroupCreateResponse)).toMatchObject({
         members: [bob, 'alice'],
         groupName: 'g',
       });
-      expect((await server.http('POST', '/sendGroupCreateMessage', { auth: 'cluster', body: [...body, { members: [carol] }] })).body).toMatchObject({ code: 0, data: false });
+      expect(
+        (await server.http('POST', '/sendGroupCreateMessage', { auth: 'cluster', body: [...body, { members: [carol] }] })).body,
+      ).toMatchObject({ code: 0, data: false });
     });
   });
 });

@@ -36,7 +36,12 @@ function upgrade(url: string, headers: Record<string, string> = {}): Promise<{ s
 
 async function openConnections(server: Instance): Promise<number> {
   const metrics = await server.http('GET', '/metrics', { auth: 'admin' });
-  return Number(metrics.text.split('\n').find((l) => l.startsWith('chat_ws_connections'))!.split(' ')[1]);
+  return Number(
+    metrics.text
+      .split('\n')
+      .find((l) => l.startsWith('chat_ws_connections'))!
+      .split(' ')[1],
+  );
 }
 
 async function heapUsed(server: Instance): Promise<number> {
@@ -94,7 +99,11 @@ describe(`hardening (${MODE})`, () => {
       const guessers = await Promise.all(Array.from({ length: 200 }, () => connect(server)));
       expect((await guessers[0].register(name, PASSWORD)).success).toBe(true);
       const right = 137;
-      const answers = await Promise.all(guessers.map((c, i) => c.request({ messageType: MessageType.LoginRequest, username: name, password: i === right ? PASSWORD : `wrong-${i}` }, 60000)));
+      const answers = await Promise.all(
+        guessers.map((c, i) =>
+          c.request({ messageType: MessageType.LoginRequest, username: name, password: i === right ? PASSWORD : `wrong-${i}` }, 60000),
+        ),
+      );
       const judged = answers.filter((a) => a.reason !== LOCKED);
       expect(judged.length).toBeLessThanOrEqual(4);
       for (const answer of judged) expect(answer.success === true || answer.reason === 'Wrong password').toBe(true);
@@ -160,7 +169,13 @@ describe(`hardening (${MODE})`, () => {
   describe('3. live deliveries held during an offline replay', () => {
     let server: Instance;
     beforeAll(async () => {
-      server = await start({ WS_MAX_BUFFERED_BYTES: '65536', RATE_LIMIT_PER_SEC: '1000', RATE_LIMIT_BURST: '1000', WS_IDLE_TIMEOUT_MS: '120000', WS_PING_INTERVAL_MS: '60000' });
+      server = await start({
+        WS_MAX_BUFFERED_BYTES: '65536',
+        RATE_LIMIT_PER_SEC: '1000',
+        RATE_LIMIT_BURST: '1000',
+        WS_IDLE_TIMEOUT_MS: '120000',
+        WS_PING_INTERVAL_MS: '60000',
+      });
     });
 
     it('past the cap the reader is closed with 1013, and every message is replayed at its next login', async () => {
@@ -168,7 +183,8 @@ describe(`hardening (${MODE})`, () => {
       await session(server, reader).then((c) => c.close());
       const sender = await session(server, uniqueName('busy'));
       const content = 'y'.repeat(19000);
-      const send = (i: number) => sender.request({ messageType: MessageType.ChatRequest, to: reader, content, clientMessageId: `m${i}` }, 30000) as Promise<Frame>;
+      const send = (i: number) =>
+        sender.request({ messageType: MessageType.ChatRequest, to: reader, content, clientMessageId: `m${i}` }, 30000) as Promise<Frame>;
       const stored = await Promise.all(Array.from({ length: 400 }, (_, i) => send(i)));
       expect(stored.every((a) => a.success === true)).toBe(true);
 
@@ -180,7 +196,15 @@ describe(`hardening (${MODE})`, () => {
       const live = await Promise.all(Array.from({ length: 300 }, (_, i) => send(400 + i)));
       expect(live.every((a) => a.success === true)).toBe(true);
       // Still not reading: the server lets the connection go rather than holding what it could not send.
-      const gone = await until(() => openConnections(server), (n) => n === connectionsBefore, 15000, 'the slow reader closed by the server').then(() => true, () => false);
+      const gone = await until(
+        () => openConnections(server),
+        (n) => n === connectionsBefore,
+        15000,
+        'the slow reader closed by the server',
+      ).then(
+        () => true,
+        () => false,
+      );
       tcpOf(slow).resume();
       expect(gone).toBe(true);
       expect(await slow.closed).toMatchObject({ code: CloseCode.TryAgainLater });
@@ -261,7 +285,10 @@ describe(`hardening (${MODE})`, () => {
         success: true,
         reason: null,
       });
-      expect(await client.request({ messageType: MessageType.ChatRequest, to: 'anyone-else', content: 'hi' })).toMatchObject({ success: false, reason: 'Please log in' });
+      expect(await client.request({ messageType: MessageType.ChatRequest, to: 'anyone-else', content: 'hi' })).toMatchObject({
+        success: false,
+        reason: 'Please log in',
+      });
       expect(await byToken(token)).toMatchObject({ success: false, reason: 'Token revoked: please log in again' });
       expect(await client.login(name, PASSWORD)).toMatchObject({ success: true, username: name });
     });
@@ -341,7 +368,12 @@ describe(`hardening (${MODE})`, () => {
         success: false,
         reason: 'Please log in',
       });
-      expect(await client.request({ messageType: MessageType.ChangePasswordRequest, oldPassword: 'a', newPassword: 'b' })).toMatchObject({ messageType: MessageType.ChangePasswordResponse, success: false, reason: 'Please log in', token: null });
+      expect(await client.request({ messageType: MessageType.ChangePasswordRequest, oldPassword: 'a', newPassword: 'b' })).toMatchObject({
+        messageType: MessageType.ChangePasswordResponse,
+        success: false,
+        reason: 'Please log in',
+        token: null,
+      });
     });
   });
 
@@ -351,7 +383,8 @@ describe(`hardening (${MODE})`, () => {
       server = await start({ MAX_GROUPS_PER_USER: '2', GROUP_CREATE_LIMIT_PER_USER: '4' });
     });
 
-    const create = (client: WsTestClient, groupName: string, members: string[] = []) => client.request({ messageType: MessageType.GroupCreateRequest, groupName, members });
+    const create = (client: WsTestClient, groupName: string, members: string[] = []) =>
+      client.request({ messageType: MessageType.GroupCreateRequest, groupName, members });
 
     it('MAX_GROUPS_PER_USER bounds memberships: creating and joining past it are refused, a full member is left out', async () => {
       const alice = await session(server, uniqueName('full'));
@@ -361,8 +394,14 @@ describe(`hardening (${MODE})`, () => {
       expect(await create(bob, `${tag}-b1`)).toMatchObject({ success: true });
       expect(await create(bob, `${tag}-b2`)).toMatchObject({ success: true });
       expect(await create(bob, `${tag}-b3`)).toMatchObject({ success: false, reason: 'You are a member of too many groups (at most 2)' });
-      expect(await create(alice, `${tag}-a1`, [bobName])).toMatchObject({ success: true, members: [alice.received.find((f) => f.messageType === MessageType.LoginResponse)!.username] });
-      expect(await bob.request({ messageType: MessageType.GroupJoinRequest, groupName: `${tag}-a1` })).toMatchObject({ success: false, reason: 'You are a member of too many groups (at most 2)' });
+      expect(await create(alice, `${tag}-a1`, [bobName])).toMatchObject({
+        success: true,
+        members: [alice.received.find((f) => f.messageType === MessageType.LoginResponse)!.username],
+      });
+      expect(await bob.request({ messageType: MessageType.GroupJoinRequest, groupName: `${tag}-a1` })).toMatchObject({
+        success: false,
+        reason: 'You are a member of too many groups (at most 2)',
+      });
       expect(await bob.request({ messageType: MessageType.GroupQuitRequest, groupName: `${tag}-b1` })).toMatchObject({ success: true });
       expect(await bob.request({ messageType: MessageType.GroupJoinRequest, groupName: `${tag}-a1` })).toMatchObject({ success: true });
     });
@@ -376,13 +415,22 @@ describe(`hardening (${MODE})`, () => {
           success: true,
         });
       }
-      expect(await create(carol, `${tag}-4`)).toMatchObject({ success: false, reason: expect.stringMatching(/^Too many groups created, please try again in \d+ s$/) });
+      expect(await create(carol, `${tag}-4`)).toMatchObject({
+        success: false,
+        reason: expect.stringMatching(/^Too many groups created, please try again in \d+ s$/),
+      });
     });
 
-    it.each([['\u202Eevil'], ['zero\u200Bwidth'], ['\uFEFFbom'], ['joiner\u2060x']])('refuses a name with a format character: %j', async (groupName) => {
-      const dave = await session(server, uniqueName('fmt'));
-      expect(await create(dave, groupName)).toMatchObject({ success: false, reason: `groupName must be 1 to 64 characters, without control or format characters or any of < > " ' &` });
-    });
+    it.each([['\u202Eevil'], ['zero\u200Bwidth'], ['\uFEFFbom'], ['joiner\u2060x']])(
+      'refuses a name with a format character: %j',
+      async (groupName) => {
+        const dave = await session(server, uniqueName('fmt'));
+        expect(await create(dave, groupName)).toMatchObject({
+          success: false,
+          reason: `groupName must be 1 to 64 characters, without control or format characters or any of < > " ' &`,
+        });
+      },
+    );
 
     it('names are unique regardless of letter case and normal form, and kept in NFC', async () => {
       const erin = await session(server, uniqueName('case'));
@@ -411,7 +459,8 @@ describe(`hardening (${MODE})`, () => {
       closedUi = await start({ SWAGGER_UI: 'false' });
     });
 
-    const get = (target: Instance, path: string, headers: Record<string, string> = {}) => fetch(`http://127.0.0.1:${target.port}${path}`, { headers });
+    const get = (target: Instance, path: string, headers: Record<string, string> = {}) =>
+      fetch(`http://127.0.0.1:${target.port}${path}`, { headers });
 
     it('every response carries nosniff, a CSP and no framing', async () => {
       for (const path of ['/port', '/health', '/no-such-route', '/v2/api-docs', '/', '/swagger-ui', '/doc.html']) {
@@ -425,7 +474,11 @@ describe(`hardening (${MODE})`, () => {
 
     it('the chat page may connect to its own origin and to the live instances only (no ws: or wss: to any host)', async () => {
       const policy = (await get(server, '/')).headers.get('content-security-policy')!;
-      const connect = policy.split('; ').find((d) => d.startsWith('connect-src '))!.split(' ').slice(1);
+      const connect = policy
+        .split('; ')
+        .find((d) => d.startsWith('connect-src '))!
+        .split(' ')
+        .slice(1);
       const instances = await server.http<{ host: string; port: number }[]>('GET', '/cluster/instances', { auth: 'admin' });
       // The suite's instances form one cluster in cluster mode; an embedded instance is alone.
       // An instance alone has nowhere to move a page; several list every one, this one included.
@@ -467,7 +520,10 @@ describe(`hardening (${MODE})`, () => {
         'access-control-allow-headers': 'Authorization, Content-Type, X-Cluster-Token',
         'access-control-max-age': '600',
       });
-      for (const [target, origin] of [[server, 'https://evil.example'], [closedUi, 'https://chat.example.com']] as const) {
+      for (const [target, origin] of [
+        [server, 'https://evil.example'],
+        [closedUi, 'https://chat.example.com'],
+      ] as const) {
         const refused = await preflight(target, origin);
         expect(corsHeaders(refused)).toEqual({});
         const refusal = { status: 403, body: { code: 403, data: null, msg: 'Origin not allowed by CORS_ORIGINS' } };
@@ -492,7 +548,12 @@ describe(`hardening (${MODE})`, () => {
     let server: Instance;
     let direct: Instance;
     beforeAll(async () => {
-      const limits = { LOGIN_LIMIT_PER_ADDRESS: '5', LOGIN_LIMIT_PER_USERNAME: '3', REGISTER_LIMIT_PER_ADDRESS: '3', HTTP_LIMIT_PER_ADDRESS: '5' };
+      const limits = {
+        LOGIN_LIMIT_PER_ADDRESS: '5',
+        LOGIN_LIMIT_PER_USERNAME: '3',
+        REGISTER_LIMIT_PER_ADDRESS: '3',
+        HTTP_LIMIT_PER_ADDRESS: '5',
+      };
       server = await start({ ...limits, TRUST_PROXY: '127.0.0.1' });
       direct = await start(limits);
     });
@@ -527,13 +588,20 @@ describe(`hardening (${MODE})`, () => {
     });
 
     it('HTTP per address: 429 in the envelope with Retry-After; health probes are not counted', async () => {
-      const get = (path: string, address: string) => fetch(`http://127.0.0.1:${server.port}${path}`, { headers: { 'x-forwarded-for': address } });
+      const get = (path: string, address: string) =>
+        fetch(`http://127.0.0.1:${server.port}${path}`, { headers: { 'x-forwarded-for': address } });
       for (let i = 0; i < 10; i++) expect((await get('/health/live', '198.51.100.30')).status).toBe(200);
       for (let i = 0; i < 5; i++) expect((await get('/port', '198.51.100.30')).status).toBe(200);
       const refused = await get('/port', '198.51.100.30');
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(await refused.json()).toMatchObject({ code: 429, data: null, isError: true, path: '/port', msg: expect.stringMatching(/^Too many requests/) });
+      expect(await refused.json()).toMatchObject({
+        code: 429,
+        data: null,
+        isError: true,
+        path: '/port',
+        msg: expect.stringMatching(/^Too many requests/),
+      });
       expect((await get('/port', '198.51.100.31')).status).toBe(200);
     });
 
@@ -561,7 +629,10 @@ describe(`hardening (${MODE})`, () => {
     it('/health/live and /health/ready answer, /health is the ready check', async () => {
       expect(await server.http('GET', '/health/live')).toMatchObject({ status: 200, body: { code: 0, data: { status: 'up' } } });
       const ready = await server.http('GET', '/health/ready');
-      expect(ready).toMatchObject({ status: 200, body: { data: { database: 'up', registry: 'up', heartbeat: 'up', draining: false, mode: MODE } } });
+      expect(ready).toMatchObject({
+        status: 200,
+        body: { data: { database: 'up', registry: 'up', heartbeat: 'up', draining: false, mode: MODE } },
+      });
       expect((await server.http('GET', '/health')).body.data).toEqual(ready.body.data);
     });
   });

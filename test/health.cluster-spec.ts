@@ -4,7 +4,7 @@ import { MessageType } from '../src/protocol';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
-import { sleep, until } from './helpers/wait';
+import { until } from './helpers/wait';
 
 /**
  * A Redis user of its own for one instance, so that a test can take commands away from that
@@ -43,7 +43,9 @@ describe('health (cluster)', () => {
     const user = new RedisUser(admin);
     users.push(user);
     await user.allow();
-    const server = await startInstance(env.instanceEnv({ REDIS_URL: user.url(env.redisUrl), HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000', ...overrides }));
+    const server = await startInstance(
+      env.instanceEnv({ REDIS_URL: user.url(env.redisUrl), HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000', ...overrides }),
+    );
     servers.push(server);
     return { server, user };
   }
@@ -68,20 +70,38 @@ describe('health (cluster)', () => {
     const { server, user } = await instanceWithOwnUser();
     expect((await server.http('GET', '/health')).status).toBe(200);
     await user.allow('-@write');
-    const down = await until(() => server.http<{ registry: string; heartbeat: string }>('GET', '/health'), (r) => r.status === 503, 10000, '/health 503');
+    const down = await until(
+      () => server.http<{ registry: string; heartbeat: string }>('GET', '/health'),
+      (r) => r.status === 503,
+      10000,
+      '/health 503',
+    );
     expect(down.body.data).toMatchObject({ registry: 'up', heartbeat: 'down' });
     expect((await server.http('GET', '/health/ready')).status).toBe(503);
     expect((await server.http('GET', '/health/live')).status).toBe(200);
     await user.allow();
-    await until(() => server.http('GET', '/health/ready'), (r) => r.status === 200, 10000, 'ready again');
+    await until(
+      () => server.http('GET', '/health/ready'),
+      (r) => r.status === 200,
+      10000,
+      'ready again',
+    );
   });
 
-  /** Two instances; alice on the one that is then stopped (she ignores its ReBalance push, so it drains for DRAIN_TIMEOUT_MS), bob on the other. */
+  /**
+   * Two instances; alice on the one that is then stopped (she ignores its ReBalance push, so it drains for
+   * DRAIN_TIMEOUT_MS), bob on the other.
+   */
   async function drainingPair(beforeStop: (alice: WsTestClient, bobName: string) => Promise<void> = async () => undefined) {
     const { server: leaving, user } = await instanceWithOwnUser({ DRAIN_TIMEOUT_MS: '8000' });
     const staying = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000' }));
     servers.push(staying);
-    await until(() => leaving.http<unknown[]>('GET', '/cluster/instances', { auth: 'admin' }), (r) => r.body.data.length === 2, 10000, 'two instances');
+    await until(
+      () => leaving.http<unknown[]>('GET', '/cluster/instances', { auth: 'admin' }),
+      (r) => r.body.data.length === 2,
+      10000,
+      'two instances',
+    );
     const alice = await loggedIn(leaving.wsUrl, uniqueName('stay'));
     const bobName = uniqueName('far');
     const bob = await loggedIn(staying.wsUrl, bobName);
@@ -96,10 +116,19 @@ describe('health (cluster)', () => {
     const one = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000' }));
     const two = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000' }));
     servers.push(one, two);
-    await until(() => one.http<unknown[]>('GET', '/cluster/instances', { auth: 'admin' }), (r) => r.body.data.length === 2, 10000, 'two instances');
+    await until(
+      () => one.http<unknown[]>('GET', '/cluster/instances', { auth: 'admin' }),
+      (r) => r.body.data.length === 2,
+      10000,
+      'two instances',
+    );
     const page = await fetch(`http://127.0.0.1:${one.port}/`);
     await page.arrayBuffer();
-    const connect = page.headers.get('content-security-policy')!.split('; ').find((d) => d.startsWith('connect-src '))!.split(' ');
+    const connect = page.headers
+      .get('content-security-policy')!
+      .split('; ')
+      .find((d) => d.startsWith('connect-src '))!
+      .split(' ');
     // Its own too: behind a load balancer the page's WebSocket may be on the other one, and moved back here.
     expect(connect.slice(0, 2)).toEqual(['connect-src', "'self'"]);
     expect(new Set(connect.slice(2))).toEqual(new Set([`ws://${one.host}`, `ws://${two.host}`]));
@@ -132,7 +161,11 @@ describe('health (cluster)', () => {
     const second = await failing(user, alice, bobName, 'sent while draining');
     for (const ack of [first!, second]) {
       // The live copy: a resync of bob's instance (a heartbeat late under load) may replay it as well.
-      await bob.next((f) => f.messageType === MessageType.ChatResponse && f.messageId === ack.messageId && f.offline === false, 8000, `the retried delivery of ${ack.messageId}`);
+      await bob.next(
+        (f) => f.messageType === MessageType.ChatResponse && f.messageId === ack.messageId && f.offline === false,
+        8000,
+        `the retried delivery of ${ack.messageId}`,
+      );
     }
   }, 60000);
 });

@@ -78,11 +78,9 @@ describe(`HTTP foundation (${MODE})`, () => {
   });
 
   it('GET /cluster/instances lists this instance with the admin token', async () => {
-    const response = await server.http<{ id: string; host: string; ip: string; port: number; users: number; connections: number; startedAt: string }[]>(
-      'GET',
-      '/cluster/instances',
-      { auth: 'admin' },
-    );
+    const response = await server.http<
+      { id: string; host: string; ip: string; port: number; users: number; connections: number; startedAt: string }[]
+    >('GET', '/cluster/instances', { auth: 'admin' });
     expect(response.status).toBe(200);
     expect(response.body.data).toHaveLength(1);
     const [self] = response.body.data;
@@ -120,7 +118,10 @@ describe(`HTTP foundation (${MODE})`, () => {
   });
 
   it('an oversized body is 400 with code -9', async () => {
-    const response = await server.http('POST', '/send', { rawBody: JSON.stringify({ content: 'x'.repeat(2 * 1024 * 1024) }), auth: 'cluster' });
+    const response = await server.http('POST', '/send', {
+      rawBody: JSON.stringify({ content: 'x'.repeat(2 * 1024 * 1024) }),
+      auth: 'cluster',
+    });
     expect(response.status).toBe(400);
     expectEnvelope(response.body as never, -9, '/send');
   });
@@ -129,9 +130,23 @@ describe(`HTTP foundation (${MODE})`, () => {
     for (const path of ['/v2/api-docs', '/v2/api-docs?group=%E6%9C%8D%E5%8A%A1']) {
       const response = await fetch(`http://127.0.0.1:${server.port}${path}`);
       expect(response.status).toBe(200);
-      const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>>; components: { schemas: Record<string, unknown> } };
+      const document = (await response.json()) as {
+        openapi: string;
+        paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+        components: { schemas: Record<string, unknown> };
+      };
       expect(document.openapi).toMatch(/^3\./);
-      for (const route of ['/getOnlineUserCount', '/port', '/serverAddress', '/cluster/instances', '/health', '/send', '/user/page', '/user/{username}', '/user/setUserStatus/{username}/{status}']) {
+      for (const route of [
+        '/getOnlineUserCount',
+        '/port',
+        '/serverAddress',
+        '/cluster/instances',
+        '/health',
+        '/send',
+        '/user/page',
+        '/user/{username}',
+        '/user/setUserStatus/{username}/{status}',
+      ]) {
         expect(Object.keys(document.paths)).toContain(route);
       }
       expect(document.components.schemas.R).toBeDefined();
@@ -186,7 +201,12 @@ describe(`HTTP foundation (${MODE})`, () => {
     const count = { required: true, schema: { type: 'integer', minimum: 1, maximum: 999999999 } };
     expect(parameter('/reBalance/handler', 'reBalanceNumber')).toMatchObject(count);
     expect(parameter('/user/page', 'current')).toMatchObject({ schema: { type: 'integer', minimum: 1, maximum: 1000000 } });
-    const integers = [['R', 'code'], ['R', 'timestamp'], ['InstanceDto', 'port'], ['UserPageDto', 'total']];
+    const integers = [
+      ['R', 'code'],
+      ['R', 'timestamp'],
+      ['InstanceDto', 'port'],
+      ['UserPageDto', 'total'],
+    ];
     integers.push(['UserDto', 'passwordErrorNum']);
     for (const [model, field] of integers) {
       expect({ model, field, type: document.components.schemas[model].properties[field].type }).toEqual({ model, field, type: 'integer' });
@@ -236,7 +256,12 @@ describe(`HTTP foundation (${MODE})`, () => {
       [`/user/${'a'.repeat(101)}`, 'A path parameter is longer than 100 characters'],
     ]) {
       const refused = await server.http('GET', path, { auth: 'admin' });
-      expect({ path, status: refused.status, code: refused.body.code, msg: refused.body.msg }).toEqual({ path, status: 400, code: -9, msg });
+      expect({ path, status: refused.status, code: refused.body.code, msg: refused.body.msg }).toEqual({
+        path,
+        status: 400,
+        code: -9,
+        msg,
+      });
     }
   });
 
@@ -251,7 +276,9 @@ describe(`HTTP foundation (${MODE})`, () => {
   it('GET /metrics is Prometheus text for the admin, and refused without the token', async () => {
     const refused = await server.http('GET', '/metrics');
     expect(refused.status).toBe(401);
-    const response = await fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: { authorization: `Bearer ${'test-admin-token-0123456789'}` } });
+    const response = await fetch(`http://127.0.0.1:${server.port}/metrics`, {
+      headers: { authorization: `Bearer ${'test-admin-token-0123456789'}` },
+    });
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toContain('chat_process_cpu_user_seconds_total');

@@ -25,7 +25,7 @@ describe(`1:1 messaging (${MODE})`, () => {
     await env.dispose();
   });
 
-  it('delivers live: the sender gets the ack after storing, the recipient a type 6 with the sender\'s sequenceId', async () => {
+  it("delivers live: the sender gets the ack after storing, the recipient a type 6 with the sender's sequenceId", async () => {
     const alice = await login(uniqueName('alice'));
     const bobName = uniqueName('bob');
     const bob = await login(bobName);
@@ -33,10 +33,27 @@ describe(`1:1 messaging (${MODE})`, () => {
     // A message stored while bob's login still replays comes with that replay (offline:true): let it end.
     await sleep(200);
     const ack = await alice.request({ messageType: MessageType.ChatRequest, sequenceId: 77, to: bobName, content: 'hello <b>bob</b>' });
-    expect(ack).toMatchObject({ messageType: MessageType.ChatResponse, sequenceId: 77, success: true, reason: null, from: aliceName, to: bobName, content: null, delivered: true, offline: false });
+    expect(ack).toMatchObject({
+      messageType: MessageType.ChatResponse,
+      sequenceId: 77,
+      success: true,
+      reason: null,
+      from: aliceName,
+      to: bobName,
+      content: null,
+      delivered: true,
+      offline: false,
+    });
     expect(ack.messageId).toMatch(/^\d+$/);
     const delivery = await bob.next((f) => f.messageType === MessageType.ChatResponse && f.messageId === ack.messageId);
-    expect(delivery).toMatchObject({ sequenceId: 77, success: true, from: aliceName, to: bobName, content: 'hello <b>bob</b>', offline: false });
+    expect(delivery).toMatchObject({
+      sequenceId: 77,
+      success: true,
+      from: aliceName,
+      to: bobName,
+      content: 'hello <b>bob</b>',
+      offline: false,
+    });
     expect(Date.parse(delivery.time as string)).not.toBeNaN();
   });
 
@@ -119,12 +136,19 @@ describe(`1:1 messaging (${MODE})`, () => {
     const first = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'once', clientMessageId: 'c-1' });
     const again = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'once', clientMessageId: 'c-1' });
     expect(again).toMatchObject({ success: true, messageId: first.messageId });
-    const concurrent = await Promise.all([1, 2, 3].map(() => alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'race', clientMessageId: 'c-2' })));
+    const concurrent = await Promise.all(
+      [1, 2, 3].map(() => alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'race', clientMessageId: 'c-2' })),
+    );
     expect(new Set(concurrent.map((c) => c.messageId)).size).toBe(1);
     await sleep(300);
     const delivered = bob.received.filter((f) => f.messageType === MessageType.ChatResponse);
     const byId = new Map(delivered.map((f) => [f.messageId, f.content]));
-    expect(byId).toEqual(new Map([[first.messageId, 'once'], [concurrent[0].messageId, 'race']]));
+    expect(byId).toEqual(
+      new Map([
+        [first.messageId, 'once'],
+        [concurrent[0].messageId, 'race'],
+      ]),
+    );
     const history = await bob.request({
       messageType: MessageType.HistoryRequest,
       with: alice.received.find((f) => f.messageType === MessageType.LoginResponse)!.username,
@@ -213,7 +237,11 @@ describe(`1:1 messaging (${MODE})`, () => {
     ['an unknown user', { with: 'nobody-known-here' }, 'User does not exist'],
   ])('refuses history with %s', async (_case, fields, reason) => {
     const client = await login(uniqueName('hist'));
-    expect(await client.request({ messageType: MessageType.HistoryRequest, with: 'someone', ...fields })).toMatchObject({ messageType: MessageType.HistoryResponse, success: false, reason });
+    expect(await client.request({ messageType: MessageType.HistoryRequest, with: 'someone', ...fields })).toMatchObject({
+      messageType: MessageType.HistoryResponse,
+      success: false,
+      reason,
+    });
   });
 
   it('refuses sends with a reason', async () => {
@@ -232,14 +260,22 @@ describe(`1:1 messaging (${MODE})`, () => {
       [{ content: 'x' }, 'to is required'],
     ];
     for (const [fields, reason] of cases) {
-      expect(await client.request({ messageType: MessageType.ChatRequest, ...fields })).toMatchObject({ messageType: MessageType.ChatResponse, success: false, reason, messageId: null });
+      expect(await client.request({ messageType: MessageType.ChatRequest, ...fields })).toMatchObject({
+        messageType: MessageType.ChatResponse,
+        success: false,
+        reason,
+        messageId: null,
+      });
     }
     expect(await client.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'x', from: name })).toMatchObject({
       success: true,
     });
     const anonymous = await WsTestClient.connect(server.wsUrl);
     pool.track(anonymous);
-    expect(await anonymous.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'x' })).toMatchObject({ success: false, reason: 'Please log in' });
+    expect(await anonymous.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'x' })).toMatchObject({
+      success: false,
+      reason: 'Please log in',
+    });
     const bob = await login(bobName, false);
     await sleep(200);
     expect(bob.received.filter((f) => f.messageType === MessageType.ChatResponse).map((f) => f.content)).toEqual(['x']);
@@ -252,8 +288,14 @@ describe(`1:1 messaging (${MODE})`, () => {
     const content = 'emoji 😀, bidi \u202E, zero width \u200B, <script>alert(1)</script>, \u0007';
     const ack = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content });
     expect((await bob.next((f) => f.messageId === ack.messageId)).content).toBe(content);
-    expect(await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'nul \u0000' })).toMatchObject({ success: false, reason: 'content must not contain NUL characters' });
-    expect(await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'half \ud83d' })).toMatchObject({ success: false, reason: 'content must be well-formed Unicode (no lone surrogates)' });
+    expect(await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'nul \u0000' })).toMatchObject({
+      success: false,
+      reason: 'content must not contain NUL characters',
+    });
+    expect(await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'half \ud83d' })).toMatchObject({
+      success: false,
+      reason: 'content must be well-formed Unicode (no lone surrogates)',
+    });
   });
 
   describe('POST /send', () => {
@@ -261,11 +303,24 @@ describe(`1:1 messaging (${MODE})`, () => {
       const aliceName = await registered('alice');
       const bobName = uniqueName('bob');
       const bob = await login(bobName);
-      const live = await server.http<boolean>('POST', '/send', { auth: 'cluster', body: { from: aliceName, to: bobName, content: 'via http', messageType: MessageType.ChatRequest, sequenceId: 9, time: new Date().toISOString() } });
+      const live = await server.http<boolean>('POST', '/send', {
+        auth: 'cluster',
+        body: {
+          from: aliceName,
+          to: bobName,
+          content: 'via http',
+          messageType: MessageType.ChatRequest,
+          sequenceId: 9,
+          time: new Date().toISOString(),
+        },
+      });
       expect(live.body).toMatchObject({ code: 0, data: true, path: '/send' });
       expect(await bob.next((f) => f.content === 'via http')).toMatchObject({ from: aliceName, to: bobName, sequenceId: 9 });
       const offlineName = await registered('carol');
-      const stored = await server.http<boolean>('POST', '/send', { auth: 'cluster', body: { from: aliceName, to: offlineName, content: 'later' } });
+      const stored = await server.http<boolean>('POST', '/send', {
+        auth: 'cluster',
+        body: { from: aliceName, to: offlineName, content: 'later' },
+      });
       expect(stored.body).toMatchObject({ code: 0, data: false });
       const carol = await login(offlineName, false);
       expect(await carol.next((f) => f.content === 'later')).toMatchObject({ offline: true, from: aliceName });
@@ -273,9 +328,15 @@ describe(`1:1 messaging (${MODE})`, () => {
 
     it('answers -10 when from or to does not exist, and -9 for a bad body', async () => {
       const name = await registered('alice');
-      expect((await server.http('POST', '/send', { auth: 'cluster', body: { from: 'ghost-sender', to: name, content: 'x' } })).body).toMatchObject({ code: -10, msg: 'Sender does not exist' });
-      expect((await server.http('POST', '/send', { auth: 'cluster', body: { from: name, to: 'ghost-recipient', content: 'x' } })).body).toMatchObject({ code: -10, msg: 'User does not exist' });
-      expect((await server.http('POST', '/send', { auth: 'cluster', body: { from: name, to: name, content: 'x' } })).body).toMatchObject({ code: -10 });
+      expect(
+        (await server.http('POST', '/send', { auth: 'cluster', body: { from: 'ghost-sender', to: name, content: 'x' } })).body,
+      ).toMatchObject({ code: -10, msg: 'Sender does not exist' });
+      expect(
+        (await server.http('POST', '/send', { auth: 'cluster', body: { from: name, to: 'ghost-recipient', content: 'x' } })).body,
+      ).toMatchObject({ code: -10, msg: 'User does not exist' });
+      expect((await server.http('POST', '/send', { auth: 'cluster', body: { from: name, to: name, content: 'x' } })).body).toMatchObject({
+        code: -10,
+      });
       const bad = await server.http('POST', '/send', { auth: 'cluster', body: { from: name, to: 5, content: 'x' } });
       expect(bad.status).toBe(400);
       expect(bad.body).toMatchObject({ code: -9 });

@@ -4,7 +4,6 @@ import { Instance, startInstance } from './helpers/instance';
 import { Frame, loggedIn, uniqueName } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
 
-
 describe('1:1 messaging across instances', () => {
   const env = new TestEnvironment('cluster');
   let a: Instance;
@@ -14,7 +13,11 @@ describe('1:1 messaging across instances', () => {
   beforeAll(async () => {
     await env.setup();
     const common = { RATE_LIMIT_PER_SEC: '2000', RATE_LIMIT_BURST: '2000', HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '1500' };
-    [a, b, c] = await Promise.all([startInstance(env.instanceEnv(common)), startInstance(env.instanceEnv(common)), startInstance(env.instanceEnv(common))]);
+    [a, b, c] = await Promise.all([
+      startInstance(env.instanceEnv(common)),
+      startInstance(env.instanceEnv(common)),
+      startInstance(env.instanceEnv(common)),
+    ]);
   });
 
   afterAll(async () => {
@@ -22,7 +25,7 @@ describe('1:1 messaging across instances', () => {
     await env.dispose();
   });
 
-  it('delivers from a sender on A to the recipient\'s connections on B and on A', async () => {
+  it("delivers from a sender on A to the recipient's connections on B and on A", async () => {
     const bobName = uniqueName('bob');
     const bobOnB = await loggedIn(b.wsUrl, bobName);
     const bobOnA = await loggedIn(a.wsUrl, bobName, 'secret-pass', false);
@@ -37,7 +40,7 @@ describe('1:1 messaging across instances', () => {
     for (const client of [bobOnB, alice]) client.close();
   });
 
-  it('loses no acknowledged message when the recipient\'s instance is killed mid-stream', async () => {
+  it("loses no acknowledged message when the recipient's instance is killed mid-stream", async () => {
     const bobName = uniqueName('bob');
     const bob = await loggedIn(b.wsUrl, bobName);
     const received = new Set<string>();

@@ -67,7 +67,12 @@ describe('metrics under real traffic', () => {
   afterEach(async () => {
     await pool.closeAll();
     for (const instance of [a, b]) {
-      await until(async () => (await scrape(instance)).get('chat_ws_connections'), (open) => open === 0, 5000, 'every connection closed');
+      await until(
+        async () => (await scrape(instance)).get('chat_ws_connections'),
+        (open) => open === 0,
+        5000,
+        'every connection closed',
+      );
     }
   });
 

@@ -19,7 +19,11 @@ const SCENARIOS: [string, string][] = [
 function run(): Promise<ScenarioRun> {
   // Only the cluster project has a PostgreSQL (its globalSetup finds or starts it).
   const database = MODE === 'cluster' ? { MIGRATOR_DATABASE_URL: env.databaseUrl } : {};
-  return runScenarios('migrator-scenario.ts', SCENARIOS.map(([name]) => name), database);
+  return runScenarios(
+    'migrator-scenario.ts',
+    SCENARIOS.map(([name]) => name),
+    database,
+  );
 }
 
 let result: ScenarioRun;

@@ -11,7 +11,10 @@ import { ScenarioRun, itRunsEachScenario, runScenarios } from './helpers/scenari
 const env = new TestEnvironment();
 
 const SCENARIOS = [
-  ['rollover', 'creates the next partition ahead, rolls over after a period, keeps dedup across partitions, and retention drops whole partitions, counting the unacknowledged'],
+  [
+    'rollover',
+    'creates the next partition ahead, rolls over after a period, keeps dedup across partitions, and retention drops whole partitions, counting the unacknowledged',
+  ],
   ['forever', 'keeps everything without MESSAGE_RETENTION_DAYS'],
   ['race', 'two instances sending the same clientMessageId at once store it once'],
   ['migration', 'migrates a database of the unpartitioned schema in place: rows, ids and dedup kept'],
@@ -21,7 +24,11 @@ const SCENARIOS = [
 function run(): Promise<ScenarioRun> {
   // Only the cluster project has a PostgreSQL (its globalSetup finds or starts it).
   const database = MODE === 'cluster' ? { PARTITIONS_DATABASE_URL: env.databaseUrl } : {};
-  return runScenarios('partitions-scenario.ts', SCENARIOS.map(([name]) => name), database);
+  return runScenarios(
+    'partitions-scenario.ts',
+    SCENARIOS.map(([name]) => name),
+    database,
+  );
 }
 
 let result: ScenarioRun;

@@ -64,7 +64,11 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
     for (const served of [a, b]) {
       const page = await fetch(`http://127.0.0.1:${served.port}/`);
       await page.arrayBuffer();
-      const connect = page.headers.get('content-security-policy')!.split('; ').find((d) => d.startsWith('connect-src '))!.split(' ');
+      const connect = page.headers
+        .get('content-security-policy')!
+        .split('; ')
+        .find((d) => d.startsWith('connect-src '))!
+        .split(' ');
       expect(connect.slice(0, 2)).toEqual(['connect-src', "'self'"]);
       expect(new Set(connect.slice(2))).toEqual(new Set([`ws://${a.host}`, `ws://127.0.0.1:${forwarder.port}`]));
     }
@@ -72,13 +76,23 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
 
   it('GET /serverAddress answers with the public URL of the least loaded instance, beside ip and port', async () => {
     await user(a, 'load');
-    await until(() => connectionsOn(a), (n) => n === 1, 5000, 'one connection on A');
+    await until(
+      () => connectionsOn(a),
+      (n) => n === 1,
+      5000,
+      'one connection on A',
+    );
     for (const asked of [a, b]) {
       expect(await serverAddress(asked)).toEqual({ ip: '127.0.0.1', port: b.port, url: forwarder.wsUrl });
     }
     await user(b, 'load');
     await user(b, 'load');
-    await until(() => connectionsOn(b), (n) => n === 2, 5000, 'two connections on B');
+    await until(
+      () => connectionsOn(b),
+      (n) => n === 2,
+      5000,
+      'two connections on B',
+    );
     expect(await serverAddress(b)).toEqual({ ip: '127.0.0.1', port: a.port, url: a.wsUrl });
   });
 
@@ -101,7 +115,12 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
     const token = moved[0].received.find((f) => f.messageType === MessageType.LoginResponse)!.token as string;
     expect(await following.request({ messageType: MessageType.LoginRequest, token })).toMatchObject({ success: true });
     expect(forwarder.accepted).toBe(before.through + 1);
-    await until(() => connectionsOn(b), (n) => n === before.onB + 1, 5000, 'the moved client on B');
+    await until(
+      () => connectionsOn(b),
+      (n) => n === before.onB + 1,
+      5000,
+      'the moved client on B',
+    );
     for (const c of moved) c.close();
   });
 

@@ -60,15 +60,30 @@ function judge(plan: PlanNode, budget: number): Verdict {
       if (type === 'Seq Scan') verdict.problems.push(`Seq Scan on ${relation}`);
       const loops = node['Actual Loops'] ?? 1;
       const walked = ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0)) * loops;
-      if ((type === 'Index Scan' || type === 'Index Only Scan') && !node['Index Cond'] && ((node['Rows Removed by Filter'] ?? 0) > 0 || walked > budget)) {
+      if (
+        (type === 'Index Scan' || type === 'Index Only Scan') &&
+        !node['Index Cond'] &&
+        ((node['Rows Removed by Filter'] ?? 0) > 0 || walked > budget)
+      ) {
         verdict.problems.push(`full walk of ${node['Index Name']} on ${relation}`);
       }
-      verdict.examined += ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) * loops;
+      verdict.examined +=
+        ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) * loops;
     }
     for (const child of node.Plans ?? []) visit(child);
   };
   visit(plan);
-  verdict.plan = JSON.stringify(plan, ['Node Type', 'Relation Name', 'Index Name', 'Index Cond', 'Filter', 'Actual Rows', 'Actual Loops', 'Rows Removed by Filter', 'Plans']);
+  verdict.plan = JSON.stringify(plan, [
+    'Node Type',
+    'Relation Name',
+    'Index Name',
+    'Index Cond',
+    'Filter',
+    'Actual Rows',
+    'Actual Loops',
+    'Rows Removed by Filter',
+    'Plans',
+  ]);
   return verdict;
 }
 
@@ -124,7 +139,9 @@ beforeAll(async () => {
   await seedScale(client, SIZE);
   const oldGroup = await one(`SELECT id FROM groups WHERE name = 'old'`);
   seeded.oldGroup = oldGroup;
-  const { rows } = await client.query<{ group_id: number; acked_seq: string }>('SELECT group_id, acked_seq::text AS acked_seq FROM group_members WHERE user_id = 6 ORDER BY group_id');
+  const { rows } = await client.query<{ group_id: number; acked_seq: string }>(
+    'SELECT group_id, acked_seq::text AS acked_seq FROM group_members WHERE user_id = 6 ORDER BY group_id',
+  );
   u5 = { groups: rows.map((r) => r.group_id), seqs: rows.map((r) => r.acked_seq) };
   seeded.oldLast = await one('SELECT last_seq FROM groups WHERE id = $1', [oldGroup]);
   seeded.oldSeq100 = await one('SELECT id FROM messages WHERE group_id = $1 AND seq = 100', [oldGroup]);
@@ -148,7 +165,12 @@ function cases(): Case[] {
   const s = seeded;
   const page = (filter: { username?: string; status?: boolean }, offset: number, limit: number) => pageSql(filter, offset, limit);
   return [
-    { name: 'message.insertDirect', sql: MESSAGE_SQL.insertDirect, params: () => [['u_1', 'u_1'], ['u_2', 'u_2'], ['hi', 'again'], ['plan-1', 'cm-7'], [1, 2], 2], budget: 10 },
+    {
+      name: 'message.insertDirect',
+      sql: MESSAGE_SQL.insertDirect,
+      params: () => [['u_1', 'u_1'], ['u_2', 'u_2'], ['hi', 'again'], ['plan-1', 'cm-7'], [1, 2], 2],
+      budget: 10,
+    },
     { name: 'group.advanceSeq', sql: GROUP_SQL.advanceSeq, params: () => [1, 2], budget: 0 },
     {
       name: 'message.insertGroup',
@@ -156,13 +178,40 @@ function cases(): Case[] {
       params: () => [['u_1', 'u_1'], ['hi', 'again'], ['plan-2', 'plan-2'], 1, String(Number(s.g0Last) + 1), [1, 2], 2],
       budget: 10,
     },
-    { name: 'message.storedKeys', sql: MESSAGE_SQL.storedKeys, params: () => [['u_1', 'u_2', 'u_9'], ['cm-10', 'cm-11', 'nothing']], budget: 10 },
-    { name: 'message.originals', sql: MESSAGE_SQL.originals, params: () => [['u_1', 'u_2'], ['cm-10', 'cm-11']], budget: 10 },
-    { name: 'message.ackDirect', sql: MESSAGE_SQL.ackDirect, params: () => [[s.pendingFirst, s.pending250, s.directMessage], ['u_3', 'u_3', 'u_3']], budget: 10 },
+    {
+      name: 'message.storedKeys',
+      sql: MESSAGE_SQL.storedKeys,
+      params: () => [
+        ['u_1', 'u_2', 'u_9'],
+        ['cm-10', 'cm-11', 'nothing'],
+      ],
+      budget: 10,
+    },
+    {
+      name: 'message.originals',
+      sql: MESSAGE_SQL.originals,
+      params: () => [
+        ['u_1', 'u_2'],
+        ['cm-10', 'cm-11'],
+      ],
+      budget: 10,
+    },
+    {
+      name: 'message.ackDirect',
+      sql: MESSAGE_SQL.ackDirect,
+      params: () => [
+        [s.pendingFirst, s.pending250, s.directMessage],
+        ['u_3', 'u_3', 'u_3'],
+      ],
+      budget: 10,
+    },
     {
       name: 'group.ackCursors',
       sql: GROUP_SQL.ackCursors,
-      params: () => [[6, 6], [s.groupMessage, s.directMessage]],
+      params: () => [
+        [6, 6],
+        [s.groupMessage, s.directMessage],
+      ],
       budget: 10,
       needsStatistics: 'guessing 200 acked groups, the planner hashes the whole of group_members',
     },
@@ -174,7 +223,8 @@ function cases(): Case[] {
       sql: MESSAGE_SQL.directHistory,
       params: () => ['u_1', 'u_2', null, 50],
       budget: 60,
-      needsStatistics: 'guessing the conversation short, the planner reads all of it by bitmap and sorts (u1–u2: 4,000 messages at 1M, for a page of 50)',
+      needsStatistics:
+        'guessing the conversation short, the planner reads all of it by bitmap and sorts (u1–u2: 4,000 messages at 1M, for a page of 50)',
     },
     {
       name: 'message.directHistory (deep)',
@@ -186,7 +236,12 @@ function cases(): Case[] {
     { name: 'message.groupSeqOf', sql: MESSAGE_SQL.groupSeqOf, params: () => [s.oldSeq100, s.oldGroup], budget: 1 },
     // A beforeId of another group: compared by id along this group's messages, bounded by the group (g0: about 150 messages).
     { name: 'message.groupSeqBefore', sql: MESSAGE_SQL.groupSeqBefore, params: () => [1, s.oldSeq100], budget: 400 },
-    { name: 'message.groupHistory (old group)', sql: MESSAGE_SQL.groupHistory, params: () => [s.oldGroup, '9223372036854775807', 50], budget: 60 },
+    {
+      name: 'message.groupHistory (old group)',
+      sql: MESSAGE_SQL.groupHistory,
+      params: () => [s.oldGroup, '9223372036854775807', 50],
+      budget: 60,
+    },
     { name: 'message.groupHistory (old group, deep)', sql: MESSAGE_SQL.groupHistory, params: () => [s.oldGroup, '100', 50], budget: 60 },
     // u4 (id 5): g0 with nothing pending, `old` with one message pending. A read examines at most a window per group, plus min()'s probe.
     {
@@ -196,9 +251,19 @@ function cases(): Case[] {
       budget: 10,
     },
     { name: 'message.groupReplay (nothing pending)', sql: MESSAGE_SQL.groupReplay, params: () => [[1], [s.g0Last], 500], budget: 10 },
-    { name: 'message.groupReplay (seven groups, nothing pending)', sql: MESSAGE_SQL.groupReplay, params: () => [u5.groups, u5.seqs, 500], budget: 20 },
+    {
+      name: 'message.groupReplay (seven groups, nothing pending)',
+      sql: MESSAGE_SQL.groupReplay,
+      params: () => [u5.groups, u5.seqs, 500],
+      budget: 20,
+    },
     // Everything of two groups pending (`old` has 10,000 messages): a window of each group.
-    { name: 'message.groupReplay (all pending)', sql: MESSAGE_SQL.groupReplay, params: () => [[1, Number(s.oldGroup)], ['0', '0'], 500], budget: 2 * 500 + 10 },
+    {
+      name: 'message.groupReplay (all pending)',
+      sql: MESSAGE_SQL.groupReplay,
+      params: () => [[1, Number(s.oldGroup)], ['0', '0'], 500],
+      budget: 2 * 500 + 10,
+    },
 
     { name: 'group.insertGroup', sql: GROUP_SQL.insertGroup, params: () => ['plan-group', 'plan-group', 'u_1'], budget: 2 },
     // Each member's memberships are counted against MAX_GROUPS_PER_USER: bounded by that limit per member.
@@ -224,7 +289,12 @@ function cases(): Case[] {
     { name: 'user.idsOf', sql: USER_SQL.idsOf, params: () => [['u_1', 'u_2', 'nobody']], budget: 5 },
     { name: 'user.namesOf', sql: USER_SQL.namesOf, params: () => [[1, 2, 99999999]], budget: 5 },
     { name: 'user.page (page 1)', sql: page({}, 0, 100).page, params: () => page({}, 0, 100).pageParams, budget: 110 },
-    { name: 'user.page (page 150, size 100)', sql: page({}, 14_900, 100).page, params: () => page({}, 14_900, 100).pageParams, budget: 110 },
+    {
+      name: 'user.page (page 150, size 100)',
+      sql: page({}, 14_900, 100).page,
+      params: () => page({}, 14_900, 100).pageParams,
+      budget: 110,
+    },
     { name: 'user.page (count)', sql: page({}, 0, 100).count, params: () => page({}, 0, 100).params, budget: 2 },
   ];
 }
@@ -237,10 +307,30 @@ function cases(): Case[] {
 function knownUnbounded(): Case[] {
   const page = (filter: { username?: string; status?: boolean }, offset: number, limit: number) => pageSql(filter, offset, limit);
   return [
-    { name: 'user.page count (username filter)', sql: page({ username: 'u_12' }, 0, 100).count, params: () => page({ username: 'u_12' }, 0, 100).params, budget: SIZE.users + 10 },
-    { name: 'user.page (username filter)', sql: page({ username: 'u_12' }, 0, 100).page, params: () => page({ username: 'u_12' }, 0, 100).pageParams, budget: SIZE.users + 10 },
-    { name: 'user.page count (status filter)', sql: page({ status: false }, 0, 100).count, params: () => page({ status: false }, 0, 100).params, budget: SIZE.users + 10 },
-    { name: 'user.page (status filter)', sql: page({ status: false }, 0, 100).page, params: () => page({ status: false }, 0, 100).pageParams, budget: SIZE.users + 10 },
+    {
+      name: 'user.page count (username filter)',
+      sql: page({ username: 'u_12' }, 0, 100).count,
+      params: () => page({ username: 'u_12' }, 0, 100).params,
+      budget: SIZE.users + 10,
+    },
+    {
+      name: 'user.page (username filter)',
+      sql: page({ username: 'u_12' }, 0, 100).page,
+      params: () => page({ username: 'u_12' }, 0, 100).pageParams,
+      budget: SIZE.users + 10,
+    },
+    {
+      name: 'user.page count (status filter)',
+      sql: page({ status: false }, 0, 100).count,
+      params: () => page({ status: false }, 0, 100).params,
+      budget: SIZE.users + 10,
+    },
+    {
+      name: 'user.page (status filter)',
+      sql: page({ status: false }, 0, 100).page,
+      params: () => page({ status: false }, 0, 100).pageParams,
+      budget: SIZE.users + 10,
+    },
   ];
 }
 
@@ -272,7 +362,12 @@ describe('query plans on a large database', () => {
     };
     walk(root);
     // Allowed: the drivers' health ping and transaction control, the migrator's lock and records, the migrations, and the maintenance DDL.
-    const allowed = new Set(['database/postgres-database.ts', 'database/pglite-database.ts', 'database/migrator.ts', 'messages/message-partitions.ts']);
+    const allowed = new Set([
+      'database/postgres-database.ts',
+      'database/pglite-database.ts',
+      'database/migrator.ts',
+      'messages/message-partitions.ts',
+    ]);
     const inline: string[] = [];
     for (const file of files) {
       const name = relative(root, file);
@@ -305,7 +400,11 @@ describe('query plans on a large database', () => {
     it.each(listed.map((c) => [c.name, c] as const))('%s reads by index within its budget', async (_name, c) => {
       expect(Number.isFinite(c.budget)).toBe(true);
       const verdict = await explain(c.sql, c.params(), c.budget, statistics);
-      expect({ problems: verdict.problems, overBudget: verdict.examined > c.budget ? verdict.examined : null, plan: verdict.problems.length || verdict.examined > c.budget ? verdict.plan : '' }).toEqual({
+      expect({
+        problems: verdict.problems,
+        overBudget: verdict.examined > c.budget ? verdict.examined : null,
+        plan: verdict.problems.length || verdict.examined > c.budget ? verdict.plan : '',
+      }).toEqual({
         problems: [],
         overBudget: null,
         plan: '',
@@ -313,8 +412,11 @@ describe('query plans on a large database', () => {
     });
   });
 
-  it.each(knownUnbounded().map((c) => [c.name, c] as const))('%s (known to grow with the users table) stays within it', async (_name, c) => {
-    const verdict = await explain(c.sql, c.params(), c.budget);
-    expect(verdict.examined).toBeLessThanOrEqual(c.budget);
-  });
+  it.each(knownUnbounded().map((c) => [c.name, c] as const))(
+    '%s (known to grow with the users table) stays within it',
+    async (_name, c) => {
+      const verdict = await explain(c.sql, c.params(), c.budget);
+      expect(verdict.examined).toBeLessThanOrEqual(c.budget);
+    },
+  );
 });

@@ -15,7 +15,12 @@ describe('rate limits shared by the instances of a cluster', () => {
 
   beforeAll(async () => {
     await env.setup();
-    const limits = { REGISTER_LIMIT_PER_ADDRESS: '3', LOGIN_LIMIT_PER_USERNAME: '2', HTTP_LIMIT_PER_ADDRESS: '4', TRUST_PROXY: '127.0.0.1' };
+    const limits = {
+      REGISTER_LIMIT_PER_ADDRESS: '3',
+      LOGIN_LIMIT_PER_USERNAME: '2',
+      HTTP_LIMIT_PER_ADDRESS: '4',
+      TRUST_PROXY: '127.0.0.1',
+    };
     [a, b] = await Promise.all([startInstance(env.instanceEnv(limits)), startInstance(env.instanceEnv(limits))]);
   });
 

@@ -11,7 +11,6 @@ const CLIENTS = 300;
 const TTL_MS = 1500;
 const HEARTBEAT_MS = 300;
 
-
 function withinTenPercent(list: Listed): boolean {
   const mean = list.reduce((sum, i) => sum + i.connections, 0) / list.length;
   return list.every((i) => Math.abs(i.connections - mean) <= 0.1 * mean);
@@ -71,13 +70,20 @@ describe('rebalancing, draining and dead instances with 300 SDK clients', () => 
     instances.push(...(await Promise.all([startInstance(env.instanceEnv(common)), startInstance(env.instanceEnv(common))])));
     await until(listed, (l) => l.length === 3 && l[0].connections === CLIENTS, 5000, 'three instances listed');
 
-    const moves = await instances[0].http<{ from: string; to: string; count: number; ok: boolean }[]>('POST', '/reBalance', { auth: 'admin' });
+    const moves = await instances[0].http<{ from: string; to: string; count: number; ok: boolean }[]>('POST', '/reBalance', {
+      auth: 'admin',
+    });
     expect(moves.body.code).toBe(0);
     expect(moves.body.data.length).toBeGreaterThan(0);
     expect(moves.body.data.every((m) => m.ok)).toBe(true);
     expect(moves.body.data.reduce((sum, m) => sum + m.count, 0)).toBe(200);
 
-    const balanced = await until(listed, (l) => withinTenPercent(l) && l.reduce((s, i) => s + i.connections, 0) === CLIENTS, 30000, 'balanced');
+    const balanced = await until(
+      listed,
+      (l) => withinTenPercent(l) && l.reduce((s, i) => s + i.connections, 0) === CLIENTS,
+      30000,
+      'balanced',
+    );
     expect(balanced.map((i) => i.connections).sort()).toEqual([100, 100, 100]);
     await sleep(1000);
     await fleet.stopSending();
@@ -118,8 +124,13 @@ describe('rebalancing, draining and dead instances with 300 SDK clients', () => 
     try {
       const holdsVictim = async () => {
         let found = 0;
-        for (const key of await scanKeys(redis, `${env.redisPrefix}{u:*`)) for (const holder of Object.values(await redis.hgetall(key))) if (holder === victimId) found++;
-        return found + (await redis.exists(keys.instanceSessions(victimId))) + (await redis.zscore(keys.instances(), victimId) === null ? 0 : 1);
+        for (const key of await scanKeys(redis, `${env.redisPrefix}{u:*`))
+          for (const holder of Object.values(await redis.hgetall(key))) if (holder === victimId) found++;
+        return (
+          found +
+          (await redis.exists(keys.instanceSessions(victimId))) +
+          ((await redis.zscore(keys.instances(), victimId)) === null ? 0 : 1)
+        );
       };
       await until(holdsVictim, (n) => n === 0, TTL_MS + 3 * HEARTBEAT_MS + 2000, 'victim purged from the registry');
       expect(Date.now() - killedAt).toBeLessThanOrEqual(TTL_MS + 3 * HEARTBEAT_MS + 2000);
@@ -128,7 +139,12 @@ describe('rebalancing, draining and dead instances with 300 SDK clients', () => 
     }
     const listing = (await survivor.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
     expect(listing.map((i) => i.id)).toEqual([listing.find((i) => i.port === survivor.port)!.id]);
-    await until(async () => fleet.clients.filter((c) => c.state === 'connected').length, (n) => n === CLIENTS, 20000, 'all clients online again');
+    await until(
+      async () => fleet.clients.filter((c) => c.state === 'connected').length,
+      (n) => n === CLIENTS,
+      20000,
+      'all clients online again',
+    );
     await until(listed, (l) => l[0].connections === CLIENTS, 5000, 'all sessions on the survivor');
     await sleep(500);
     await fleet.stopSending();
@@ -157,13 +173,20 @@ describe('rebalance orders', () => {
 
   it('POST /reBalance/handler pushes type 21 to that many clients and closes those that stay with 4008', async () => {
     const clients = await Promise.all([0, 1, 2].map(() => loggedIn(a.wsUrl, uniqueName('mv'))));
-    const response = await a.http<boolean>('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=2`, { auth: 'cluster' });
+    const response = await a.http<boolean>('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=2`, {
+      auth: 'cluster',
+    });
     expect(response.body).toMatchObject({ code: 0, data: true });
     await sleep(100);
     const moved = clients.filter((c) => c.received.some((f) => f.messageType === MessageType.ReBalance));
     expect(moved).toHaveLength(2);
     for (const client of moved) {
-      expect(client.received.find((f) => f.messageType === MessageType.ReBalance)).toMatchObject({ sequenceId: 0, success: true, host: b.host, url: `ws://${b.host}/ws` });
+      expect(client.received.find((f) => f.messageType === MessageType.ReBalance)).toMatchObject({
+        sequenceId: 0,
+        success: true,
+        host: b.host,
+        url: `ws://${b.host}/ws`,
+      });
       expect((await client.closed).code).toBe(CloseCode.Moved);
     }
     const stayed = clients.find((c) => !moved.includes(c))!;
@@ -172,14 +195,23 @@ describe('rebalance orders', () => {
   });
 
   it('POST /reBalance/handler refuses a host that is not a live instance, itself, and bad numbers', async () => {
-    expect((await a.http('POST', '/reBalance/handler?host=10.9.9.9:1&reBalanceNumber=1', { auth: 'cluster' })).body).toMatchObject({ code: -10, msg: 'host is not a live instance' });
-    expect((await a.http('POST', `/reBalance/handler?host=${encodeURIComponent(a.host)}&reBalanceNumber=1`, { auth: 'cluster' })).body).toMatchObject({ code: -10 });
+    expect((await a.http('POST', '/reBalance/handler?host=10.9.9.9:1&reBalanceNumber=1', { auth: 'cluster' })).body).toMatchObject({
+      code: -10,
+      msg: 'host is not a live instance',
+    });
+    expect(
+      (await a.http('POST', `/reBalance/handler?host=${encodeURIComponent(a.host)}&reBalanceNumber=1`, { auth: 'cluster' })).body,
+    ).toMatchObject({ code: -10 });
     for (const number of ['0', '-1', 'x', '']) {
-      const bad = await a.http('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=${number}`, { auth: 'cluster' });
+      const bad = await a.http('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=${number}`, {
+        auth: 'cluster',
+      });
       expect(bad.status).toBe(400);
     }
     expect((await a.http('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=1`)).status).toBe(401);
-    expect((await a.http('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=1`, { auth: 'cluster' })).body).toMatchObject({ code: 0, data: false });
+    expect(
+      (await a.http('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=1`, { auth: 'cluster' })).body,
+    ).toMatchObject({ code: 0, data: false });
     expect((await a.http('POST', '/reBalance', { auth: 'cluster' })).status).toBe(403);
     expect((await a.http('POST', '/reBalance', { auth: 'admin' })).body).toMatchObject({ code: 0, data: [] });
   });
@@ -199,16 +231,31 @@ describe('rebalance when an instance joins', () => {
   });
 
   it('moves clients to a new instance REBALANCE_DELAY_MS after it joined', async () => {
-    const settings = { REBALANCE_DELAY_MS: '1000', REBALANCE_MIN_USERS: '10', REBALANCE_COOLDOWN_MS: '0', HEARTBEAT_MS: '200', INSTANCE_TTL_MS: '1000' };
+    const settings = {
+      REBALANCE_DELAY_MS: '1000',
+      REBALANCE_MIN_USERS: '10',
+      REBALANCE_COOLDOWN_MS: '0',
+      HEARTBEAT_MS: '200',
+      INSTANCE_TTL_MS: '1000',
+    };
     instances.push(await startInstance(env.instanceEnv({ ...settings, REBALANCE_DELAY_MS: '600000' })));
     const clients = await Promise.all(Array.from({ length: 20 }, () => loggedIn(instances[0].wsUrl, uniqueName('join'))));
     instances.push(await startInstance(env.instanceEnv(settings)));
     const movedCount = () => clients.filter((c) => c.received.some((f) => f.messageType === MessageType.ReBalance)).length;
     // The ten pushes leave in one pass but arrive one by one: wait for the tenth, then for any extra.
-    await until(async () => movedCount(), (n) => n >= 10, 10000, 'type 21 pushed');
+    await until(
+      async () => movedCount(),
+      (n) => n >= 10,
+      10000,
+      'type 21 pushed',
+    );
     await sleep(500);
     expect(movedCount()).toBe(10);
-    expect(clients.find((c) => c.received.some((f) => f.messageType === MessageType.ReBalance))!.received.find((f) => f.messageType === MessageType.ReBalance)).toMatchObject({ host: instances[1].host });
+    expect(
+      clients
+        .find((c) => c.received.some((f) => f.messageType === MessageType.ReBalance))!
+        .received.find((f) => f.messageType === MessageType.ReBalance),
+    ).toMatchObject({ host: instances[1].host });
     for (const client of clients) client.close();
   });
 });

@@ -69,14 +69,23 @@ describe('a reconnect storm', () => {
     async function storm(): Promise<void> {
       for (let round = 0; round < 2; round++) {
         const clients = await Promise.all(
-          names.map((name) => WsTestClient.connect(`${server.wsUrl}?token=${forgeToken({ sub: name, iat: nowSeconds(), exp: nowSeconds() + 600 }, { secret: JWT_SECRET })}`)),
+          names.map((name) =>
+            WsTestClient.connect(
+              `${server.wsUrl}?token=${forgeToken({ sub: name, iat: nowSeconds(), exp: nowSeconds() + 600 }, { secret: JWT_SECRET })}`,
+            ),
+          ),
         );
         const logins = await Promise.all(clients.map((c) => c.next((f) => f.messageType === MessageType.LoginResponse, 60000)));
         // Checked: every client is logged in, and a password login in the middle of it works.
         expect(logins.filter((f) => f.success === true)).toHaveLength(STORM);
         const passwordLogin = await loggedIn(server.wsUrl, probeName, 'secret-pass', false);
         passwordLogin.close();
-        await until(async () => (await server.http<number>('GET', '/getOnlineUserCount')).body.data, (n) => n === STORM + 1, 20000, 'all online');
+        await until(
+          async () => (await server.http<number>('GET', '/getOnlineUserCount')).body.data,
+          (n) => n === STORM + 1,
+          20000,
+          'all online',
+        );
         for (const client of clients) client.close();
         await Promise.all(clients.map((c) => c.closed));
       }

@@ -5,7 +5,17 @@ import { Cluster } from 'ioredis';
 import { createRedisClient } from '../src/cluster/redis-client';
 import { RedisRegistry } from '../src/cluster/redis-registry';
 import type { RedisTopology } from '../src/config/app-config';
-import { CLUSTER_SEEDS, RedisTopologyName, SENTINELS, SENTINEL_NAME, TestEnvironment, ensureRedisTopology, redisClient, scanKeys, serviceUrl } from './helpers/environment';
+import {
+  CLUSTER_SEEDS,
+  RedisTopologyName,
+  SENTINELS,
+  SENTINEL_NAME,
+  TestEnvironment,
+  ensureRedisTopology,
+  redisClient,
+  scanKeys,
+  serviceUrl,
+} from './helpers/environment';
 import { Instance, freePort } from './helpers/instance';
 import { until } from './helpers/wait';
 
@@ -38,7 +48,9 @@ describe('the registry on Redis topologies', () => {
     try {
       for (let i = 0; i < USERS; i += 500) {
         await Promise.all(
-          Array.from({ length: 500 }, (_, j) => registry.bindSession({ username: `user${i + j}`, sessionId: `s${i + j}`, instanceId: `inst${(i + j) % 4}` }, 5)),
+          Array.from({ length: 500 }, (_, j) =>
+            registry.bindSession({ username: `user${i + j}`, sessionId: `s${i + j}`, instanceId: `inst${(i + j) % 4}` }, 5),
+          ),
         );
       }
       const perMaster: number[] = [];
@@ -62,33 +74,38 @@ describe('the registry on Redis topologies', () => {
     }
   });
 
-  it.each(['single', 'cluster', 'sentinel'] as const)('takes, refuses and releases a lock, and evicts the oldest session past the limit, on %s', async (name) => {
-    const prefix = `chat-test:${randomBytes(4).toString('hex')}:`;
-    const client = createRedisClient(TOPOLOGIES[name], 'lock-test');
-    const registry = new RedisRegistry(client, prefix);
-    try {
-      const token = await registry.acquireLock('rebalance:lock', 10000);
-      expect(token).not.toBeNull();
-      expect(await registry.acquireLock('rebalance:lock', 10000)).toBeNull();
-      await registry.releaseLock('rebalance:lock', 'not-the-token');
-      expect(await registry.acquireLock('rebalance:lock', 10000)).toBeNull();
-      await registry.releaseLock('rebalance:lock', token!);
-      expect(await registry.acquireLock('rebalance:lock', 10000)).not.toBeNull();
+  it.each(['single', 'cluster', 'sentinel'] as const)(
+    'takes, refuses and releases a lock, and evicts the oldest session past the limit, on %s',
+    async (name) => {
+      const prefix = `chat-test:${randomBytes(4).toString('hex')}:`;
+      const client = createRedisClient(TOPOLOGIES[name], 'lock-test');
+      const registry = new RedisRegistry(client, prefix);
+      try {
+        const token = await registry.acquireLock('rebalance:lock', 10000);
+        expect(token).not.toBeNull();
+        expect(await registry.acquireLock('rebalance:lock', 10000)).toBeNull();
+        await registry.releaseLock('rebalance:lock', 'not-the-token');
+        expect(await registry.acquireLock('rebalance:lock', 10000)).toBeNull();
+        await registry.releaseLock('rebalance:lock', token!);
+        expect(await registry.acquireLock('rebalance:lock', 10000)).not.toBeNull();
 
-      expect(await registry.bindSession({ username: 'ann', sessionId: '1', instanceId: 'a' }, 2)).toEqual([]);
-      expect(await registry.bindSession({ username: 'ann', sessionId: '2', instanceId: 'b' }, 2)).toEqual([]);
-      expect(await registry.bindSession({ username: 'ann', sessionId: '3', instanceId: 'b' }, 2)).toEqual([{ username: 'ann', sessionId: '1', instanceId: 'a' }]);
-      // The evicted session left its instance's list: a purge of `a` finds nothing of ann's.
-      expect(await registry.purgeInstance('a')).toBe(0);
-      expect(await registry.purgeInstance('b')).toBe(2);
-      expect((await registry.sessionsOf(['ann'])).get('ann')).toEqual([]);
-    } finally {
-      const probe = redisClient(name);
-      await Promise.all((await scanKeys(probe, `${prefix}*`)).map((key) => probe.del(key)));
-      probe.disconnect();
-      client.disconnect();
-    }
-  });
+        expect(await registry.bindSession({ username: 'ann', sessionId: '1', instanceId: 'a' }, 2)).toEqual([]);
+        expect(await registry.bindSession({ username: 'ann', sessionId: '2', instanceId: 'b' }, 2)).toEqual([]);
+        expect(await registry.bindSession({ username: 'ann', sessionId: '3', instanceId: 'b' }, 2)).toEqual([
+          { username: 'ann', sessionId: '1', instanceId: 'a' },
+        ]);
+        // The evicted session left its instance's list: a purge of `a` finds nothing of ann's.
+        expect(await registry.purgeInstance('a')).toBe(0);
+        expect(await registry.purgeInstance('b')).toBe(2);
+        expect((await registry.sessionsOf(['ann'])).get('ann')).toEqual([]);
+      } finally {
+        const probe = redisClient(name);
+        await Promise.all((await scanKeys(probe, `${prefix}*`)).map((key) => probe.del(key)));
+        probe.disconnect();
+        client.disconnect();
+      }
+    },
+  );
 
   describe('an instance whose heartbeats fail while Redis answers pings', () => {
     const env = new TestEnvironment('cluster', 'single');
@@ -112,7 +129,12 @@ describe('the registry on Redis topologies', () => {
       const other = [7101, 7102, 7103, 7104, 7105, 7106].find((port) => port !== owner)!;
       const port = await freePort();
       const child = spawn(process.execPath, [join(__dirname, '..', 'dist', 'main.js')], {
-        env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...env.instanceEnv({ REDIS_URL: `redis://127.0.0.1:${other}`, HEARTBEAT_MS: '200' }), PORT: String(port) },
+        env: {
+          PATH: process.env.PATH ?? '',
+          TZ: 'UTC',
+          ...env.instanceEnv({ REDIS_URL: `redis://127.0.0.1:${other}`, HEARTBEAT_MS: '200' }),
+          PORT: String(port),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       server = new Instance(port, child);

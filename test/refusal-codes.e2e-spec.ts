@@ -49,20 +49,28 @@ describe(`refusal codes (${MODE})`, () => {
     const client = await connect();
     client.sendRaw('{not json');
     expect(await client.next((f) => f.messageType === MessageType.Error && f.reason === 'Invalid JSON')).toMatchObject({
-      success: false, code: 'invalid_argument',
+      success: false,
+      code: 'invalid_argument',
     });
     expect(await client.request({ messageType: 3 })).toMatchObject({
-      messageType: MessageType.Error, code: 'invalid_argument', reason: 'Unknown messageType: 3',
+      messageType: MessageType.Error,
+      code: 'invalid_argument',
+      reason: 'Unknown messageType: 3',
     });
     expect(await client.request({ messageType: MessageType.RegisterRequest, username: 'ab', password: PASSWORD })).toMatchObject({
-      messageType: MessageType.RegisterResponse, code: 'invalid_argument',
+      messageType: MessageType.RegisterResponse,
+      code: 'invalid_argument',
     });
     const alice = await session(uniqueName('arg'));
     expect(await alice.request({ messageType: MessageType.Ack, messageIds: 'all' })).toMatchObject({
-      messageType: MessageType.Error, success: false, code: 'invalid_argument',
+      messageType: MessageType.Error,
+      success: false,
+      code: 'invalid_argument',
     });
     expect(await alice.request({ messageType: MessageType.HistoryRequest, with: 'someone', limit: 0 })).toMatchObject({
-      messageType: MessageType.HistoryResponse, messages: [], code: 'invalid_argument',
+      messageType: MessageType.HistoryResponse,
+      messages: [],
+      code: 'invalid_argument',
     });
     expect(await alice.request({ messageType: MessageType.ChatRequest, to: ['x'], content: 'hi' })).toMatchObject({
       messageType: MessageType.ChatResponse,
@@ -77,10 +85,16 @@ describe(`refusal codes (${MODE})`, () => {
   it('not_logged_in: a request before login, in its response type or in type 26', async () => {
     const client = await connect();
     expect(await client.request({ messageType: MessageType.ChatRequest, to: 'bob', content: 'hi' })).toMatchObject({
-      messageType: MessageType.ChatResponse, success: false, reason: 'Please log in', code: 'not_logged_in', messageId: null,
+      messageType: MessageType.ChatResponse,
+      success: false,
+      reason: 'Please log in',
+      code: 'not_logged_in',
+      messageId: null,
     });
     expect(await client.request({ messageType: MessageType.Ack, messageIds: ['1'] })).toMatchObject({
-      messageType: MessageType.Error, reason: 'Please log in', code: 'not_logged_in',
+      messageType: MessageType.Error,
+      reason: 'Please log in',
+      code: 'not_logged_in',
     });
   });
 
@@ -103,7 +117,10 @@ describe(`refusal codes (${MODE})`, () => {
     const forged = forgeToken({ sub: 'x', exp: nowSeconds() + 60 }, { secret: 'some-other-secret-value' });
     const atConnect = await connect(server, `?token=${encodeURIComponent(forged)}`);
     expect(await atConnect.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({
-      sequenceId: 0, success: false, reason: 'Invalid token', code: 'unauthorized',
+      sequenceId: 0,
+      success: false,
+      reason: 'Invalid token',
+      code: 'unauthorized',
     });
     const expired = forgeToken({ sub: 'x', exp: nowSeconds() - 1 });
     expect(await atConnect.request({ messageType: MessageType.LoginRequest, token: expired })).toMatchObject({
@@ -118,26 +135,35 @@ describe(`refusal codes (${MODE})`, () => {
     const bobClient = await session(bob);
     const groupName = uniqueName('team');
     expect(await aliceClient.request({ messageType: MessageType.ChatRequest, to: uniqueName('ghost'), content: 'hi' })).toMatchObject({
-      messageType: MessageType.ChatResponse, code: 'not_found',
+      messageType: MessageType.ChatResponse,
+      code: 'not_found',
     });
     expect(await aliceClient.request({ messageType: MessageType.GroupMembersRequest, groupName: uniqueName('none') })).toMatchObject({
-      messageType: MessageType.GroupMembersResponse, code: 'not_found',
+      messageType: MessageType.GroupMembersResponse,
+      code: 'not_found',
     });
     expect(await aliceClient.request({ messageType: MessageType.GroupCreateRequest, groupName })).toMatchObject({ success: true });
     expect(await aliceClient.request({ messageType: MessageType.GroupCreateRequest, groupName: uniqueName('second') })).toMatchObject({
-      messageType: MessageType.GroupCreateResponse, code: 'limit_exceeded',
+      messageType: MessageType.GroupCreateResponse,
+      code: 'limit_exceeded',
     });
     expect(await bobClient.request({ messageType: MessageType.GroupCreateRequest, groupName })).toMatchObject({
-      messageType: MessageType.GroupCreateResponse, reason: 'Group name is already taken', code: 'conflict',
+      messageType: MessageType.GroupCreateResponse,
+      reason: 'Group name is already taken',
+      code: 'conflict',
     });
     expect(await bobClient.request({ messageType: MessageType.GroupChatRequest, groupName, content: 'let me in' })).toMatchObject({
-      messageType: MessageType.GroupChatResponse, code: 'forbidden',
+      messageType: MessageType.GroupChatResponse,
+      code: 'forbidden',
     });
     expect(await bobClient.request({ messageType: MessageType.ChatRequest, to: alice, content: 'hi', from: alice })).toMatchObject({
-      messageType: MessageType.ChatResponse, code: 'forbidden',
+      messageType: MessageType.ChatResponse,
+      code: 'forbidden',
     });
     expect(await bobClient.register(alice, PASSWORD)).toMatchObject({
-      messageType: MessageType.RegisterResponse, reason: 'Username is already taken', code: 'conflict',
+      messageType: MessageType.RegisterResponse,
+      reason: 'Username is already taken',
+      code: 'conflict',
     });
     expect(await bobClient.login(alice, PASSWORD)).toMatchObject({ messageType: MessageType.LoginResponse, code: 'conflict' });
   });
@@ -151,7 +177,10 @@ describe(`refusal codes (${MODE})`, () => {
     });
     await client.request({ messageType: MessageType.Ping });
     expect(await client.request({ messageType: MessageType.Ping })).toMatchObject({
-      messageType: MessageType.Pong, success: false, reason: 'Too many requests', code: 'rate_limited',
+      messageType: MessageType.Pong,
+      success: false,
+      reason: 'Too many requests',
+      code: 'rate_limited',
     });
   });
 });

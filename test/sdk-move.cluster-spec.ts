@@ -68,14 +68,24 @@ describe('SDK move to a target that does not answer', () => {
     client.on('reconnected', () => reconnectedTo.push(client.url ?? ''));
 
     expect((await moveOrder(a, b)).body).toMatchObject({ code: 0, data: true });
-    await until(async () => errors, (seen) => seen.length > 0, 10000, 'the failed move');
+    await until(
+      async () => errors,
+      (seen) => seen.length > 0,
+      10000,
+      'the failed move',
+    );
     expect(moves).toEqual([deadUrl]);
     expect(errors[0]).toContain(deadUrl);
     expect(client.state).toBe('connected');
     expect(client.url).toBe(a.wsUrl);
 
     // After the grace period the instance closes the session with CloseCode.Moved: the client comes back to A, not to the dead URL.
-    await until(async () => reconnectedTo, (seen) => seen.length > 0, 15000, 'the reconnect');
+    await until(
+      async () => reconnectedTo,
+      (seen) => seen.length > 0,
+      15000,
+      'the reconnect',
+    );
     expect(reconnectedTo).toEqual([a.wsUrl]);
     expect(client.username).toBe(name);
     const sender = await loggedIn(c.wsUrl, uniqueName('sender'));
@@ -85,18 +95,33 @@ describe('SDK move to a target that does not answer', () => {
     ).toMatchObject({
       success: true,
     });
-    await until(async () => messages, (seen) => seen.some((m) => m.content === 'back on A'), 10000, 'the message after the fallback');
+    await until(
+      async () => messages,
+      (seen) => seen.some((m) => m.content === 'back on A'),
+      10000,
+      'the message after the fallback',
+    );
     client.close();
   });
 
   it('keeps the target after a move that worked', async () => {
     const { client } = await sdkUser(a);
     // The order moves a random session of A: this one must be its only one.
-    await until(() => connectionsOn(a), (count) => count === 1, 10000, 'one session on A');
+    await until(
+      () => connectionsOn(a),
+      (count) => count === 1,
+      10000,
+      'one session on A',
+    );
     const moved = new Promise<void>((resolve) => client.on('state', (state) => state === 'connected' && resolve()));
     expect((await moveOrder(a, c)).body).toMatchObject({ code: 0, data: true });
     await moved;
     expect(client.url).toBe(c.wsUrl);
-    await until(() => connectionsOn(c), (count) => count >= 1, 10000, 'the session on C');
+    await until(
+      () => connectionsOn(c),
+      (count) => count >= 1,
+      10000,
+      'the session on C',
+    );
   });
 });

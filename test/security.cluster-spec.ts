@@ -12,7 +12,12 @@ describe('security across instances', () => {
   const clients: WsTestClient[] = [];
   const common = { REBALANCE_DELAY_MS: '600000', REBALANCE_INTERVAL_MS: '600000', REBALANCE_GRACE_MS: '60000', DRAIN_TIMEOUT_MS: '2000' };
 
-  async function user(instance: Instance, prefix: string, register = true, name = uniqueName(prefix)): Promise<{ name: string; client: WsTestClient; token: string }> {
+  async function user(
+    instance: Instance,
+    prefix: string,
+    register = true,
+    name = uniqueName(prefix),
+  ): Promise<{ name: string; client: WsTestClient; token: string }> {
     const client = await loggedIn(instance.wsUrl, name, 'secret-pass', register);
     clients.push(client);
     return { name, client, token: client.received.find((f) => f.messageType === MessageType.LoginResponse)!.token as string };

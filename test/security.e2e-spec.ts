@@ -64,13 +64,22 @@ describe(`security (${MODE})`, () => {
 
   async function expectNotLoggedIn(client: WsTestClient): Promise<void> {
     expect(client.isOpen).toBe(true);
-    expect(await client.request({ messageType: MessageType.ChatRequest, to: 'anyone-at-all', content: 'hi' })).toMatchObject({ messageType: MessageType.ChatResponse, success: false, reason: 'Please log in' });
+    expect(await client.request({ messageType: MessageType.ChatRequest, to: 'anyone-at-all', content: 'hi' })).toMatchObject({
+      messageType: MessageType.ChatResponse,
+      success: false,
+      reason: 'Please log in',
+    });
   }
 
   beforeAll(async () => {
     await env.setup();
     server = await startInstance(
-      env.instanceEnv({ LOCKOUT_MAX_ERRORS: '3', LOCKOUT_MINUTES: String(LOCKOUT_WINDOW_MS / 60000), RATE_LIMIT_PER_SEC: '1000', RATE_LIMIT_BURST: '1000' }),
+      env.instanceEnv({
+        LOCKOUT_MAX_ERRORS: '3',
+        LOCKOUT_MINUTES: String(LOCKOUT_WINDOW_MS / 60000),
+        RATE_LIMIT_PER_SEC: '1000',
+        RATE_LIMIT_BURST: '1000',
+      }),
     );
   }, 120000);
 
@@ -108,14 +117,21 @@ describe(`security (${MODE})`, () => {
       ['the admin token one character short', { header: 'authorization', value: `Bearer ${ADMIN_TOKEN.slice(0, -1)}` }],
       ['the admin token with a character more', { header: 'authorization', value: `Bearer ${ADMIN_TOKEN}x` }],
       ['the admin token without "Bearer"', { header: 'authorization', value: ADMIN_TOKEN }],
-      ['the admin token as Basic credentials', { header: 'authorization', value: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` }],
+      [
+        'the admin token as Basic credentials',
+        { header: 'authorization', value: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` },
+      ],
       ['the cluster token as a bearer', { header: 'authorization', value: `Bearer ${CLUSTER_TOKEN}` }],
       ['a wrong cluster token', { header: 'x-cluster-token', value: 'not-the-cluster-token' }],
       ['the cluster token one character short', { header: 'x-cluster-token', value: CLUSTER_TOKEN.slice(0, -1) }],
       ['the admin token as X-Cluster-Token', { header: 'x-cluster-token', value: ADMIN_TOKEN }],
     ];
 
-    function expectRefused(response: { status: number; body: { code: number; path: string; data: unknown } }, status: number, path: string): void {
+    function expectRefused(
+      response: { status: number; body: { code: number; path: string; data: unknown } },
+      status: number,
+      path: string,
+    ): void {
       expect(response.status).toBe(status);
       expect(response.body).toMatchObject({ code: status, data: null, path: path.split('?')[0] });
     }
@@ -127,7 +143,11 @@ describe(`security (${MODE})`, () => {
     it.each([...ADMIN_ROUTES, ...CLUSTER_ROUTES])('%s %s: a wrong token of any kind is 401', async (method, path, body) => {
       for (const [, auth] of wrong) expectRefused(await server.http(method, path, { body, auth }), 401, path);
       // A user's session token is no HTTP credential.
-      expectRefused(await server.http(method, path, { body, auth: { header: 'authorization', value: `Bearer ${sessionToken}` } }), 401, path);
+      expectRefused(
+        await server.http(method, path, { body, auth: { header: 'authorization', value: `Bearer ${sessionToken}` } }),
+        401,
+        path,
+      );
       expectRefused(await server.http(method, path, { body, auth: { header: 'x-cluster-token', value: sessionToken } }), 401, path);
     });
 
@@ -156,7 +176,8 @@ describe(`security (${MODE})`, () => {
     });
 
     it('the public routes need no token', async () => {
-      for (const path of ['/port', '/getOnlineUserCount', '/serverAddress', '/health']) expect((await server.http('GET', path)).body.code).toBe(0);
+      for (const path of ['/port', '/getOnlineUserCount', '/serverAddress', '/health'])
+        expect((await server.http('GET', path)).body.code).toBe(0);
       expect((await fetch(`http://127.0.0.1:${server.port}/v2/api-docs`)).status).toBe(200);
     });
   });
@@ -174,16 +195,51 @@ describe(`security (${MODE})`, () => {
 
     // Every forged token names an existing, enabled user: only the token checks stand between it and a login.
     const forged: [string, () => string, string][] = [
-      ['alg none without a signature', () => forgeToken({ sub: victim, exp: nowSeconds() + 600 }, { header: { alg: 'none', typ: 'JWT' } }), 'Invalid token'],
-      ['alg none with a junk signature', () => forgeToken({ sub: victim, exp: nowSeconds() + 600 }, { header: { alg: 'none', typ: 'JWT' } }) + 'x', 'Invalid token'],
-      ['a wrong secret', () => forgeToken({ sub: victim, exp: nowSeconds() + 600 }, { secret: 'a-secret-that-is-not-the-servers' }), 'Invalid token'],
+      [
+        'alg none without a signature',
+        () => forgeToken({ sub: victim, exp: nowSeconds() + 600 }, { header: { alg: 'none', typ: 'JWT' } }),
+        'Invalid token',
+      ],
+      [
+        'alg none with a junk signature',
+        () => forgeToken({ sub: victim, exp: nowSeconds() + 600 }, { header: { alg: 'none', typ: 'JWT' } }) + 'x',
+        'Invalid token',
+      ],
+      [
+        'a wrong secret',
+        () => forgeToken({ sub: victim, exp: nowSeconds() + 600 }, { secret: 'a-secret-that-is-not-the-servers' }),
+        'Invalid token',
+      ],
       ['an expired token', () => forgeToken({ sub: victim, iat: nowSeconds() - 7200, exp: nowSeconds() - 1 }), 'Token expired'],
       ['an HS512 header, signed with HS512 under the secret', () => hs512Token({ sub: victim, exp: nowSeconds() + 600 }), 'Invalid token'],
-      ['an HS512 header, signed with HS256 under the secret', () => forgeToken({ sub: victim, exp: nowSeconds() + 600 }, { header: { alg: 'HS512', typ: 'JWT' } }), 'Invalid token'],
-      ['an RS256 header, HMAC-signed under the secret', () => forgeToken({ sub: victim, exp: nowSeconds() + 600 }, { header: { alg: 'RS256', typ: 'JWT' } }), 'Invalid token'],
-      ['an extra header field (kid), signed under the secret', () => forgeToken({ sub: victim, exp: nowSeconds() + 600 }, { header: { alg: 'HS256', typ: 'JWT', kid: '../../dev/null' } }), 'Invalid token'],
-      ['the header keys in another order, signed under the secret', () => forgeToken({ sub: victim, exp: nowSeconds() + 600 }, { header: { typ: 'JWT', alg: 'HS256' } }), 'Invalid token'],
-      ['another user\'s signature under a swapped payload', () => { const [h, , s] = attackerToken.split('.'); return `${h}.${b64({ sub: victim, iat: nowSeconds(), exp: nowSeconds() + 600 })}.${s}`; }, 'Invalid token'],
+      [
+        'an HS512 header, signed with HS256 under the secret',
+        () => forgeToken({ sub: victim, exp: nowSeconds() + 600 }, { header: { alg: 'HS512', typ: 'JWT' } }),
+        'Invalid token',
+      ],
+      [
+        'an RS256 header, HMAC-signed under the secret',
+        () => forgeToken({ sub: victim, exp: nowSeconds() + 600 }, { header: { alg: 'RS256', typ: 'JWT' } }),
+        'Invalid token',
+      ],
+      [
+        'an extra header field (kid), signed under the secret',
+        () => forgeToken({ sub: victim, exp: nowSeconds() + 600 }, { header: { alg: 'HS256', typ: 'JWT', kid: '../../dev/null' } }),
+        'Invalid token',
+      ],
+      [
+        'the header keys in another order, signed under the secret',
+        () => forgeToken({ sub: victim, exp: nowSeconds() + 600 }, { header: { typ: 'JWT', alg: 'HS256' } }),
+        'Invalid token',
+      ],
+      [
+        "another user's signature under a swapped payload",
+        () => {
+          const [h, , s] = attackerToken.split('.');
+          return `${h}.${b64({ sub: victim, iat: nowSeconds(), exp: nowSeconds() + 600 })}.${s}`;
+        },
+        'Invalid token',
+      ],
       ['a real token with an extra dot', () => `${attackerToken}.`, 'Invalid token'],
       ['a real token with a fourth segment', () => `${attackerToken}.e30`, 'Invalid token'],
       ['a real token without its signature', () => attackerToken.split('.').slice(0, 2).join('.') + '.', 'Invalid token'],
@@ -192,22 +248,38 @@ describe(`security (${MODE})`, () => {
       ['a subject that is not a string', () => forgeToken({ sub: 12345, exp: nowSeconds() + 600 }), 'Invalid token'],
       ['no expiry', () => forgeToken({ sub: victim }), 'Invalid token'],
       ['an expiry that is a string', () => forgeToken({ sub: victim, exp: String(nowSeconds() + 600) }), 'Invalid token'],
-      ['a user who never registered', () => forgeToken({ sub: `never-${uniqueName('n')}`, exp: nowSeconds() + 600 }), 'The user of this token no longer exists'],
+      [
+        'a user who never registered',
+        () => forgeToken({ sub: `never-${uniqueName('n')}`, exp: nowSeconds() + 600 }),
+        'The user of this token no longer exists',
+      ],
     ];
 
     it.each(forged)('refuses %s at ?token= and leaves the connection open, not logged in', async (_case, token, reason) => {
       const client = await connect(`?token=${encodeURIComponent(token())}`);
-      expect(await client.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({ sequenceId: 0, success: false, reason, username: null, token: null });
+      expect(await client.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({
+        sequenceId: 0,
+        success: false,
+        reason,
+        username: null,
+        token: null,
+      });
       await expectNotLoggedIn(client);
     });
 
     it.each(forged)('refuses %s in a LoginRequest (17)', async (_case, token, reason) => {
       const client = await connect();
-      expect(await client.request({ messageType: MessageType.LoginRequest, token: token() })).toMatchObject({ messageType: MessageType.LoginResponse, success: false, reason, username: null, token: null });
+      expect(await client.request({ messageType: MessageType.LoginRequest, token: token() })).toMatchObject({
+        messageType: MessageType.LoginResponse,
+        success: false,
+        reason,
+        username: null,
+        token: null,
+      });
       await expectNotLoggedIn(client);
     });
 
-    it('accepts a token signed under the secret with the server\'s header (the control for the refusals above)', async () => {
+    it("accepts a token signed under the secret with the server's header (the control for the refusals above)", async () => {
       const token = forgeToken({ sub: victim, iat: nowSeconds(), exp: nowSeconds() + 600 });
       const client = await connect(`?token=${encodeURIComponent(token)}`);
       expect(await client.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({ success: true, username: victim });
@@ -232,7 +304,10 @@ describe(`security (${MODE})`, () => {
         reason: 'Account is disabled',
       });
       await server.http('PUT', `/user/setUserStatus/${name}/true`, { auth: 'admin' });
-      expect(await (await connect()).request({ messageType: MessageType.LoginRequest, token })).toMatchObject({ success: false, reason: 'Token revoked: please log in again' });
+      expect(await (await connect()).request({ messageType: MessageType.LoginRequest, token })).toMatchObject({
+        success: false,
+        reason: 'Token revoked: please log in again',
+      });
       const again = await session(name);
       expect(await again.request({ messageType: MessageType.LoginRequest, token: tokenOf(again) })).toMatchObject({
         success: true,
@@ -244,8 +319,17 @@ describe(`security (${MODE})`, () => {
   describe('rebalance orders', () => {
     it('POST /reBalance/handler refuses a host that is not a live instance with -10, and nobody is told to move', async () => {
       const client = await session(await registered('stay'));
-      for (const host of ['evil.example:9092', '127.0.0.1:1', `localhost:${server.port}`, server.host, `${server.host}/ws`, 'ws://127.0.0.1:1/ws']) {
-        const response = await server.http('POST', `/reBalance/handler?host=${encodeURIComponent(host)}&reBalanceNumber=5`, { auth: 'cluster' });
+      for (const host of [
+        'evil.example:9092',
+        '127.0.0.1:1',
+        `localhost:${server.port}`,
+        server.host,
+        `${server.host}/ws`,
+        'ws://127.0.0.1:1/ws',
+      ]) {
+        const response = await server.http('POST', `/reBalance/handler?host=${encodeURIComponent(host)}&reBalanceNumber=5`, {
+          auth: 'cluster',
+        });
         expect(response.status).toBe(200);
         expect(response.body).toMatchObject({ code: -10, data: null });
       }
@@ -270,14 +354,14 @@ describe(`security (${MODE})`, () => {
       // Counted atomically: no wrong password checked in parallel is lost, so the count is past the limit.
       expect(dto.body.data.passwordErrorNum).toBeGreaterThan(3);
       // (A burst slower than the window would restart the count, as it should: compare only when it was not.)
-      if (elapsed < LOCKOUT_WINDOW_MS - 500) expect(dto.body.data.passwordErrorNum).toBe(answers.filter((a) => a.reason === 'Wrong password').length);
+      if (elapsed < LOCKOUT_WINDOW_MS - 500)
+        expect(dto.body.data.passwordErrorNum).toBe(answers.filter((a) => a.reason === 'Wrong password').length);
       const lockedAt = Date.parse(dto.body.data.passwordErrorLastTime!);
       const rightOnes = await Promise.all(Array.from({ length: 3 }, () => connect().then((c) => c.login(name, PASSWORD))));
       for (const answer of rightOnes) expect(answer).toMatchObject({ success: false, reason: LOCKED, token: null });
       await sleep(Math.max(0, lockedAt + LOCKOUT_WINDOW_MS + 500 - Date.now()));
       expect(await (await connect()).login(name, PASSWORD)).toMatchObject({ success: true, username: name });
     });
-
   });
 
   describe('names', () => {
@@ -308,7 +392,10 @@ describe(`security (${MODE})`, () => {
       ['bob%00'],
     ])('refuses to register %j and stores nothing', async (name) => {
       const client = await connect();
-      expect(await client.register(name, PASSWORD)).toMatchObject({ success: false, reason: 'Username may only contain letters, digits, "_", "-" and "."' });
+      expect(await client.register(name, PASSWORD)).toMatchObject({
+        success: false,
+        reason: 'Username may only contain letters, digits, "_", "-" and "."',
+      });
       const stored = await server.http('GET', `/user/${encodeURIComponent(name)}`, { auth: 'admin' });
       expect(stored.body).toMatchObject({ code: -10 });
       expect(await client.login(name, PASSWORD)).toMatchObject({ success: false });
@@ -316,21 +403,27 @@ describe(`security (${MODE})`, () => {
 
     it('refuses a username with a lone surrogate', async () => {
       const client = await connect();
-      expect(await client.register('bob\ud800x', PASSWORD)).toMatchObject({ success: false, reason: 'Username may only contain letters, digits, "_", "-" and "."' });
+      expect(await client.register('bob\ud800x', PASSWORD)).toMatchObject({
+        success: false,
+        reason: 'Username may only contain letters, digits, "_", "-" and "."',
+      });
     });
 
-    it.each([['<script>x</script>'], ['a"b'], ["it's"], ['x&y'], ['tab\there'], ['bell\u0007'], ['nul\u0000']])('refuses to create the group %j', async (groupName) => {
-      const client = await session(await registered('gname'));
-      expect(await client.request({ messageType: MessageType.GroupCreateRequest, groupName })).toMatchObject({
-        messageType: MessageType.GroupCreateResponse,
-        success: false,
-        members: null,
-      });
-      expect(await client.request({ messageType: MessageType.GroupMembersRequest, groupName })).toMatchObject({
-        success: false,
-        reason: 'Group does not exist',
-      });
-    });
+    it.each([['<script>x</script>'], ['a"b'], ["it's"], ['x&y'], ['tab\there'], ['bell\u0007'], ['nul\u0000']])(
+      'refuses to create the group %j',
+      async (groupName) => {
+        const client = await session(await registered('gname'));
+        expect(await client.request({ messageType: MessageType.GroupCreateRequest, groupName })).toMatchObject({
+          messageType: MessageType.GroupCreateResponse,
+          success: false,
+          members: null,
+        });
+        expect(await client.request({ messageType: MessageType.GroupMembersRequest, groupName })).toMatchObject({
+          success: false,
+          reason: 'Group does not exist',
+        });
+      },
+    );
 
     it.each([['admin'], ['Admin'], ['SYSTEM'], ['Host']])('refuses the reserved name %s', async (name) => {
       expect(await (await connect()).register(name, PASSWORD)).toMatchObject({ success: false, reason: 'This username is reserved' });
@@ -373,15 +466,19 @@ describe(`security (${MODE})`, () => {
       ['an empty string', () => ''],
       ['a number', () => 42],
       ['an object', () => ({ username: alice })],
-    ])(
-      'a ChatRequest (5) with from set to %s is refused and nothing reaches the recipient',
-      async (_case, from) => {
-        expect(await aliceClient.request({ messageType: MessageType.ChatRequest, to: carol, content: 'I am bob', from: from() })).toMatchObject({ messageType: MessageType.ChatResponse, success: false, reason: 'from must be the logged-in user', messageId: null });
-        expect(await carolSeesFromBob()).toEqual([]);
-        const carolClient = await session(carol);
-        expect((await history(carolClient, { with: alice })).messages).toEqual([]);
-      },
-    );
+    ])('a ChatRequest (5) with from set to %s is refused and nothing reaches the recipient', async (_case, from) => {
+      expect(
+        await aliceClient.request({ messageType: MessageType.ChatRequest, to: carol, content: 'I am bob', from: from() }),
+      ).toMatchObject({
+        messageType: MessageType.ChatResponse,
+        success: false,
+        reason: 'from must be the logged-in user',
+        messageId: null,
+      });
+      expect(await carolSeesFromBob()).toEqual([]);
+      const carolClient = await session(carol);
+      expect((await history(carolClient, { with: alice })).messages).toEqual([]);
+    });
 
     it('a ChatRequest (5) with from set to the sender is served (the control)', async () => {
       const ack = await aliceClient.request({ messageType: MessageType.ChatRequest, to: bob, content: 'really me', from: alice });
@@ -393,19 +490,30 @@ describe(`security (${MODE})`, () => {
       expect((await aliceClient.request({ messageType: MessageType.GroupCreateRequest, groupName, members: [bob, carol] })).success).toBe(
         true,
       );
-      expect(await aliceClient.request({ messageType: MessageType.GroupChatRequest, groupName, content: 'I am bob', from: bob })).toMatchObject({ messageType: MessageType.GroupChatResponse, success: false, reason: 'from must be the logged-in user', messageId: null });
+      expect(
+        await aliceClient.request({ messageType: MessageType.GroupChatRequest, groupName, content: 'I am bob', from: bob }),
+      ).toMatchObject({
+        messageType: MessageType.GroupChatResponse,
+        success: false,
+        reason: 'from must be the logged-in user',
+        messageId: null,
+      });
       expect((await history(await session(carol), { groupName })).messages).toEqual([]);
     });
 
     it.each([
       ['no credentials', 'none' as Auth],
-      ['a user\'s session token as the bearer', 'session' as const],
-      ['a user\'s session token as X-Cluster-Token', 'session-cluster' as const],
+      ["a user's session token as the bearer", 'session' as const],
+      ["a user's session token as X-Cluster-Token", 'session-cluster' as const],
       ['a wrong cluster token', { header: 'x-cluster-token', value: 'guessed-cluster-token-value' } as Auth],
     ])('POST /send with %s is 401 and stores nothing', async (_case, kind) => {
       const token = tokenOf(aliceClient);
       const auth: Auth =
-        kind === 'session' ? { header: 'authorization', value: `Bearer ${token}` } : kind === 'session-cluster' ? { header: 'x-cluster-token', value: token } : kind;
+        kind === 'session'
+          ? { header: 'authorization', value: `Bearer ${token}` }
+          : kind === 'session-cluster'
+            ? { header: 'x-cluster-token', value: token }
+            : kind;
       const response = await server.http('POST', '/send', { body: { from: bob, to: carol, content: 'I am bob, over HTTP' }, auth });
       expect(response.status).toBe(401);
       expect(await carolSeesFromBob()).toEqual([]);
@@ -420,7 +528,7 @@ describe(`security (${MODE})`, () => {
     });
   });
 
-  describe('other users\' conversations and groups', () => {
+  describe("other users' conversations and groups", () => {
     let alice: string;
     let bob: string;
     let carol: string;
@@ -456,32 +564,63 @@ describe(`security (${MODE})`, () => {
       expect(await history(carolClient, { with: bob })).toMatchObject({ success: true, messages: [] });
       const bobClient = await session(bob);
       expect((await history(bobClient, { with: alice })).messages).toHaveLength(aliceBob.length);
-      expect(((await history(bobClient, { with: alice })).messages as Frame[]).every((m) => [m.from, m.to].sort().join() === [alice, bob].sort().join())).toBe(true);
+      expect(
+        ((await history(bobClient, { with: alice })).messages as Frame[]).every(
+          (m) => [m.from, m.to].sort().join() === [alice, bob].sort().join(),
+        ),
+      ).toBe(true);
     });
 
     it('a non-member cannot list the members of a group, read its history, or send to it', async () => {
       const carolClient = await session(carol);
-      expect(await carolClient.request({ messageType: MessageType.GroupMembersRequest, groupName })).toMatchObject({ messageType: MessageType.GroupMembersResponse, success: false, reason: 'You are not a member of this group', members: null });
-      expect(await history(carolClient, { groupName })).toMatchObject({ messageType: MessageType.HistoryResponse, success: false, reason: 'You are not a member of this group', messages: [] });
-      expect(await carolClient.request({ messageType: MessageType.GroupChatRequest, groupName, content: 'let me in' })).toMatchObject({ messageType: MessageType.GroupChatResponse, success: false, reason: 'You are not a member of this group' });
+      expect(await carolClient.request({ messageType: MessageType.GroupMembersRequest, groupName })).toMatchObject({
+        messageType: MessageType.GroupMembersResponse,
+        success: false,
+        reason: 'You are not a member of this group',
+        members: null,
+      });
+      expect(await history(carolClient, { groupName })).toMatchObject({
+        messageType: MessageType.HistoryResponse,
+        success: false,
+        reason: 'You are not a member of this group',
+        messages: [],
+      });
+      expect(await carolClient.request({ messageType: MessageType.GroupChatRequest, groupName, content: 'let me in' })).toMatchObject({
+        messageType: MessageType.GroupChatResponse,
+        success: false,
+        reason: 'You are not a member of this group',
+      });
       const page = await history(await session(alice), { groupName });
       expect((page.messages as Frame[]).map((m) => m.messageId)).toEqual([groupMessage]);
     });
 
     it('nobody joins or quits a group for someone else', async () => {
       const carolClient = await session(carol);
-      expect(await carolClient.request({ messageType: MessageType.GroupJoinRequest, groupName, username: dave })).toMatchObject({ messageType: MessageType.GroupJoinResponse, success: false, reason: 'username must be the logged-in user' });
-      expect(await carolClient.request({ messageType: MessageType.GroupQuitRequest, groupName, username: alice })).toMatchObject({ messageType: MessageType.GroupQuitResponse, success: false, reason: 'username must be the logged-in user' });
-      expect(await carolClient.request({ messageType: MessageType.GroupQuitRequest, groupName, username: bob.toUpperCase() })).toMatchObject({ success: false, reason: 'username must be the logged-in user' });
+      expect(await carolClient.request({ messageType: MessageType.GroupJoinRequest, groupName, username: dave })).toMatchObject({
+        messageType: MessageType.GroupJoinResponse,
+        success: false,
+        reason: 'username must be the logged-in user',
+      });
+      expect(await carolClient.request({ messageType: MessageType.GroupQuitRequest, groupName, username: alice })).toMatchObject({
+        messageType: MessageType.GroupQuitResponse,
+        success: false,
+        reason: 'username must be the logged-in user',
+      });
+      expect(
+        await carolClient.request({ messageType: MessageType.GroupQuitRequest, groupName, username: bob.toUpperCase() }),
+      ).toMatchObject({ success: false, reason: 'username must be the logged-in user' });
       const members = await (await session(alice)).request({ messageType: MessageType.GroupMembersRequest, groupName });
       expect(members.members).toEqual([alice, bob]);
     });
 
-    it('an Ack with someone else\'s message ids leaves them unacknowledged for their recipient', async () => {
+    it("an Ack with someone else's message ids leaves them unacknowledged for their recipient", async () => {
       const erin = await registered('ue');
       const aliceClient = await session(alice);
       const ids = [];
-      for (let i = 0; i < 2; i++) ids.push((await aliceClient.request({ messageType: MessageType.ChatRequest, to: erin, content: `for erin ${i}` })).messageId as string);
+      for (let i = 0; i < 2; i++)
+        ids.push(
+          (await aliceClient.request({ messageType: MessageType.ChatRequest, to: erin, content: `for erin ${i}` })).messageId as string,
+        );
       const carolClient = await session(carol);
       carolClient.send({ messageType: MessageType.Ack, messageIds: [...ids, groupMessage] });
       aliceClient.send({ messageType: MessageType.Ack, messageIds: ids });

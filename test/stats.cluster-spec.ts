@@ -109,7 +109,7 @@ describe('GET /cluster/stats across two instances', () => {
     }
   });
 
-  it('keeps each instance\'s samples in its own Redis list, trimmed to the window and expiring with it', async () => {
+  it("keeps each instance's samples in its own Redis list, trimmed to the window and expiring with it", async () => {
     const answer = await stats(first);
     const redis = env.redis();
     try {
@@ -128,7 +128,12 @@ describe('GET /cluster/stats across two instances', () => {
 
   it('leaves out an instance that died', async () => {
     await second.kill();
-    const answer = await until(() => stats(first), (s) => s.instances.length === 1, 10000, 'the dead instance dropped');
+    const answer = await until(
+      () => stats(first),
+      (s) => s.instances.length === 1,
+      10000,
+      'the dead instance dropped',
+    );
     expect(answer.instances[0].host).toBe(first.host);
     expect(totals(answer, first)).toMatchObject({ messages: 3, logins: 2 });
   });

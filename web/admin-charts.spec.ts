@@ -123,7 +123,10 @@ describe('statsCharts', () => {
 
   it('draws logins and refusals per second of the whole cluster, the instances summed per interval', () => {
     // NOW is a multiple of 5000: the intervals end at NOW − 5000 and NOW.
-    const points = (earlier: number, latest: number) => [{ at: NOW - 5000, value: earlier }, { at: NOW, value: latest }];
+    const points = (earlier: number, latest: number) => [
+      { at: NOW - 5000, value: earlier },
+      { at: NOW, value: latest },
+    ];
     expect(logins.series).toEqual([
       { key: 'logins', label: 'logins', className: 'series-ok', points: points(1, 0), total: 5 },
       { key: 'refusals', label: 'refusals', className: 'series-danger', points: points(0.8, 0.2), total: 5 },

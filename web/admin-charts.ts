@@ -126,7 +126,10 @@ function clusterSeries(stats: ClusterStats, field: keyof StatsSample): Point[] {
 
 /** One line for the whole cluster: `field` per second, and its count over the window. */
 function clusterLine(stats: ClusterStats, field: 'logins' | 'refusals', className: string): SeriesInput {
-  const total = sum(stats.instances.flatMap((instance) => instance.samples), field);
+  const total = sum(
+    stats.instances.flatMap((instance) => instance.samples),
+    field,
+  );
   return { key: field, label: field, className, points: clusterSeries(stats, field), total };
 }
 

@@ -184,7 +184,15 @@ class AdminPage {
       'tr',
       { testId: 'user-row', dataset: { username: user.username, status: String(user.status) } },
       h('td', { className: 'username', testId: 'user-name', text: user.username }),
-      h('td', {}, h('span', { className: `status ${user.status ? 'enabled' : 'disabled'}`, testId: 'user-status', text: user.status ? 'enabled' : 'disabled' })),
+      h(
+        'td',
+        {},
+        h('span', {
+          className: `status ${user.status ? 'enabled' : 'disabled'}`,
+          testId: 'user-status',
+          text: user.status ? 'enabled' : 'disabled',
+        }),
+      ),
       h('td', { text: formatTime(user.registerTime) }),
       h('td', { text: user.lastLoginTime ? formatTime(user.lastLoginTime) : '—' }),
       h('td', { className: 'number', text: String(user.passwordErrorNum) }),
@@ -323,7 +331,10 @@ class AdminPage {
               'ul',
               {},
               ...moves.map((move) =>
-                h('li', { testId: 'rebalance-move', text: `${move.fromHost} → ${move.toHost}: ${move.count} connection${move.count === 1 ? '' : 's'}${move.ok ? '' : ' (refused)'}` }),
+                h('li', {
+                  testId: 'rebalance-move',
+                  text: `${move.fromHost} → ${move.toHost}: ${move.count} connection${move.count === 1 ? '' : 's'}${move.ok ? '' : ' (refused)'}`,
+                }),
               ),
             ),
           ];

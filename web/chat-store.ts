@@ -85,7 +85,10 @@ function isConversationList(value: unknown): value is Conversation[] {
 }
 
 function isMessageList(value: unknown): value is StoredMessage[] {
-  return Array.isArray(value) && value.every((m) => isObject(m) && typeof m.id === 'string' && typeof m.from === 'string' && typeof m.content === 'string');
+  return (
+    Array.isArray(value) &&
+    value.every((m) => isObject(m) && typeof m.id === 'string' && typeof m.from === 'string' && typeof m.content === 'string')
+  );
 }
 
 export function loadSession(): SavedSession | undefined {

@@ -401,7 +401,13 @@ class ChatPage {
     const content = this.ui.composerInput.value;
     if (!key || !conversation || !client || !me || content.trim() === '') return;
     this.ui.composerInput.value = '';
-    const local: StoredMessage = { id: `local:${newClientMessageId()}`, from: me, content, time: new Date().toISOString(), state: 'sending' };
+    const local: StoredMessage = {
+      id: `local:${newClientMessageId()}`,
+      from: me,
+      content,
+      time: new Date().toISOString(),
+      state: 'sending',
+    };
     const list = this.conversations.messagesOf(key);
     list.push(local);
     conversation.lastActivity = Date.now();
@@ -410,7 +416,8 @@ class ChatPage {
     this.renderMessages();
     this.messageList.scrollToBottom();
     // The SDK keeps the send in its outbox across reconnects, so it may settle much later.
-    const sending = conversation.kind === 'group' ? client.sendGroupChat(conversation.name, content) : client.sendChat(conversation.name, content);
+    const sending =
+      conversation.kind === 'group' ? client.sendGroupChat(conversation.name, content) : client.sendChat(conversation.name, content);
     sending.then(
       ({ messageId }) => {
         const current = this.conversations.loadedMessages(key);
@@ -436,7 +443,10 @@ class ChatPage {
     try {
       const page = (await client.history({ ...historyQuery(conversation), limit: HISTORY_PAGE })).map(toStored);
       if (this.conversations.get(key) !== conversation) return;
-      const newestKnown = this.conversations.messagesOf(key).filter((message) => isServerId(message.id)).at(-1);
+      const newestKnown = this.conversations
+        .messagesOf(key)
+        .filter((message) => isServerId(message.id))
+        .at(-1);
       if (page.length === HISTORY_PAGE && newestKnown && compareMessages(page[0], newestKnown) > 0) {
         // A full page newer than everything cached may leave a gap: restart from this page.
         const unsent = this.conversations.messagesOf(key).filter((message) => !isServerId(message.id));
@@ -508,7 +518,6 @@ class ChatPage {
     };
     this.messageList.render(view, stickToBottom);
   }
-
 }
 
 new ChatPage().start();

@@ -29,7 +29,10 @@ export class MessageList {
     this.list.replaceChildren(...list.map((message) => messageItem(message, view.me)));
     show(this.loadOlder, key !== undefined && !complete);
     if (!view.loadingOlder) {
-      setMessage(this.historyState, key === undefined ? undefined : complete ? (list.length ? 'Start of the conversation' : 'No messages yet') : undefined);
+      setMessage(
+        this.historyState,
+        key === undefined ? undefined : complete ? (list.length ? 'Start of the conversation' : 'No messages yet') : undefined,
+      );
     }
     if (stickToBottom && atBottom) this.scrollToBottom();
   }
@@ -52,9 +55,16 @@ function messageItem(message: StoredMessage, me: string | undefined): HTMLLIElem
       testId: 'message',
       dataset: { messageId: message.id, from: message.from },
     },
-    h('div', { className: 'meta' }, h('span', { className: 'from', testId: 'message-from', text: message.from }), h('time', { className: 'time', text: formatTime(message.time) })),
+    h(
+      'div',
+      { className: 'meta' },
+      h('span', { className: 'from', testId: 'message-from', text: message.from }),
+      h('time', { className: 'time', text: formatTime(message.time) }),
+    ),
     h('div', { className: 'content', testId: 'message-content', text: message.content }),
     message.state === 'sending' ? h('span', { className: 'delivery', text: 'sending…' }) : null,
-    message.state === 'failed' ? h('span', { className: 'delivery failed', testId: 'message-error', text: `not sent: ${message.reason ?? ''}` }) : null,
+    message.state === 'failed'
+      ? h('span', { className: 'delivery failed', testId: 'message-error', text: `not sent: ${message.reason ?? ''}` })
+      : null,
   );
 }

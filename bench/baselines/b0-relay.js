@@ -74,14 +74,35 @@ wss.on('connection', (ws) => {
         const messageId = String(nextId++);
         const targets = users.get(f.to);
         const frame = JSON.stringify({
-          messageType: MessageType.ChatResponse, sequenceId: seq, success: true, reason: null, from: name, to: f.to, content: f.content,
-          messageId, delivered: true, offline: false, time,
+          messageType: MessageType.ChatResponse,
+          sequenceId: seq,
+          success: true,
+          reason: null,
+          from: name,
+          to: f.to,
+          content: f.content,
+          messageId,
+          delivered: true,
+          offline: false,
+          time,
         });
         if (targets) for (const target of targets) send(target, frame);
-        send(ws, JSON.stringify({
-          messageType: MessageType.ChatResponse, sequenceId: seq, success: true, reason: null, from: name, to: f.to, content: null,
-          messageId, delivered: targets !== undefined, offline: false, time,
-        }));
+        send(
+          ws,
+          JSON.stringify({
+            messageType: MessageType.ChatResponse,
+            sequenceId: seq,
+            success: true,
+            reason: null,
+            from: name,
+            to: f.to,
+            content: null,
+            messageId,
+            delivered: targets !== undefined,
+            offline: false,
+            time,
+          }),
+        );
         return;
       }
       case MessageType.GroupCreateRequest:
@@ -101,8 +122,16 @@ wss.on('connection', (ws) => {
         if (name === null) return;
         const members = groups.get(f.groupName);
         const frame = JSON.stringify({
-          messageType: MessageType.GroupChatResponse, sequenceId: seq, success: true, reason: null, from: name, groupName: f.groupName,
-          content: f.content, messageId: String(nextId++), offline: false, time,
+          messageType: MessageType.GroupChatResponse,
+          sequenceId: seq,
+          success: true,
+          reason: null,
+          from: name,
+          groupName: f.groupName,
+          content: f.content,
+          messageId: String(nextId++),
+          offline: false,
+          time,
         });
         if (members) for (const member of members) send(member, frame);
         return;

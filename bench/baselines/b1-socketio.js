@@ -49,12 +49,30 @@ io.on('connection', (socket) => {
         if (name === null) return;
         const messageId = `${idBase}${nextId++}`;
         io.to(`user:${f.to}`).emit('m', {
-          messageType: MessageType.ChatResponse, sequenceId: seq, success: true, reason: null, from: name, to: f.to, content: f.content,
-          messageId, delivered: true, offline: false, time,
+          messageType: MessageType.ChatResponse,
+          sequenceId: seq,
+          success: true,
+          reason: null,
+          from: name,
+          to: f.to,
+          content: f.content,
+          messageId,
+          delivered: true,
+          offline: false,
+          time,
         });
         socket.emit('m', {
-          messageType: MessageType.ChatResponse, sequenceId: seq, success: true, reason: null, from: name, to: f.to, content: null,
-          messageId, delivered: true, offline: false, time,
+          messageType: MessageType.ChatResponse,
+          sequenceId: seq,
+          success: true,
+          reason: null,
+          from: name,
+          to: f.to,
+          content: null,
+          messageId,
+          delivered: true,
+          offline: false,
+          time,
         });
         return;
       }
@@ -68,8 +86,16 @@ io.on('connection', (socket) => {
       case MessageType.GroupChatRequest: {
         if (name === null) return;
         io.to(`group:${f.groupName}`).emit('m', {
-          messageType: MessageType.GroupChatResponse, sequenceId: seq, success: true, reason: null, from: name, groupName: f.groupName,
-          content: f.content, messageId: `${idBase}${nextId++}`, offline: false, time,
+          messageType: MessageType.GroupChatResponse,
+          sequenceId: seq,
+          success: true,
+          reason: null,
+          from: name,
+          groupName: f.groupName,
+          content: f.content,
+          messageId: `${idBase}${nextId++}`,
+          offline: false,
+          time,
         });
         return;
       }

@@ -55,7 +55,11 @@ const S1_TO_S5_ONLY = ['quick', 'budget', 'targets', 'set'];
 
 class UsageError extends Error {}
 
-const list = (text) => text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+const list = (text) =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 const positiveInteger = (text) => /^[1-9]\d*$/.test(text);
 
 function checkList(option, items, allowed) {

@@ -53,7 +53,7 @@ function memory(pid) {
 /** CPU seconds of every live process whose command name is `comm` (postgres backends, redis-server). */
 function cpuByComm(comm) {
   const out = new Map();
-  let entries = [];
+  let entries;
   try {
     entries = readdirSync('/proc');
   } catch {
@@ -116,8 +116,8 @@ class ProcWatch {
     this.sample();
     const seconds = (Date.now() - this.t0) / 1000;
     return this.procs.map((p) => {
-      let cpu = null;
-      let rssKb = null;
+      let cpu;
+      let rssKb;
       let hwmKb = 0;
       if (p.comm) {
         const begin = this.start.get(p.name);

@@ -42,15 +42,17 @@ function shape(options) {
 /** The statements, in order, with their parameters. */
 function statements(options) {
   const s = shape(options);
-  const general = s.messages - s.oldGroup; // ids oldGroup+1 … messages
   const rotating = s.groups - 1; // g0 … g{G-2} take the general group messages; the last group is `old`
   const oldId = s.groups; // groups are inserted in order, so ids are 1 … G; g0 has id 1, `old` id G
   const id = (column) => (s.split === null ? column : `CASE WHEN ${column} > ${s.split} THEN ${column} + ${SPAN} ELSE ${column} END`);
   // As the server's maintenance creates it (src/messages/message-partitions.ts, createPartitionSql).
-  const partitions = s.split === null ? [] : [
-    {
-      label: 'second partition',
-      sql: `DO $$ BEGIN
+  const partitions =
+    s.split === null
+      ? []
+      : [
+          {
+            label: 'second partition',
+            sql: `DO $$ BEGIN
               IF to_regclass('messages_p1') IS NULL THEN
                 CREATE TABLE messages_p1 PARTITION OF messages FOR VALUES FROM (${SPAN}) TO (${2 * SPAN});
                 CREATE UNIQUE INDEX messages_p1_dedup_key ON messages_p1 (sender, client_message_id) WHERE client_message_id IS NOT NULL;
@@ -58,15 +60,15 @@ function statements(options) {
                 CREATE STATISTICS messages_p1_pair (mcv, ndistinct, dependencies) ON least(sender, recipient), greatest(sender, recipient) FROM messages_p1;
               END IF;
             END $$`,
-      params: [],
-    },
-  ];
+            params: [],
+          },
+        ];
   // The general messages, one statement per partition (run side by side when the seed has a second connection).
   const messages = (label, from, to) => ({
-      label,
-      parallel: 'messages',
-      // i runs over the general ids; k numbers the group messages among them (2 of every 5).
-      sql: `INSERT INTO messages (id, sender, recipient, group_id, seq, content, created_at, client_message_id, sender_sequence_id, acked)
+    label,
+    parallel: 'messages',
+    // i runs over the general ids; k numbers the group messages among them (2 of every 5).
+    sql: `INSERT INTO messages (id, sender, recipient, group_id, seq, content, created_at, client_message_id, sender_sequence_id, acked)
             SELECT ${id('i')},
               CASE WHEN grp THEN 'u_' || (h % $3::int)
                    WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u_1' ELSE 'u_2' END
@@ -81,8 +83,8 @@ function statements(options) {
               SELECT i, (i % 5) < 2 AS grp, ((i / 5) * 2 + (i % 5)) AS k, (i::bigint * 2654435761) % 4294967296 AS h
               FROM generate_series(greatest($2::int + 1, $6::int), $7::int) AS i
             ) t`,
-      params: [s.messages, s.oldGroup, s.users, rotating, PENDING, from, to],
-    });
+    params: [s.messages, s.oldGroup, s.users, rotating, PENDING, from, to],
+  });
   return [
     ...partitions,
     {
@@ -259,7 +261,13 @@ if (require.main === module) {
     .then(() =>
       seedScale(
         client,
-        { messages: Number(messages), users: Number(users), groups: Number(groups), bigGroup: bigGroup ? Number(bigGroup) : undefined, groupSize: groupSize ? Number(groupSize) : undefined },
+        {
+          messages: Number(messages),
+          users: Number(users),
+          groups: Number(groups),
+          bigGroup: bigGroup ? Number(bigGroup) : undefined,
+          groupSize: groupSize ? Number(groupSize) : undefined,
+        },
         (line) => process.stdout.write(`${line}\n`),
         second,
       ),

@@ -41,13 +41,21 @@ class Client {
   async connect(url = this.url) {
     const lg = this.lg;
     const open = lg.transport === 'sio' ? openSio : openWs;
-    const conn = await open(url, (c, f) => lg.onFrame(this, c, f), (c, code) => lg.onClose(this, c, code));
+    const conn = await open(
+      url,
+      (c, f) => lg.onFrame(this, c, f),
+      (c, code) => lg.onClose(this, c, code),
+    );
     return conn;
   }
 
   /** Registration through the protocol (type 19): only when the users could not be seeded. */
   async register(conn) {
-    const r = await this.request({ messageType: MessageType.RegisterRequest, username: this.name, password: this.lg.config.login.password }, 120000, conn);
+    const r = await this.request(
+      { messageType: MessageType.RegisterRequest, username: this.name, password: this.lg.config.login.password },
+      120000,
+      conn,
+    );
     if (!r.success && !/taken|exists/i.test(r.reason ?? '')) throw new Error(`register of ${this.name} refused: ${r.reason}`);
   }
 
@@ -55,7 +63,8 @@ class Client {
     const lg = this.lg;
     let frame;
     if (lg.target !== 'ours') frame = { messageType: MessageType.LoginRequest, username: this.name };
-    else if (mode === 'password') frame = { messageType: MessageType.LoginRequest, username: this.name, password: lg.config.login.password };
+    else if (mode === 'password')
+      frame = { messageType: MessageType.LoginRequest, username: this.name, password: lg.config.login.password };
     else frame = { messageType: MessageType.LoginRequest, token: this.token ?? signToken(lg.config.login.jwtSecret, this.name) };
     const response = await this.request(frame, 60000, conn);
     if (!response.success) throw new Error(`login of ${this.name} refused: ${response.reason}`);

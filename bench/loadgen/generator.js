@@ -149,7 +149,12 @@ class LoadGenerator {
     client.inflight.set(sequenceId, stampMs);
     this.stats.sent++;
     if (this.mode === 'group') {
-      client.conn.send({ messageType: MessageType.GroupChatRequest, sequenceId, groupName: this.groupName, content: `${stampMs.toFixed(3)} ${this.pad}` });
+      client.conn.send({
+        messageType: MessageType.GroupChatRequest,
+        sequenceId,
+        groupName: this.groupName,
+        content: `${stampMs.toFixed(3)} ${this.pad}`,
+      });
     } else {
       const to = this.pickRecipient(client);
       client.conn.send({ messageType: MessageType.ChatRequest, sequenceId, to, content: `${stampMs.toFixed(3)} ${this.pad}` });

@@ -105,7 +105,11 @@ async function rebalance(lg) {
     await sleep(100);
   }
   const ackedDuringMove = lg.stats.acked - ackedBefore;
-  log(balancedAt === null ? `not balanced after ${cfg.timeoutMs} ms: ${JSON.stringify(lastView)}` : `balanced after ${round(balancedAt)} ms: ${lastView.map((i) => `${i.host}=${i.connections}`).join(' ')}`);
+  log(
+    balancedAt === null
+      ? `not balanced after ${cfg.timeoutMs} ms: ${JSON.stringify(lastView)}`
+      : `balanced after ${round(balancedAt)} ms: ${lastView.map((i) => `${i.host}=${i.connections}`).join(' ')}`,
+  );
   await sleep(cfg.postMs);
   stopSending();
   await lg.drain(10000);

@@ -40,27 +40,44 @@ async function relay(lg) {
   const paced = await lg.window(cfg.pacedMs, 'paced');
   stop();
   const left2 = await lg.drain(5000);
-  log(`paced at ${rate}/s: ${paced.deliveredPerSec} delivered/s, p50 ${paced.latencyMs.p50} p99 ${paced.latencyMs.p99} p999 ${paced.latencyMs.p999} ms`);
-  return { senders: senders.length, recipients: recipients.length, perSenderInflight: perSender, max, paced: { targetRate: rate, ...paced }, unfinished: left2 };
+  log(
+    `paced at ${rate}/s: ${paced.deliveredPerSec} delivered/s, p50 ${paced.latencyMs.p50} p99 ${paced.latencyMs.p99} p999 ${paced.latencyMs.p999} ms`,
+  );
+  return {
+    senders: senders.length,
+    recipients: recipients.length,
+    perSenderInflight: perSender,
+    max,
+    paced: { targetRate: rate, ...paced },
+    unfinished: left2,
+  };
 }
 
 async function group(lg) {
   const cfg = lg.config.group;
   lg.groupName = cfg.groupName;
   const creator = lg.clients[0];
-  const create = await creator.request(lg.target === 'ours' ? { messageType: MessageType.GroupCreateRequest, groupName: cfg.groupName, members: [] } : { messageType: MessageType.GroupCreateRequest, groupName: cfg.groupName });
+  const create = await creator.request(
+    lg.target === 'ours'
+      ? { messageType: MessageType.GroupCreateRequest, groupName: cfg.groupName, members: [] }
+      : { messageType: MessageType.GroupCreateRequest, groupName: cfg.groupName },
+  );
   if (!create.success) throw new Error(`group create refused: ${create.reason}`);
   const t0 = Date.now();
   let refused = 0;
   let reason = null;
   await pool(lg.clients.slice(1), 100, async (client) => {
-    const r = await client.request({ messageType: MessageType.GroupJoinRequest, groupName: cfg.groupName }).catch((e) => ({ success: false, reason: e.message }));
+    const r = await client
+      .request({ messageType: MessageType.GroupJoinRequest, groupName: cfg.groupName })
+      .catch((e) => ({ success: false, reason: e.message }));
     if (!r.success) {
       refused++;
       reason ??= r.reason;
     }
   });
-  log(`group ${cfg.groupName}: ${lg.clients.length - refused} members joined in ${((Date.now() - t0) / 1000).toFixed(1)} s${refused ? `, ${refused} refused (${reason})` : ''}`);
+  log(
+    `group ${cfg.groupName}: ${lg.clients.length - refused} members joined in ${((Date.now() - t0) / 1000).toFixed(1)} s${refused ? `, ${refused} refused (${reason})` : ''}`,
+  );
   // Senders alternate between the instances.
   const byInstance = [0, 1].map((i) => lg.clients.filter((c) => c.instance === i));
   const senders = [];
@@ -77,7 +94,9 @@ async function group(lg) {
   const max = await lg.window(cfg.maxMs);
   lg.stopFlat();
   const left = await lg.drain(10000);
-  log(`group: ${max.deliveredPerSec} deliveries/s, ${max.ackedPerSec} sends/s, p50 ${max.latencyMs.p50} p99 ${max.latencyMs.p99} ms (in flight left ${left})`);
+  log(
+    `group: ${max.deliveredPerSec} deliveries/s, ${max.ackedPerSec} sends/s, p50 ${max.latencyMs.p50} p99 ${max.latencyMs.p99} ms (in flight left ${left})`,
+  );
   return { members: lg.clients.length - refused, senders: senders.length, perSenderInflight: perSender, max };
 }
 

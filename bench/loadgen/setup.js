@@ -65,10 +65,20 @@ async function connectAll(lg) {
   });
   const seconds = (Date.now() - t0) / 1000;
   const connected = lg.clients.filter((c) => c.conn?.open).length;
-  log(`${connected}/${lg.clients.length} logged in in ${seconds.toFixed(1)} s${failures ? `; ${failures} failed, e.g. ${firstError}` : ''}`);
+  log(
+    `${connected}/${lg.clients.length} logged in in ${seconds.toFixed(1)} s${failures ? `; ${failures} failed, e.g. ${firstError}` : ''}`,
+  );
   if (connected < lg.clients.length * 0.99) throw new Error(`only ${connected} of ${lg.clients.length} clients logged in: ${firstError}`);
   lg.clients = lg.clients.filter((c) => c.conn?.open);
-  return { connected, failed: failures, firstError, seconds: round(seconds, 1), loginMode, registered: Boolean(register), loginsPerSec: round(connected / seconds) };
+  return {
+    connected,
+    failed: failures,
+    firstError,
+    seconds: round(seconds, 1),
+    loginMode,
+    registered: Boolean(register),
+    loginsPerSec: round(connected / seconds),
+  };
 }
 
 module.exports = { buildClients, connectAll };

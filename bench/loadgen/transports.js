@@ -51,7 +51,13 @@ let ioClient = null;
 function openSio(url, onFrame, onClose, timeoutMs = 20000) {
   ioClient ??= require('socket.io-client').io;
   return new Promise((resolve, reject) => {
-    const socket = ioClient(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: timeoutMs, perMessageDeflate: false });
+    const socket = ioClient(url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      timeout: timeoutMs,
+      perMessageDeflate: false,
+    });
     let opened = false;
     const conn = {
       socket,

@@ -38,8 +38,42 @@ const WORK_DIR = mkdtempSync(join(tmpdir(), `chat-bench-${RUN_ID}-`));
 const FD_LIMIT = fdLimit();
 const FD_MARGIN = 300;
 const S = QUICK
-  ? { s1: 100, s2: 100, s3: 2000, s4: 100, s4Senders: 4, s5: 300, s5Senders: 30, s5Rate: 60, warmup: 800, max: 1500, pacedWarmup: 500, paced: 1500, inflight: 400, s5Timeout: 12000, s5Pre: 1000, s5Post: 1000 }
-  : { s1: 1000, s2: 1000, s3: 20000, s4: 1000, s4Senders: 10, s5: 3000, s5Senders: 300, s5Rate: 300, warmup: 2000, max: 5000, pacedWarmup: 2000, paced: 5000, inflight: 4000, s5Timeout: 30000, s5Pre: 2000, s5Post: 2000 };
+  ? {
+      s1: 100,
+      s2: 100,
+      s3: 2000,
+      s4: 100,
+      s4Senders: 4,
+      s5: 300,
+      s5Senders: 30,
+      s5Rate: 60,
+      warmup: 800,
+      max: 1500,
+      pacedWarmup: 500,
+      paced: 1500,
+      inflight: 400,
+      s5Timeout: 12000,
+      s5Pre: 1000,
+      s5Post: 1000,
+    }
+  : {
+      s1: 1000,
+      s2: 1000,
+      s3: 20000,
+      s4: 1000,
+      s4Senders: 10,
+      s5: 3000,
+      s5Senders: 300,
+      s5Rate: 300,
+      warmup: 2000,
+      max: 5000,
+      pacedWarmup: 2000,
+      paced: 5000,
+      inflight: 4000,
+      s5Timeout: 30000,
+      s5Pre: 2000,
+      s5Post: 2000,
+    };
 // `--set s3=5000 --set max=3000`: override one scale value (keys as in S above, checked by bench/lib/args.js).
 for (const setting of ARGS.values.set ?? []) {
   const [key, raw] = setting.split('=');

@@ -31,7 +31,12 @@ async function seed(storage, prefix, count, dataDir) {
     let n;
     if (storage === 'embedded') {
       const out = await new Promise((resolve, reject) => {
-        const child = track(spawn(process.execPath, [join(ROOT, 'bench', 'lib', 'seed.js'), 'pglite', dataDir, prefix, String(count), hash], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+        const child = track(
+          spawn(process.execPath, [join(ROOT, 'bench', 'lib', 'seed.js'), 'pglite', dataDir, prefix, String(count), hash], {
+            cwd: ROOT,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          }),
+        );
         let text = '';
         child.stdout.on('data', (d) => (text += d));
         child.stderr.on('data', (d) => (text += d));

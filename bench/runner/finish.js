@@ -35,11 +35,17 @@ async function finish(code) {
   finishing = true;
   disarmBudget();
   killAll();
-  let text = '';
   try {
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(RESULTS_JSON, JSON.stringify({ command: COMMAND, quick: QUICK, machine: machine(), scale: S, warnings: WARNINGS, aborted: state.aborted, records }, null, 2));
-    text = render();
+    writeFileSync(
+      RESULTS_JSON,
+      JSON.stringify(
+        { command: COMMAND, quick: QUICK, machine: machine(), scale: S, warnings: WARNINGS, aborted: state.aborted, records },
+        null,
+        2,
+      ),
+    );
+    const text = render();
     const out = resolve(ROOT, OUT);
     mkdirSync(join(out, '..'), { recursive: true });
     writeFileSync(out, text);

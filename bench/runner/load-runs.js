@@ -10,7 +10,9 @@ const { PgSampler } = require('./pg-sampler');
 /** Forks the load generator; `onReady` is called for idle runs once everyone is logged in. */
 function runLoad(config, { onReady, timeoutMs = 240000, sampler } = {}) {
   return new Promise((resolve, reject) => {
-    const child = track(fork(join(ROOT, 'bench', 'load.js'), [], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] }));
+    const child = track(
+      fork(join(ROOT, 'bench', 'load.js'), [], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] }),
+    );
     let done = false;
     const timer = setTimeout(() => {
       if (!done) child.kill('SIGKILL');

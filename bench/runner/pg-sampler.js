@@ -63,8 +63,15 @@ class PgSampler {
     if (!client) return Promise.resolve(null);
     return (async () => {
       const db = await client.query('SELECT xact_commit::bigint AS xacts FROM pg_stat_database WHERE datname = current_database()');
-      const tables = await client.query('SELECT relname, n_tup_ins::bigint AS ins, n_tup_upd::bigint AS upd, seq_scan::bigint AS seq, idx_scan::bigint AS idx FROM pg_stat_user_tables');
-      return { xacts: Number(db.rows[0].xacts), tables: Object.fromEntries(tables.rows.map((r) => [r.relname, { ins: Number(r.ins), upd: Number(r.upd), scans: Number(r.seq) + Number(r.idx ?? 0) }])) };
+      const tables = await client.query(
+        'SELECT relname, n_tup_ins::bigint AS ins, n_tup_upd::bigint AS upd, seq_scan::bigint AS seq, idx_scan::bigint AS idx FROM pg_stat_user_tables',
+      );
+      return {
+        xacts: Number(db.rows[0].xacts),
+        tables: Object.fromEntries(
+          tables.rows.map((r) => [r.relname, { ins: Number(r.ins), upd: Number(r.upd), scans: Number(r.seq) + Number(r.idx ?? 0) }]),
+        ),
+      };
     })().catch(() => null);
   }
 
@@ -94,7 +101,12 @@ class PgSampler {
         samples: p.samples,
         counters,
         ...(counters && counters.tables.messages?.ins
-          ? { perInsertedMessage: { xacts: round(counters.xacts / counters.tables.messages.ins, 2), rowUpdates: round(Object.values(counters.tables).reduce((x, t) => x + t.upd, 0) / counters.tables.messages.ins, 2) } }
+          ? {
+              perInsertedMessage: {
+                xacts: round(counters.xacts / counters.tables.messages.ins, 2),
+                rowUpdates: round(Object.values(counters.tables).reduce((x, t) => x + t.upd, 0) / counters.tables.messages.ins, 2),
+              },
+            }
           : {}),
         concurrentPct: Object.fromEntries(Object.entries(p.concurrent).map(([k, v]) => [k, pct(v)])),
         topWaits: Object.entries(p.waits)

@@ -78,7 +78,12 @@ class Proc {
 
   /** Peak RSS over the process life (VmHWM) and CPU seconds so far. */
   usage() {
-    return { name: this.name, pid: this.pid, peakRssMb: round((memory(this.pid)?.hwmKb ?? 0) / 1024, 1), cpuSec: round(cpuSeconds(this.pid) ?? 0, 1) };
+    return {
+      name: this.name,
+      pid: this.pid,
+      peakRssMb: round((memory(this.pid)?.hwmKb ?? 0) / 1024, 1),
+      cpuSec: round(cpuSeconds(this.pid) ?? 0, 1),
+    };
   }
 
   async stop(timeoutMs = 5000) {
@@ -133,10 +138,14 @@ async function startOurs(name, { storage, dataDir, redisPrefix, env = {} }) {
 
 /** Starts n instances together and waits until each sees all of them in the registry. */
 async function startCluster(label, n, redisPrefix, env = {}) {
-  const procs = await Promise.all(Array.from({ length: n }, (_, i) => startOurs(`${label}#${i + 1}`, { storage: 'cluster', redisPrefix, env })));
+  const procs = await Promise.all(
+    Array.from({ length: n }, (_, i) => startOurs(`${label}#${i + 1}`, { storage: 'cluster', redisPrefix, env })),
+  );
   const deadline = Date.now() + 20000;
   for (;;) {
-    const views = await Promise.all(procs.map((p) => httpJson('GET', `${p.httpUrl}/cluster/instances`, { token: SECRETS.ADMIN_TOKEN }).catch(() => null)));
+    const views = await Promise.all(
+      procs.map((p) => httpJson('GET', `${p.httpUrl}/cluster/instances`, { token: SECRETS.ADMIN_TOKEN }).catch(() => null)),
+    );
     if (views.every((v) => v?.json?.data?.length === n)) return procs;
     if (Date.now() > deadline) throw new Error(`${label}: the instances did not all see each other`);
     await sleep(200);
@@ -146,7 +155,13 @@ async function startCluster(label, n, redisPrefix, env = {}) {
 async function startBaseline(kind, name, extra = []) {
   const port = await freePort();
   const script = join(ROOT, 'bench', 'baselines', kind === 'b0' ? 'b0-relay.js' : 'b1-socketio.js');
-  const child = track(spawn(process.execPath, [script, String(port), ...extra], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(
+    spawn(process.execPath, [script, String(port), ...extra], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   const proc = new Proc(name, child, port, kind);
   const deadline = Date.now() + 15000;
   while (!/listening/.test(proc.output)) {

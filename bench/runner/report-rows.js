@@ -4,7 +4,12 @@ const { round } = require('../lib/common');
 const { SCENARIOS, S } = require('./context');
 const { records } = require('./records');
 
-const fmt = (v, digits = 0) => (v === null || v === undefined || Number.isNaN(v) ? '–' : typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(v));
+const fmt = (v, digits = 0) =>
+  v === null || v === undefined || Number.isNaN(v)
+    ? '–'
+    : typeof v === 'number'
+      ? v.toLocaleString('en-US', { maximumFractionDigits: digits })
+      : String(v);
 const ratio = (a, b) => (typeof a === 'number' && typeof b === 'number' && b > 0 ? round(a / b, 2) : null);
 const met = (ok) => (ok === null || ok === undefined ? '–' : ok ? 'yes' : '**no**');
 /** Whether a ratio meets its target: null when there is no ratio (a figure missing). */
@@ -36,7 +41,8 @@ function maxima(scenario, b0Scenario) {
 
 function buildRows() {
   const rows = [];
-  const row = (scenario, figure, ours, base, baseLabel, r, target, ok) => rows.push({ scenario, figure, ours, base, baseLabel, r, target, ok });
+  const row = (scenario, figure, ours, base, baseLabel, r, target, ok) =>
+    rows.push({ scenario, figure, ours, base, baseLabel, r, target, ok });
 
   if (SCENARIOS.includes('S1')) {
     const b0 = find('S1', 'b0');
@@ -49,20 +55,74 @@ function buildRows() {
     ]) {
       const rec = find('S1', 'ours', part);
       const max = maxDelivered(rec);
-      row('S1', `max delivered msg/s, 1 instance (${short})`, max, b1max, 'B1 (1 inst.)', ratio(num(max), b1max), '≥ 2x B1', judged(ratio(num(max), b1max), (x) => x >= 2));
-      row('S1', `max delivered msg/s, 1 instance (${short})`, max, b0max, 'B0', ratio(num(max), b0max), '≥ 0.5x B0', judged(ratio(num(max), b0max), (x) => x >= 0.5));
+      row(
+        'S1',
+        `max delivered msg/s, 1 instance (${short})`,
+        max,
+        b1max,
+        'B1 (1 inst.)',
+        ratio(num(max), b1max),
+        '≥ 2x B1',
+        judged(ratio(num(max), b1max), (x) => x >= 2),
+      );
+      row(
+        'S1',
+        `max delivered msg/s, 1 instance (${short})`,
+        max,
+        b0max,
+        'B0',
+        ratio(num(max), b0max),
+        '≥ 0.5x B0',
+        judged(ratio(num(max), b0max), (x) => x >= 0.5),
+      );
       const p = (rr, q) => value(rr, (r) => r.load.paced.latencyMs[q]);
       const p99 = p(rec, 'p99');
-      row('S1', `latency at 50 % of max, p50 / p99 / p999 ms (${short})`, lat(rec), lat(b1), 'B1 (1 inst.)', ratio(num(p99), num(p(b1, 'p99'))), 'p99 < 20 ms', typeof p99 === 'number' ? p99 < 20 : null);
+      row(
+        'S1',
+        `latency at 50 % of max, p50 / p99 / p999 ms (${short})`,
+        lat(rec),
+        lat(b1),
+        'B1 (1 inst.)',
+        ratio(num(p99), num(p(b1, 'p99'))),
+        'p99 < 20 ms',
+        typeof p99 === 'number' ? p99 < 20 : null,
+      );
     }
     row('S1', 'latency at 50 % of max, p50 / p99 / p999 ms (B0)', lat(b0), null, '', null, '', null);
   }
   if (SCENARIOS.includes('S2')) {
     // S2 runs no B0: its B0 figure is S1's.
     const { rec, b1, max, b1max, b0max } = maxima('S2', 'S1');
-    row('S2', 'max delivered msg/s, senders on #1, recipients on #2', max, b1max, 'B1 (2 inst.)', ratio(num(max), b1max), '≥ 2x B1', judged(ratio(num(max), b1max), (x) => x >= 2));
-    row('S2', 'max delivered msg/s, senders on #1, recipients on #2', max, b0max, 'B0 (S1, 1 proc.)', ratio(num(max), b0max), '≥ 0.5x B0', judged(ratio(num(max), b0max), (x) => x >= 0.5));
-    row('S2', 'latency at 50 % of max, p50 / p99 / p999 ms', lat(rec), lat(b1), 'B1 (2 inst.)', ratio(num(value(rec, (r) => r.load.paced.latencyMs.p99)), num(value(b1, (r) => r.load.paced.latencyMs.p99))), '', null);
+    row(
+      'S2',
+      'max delivered msg/s, senders on #1, recipients on #2',
+      max,
+      b1max,
+      'B1 (2 inst.)',
+      ratio(num(max), b1max),
+      '≥ 2x B1',
+      judged(ratio(num(max), b1max), (x) => x >= 2),
+    );
+    row(
+      'S2',
+      'max delivered msg/s, senders on #1, recipients on #2',
+      max,
+      b0max,
+      'B0 (S1, 1 proc.)',
+      ratio(num(max), b0max),
+      '≥ 0.5x B0',
+      judged(ratio(num(max), b0max), (x) => x >= 0.5),
+    );
+    row(
+      'S2',
+      'latency at 50 % of max, p50 / p99 / p999 ms',
+      lat(rec),
+      lat(b1),
+      'B1 (2 inst.)',
+      ratio(num(value(rec, (r) => r.load.paced.latencyMs.p99)), num(value(b1, (r) => r.load.paced.latencyMs.p99))),
+      '',
+      null,
+    );
   }
   if (SCENARIOS.includes('S3')) {
     const b0 = find('S3', 'b0');
@@ -70,15 +130,60 @@ function buildRows() {
     const kb = value(rec, (r) => r.idle.rssPerConnKb);
     const b0kb = num(value(b0, (r) => r.idle.rssPerConnKb));
     const n = value(rec, (r) => r.idle.connections);
-    row('S3', `RSS per idle logged-in connection, KB (${fmt(n)} conns)`, kb, b0kb, 'B0', ratio(num(kb), b0kb), '≤ 8 KB', typeof kb === 'number' ? kb <= 8 : null);
-    row('S3', `RSS per idle logged-in connection, KB (${fmt(n)} conns)`, kb, b0kb, 'B0', ratio(num(kb), b0kb), '≤ 1.5x B0', judged(ratio(num(kb), b0kb), (x) => x <= 1.5));
-    row('S3', 'logins/s while connecting (token login)', value(rec, (r) => r.idle.loginsPerSec), num(value(b0, (r) => r.idle.loginsPerSec)), 'B0', null, '', null);
+    row(
+      'S3',
+      `RSS per idle logged-in connection, KB (${fmt(n)} conns)`,
+      kb,
+      b0kb,
+      'B0',
+      ratio(num(kb), b0kb),
+      '≤ 8 KB',
+      typeof kb === 'number' ? kb <= 8 : null,
+    );
+    row(
+      'S3',
+      `RSS per idle logged-in connection, KB (${fmt(n)} conns)`,
+      kb,
+      b0kb,
+      'B0',
+      ratio(num(kb), b0kb),
+      '≤ 1.5x B0',
+      judged(ratio(num(kb), b0kb), (x) => x <= 1.5),
+    );
+    row(
+      'S3',
+      'logins/s while connecting (token login)',
+      value(rec, (r) => r.idle.loginsPerSec),
+      num(value(b0, (r) => r.idle.loginsPerSec)),
+      'B0',
+      null,
+      '',
+      null,
+    );
   }
   if (SCENARIOS.includes('S4')) {
     const { rec, b1, max: d, b1max: b1d, b0max: b0d } = maxima('S4', 'S4');
-    row('S4', `group fan-out deliveries/s (${S.s4} members, 2 instances)`, d, b1d, 'B1 (2 inst.)', ratio(num(d), b1d), '≥ 1x B1', judged(ratio(num(d), b1d), (x) => x >= 1));
+    row(
+      'S4',
+      `group fan-out deliveries/s (${S.s4} members, 2 instances)`,
+      d,
+      b1d,
+      'B1 (2 inst.)',
+      ratio(num(d), b1d),
+      '≥ 1x B1',
+      judged(ratio(num(d), b1d), (x) => x >= 1),
+    );
     row('S4', `group fan-out deliveries/s (${S.s4} members, 2 instances)`, d, b0d, 'B0 (1 proc.)', ratio(num(d), b0d), '', null);
-    row('S4', 'group messages sent/s (acknowledged)', value(rec, (r) => r.load.max.ackedPerSec), num(value(b1, (r) => r.load.max.ackedPerSec)), 'B1 (2 inst.)', ratio(num(value(rec, (r) => r.load.max.ackedPerSec)), num(value(b1, (r) => r.load.max.ackedPerSec))), '', null);
+    row(
+      'S4',
+      'group messages sent/s (acknowledged)',
+      value(rec, (r) => r.load.max.ackedPerSec),
+      num(value(b1, (r) => r.load.max.ackedPerSec)),
+      'B1 (2 inst.)',
+      ratio(num(value(rec, (r) => r.load.max.ackedPerSec)), num(value(b1, (r) => r.load.max.ackedPerSec))),
+      '',
+      null,
+    );
   }
   if (SCENARIOS.includes('S5')) {
     const rec = find('S5', 'ours');
@@ -86,8 +191,26 @@ function buildRows() {
       row('S5', 'rebalance', `not run: ${rec.load.notRun}`, null, '', null, 'within 10 % in < 10 s, 0 lost', null);
     } else {
       const t = value(rec, (r) => (r.load.balancedAfterMs === null ? 'not balanced' : round(r.load.balancedAfterMs / 1000, 2)));
-      row('S5', `time until every instance is within 10 % of the mean, s (${S.s5} clients, 3 instances)`, t, null, '', null, '< 10 s', typeof t === 'number' ? t < 10 : null);
-      row('S5', 'messages acknowledged during the move', value(rec, (r) => r.load.ackedDuringMove), null, '', null, '', null);
+      row(
+        'S5',
+        `time until every instance is within 10 % of the mean, s (${S.s5} clients, 3 instances)`,
+        t,
+        null,
+        '',
+        null,
+        '< 10 s',
+        typeof t === 'number' ? t < 10 : null,
+      );
+      row(
+        'S5',
+        'messages acknowledged during the move',
+        value(rec, (r) => r.load.ackedDuringMove),
+        null,
+        '',
+        null,
+        '',
+        null,
+      );
       const lost = value(rec, (r) => r.load.lost);
       row('S5', 'messages lost (acknowledged, never received)', lost, null, '', null, '0', typeof lost === 'number' ? lost === 0 : null);
     }

@@ -39,7 +39,12 @@ async function idleRun(target, proc, users, register) {
     readies.push(new Promise((resolve) => (ready = resolve)));
     loads.push(
       runLoad(
-        { ...baseLoadConfig(target, { prefix: users.prefix, start, count }, [proc.wsUrl]), register, scenario: 'idle', connectConcurrency: 100 },
+        {
+          ...baseLoadConfig(target, { prefix: users.prefix, start, count }, [proc.wsUrl]),
+          register,
+          scenario: 'idle',
+          connectConcurrency: 100,
+        },
         { onReady: (child, m) => ready({ child, connected: m.connected }), timeoutMs: 400000 },
       ),
     );
@@ -56,7 +61,9 @@ async function idleRun(target, proc, users, register) {
   for (const r of ready) r.child.send({ cmd: 'exit' });
   await Promise.all(loads).catch(() => undefined);
   const perConnKb = (after.rssKb - before.rssKb) / connected;
-  say(`  ${target}: ${connected} idle connections, server RSS ${round(before.rssKb / 1024)} → ${round(after.rssKb / 1024)} MB = ${round(perConnKb, 2)} KB per connection`);
+  say(
+    `  ${target}: ${connected} idle connections, server RSS ${round(before.rssKb / 1024)} → ${round(after.rssKb / 1024)} MB = ${round(perConnKb, 2)} KB per connection`,
+  );
   return {
     connections: connected,
     rssBeforeMb: round(before.rssKb / 1024, 1),

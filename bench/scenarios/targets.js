@@ -9,12 +9,28 @@ const { seed, ensureSchema } = require('../runner/database');
 
 /** The relay windows of S1 and S2; `split`: senders on instance 1, recipients on instance 2. */
 function relayConfig(split) {
-  return { split, warmupMs: S.warmup, maxMs: S.max, pacedWarmupMs: S.pacedWarmup, pacedMs: S.paced, pacedFraction: 0.5, inflight: S.inflight };
+  return {
+    split,
+    warmupMs: S.warmup,
+    maxMs: S.max,
+    pacedWarmupMs: S.pacedWarmup,
+    pacedMs: S.paced,
+    pacedFraction: 0.5,
+    inflight: S.inflight,
+  };
 }
 
 /** The load config for users prefix0 … prefix(n-1) on every process of `procs`, which are watched (`withDb`: PostgreSQL and Redis too). */
 function loadConfig(target, prefix, n, procs, extra, withDb) {
-  return { ...baseLoadConfig(target, { prefix, start: 0, count: n }, procs.map((p) => p.wsUrl)), ...extra, watch: watchOf(procs, withDb) };
+  return {
+    ...baseLoadConfig(
+      target,
+      { prefix, start: 0, count: n },
+      procs.map((p) => p.wsUrl),
+    ),
+    ...extra,
+    watch: watchOf(procs, withDb),
+  };
 }
 
 /** Users seeded on the shared PostgreSQL database (its schema made first); false when they must register instead. */

@@ -28,8 +28,16 @@ const entry = join(__dirname, 'src', 'index.ts');
 
 async function writeCjs() {
   rmSync(join(dist, 'cjs'), { recursive: true, force: true });
-  await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: ['node20'], external: ['ws'],
-    sourcemap: true, outfile: join(dist, 'cjs', 'index.js') });
+  await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: ['node20'],
+    external: ['ws'],
+    sourcemap: true,
+    outfile: join(dist, 'cjs', 'index.js'),
+  });
   writeFileSync(join(dist, 'cjs', 'index.d.ts'), "export * from '../types/packages/client/src/index';\n");
 }
 

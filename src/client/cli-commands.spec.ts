@@ -60,8 +60,8 @@ describe('parseCommand', () => {
     for (const command of ['gsend', 'gcreate', 'gjoin', 'gquit', 'gmembers']) {
       expect(HELP_TEXT).toMatch(new RegExp(`^  ${command} #group`, 'm'));
     }
-    expect(HELP_TEXT).toMatch(/^  send <user\|#group>/m);
-    expect(HELP_TEXT).toMatch(/^  history <user\|#group>/m);
+    expect(HELP_TEXT).toMatch(/^ {2}send <user\|#group>/m);
+    expect(HELP_TEXT).toMatch(/^ {2}history <user\|#group>/m);
     expect(HELP_TEXT).not.toMatch(/<group>/);
   });
 
@@ -93,15 +93,15 @@ describe('formatMessage', () => {
   const time = '2024-05-01T12:00:00.000+02:00';
 
   it('prints a direct message as [time] from: content', () => {
-    expect(
-      formatMessage({ kind: 'chat', messageId: '1', from: 'bob', to: 'alice', content: 'hi <b>', offline: false, time }),
-    ).toBe('[2024-05-01T12:00:00.000+02:00] bob: hi <b>');
+    expect(formatMessage({ kind: 'chat', messageId: '1', from: 'bob', to: 'alice', content: 'hi <b>', offline: false, time })).toBe(
+      '[2024-05-01T12:00:00.000+02:00] bob: hi <b>',
+    );
   });
 
   it('names the group and marks offline deliveries', () => {
-    expect(
-      formatMessage({ kind: 'group', messageId: '2', from: 'bob', groupName: 'team', content: 'yo', offline: true, time }),
-    ).toBe('[2024-05-01T12:00:00.000+02:00] bob @ #team (offline): yo');
+    expect(formatMessage({ kind: 'group', messageId: '2', from: 'bob', groupName: 'team', content: 'yo', offline: true, time })).toBe(
+      '[2024-05-01T12:00:00.000+02:00] bob @ #team (offline): yo',
+    );
   });
 
   it('neutralises terminal escape sequences in content', () => {

@@ -90,7 +90,10 @@ function groupOnly(word: string): string | undefined {
 
 /** Turns one input line of the console client into a command; never throws. */
 export function parseCommand(line: string): Command {
-  const { words: [rawName], rest: afterName } = splitWords(line, 1);
+  const {
+    words: [rawName],
+    rest: afterName,
+  } = splitWords(line, 1);
   if (rawName === undefined) return { kind: 'empty' };
   const name = rawName.toLowerCase();
   switch (name) {

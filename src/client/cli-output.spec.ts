@@ -19,7 +19,10 @@ class Screen {
   }
 
   text(): string {
-    return this.rows.map((row) => row.trimEnd()).join('\n').trimEnd();
+    return this.rows
+      .map((row) => row.trimEnd())
+      .join('\n')
+      .trimEnd();
   }
 
   private apply(token: string): void {

@@ -77,7 +77,9 @@ export class ClusterController {
   @Post('reBalance/handler')
   @HttpCode(200)
   @ClusterAccess()
-  @ApiOperation({ summary: 'Move that many random connections of this instance to `host` (a live instance): type 21, then 4008 after the grace period' })
+  @ApiOperation({
+    summary: 'Move that many random connections of this instance to `host` (a live instance): type 21, then 4008 after the grace period',
+  })
   @ApiR('boolean', { refusal: 'host is not a live instance, or is this one' })
   async handleRebalance(@Query() { host, reBalanceNumber }: RebalanceQueryDto): Promise<boolean> {
     const result = await this.rebalance.acceptOrder(host, reBalanceNumber);

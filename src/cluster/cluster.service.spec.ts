@@ -18,7 +18,15 @@ function service(registry: Partial<Registry>) {
   const rebindAll = jest.fn(async () => undefined);
   const sessions = { rebindAll } as unknown as SessionsService;
   const bus = { subscribe: async () => undefined, onReconnect: () => undefined } as unknown as Bus;
-  const cluster = new ClusterService(config, identity, { onReconnect: () => undefined, ...registry } as Registry, bus, local, sessions, metrics);
+  const cluster = new ClusterService(
+    config,
+    identity,
+    { onReconnect: () => undefined, ...registry } as Registry,
+    bus,
+    local,
+    sessions,
+    metrics,
+  );
   const resyncs = jest.fn();
   cluster.onResync(resyncs);
   return { cluster, rebindAll, resyncs, beat: () => (cluster as unknown as { heartbeat(): Promise<void> }).heartbeat() };
@@ -29,7 +37,11 @@ describe('ClusterService heartbeat', () => {
 
   it('re-binds the sessions after a heartbeat that found the instance unlisted, even when that heartbeat failed on the ping', async () => {
     const heartbeat = jest.fn<Promise<boolean>, []>().mockResolvedValueOnce(true).mockResolvedValueOnce(true).mockResolvedValue(false);
-    const ping = jest.fn<Promise<void>, []>().mockResolvedValueOnce(undefined).mockRejectedValueOnce(new Error('No connection to 127.0.0.1:7002')).mockResolvedValue(undefined);
+    const ping = jest
+      .fn<Promise<void>, []>()
+      .mockResolvedValueOnce(undefined)
+      .mockRejectedValueOnce(new Error('No connection to 127.0.0.1:7002'))
+      .mockResolvedValue(undefined);
     const { cluster, rebindAll, resyncs, beat } = service({ heartbeat, ping });
     await cluster.announce(1); // first heartbeat: unlisted, as always at start
     clearInterval((cluster as unknown as { heartbeatTimer: NodeJS.Timeout }).heartbeatTimer);

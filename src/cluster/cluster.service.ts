@@ -142,7 +142,10 @@ export class ClusterService implements OnApplicationShutdown {
     // re-bind them at the next heartbeat that succeeds, whatever else fails with this one (the
     // ping of a shard still down, the deadline). Not before the instance announced itself: its
     // first heartbeat always finds it unlisted.
-    write.then((rejoined) => (this.rebindPending ||= rejoined && this.announced), () => undefined);
+    write.then(
+      (rejoined) => (this.rebindPending ||= rejoined && this.announced),
+      () => undefined,
+    );
     try {
       // With the ping, a Cluster with any master down counts as failing: some users' sessions are out of reach.
       const [rejoined] = await this.landedInTime(Promise.all([write, this.registry.ping()]));
@@ -192,7 +195,9 @@ export class ClusterService implements OnApplicationShutdown {
    * instance binds its sessions again and sends them what others stored for them meanwhile.
    */
   private async recover(failover: boolean): Promise<void> {
-    this.logger.warn(failover ? 'Registry failed over: binding local sessions again' : 'Registry reconnected: checking this instance is still registered');
+    this.logger.warn(
+      failover ? 'Registry failed over: binding local sessions again' : 'Registry reconnected: checking this instance is still registered',
+    );
     this.metrics.registryRecoveries.inc();
     if (failover) this.rebindPending = true;
     await this.heartbeat();

@@ -36,7 +36,10 @@ describe('LocalSessions fan-out', () => {
 
   it('writes a large one in slices, one slice per turn of the event loop, and every member gets it', async () => {
     const { local, sockets } = sessions(5000);
-    const reached = local.deliver(sockets.map((s) => s.username!), { frame: 'big' });
+    const reached = local.deliver(
+      sockets.map((s) => s.username!),
+      { frame: 'big' },
+    );
     expect(reached.size).toBe(5000);
     const written = () => sockets.filter((s) => s.got.length === 1).length;
     expect(written()).toBe(200);

@@ -117,9 +117,7 @@ describe('planRebalance', () => {
     const all = [load('alive-1', 600), load('dead', 0), load('alive-2', 0)];
     const live = all.filter((instance) => instance.id !== 'dead');
     const moves = planRebalance(live, OPTIONS);
-    expect(moves).toEqual([
-      { from: 'alive-1', fromHost: 'alive-1.local:9092', to: 'alive-2', toHost: 'alive-2.local:9092', count: 300 },
-    ]);
+    expect(moves).toEqual([{ from: 'alive-1', fromHost: 'alive-1.local:9092', to: 'alive-2', toHost: 'alive-2.local:9092', count: 300 }]);
     for (const move of moves) {
       expect([move.from, move.to, move.fromHost, move.toHost].join(' ')).not.toContain('dead');
     }

@@ -131,9 +131,7 @@ export function planDrain(leaving: InstanceLoad, others: InstanceLoad[]): Rebala
     };
   });
   let left = moving - shares.reduce((sum, share) => sum + share.count, 0);
-  const byRemainder = [...shares].sort(
-    (a, b) => b.remainder - a.remainder || b.weight - a.weight || compareIds(a.slot.id, b.slot.id),
-  );
+  const byRemainder = [...shares].sort((a, b) => b.remainder - a.remainder || b.weight - a.weight || compareIds(a.slot.id, b.slot.id));
   for (const share of byRemainder) {
     if (left === 0) break;
     share.count += 1;

@@ -104,7 +104,9 @@ export class RebalanceService implements OnModuleDestroy {
    * another instance, in proportion to their room. Returns how many were asked to move.
    */
   async drain(): Promise<number> {
-    await this.cluster.startDraining().catch((error: unknown) => this.logger.warn(`Could not mark this instance draining: ${String(error)}`));
+    await this.cluster
+      .startDraining()
+      .catch((error: unknown) => this.logger.warn(`Could not mark this instance draining: ${String(error)}`));
     let others;
     try {
       others = (await this.cluster.activeInstances()).filter((i) => i.id !== this.identity.id);

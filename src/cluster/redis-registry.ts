@@ -231,7 +231,12 @@ export class RedisRegistry extends Registry {
   /** One key, so one slot: the push, the trim and the expiry go in one transaction. */
   async pushSample(instanceId: string, sample: StatsSample, keep: number, ttlMs: number): Promise<void> {
     const key = this.keys.instanceStats(instanceId);
-    const replies = await this.redis.multi().lpush(key, JSON.stringify(sample)).ltrim(key, 0, keep - 1).pexpire(key, ttlMs).exec();
+    const replies = await this.redis
+      .multi()
+      .lpush(key, JSON.stringify(sample))
+      .ltrim(key, 0, keep - 1)
+      .pexpire(key, ttlMs)
+      .exec();
     if (!replies) throw new Error('Stats transaction discarded');
     for (const [error] of replies) if (error) throw error;
   }

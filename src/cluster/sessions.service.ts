@@ -73,11 +73,7 @@ export class SessionsService {
     await Promise.all(
       liveInstanceIds
         .filter((id) => id !== this.identity.id)
-        .map((id) =>
-          this.bus
-            .publish(id, { kind: 'kick', username, code, reason })
-            .catch((error: unknown) => this.unreachable(id, error)),
-        ),
+        .map((id) => this.bus.publish(id, { kind: 'kick', username, code, reason }).catch((error: unknown) => this.unreachable(id, error))),
     );
   }
 
@@ -93,7 +89,9 @@ export class SessionsService {
       return;
     }
     await Promise.all(
-      sessions.filter((s) => s.sessionId !== keepSessionId && s.instanceId !== this.identity.id).map((s) => this.kickSession(s, code, reason)),
+      sessions
+        .filter((s) => s.sessionId !== keepSessionId && s.instanceId !== this.identity.id)
+        .map((s) => this.kickSession(s, code, reason)),
     );
   }
 

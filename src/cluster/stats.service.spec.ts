@@ -157,7 +157,7 @@ describe('StatsService', () => {
     await a.stats.sample();
     expect((await a.stats.clusterStats()).instances[0].samples.map((s) => s.messages)).toEqual([2]);
   });
-  it("ends the window once the samples are read, so a sample another instance published meanwhile is inside it", async () => {
+  it('ends the window once the samples are read, so a sample another instance published meanwhile is inside it', async () => {
     const registry = new MemoryRegistry();
     const a = instance('a', registry);
     const b = instance('b', registry);

@@ -12,7 +12,9 @@ describe('clientAddress', () => {
   });
 
   it('is the right-most untrusted hop behind a trusted proxy, not what the client wrote on the left', () => {
-    expect(clientAddress('10.0.0.1', { 'x-forwarded-for': '6.6.6.6, 1.2.3.4, 10.0.0.2' }, trusting('10.0.0.1', '10.0.0.2'))).toBe('1.2.3.4');
+    expect(clientAddress('10.0.0.1', { 'x-forwarded-for': '6.6.6.6, 1.2.3.4, 10.0.0.2' }, trusting('10.0.0.1', '10.0.0.2'))).toBe(
+      '1.2.3.4',
+    );
   });
 
   it('trusts CIDR ranges', () => {
@@ -26,6 +28,8 @@ describe('clientAddress', () => {
 
 describe('TrustedProxies.parse', () => {
   it('names the entries that are neither an address nor a range', () => {
-    expect(TrustedProxies.parse(['10.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', 'nginx', '10.0.0.0/33', '1.2.3.4/x', '1.2.3.4/8/9']).invalid).toEqual(['nginx', '10.0.0.0/33', '1.2.3.4/x', '1.2.3.4/8/9']);
+    expect(
+      TrustedProxies.parse(['10.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', 'nginx', '10.0.0.0/33', '1.2.3.4/x', '1.2.3.4/8/9']).invalid,
+    ).toEqual(['nginx', '10.0.0.0/33', '1.2.3.4/x', '1.2.3.4/8/9']);
   });
 });

@@ -46,7 +46,10 @@ export function clientAddress(peer: string | undefined, headers: IncomingHttpHea
   const direct = plain(peer ?? '');
   if (trusted.size === 0 || !trusted.trusts(direct)) return direct;
   const header = headers['x-forwarded-for'];
-  const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((hop) => plain(hop.trim())).filter((hop) => hop !== '');
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((hop) => plain(hop.trim()))
+    .filter((hop) => hop !== '');
   for (let i = hops.length - 1; i >= 0; i--) if (!trusted.trusts(hops[i])) return hops[i];
   return hops[0] ?? direct;
 }

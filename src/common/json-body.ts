@@ -28,9 +28,12 @@ export function parseJsonBody(text: string): unknown {
   while (stack.length > 0) {
     const { value, depth } = stack.pop()!;
     if (typeof value !== 'object' || value === null) continue;
-    if (depth > MAX_BODY_DEPTH) throw new BodyError('FST_ERR_CTP_BODY_TOO_DEEP', `Request body is nested deeper than ${MAX_BODY_DEPTH} levels`);
-    if (!Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, '__proto__')) delete (value as Record<string, unknown>).__proto__;
-    for (const child of Object.values(value)) if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+    if (depth > MAX_BODY_DEPTH)
+      throw new BodyError('FST_ERR_CTP_BODY_TOO_DEEP', `Request body is nested deeper than ${MAX_BODY_DEPTH} levels`);
+    if (!Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, '__proto__'))
+      delete (value as Record<string, unknown>).__proto__;
+    for (const child of Object.values(value))
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
   }
   return body;
 }

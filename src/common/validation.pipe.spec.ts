@@ -24,7 +24,9 @@ describe('createValidationPipe', () => {
   it('says a missing field is required, before its type', async () => {
     expect(await refusal(ChatRequestMessageDto, { to: 'bob', content: 'hi' }, 'body')).toBe('from is required');
     expect(await refusal(ChatRequestMessageDto, { from: 'alice', to: 5, content: 'hi' }, 'body')).toBe('to must be a string');
-    expect(await refusal(ChatRequestMessageDto, { from: 'a', to: 'b', content: 'c', sequenceId: 0.5 }, 'body')).toBe('sequenceId must be an integer');
+    expect(await refusal(ChatRequestMessageDto, { from: 'a', to: 'b', content: 'c', sequenceId: 0.5 }, 'body')).toBe(
+      'sequenceId must be an integer',
+    );
   });
 
   it('accepts a valid query', async () => {

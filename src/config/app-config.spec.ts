@@ -135,7 +135,7 @@ describe('loadConfig namespaces', () => {
     expect(names.sort()).toEqual([...Object.keys(bad), ...Object.keys(alsoBad)].sort());
   });
 
-  it('takes the password hashes run at once from libuv\'s UV_THREADPOOL_SIZE, 4 when it is unset or not a number', () => {
+  it("takes the password hashes run at once from libuv's UV_THREADPOOL_SIZE, 4 when it is unset or not a number", () => {
     expect(loadConfig({ DATA_DIR: dir, UV_THREADPOOL_SIZE: '8' }).auth.hashConcurrency).toBe(8);
     for (const value of [undefined, '', 'many']) {
       expect(loadConfig({ DATA_DIR: dir, UV_THREADPOOL_SIZE: value }).auth.hashConcurrency).toBe(4);

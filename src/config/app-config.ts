@@ -14,9 +14,7 @@ export interface RedisNode {
 
 /** How the instances reach Redis: one server, a Redis Cluster, or a primary found through Sentinel. */
 export type RedisTopology =
-  | { kind: 'single'; url: string }
-  | { kind: 'cluster'; nodes: RedisNode[] }
-  | { kind: 'sentinel'; sentinels: RedisNode[]; name: string };
+  { kind: 'single'; url: string } | { kind: 'cluster'; nodes: RedisNode[] } | { kind: 'sentinel'; sentinels: RedisNode[]; name: string };
 
 /**
  * The validated configuration, built once at boot from the environment: one namespace per concern
@@ -206,7 +204,10 @@ class EnvReader {
   }
 
   list(name: string): string[] {
-    return (this.raw(name) ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+    return (this.raw(name) ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
   }
 
   url(name: string, protocols: string[]): string | undefined {
@@ -245,7 +246,10 @@ class EnvReader {
     if (value === undefined) return undefined;
     const nodes: RedisNode[] = [];
     const invalid: string[] = [];
-    for (const entry of value.split(',').map((part) => part.trim()).filter((part) => part.length > 0)) {
+    for (const entry of value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0)) {
       const match = /^([^\s:/[\]]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(entry);
       const port = match ? Number(match[2]) : 0;
       if (!match || port < 1 || port > 65535) invalid.push(entry);
@@ -428,8 +432,7 @@ export function cliDatabaseSettings(env: Env = process.env): Pick<StorageConfig,
 
 function readMessages(read: EnvReader): MessagesConfig {
   return {
-    retentionDays:
-      read.raw('MESSAGE_RETENTION_DAYS') === undefined ? undefined : read.number('MESSAGE_RETENTION_DAYS', 0, 0.0001, 365000),
+    retentionDays: read.raw('MESSAGE_RETENTION_DAYS') === undefined ? undefined : read.number('MESSAGE_RETENTION_DAYS', 0, 0.0001, 365000),
     partitionDays: read.number('MESSAGE_PARTITION_DAYS', 30, 0.0001, 3650),
     maintenanceMs: read.int('MESSAGE_MAINTENANCE_MS', 60000, 50),
   };

@@ -12,7 +12,8 @@ export function loadDotEnv(directory = process.cwd(), env: NodeJS.ProcessEnv = p
   const file = join(directory, '.env');
   if (!existsSync(file)) return null;
   const parseEnv = (util as { parseEnv?: (content: string) => Record<string, string> }).parseEnv;
-  if (typeof parseEnv !== 'function') throw new ConfigError([`${file} needs Node 20.12 or later to be read; set its variables in the environment instead`]);
+  if (typeof parseEnv !== 'function')
+    throw new ConfigError([`${file} needs Node 20.12 or later to be read; set its variables in the environment instead`]);
   let values: Record<string, string>;
   try {
     values = parseEnv(readFileSync(file, 'utf8'));

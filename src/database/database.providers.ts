@@ -24,4 +24,6 @@ export async function migratedDatabase(config: DatabaseSettings): Promise<Databa
   return db;
 }
 
-export const databaseProviders = [{ provide: Database, inject: [AppConfig], useFactory: (config: AppConfig) => migratedDatabase(config.storage) }];
+export const databaseProviders = [
+  { provide: Database, inject: [AppConfig], useFactory: (config: AppConfig) => migratedDatabase(config.storage) },
+];

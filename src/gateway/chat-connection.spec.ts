@@ -53,7 +53,7 @@ describe('ChatConnection replays', () => {
     expect(sent).toEqual(['stored 7', 'live 8']);
   });
 
-  it('a replay that outlived a logout does not end the next login\'s replay', () => {
+  it("a replay that outlived a logout does not end the next login's replay", () => {
     const { connection, sent } = loggedIn();
     const old = connection.beginReplay();
     connection.loggedOut(60_000);

@@ -43,7 +43,9 @@ export class ChatWsAdapter extends WsAdapter {
   /** A client's protocol error (an oversized frame, a bad close code) is the client's problem, not an error of ours. */
   override bindErrorHandler(server: WebSocketServer): WebSocketServer {
     server.on('error', (error: Error) => this.logger.error(`WebSocket server: ${error.message}`));
-    server.on('connection', (socket: WebSocket) => socket.on('error', (error: Error) => this.logger.debug?.(`WebSocket client: ${error.message}`)));
+    server.on('connection', (socket: WebSocket) =>
+      socket.on('error', (error: Error) => this.logger.debug?.(`WebSocket client: ${error.message}`)),
+    );
     return server;
   }
 }

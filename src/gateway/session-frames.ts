@@ -66,7 +66,9 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
         responseType: MessageType.Pong,
         public: true,
         // Echoed only as a number or a string: a structure could be too deep to write back.
-        handle: (_connection, frame) => ({ requestTime: typeof frame.requestTime === 'number' || typeof frame.requestTime === 'string' ? frame.requestTime : null }),
+        handle: (_connection, frame) => ({
+          requestTime: typeof frame.requestTime === 'number' || typeof frame.requestTime === 'string' ? frame.requestTime : null,
+        }),
       },
       {
         requestType: MessageType.RegisterRequest,
@@ -110,7 +112,8 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
     }
     const username = connection.username!;
     await this.users.logout(username);
-    if (frame.everywhere === true) await this.sessions.kickOthers(username, connection.sessionId, CloseCode.Disabled, Reasons.loggedOutEverywhere);
+    if (frame.everywhere === true)
+      await this.sessions.kickOthers(username, connection.sessionId, CloseCode.Disabled, Reasons.loggedOutEverywhere);
     await this.sessions.unbind(connection);
     connection.loggedOut(this.config.ws.loginTimeoutMs);
     return { success: true, reason: null };
@@ -177,7 +180,12 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
   /** Returns the refusal, or null once the LoginResponse is sent. */
   private async tryLogin(connection: ChatConnection, frame: ClientFrame): Promise<Refused | null> {
     const byToken = frame.token !== undefined && frame.username === undefined && frame.password === undefined;
-    if (!byToken && connection.username !== null && typeof frame.username === 'string' && normalizeUsername(frame.username) !== connection.username) {
+    if (
+      !byToken &&
+      connection.username !== null &&
+      typeof frame.username === 'string' &&
+      normalizeUsername(frame.username) !== connection.username
+    ) {
       return refused(RefusalCode.Conflict, Reasons.alreadyLoggedIn);
     }
     if (!byToken) {
@@ -228,7 +236,7 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
   private async establish(connection: ChatConnection, result: AuthResult & { ok: true }, sequenceId: number): Promise<Refused | null> {
     connection.loggedIn(result.username, newSessionId(this.identity.id));
     const replay = connection.beginReplay();
-    let again = false;
+    let again: boolean;
     try {
       await this.sessions.bind(connection);
     } catch (error) {

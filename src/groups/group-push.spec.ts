@@ -6,7 +6,16 @@ describe('group push bodies', () => {
   it('turns a map of username → message into type 8 frames, keeping only protocol fields', () => {
     const pushes = groupChatPushes({ bob: { from: 'alice', groupName: 'g', content: 'hi', sequenceId: 4, evil: '<x>' } });
     const frame = JSON.parse(pushes.get('bob')!);
-    expect(frame).toMatchObject({ messageType: MessageType.GroupChatResponse, sequenceId: 4, success: true, reason: null, from: 'alice', groupName: 'g', content: 'hi', offline: false });
+    expect(frame).toMatchObject({
+      messageType: MessageType.GroupChatResponse,
+      sequenceId: 4,
+      success: true,
+      reason: null,
+      from: 'alice',
+      groupName: 'g',
+      content: 'hi',
+      offline: false,
+    });
     expect(frame.evil).toBeUndefined();
   });
 
@@ -20,7 +29,13 @@ describe('group push bodies', () => {
   it('addresses each type 10 to the user named first in members', () => {
     const [push] = groupCreatePushes([{ members: ['bob', 'alice'], groupName: 'g', reason: 'You have been added to group "g"' }]);
     expect(push.username).toBe('bob');
-    expect(JSON.parse(push.frame)).toMatchObject({ messageType: MessageType.GroupCreateResponse, sequenceId: 0, success: true, groupName: 'g', members: ['bob', 'alice'] });
+    expect(JSON.parse(push.frame)).toMatchObject({
+      messageType: MessageType.GroupCreateResponse,
+      sequenceId: 0,
+      success: true,
+      groupName: 'g',
+      members: ['bob', 'alice'],
+    });
     expect(() => groupCreatePushes({})).toThrow(ValidationFailedException);
     expect(() => groupCreatePushes([{ members: [] }])).toThrow(/members/);
   });

@@ -38,7 +38,7 @@ export class GroupsController {
 
   @Post('sendGroupChatMessage')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Push each message (type 8) to that user\'s live connections, wherever they are; true when every user had one' })
+  @ApiOperation({ summary: "Push each message (type 8) to that user's live connections, wherever they are; true when every user had one" })
   @ApiBody({ schema: { type: 'object', additionalProperties: { $ref: getSchemaPath(GroupChatResponseMessageDto) } } })
   @ApiR('boolean')
   async sendGroupChatMessage(@Body() body: unknown): Promise<boolean> {
@@ -47,7 +47,10 @@ export class GroupsController {
 
   @Post('sendGroupCreateMessage')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Push each type 10 to the user named first in its members, wherever connected; true when every such user had a live connection' })
+  @ApiOperation({
+    summary:
+      'Push each type 10 to the user named first in its members, wherever connected; true when every such user had a live connection',
+  })
   @ApiBody({ schema: { type: 'array', items: { $ref: getSchemaPath(GroupCreateResponseMessageDto) } } })
   @ApiR('boolean')
   async sendGroupCreateMessage(@Body() body: unknown): Promise<boolean> {

@@ -75,7 +75,10 @@ export class GroupsRepository implements GroupSeqs {
   }
 
   private async writeAcks(items: { userId: number; ids: string[] }[]): Promise<void[]> {
-    await this.db.query(GROUP_SQL.ackCursors, [items.flatMap((item) => item.ids.map(() => item.userId)), items.flatMap((item) => item.ids)]);
+    await this.db.query(GROUP_SQL.ackCursors, [
+      items.flatMap((item) => item.ids.map(() => item.userId)),
+      items.flatMap((item) => item.ids),
+    ]);
     return items.map(() => undefined);
   }
 
@@ -83,7 +86,13 @@ export class GroupsRepository implements GroupSeqs {
    * Creates the group with its members in one transaction; null when the name is taken (by any
    * name with the same key). Members already in `maxGroups` groups are left out; returns who was added.
    */
-  async create(name: string, key: string, createdBy: string, memberIds: number[], maxGroups: number): Promise<{ groupId: number; memberIds: number[] } | null> {
+  async create(
+    name: string,
+    key: string,
+    createdBy: string,
+    memberIds: number[],
+    maxGroups: number,
+  ): Promise<{ groupId: number; memberIds: number[] } | null> {
     try {
       return await this.db.transaction(async (tx) => {
         const inserted = await tx.query<{ id: number }>(GROUP_SQL.insertGroup, [name, key, createdBy]);
@@ -108,10 +117,18 @@ export class GroupsRepository implements GroupSeqs {
    * Adds a member whose cursor starts at the group's last message: the group's past is in its
    * history, not in their offline messages. False when the group does not exist.
    */
-  async addMember(name: string, userId: number, maxGroups: number): Promise<{ groupId: number; added: boolean; full: boolean; lastSeq: string } | null> {
+  async addMember(
+    name: string,
+    userId: number,
+    maxGroups: number,
+  ): Promise<{ groupId: number; added: boolean; full: boolean; lastSeq: string } | null> {
     let rows: { id: number; added: boolean; full: boolean; last_seq: string }[];
     try {
-      rows = await this.db.query<{ id: number; added: boolean; full: boolean; last_seq: string }>(GROUP_SQL.addMember, [name, userId, maxGroups]);
+      rows = await this.db.query<{ id: number; added: boolean; full: boolean; last_seq: string }>(GROUP_SQL.addMember, [
+        name,
+        userId,
+        maxGroups,
+      ]);
     } catch (error) {
       // The group was deleted by its last member leaving while this join ran.
       if ((error as { code?: unknown } | null)?.code === '23503') return null;

@@ -13,7 +13,6 @@ import { RateLimitsService } from '../limits/rate-limits.service';
 import { GROUP_MEMBERS_MAX, GroupReasons, addedNotice, groupNameKey, groupNameProblem, normalizeGroupName } from './group-rules';
 import { GroupWithMembers, GroupsRepository } from './groups.repository';
 
-
 /** Where a connection's ordering of a group's messages starts. */
 export interface OrderStart {
   stream: string;
@@ -101,10 +100,18 @@ export class GroupsService extends OfflineSource {
   }
 
   /** Creates a group with its creator and the requested members who exist; pushes type 10 to those online. */
-  async create(creator: string, groupName: unknown, requested: unknown): Promise<Result<{ groupName: string; members: string[] } & OrderStart>> {
+  async create(
+    creator: string,
+    groupName: unknown,
+    requested: unknown,
+  ): Promise<Result<{ groupName: string; members: string[] } & OrderStart>> {
     const problem = groupNameProblem(groupName);
     if (problem) return refused(RefusalCode.InvalidArgument, problem, 'invalid');
-    if (requested !== undefined && requested !== null && (!Array.isArray(requested) || requested.length > GROUP_MEMBERS_MAX || requested.some((m) => typeof m !== 'string'))) {
+    if (
+      requested !== undefined &&
+      requested !== null &&
+      (!Array.isArray(requested) || requested.length > GROUP_MEMBERS_MAX || requested.some((m) => typeof m !== 'string'))
+    ) {
       return refused(RefusalCode.InvalidArgument, GroupReasons.membersInvalid, 'invalid');
     }
     const name = normalizeGroupName(groupName as string);
@@ -210,8 +217,14 @@ export class GroupsService extends OfflineSource {
     };
     const frame = groupFrame(stored.original ?? record, group.name, false);
     if (!stored.duplicate) this.metrics.groupStored.inc();
-    // A resend delivers the original again: the first try may have died with its instance before delivering. Members drop copies by messageId.
-    await this.delivery.deliver(members, { frame: JSON.stringify(frame), messageId: stored.id, stream: streamOf(group.id), seq: Number(stored.seq) });
+    // A resend delivers the original again: the first try may have died with its instance before delivering.
+    // Members drop copies by messageId.
+    await this.delivery.deliver(members, {
+      frame: JSON.stringify(frame),
+      messageId: stored.id,
+      stream: streamOf(group.id),
+      seq: Number(stored.seq),
+    });
     return { messageId: stored.id, duplicate: stored.duplicate, frame };
   }
 
@@ -243,7 +256,12 @@ export class GroupsService extends OfflineSource {
         for (const message of messages) {
           const name = await this.nameOf(message.groupId!);
           if (name === null) continue;
-          pending.push({ messageId: message.id, frame: JSON.stringify(groupFrame(message, name, true)), stream: streamOf(message.groupId!), seq: Number(message.seq) });
+          pending.push({
+            messageId: message.id,
+            frame: JSON.stringify(groupFrame(message, name, true)),
+            stream: streamOf(message.groupId!),
+            seq: Number(message.seq),
+          });
         }
         return pending;
       },

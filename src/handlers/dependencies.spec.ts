@@ -22,7 +22,11 @@ function imports(): Map<string, string[]> {
     graph.set(relative(SRC, file), targets);
   }
   // `from './migrations'` names a folder's index.
-  for (const [file, targets] of graph) graph.set(file, targets.map((t) => (graph.has(t) ? t : t.replace(/\.ts$/, '/index.ts'))));
+  for (const [file, targets] of graph)
+    graph.set(
+      file,
+      targets.map((t) => (graph.has(t) ? t : t.replace(/\.ts$/, '/index.ts'))),
+    );
   return graph;
 }
 
@@ -54,7 +58,9 @@ describe('dependencies of src/', () => {
   const graph = imports();
 
   it('features reach the gateway through the handler port only: nothing outside src/gateway imports it but the bootstrap', () => {
-    const offenders = [...graph].filter(([file, targets]) => !file.startsWith('gateway/') && !BOOTSTRAP.has(file) && targets.some((t) => t.startsWith('gateway/')));
+    const offenders = [...graph].filter(
+      ([file, targets]) => !file.startsWith('gateway/') && !BOOTSTRAP.has(file) && targets.some((t) => t.startsWith('gateway/')),
+    );
     expect(offenders.map(([file]) => file)).toEqual([]);
   });
 

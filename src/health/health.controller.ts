@@ -13,7 +13,11 @@ export class HealthDto implements HealthStatus {
   @ApiProperty({ example: 'up', enum: ['up', 'down'], description: 'Redis in cluster mode; the in-process registry otherwise' })
   registry: 'up' | 'down';
 
-  @ApiProperty({ example: 'up', enum: ['up', 'down'], description: "The registry took this instance's last heartbeat within two intervals" })
+  @ApiProperty({
+    example: 'up',
+    enum: ['up', 'down'],
+    description: "The registry took this instance's last heartbeat within two intervals",
+  })
   heartbeat: 'up' | 'down';
 
   @ApiProperty({ example: false, description: 'Shutting down: moving its clients away, taking no new ones' })
@@ -68,6 +72,11 @@ export class HealthController {
     const status = await this.health.check();
     if (HealthService.isReady(status)) return R.ok(status, path);
     reply.status(HttpStatus.SERVICE_UNAVAILABLE);
-    return R.of(ErrorCode.Internal, status, status.draining ? 'Service unavailable: the instance is shutting down' : 'Service unavailable: a dependency is down', path);
+    return R.of(
+      ErrorCode.Internal,
+      status,
+      status.draining ? 'Service unavailable: the instance is shutting down' : 'Service unavailable: a dependency is down',
+      path,
+    );
   }
 }

@@ -18,7 +18,13 @@ const CHECK_TIMEOUT_MS = 2000;
 function within(check: Promise<void>, ms: number): Promise<'up' | 'down'> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'down'>((resolve) => (timer = setTimeout(() => resolve('down'), ms)));
-  return Promise.race([check.then(() => 'up' as const, () => 'down' as const), timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    check.then(
+      () => 'up' as const,
+      () => 'down' as const,
+    ),
+    timeout,
+  ]).finally(() => clearTimeout(timer));
 }
 
 @Injectable()

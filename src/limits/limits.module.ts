@@ -15,7 +15,9 @@ import { RateLimitsService } from './rate-limits.service';
       useFactory: (config: AppConfig, redis: RedisClient | null) =>
         new RateLimitsService(config.rateLimits, (kind, points, duration) => {
           const keyPrefix = `${config.cluster.redisPrefix}limit:${kind}`;
-          return redis ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, rejectIfRedisNotReady: true }) : new RateLimiterMemory({ keyPrefix, points, duration });
+          return redis
+            ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, rejectIfRedisNotReady: true })
+            : new RateLimiterMemory({ keyPrefix, points, duration });
         }),
     },
   ],

@@ -27,6 +27,15 @@ export class MessageFrames implements FrameRoutes {
       sequenceId: frame.sequenceId,
     });
     if (!result.ok) throw FrameRefusal.of(result, refusalFields);
-    return { success: true, reason: null, from: username, to: result.to, content: null, messageId: result.messageId, delivered: result.delivered, offline: false };
+    return {
+      success: true,
+      reason: null,
+      from: username,
+      to: result.to,
+      content: null,
+      messageId: result.messageId,
+      delivered: result.delivered,
+      offline: false,
+    };
   }
 }

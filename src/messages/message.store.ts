@@ -81,7 +81,8 @@ export class GroupGoneError extends Error {
 }
 
 const MAX_BATCH = 256;
-const COLUMNS = 'm.id::text AS id, m.sender, m.recipient, m.group_id, m.seq::text AS seq, m.content, m.created_at, m.sender_sequence_id::text AS sequence_id';
+const COLUMNS =
+  'm.id::text AS id, m.sender, m.recipient, m.group_id, m.seq::text AS seq, m.content, m.created_at, m.sender_sequence_id::text AS sequence_id';
 
 /**
  * Allocates `$n` new ids and numbers them 1..n in ascending order, so the sends of a batch get
@@ -199,7 +200,10 @@ function isDataError(error: unknown): boolean {
 @Injectable()
 export class MessageStore {
   private readonly logger = new Logger(MessageStore.name);
-  private readonly directWriter = new BatchWriter<DirectMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.racing(() => this.writeDirect(batch))), MAX_BATCH);
+  private readonly directWriter = new BatchWriter<DirectMessageInput, StoredMessage>(
+    (items) => this.isolating(items, (batch) => this.racing(() => this.writeDirect(batch))),
+    MAX_BATCH,
+  );
   private readonly ackWriter = new BatchWriter<{ recipient: string; ids: string[] }, number>((items) => this.writeAcks(items), MAX_BATCH);
 
   constructor(private readonly db: Database) {}
@@ -210,7 +214,10 @@ export class MessageStore {
 
   /** The log of group messages, numbered in each write's transaction by `seqs`. */
   groupLog(seqs: GroupSeqs): GroupLog {
-    const writer = new BatchWriter<GroupMessageInput, StoredMessage>((items) => this.isolating(items, (batch) => this.racing(() => this.writeGroup(batch, seqs))), MAX_BATCH);
+    const writer = new BatchWriter<GroupMessageInput, StoredMessage>(
+      (items) => this.isolating(items, (batch) => this.racing(() => this.writeGroup(batch, seqs))),
+      MAX_BATCH,
+    );
     return { append: (message) => writer.add(message) };
   }
 
@@ -306,7 +313,9 @@ export class MessageStore {
           if (!row.inserted) resends.add(index);
         });
       }
-      const duplicates = [...resends].filter((index) => !(results[index] instanceof GroupGoneError)).map((index) => ({ item: items[index], index }));
+      const duplicates = [...resends]
+        .filter((index) => !(results[index] instanceof GroupGoneError))
+        .map((index) => ({ item: items[index], index }));
       if (duplicates.length > 0) await this.resolveDuplicates(tx, duplicates, results);
       return results;
     });
@@ -324,8 +333,10 @@ export class MessageStore {
     });
     if (firstOfKey.size === 0) return resends;
     const keyed = [...firstOfKey.entries()];
-    const stored = await db.query<{ sender: string; client_message_id: string }>(MESSAGE_SQL.storedKeys, [keyed.map(([, index]) => items[index].sender), keyed.map(([, index]) => items[index].clientMessageId)],
-    );
+    const stored = await db.query<{ sender: string; client_message_id: string }>(MESSAGE_SQL.storedKeys, [
+      keyed.map(([, index]) => items[index].sender),
+      keyed.map(([, index]) => items[index].clientMessageId),
+    ]);
     for (const row of stored) resends.add(firstOfKey.get(`${row.sender}\u0000${row.client_message_id}`)!);
     return resends;
   }
@@ -335,9 +346,15 @@ export class MessageStore {
   }
 
   /** A resend returns the original message's id: the sender gets the original acknowledgement. */
-  private async resolveDuplicates(db: Queryable, duplicates: { item: NewMessage; index: number }[], results: (StoredMessage | Error)[]): Promise<void> {
-    const originals = await db.query<MessageRow & { client_message_id: string; acked: boolean }>(MESSAGE_SQL.originals, [duplicates.map((d) => d.item.sender), duplicates.map((d) => d.item.clientMessageId ?? '')],
-    );
+  private async resolveDuplicates(
+    db: Queryable,
+    duplicates: { item: NewMessage; index: number }[],
+    results: (StoredMessage | Error)[],
+  ): Promise<void> {
+    const originals = await db.query<MessageRow & { client_message_id: string; acked: boolean }>(MESSAGE_SQL.originals, [
+      duplicates.map((d) => d.item.sender),
+      duplicates.map((d) => d.item.clientMessageId ?? ''),
+    ]);
     const byKey = new Map(originals.map((o) => [`${o.sender}\u0000${o.client_message_id}`, o]));
     for (const { item, index } of duplicates) {
       const original = byKey.get(`${item.sender}\u0000${item.clientMessageId}`);
@@ -345,7 +362,14 @@ export class MessageStore {
         results[index] = new Error('A deduplicated message has no original');
         continue;
       }
-      results[index] = { id: original.id, createdAt: original.created_at, duplicate: true, acked: original.acked, seq: original.seq ?? undefined, original: toRecord(original) };
+      results[index] = {
+        id: original.id,
+        createdAt: original.created_at,
+        duplicate: true,
+        acked: original.acked,
+        seq: original.seq ?? undefined,
+        original: toRecord(original),
+      };
     }
   }
 
@@ -392,7 +416,11 @@ export class MessageStore {
     const page: MessageRecord[] = [];
     let reading = cursors;
     while (reading.length > 0 && page.length < limit) {
-      const rows = await this.db.query<MessageRow>(MESSAGE_SQL.groupReplay, [reading.map((c) => c.groupId), reading.map((c) => c.ackedSeq), limit - page.length]);
+      const rows = await this.db.query<MessageRow>(MESSAGE_SQL.groupReplay, [
+        reading.map((c) => c.groupId),
+        reading.map((c) => c.ackedSeq),
+        limit - page.length,
+      ]);
       if (rows.length === 0) break;
       const taken = rows
         .map(toRecord)
@@ -406,7 +434,10 @@ export class MessageStore {
 }
 
 /** The cursors moved past the messages of a page, so the next page starts where this one ended in each group. */
-export function advanceCursors(cursors: { groupId: number; ackedSeq: string }[], page: MessageRecord[]): { groupId: number; ackedSeq: string }[] {
+export function advanceCursors(
+  cursors: { groupId: number; ackedSeq: string }[],
+  page: MessageRecord[],
+): { groupId: number; ackedSeq: string }[] {
   const reached = new Map<number, bigint>();
   for (const message of page) {
     if (message.groupId === null || message.seq === null) continue;

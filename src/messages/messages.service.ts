@@ -93,13 +93,28 @@ export class MessagesService extends OfflineSource {
   private async deliver(request: CheckedSend, to: string, stored: StoredMessage): Promise<DirectSent> {
     if (stored.duplicate) {
       // The first try may have been stored but never delivered (its instance died): hand it over again.
-      const delivered = stored.acked || (stored.original ? (await this.delivery.deliver([to], { frame: JSON.stringify(directFrame(stored.original, false)), messageId: stored.id })).has(to) : false);
+      const delivered =
+        stored.acked ||
+        (stored.original
+          ? (await this.delivery.deliver([to], { frame: JSON.stringify(directFrame(stored.original, false)), messageId: stored.id })).has(
+              to,
+            )
+          : false);
       return { messageId: stored.id, delivered, to };
     }
     this.metrics.directStored.inc();
     const frame = JSON.stringify(
       directFrame(
-        { id: stored.id, sender: request.from, recipient: to, groupId: null, seq: null, content: request.content, createdAt: stored.createdAt, sequenceId: request.sequenceId },
+        {
+          id: stored.id,
+          sender: request.from,
+          recipient: to,
+          groupId: null,
+          seq: null,
+          content: request.content,
+          createdAt: stored.createdAt,
+          sequenceId: request.sequenceId,
+        },
         false,
       ),
     );
@@ -122,7 +137,12 @@ export class MessagesService extends OfflineSource {
   }
 
   /** The conversation with `other`, or why it cannot be read. */
-  async history(username: string, other: string, beforeId: string | null, limit: number): Promise<Result<{ messages: ChatResponseFrame[] }>> {
+  async history(
+    username: string,
+    other: string,
+    beforeId: string | null,
+    limit: number,
+  ): Promise<Result<{ messages: ChatResponseFrame[] }>> {
     const peer = normalizeUsername(other);
     if (peer !== username && !(await this.users.exists(peer))) return refused(RefusalCode.NotFound, MessageReasons.unknownRecipient);
     const messages = await this.store.directHistory(username, peer, beforeId, limit);

@@ -3,7 +3,7 @@ import { SendOrder } from './send-order';
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('SendOrder', () => {
-  it('hands one sender\'s sends over in arrival order even when their checks finish in reverse', async () => {
+  it("hands one sender's sends over in arrival order even when their checks finish in reverse", async () => {
     const order = new SendOrder();
     const handed: number[] = [];
     const checks = [30, 20, 10, 0];

@@ -64,7 +64,8 @@ export class SendPipeline<Q extends SendRequest, T, R extends object> {
       const stored = await storing;
       if (!stored.ok) return stored;
       const original = stored.stored.original;
-      if (original && !this.audience.isFor(original, resolved.target)) return refused(RefusalCode.Conflict, CLIENT_MESSAGE_ID_REUSED, 'invalid');
+      if (original && !this.audience.isFor(original, resolved.target))
+        return refused(RefusalCode.Conflict, CLIENT_MESSAGE_ID_REUSED, 'invalid');
       return { ok: true, ...(await this.audience.deliver(checked, resolved.target, stored.stored)) };
     } finally {
       slot.release();

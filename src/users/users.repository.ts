@@ -25,7 +25,8 @@ interface UserRow extends Record<string, unknown> {
   token_epoch: number;
 }
 
-const COLUMNS = 'id, username, password_hash, status, register_time, last_login_time, password_error_num, password_error_last_time, token_epoch';
+const COLUMNS =
+  'id, username, password_hash, status, register_time, last_login_time, password_error_num, password_error_last_time, token_epoch';
 
 function toRecord(row: UserRow): UserRecord {
   return {
@@ -85,7 +86,11 @@ export const USER_SQL = {
  * value and a page an index range, whatever the page's depth. A filter by status or username
  * substring counts and skips the matching rows (no index finds a substring).
  */
-export function pageSql(filter: UserFilter, offset: number, limit: number): { count: string; page: string; params: unknown[]; pageParams: unknown[] } {
+export function pageSql(
+  filter: UserFilter,
+  offset: number,
+  limit: number,
+): { count: string; page: string; params: unknown[]; pageParams: unknown[] } {
   const conditions: string[] = [];
   const params: unknown[] = [];
   if (filter.username) {

@@ -157,7 +157,12 @@ export class UsersService {
     if (usernameProblem(name) || !(await this.users.setStatus(name, enabled))) return refused(RefusalCode.NotFound, Reasons.userNotFound);
     if (!enabled) {
       const live = await this.cluster.liveInstances();
-      await this.sessions.kickUser(name, CloseCode.Disabled, Reasons.disabled, live.map((i) => i.id));
+      await this.sessions.kickUser(
+        name,
+        CloseCode.Disabled,
+        Reasons.disabled,
+        live.map((i) => i.id),
+      );
     }
     return { ok: true };
   }

@@ -42,7 +42,9 @@ describe('WebAssets', () => {
     expect(CONTENT_SECURITY_POLICY).toContain("connect-src 'self';");
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/ wss?:/);
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-inline');
-    expect(contentSecurityPolicy(['ws://10.0.0.6:9092', 'ws://10.0.0.7:9092'])).toContain("connect-src 'self' ws://10.0.0.6:9092 ws://10.0.0.7:9092;");
+    expect(contentSecurityPolicy(['ws://10.0.0.6:9092', 'ws://10.0.0.7:9092'])).toContain(
+      "connect-src 'self' ws://10.0.0.6:9092 ws://10.0.0.7:9092;",
+    );
   });
 
   it("lists the instances' public URLs by origin, each once", () => {

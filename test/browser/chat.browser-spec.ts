@@ -68,7 +68,7 @@ describe('web pages, one embedded instance', () => {
     expect(Object.keys((docs.body as unknown as { paths: Record<string, unknown> }).paths)).not.toContain('/admin');
   });
 
-  it('two people register, chat 1:1 and in a group, and see each other\'s messages', async () => {
+  it("two people register, chat 1:1 and in a group, and see each other's messages", async () => {
     pageA = new ChatPage(await alice.page(`http://127.0.0.1:${instance.port}/`));
     pageB = new ChatPage(await bob.page(`http://127.0.0.1:${instance.port}/`));
     await pageA.register(nameA);
@@ -80,7 +80,12 @@ describe('web pages, one embedded instance', () => {
 
     // Bob has the conversation in his list, with one unread message, before opening it.
     await pageB.conversation('user', nameA).waitFor();
-    await until(() => pageB.unread('user', nameA).textContent(), (text) => text === '1', 10000, 'unread count');
+    await until(
+      () => pageB.unread('user', nameA).textContent(),
+      (text) => text === '1',
+      10000,
+      'unread count',
+    );
     await pageB.open('user', nameA);
     await pageB.waitForMessage(`hello ${nameB}`);
     expect(await pageB.unread('user', nameA).isVisible()).toBe(false);
@@ -90,7 +95,12 @@ describe('web pages, one embedded instance', () => {
     await pageA.createGroup(group, [nameB]);
     await pageB.conversation('group', group).waitFor();
     await pageA.send('hello group');
-    await until(() => pageB.unread('group', group).textContent(), (text) => text === '1', 10000, 'group unread count');
+    await until(
+      () => pageB.unread('group', group).textContent(),
+      (text) => text === '1',
+      10000,
+      'group unread count',
+    );
     await pageB.open('group', group);
     await pageB.waitForMessage('hello group');
     await pageB.send('group reply');
@@ -234,14 +244,18 @@ describe('web pages, one embedded instance', () => {
       await pageDesk.byTestId('new-password').fill('carols-new-pass');
       await pageDesk.byTestId('password-change').click();
       await pageDesk.page.locator('[data-testid="banner"]', { hasText: 'Password changed' }).waitFor();
-      await pagePhone.page.locator('[data-testid="signed-out"]', { hasText: 'signed out: The password was changed: please log in again' }).waitFor();
+      await pagePhone.page
+        .locator('[data-testid="signed-out"]', { hasText: 'signed out: The password was changed: please log in again' })
+        .waitFor();
       expect(await pagePhone.page.evaluate(() => localStorage.getItem('chat.session'))).toBeNull();
 
       // The desk goes on with the token of the new password, also after a reload.
       await pageDesk.page.reload();
       await pageDesk.waitForState('connected');
       await pageDesk.page.locator('[data-testid="current-user"]', { hasText: carolName }).waitFor();
-      const saved = await pageDesk.page.evaluate(() => JSON.parse(localStorage.getItem('chat.session') ?? 'null') as { token: string } | null);
+      const saved = await pageDesk.page.evaluate(
+        () => JSON.parse(localStorage.getItem('chat.session') ?? 'null') as { token: string } | null,
+      );
       expect(saved?.token).toEqual(expect.any(String));
 
       await pageDesk.byTestId('logout').click();

@@ -43,8 +43,17 @@ describe('web pages, two cluster instances', () => {
     await env.setup();
     // No automatic rebalance during the suite; "Rebalance now" acts even on two connections; moved
     // connections that do not leave are closed after 2 s.
-    const settings = { REBALANCE_MIN_USERS: '1', REBALANCE_DELAY_MS: '3600000', REBALANCE_INTERVAL_MS: '3600000', REBALANCE_GRACE_MS: '2000' };
-    [first, second, browser] = await Promise.all([startInstance(env.instanceEnv(settings)), startInstance(env.instanceEnv(settings)), launchBrowser()]);
+    const settings = {
+      REBALANCE_MIN_USERS: '1',
+      REBALANCE_DELAY_MS: '3600000',
+      REBALANCE_INTERVAL_MS: '3600000',
+      REBALANCE_GRACE_MS: '2000',
+    };
+    [first, second, browser] = await Promise.all([
+      startInstance(env.instanceEnv(settings)),
+      startInstance(env.instanceEnv(settings)),
+      launchBrowser(),
+    ]);
     balancer = await new LoadBalancer([first.port, second.port]).start();
   }, 120000);
 
@@ -64,8 +73,18 @@ describe('web pages, two cluster instances', () => {
     pageB = new ChatPage(await (await person()).page(`http://127.0.0.1:${second.port}/`));
     await pageA.register(nameA);
     await pageB.register(nameB);
-    await until(() => connectionsOn(first), (n) => n === 1, 10000, 'A on the first instance');
-    await until(() => connectionsOn(second), (n) => n === 1, 10000, 'B on the second instance');
+    await until(
+      () => connectionsOn(first),
+      (n) => n === 1,
+      10000,
+      'A on the first instance',
+    );
+    await until(
+      () => connectionsOn(second),
+      (n) => n === 1,
+      10000,
+      'B on the second instance',
+    );
 
     await pageA.startChat(nameB);
     await pageA.send('hello from the first instance');
@@ -89,9 +108,24 @@ describe('web pages, two cluster instances', () => {
     await pageA.recordStates();
     const order = await first.http('POST', `/reBalance/handler?host=${second.host}&reBalanceNumber=1`, { auth: 'cluster' });
     expect(order.body.data).toBe(true);
-    await until(() => pageA.recordedStates(), (states) => states.includes('moved') && states.at(-1) === 'connected', 15000, 'A moved');
-    await until(() => connectionsOn(second), (n) => n === 2, 10000, 'A and B on the second instance');
-    await until(() => connectionsOn(first), (n) => n === 0, 10000, 'none left on the first instance');
+    await until(
+      () => pageA.recordedStates(),
+      (states) => states.includes('moved') && states.at(-1) === 'connected',
+      15000,
+      'A moved',
+    );
+    await until(
+      () => connectionsOn(second),
+      (n) => n === 2,
+      10000,
+      'A and B on the second instance',
+    );
+    await until(
+      () => connectionsOn(first),
+      (n) => n === 0,
+      10000,
+      'none left on the first instance',
+    );
 
     await pageA.send('after the move');
     await pageB.waitForMessage('after the move');
@@ -106,21 +140,32 @@ describe('web pages, two cluster instances', () => {
     await admin.instance(second.host).waitFor();
     expect(await admin.byTestId('instance').count()).toBe(2);
     await admin.waitForConnections(second.host, 2);
-    await until(() => admin.barWidth(first.host, 'bar-connections'), (width) => width === 0, 10000, 'empty bar of the first instance');
+    await until(
+      () => admin.barWidth(first.host, 'bar-connections'),
+      (width) => width === 0,
+      10000,
+      'empty bar of the first instance',
+    );
     expect(await admin.barWidth(second.host, 'bar-connections')).toBe(100);
 
     await admin.byTestId('rebalance-button').click();
     await admin.page.locator('[data-testid="rebalance-move"]', { hasText: `${second.host} → ${first.host}: 1 connection` }).waitFor();
     // The panel follows on its own: one connection each, after the moved page settled.
     await admin.waitForConnections(first.host, 1);
-    await until(() => admin.barWidth(first.host, 'bar-connections'), (width) => width === 100, 15000, 'bar of the first instance');
+    await until(
+      () => admin.barWidth(first.host, 'bar-connections'),
+      (width) => width === 100,
+      15000,
+      'bar of the first instance',
+    );
     await screenshot(admin.page, 'cluster-admin-page');
   });
 
   it('behind the load balancer: chat, reload, and a move to an address the browser cannot reach', async () => {
     const cat = await person();
     // Behind a real load balancer the instances' own addresses are not reachable from the browser.
-    for (const instance of [first, second]) await cat.context.routeWebSocket(instance.wsUrl, (socket) => socket.close({ code: CloseCode.Internal, reason: 'unreachable' }));
+    for (const instance of [first, second])
+      await cat.context.routeWebSocket(instance.wsUrl, (socket) => socket.close({ code: CloseCode.Internal, reason: 'unreachable' }));
     const pageC = new ChatPage(await cat.page(`${balancer.url}/`));
     await pageC.register(nameC);
     await pageC.startChat(nameA);

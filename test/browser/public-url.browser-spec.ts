@@ -95,9 +95,24 @@ describe('web pages, instances reached at their PUBLIC_URL', () => {
     const path = `/reBalance/handler?host=${encodeURIComponent(target.host)}&reBalanceNumber=100`;
     const order = await source.http('POST', path, { auth: 'cluster' });
     expect(order.body).toMatchObject({ code: 0, data: true });
-    await until(() => pageA.recordedStates(), (states) => states.includes('moved') && states.at(-1) === 'connected', 15000, 'A moved');
-    await until(() => connectionsOn(target), (n) => n === before.onTarget + before.onSource, 10000, 'everyone on the target');
-    await until(() => connectionsOn(source), (n) => n === 0, 10000, 'none left on the source');
+    await until(
+      () => pageA.recordedStates(),
+      (states) => states.includes('moved') && states.at(-1) === 'connected',
+      15000,
+      'A moved',
+    );
+    await until(
+      () => connectionsOn(target),
+      (n) => n === before.onTarget + before.onSource,
+      10000,
+      'everyone on the target',
+    );
+    await until(
+      () => connectionsOn(source),
+      (n) => n === 0,
+      10000,
+      'none left on the source',
+    );
     // The moved pages opened their connections through the target's forwarder, its public URL.
     expect(targetForwarder.accepted).toBeGreaterThanOrEqual(before.through + before.onSource);
     // A followed the move itself: it did not lose its connection and come back through the balancer.
@@ -115,7 +130,11 @@ describe('web pages, instances reached at their PUBLIC_URL', () => {
     const admin = new AdminPage(await (await person()).page(`${balancer.url}/admin`));
     await admin.signIn();
     for (const [i, instance] of instances.entries()) {
-      await admin.instance(instance.host).getByTestId('instance-url').filter({ hasText: `clients: ${forwarders[i].wsUrl}` }).waitFor();
+      await admin
+        .instance(instance.host)
+        .getByTestId('instance-url')
+        .filter({ hasText: `clients: ${forwarders[i].wsUrl}` })
+        .waitFor();
     }
   });
 });

@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { MessageType } from '../../src/protocol';
 
 /**
  * Generators of hostile input for the fuzz suites: odd strings and numbers, deep nesting, extra
@@ -46,11 +45,14 @@ export function toWire(value: unknown): string {
 export function preview(value: unknown, max = 400): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   } catch {
     text = String(value);
   }
-  return clip(text.replace(PLACEHOLDER_PATTERN, (_m, spec: string) => `<${spec}>`), max);
+  return clip(
+    text.replace(PLACEHOLDER_PATTERN, (_m, spec: string) => `<${spec}>`),
+    max,
+  );
 }
 
 /** Raw text, with the middle of a long one cut, for failure reports. */
@@ -184,14 +186,33 @@ export const oddNumber: fc.Arbitrary<number | string> = fc.oneof(
 
 /** Deep nesting: a few levels, or thousands (past what JSON.stringify and recursive walkers survive). */
 export const deepNesting: fc.Arbitrary<string> = fc
-  .tuple(fc.constantFrom<'array' | 'object'>('array', 'object'), fc.oneof(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 3000, max: 5000 })))
+  .tuple(
+    fc.constantFrom<'array' | 'object'>('array', 'object'),
+    fc.oneof(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 3000, max: 5000 })),
+  )
   .map(([kind, depth]) => deepValue(kind, depth));
 
 export const oddScalar: fc.Arbitrary<unknown> = fc.oneof(fc.constant(null), fc.boolean(), oddNumber, oddString);
 
 /** Keys that are not what a handler expects, among them the ones that reach for prototypes. */
 export const oddKey: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '', ' ', 'messageType ', 'MessageType', 'sequenceId\u0000', 'admin', 'isAdmin', 'role', '\ud800', '$where'),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'hasOwnProperty',
+    '',
+    ' ',
+    'messageType ',
+    'MessageType',
+    'sequenceId\u0000',
+    'admin',
+    'isAdmin',
+    'role',
+    '\ud800',
+    '$where',
+  ),
   fc.string({ maxLength: 12 }),
 );
 
@@ -220,9 +241,9 @@ export type FieldModel = Record<string, fc.Arbitrary<unknown>>;
 
 /** A frame of `messageType` whose fields come from `model`, each one possibly missing, plus extra fields. */
 export function frameOf(messageType: number, model: FieldModel): fc.Arbitrary<Record<string, unknown>> {
-  return fc.tuple(extraFields, fc.record(model, { requiredKeys: [] })).map(([extra, fields]) =>
-    labelled(plainObject([...extra, ...Object.entries(fields), ['messageType', messageType]])),
-  );
+  return fc
+    .tuple(extraFields, fc.record(model, { requiredKeys: [] }))
+    .map(([extra, fields]) => labelled(plainObject([...extra, ...Object.entries(fields), ['messageType', messageType]])));
 }
 
 /** A field that is usually one of the meaningful `values` and otherwise anything at all. */
@@ -234,7 +255,19 @@ export function mostly<T>(values: fc.Arbitrary<T>, weight = 3): fc.Arbitrary<unk
 export function passwordOf(right: string): fc.Arbitrary<unknown> {
   return fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(right, 'wrong-pass', 'another-pass-1') },
-    { weight: 1, arbitrary: fc.constantFrom('', 'short', 'x'.repeat(72), 'x'.repeat(73), '\u00e9'.repeat(36), '\u00e9'.repeat(37), 'a\u0000bcdef', '\ud800abcdef') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '',
+        'short',
+        'x'.repeat(72),
+        'x'.repeat(73),
+        '\u00e9'.repeat(36),
+        '\u00e9'.repeat(37),
+        'a\u0000bcdef',
+        '\ud800abcdef',
+      ),
+    },
     { weight: 2, arbitrary: oddValue },
   );
 }
@@ -243,7 +276,15 @@ export function passwordOf(right: string): fc.Arbitrary<unknown> {
 export function contentOf(maxBytes: number): fc.Arbitrary<unknown> {
   return fc.oneof(
     { weight: 4, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }) },
-    { weight: 1, arbitrary: fc.constantFrom('x'.repeat(maxBytes), 'x'.repeat(maxBytes + 1), '\u00e9'.repeat(maxBytes / 2), '\u00e9'.repeat(maxBytes / 2) + 'x') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'x'.repeat(maxBytes),
+        'x'.repeat(maxBytes + 1),
+        '\u00e9'.repeat(maxBytes / 2),
+        '\u00e9'.repeat(maxBytes / 2) + 'x',
+      ),
+    },
     { weight: 1, arbitrary: fc.constantFrom('<b>bold</b>', '\u202eevil', 'a\u0000b', 'x\ud800', '\ud83d\ude00', ' ', '\r\n') },
     { weight: 2, arbitrary: oddValue },
   );

@@ -12,7 +12,9 @@ export type RedisTopologyName = 'single' | 'cluster' | 'sentinel';
 
 export const MODE: TestMode = process.env.TEST_MODE === 'cluster' ? 'cluster' : 'embedded';
 export const REDIS_TOPOLOGY: RedisTopologyName =
-  process.env.TEST_REDIS_TOPOLOGY === 'cluster' || process.env.TEST_REDIS_TOPOLOGY === 'sentinel' ? process.env.TEST_REDIS_TOPOLOGY : 'single';
+  process.env.TEST_REDIS_TOPOLOGY === 'cluster' || process.env.TEST_REDIS_TOPOLOGY === 'sentinel'
+    ? process.env.TEST_REDIS_TOPOLOGY
+    : 'single';
 
 /**
  * The PostgreSQL (its maintenance database) and the Redis of the cluster-mode suites: found, or

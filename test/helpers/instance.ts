@@ -70,7 +70,11 @@ export class Instance {
     return this.process.exitCode === null && this.process.signalCode === null;
   }
 
-  async http<T = unknown>(method: string, path: string, options: { body?: unknown; rawBody?: string; auth?: Auth; contentType?: string } = {}): Promise<HttpResult<T>> {
+  async http<T = unknown>(
+    method: string,
+    path: string,
+    options: { body?: unknown; rawBody?: string; auth?: Auth; contentType?: string } = {},
+  ): Promise<HttpResult<T>> {
     const headers: Record<string, string> = {};
     const auth = options.auth ?? 'none';
     if (auth === 'admin') headers.authorization = `Bearer ${ADMIN_TOKEN}`;
@@ -150,7 +154,12 @@ export async function startInstance(env: Record<string, string>, timeoutMs = 600
 
 /** The same instance while it answers /health; a new one, started from `env`, once it has died. */
 export async function aliveOrRestarted(instance: Instance, env: () => Record<string, string>): Promise<Instance> {
-  const healthy = instance.running && (await instance.http('GET', '/health').then((r) => r.status === 200, () => false));
+  const healthy =
+    instance.running &&
+    (await instance.http('GET', '/health').then(
+      (r) => r.status === 200,
+      () => false,
+    ));
   if (healthy) return instance;
   await instance.kill();
   return startInstance(env());

@@ -83,7 +83,6 @@ const scenarios: { [name: string]: () => Promise<void> } = {
   },
 };
 
-
 async function main(): Promise<boolean> {
   let passed = true;
   for (const name of process.argv.slice(2)) {

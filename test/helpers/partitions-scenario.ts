@@ -72,7 +72,9 @@ const scenarios: Record<string, () => Promise<void>> = {
     const groupLog = store.groupLog(new GroupsRepository(db));
     const { partitions, metrics } = maintenance(db, 60);
     await db.query(`INSERT INTO users (username, password_hash) VALUES ('alice', 'x'), ('bob', 'x')`);
-    const [{ id: groupId }] = await db.query<{ id: number }>(`INSERT INTO groups (name, name_key, created_by) VALUES ('team', 'team', 'alice') RETURNING id`);
+    const [{ id: groupId }] = await db.query<{ id: number }>(
+      `INSERT INTO groups (name, name_key, created_by) VALUES ('team', 'team', 'alice') RETURNING id`,
+    );
     await db.query(`INSERT INTO group_members (group_id, user_id) SELECT $1, id FROM users`, [groupId]);
     await db.query(`UPDATE message_partitions SET opened_at = $1 WHERE k = 0`, [T0]);
 
@@ -148,7 +150,8 @@ const scenarios: Record<string, () => Promise<void>> = {
     const { db } = world;
     const [a, b] = [new MessageStore(db), new MessageStore(db)];
     for (let i = 0; i < 20; i++) {
-      const send = (store: MessageStore) => store.appendDirect({ sender: 'alice', recipient: 'bob', content: `race ${i}`, clientMessageId: `race-${i}`, sequenceId: i });
+      const send = (store: MessageStore) =>
+        store.appendDirect({ sender: 'alice', recipient: 'bob', content: `race ${i}`, clientMessageId: `race-${i}`, sequenceId: i });
       const results = await Promise.all([send(a), send(b)]);
       expect(results.map((r) => r.duplicate).sort()).toEqual([false, true]);
       expect(results[0].id).toBe(results[1].id);
@@ -208,7 +211,6 @@ async function main(): Promise<boolean> {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   return passed;
 }
-
 
 main().then(
   (passed) => process.exit(passed ? 0 : 1),

@@ -24,8 +24,15 @@ export class PrivateRedis {
   }
 
   async restart(): Promise<void> {
-    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await until(() => this.ping(), (reply) => reply === 'PONG', 10000, `redis on ${this.port}`);
+    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    await until(
+      () => this.ping(),
+      (reply) => reply === 'PONG',
+      10000,
+      `redis on ${this.port}`,
+    );
   }
 
   /** Kills it outright: whatever it held is gone, as after a crash without persistence. */

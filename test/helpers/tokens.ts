@@ -8,7 +8,9 @@ export function forgeToken(claims: Record<string, unknown>, options: { secret?: 
   const header = b64(options.header ?? { alg: 'HS256', typ: 'JWT' });
   const payload = b64(claims);
   if (options.header?.alg === 'none') return `${header}.${payload}.`;
-  const signature = createHmac('sha256', options.secret ?? JWT_SECRET).update(`${header}.${payload}`).digest('base64url');
+  const signature = createHmac('sha256', options.secret ?? JWT_SECRET)
+    .update(`${header}.${payload}`)
+    .digest('base64url');
   return `${header}.${payload}.${signature}`;
 }
 

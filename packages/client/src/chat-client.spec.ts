@@ -100,8 +100,7 @@ class ScriptedServer {
       case MessageType.GroupMembersRequest:
         return reply({ success: true, reason: null, groupName: frame.groupName, members: ['alice', 'bob'] });
       case MessageType.LoginRequest: {
-        const username =
-          typeof frame.token === 'string' ? frame.token.replace(/^token-/, '') : String(frame.username);
+        const username = typeof frame.token === 'string' ? frame.token.replace(/^token-/, '') : String(frame.username);
         if (frame.password === 'wrong') {
           return reply({ success: false, reason: 'Wrong password', code: 'bad_credentials', username: null, token: null });
         }
@@ -233,10 +232,31 @@ describe('ChatClient', () => {
     const connection = server.connections[0];
     const added = collect<{ groupName: string }>((push) => client.on('groupAdded', push));
     // A push of another type that happens to carry a pending sequenceId answers nothing.
-    server.send(connection, { messageType: MessageType.GroupCreateResponse, sequenceId: list.sequenceId, success: true, reason: null, groupName: 'pushed', members: ['alice'] });
+    server.send(connection, {
+      messageType: MessageType.GroupCreateResponse,
+      sequenceId: list.sequenceId,
+      success: true,
+      reason: null,
+      groupName: 'pushed',
+      members: ['alice'],
+    });
     await waitFor(() => added.length === 1);
-    server.send(connection, { messageType: MessageType.GroupMembersResponse, sequenceId: list.sequenceId, success: true, reason: null, groupName: 'other', members: ['carol'] });
-    server.send(connection, { messageType: MessageType.GroupCreateResponse, sequenceId: create.sequenceId, success: true, reason: null, groupName: 'team', members: ['alice', 'bob'] });
+    server.send(connection, {
+      messageType: MessageType.GroupMembersResponse,
+      sequenceId: list.sequenceId,
+      success: true,
+      reason: null,
+      groupName: 'other',
+      members: ['carol'],
+    });
+    server.send(connection, {
+      messageType: MessageType.GroupCreateResponse,
+      sequenceId: create.sequenceId,
+      success: true,
+      reason: null,
+      groupName: 'team',
+      members: ['alice', 'bob'],
+    });
 
     await expect(members).resolves.toEqual(['carol']);
     await expect(created).resolves.toEqual({ groupName: 'team', members: ['alice', 'bob'] });
@@ -480,7 +500,7 @@ describe('ChatClient', () => {
     expect(messages.map((message) => message.messageId)).toEqual(['77']);
   });
 
-  it('does not take our other device\'s group message with the same sequenceId for our ack', async () => {
+  it("does not take our other device's group message with the same sequenceId for our ack", async () => {
     const server = await startServer();
     let heldSend: Frame | undefined;
     server.script = (frame) => {
@@ -959,7 +979,18 @@ describe('ChatClient', () => {
         reason: null,
         messages: [
           { ...delivery('41', 0), time: '2024-05-01T10:00:00.000+00:00' },
-          { messageType: MessageType.GroupChatResponse, sequenceId: 0, success: true, reason: null, from: 'bob', groupName: 'team', content: 'g', messageId: '42', offline: false, time: TIME },
+          {
+            messageType: MessageType.GroupChatResponse,
+            sequenceId: 0,
+            success: true,
+            reason: null,
+            from: 'bob',
+            groupName: 'team',
+            content: 'g',
+            messageId: '42',
+            offline: false,
+            time: TIME,
+          },
         ],
       });
     };
@@ -971,7 +1002,15 @@ describe('ChatClient', () => {
       { messageType: MessageType.HistoryRequest, sequenceId: 2, with: 'bob', beforeId: '100', limit: 20 },
     ]);
     expect(messages).toEqual([
-      { kind: 'chat', messageId: '41', from: 'bob', to: 'alice', content: 'hello 41', offline: false, time: '2024-05-01T10:00:00.000+00:00' },
+      {
+        kind: 'chat',
+        messageId: '41',
+        from: 'bob',
+        to: 'alice',
+        content: 'hello 41',
+        offline: false,
+        time: '2024-05-01T10:00:00.000+00:00',
+      },
       { kind: 'group', messageId: '42', from: 'bob', groupName: 'team', content: 'g', offline: false, time: TIME },
     ]);
   });
@@ -983,7 +1022,14 @@ describe('ChatClient', () => {
     const notices = collect<{ reason: string }>((push) => client.on('notice', push));
 
     const reason = 'You have been added to group "team"';
-    server.send(server.connections[0], { messageType: MessageType.GroupCreateResponse, sequenceId: 0, success: true, reason, groupName: 'team', members: ['bob', 'alice'] });
+    server.send(server.connections[0], {
+      messageType: MessageType.GroupCreateResponse,
+      sequenceId: 0,
+      success: true,
+      reason,
+      groupName: 'team',
+      members: ['bob', 'alice'],
+    });
     server.send(server.connections[0], { messageType: MessageType.Notice, sequenceId: 0, reason: 'Server shutting down' });
 
     await waitFor(() => notices.length === 1);

@@ -24,7 +24,6 @@ import { ConnectivityEvents, Reconnector, defaultConnectivity } from './reconnec
 import { ClientErrorCode, OutgoingFrame, RequestError, RequestOptions, Requests, ResponseType, refusalOf } from './requests';
 import { TypedEmitter } from './typed-emitter';
 
-
 export interface LoginResult {
   username: string;
   token: string;

@@ -18,9 +18,7 @@ export const CreateMessages1764180100000: Migration = {
         acked boolean NOT NULL DEFAULT false,
         CONSTRAINT messages_one_target CHECK ((recipient IS NULL) <> (group_id IS NULL))
       )`);
-    await tx.query(
-      `CREATE UNIQUE INDEX messages_dedup_key ON messages (sender, client_message_id) WHERE client_message_id IS NOT NULL`,
-    );
+    await tx.query(`CREATE UNIQUE INDEX messages_dedup_key ON messages (sender, client_message_id) WHERE client_message_id IS NOT NULL`);
     await tx.query(`CREATE INDEX messages_unacked_idx ON messages (recipient, id) WHERE recipient IS NOT NULL AND NOT acked`);
     await tx.query(
       `CREATE INDEX messages_pair_idx ON messages (least(sender, recipient), greatest(sender, recipient), id) WHERE recipient IS NOT NULL`,

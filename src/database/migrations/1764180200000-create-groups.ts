@@ -24,8 +24,6 @@ export const CreateGroups1764180200000: Migration = {
       )`);
     await tx.query(`CREATE INDEX group_members_user_idx ON group_members (user_id)`);
     // A deleted group takes its messages with it: a new group of the same name starts empty.
-    await tx.query(
-      `ALTER TABLE messages ADD CONSTRAINT messages_group_fk FOREIGN KEY (group_id) REFERENCES groups (id) ON DELETE CASCADE`,
-    );
+    await tx.query(`ALTER TABLE messages ADD CONSTRAINT messages_group_fk FOREIGN KEY (group_id) REFERENCES groups (id) ON DELETE CASCADE`);
   },
 };

@@ -17,17 +17,29 @@ export const GroupNameKeys1764190100000: Migration = {
     const logger = new Logger('Migrations');
     await tx.query(`ALTER TABLE groups ADD COLUMN name_key text`);
     const byKey = new Map<string, { id: number; name: string }[]>();
-    for (let after = 0; ; ) {
-      const rows = (await tx.query(`SELECT id, name FROM groups WHERE id > $1 ORDER BY id LIMIT ${BATCH}`, [after])) as { id: number; name: string }[];
+    for (let after = 0; ;) {
+      const rows = (await tx.query(`SELECT id, name FROM groups WHERE id > $1 ORDER BY id LIMIT ${BATCH}`, [after])) as {
+        id: number;
+        name: string;
+      }[];
       if (rows.length === 0) break;
       const keys = rows.map((row) => groupNameKey(row.name));
-      await tx.query(`UPDATE groups g SET name_key = k.key FROM unnest($1::int[], $2::text[]) AS k(id, key) WHERE g.id = k.id`, [rows.map((r) => r.id), keys]);
+      await tx.query(`UPDATE groups g SET name_key = k.key FROM unnest($1::int[], $2::text[]) AS k(id, key) WHERE g.id = k.id`, [
+        rows.map((r) => r.id),
+        keys,
+      ]);
       rows.forEach((row, index) => {
         const same = byKey.get(keys[index]) ?? [];
         same.push(row);
         byKey.set(keys[index], same);
-        if (/\p{Cf}/u.test(row.name)) logger.warn(`Group ${row.id} has a format character in its name (${JSON.stringify(row.name)}): such names are refused now, so it can no longer be reached by name`);
-        else if (row.name !== row.name.normalize('NFC')) logger.warn(`Group ${row.id} has a name not in NFC (${JSON.stringify(row.name)}): it can only be reached by clients that send it unnormalized`);
+        if (/\p{Cf}/u.test(row.name))
+          logger.warn(
+            `Group ${row.id} has a format character in its name (${JSON.stringify(row.name)}): such names are refused now, so it can no longer be reached by name`,
+          );
+        else if (row.name !== row.name.normalize('NFC'))
+          logger.warn(
+            `Group ${row.id} has a name not in NFC (${JSON.stringify(row.name)}): it can only be reached by clients that send it unnormalized`,
+          );
       });
       after = rows[rows.length - 1].id;
     }
@@ -35,7 +47,9 @@ export const GroupNameKeys1764190100000: Migration = {
     for (const groups of byKey.values()) {
       if (groups.length < 2) continue;
       clashing.push(...groups.map((g) => g.id));
-      logger.warn(`Group names that differ only in letter case or normal form: ${groups.map((g) => `${JSON.stringify(g.name)} (id ${g.id})`).join(', ')}; they stay, rename all but one to make them unique`);
+      logger.warn(
+        `Group names that differ only in letter case or normal form: ${groups.map((g) => `${JSON.stringify(g.name)} (id ${g.id})`).join(', ')}; they stay, rename all but one to make them unique`,
+      );
     }
     await tx.query(`ALTER TABLE groups ALTER COLUMN name_key SET NOT NULL`);
     // The groups that clash already are left out of the index; a new group is checked against them when it is created.

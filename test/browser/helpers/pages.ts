@@ -53,7 +53,9 @@ export class ChatPage {
 
   async open(kind: 'user' | 'group', name: string): Promise<void> {
     await this.conversation(kind, name).click();
-    await this.page.locator('[data-testid="conversation-title"]', { hasText: exactly(`${kind === 'group' ? 'Group' : 'Chat with'} ${name}`) }).waitFor();
+    await this.page
+      .locator('[data-testid="conversation-title"]', { hasText: exactly(`${kind === 'group' ? 'Group' : 'Chat with'} ${name}`) })
+      .waitFor();
   }
 
   async createGroup(name: string, members: string[]): Promise<void> {
@@ -67,7 +69,10 @@ export class ChatPage {
   async send(content: string): Promise<void> {
     await this.byTestId('composer-input').fill(content);
     await this.byTestId('composer-send').click();
-    await this.page.locator('[data-testid="message"]:not(.sending):not(.failed)').filter({ has: this.messageContent(content) }).waitFor();
+    await this.page
+      .locator('[data-testid="message"]:not(.sending):not(.failed)')
+      .filter({ has: this.messageContent(content) })
+      .waitFor();
   }
 
   /** The content element of the message with exactly this text, in the open conversation. */
@@ -149,7 +154,12 @@ export class AdminPage {
   /** Waits until the cluster panel shows this instance with at least `connections` connections. */
   async waitForConnections(host: string, connections: number, timeoutMs = 20000): Promise<void> {
     const value = this.instance(host).getByTestId('bar-connections-value');
-    await until(async () => Number((await value.textContent({ timeout: timeoutMs })) ?? '0'), (n) => n >= connections, timeoutMs, `connections of ${host}`);
+    await until(
+      async () => Number((await value.textContent({ timeout: timeoutMs })) ?? '0'),
+      (n) => n >= connections,
+      timeoutMs,
+      `connections of ${host}`,
+    );
   }
 
   /** A chart's legend entry of one line: an instance id, or `logins`, `refusals`. */
