@@ -5,7 +5,6 @@ import { Instance, startInstance } from './helpers/instance';
 import { until } from './helpers/wait';
 import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
 
-
 /** GET /cluster/stats of one instance (embedded: the samples kept in memory; cluster: in Redis as well). */
 describe(`GET /cluster/stats, one instance (${MODE})`, () => {
   const env = new TestEnvironment();
