@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { StatsReading } from '../cluster/stats-types';
 import { MessageType } from '../protocol';
 
 /** The metrics a sample is read from, by name: the sampler needs no reference to the features that count. */
@@ -10,18 +11,11 @@ export const SAMPLED_METRICS = {
   moves: 'chat_rebalance_moves_total',
 } as const;
 
-/** What a sample counts during its interval. */
-interface Totals {
-  messages: number;
-  logins: number;
-  refusals: number;
-  moves: number;
-}
+/** A sample as GET /cluster/stats answers it. */
+export type Reading = StatsReading;
 
-export interface Reading extends Totals {
-  at: number;
-  connections: number;
-}
+/** What a sample counts during its interval. */
+type Totals = Omit<StatsReading, 'at' | 'connections'>;
 
 type Values = { value: number; labels: Record<string, string | number | undefined> }[];
 
