@@ -100,6 +100,14 @@ describe('admin console traffic charts, two cluster instances', () => {
   });
 
   it('shows the moves of a forced rebalance as they happen', async () => {
+    // The coordinator plans from the registry, which hears each instance's count on its heartbeat (every 2 s),
+    // later than the charts sample it: wait until the registry holds 3 and 1, or the plan may be empty.
+    await until(
+      async () => (await first.http<{ host: string; connections: number }[]>('GET', '/cluster/instances', { auth: 'admin' })).body.data,
+      (listed) => [first, second].every((one, i) => listed.find((entry) => entry.host === one.host)?.connections === [3, 1][i]),
+      10000,
+      'the registry to hear 3 connections on the first instance and 1 on the second',
+    );
     await admin.byTestId('rebalance-button').click();
     await admin.page.locator('[data-testid="rebalance-move"]', { hasText: `${first.host} → ${second.host}: 1 connection` }).waitFor();
     const listed = admin.page.locator('[data-testid="stats-move"]', { hasText: `${first.host} → ${second.host}, 1, ` });

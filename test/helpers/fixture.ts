@@ -1,0 +1,118 @@
+import { RedisTopologyName, TestEnvironment, TestMode } from './environment';
+import { Instance, startInstance } from './instance';
+import { until } from './wait';
+import { WsTestClient, loggedIn, uniqueName } from './ws-client';
+
+/** What the fixture closes when the suite ends: our WebSocket clients, the SDK's, a browser. */
+export interface Closable {
+  close(): unknown;
+}
+
+export interface FixtureOptions {
+  mode?: TestMode;
+  topology?: RedisTopologyName;
+  /** Settings every instance of the suite starts with, under the ones a `start` call gives. */
+  settings?: Record<string, string>;
+  /** How long the suite's `beforeAll` may take (default 120 s). */
+  setupTimeoutMs?: number;
+}
+
+type Listed = { id: string; host: string; port: number; connections: number; draining?: boolean }[];
+
+/**
+ * One suite's world and what it started in it: the environment (database, Redis prefix or data
+ * folders), the instances and the clients. Everything started through it is stopped, closed and
+ * dropped by `dispose`, in that order, whatever a test left behind.
+ *
+ * `useFixture()` makes one and registers its `beforeAll` and `afterAll`; `new TestFixture()` is for
+ * a suite that needs its own order.
+ */
+export class TestFixture {
+  readonly env: TestEnvironment;
+  readonly instances: Instance[] = [];
+  private readonly closables: Closable[] = [];
+
+  constructor(private readonly options: FixtureOptions = {}) {
+    this.env = new TestEnvironment(options.mode, options.topology);
+  }
+
+  get mode(): TestMode {
+    return this.env.mode;
+  }
+
+  async setup(): Promise<this> {
+    await this.env.setup();
+    return this;
+  }
+
+  /** The environment of one more instance: the suite's settings, then `settings`. */
+  instanceEnv(settings: Record<string, string> = {}): Record<string, string> {
+    return this.env.instanceEnv({ ...this.options.settings, ...settings });
+  }
+
+  /** Starts an instance in this world; it is killed by `dispose` if a test has not stopped it. */
+  async start(settings: Record<string, string> = {}, timeoutMs?: number): Promise<Instance> {
+    return this.adopt(await startInstance(this.instanceEnv(settings), timeoutMs));
+  }
+
+  /** Starts `count` instances at once. */
+  startMany(count: number, settings: Record<string, string> = {}): Promise<Instance[]> {
+    return Promise.all(Array.from({ length: count }, () => this.start(settings)));
+  }
+
+  /** An instance started some other way (another environment, a restart), stopped with the rest. */
+  adopt(instance: Instance): Instance {
+    this.instances.push(instance);
+    return instance;
+  }
+
+  /** Closes `client` when the suite ends. */
+  track<T extends Closable>(client: T): T {
+    this.closables.push(client);
+    return client;
+  }
+
+  /** A new WebSocket connection to `instance`, not logged in; `query` is appended to its URL. */
+  async connect(instance: Instance, query = ''): Promise<WsTestClient> {
+    return this.track(await WsTestClient.connect(instance.wsUrl + query));
+  }
+
+  /** A new user, registered and logged in on `instance`. */
+  async user(instance: Instance, prefix = 'u', password = 'secret-pass'): Promise<{ name: string; client: WsTestClient }> {
+    const name = uniqueName(prefix);
+    return { name, client: this.track(await loggedIn(instance.wsUrl, name, password)) };
+  }
+
+  /** `GET /cluster/instances` of `instance`, until `accept` takes it (default: every running instance listed). */
+  async listed(instance: Instance, accept?: (list: Listed) => boolean, timeoutMs = 10000): Promise<Listed> {
+    const running = () => this.instances.filter((i) => i.running).map((i) => i.port);
+    const everyone = (list: Listed) => running().every((port) => list.some((entry) => entry.port === port));
+    return until(
+      async () => (await instance.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data ?? [],
+      accept ?? everyone,
+      timeoutMs,
+      'the instance list',
+    );
+  }
+
+  /** Closes the clients, kills the instances still running and drops the world. */
+  async dispose(): Promise<void> {
+    for (const client of this.closables.splice(0)) {
+      try {
+        await client.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    await Promise.all(this.instances.splice(0).map((instance) => (instance.running ? instance.kill() : undefined)));
+    await this.env.dispose();
+  }
+}
+
+/** A fixture for the enclosing `describe`: set up in its `beforeAll`, disposed in its `afterAll`. */
+export function useFixture(options: FixtureOptions = {}): TestFixture {
+  const fixture = new TestFixture(options);
+  beforeAll(() => fixture.setup(), options.setupTimeoutMs ?? 120000);
+  afterAll(() => fixture.dispose(), 60000);
+  return fixture;
+}
