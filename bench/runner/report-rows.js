@@ -43,6 +43,17 @@ function buildRows() {
   const rows = [];
   const row = (scenario, figure, ours, base, baseLabel, r, target, ok) =>
     rows.push({ scenario, figure, ours, base, baseLabel, r, target, ok });
+  /** A row of ours against a baseline's figure, the ratio judged by `meets` (no `meets`: not judged). */
+  const versus = (scenario, figure, ours, base, baseLabel, target = '', meets = null) => {
+    const r = ratio(num(ours), base);
+    row(scenario, figure, ours, base, baseLabel, r, target, meets ? judged(r, meets) : null);
+  };
+  /** The two rows of a maximum: at least twice B1's, at least half B0's. */
+  const againstBaselines = (scenario, figure, max, b1max, b1Label, b0max, b0Label) => {
+    versus(scenario, figure, max, b1max, b1Label, '≥ 2x B1', (x) => x >= 2);
+    versus(scenario, figure, max, b0max, b0Label, '≥ 0.5x B0', (x) => x >= 0.5);
+  };
+  const p99 = (rec) => value(rec, (r) => r.load.paced.latencyMs.p99);
 
   if (SCENARIOS.includes('S1')) {
     const b0 = find('S1', 'b0');
@@ -54,38 +65,17 @@ function buildRows() {
       ['embedded', 'embedded PGlite'],
     ]) {
       const rec = find('S1', 'ours', part);
-      const max = maxDelivered(rec);
-      row(
-        'S1',
-        `max delivered msg/s, 1 instance (${short})`,
-        max,
-        b1max,
-        'B1 (1 inst.)',
-        ratio(num(max), b1max),
-        '≥ 2x B1',
-        judged(ratio(num(max), b1max), (x) => x >= 2),
-      );
-      row(
-        'S1',
-        `max delivered msg/s, 1 instance (${short})`,
-        max,
-        b0max,
-        'B0',
-        ratio(num(max), b0max),
-        '≥ 0.5x B0',
-        judged(ratio(num(max), b0max), (x) => x >= 0.5),
-      );
-      const p = (rr, q) => value(rr, (r) => r.load.paced.latencyMs[q]);
-      const p99 = p(rec, 'p99');
+      againstBaselines('S1', `max delivered msg/s, 1 instance (${short})`, maxDelivered(rec), b1max, 'B1 (1 inst.)', b0max, 'B0');
+      const ourP99 = p99(rec);
       row(
         'S1',
         `latency at 50 % of max, p50 / p99 / p999 ms (${short})`,
         lat(rec),
         lat(b1),
         'B1 (1 inst.)',
-        ratio(num(p99), num(p(b1, 'p99'))),
+        ratio(num(ourP99), num(p99(b1))),
         'p99 < 20 ms',
-        typeof p99 === 'number' ? p99 < 20 : null,
+        typeof ourP99 === 'number' ? ourP99 < 20 : null,
       );
     }
     row('S1', 'latency at 50 % of max, p50 / p99 / p999 ms (B0)', lat(b0), null, '', null, '', null);
@@ -93,33 +83,14 @@ function buildRows() {
   if (SCENARIOS.includes('S2')) {
     // S2 runs no B0: its B0 figure is S1's.
     const { rec, b1, max, b1max, b0max } = maxima('S2', 'S1');
-    row(
-      'S2',
-      'max delivered msg/s, senders on #1, recipients on #2',
-      max,
-      b1max,
-      'B1 (2 inst.)',
-      ratio(num(max), b1max),
-      '≥ 2x B1',
-      judged(ratio(num(max), b1max), (x) => x >= 2),
-    );
-    row(
-      'S2',
-      'max delivered msg/s, senders on #1, recipients on #2',
-      max,
-      b0max,
-      'B0 (S1, 1 proc.)',
-      ratio(num(max), b0max),
-      '≥ 0.5x B0',
-      judged(ratio(num(max), b0max), (x) => x >= 0.5),
-    );
+    againstBaselines('S2', 'max delivered msg/s, senders on #1, recipients on #2', max, b1max, 'B1 (2 inst.)', b0max, 'B0 (S1, 1 proc.)');
     row(
       'S2',
       'latency at 50 % of max, p50 / p99 / p999 ms',
       lat(rec),
       lat(b1),
       'B1 (2 inst.)',
-      ratio(num(value(rec, (r) => r.load.paced.latencyMs.p99)), num(value(b1, (r) => r.load.paced.latencyMs.p99))),
+      ratio(num(p99(rec)), num(p99(b1))),
       '',
       null,
     );
@@ -140,16 +111,7 @@ function buildRows() {
       '≤ 8 KB',
       typeof kb === 'number' ? kb <= 8 : null,
     );
-    row(
-      'S3',
-      `RSS per idle logged-in connection, KB (${fmt(n)} conns)`,
-      kb,
-      b0kb,
-      'B0',
-      ratio(num(kb), b0kb),
-      '≤ 1.5x B0',
-      judged(ratio(num(kb), b0kb), (x) => x <= 1.5),
-    );
+    versus('S3', `RSS per idle logged-in connection, KB (${fmt(n)} conns)`, kb, b0kb, 'B0', '≤ 1.5x B0', (x) => x <= 1.5);
     row(
       'S3',
       'logins/s while connecting (token login)',
@@ -163,27 +125,11 @@ function buildRows() {
   }
   if (SCENARIOS.includes('S4')) {
     const { rec, b1, max: d, b1max: b1d, b0max: b0d } = maxima('S4', 'S4');
-    row(
-      'S4',
-      `group fan-out deliveries/s (${S.s4} members, 2 instances)`,
-      d,
-      b1d,
-      'B1 (2 inst.)',
-      ratio(num(d), b1d),
-      '≥ 1x B1',
-      judged(ratio(num(d), b1d), (x) => x >= 1),
-    );
-    row('S4', `group fan-out deliveries/s (${S.s4} members, 2 instances)`, d, b0d, 'B0 (1 proc.)', ratio(num(d), b0d), '', null);
-    row(
-      'S4',
-      'group messages sent/s (acknowledged)',
-      value(rec, (r) => r.load.max.ackedPerSec),
-      num(value(b1, (r) => r.load.max.ackedPerSec)),
-      'B1 (2 inst.)',
-      ratio(num(value(rec, (r) => r.load.max.ackedPerSec)), num(value(b1, (r) => r.load.max.ackedPerSec))),
-      '',
-      null,
-    );
+    const figure = `group fan-out deliveries/s (${S.s4} members, 2 instances)`;
+    versus('S4', figure, d, b1d, 'B1 (2 inst.)', '≥ 1x B1', (x) => x >= 1);
+    versus('S4', figure, d, b0d, 'B0 (1 proc.)');
+    const acked = (r) => r.load.max.ackedPerSec;
+    versus('S4', 'group messages sent/s (acknowledged)', value(rec, acked), num(value(b1, acked)), 'B1 (2 inst.)');
   }
   if (SCENARIOS.includes('S5')) {
     const rec = find('S5', 'ours');
