@@ -7,15 +7,17 @@
 //   {messageType:MessageType.GroupCreateRequest, groupName} / {11, groupName} → create / join (10 / 12)
 //   {messageType:MessageType.GroupChatRequest, groupName, content}       → 8 to every member socket, the sender's included
 //   {messageType:MessageType.Ping} → 2; {messageType:MessageType.Ack} ignored
+// The answers are ./answers.js, shared with B1; this file routes them.
 // Usage: node bench/baselines/b0-relay.js PORT   (or PORT=... env)
 const { WebSocketServer } = require('ws');
-// The message types of src/protocol, from the build (npm run build).
-const { MessageType, RESPONSE_TYPE } = require('../../dist/protocol');
+const { parseFrame } = require('../lib/common');
+const { answer } = require('./answers');
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 9300);
 const users = new Map(); // name → Set<ws>
 const groups = new Map(); // name → Set<ws>
 let nextId = 1n;
+const messageId = () => String(nextId++);
 
 const wss = new WebSocketServer({ port, host: '127.0.0.1', perMessageDeflate: false, maxPayload: 32768, clientTracking: false });
 
@@ -23,122 +25,52 @@ function send(ws, frame) {
   if (ws.readyState === 1) ws.send(frame);
 }
 
+/** Adds `ws` to the set of `key` in `map`. */
+function enter(map, key, ws) {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(ws);
+}
+
+/** Sends `frame` to every socket of a set, serialised once. */
+function sendAll(sockets, frame) {
+  if (!sockets) return;
+  const text = JSON.stringify(frame);
+  for (const ws of sockets) send(ws, text);
+}
+
 wss.on('connection', (ws) => {
-  let name = null;
   const joined = new Set();
+  const peer = {
+    name: null,
+    reply: (frame) => send(ws, JSON.stringify(frame)),
+    login: (name) => enter(users, name, ws),
+    join: (group) => {
+      enter(groups, group, ws);
+      joined.add(group);
+    },
+    toUser: (name, frame) => {
+      const sockets = users.get(name);
+      sendAll(sockets, frame);
+      return sockets !== undefined;
+    },
+    toGroup: (group, frame) => sendAll(groups.get(group), frame),
+    messageId,
+  };
   ws.on('error', () => undefined);
   ws.on('close', () => {
-    if (name !== null) {
-      const set = users.get(name);
+    if (peer.name !== null) {
+      const set = users.get(peer.name);
       if (set) {
         set.delete(ws);
-        if (set.size === 0) users.delete(name);
+        if (set.size === 0) users.delete(peer.name);
       }
     }
     for (const g of joined) groups.get(g)?.delete(ws);
   });
   ws.on('message', (data) => {
-    let f;
-    try {
-      f = JSON.parse(data.toString());
-    } catch {
-      return;
-    }
-    const seq = f.sequenceId ?? 0;
-    const time = new Date().toISOString();
-    switch (f.messageType) {
-      case MessageType.Ping:
-        send(ws, JSON.stringify({ messageType: MessageType.Pong, sequenceId: seq, requestTime: f.requestTime ?? null, time }));
-        return;
-      case MessageType.LoginRequest: {
-        name = String(f.username);
-        let set = users.get(name);
-        if (!set) users.set(name, (set = new Set()));
-        set.add(ws);
-        send(
-          ws,
-          JSON.stringify({
-            messageType: MessageType.LoginResponse,
-            sequenceId: seq,
-            success: true,
-            reason: null,
-            username: name,
-            token: null,
-            time,
-          }),
-        );
-        return;
-      }
-      case MessageType.ChatRequest: {
-        if (name === null) return;
-        const messageId = String(nextId++);
-        const targets = users.get(f.to);
-        const frame = JSON.stringify({
-          messageType: MessageType.ChatResponse,
-          sequenceId: seq,
-          success: true,
-          reason: null,
-          from: name,
-          to: f.to,
-          content: f.content,
-          messageId,
-          delivered: true,
-          offline: false,
-          time,
-        });
-        if (targets) for (const target of targets) send(target, frame);
-        send(
-          ws,
-          JSON.stringify({
-            messageType: MessageType.ChatResponse,
-            sequenceId: seq,
-            success: true,
-            reason: null,
-            from: name,
-            to: f.to,
-            content: null,
-            messageId,
-            delivered: targets !== undefined,
-            offline: false,
-            time,
-          }),
-        );
-        return;
-      }
-      case MessageType.GroupCreateRequest:
-      case MessageType.GroupJoinRequest: {
-        const g = String(f.groupName);
-        let set = groups.get(g);
-        if (!set) groups.set(g, (set = new Set()));
-        set.add(ws);
-        joined.add(g);
-        send(
-          ws,
-          JSON.stringify({ messageType: RESPONSE_TYPE[f.messageType], sequenceId: seq, success: true, reason: null, groupName: g, time }),
-        );
-        return;
-      }
-      case MessageType.GroupChatRequest: {
-        if (name === null) return;
-        const members = groups.get(f.groupName);
-        const frame = JSON.stringify({
-          messageType: MessageType.GroupChatResponse,
-          sequenceId: seq,
-          success: true,
-          reason: null,
-          from: name,
-          groupName: f.groupName,
-          content: f.content,
-          messageId: String(nextId++),
-          offline: false,
-          time,
-        });
-        if (members) for (const member of members) send(member, frame);
-        return;
-      }
-      default:
-        return;
-    }
+    const f = parseFrame(data);
+    if (f !== undefined) answer(f, peer);
   });
 });
 

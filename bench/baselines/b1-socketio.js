@@ -3,18 +3,19 @@
 // a room per user (`user:NAME`) and per group (`group:NAME`); every emit to a room goes through the
 // adapter (Redis pub/sub), so one instance pays the adapter too and two instances route through it.
 // Events: the client emits 'm' with the same JSON frames as the chat server; the server emits 'm'.
+// The answers are ./answers.js, shared with B0; this file routes them.
 // Usage: node bench/baselines/b1-socketio.js PORT [REDIS_URL] [KEY_PREFIX]
 const { Server } = require('socket.io');
 const { createAdapter } = require('@socket.io/redis-adapter');
 const Redis = require('ioredis');
-// The message types of src/protocol, from the build (npm run build).
-const { MessageType, RESPONSE_TYPE } = require('../../dist/protocol');
+const { answer } = require('./answers');
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 9400);
 const redisUrl = process.argv[3] ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const key = process.argv[4] ?? process.env.KEY_PREFIX ?? `bench-b1-${process.pid}`;
 let nextId = 1;
 const idBase = `${port}`;
+const messageId = () => `${idBase}${nextId++}`;
 
 const pub = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
 const sub = pub.duplicate();
@@ -23,85 +24,21 @@ const io = new Server(http, { transports: ['websocket'], perMessageDeflate: fals
 io.adapter(createAdapter(pub, sub, { key }));
 
 io.on('connection', (socket) => {
-  let name = null;
+  const peer = {
+    name: null,
+    reply: (frame) => socket.emit('m', frame),
+    login: (name) => socket.join(`user:${name}`),
+    join: (group) => socket.join(`group:${group}`),
+    // The adapter does not tell whether the room has anyone: every message counts as delivered.
+    toUser: (name, frame) => {
+      io.to(`user:${name}`).emit('m', frame);
+      return true;
+    },
+    toGroup: (group, frame) => io.to(`group:${group}`).emit('m', frame),
+    messageId,
+  };
   socket.on('m', (f) => {
-    if (typeof f !== 'object' || f === null) return;
-    const seq = f.sequenceId ?? 0;
-    const time = new Date().toISOString();
-    switch (f.messageType) {
-      case MessageType.Ping:
-        socket.emit('m', { messageType: MessageType.Pong, sequenceId: seq, requestTime: f.requestTime ?? null, time });
-        return;
-      case MessageType.LoginRequest:
-        name = String(f.username);
-        socket.join(`user:${name}`);
-        socket.emit('m', {
-          messageType: MessageType.LoginResponse,
-          sequenceId: seq,
-          success: true,
-          reason: null,
-          username: name,
-          token: null,
-          time,
-        });
-        return;
-      case MessageType.ChatRequest: {
-        if (name === null) return;
-        const messageId = `${idBase}${nextId++}`;
-        io.to(`user:${f.to}`).emit('m', {
-          messageType: MessageType.ChatResponse,
-          sequenceId: seq,
-          success: true,
-          reason: null,
-          from: name,
-          to: f.to,
-          content: f.content,
-          messageId,
-          delivered: true,
-          offline: false,
-          time,
-        });
-        socket.emit('m', {
-          messageType: MessageType.ChatResponse,
-          sequenceId: seq,
-          success: true,
-          reason: null,
-          from: name,
-          to: f.to,
-          content: null,
-          messageId,
-          delivered: true,
-          offline: false,
-          time,
-        });
-        return;
-      }
-      case MessageType.GroupCreateRequest:
-      case MessageType.GroupJoinRequest: {
-        const g = String(f.groupName);
-        socket.join(`group:${g}`);
-        socket.emit('m', { messageType: RESPONSE_TYPE[f.messageType], sequenceId: seq, success: true, reason: null, groupName: g, time });
-        return;
-      }
-      case MessageType.GroupChatRequest: {
-        if (name === null) return;
-        io.to(`group:${f.groupName}`).emit('m', {
-          messageType: MessageType.GroupChatResponse,
-          sequenceId: seq,
-          success: true,
-          reason: null,
-          from: name,
-          groupName: f.groupName,
-          content: f.content,
-          messageId: `${idBase}${nextId++}`,
-          offline: false,
-          time,
-        });
-        return;
-      }
-      default:
-        return;
-    }
+    if (typeof f === 'object' && f !== null) answer(f, peer);
   });
 });
 

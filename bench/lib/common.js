@@ -12,6 +12,15 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
 const nowMs = () => performance.timeOrigin + performance.now();
 
+/** A WebSocket message parsed as JSON, or undefined when it is not JSON. */
+function parseFrame(data) {
+  try {
+    return JSON.parse(data.toString());
+  } catch {
+    return undefined;
+  }
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -286,6 +295,7 @@ function benchServerEnv(secrets, port, extra = {}) {
 module.exports = {
   sleep,
   nowMs,
+  parseFrame,
   freePort,
   cpuSeconds,
   memory,

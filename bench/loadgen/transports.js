@@ -2,6 +2,7 @@
 // The load generator's two transports behind one connection shape ({send, close, terminate, open}):
 // raw `ws` for our server and B0, socket.io-client for B1.
 const WebSocket = require('ws');
+const { parseFrame } = require('../lib/common');
 
 function openWs(url, onFrame, onClose, timeoutMs = 20000) {
   return new Promise((resolve, reject) => {
@@ -29,13 +30,8 @@ function openWs(url, onFrame, onClose, timeoutMs = 20000) {
       resolve(conn);
     });
     ws.on('message', (data) => {
-      let frame;
-      try {
-        frame = JSON.parse(data.toString());
-      } catch {
-        return;
-      }
-      onFrame(conn, frame);
+      const frame = parseFrame(data);
+      if (frame !== undefined) onFrame(conn, frame);
     });
     ws.on('error', (error) => {
       if (!opened) reject(error);
