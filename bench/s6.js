@@ -59,22 +59,30 @@ function percentiles(values) {
   return { n: sorted.length, p50: round(at(0.5), 2), p99: round(at(0.99), 2) };
 }
 
+// The conversations the deep history pages read: u_1 with u_2, and the group `old`.
+const PAIR = "least(sender, recipient) = 'u_1' AND greatest(sender, recipient) = 'u_2' AND recipient IS NOT NULL";
+const OLD_GROUP = "group_id = (SELECT id FROM groups WHERE name = 'old')";
+/** The page's start: the 10,000th newest message, or the 51st oldest where there are fewer. */
+const DEPTH = (where) => `least(10000, greatest(0, (SELECT count(*) FROM messages WHERE ${where}) - 51))`;
+
 /** Ids the scenarios page from, read from the seeded database. */
 const FACTS_SQL = {
-  pairDeep: `SELECT id::text AS v FROM messages WHERE least(sender, recipient) = 'u_1' AND greatest(sender, recipient) = 'u_2' AND recipient IS NOT NULL
-             ORDER BY id DESC OFFSET least(10000, greatest(0, (SELECT count(*) FROM messages WHERE least(sender, recipient) = 'u_1' AND greatest(sender, recipient) = 'u_2' AND recipient IS NOT NULL) - 51)) LIMIT 1`,
-  pairDepth: `SELECT least(10000, greatest(0, count(*) - 51))::text AS v FROM messages WHERE least(sender, recipient) = 'u_1' AND greatest(sender, recipient) = 'u_2' AND recipient IS NOT NULL`,
-  groupDeep: `SELECT id::text AS v FROM messages WHERE group_id = (SELECT id FROM groups WHERE name = 'old')
-              ORDER BY seq DESC OFFSET least(10000, greatest(0, (SELECT count(*) FROM messages WHERE group_id = (SELECT id FROM groups WHERE name = 'old')) - 51)) LIMIT 1`,
-  groupDepth: `SELECT least(10000, greatest(0, count(*) - 51))::text AS v FROM messages WHERE group_id = (SELECT id FROM groups WHERE name = 'old')`,
+  pairDeep: `SELECT id::text AS v FROM messages WHERE ${PAIR}
+             ORDER BY id DESC OFFSET ${DEPTH(PAIR)} LIMIT 1`,
+  pairDepth: `SELECT least(10000, greatest(0, count(*) - 51))::text AS v FROM messages WHERE ${PAIR}`,
+  groupDeep: `SELECT id::text AS v FROM messages WHERE ${OLD_GROUP}
+              ORDER BY seq DESC OFFSET ${DEPTH(OLD_GROUP)} LIMIT 1`,
+  groupDepth: `SELECT least(10000, greatest(0, count(*) - 51))::text AS v FROM messages WHERE ${OLD_GROUP}`,
   messages: `SELECT count(*)::text AS v FROM messages`,
 };
 
+// Every partition of `messages`, for the sizes.
+const PARTITIONS = "FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid WHERE i.inhparent = 'messages'::regclass";
 const SIZES_SQL = `SELECT
     (SELECT count(*) FROM messages)::bigint AS rows,
-    (SELECT sum(pg_relation_size(c.oid)) FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid WHERE i.inhparent = 'messages'::regclass)::bigint AS heap,
-    (SELECT sum(pg_indexes_size(c.oid)) FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid WHERE i.inhparent = 'messages'::regclass)::bigint AS indexes,
-    (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid WHERE i.inhparent = 'messages'::regclass)::bigint AS total,
+    (SELECT sum(pg_relation_size(c.oid)) ${PARTITIONS})::bigint AS heap,
+    (SELECT sum(pg_indexes_size(c.oid)) ${PARTITIONS})::bigint AS indexes,
+    (SELECT sum(pg_total_relation_size(c.oid)) ${PARTITIONS})::bigint AS total,
     (SELECT json_object_agg(ix.relname, pg_relation_size(ix.oid)) FROM pg_class ix JOIN pg_index x ON x.indexrelid = ix.oid
        WHERE x.indrelid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'messages'::regclass)) AS index_sizes,
     pg_total_relation_size('users')::bigint AS users,
@@ -511,7 +519,9 @@ function render(report) {
   lines.push('## S6: scale with data', '');
   lines.push(`Machine: ${report.machine}; two cores shared with other work (load averages below).`, '');
   lines.push(
-    'One instance. The database is seeded in SQL (bench/lib/seed-scale.js): 100k users, 5k groups (g0 with 5,000 members), messages in two partitions; u3 has 500 unacknowledged 1:1 messages, u4 one pending message in `old`, a group of messages older than every other. Figures in ms, p50 / p99 (n repeats, sequential); ratio = large p50 / small p50.',
+    'One instance. The database is seeded in SQL (bench/lib/seed-scale.js): 100k users, 5k groups (g0 with 5,000 members), messages ' +
+      'in two partitions; u3 has 500 unacknowledged 1:1 messages, u4 one pending message in `old`, a group of messages older than ' +
+      'every other. Figures in ms, p50 / p99 (n repeats, sequential); ratio = large p50 / small p50.',
     '',
   );
   for (const mode of Object.keys(report.modes)) {
@@ -520,7 +530,8 @@ function render(report) {
     lines.push(`### ${mode === 'cluster' ? 'PostgreSQL + Redis (cluster mode)' : 'embedded PGlite'}`, '');
     if (m.run)
       lines.push(
-        `Run of ${m.run.when} (\`${m.run.command}\`); load average ${m.run.loadStart.join(' / ')} at start, ${m.run.loadEnd.join(' / ')} at end.`,
+        `Run of ${m.run.when} (\`${m.run.command}\`); load average ${m.run.loadStart.join(' / ')} at start, ` +
+          `${m.run.loadEnd.join(' / ')} at end.`,
         '',
       );
     lines.push(`Seeding: ${sizes.map((s) => `${Number(s).toLocaleString('en-US')} messages in ${m.sizes[s].seedSec} s`).join('; ')}.`, '');
@@ -551,7 +562,10 @@ function render(report) {
       const perRow = (v) => round(Number(v) / Number(sz.rows), 1);
       lines.push(
         '',
-        `Storage at ${Number(sz.rows).toLocaleString('en-US')} messages: heap ${round(Number(sz.heap) / 1048576, 1)} MiB (${perRow(sz.heap)} B/message), indexes ${round(Number(sz.indexes) / 1048576, 1)} MiB (${perRow(sz.indexes)} B/message), total ${round(Number(sz.total) / 1048576, 1)} MiB (${perRow(sz.total)} B/message); users ${round(Number(sz.users) / 1048576, 1)} MiB, group_members ${round(Number(sz.group_members) / 1048576, 1)} MiB.`,
+        `Storage at ${Number(sz.rows).toLocaleString('en-US')} messages: heap ${round(Number(sz.heap) / 1048576, 1)} MiB ` +
+          `(${perRow(sz.heap)} B/message), indexes ${round(Number(sz.indexes) / 1048576, 1)} MiB (${perRow(sz.indexes)} B/message), ` +
+          `total ${round(Number(sz.total) / 1048576, 1)} MiB (${perRow(sz.total)} B/message); users ` +
+          `${round(Number(sz.users) / 1048576, 1)} MiB, group_members ${round(Number(sz.group_members) / 1048576, 1)} MiB.`,
       );
       const ix = typeof sz.index_sizes === 'string' ? JSON.parse(sz.index_sizes) : sz.index_sizes;
       if (ix)
@@ -563,14 +577,20 @@ function render(report) {
     }
     if (m.wal)
       lines.push(
-        `WAL: ${m.wal.walBytes.toLocaleString('en-US')} bytes for ${m.wal.messages} 1:1 messages sent through the protocol at ${Number(large).toLocaleString('en-US')} messages: ${m.wal.walPerMessage} B/message.`,
+        `WAL: ${m.wal.walBytes.toLocaleString('en-US')} bytes for ${m.wal.messages} 1:1 messages sent through the protocol at ` +
+          `${Number(large).toLocaleString('en-US')} messages: ${m.wal.walPerMessage} B/message.`,
       );
     lines.push('');
   }
   lines.push(
-    '- Login: a new connection, a token login (type 17), until the LoginResponse and every pending message (offline replay) have arrived; the replayed messages are not acknowledged, so each repeat finds the same ones.',
-    '- History: one connection asks 50 messages (type 23) again and again; deep pages start `beforeId` at the 10,000th newest message of the conversation (fewer where the small database has fewer).',
-    `- Group message: u_0 sends to g0 with all 5,000 members connected to the same instance; the 4,999 receiving sockets are held by ${RECEIVERS} child processes, which report the time of their last receipt on the clock every process shares (CLOCK_MONOTONIC, process.hrtime): the figure runs from the send until every member has it, and the bench process itself holds only the sender's and the bystander's sockets.`,
+    '- Login: a new connection, a token login (type 17), until the LoginResponse and every pending message (offline replay) have ' +
+      'arrived; the replayed messages are not acknowledged, so each repeat finds the same ones.',
+    '- History: one connection asks 50 messages (type 23) again and again; deep pages start `beforeId` at the 10,000th newest ' +
+      'message of the conversation (fewer where the small database has fewer).',
+    `- Group message: u_0 sends to g0 with all 5,000 members connected to the same instance; the 4,999 receiving sockets are held by ` +
+      `${RECEIVERS} child processes, which report the time of their last receipt on the clock every process shares (CLOCK_MONOTONIC, ` +
+      `process.hrtime): the figure runs from the send until every member has it, and the bench process itself holds only the sender's ` +
+      `and the bystander's sockets.`,
     '- Bystander: one more connection pings every 20 ms while the operations above repeat.',
     '',
   );

@@ -57,7 +57,8 @@ function statements(options) {
                 CREATE TABLE messages_p1 PARTITION OF messages FOR VALUES FROM (${SPAN}) TO (${2 * SPAN});
                 CREATE UNIQUE INDEX messages_p1_dedup_key ON messages_p1 (sender, client_message_id) WHERE client_message_id IS NOT NULL;
                 CREATE UNIQUE INDEX messages_p1_group_seq_key ON messages_p1 (group_id, seq) WHERE group_id IS NOT NULL;
-                CREATE STATISTICS messages_p1_pair (mcv, ndistinct, dependencies) ON least(sender, recipient), greatest(sender, recipient) FROM messages_p1;
+                CREATE STATISTICS messages_p1_pair (mcv, ndistinct, dependencies)
+                  ON least(sender, recipient), greatest(sender, recipient) FROM messages_p1;
               END IF;
             END $$`,
             params: [],
@@ -94,7 +95,8 @@ function statements(options) {
               CREATE TEMP TABLE IF NOT EXISTS seed_indexes (def text);
               TRUNCATE seed_indexes;
               FOR r IN SELECT i.indexrelid::regclass AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i
-                       WHERE (i.indrelid = 'messages'::regclass OR i.indrelid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'messages'::regclass))
+                       WHERE (i.indrelid = 'messages'::regclass
+                              OR i.indrelid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'messages'::regclass))
                          AND NOT i.indisprimary AND i.indexrelid NOT IN (SELECT inhrelid FROM pg_inherits) LOOP
                 INSERT INTO seed_indexes VALUES (r.def);
                 EXECUTE 'DROP INDEX ' || r.name;
@@ -114,7 +116,9 @@ function statements(options) {
       // Names are lower-case ASCII, so each is its own name key (groupNameKey).
       sql: `INSERT INTO groups (name, name_key, created_by, created_at)
             SELECT n, n, 'u_0', now() - interval '400 days'
-            FROM generate_series(0, $1::int - 1) AS g, LATERAL (SELECT CASE WHEN g = $1::int - 1 THEN 'old' ELSE 'g' || g END AS n) AS names ORDER BY g`,
+            FROM generate_series(0, $1::int - 1) AS g,
+              LATERAL (SELECT CASE WHEN g = $1::int - 1 THEN 'old' ELSE 'g' || g END AS n) AS names
+            ORDER BY g`,
       params: [s.groups],
     },
     {
@@ -144,7 +148,8 @@ function statements(options) {
     {
       label: 'messages of the old group',
       sql: `INSERT INTO messages (id, sender, group_id, seq, content, created_at, client_message_id, sender_sequence_id)
-            SELECT ${id('i')}, 'u_' || (1 + i % 4), $3::int, i, md5(i::text), now() - make_interval(secs => $1::int + $4::int - i), 'cm-' || i, i
+            SELECT ${id('i')}, 'u_' || (1 + i % 4), $3::int, i, md5(i::text), now() - make_interval(secs => $1::int + $4::int - i),
+                   'cm-' || i, i
             FROM generate_series(1, $2::int) AS i`,
       params: [s.messages, s.oldGroup, oldId, PENDING],
     },
@@ -154,7 +159,8 @@ function statements(options) {
     {
       label: 'pending messages of u3',
       sql: `INSERT INTO messages (id, sender, recipient, content, created_at, client_message_id, sender_sequence_id, acked)
-            SELECT ${id('$1::int + j')}, 'u_' || (1 + j % 500), 'u_3', md5(j::text), now() - make_interval(secs => $2::int - j), 'cm-p' || j, j, false
+            SELECT ${id('$1::int + j')}, 'u_' || (1 + j % 500), 'u_3', md5(j::text), now() - make_interval(secs => $2::int - j),
+                   'cm-p' || j, j, false
             FROM generate_series(1, $2::int) AS j`,
       params: [s.messages, PENDING],
     },
@@ -172,7 +178,8 @@ function statements(options) {
                 -- The first message of each partition is its oldest (ids follow time): found by the primary key.
                 INSERT INTO message_partitions (k, opened_at)
                   SELECT k, first.created_at FROM generate_series(0, ((SELECT max(id) FROM messages) / ${SPAN})::int) AS k,
-                    LATERAL (SELECT m.created_at FROM messages m WHERE m.id >= k::bigint * ${SPAN} AND m.id < (k + 1)::bigint * ${SPAN} ORDER BY m.id LIMIT 1) AS first
+                    LATERAL (SELECT m.created_at FROM messages m
+                             WHERE m.id >= k::bigint * ${SPAN} AND m.id < (k + 1)::bigint * ${SPAN} ORDER BY m.id LIMIT 1) AS first
                   ON CONFLICT (k) DO UPDATE SET opened_at = excluded.opened_at;
               END IF;
             END $$`,
@@ -186,13 +193,15 @@ function statements(options) {
     {
       label: 'group seqs',
       // Each group's highest seq by the (group_id, seq) index, not by reading every group message.
-      sql: `UPDATE groups g SET last_seq = x.last FROM (SELECT id, (SELECT max(m.seq) FROM messages m WHERE m.group_id = gr.id) AS last FROM groups gr) x
+      sql: `UPDATE groups g SET last_seq = x.last
+            FROM (SELECT id, (SELECT max(m.seq) FROM messages m WHERE m.group_id = gr.id) AS last FROM groups gr) x
             WHERE g.id = x.id AND x.last IS NOT NULL`,
       params: [],
     },
     {
       label: 'cursors',
-      sql: `UPDATE group_members gm SET acked_seq = g.last_seq - CASE WHEN g.id = $1::int AND gm.user_id = 5 THEN 1 ELSE 0 END FROM groups g WHERE g.id = gm.group_id`,
+      sql: `UPDATE group_members gm SET acked_seq = g.last_seq - CASE WHEN g.id = $1::int AND gm.user_id = 5 THEN 1 ELSE 0 END
+            FROM groups g WHERE g.id = gm.group_id`,
       params: [oldId],
     },
     // Committed only now: at wal_level=minimal an index built in the transaction that truncated its

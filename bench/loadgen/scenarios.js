@@ -41,7 +41,8 @@ async function relay(lg) {
   stop();
   const left2 = await lg.drain(5000);
   log(
-    `paced at ${rate}/s: ${paced.deliveredPerSec} delivered/s, p50 ${paced.latencyMs.p50} p99 ${paced.latencyMs.p99} p999 ${paced.latencyMs.p999} ms`,
+    `paced at ${rate}/s: ${paced.deliveredPerSec} delivered/s, p50 ${paced.latencyMs.p50} p99 ${paced.latencyMs.p99} p999 ` +
+      `${paced.latencyMs.p999} ms`,
   );
   return {
     senders: senders.length,
@@ -76,7 +77,8 @@ async function group(lg) {
     }
   });
   log(
-    `group ${cfg.groupName}: ${lg.clients.length - refused} members joined in ${((Date.now() - t0) / 1000).toFixed(1)} s${refused ? `, ${refused} refused (${reason})` : ''}`,
+    `group ${cfg.groupName}: ${lg.clients.length - refused} members joined in ${((Date.now() - t0) / 1000).toFixed(1)} ` +
+      `s${refused ? `, ${refused} refused (${reason})` : ''}`,
   );
   // Senders alternate between the instances.
   const byInstance = [0, 1].map((i) => lg.clients.filter((c) => c.instance === i));
@@ -95,7 +97,8 @@ async function group(lg) {
   lg.stopFlat();
   const left = await lg.drain(10000);
   log(
-    `group: ${max.deliveredPerSec} deliveries/s, ${max.ackedPerSec} sends/s, p50 ${max.latencyMs.p50} p99 ${max.latencyMs.p99} ms (in flight left ${left})`,
+    `group: ${max.deliveredPerSec} deliveries/s, ${max.ackedPerSec} sends/s, p50 ${max.latencyMs.p50} p99 ${max.latencyMs.p99} ms ` +
+      `(in flight left ${left})`,
   );
   return { members: lg.clients.length - refused, senders: senders.length, perSenderInflight: perSender, max };
 }

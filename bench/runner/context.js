@@ -82,7 +82,8 @@ for (const setting of ARGS.values.set ?? []) {
 const WARNINGS = [];
 if (SCENARIOS.includes('S3') && S.s3 > FD_LIMIT - FD_MARGIN) {
   WARNINGS.push(
-    `S3: the open-files limit is ${FD_LIMIT} per process (ulimit -n, hard limit; not raisable here), and the server holds one fd per connection: S3 runs ${FD_LIMIT - FD_MARGIN} connections instead of ${S.s3}.`,
+    `S3: the open-files limit is ${FD_LIMIT} per process (ulimit -n, hard limit; not raisable here), and the server holds one fd per ` +
+      `connection: S3 runs ${FD_LIMIT - FD_MARGIN} connections instead of ${S.s3}.`,
   );
   S.s3 = FD_LIMIT - FD_MARGIN;
 }

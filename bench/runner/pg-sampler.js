@@ -27,7 +27,8 @@ class PgSampler {
         if (phase) {
           try {
             const { rows } = await this.client.query(
-              `SELECT coalesce(wait_event_type, 'CPU') || '/' || coalesce(wait_event, '-') AS wait, split_part(ltrim(regexp_replace(query, '\\s+', ' ', 'g')), ' ', 1) AS verb
+              `SELECT coalesce(wait_event_type, 'CPU') || '/' || coalesce(wait_event, '-') AS wait,
+                      split_part(ltrim(regexp_replace(query, '\\s+', ' ', 'g')), ' ', 1) AS verb
                  FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND pid <> pg_backend_pid()`,
               [DB_NAME],
             );
@@ -64,7 +65,8 @@ class PgSampler {
     return (async () => {
       const db = await client.query('SELECT xact_commit::bigint AS xacts FROM pg_stat_database WHERE datname = current_database()');
       const tables = await client.query(
-        'SELECT relname, n_tup_ins::bigint AS ins, n_tup_upd::bigint AS upd, seq_scan::bigint AS seq, idx_scan::bigint AS idx FROM pg_stat_user_tables',
+        'SELECT relname, n_tup_ins::bigint AS ins, n_tup_upd::bigint AS upd, seq_scan::bigint AS seq, idx_scan::bigint AS idx ' +
+          'FROM pg_stat_user_tables',
       );
       return {
         xacts: Number(db.rows[0].xacts),

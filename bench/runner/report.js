@@ -12,15 +12,17 @@ function render() {
   const lines = [];
   lines.push('# Benchmarks');
   lines.push('');
+  const quickNote = QUICK ? ' (**--quick: counts scaled down ~10x, short windows; smoke test, not the figures of record**)' : '';
+  lines.push(`Produced by \`${COMMAND}\` on ${new Date().toISOString()}${quickNote}.`);
   lines.push(
-    `Produced by \`${COMMAND}\` on ${new Date().toISOString()}${QUICK ? ' (**--quick: counts scaled down ~10x, short windows; smoke test, not the figures of record**)' : ''}.`,
-  );
-  lines.push(
-    `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.ramGiB} GiB RAM, Node ${m.node}, ${m.kernel}; open files limit ${m.fdLimit?.soft}/${m.fdLimit?.hard}. Loopback only; the load generator, the servers, PostgreSQL and Redis share the same ${m.cores} cores.`,
+    `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.ramGiB} GiB RAM, Node ${m.node}, ${m.kernel}; open files limit ` +
+      `${m.fdLimit?.soft}/${m.fdLimit?.hard}. Loopback only; the load generator, the servers, PostgreSQL and Redis share the same ` +
+      `${m.cores} cores.`,
   );
   const la = (v) => v.map((x) => x.toFixed(1)).join(' / ');
   lines.push(
-    `Load average (1 / 5 / 15 min) before the run ${la(LOAD_AT_START)}, after ${la(require('node:os').loadavg())}: anything else running on the machine (a test suite) lowers every figure; the figures of record need a quiet machine.`,
+    `Load average (1 / 5 / 15 min) before the run ${la(LOAD_AT_START)}, after ${la(require('node:os').loadavg())}: anything else ` +
+      `running on the machine (a test suite) lowers every figure; the figures of record need a quiet machine.`,
   );
   if (state.aborted) lines.push(`\n**Run state.aborted: ${state.aborted}.** Figures missing below were not measured.`);
   lines.push('');
@@ -28,19 +30,22 @@ function render() {
   lines.push('|---|---|---|---|---|---|---|---|');
   for (const r of rows)
     lines.push(
-      `| ${r.scenario} | ${r.figure} | ${fmt(r.ours, 2)} | ${r.baseLabel} | ${fmt(r.base, 2)} | ${r.r === null ? '–' : `${r.r}x`} | ${r.target} | ${met(r.ok)} |`,
+      `| ${r.scenario} | ${r.figure} | ${fmt(r.ours, 2)} | ${r.baseLabel} | ${fmt(r.base, 2)} | ${r.r === null ? '–' : `${r.r}x`} | ` +
+        `${r.target} | ${met(r.ok)} |`,
     );
   lines.push('');
   lines.push('## Runs');
   lines.push('');
   lines.push(
-    '| Scenario | Target | Setup | Max window: delivered/s, sent/s, p50 / p99 ms | Server CPU µs/delivery | Paced window: rate, delivered/s, p50 / p99 / p999 ms | Notes |',
+    '| Scenario | Target | Setup | Max window: delivered/s, sent/s, p50 / p99 ms | Server CPU µs/delivery | Paced window: rate, ' +
+      'delivered/s, p50 / p99 / p999 ms | Notes |',
   );
   lines.push('|---|---|---|---|---|---|---|');
   for (const r of records) {
     if (r.skipped || r.error) {
       lines.push(
-        `| ${r.scenario} | ${r.label} | – | – | – | – | ${r.skipped ? `skipped: ${r.skipped}` : `failed: ${String(r.error).replace(/\|/g, '/')}`} |`,
+        `| ${r.scenario} | ${r.label} | – | – | – | – | ` +
+          `${r.skipped ? `skipped: ${r.skipped}` : `failed: ${String(r.error).replace(/\|/g, '/')}`} |`,
       );
       continue;
     }
@@ -48,12 +53,15 @@ function render() {
     if (r.idle) {
       const i = r.idle;
       lines.push(
-        `| ${r.scenario} | ${r.label} | ${fmt(i.connections)} conns in ${i.connectSec} s (${fmt(i.loginsPerSec)}/s, ${i.loadProcesses} load procs) | – | – | – | server RSS ${i.rssBeforeMb} → ${i.rssAfterMb} MB; ${i.rssPerConnKb} KB/conn; server CPU while connecting ${i.serverCpuSecConnecting} s |`,
+        `| ${r.scenario} | ${r.label} | ${fmt(i.connections)} conns in ${i.connectSec} s (${fmt(i.loginsPerSec)}/s, ` +
+          `${i.loadProcesses} load procs) | – | – | – | server RSS ${i.rssBeforeMb} → ${i.rssAfterMb} MB; ${i.rssPerConnKb} KB/conn; ` +
+          `server CPU while connecting ${i.serverCpuSecConnecting} s |`,
       );
       continue;
     }
     const setup = l?.setup
-      ? `${fmt(l.setup.connected)} clients, ${l.setup.registered ? 'registered (type 19) + ' : ''}${l.setup.loginMode} login, ${l.setup.seconds} s`
+      ? `${fmt(l.setup.connected)} clients, ${l.setup.registered ? 'registered (type 19) + ' : ''}${l.setup.loginMode} login, ` +
+        `${l.setup.seconds} s`
       : '–';
     if (l?.notRun) {
       lines.push(`| ${r.scenario} | ${r.label} | ${setup} | – | – | – | not run: ${l.notRun} |`);
@@ -61,7 +69,11 @@ function render() {
     }
     if (r.scenario === 'S5') {
       lines.push(
-        `| ${r.scenario} | ${r.label} | ${setup} | – | – | – | balanced (registry) after ${fmt(l.balancedAfterMs)} ms, clients' view ${fmt(l.clientViewBalancedAfterMs)} ms; ${l.moves} moves (${l.moveFailures} failed, p50 ${fmt(l.moveMsP50)} ms, max ${fmt(l.moveMsMax)} ms); acked ${l.ackedTotal}, during move ${l.ackedDuringMove}; lost ${l.lost} (${l.lostBeforeRelogin} before re-login); dups ${l.totals.duplicates}; before ${(l.before ?? []).map((x) => x.connections).join('/')} after ${(l.after ?? []).map((x) => x.connections).join('/')} |`,
+        `| ${r.scenario} | ${r.label} | ${setup} | – | – | – | balanced (registry) after ${fmt(l.balancedAfterMs)} ms, clients' view ` +
+          `${fmt(l.clientViewBalancedAfterMs)} ms; ${l.moves} moves (${l.moveFailures} failed, p50 ${fmt(l.moveMsP50)} ms, max ` +
+          `${fmt(l.moveMsMax)} ms); acked ${l.ackedTotal}, during move ${l.ackedDuringMove}; lost ${l.lost} (${l.lostBeforeRelogin} ` +
+          `before re-login); dups ${l.totals.duplicates}; before ${(l.before ?? []).map((x) => x.connections).join('/')} after ` +
+          `${(l.after ?? []).map((x) => x.connections).join('/')} |`,
       );
       continue;
     }
@@ -77,8 +89,11 @@ function render() {
     if (pc && pc.deliveredPerSec < pc.targetRate * 0.95) notes.push('paced rate not sustained');
     if (pc?.dropped) notes.push(`${pc.dropped} paced sends dropped (in-flight cap)`);
     notes.push(`generator loop delay p99 ${mx.generatorLoopDelayP99Ms} ms`);
+    const latency = (ms) => `${fmt(ms.p50, 1)} / ${fmt(ms.p99, 1)}`;
+    const paced = pc ? `${fmt(pc.targetRate)}/s, ${fmt(pc.deliveredPerSec)}, ${latency(pc.latencyMs)} / ${fmt(pc.latencyMs.p999, 1)}` : '–';
     lines.push(
-      `| ${r.scenario} | ${r.label} | ${setup} | ${fmt(mx.deliveredPerSec)}, ${fmt(mx.sentPerSec)}, ${fmt(mx.latencyMs.p50, 1)} / ${fmt(mx.latencyMs.p99, 1)} | ${fmt(mx.serverCpuUsPerDelivery, 1)} | ${pc ? `${fmt(pc.targetRate)}/s, ${fmt(pc.deliveredPerSec)}, ${fmt(pc.latencyMs.p50, 1)} / ${fmt(pc.latencyMs.p99, 1)} / ${fmt(pc.latencyMs.p999, 1)}` : '–'} | ${notes.join('; ')} |`,
+      `| ${r.scenario} | ${r.label} | ${setup} | ${fmt(mx.deliveredPerSec)}, ${fmt(mx.sentPerSec)}, ${latency(mx.latencyMs)} | ` +
+        `${fmt(mx.serverCpuUsPerDelivery, 1)} | ${paced} | ${notes.join('; ')} |`,
     );
   }
   const diagnostics = records.filter((r) => r.load?.pgActivity && Object.keys(r.load.pgActivity).length);
@@ -87,11 +102,14 @@ function render() {
     lines.push('## PostgreSQL activity during the windows');
     lines.push('');
     lines.push(
-      "`pg_stat_activity` of the bench database sampled every ~25 ms: how many of the server's statements were running at once, and the most frequent statement/wait pairs (% of samples). Many samples with exactly one statement and `IO/WALSync` waits mean that writes go one at a time and wait for the disk.",
+      "`pg_stat_activity` of the bench database sampled every ~25 ms: how many of the server's statements were running at once, and " +
+        'the most frequent statement/wait pairs (% of samples). Many samples with exactly one statement and `IO/WALSync` waits mean ' +
+        'that writes go one at a time and wait for the disk.',
     );
     lines.push('');
     lines.push(
-      '| Scenario | Target | Window | Samples | Statements running at once (% of samples) | Top statement / wait | Transactions, rows inserted / updated (per message inserted) |',
+      '| Scenario | Target | Window | Samples | Statements running at once (% of samples) | Top statement / wait | Transactions, ' +
+        'rows inserted / updated (per message inserted) |',
     );
     lines.push('|---|---|---|---|---|---|---|');
     for (const r of diagnostics) {
@@ -119,7 +137,9 @@ function render() {
   lines.push('## CPU and peak RSS per process');
   lines.push('');
   lines.push(
-    'CPU is user+system seconds over the measured window as % of one core (200 % = both cores); for S3 it is the server CPU spent while the clients connected. Peak RSS is VmHWM over the process life (for PostgreSQL and Redis: the summed RSS of their processes, shared memory counted in each).',
+    'CPU is user+system seconds over the measured window as % of one core (200 % = both cores); for S3 it is the server CPU spent ' +
+      'while the clients connected. Peak RSS is VmHWM over the process life (for PostgreSQL and Redis: the summed RSS of their ' +
+      'processes, shared memory counted in each).',
   );
   lines.push('');
   lines.push('| Scenario | Target | Window | Process | CPU % | CPU s | Peak RSS MB |');
@@ -146,15 +166,43 @@ function render() {
   lines.push('');
   lines.push(
     [
-      "- Load generator: `bench/load.js`, raw `ws` clients (socket.io-client for B1), one process (S3: several, each below the open-files limit). Latency is the recipient's receive time minus the send time written into `content`; in paced windows it is the *scheduled* send time (open loop, no coordinated omission), recorded in an HDR histogram (hdr-histogram-js).",
-      `- Max window: closed loop, every sender keeps a fixed number of sends in flight (1:1: ${S.inflight} in total, enough to saturate every target here without building long queues; S4: 8 group messages per sender), ${S.warmup / 1000} s warm-up, ${S.max / 1000} s measured. "Delivered msg/s" counts messages received by recipients. "Server CPU µs/delivery" is the CPU of every server-side process (instances, PostgreSQL, Redis) in the window divided by the deliveries: it is less sensitive than throughput to other load on the machine. Paced window: open loop at 50 % of that maximum, ${S.pacedWarmup / 1000} s warm-up, ${S.paced / 1000} s measured.`,
-      '- Our server: `node dist/main.js` with the environment of test/helpers (HOST/PUBLIC_HOST 127.0.0.1, LOG_LEVEL=warn) and RATE_LIMIT_PER_SEC=1000000, RATE_LIMIT_BURST=10000000, with the per-address connection and request limits off (every simulated client comes from 127.0.0.1). Embedded: DATA_DIR (PGlite). PostgreSQL + Redis: DATABASE_URL (database `chat_bench_<id>`, dropped after) and REDIS_URL with a REDIS_PREFIX per scenario. It stores every message before acknowledging it; recipients acknowledge (type 22) in batches every second (S5: 250 ms). The baselines store nothing and get no acks.',
-      "- Users are seeded into the `users` table with one precomputed argon2id hash (the server's parameters) instead of registering each one (argon2 costs ~45 ms of a core per hash), and log in with a session token signed with the bench's JWT_SECRET (`{messageType:17, token}`); a few log in with their password to check the seeded hashes. B0/B1 log in with `{messageType:17, username}`.",
-      '- B0: `bench/baselines/b0-relay.js` (user → sockets map, group → sockets map). B1: `bench/baselines/b1-socketio.js` (Socket.IO 4, @socket.io/redis-adapter 8, rooms `user:NAME` and `group:NAME`; every emit goes through the adapter, also with one instance).',
-      "- S2 and S4 place half of the clients on each instance; in S2 the senders are the half on instance 1 and the recipients the half on instance 2. S4: one group with every client as member, a few senders (alternating instances) with 8 group messages in flight each; deliveries/s counts every copy received, the sender's own included.",
-      `- S3: idle logged-in connections held by ${Math.ceil(S.s3 / Math.min(10000, FD_LIMIT - FD_MARGIN))} load process(es) (the open-files limit is per process). RSS per connection = (server RSS with the connections - RSS before) / connections, each RSS the median of the last quarter of a ${S3_IDLE_MS / 1000} s idle period (V8's memory reducer returns memory some 15-20 s after activity stops; quick runs do not wait for it).`,
-      '- PostgreSQL diagnostics (PostgreSQL-backed runs): `pg_stat_activity` of the bench database sampled every ~25 ms during the windows, and `pg_stat_database` / `pg_stat_user_tables` counters at the window edges (backends flush these about once a second, so counts are approximate, ratios per inserted message less so).',
-      '- S5: three instances with REBALANCE_DELAY_MS/REBALANCE_INTERVAL_MS at one hour (nothing moves by itself), all clients on instance 1, a subset sending paced 1:1 messages throughout; the bench calls `POST /reBalance` and polls `/cluster/instances` every ~100 ms until every instance is within 10 % of the mean. Clients follow type 21 (connect to `url`, log in with their token, then close the old connection once its sends are answered). Lost = acknowledged to the sender but never received (deduplicated by messageId), checked again after the recipients log in once more.',
+      '- Load generator: `bench/load.js`, raw `ws` clients (socket.io-client for B1), one process (S3: several, each below the ' +
+        "open-files limit). Latency is the recipient's receive time minus the send time written into `content`; in paced windows it is " +
+        'the *scheduled* send time (open loop, no coordinated omission), recorded in an HDR histogram (hdr-histogram-js).',
+      `- Max window: closed loop, every sender keeps a fixed number of sends in flight (1:1: ${S.inflight} in total, enough to ` +
+        `saturate every target here without building long queues; S4: 8 group messages per sender), ${S.warmup / 1000} s warm-up, ` +
+        `${S.max / 1000} s measured. "Delivered msg/s" counts messages received by recipients. "Server CPU µs/delivery" is the CPU of ` +
+        `every server-side process (instances, PostgreSQL, Redis) in the window divided by the deliveries: it is less sensitive than ` +
+        `throughput to other load on the machine. Paced window: open loop at 50 % of that maximum, ${S.pacedWarmup / 1000} s warm-up, ` +
+        `${S.paced / 1000} s measured.`,
+      '- Our server: `node dist/main.js` with the environment of test/helpers (HOST/PUBLIC_HOST 127.0.0.1, LOG_LEVEL=warn) and ' +
+        'RATE_LIMIT_PER_SEC=1000000, RATE_LIMIT_BURST=10000000, with the per-address connection and request limits off (every ' +
+        'simulated client comes from 127.0.0.1). Embedded: DATA_DIR (PGlite). PostgreSQL + Redis: DATABASE_URL (database ' +
+        '`chat_bench_<id>`, dropped after) and REDIS_URL with a REDIS_PREFIX per scenario. It stores every message before ' +
+        'acknowledging it; recipients acknowledge (type 22) in batches every second (S5: 250 ms). The baselines store nothing and get ' +
+        'no acks.',
+      "- Users are seeded into the `users` table with one precomputed argon2id hash (the server's parameters) instead of registering " +
+        "each one (argon2 costs ~45 ms of a core per hash), and log in with a session token signed with the bench's JWT_SECRET " +
+        '(`{messageType:17, token}`); a few log in with their password to check the seeded hashes. B0/B1 log in with `{messageType:17, ' +
+        'username}`.',
+      '- B0: `bench/baselines/b0-relay.js` (user → sockets map, group → sockets map). B1: `bench/baselines/b1-socketio.js` ' +
+        '(Socket.IO 4, @socket.io/redis-adapter 8, rooms `user:NAME` and `group:NAME`; every emit goes through the adapter, also with ' +
+        'one instance).',
+      '- S2 and S4 place half of the clients on each instance; in S2 the senders are the half on instance 1 and the recipients the ' +
+        'half on instance 2. S4: one group with every client as member, a few senders (alternating instances) with 8 group messages in ' +
+        "flight each; deliveries/s counts every copy received, the sender's own included.",
+      `- S3: idle logged-in connections held by ${Math.ceil(S.s3 / Math.min(10000, FD_LIMIT - FD_MARGIN))} load process(es) (the ` +
+        `open-files limit is per process). RSS per connection = (server RSS with the connections - RSS before) / connections, each RSS ` +
+        `the median of the last quarter of a ${S3_IDLE_MS / 1000} s idle period (V8's memory reducer returns memory some 15-20 s after ` +
+        `activity stops; quick runs do not wait for it).`,
+      '- PostgreSQL diagnostics (PostgreSQL-backed runs): `pg_stat_activity` of the bench database sampled every ~25 ms during the ' +
+        'windows, and `pg_stat_database` / `pg_stat_user_tables` counters at the window edges (backends flush these about once a ' +
+        'second, so counts are approximate, ratios per inserted message less so).',
+      '- S5: three instances with REBALANCE_DELAY_MS/REBALANCE_INTERVAL_MS at one hour (nothing moves by itself), all clients on ' +
+        'instance 1, a subset sending paced 1:1 messages throughout; the bench calls `POST /reBalance` and polls `/cluster/instances` ' +
+        'every ~100 ms until every instance is within 10 % of the mean. Clients follow type 21 (connect to `url`, log in with their ' +
+        'token, then close the old connection once its sends are answered). Lost = acknowledged to the sender but never received ' +
+        '(deduplicated by messageId), checked again after the recipients log in once more.',
     ].join('\n'),
   );
   if (WARNINGS.length) {

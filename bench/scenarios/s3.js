@@ -62,7 +62,8 @@ async function idleRun(target, proc, users, register) {
   await Promise.all(loads).catch(() => undefined);
   const perConnKb = (after.rssKb - before.rssKb) / connected;
   say(
-    `  ${target}: ${connected} idle connections, server RSS ${round(before.rssKb / 1024)} → ${round(after.rssKb / 1024)} MB = ${round(perConnKb, 2)} KB per connection`,
+    `  ${target}: ${connected} idle connections, server RSS ${round(before.rssKb / 1024)} → ${round(after.rssKb / 1024)} MB = ` +
+      `${round(perConnKb, 2)} KB per connection`,
   );
   return {
     connections: connected,
