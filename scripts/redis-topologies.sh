@@ -80,7 +80,8 @@ EOF
   done
   for port in $ports; do wait_for "Redis on $port" 40 ping_ok "$port"; done
   # shellcheck disable=SC2046
-  redis-cli --cluster create $(for port in $ports; do printf '127.0.0.1:%s ' "$port"; done) --cluster-replicas 1 --cluster-yes >"$dir/create.log"
+  redis-cli --cluster create $(for port in $ports; do printf '127.0.0.1:%s ' "$port"; done) \
+    --cluster-replicas 1 --cluster-yes >"$dir/create.log"
   # shellcheck disable=SC2086
   wait_for "cluster_state:ok on $base-$((base + 5))" 120 cluster_ok $ports
   echo "Redis Cluster on 127.0.0.1:$base-$((base + 5))"

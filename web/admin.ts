@@ -29,6 +29,11 @@ function writeToken(token: string | undefined): void {
   }
 }
 
+/** `word`, with an s unless `count` is one. */
+function plural(count: number, word: string): string {
+  return count === 1 ? word : `${word}s`;
+}
+
 function percent(value: number, max: number): string {
   return `${Math.round((Math.max(0, value) / max) * 1000) / 10}%`;
 }
@@ -164,7 +169,7 @@ class AdminPage {
       const rows = result.records.map((user) => this.userRow(user));
       if (rows.length === 0) rows.push(h('tr', {}, h('td', { className: 'empty', text: 'No users match' })));
       this.ui.usersBody.replaceChildren(...rows);
-      this.ui.pageInfo.textContent = `page ${result.current} of ${this.pages} · ${result.total} user${result.total === 1 ? '' : 's'}`;
+      this.ui.pageInfo.textContent = `page ${result.current} of ${this.pages} · ${result.total} ${plural(result.total, 'user')}`;
       this.ui.pagePrev.disabled = this.page <= 1;
       this.ui.pageNext.disabled = this.page >= this.pages;
     } catch (error) {
@@ -326,16 +331,15 @@ class AdminPage {
       moves.length === 0
         ? [h('p', { text: 'Nothing to move: the cluster is balanced.' })]
         : [
-            h('p', { text: `${moves.length} move${moves.length === 1 ? '' : 's'} ordered:` }),
+            h('p', { text: `${moves.length} ${plural(moves.length, 'move')} ordered:` }),
             h(
               'ul',
               {},
-              ...moves.map((move) =>
-                h('li', {
-                  testId: 'rebalance-move',
-                  text: `${move.fromHost} → ${move.toHost}: ${move.count} connection${move.count === 1 ? '' : 's'}${move.ok ? '' : ' (refused)'}`,
-                }),
-              ),
+              ...moves.map((move) => {
+                const refused = move.ok ? '' : ' (refused)';
+                const text = `${move.fromHost} → ${move.toHost}: ${move.count} ${plural(move.count, 'connection')}${refused}`;
+                return h('li', { testId: 'rebalance-move', text });
+              }),
             ),
           ];
     this.ui.rebalanceResult.replaceChildren(...items);
