@@ -1,10 +1,9 @@
 import { Browser } from 'playwright-core';
 import { MessageType } from '../../src/protocol';
-import { TestEnvironment } from '../helpers/environment';
-import { Instance, startInstance } from '../helpers/instance';
-import { until } from '../helpers/wait';
+import { Instance } from '../helpers/instance';
 import { WsTestClient, loggedIn, uniqueName } from '../helpers/ws-client';
-import { BrowserUser, launchBrowser, screenshot } from './helpers/browser';
+import { BrowserUser, screenshot } from './helpers/browser';
+import { useBrowserFixture } from './helpers/browser-fixture';
 import { AdminPage, ChatPage, PASSWORD } from './helpers/pages';
 
 async function loggedInByToken(url: string, token: string): Promise<Record<string, unknown>> {
@@ -21,7 +20,7 @@ async function loggedInByToken(url: string, token: string): Promise<Record<strin
  * operator would use them. The tests run in order and share the people they create.
  */
 describe('web pages, one embedded instance', () => {
-  const env = new TestEnvironment('embedded');
+  const fixture = useBrowserFixture({ mode: 'embedded' });
   let instance: Instance;
   let browser: Browser;
   let alice: BrowserUser;
@@ -33,21 +32,13 @@ describe('web pages, one embedded instance', () => {
   const group = uniqueName('grp');
   const markup = '<b>bold</b><script>x</script>';
 
+  // Alice and Bob are the fixture's people, whose pages are checked after each test; the others
+  // check their own pages before they close.
   beforeAll(async () => {
-    [instance, browser] = await Promise.all([startInstance(env.instanceEnv()), launchBrowser()]);
-    alice = await BrowserUser.create(browser);
-    bob = await BrowserUser.create(browser);
+    [instance, browser] = await Promise.all([fixture.start(), fixture.launch()]);
+    alice = await fixture.person();
+    bob = await fixture.person();
   }, 120000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await instance?.stop();
-    await env.dispose();
-  });
-
-  afterEach(() => {
-    expect([...(alice?.problems ?? []), ...(bob?.problems ?? [])]).toEqual([]);
-  });
 
   it('serves the pages as raw files under a strict content security policy', async () => {
     for (const path of ['/', '/admin', '/assets/chat.js', '/assets/style.css']) {
@@ -80,12 +71,7 @@ describe('web pages, one embedded instance', () => {
 
     // Bob has the conversation in his list, with one unread message, before opening it.
     await pageB.conversation('user', nameA).waitFor();
-    await until(
-      () => pageB.unread('user', nameA).textContent(),
-      (text) => text === '1',
-      10000,
-      'unread count',
-    );
+    await pageB.waitForUnread('user', nameA, 1);
     await pageB.open('user', nameA);
     await pageB.waitForMessage(`hello ${nameB}`);
     expect(await pageB.unread('user', nameA).isVisible()).toBe(false);
@@ -95,12 +81,7 @@ describe('web pages, one embedded instance', () => {
     await pageA.createGroup(group, [nameB]);
     await pageB.conversation('group', group).waitFor();
     await pageA.send('hello group');
-    await until(
-      () => pageB.unread('group', group).textContent(),
-      (text) => text === '1',
-      10000,
-      'group unread count',
-    );
+    await pageB.waitForUnread('group', group, 1);
     await pageB.open('group', group);
     await pageB.waitForMessage('hello group');
     await pageB.send('group reply');
@@ -156,8 +137,8 @@ describe('web pages, one embedded instance', () => {
   it('loads older history when scrolled to the top', async () => {
     const sender = uniqueName('carol');
     const reader = uniqueName('dave');
-    const carol = await loggedIn(instance.wsUrl, sender);
-    const dave = await loggedIn(instance.wsUrl, reader);
+    const carol = fixture.track(await loggedIn(instance.wsUrl, sender));
+    const dave = fixture.track(await loggedIn(instance.wsUrl, reader));
     for (let n = 1; n <= 45; n++) await carol.request({ messageType: MessageType.ChatRequest, to: reader, content: `old #${n}` });
     const delivered = await dave.collect((frame) => frame.messageType === MessageType.ChatResponse && frame.content !== null, 45);
     // Acknowledged on another device: the page gets them only from history, not as offline deliveries.

@@ -1,10 +1,8 @@
-import { Browser } from 'playwright-core';
-import { CloseCode } from '../../src/protocol';
-import { TestEnvironment } from '../helpers/environment';
-import { Instance, startInstance } from '../helpers/instance';
+import { Instance } from '../helpers/instance';
 import { until } from '../helpers/wait';
 import { uniqueName } from '../helpers/ws-client';
-import { BrowserUser, launchBrowser, screenshot } from './helpers/browser';
+import { screenshot } from './helpers/browser';
+import { unreachable, useBrowserFixture } from './helpers/browser-fixture';
 import { LoadBalancer } from './helpers/load-balancer';
 import { AdminPage, ChatPage } from './helpers/pages';
 
@@ -14,12 +12,15 @@ import { AdminPage, ChatPage } from './helpers/pages';
  * tests run in order and share the people they create.
  */
 describe('web pages, two cluster instances', () => {
-  const env = new TestEnvironment('cluster');
+  // No automatic rebalance during the suite; "Rebalance now" acts even on two connections; moved
+  // connections that do not leave are closed after 2 s.
+  const fixture = useBrowserFixture({
+    mode: 'cluster',
+    settings: { REBALANCE_MIN_USERS: '1', REBALANCE_DELAY_MS: '3600000', REBALANCE_INTERVAL_MS: '3600000', REBALANCE_GRACE_MS: '2000' },
+  });
   let first: Instance;
   let second: Instance;
   let balancer: LoadBalancer;
-  let browser: Browser;
-  const people: BrowserUser[] = [];
   let pageA: ChatPage;
   let pageB: ChatPage;
   let admin: AdminPage;
@@ -28,63 +29,22 @@ describe('web pages, two cluster instances', () => {
   const nameC = uniqueName('cat');
   const group = uniqueName('crew');
 
-  const connectionsOn = async (instance: Instance): Promise<number> => {
-    const list = await first.http<{ host: string; connections: number }[]>('GET', '/cluster/instances', { auth: 'admin' });
-    return list.body.data.find((entry) => entry.host === instance.host)?.connections ?? -1;
-  };
-
-  const person = async (): Promise<BrowserUser> => {
-    const user = await BrowserUser.create(browser);
-    people.push(user);
-    return user;
-  };
+  /** Waits until the first instance's list shows `count` connections on `instance`. */
+  const connections = (instance: Instance, count: number, what: string): Promise<void> =>
+    fixture.waitForConnections(instance, count, first, what);
 
   beforeAll(async () => {
-    await env.setup();
-    // No automatic rebalance during the suite; "Rebalance now" acts even on two connections; moved
-    // connections that do not leave are closed after 2 s.
-    const settings = {
-      REBALANCE_MIN_USERS: '1',
-      REBALANCE_DELAY_MS: '3600000',
-      REBALANCE_INTERVAL_MS: '3600000',
-      REBALANCE_GRACE_MS: '2000',
-    };
-    [first, second, browser] = await Promise.all([
-      startInstance(env.instanceEnv(settings)),
-      startInstance(env.instanceEnv(settings)),
-      launchBrowser(),
-    ]);
-    balancer = await new LoadBalancer([first.port, second.port]).start();
+    [[first, second]] = await Promise.all([fixture.startMany(2), fixture.launch()]);
+    balancer = fixture.track(await new LoadBalancer([first.port, second.port]).start());
   }, 120000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await balancer?.close();
-    await Promise.all([first?.stop(), second?.stop()]);
-    await env.dispose();
-  });
-
-  afterEach(() => {
-    expect(people.flatMap((user) => user.problems)).toEqual([]);
-  });
-
   it('a page served by each instance: two people chat 1:1 and in a group', async () => {
-    pageA = new ChatPage(await (await person()).page(`http://127.0.0.1:${first.port}/`));
-    pageB = new ChatPage(await (await person()).page(`http://127.0.0.1:${second.port}/`));
+    pageA = new ChatPage(await (await fixture.person()).page(`http://127.0.0.1:${first.port}/`));
+    pageB = new ChatPage(await (await fixture.person()).page(`http://127.0.0.1:${second.port}/`));
     await pageA.register(nameA);
     await pageB.register(nameB);
-    await until(
-      () => connectionsOn(first),
-      (n) => n === 1,
-      10000,
-      'A on the first instance',
-    );
-    await until(
-      () => connectionsOn(second),
-      (n) => n === 1,
-      10000,
-      'B on the second instance',
-    );
+    await connections(first, 1, 'A on the first instance');
+    await connections(second, 1, 'B on the second instance');
 
     await pageA.startChat(nameB);
     await pageA.send('hello from the first instance');
@@ -114,18 +74,8 @@ describe('web pages, two cluster instances', () => {
       15000,
       'A moved',
     );
-    await until(
-      () => connectionsOn(second),
-      (n) => n === 2,
-      10000,
-      'A and B on the second instance',
-    );
-    await until(
-      () => connectionsOn(first),
-      (n) => n === 0,
-      10000,
-      'none left on the first instance',
-    );
+    await connections(second, 2, 'A and B on the second instance');
+    await connections(first, 0, 'none left on the first instance');
 
     await pageA.send('after the move');
     await pageB.waitForMessage('after the move');
@@ -134,7 +84,7 @@ describe('web pages, two cluster instances', () => {
   });
 
   it('the admin console shows both instances with their load, and rebalances now', async () => {
-    admin = new AdminPage(await (await person()).page(`${balancer.url}/admin`));
+    admin = new AdminPage(await (await fixture.person()).page(`${balancer.url}/admin`));
     await admin.signIn();
     await admin.instance(first.host).waitFor();
     await admin.instance(second.host).waitFor();
@@ -162,10 +112,9 @@ describe('web pages, two cluster instances', () => {
   });
 
   it('behind the load balancer: chat, reload, and a move to an address the browser cannot reach', async () => {
-    const cat = await person();
+    const cat = await fixture.person();
     // Behind a real load balancer the instances' own addresses are not reachable from the browser.
-    for (const instance of [first, second])
-      await cat.context.routeWebSocket(instance.wsUrl, (socket) => socket.close({ code: CloseCode.Internal, reason: 'unreachable' }));
+    await unreachable(cat, [first, second]);
     const pageC = new ChatPage(await cat.page(`${balancer.url}/`));
     await pageC.register(nameC);
     await pageC.startChat(nameA);

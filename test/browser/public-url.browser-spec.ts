@@ -1,10 +1,8 @@
-import { Browser } from 'playwright-core';
-import { CloseCode } from '../../src/protocol';
-import { TestEnvironment } from '../helpers/environment';
-import { Instance, freePort, startInstance } from '../helpers/instance';
+import { Instance, freePort } from '../helpers/instance';
 import { until } from '../helpers/wait';
 import { uniqueName } from '../helpers/ws-client';
-import { BrowserUser, launchBrowser, screenshot } from './helpers/browser';
+import { BrowserUser, screenshot } from './helpers/browser';
+import { unreachable, useBrowserFixture } from './helpers/browser-fixture';
 import { LoadBalancer } from './helpers/load-balancer';
 import { AdminPage, ChatPage } from './helpers/pages';
 
@@ -15,12 +13,15 @@ import { AdminPage, ChatPage } from './helpers/pages';
  * listen on. A move must take the page to the target's public URL, through its forwarder.
  */
 describe('web pages, instances reached at their PUBLIC_URL', () => {
-  const env = new TestEnvironment('cluster');
+  // No automatic rebalance; moved connections that do not leave are closed after 2 s.
+  const fixture = useBrowserFixture({
+    mode: 'cluster',
+    settings: { REBALANCE_DELAY_MS: '3600000', REBALANCE_INTERVAL_MS: '3600000', REBALANCE_GRACE_MS: '2000' },
+  });
+  /** The instances, each at the index of its forwarder. */
   const instances: Instance[] = [];
   const forwarders: LoadBalancer[] = [];
   let balancer: LoadBalancer;
-  let browser: Browser;
-  const people: BrowserUser[] = [];
   let pageA: ChatPage;
   let pageB: ChatPage;
   /** The instance A's page was sent to by the balancer. */
@@ -30,45 +31,26 @@ describe('web pages, instances reached at their PUBLIC_URL', () => {
 
   type Listed = { host: string; url: string; connections: number }[];
   const listed = async (): Promise<Listed> => (await instances[0].http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
-  const connectionsOn = async (instance: Instance): Promise<number> =>
-    (await listed()).find((i) => i.host === instance.host)?.connections ?? -1;
+  const connectionsOn = (instance: Instance): Promise<number> => fixture.connectionsOn(instance, instances[0]);
 
   /** A person whose browser reaches the balancer and the forwarders, never an instance's own address. */
   const person = async (): Promise<BrowserUser> => {
-    const user = await BrowserUser.create(browser);
-    people.push(user);
-    for (const instance of instances) {
-      await user.context.routeWebSocket(instance.wsUrl, (socket) => socket.close({ code: CloseCode.Internal, reason: 'unreachable' }));
-    }
+    const user = await fixture.person();
+    await unreachable(user, instances);
     return user;
   };
 
   beforeAll(async () => {
-    await env.setup();
-    // No automatic rebalance; moved connections that do not leave are closed after 2 s.
-    const settings = { REBALANCE_DELAY_MS: '3600000', REBALANCE_INTERVAL_MS: '3600000', REBALANCE_GRACE_MS: '2000' };
     const ports = [await freePort(), await freePort()];
-    forwarders.push(...(await Promise.all(ports.map((port) => new LoadBalancer([port]).start()))));
-    const started = await Promise.all([
-      ...ports.map((port, i) => startInstance(env.instanceEnv({ ...settings, PORT: String(port), PUBLIC_URL: forwarders[i].wsUrl }))),
-      launchBrowser(),
+    forwarders.push(...(await Promise.all(ports.map(async (port) => fixture.track(await new LoadBalancer([port]).start())))));
+    const [started] = await Promise.all([
+      Promise.all(ports.map((port, i) => fixture.start({ PORT: String(port), PUBLIC_URL: forwarders[i].wsUrl }))),
+      fixture.launch(),
     ]);
-    instances.push(started[0] as Instance, started[1] as Instance);
-    browser = started[2] as Browser;
-    balancer = await new LoadBalancer(ports).start();
+    instances.push(...started);
+    balancer = fixture.track(await new LoadBalancer(ports).start());
     await until(listed, (list) => list.length === 2, 10000, 'two instances');
   }, 120000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all([balancer, ...forwarders].map((proxy) => proxy?.close()));
-    await Promise.all(instances.map((instance) => instance.stop()));
-    await env.dispose();
-  });
-
-  afterEach(() => {
-    expect(people.flatMap((user) => user.problems)).toEqual([]);
-  });
 
   it('two people chat through the load balancer', async () => {
     pageA = new ChatPage(await (await person()).page(`${balancer.url}/`));
@@ -101,18 +83,8 @@ describe('web pages, instances reached at their PUBLIC_URL', () => {
       15000,
       'A moved',
     );
-    await until(
-      () => connectionsOn(target),
-      (n) => n === before.onTarget + before.onSource,
-      10000,
-      'everyone on the target',
-    );
-    await until(
-      () => connectionsOn(source),
-      (n) => n === 0,
-      10000,
-      'none left on the source',
-    );
+    await fixture.waitForConnections(target, before.onTarget + before.onSource, instances[0], 'everyone on the target');
+    await fixture.waitForConnections(source, 0, instances[0], 'none left on the source');
     // The moved pages opened their connections through the target's forwarder, its public URL.
     expect(targetForwarder.accepted).toBeGreaterThanOrEqual(before.through + before.onSource);
     // A followed the move itself: it did not lose its connection and come back through the balancer.

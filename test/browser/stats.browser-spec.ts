@@ -1,10 +1,9 @@
-import { Browser } from 'playwright-core';
 import { MessageType } from '../../src/protocol';
-import { TestEnvironment } from '../helpers/environment';
-import { Instance, startInstance } from '../helpers/instance';
+import { Instance } from '../helpers/instance';
 import { until } from '../helpers/wait';
 import { WsTestClient, loggedIn, uniqueName } from '../helpers/ws-client';
-import { BrowserUser, launchBrowser, screenshot } from './helpers/browser';
+import { screenshot } from './helpers/browser';
+import { useBrowserFixture } from './helpers/browser-fixture';
 import { AdminPage } from './helpers/pages';
 
 /**
@@ -13,45 +12,30 @@ import { AdminPage } from './helpers/pages';
  * follow without a reload.
  */
 describe('admin console traffic charts, two cluster instances', () => {
-  const env = new TestEnvironment('cluster');
-  let first: Instance;
-  let second: Instance;
-  let browser: Browser;
-  let operator: BrowserUser;
-  let admin: AdminPage;
-  const clients: WsTestClient[] = [];
-  /** Instance ids by host: the charts' lines are keyed by id. */
-  const ids = new Map<string, string>();
-
-  beforeAll(async () => {
-    await env.setup();
-    // No automatic rebalance; "Rebalance now" acts on a handful of connections; a moved client that stays is closed after 1 s.
-    const settings = {
+  // No automatic rebalance; "Rebalance now" acts on a handful of connections; a moved client that stays is closed after 1 s.
+  const fixture = useBrowserFixture({
+    mode: 'cluster',
+    settings: {
       STATS_SAMPLE_MS: '500',
       REBALANCE_MIN_USERS: '1',
       REBALANCE_DELAY_MS: '3600000',
       REBALANCE_INTERVAL_MS: '3600000',
       REBALANCE_GRACE_MS: '1000',
-    };
-    first = await startInstance(env.instanceEnv(settings));
-    [second, browser] = await Promise.all([startInstance(env.instanceEnv(settings)), launchBrowser()]);
-    const listed = await first.http<{ id: string; host: string }[]>('GET', '/cluster/instances', { auth: 'admin' });
-    for (const instance of listed.body.data) ids.set(instance.host, instance.id);
-    operator = await BrowserUser.create(browser);
-    admin = new AdminPage(await operator.page(`http://127.0.0.1:${first.port}/admin`));
+    },
+  });
+  let first: Instance;
+  let second: Instance;
+  let admin: AdminPage;
+  /** Instance ids by host: the charts' lines are keyed by id. */
+  const ids = new Map<string, string>();
+
+  beforeAll(async () => {
+    first = await fixture.start();
+    [second] = await Promise.all([fixture.start(), fixture.launch()]);
+    for (const instance of await fixture.listed(first)) ids.set(instance.host, instance.id);
+    admin = new AdminPage(await (await fixture.person()).page(`http://127.0.0.1:${first.port}/admin`));
     await admin.signIn();
   }, 120000);
-
-  afterAll(async () => {
-    for (const client of clients) client.close();
-    await browser?.close();
-    await Promise.all([first?.stop(), second?.stop()]);
-    await env.dispose();
-  });
-
-  afterEach(() => {
-    expect(operator.problems).toEqual([]);
-  });
 
   it('draws a line per instance in each chart, accessible, with the latest values as text', async () => {
     await admin.legend('messages', ids.get(first.host)!).waitFor();
@@ -68,10 +52,10 @@ describe('admin console traffic charts, two cluster instances', () => {
 
   it('follows real traffic: messages and connections per instance, logins and refusals', async () => {
     const [ann, cat, dan, ben] = [uniqueName('ann'), uniqueName('cat'), uniqueName('dan'), uniqueName('ben')];
-    for (const name of [ann, cat, dan]) clients.push(await loggedIn(first.wsUrl, name));
-    const benClient = await loggedIn(second.wsUrl, ben);
-    clients.push(benClient);
-    const guess = await WsTestClient.connect(first.wsUrl);
+    const clients: WsTestClient[] = [];
+    for (const name of [ann, cat, dan]) clients.push(fixture.track(await loggedIn(first.wsUrl, name)));
+    const benClient = fixture.track(await loggedIn(second.wsUrl, ben));
+    const guess = await fixture.connect(first);
     expect((await guess.login(ann, 'not-the-password')).success).toBe(false);
     guess.close();
     expect((await benClient.request({ messageType: MessageType.ChatRequest, to: uniqueName('nobody'), content: 'anyone?' })).success).toBe(
@@ -102,11 +86,8 @@ describe('admin console traffic charts, two cluster instances', () => {
   it('shows the moves of a forced rebalance as they happen', async () => {
     // The coordinator plans from the registry, which hears each instance's count on its heartbeat (every 2 s),
     // later than the charts sample it: wait until the registry holds 3 and 1, or the plan may be empty.
-    await until(
-      async () => (await first.http<{ host: string; connections: number }[]>('GET', '/cluster/instances', { auth: 'admin' })).body.data,
-      (listed) => [first, second].every((one, i) => listed.find((entry) => entry.host === one.host)?.connections === [3, 1][i]),
-      10000,
-      'the registry to hear 3 connections on the first instance and 1 on the second',
+    await fixture.listed(first, (listed) =>
+      [first, second].every((one, i) => listed.find((entry) => entry.host === one.host)?.connections === [3, 1][i]),
     );
     await admin.byTestId('rebalance-button').click();
     await admin.page.locator('[data-testid="rebalance-move"]', { hasText: `${first.host} → ${second.host}: 1 connection` }).waitFor();

@@ -45,6 +45,16 @@ export class ChatPage {
     return this.conversation(kind, name).getByTestId('unread-count');
   }
 
+  /** Waits until a conversation's unread count reads `count`. */
+  async waitForUnread(kind: 'user' | 'group', name: string, count: number, timeoutMs = 10000): Promise<void> {
+    await until(
+      () => this.unread(kind, name).textContent(),
+      (text) => text === String(count),
+      timeoutMs,
+      `unread count of ${kind} ${name}`,
+    );
+  }
+
   async startChat(username: string): Promise<void> {
     await this.byTestId('new-chat-name').fill(username);
     await this.byTestId('new-chat-open').click();
