@@ -4,7 +4,7 @@ import { uniqueName } from '../helpers/ws-client';
 import { screenshot } from './helpers/browser';
 import { unreachable, useBrowserFixture } from './helpers/browser-fixture';
 import { LoadBalancer } from './helpers/load-balancer';
-import { AdminPage, ChatPage } from './helpers/pages';
+import { AdminPage, ChatPage, firstMessage } from './helpers/pages';
 
 /**
  * The pages against two cluster instances (PostgreSQL and Redis): one person's page served by
@@ -46,11 +46,7 @@ describe('web pages, two cluster instances', () => {
     await connections(first, 1, 'A on the first instance');
     await connections(second, 1, 'B on the second instance');
 
-    await pageA.startChat(nameB);
-    await pageA.send('hello from the first instance');
-    await pageB.conversation('user', nameA).waitFor();
-    await pageB.open('user', nameA);
-    await pageB.waitForMessage('hello from the first instance');
+    await firstMessage(pageA, nameA, pageB, nameB, 'hello from the first instance');
     await pageB.send('hello from the second instance');
     await pageA.waitForMessage('hello from the second instance');
 
@@ -117,11 +113,7 @@ describe('web pages, two cluster instances', () => {
     await unreachable(cat, [first, second]);
     const pageC = new ChatPage(await cat.page(`${balancer.url}/`));
     await pageC.register(nameC);
-    await pageC.startChat(nameA);
-    await pageC.send('hello through the balancer');
-    await pageA.conversation('user', nameC).waitFor();
-    await pageA.open('user', nameC);
-    await pageA.waitForMessage('hello through the balancer');
+    await firstMessage(pageC, nameC, pageA, nameA, 'hello through the balancer');
     await pageA.send('hello back');
     await pageC.waitForMessage('hello back');
 

@@ -4,7 +4,7 @@ import { uniqueName } from '../helpers/ws-client';
 import { BrowserUser, screenshot } from './helpers/browser';
 import { unreachable, useBrowserFixture } from './helpers/browser-fixture';
 import { LoadBalancer } from './helpers/load-balancer';
-import { AdminPage, ChatPage } from './helpers/pages';
+import { AdminPage, ChatPage, firstMessage } from './helpers/pages';
 
 /**
  * The chat page behind a load balancer, with instances that clients reach only at their
@@ -60,11 +60,7 @@ describe('web pages, instances reached at their PUBLIC_URL', () => {
     pageB = new ChatPage(await (await person()).page(`${balancer.url}/`));
     await pageB.register(nameB);
     await until(listed, (l) => l.reduce((sum, i) => sum + i.connections, 0) === 2, 10000, 'both logged in');
-    await pageA.startChat(nameB);
-    await pageA.send('hello before the move');
-    await pageB.conversation('user', nameA).waitFor();
-    await pageB.open('user', nameA);
-    await pageB.waitForMessage('hello before the move');
+    await firstMessage(pageA, nameA, pageB, nameB, 'hello before the move');
   });
 
   it("a move takes the page to the other instance through that instance's public URL, and the chat goes on", async () => {

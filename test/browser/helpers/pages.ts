@@ -200,3 +200,15 @@ export class AdminPage {
       .evaluate((element) => Number.parseFloat((element as HTMLElement).style.width));
   }
 }
+
+/**
+ * `from` (signed in as `fromName`) starts a chat with `toName` and sends `content`; `to` sees the
+ * conversation with `fromName` appear, opens it and finds the message there.
+ */
+export async function firstMessage(from: ChatPage, fromName: string, to: ChatPage, toName: string, content: string): Promise<void> {
+  await from.startChat(toName);
+  await from.send(content);
+  await to.conversation('user', fromName).waitFor();
+  await to.open('user', fromName);
+  await to.waitForMessage(content);
+}
