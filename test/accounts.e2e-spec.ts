@@ -275,7 +275,7 @@ describe(`accounts and connections (${MODE})`, () => {
       const error = await client.next((f) => f.messageType === MessageType.Error);
       expect(error.reason).toBe(reason);
       expect(typeof error.time).toBe('string');
-      expect((await client.request({ messageType: MessageType.Ping, requestTime: 1 })).messageType).toBe(2);
+      expect((await client.request({ messageType: MessageType.Ping, requestTime: 1 })).messageType).toBe(MessageType.Pong);
     });
 
     it('refuses a request of the wrong shape with its response type and stays open', async () => {

@@ -300,7 +300,7 @@ describe(`HTTP fuzzing (${MODE})`, () => {
     expect(server.running).toBe(true);
     expect((await server.http('GET', '/health')).status).toBe(200);
     const client = await fixture.connect(server);
-    expect((await client.request({ messageType: MessageType.Ping, requestTime: 1 })).messageType).toBe(2);
+    expect((await client.request({ messageType: MessageType.Ping, requestTime: 1 })).messageType).toBe(MessageType.Pong);
   }
 
   async function property<T>(arbitrary: fc.Arbitrary<T>, runs: number, body: (value: T) => Promise<void>): Promise<void> {

@@ -30,19 +30,19 @@ import { sleep } from './helpers/wait';
 const PUBLIC_TYPES = new Set<number>([MessageType.Ping, MessageType.LoginRequest, MessageType.RegisterRequest]);
 /** The fields a refusal of each response type carries besides success and reason (docs/protocol.md §2). */
 const REFUSAL_FIELDS: Record<number, string[]> = {
-  2: [],
-  6: ['from', 'to', 'content', 'messageId', 'delivered', 'offline'],
-  8: ['from', 'groupName', 'content', 'messageId', 'offline'],
-  10: ['groupName', 'members'],
-  12: ['groupName'],
-  14: ['groupName', 'members'],
-  16: ['groupName'],
-  18: ['username', 'token'],
-  20: [],
-  24: ['messages'],
-  26: [],
-  28: [],
-  30: ['token'],
+  [MessageType.Pong]: [],
+  [MessageType.ChatResponse]: ['from', 'to', 'content', 'messageId', 'delivered', 'offline'],
+  [MessageType.GroupChatResponse]: ['from', 'groupName', 'content', 'messageId', 'offline'],
+  [MessageType.GroupCreateResponse]: ['groupName', 'members'],
+  [MessageType.GroupJoinResponse]: ['groupName'],
+  [MessageType.GroupMembersResponse]: ['groupName', 'members'],
+  [MessageType.GroupQuitResponse]: ['groupName'],
+  [MessageType.LoginResponse]: ['username', 'token'],
+  [MessageType.RegisterResponse]: [],
+  [MessageType.HistoryResponse]: ['messages'],
+  [MessageType.Error]: [],
+  [MessageType.LogoutResponse]: [],
+  [MessageType.ChangePasswordResponse]: ['token'],
 };
 const INTERNAL_ERROR = 'Internal error, please try again later';
 const REFUSAL_CODES = new Set<unknown>(Object.values(RefusalCode));
@@ -123,6 +123,13 @@ function shapeProblems(answer: Frame, expected: Expected, username: string | nul
 
 function fail(problems: string[], wire: string, frames: Frame[]): never {
   throw new Error(`${problems.join('; ')}\n  sent: ${clip(wire)}\n  got: ${frames.map((f) => preview(f, 300)).join('\n       ')}`);
+}
+
+/** A name nobody has taken: `minLength` to `maxLength` graphemes, then the first `idLength` characters of a UUID. */
+function unusedName(minLength: number, maxLength: number, idLength: number): fc.Arbitrary<string> {
+  return fc
+    .tuple(fc.string({ unit: 'grapheme', minLength, maxLength }), fc.uuid())
+    .map(([prefix, id]) => `${prefix}${id.slice(0, idLength)}`);
 }
 
 jest.setTimeout(180000);
@@ -393,7 +400,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
 
   it('Ping (1) echoes requestTime in its Pong', async () => {
     const probe = await session(await account('ping'));
-    await property(frameOf(1, { requestTime: mostly(oddNumber) }), 150, async (f) => {
+    await property(frameOf(MessageType.Ping, { requestTime: mostly(oddNumber) }), 150, async (f) => {
       const { answer, expected } = await probe.send({ ...f });
       const sent = expected.request?.requestTime;
       // JSON has no Infinity: 1e999 comes back as null.
@@ -409,7 +416,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const probe = await session(sender);
     probe.internalErrors = [];
     const accepted = new Map<string, { to: string; content: string }>();
-    const frame = frameOf(5, {
+    const frame = frameOf(MessageType.ChatRequest, {
       to: fc.oneof(
         { weight: 8, arbitrary: fc.constant(recipient) },
         { weight: 1, arbitrary: fc.constantFrom(sender, other, recipient.toUpperCase(), `${recipient} `, 'nobody-known') },
@@ -466,7 +473,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const foreign = await group(theirs, []);
     probe.internalErrors = [];
     const accepted = new Map<string, string>();
-    const frame = frameOf(7, {
+    const frame = frameOf(MessageType.GroupChatRequest, {
       groupName: fc.oneof(
         { weight: 8, arbitrary: fc.constant(ours) },
         { weight: 1, arbitrary: fc.constantFrom(foreign, ours.toUpperCase(), `${ours} `, 'no such group') },
@@ -508,10 +515,8 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
   it('GroupCreateRequest (9): only well-formed names are created, with the creator first', async () => {
     const [creator, friend] = await accounts('c9', 'f9');
     const probe = await session(creator);
-    const freshName = fc
-      .tuple(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }), fc.uuid())
-      .map(([prefix, id]) => `${prefix}${id.slice(0, 8)}`);
-    const frame = frameOf(9, {
+    const freshName = unusedName(1, 20, 8);
+    const frame = frameOf(MessageType.GroupCreateRequest, {
       groupName: fc.oneof({ weight: 3, arbitrary: freshName }, { weight: 2, arbitrary: oddString }, { weight: 1, arbitrary: oddValue }),
       members: fc.oneof(
         fc.array(fc.oneof(fc.constantFrom(friend, creator, 'nobody-known', friend.normalize('NFD')), oddString), { maxLength: 5 }),
@@ -568,12 +573,16 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const probe = await session(self);
     const theirs = await group(await session(other), []);
     const ours = await group(probe, [other]);
-    await property(frameOf(13, { groupName: mostly(fc.constantFrom(theirs, ours, 'no such group')) }), 150, async (f) => {
-      const { answer, expected } = await probe.send({ ...f });
-      if (answer?.success !== true) return;
-      if (expected.request!.groupName !== ours || !(answer.members as string[]).includes(self))
-        throw new Error(`listed ${preview(answer)}`);
-    });
+    await property(
+      frameOf(MessageType.GroupMembersRequest, { groupName: mostly(fc.constantFrom(theirs, ours, 'no such group')) }),
+      150,
+      async (f) => {
+        const { answer, expected } = await probe.send({ ...f });
+        if (answer?.success !== true) return;
+        if (expected.request!.groupName !== ours || !(answer.members as string[]).includes(self))
+          throw new Error(`listed ${preview(answer)}`);
+      },
+    );
     await expectAlive();
   });
 
@@ -581,7 +590,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const [self, other] = await accounts('l17', 'o17');
     const probe = await session(self);
     const otherToken = tokenOf((await session(other)).client);
-    const frame = frameOf(17, {
+    const frame = frameOf(MessageType.LoginRequest, {
       username: mostly(fc.constantFrom(self, other, self.toUpperCase(), 'nobody-known')),
       password: mostly(fc.constantFrom(PASSWORD, 'wrong-pass', 'x'.repeat(73))),
       token: mostly(
@@ -610,7 +619,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     async () => {
       const name = await account('l27');
       const probe = await session(name);
-      const frame = frameOf(27, { everywhere: mostly(fc.constantFrom(true, false, null)) });
+      const frame = frameOf(MessageType.LogoutRequest, { everywhere: mostly(fc.constantFrom(true, false, null)) });
       await property(frame, 60, async (f) => {
         const { answer, expected } = await probe.send({ ...f });
         const everywhere = expected.request?.everywhere;
@@ -635,7 +644,10 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const frame = fc
       .constantFrom(PASSWORD, 'another-pass-1')
       .chain((next) =>
-        frameOf(29, { oldPassword: passwordOf(PASSWORD), newPassword: mostly(fc.constantFrom(next, 'short', 'x'.repeat(73))) }),
+        frameOf(MessageType.ChangePasswordRequest, {
+          oldPassword: passwordOf(PASSWORD),
+          newPassword: mostly(fc.constantFrom(next, 'short', 'x'.repeat(73))),
+        }),
       );
     await property(frame, 60, async (f) => {
       // The right old password is the one in force now: the generator knows only the first.
@@ -666,10 +678,8 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
 
   it('RegisterRequest (19): only names by the rules are registered, and a refused one is not stored', async () => {
     const probe = await connect();
-    const freshName = fc
-      .tuple(fc.string({ unit: 'grapheme', minLength: 0, maxLength: 12 }), fc.uuid())
-      .map(([prefix, id]) => `${prefix}${id.slice(0, 6)}`);
-    const frame = frameOf(19, {
+    const freshName = unusedName(0, 12, 6);
+    const frame = frameOf(MessageType.RegisterRequest, {
       username: fc.oneof({ weight: 2, arbitrary: freshName }, { weight: 3, arbitrary: oddString }, { weight: 1, arbitrary: oddValue }),
       password: fc.oneof(
         { weight: 3, arbitrary: fc.constantFrom(PASSWORD, '123456', 'x'.repeat(72)) },
@@ -728,7 +738,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       { weight: 1, arbitrary: oddNumber },
       { weight: 1, arbitrary: oddString },
     );
-    const frame = frameOf(22, {
+    const frame = frameOf(MessageType.Ack, {
       messageIds: fc.oneof(
         { weight: 4, arbitrary: fc.array(id, { maxLength: 6 }) },
         {
@@ -775,7 +785,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     });
     visible.add(ourCopy.messageId as string);
     hidden.add(theirCopy.messageId as string);
-    const frame = frameOf(23, {
+    const frame = frameOf(MessageType.HistoryRequest, {
       with: mostly(fc.constantFrom(friend, stranger, self, friend.toUpperCase(), 'nobody-known')),
       groupName: fc.oneof(fc.constantFrom(ours, theirs), oddValue),
       beforeId: mostly(fc.constantFrom<unknown>('1', '9223372036854775807', '9223372036854775808', '0', 1, rawNumber('1e999'))),
