@@ -641,14 +641,12 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const name = await account('p29');
     const probe = await session(name);
     let current = PASSWORD;
-    const frame = fc
-      .constantFrom(PASSWORD, 'another-pass-1')
-      .chain((next) =>
-        frameOf(MessageType.ChangePasswordRequest, {
-          oldPassword: passwordOf(PASSWORD),
-          newPassword: mostly(fc.constantFrom(next, 'short', 'x'.repeat(73))),
-        }),
-      );
+    const frame = fc.constantFrom(PASSWORD, 'another-pass-1').chain((next) =>
+      frameOf(MessageType.ChangePasswordRequest, {
+        oldPassword: passwordOf(PASSWORD),
+        newPassword: mostly(fc.constantFrom(next, 'short', 'x'.repeat(73))),
+      }),
+    );
     await property(frame, 60, async (f) => {
       // The right old password is the one in force now: the generator knows only the first.
       if (f.oldPassword === PASSWORD) f.oldPassword = current;
