@@ -1,65 +1,31 @@
 import { CloseCode, MessageType, ReportedCloseCode } from '../src/protocol';
-import { MODE, TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import type { UserDto, UserPageDto as Page } from '../src/users/dto/user.dto';
+import { MODE } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
 import { forgeToken, nowSeconds } from './helpers/tokens';
-import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { WsTestClient, loggedIn, tokenOf, uniqueName } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
 
-type UserDto = {
-  username: string;
-  status: boolean;
-  registerTime: string;
-  lastLoginTime: string | null;
-  passwordErrorNum: number;
-  passwordErrorLastTime: string | null;
-};
-type Page = { records: UserDto[]; total: number; size: number; current: number; pages: number; searchCount: boolean };
-
 describe(`accounts and connections (${MODE})`, () => {
-  const env = new TestEnvironment();
+  const fixture = useFixture({ closeClientsAfterEach: true });
   let server: Instance;
-  const clients: WsTestClient[] = [];
-
-  async function connect(query = ''): Promise<WsTestClient> {
-    const client = await WsTestClient.connect(server.wsUrl + query);
-    clients.push(client);
-    return client;
-  }
-
-  async function user(prefix = 'u', password = 'secret-pass'): Promise<{ name: string; client: WsTestClient }> {
-    const name = uniqueName(prefix);
-    const client = await loggedIn(server.wsUrl, name, password);
-    clients.push(client);
-    return { name, client };
-  }
+  const connect = (query = ''): Promise<WsTestClient> => fixture.connect(server, query);
+  const user = (prefix = 'u', password = 'secret-pass') => fixture.user(server, prefix, password);
 
   beforeAll(async () => {
-    await env.setup();
-    server = await startInstance(
-      env.instanceEnv({
-        MAX_SESSIONS_PER_USER: '2',
-        LOCKOUT_MAX_ERRORS: '3',
-        LOCKOUT_MINUTES: '0.05',
-        WS_MAX_FRAME_BYTES: '8192',
-        MAX_CONTENT_BYTES: '4000',
-        RATE_LIMIT_PER_SEC: '20',
-        RATE_LIMIT_BURST: '20',
-        WS_PING_INTERVAL_MS: '300',
-        WS_IDLE_TIMEOUT_MS: '1500',
-        WS_MAX_BUFFERED_BYTES: '65536',
-      }),
-    );
-  });
-
-  afterEach(async () => {
-    const closing = clients.splice(0);
-    for (const client of closing) client.close();
-    await Promise.all(closing.map((c) => c.closed));
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await env.dispose();
+    server = await fixture.start({
+      MAX_SESSIONS_PER_USER: '2',
+      LOCKOUT_MAX_ERRORS: '3',
+      LOCKOUT_MINUTES: '0.05',
+      WS_MAX_FRAME_BYTES: '8192',
+      MAX_CONTENT_BYTES: '4000',
+      RATE_LIMIT_PER_SEC: '20',
+      RATE_LIMIT_BURST: '20',
+      WS_PING_INTERVAL_MS: '300',
+      WS_IDLE_TIMEOUT_MS: '1500',
+      WS_MAX_BUFFERED_BYTES: '65536',
+    });
   });
 
   describe('register (19/20)', () => {
@@ -203,7 +169,7 @@ describe(`accounts and connections (${MODE})`, () => {
   describe('tokens', () => {
     it('logs in with the token in a frame, on another connection', async () => {
       const { name, client } = await user('tok');
-      const token = client.received.find((f) => f.messageType === MessageType.LoginResponse)!.token as string;
+      const token = tokenOf(client);
       const second = await connect();
       const response = await second.request({ messageType: MessageType.LoginRequest, token });
       expect(response).toMatchObject({ success: true, username: name });
@@ -211,7 +177,7 @@ describe(`accounts and connections (${MODE})`, () => {
 
     it('logs in at connect with ?token=, answering with sequenceId 0 before anything else', async () => {
       const { name, client } = await user('qtok');
-      const token = client.received.find((f) => f.messageType === MessageType.LoginResponse)!.token as string;
+      const token = tokenOf(client);
       const second = await connect(`?token=${encodeURIComponent(token)}`);
       const first = await second.next(() => true);
       expect(first).toMatchObject({ messageType: MessageType.LoginResponse, sequenceId: 0, success: true, username: name });
@@ -244,7 +210,7 @@ describe(`accounts and connections (${MODE})`, () => {
 
     it('refuses the token of a disabled user', async () => {
       const { name, client } = await user('tokdis');
-      const token = client.received.find((f) => f.messageType === MessageType.LoginResponse)!.token as string;
+      const token = tokenOf(client);
       await server.http('PUT', `/user/setUserStatus/${name}/false`, { auth: 'admin' });
       const second = await connect(`?token=${token}`);
       expect(await second.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({
@@ -257,13 +223,11 @@ describe(`accounts and connections (${MODE})`, () => {
   describe('sessions', () => {
     it('keeps up to MAX_SESSIONS_PER_USER sessions; the oldest beyond gets a Notice and 4001', async () => {
       const name = uniqueName('multi');
-      const first = await loggedIn(server.wsUrl, name);
+      const first = fixture.track(await loggedIn(server.wsUrl, name));
       await sleep(5);
-      const second = await loggedIn(server.wsUrl, name, 'secret-pass', false);
-      clients.push(first, second);
+      const second = await fixture.session(server, name);
       expect(first.isOpen && second.isOpen).toBe(true);
-      const third = await loggedIn(server.wsUrl, name, 'secret-pass', false);
-      clients.push(third);
+      const third = await fixture.session(server, name);
       const notice = await first.next((f) => f.messageType === MessageType.Notice);
       expect(notice).toMatchObject({ sequenceId: 0 });
       expect(typeof notice.reason).toBe('string');
@@ -311,7 +275,7 @@ describe(`accounts and connections (${MODE})`, () => {
       const error = await client.next((f) => f.messageType === MessageType.Error);
       expect(error.reason).toBe(reason);
       expect(typeof error.time).toBe('string');
-      expect((await client.request({ messageType: MessageType.Ping, requestTime: 1 })).messageType).toBe(2);
+      expect((await client.request({ messageType: MessageType.Ping, requestTime: 1 })).messageType).toBe(MessageType.Pong);
     });
 
     it('refuses a request of the wrong shape with its response type and stays open', async () => {
@@ -454,9 +418,8 @@ describe(`accounts and connections (${MODE})`, () => {
 
     it('PUT /user/setUserStatus disables with a Notice and 4003 on every connection, and enables again', async () => {
       const name = uniqueName('kick');
-      const a = await loggedIn(server.wsUrl, name);
-      const b = await loggedIn(server.wsUrl, name, 'secret-pass', false);
-      clients.push(a, b);
+      const a = fixture.track(await loggedIn(server.wsUrl, name));
+      const b = await fixture.session(server, name);
       const response = await server.http<boolean>('PUT', `/user/setUserStatus/${name}/false`, { auth: 'admin' });
       expect(response.body).toMatchObject({ code: 0, data: true });
       for (const client of [a, b]) {
@@ -468,8 +431,7 @@ describe(`accounts and connections (${MODE})`, () => {
       }
       expect((await server.http<UserDto>('GET', `/user/${name}`, { auth: 'admin' })).body.data.status).toBe(false);
       await server.http('PUT', `/user/setUserStatus/${name}/true`, { auth: 'admin' });
-      const again = await loggedIn(server.wsUrl, name, 'secret-pass', false);
-      clients.push(again);
+      const again = await fixture.session(server, name);
       expect(again.isOpen).toBe(true);
     });
 

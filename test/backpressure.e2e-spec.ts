@@ -1,30 +1,20 @@
 import { CloseCode, MessageType } from '../src/protocol';
-import { MODE, TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
-import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { MODE } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
 import { sleep } from './helpers/wait';
 
 describe(`slow consumers (${MODE})`, () => {
-  const env = new TestEnvironment();
+  const fixture = useFixture();
   let server: Instance;
-  const clients: WsTestClient[] = [];
 
   beforeAll(async () => {
-    await env.setup();
-    server = await startInstance(env.instanceEnv({ WS_MAX_BUFFERED_BYTES: '65536', RATE_LIMIT_PER_SEC: '1000', RATE_LIMIT_BURST: '1000' }));
-  });
-
-  afterAll(async () => {
-    for (const client of clients) client.close();
-    await server?.stop();
-    await env.dispose();
+    server = await fixture.start({ WS_MAX_BUFFERED_BYTES: '65536', RATE_LIMIT_PER_SEC: '1000', RATE_LIMIT_BURST: '1000' });
   });
 
   it('closes a client that does not read with 1013, and its messages stay stored for its next login', async () => {
-    const reader = uniqueName('slow');
-    const slow = await loggedIn(server.wsUrl, reader);
-    const sender = await loggedIn(server.wsUrl, uniqueName('flood'));
-    clients.push(slow, sender);
+    const { name: reader, client: slow } = await fixture.user(server, 'slow');
+    const { client: sender } = await fixture.user(server, 'flood');
     const tcp = (slow.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     tcp.pause();
     const content = 'x'.repeat(19000);
@@ -38,8 +28,7 @@ describe(`slow consumers (${MODE})`, () => {
     tcp.resume();
     expect((await slow.closed).code).toBe(CloseCode.TryAgainLater);
 
-    const again = await loggedIn(server.wsUrl, reader, 'secret-pass', false);
-    clients.push(again);
+    const again = await fixture.session(server, reader);
     const replayed = await again.collect((f) => f.messageType === MessageType.ChatResponse && f.offline === true, acked.length, 30000);
     expect(new Set(replayed.map((f) => f.messageId))).toEqual(new Set(acked.map((a) => a.messageId)));
   });

@@ -17,9 +17,10 @@ import {
   preview,
   toWire,
 } from './helpers/arbitraries';
-import { ADMIN_TOKEN, CLUSTER_TOKEN, MODE, TestEnvironment } from './helpers/environment';
-import { Instance, aliveOrRestarted, startInstance } from './helpers/instance';
-import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { ADMIN_TOKEN, CLUSTER_TOKEN, MODE } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
+import { pagedHistory, uniqueName } from './helpers/ws-client';
 
 type Access = 'public' | 'admin' | 'cluster';
 type Credentials = { authorization?: string; cluster?: string };
@@ -237,9 +238,8 @@ function callerOf(credentials: Credentials): 'admin' | 'cluster' | 'anonymous' |
 jest.setTimeout(180000);
 
 describe(`HTTP fuzzing (${MODE})`, () => {
-  const env = new TestEnvironment();
+  const fixture = useFixture({ closeClientsAfterEach: true });
   let server: Instance;
-  const clients: WsTestClient[] = [];
   const names: string[] = [];
   let groupName = '';
   let routes: Route[] = [];
@@ -290,7 +290,8 @@ describe(`HTTP fuzzing (${MODE})`, () => {
   function check(c: HttpCase, answer: Answer, problems = problemsOf(c, answer)): void {
     if (problems.length > 0) {
       throw new Error(
-        `${problems.join('; ')}\n  ${c.method} ${clip(c.path, 300)} ${JSON.stringify(c.credentials)} ${c.contentType ?? ''}\n  body: ${clip(c.body ?? '', 300)}\n  got: HTTP ${answer.status} ${clip(answer.text, 300)}`,
+        `${problems.join('; ')}\n  ${c.method} ${clip(c.path, 300)} ${JSON.stringify(c.credentials)} ${c.contentType ?? ''}\n` +
+          `  body: ${clip(c.body ?? '', 300)}\n  got: HTTP ${answer.status} ${clip(answer.text, 300)}`,
       );
     }
   }
@@ -298,21 +299,17 @@ describe(`HTTP fuzzing (${MODE})`, () => {
   async function expectAlive(): Promise<void> {
     expect(server.running).toBe(true);
     expect((await server.http('GET', '/health')).status).toBe(200);
-    const client = await WsTestClient.connect(server.wsUrl);
-    clients.push(client);
-    expect((await client.request({ messageType: MessageType.Ping, requestTime: 1 })).messageType).toBe(2);
+    const client = await fixture.connect(server);
+    expect((await client.request({ messageType: MessageType.Ping, requestTime: 1 })).messageType).toBe(MessageType.Pong);
   }
 
   async function property<T>(arbitrary: fc.Arbitrary<T>, runs: number, body: (value: T) => Promise<void>): Promise<void> {
     await fc.assert(fc.asyncProperty(arbitrary, body), fuzzRuns(runs) as fc.Parameters<[T]>);
   }
 
-  const instanceEnv = () => env.instanceEnv();
-
   beforeAll(async () => {
-    await env.setup();
-    server = await startInstance(instanceEnv());
-    const setup = await WsTestClient.connect(server.wsUrl);
+    server = await fixture.start();
+    const setup = await fixture.connect(server);
     for (const prefix of ['ha', 'hb', 'hc']) {
       const name = uniqueName(prefix);
       expect((await setup.register(name, 'secret-pass')).success).toBe(true);
@@ -419,18 +416,8 @@ describe(`HTTP fuzzing (${MODE})`, () => {
 
   beforeEach(async () => {
     // A property that killed the server fails alone: the next one gets a new instance.
-    server = await aliveOrRestarted(server, instanceEnv);
+    server = await fixture.alive(server);
   }, 120000);
-
-  afterEach(async () => {
-    const closing = clients.splice(0);
-    for (const client of closing) client.close();
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await env.dispose();
-  }, 60000);
 
   it.each([
     ['GET /port'],
@@ -476,80 +463,88 @@ describe(`HTTP fuzzing (${MODE})`, () => {
     await expectAlive();
   });
 
-  it('grants a protected route only to the exact token of its kind: none or a wrong one is 401, the cluster token on an admin route 403', async () => {
-    const protectedRoutes: { route: string; method: string; access: Access }[] = [
-      { method: 'GET', route: '/cluster/instances', access: 'admin' },
-      { method: 'GET', route: '/cluster/stats', access: 'admin' },
-      { method: 'GET', route: '/metrics', access: 'admin' },
-      { method: 'POST', route: '/reBalance', access: 'admin' },
-      { method: 'POST', route: '/user/page', access: 'admin' },
-      { method: 'PUT', route: '/user/setUserStatus/nobody-known/true', access: 'admin' },
-      { method: 'GET', route: '/user/nobody-known', access: 'admin' },
-      { method: 'POST', route: '/send', access: 'cluster' },
-      { method: 'POST', route: '/joinMember?name=nope&member=nobody-known', access: 'cluster' },
-      { method: 'POST', route: '/removeMember?name=nope&member=nobody-known', access: 'cluster' },
-      { method: 'POST', route: '/sendGroupChatMessage', access: 'cluster' },
-      { method: 'POST', route: '/sendGroupCreateMessage', access: 'cluster' },
-      { method: 'POST', route: '/reBalance/handler?host=127.0.0.1:1&reBalanceNumber=1', access: 'cluster' },
-    ];
-    const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 });
-    const near = (token: string) => [
-      token,
-      `${token}x`,
-      token.slice(0, -1),
-      token.toUpperCase(),
-      `x${token}`,
-      token.slice(1),
-      `${token} ${token}`,
-      `${token}\t`,
-    ];
-    const authorization = fc.option(
-      fc.oneof(
-        fc.constantFrom(
-          ...near(ADMIN_TOKEN).flatMap((t) => [
-            `Bearer ${t}`,
-            `bearer ${t}`,
-            `Bearer  ${t}`,
-            `Token ${t}`,
-            t,
-            `Basic ${Buffer.from(`admin:${t}`).toString('base64')}`,
-          ]),
+  it(
+    'grants a protected route only to the exact token of its kind: none or a wrong one is 401, ' +
+      'the cluster token on an admin route 403',
+    async () => {
+      // `METHOD path` of each protected route, by the token it takes, in the order the property picks from.
+      const byAccess: [Access, string[]][] = [
+        ['admin', ['GET /cluster/instances', 'GET /cluster/stats', 'GET /metrics', 'POST /reBalance', 'POST /user/page']],
+        ['admin', ['PUT /user/setUserStatus/nobody-known/true', 'GET /user/nobody-known']],
+        ['cluster', ['POST /send', 'POST /joinMember?name=nope&member=nobody-known', 'POST /removeMember?name=nope&member=nobody-known']],
+        [
+          'cluster',
+          ['POST /sendGroupChatMessage', 'POST /sendGroupCreateMessage', 'POST /reBalance/handler?host=127.0.0.1:1&reBalanceNumber=1'],
+        ],
+      ];
+      const protectedRoutes: { route: string; method: string; access: Access }[] = byAccess.flatMap(([access, routes]) =>
+        routes.map((line) => {
+          const [method, route] = line.split(' ');
+          return { method, route, access };
+        }),
+      );
+      const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 });
+      const near = (token: string) => [
+        token,
+        `${token}x`,
+        token.slice(0, -1),
+        token.toUpperCase(),
+        `x${token}`,
+        token.slice(1),
+        `${token} ${token}`,
+        `${token}\t`,
+      ];
+      const authorization = fc.option(
+        fc.oneof(
+          fc.constantFrom(
+            ...near(ADMIN_TOKEN).flatMap((t) => [
+              `Bearer ${t}`,
+              `bearer ${t}`,
+              `Bearer  ${t}`,
+              `Token ${t}`,
+              t,
+              `Basic ${Buffer.from(`admin:${t}`).toString('base64')}`,
+            ]),
+          ),
+          fc.constantFrom(
+            `Bearer ${CLUSTER_TOKEN}`,
+            'Bearer ',
+            'Bearer',
+            'Bearer null',
+            'Bearer undefined',
+            `Bearer ${ADMIN_TOKEN.slice(0, 8)}`,
+          ),
+          printable.map((t) => `Bearer ${t}`),
+          printable,
         ),
-        fc.constantFrom(
-          `Bearer ${CLUSTER_TOKEN}`,
-          'Bearer ',
-          'Bearer',
-          'Bearer null',
-          'Bearer undefined',
-          `Bearer ${ADMIN_TOKEN.slice(0, 8)}`,
-        ),
-        printable.map((t) => `Bearer ${t}`),
-        printable,
-      ),
-      { nil: undefined },
-    );
-    const cluster = fc.option(fc.oneof(fc.constantFrom(...near(CLUSTER_TOKEN), ADMIN_TOKEN, '', ' '), printable), { nil: undefined });
-    const c = fc
-      .tuple(fc.constantFrom(...protectedRoutes), authorization, cluster)
-      .map(([route, a, k]) => labelled({ ...route, credentials: { authorization: a, cluster: k } }));
-    await property(c, 250, async ({ method, route, access, credentials }) => {
-      const body = method === 'GET' ? {} : { contentType: 'application/json', body: route === '/sendGroupCreateMessage' ? '[]' : '{}' };
-      const httpCase: HttpCase = { method, path: route, credentials, raw: route === '/metrics', ...body };
-      const answer = await request(httpCase);
-      const caller = callerOf(credentials);
-      const expected = caller === 'anonymous' || caller === 'invalid' ? 401 : caller === 'cluster' && access === 'admin' ? 403 : null;
-      const problems = problemsOf(httpCase, answer);
-      if (expected !== null && answer.status !== expected)
-        problems.push(`HTTP ${answer.status} where ${expected} was due for a ${caller} caller`);
-      if (expected === null && (answer.status === 401 || answer.status === 403))
-        problems.push(`HTTP ${answer.status} refused a ${caller} caller`);
-      check(httpCase, answer, problems);
-    });
-  });
+        { nil: undefined },
+      );
+      const cluster = fc.option(fc.oneof(fc.constantFrom(...near(CLUSTER_TOKEN), ADMIN_TOKEN, '', ' '), printable), { nil: undefined });
+      const c = fc
+        .tuple(fc.constantFrom(...protectedRoutes), authorization, cluster)
+        .map(([route, a, k]) => labelled({ ...route, credentials: { authorization: a, cluster: k } }));
+      await property(c, 250, async ({ method, route, access, credentials }) => {
+        const body = method === 'GET' ? {} : { contentType: 'application/json', body: route === '/sendGroupCreateMessage' ? '[]' : '{}' };
+        const httpCase: HttpCase = { method, path: route, credentials, raw: route === '/metrics', ...body };
+        const answer = await request(httpCase);
+        const caller = callerOf(credentials);
+        const expected = caller === 'anonymous' || caller === 'invalid' ? 401 : caller === 'cluster' && access === 'admin' ? 403 : null;
+        const problems = problemsOf(httpCase, answer);
+        if (expected !== null && answer.status !== expected)
+          problems.push(`HTTP ${answer.status} where ${expected} was due for a ${caller} caller`);
+        if (expected === null && (answer.status === 401 || answer.status === 403))
+          problems.push(`HTTP ${answer.status} refused a ${caller} caller`);
+        check(httpCase, answer, problems);
+      });
+    },
+  );
 
   it('answers unknown routes and known paths with another method with 404 in the envelope', async () => {
-    const known =
-      /^\/(|admin|assets\/[^/]+|port|getOnlineUserCount|serverAddress|health|v2\/api-docs|cluster\/instances|metrics|send|joinMember|removeMember|sendGroupChatMessage|sendGroupCreateMessage|reBalance(\/handler)?|user\/page|user\/setUserStatus\/[^/]+\/[^/]+|user\/[^/]+|swagger-ui.*|doc\.html.*)$/;
+    const known = new RegExp(
+      String.raw`^\/(|admin|assets\/[^/]+|port|getOnlineUserCount|serverAddress|health|v2\/api-docs|cluster\/instances|metrics|send|` +
+        String.raw`joinMember|removeMember|sendGroupChatMessage|sendGroupCreateMessage|reBalance(\/handler)?|user\/page|` +
+        String.raw`user\/setUserStatus\/[^/]+\/[^/]+|user\/[^/]+|swagger-ui.*|doc\.html.*)$`,
+    );
     const c = fc
       .tuple(
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
@@ -586,8 +581,7 @@ describe(`HTTP fuzzing (${MODE})`, () => {
   it('POST /send stores exactly the messages it acknowledges with code 0', async () => {
     // Users of their own: the route-wide property above may have stored messages between the shared ones.
     const [a, b] = [uniqueName('sa'), uniqueName('sb')];
-    const setup = await WsTestClient.connect(server.wsUrl);
-    clients.push(setup);
+    const setup = await fixture.connect(server);
     for (const name of [a, b]) expect((await setup.register(name, 'secret-pass')).success).toBe(true);
     const stored: string[] = [];
     const storedKeys = new Set<string>();
@@ -619,22 +613,8 @@ describe(`HTTP fuzzing (${MODE})`, () => {
       if (![a, b].includes(body.to as string) || ![a, b].includes(from)) throw new Error(`acknowledged ${preview(body)}`);
       stored.push(`${from}: ${String(body.content)}`);
     });
-    const reader = await loggedIn(server.wsUrl, b, 'secret-pass', false);
-    clients.push(reader);
-    const history: Frame[] = [];
-    let beforeId: string | undefined;
-    for (;;) {
-      const page = await reader.request({
-        messageType: MessageType.HistoryRequest,
-        with: a,
-        limit: 100,
-        ...(beforeId ? { beforeId } : {}),
-      });
-      const messages = page.messages as Frame[];
-      if (!messages?.length) break;
-      history.unshift(...messages);
-      beforeId = messages[0].messageId as string;
-    }
+    const reader = await fixture.session(server, b);
+    const history = await pagedHistory(reader, { with: a });
     expect(history.map((m) => `${String(m.from)}: ${String(m.content)}`).sort()).toEqual([...stored].sort());
     expect(stored.length).toBeGreaterThan(5);
     await expectAlive();

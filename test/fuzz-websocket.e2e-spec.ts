@@ -20,28 +20,29 @@ import {
   rawNumber,
   toWire,
 } from './helpers/arbitraries';
-import { MODE, TestEnvironment } from './helpers/environment';
-import { Instance, aliveOrRestarted, startInstance } from './helpers/instance';
+import { MODE } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
 import { forgeToken, nowSeconds } from './helpers/tokens';
-import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { Frame, WsTestClient, pagedHistory, tokenOf, uniqueName } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
 
 const PUBLIC_TYPES = new Set<number>([MessageType.Ping, MessageType.LoginRequest, MessageType.RegisterRequest]);
 /** The fields a refusal of each response type carries besides success and reason (docs/protocol.md §2). */
 const REFUSAL_FIELDS: Record<number, string[]> = {
-  2: [],
-  6: ['from', 'to', 'content', 'messageId', 'delivered', 'offline'],
-  8: ['from', 'groupName', 'content', 'messageId', 'offline'],
-  10: ['groupName', 'members'],
-  12: ['groupName'],
-  14: ['groupName', 'members'],
-  16: ['groupName'],
-  18: ['username', 'token'],
-  20: [],
-  24: ['messages'],
-  26: [],
-  28: [],
-  30: ['token'],
+  [MessageType.Pong]: [],
+  [MessageType.ChatResponse]: ['from', 'to', 'content', 'messageId', 'delivered', 'offline'],
+  [MessageType.GroupChatResponse]: ['from', 'groupName', 'content', 'messageId', 'offline'],
+  [MessageType.GroupCreateResponse]: ['groupName', 'members'],
+  [MessageType.GroupJoinResponse]: ['groupName'],
+  [MessageType.GroupMembersResponse]: ['groupName', 'members'],
+  [MessageType.GroupQuitResponse]: ['groupName'],
+  [MessageType.LoginResponse]: ['username', 'token'],
+  [MessageType.RegisterResponse]: [],
+  [MessageType.HistoryResponse]: ['messages'],
+  [MessageType.Error]: [],
+  [MessageType.LogoutResponse]: [],
+  [MessageType.ChangePasswordResponse]: ['token'],
 };
 const INTERNAL_ERROR = 'Internal error, please try again later';
 const REFUSAL_CODES = new Set<unknown>(Object.values(RefusalCode));
@@ -124,14 +125,20 @@ function fail(problems: string[], wire: string, frames: Frame[]): never {
   throw new Error(`${problems.join('; ')}\n  sent: ${clip(wire)}\n  got: ${frames.map((f) => preview(f, 300)).join('\n       ')}`);
 }
 
+/** A name nobody has taken: `minLength` to `maxLength` graphemes, then the first `idLength` characters of a UUID. */
+function unusedName(minLength: number, maxLength: number, idLength: number): fc.Arbitrary<string> {
+  return fc
+    .tuple(fc.string({ unit: 'grapheme', minLength, maxLength }), fc.uuid())
+    .map(([prefix, id]) => `${prefix}${id.slice(0, idLength)}`);
+}
+
 jest.setTimeout(180000);
 
 describe(`WebSocket fuzzing (${MODE})`, () => {
-  const env = new TestEnvironment();
-  let server: Instance;
-  const clients: WsTestClient[] = [];
   // Wrong passwords are part of the fuzz: the lockout would only hide what comes after it.
-  const instanceEnv = () => env.instanceEnv({ RATE_LIMIT_PER_SEC: '100000', RATE_LIMIT_BURST: '100000', LOCKOUT_MAX_ERRORS: '1000000' });
+  const settings = { RATE_LIMIT_PER_SEC: '100000', RATE_LIMIT_BURST: '100000', LOCKOUT_MAX_ERRORS: '1000000' };
+  const fixture = useFixture({ settings, closeClientsAfterEach: true });
+  let server: Instance;
 
   /** One connection under fuzz: sends a frame, waits for its answer, checks it, then checks a Ping still gets its Pong. */
   class Probe {
@@ -222,30 +229,17 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
   }
 
   async function connect(): Promise<Probe> {
-    const client = await WsTestClient.connect(server.wsUrl);
-    clients.push(client);
-    return new Probe(client);
+    return new Probe(await fixture.connect(server));
   }
 
-  async function account(prefix: string): Promise<string> {
-    const name = uniqueName(prefix);
-    const client = await WsTestClient.connect(server.wsUrl);
-    const registered = await client.register(name, PASSWORD);
-    client.close();
-    if (registered.success !== true) throw new Error(`register ${name}: ${String(registered.reason)}`);
-    return name;
-  }
+  /** New users, registered and not online. */
+  const accounts = (...prefixes: string[]): Promise<string[]> => fixture.registeredMany(server, ...prefixes);
+  const account = (prefix: string): Promise<string> => fixture.registered(server, prefix, PASSWORD);
 
   async function session(name: string): Promise<Probe> {
-    const client = await loggedIn(server.wsUrl, name, PASSWORD, false);
-    clients.push(client);
-    const probe = new Probe(client);
+    const probe = new Probe(await fixture.session(server, name, PASSWORD));
     probe.username = name;
     return probe;
-  }
-
-  function tokenOf(probe: Probe): string {
-    return probe.client.received.find((f) => f.messageType === MessageType.LoginResponse && f.success === true)!.token as string;
   }
 
   async function group(owner: Probe, members: string[]): Promise<string> {
@@ -256,28 +250,15 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
   }
 
   /** Every message of a conversation, paging back with beforeId. */
-  async function fullHistory(client: WsTestClient, query: Record<string, unknown>): Promise<Frame[]> {
-    const all: Frame[] = [];
-    let beforeId: string | undefined;
-    for (;;) {
-      const page = await client.request({
-        messageType: MessageType.HistoryRequest,
-        ...query,
-        limit: 100,
-        ...(beforeId ? { beforeId } : {}),
-      });
+  function fullHistory(client: WsTestClient, query: Record<string, unknown>): Promise<Frame[]> {
+    return pagedHistory(client, query, 100, (page) => {
       if (page.success !== true) throw new Error(`history ${JSON.stringify(query)}: ${String(page.reason)}`);
-      const messages = page.messages as Frame[];
-      if (messages.length === 0) return all;
-      all.unshift(...messages);
-      beforeId = messages[0].messageId as string;
-    }
+    });
   }
 
   /** The offline replay of a fresh login, once `count` messages arrived and nothing more came for a moment. */
   async function replayOf(name: string, count: number): Promise<Frame[]> {
-    const client = await loggedIn(server.wsUrl, name, PASSWORD, false);
-    clients.push(client);
+    const client = await fixture.session(server, name, PASSWORD);
     const offline = (f: Frame) =>
       (f.messageType === MessageType.ChatResponse || f.messageType === MessageType.GroupChatResponse) && f.offline === true;
     if (count > 0) await client.collect(offline, count, 20000);
@@ -298,25 +279,13 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
   }
 
   beforeAll(async () => {
-    await env.setup();
-    server = await startInstance(instanceEnv());
+    server = await fixture.start();
   }, 120000);
 
   beforeEach(async () => {
     // A property that killed the server fails alone: the next one gets a new instance.
-    server = await aliveOrRestarted(server, instanceEnv);
+    server = await fixture.alive(server);
   }, 120000);
-
-  afterEach(async () => {
-    const closing = clients.splice(0);
-    for (const client of closing) client.close();
-    await Promise.race([Promise.all(closing.map((c) => c.closed)), sleep(3000)]);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await env.dispose();
-  }, 60000);
 
   it('answers text that is not a JSON object with type 26 and keeps the connection', async () => {
     const probe = await connect();
@@ -431,7 +400,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
 
   it('Ping (1) echoes requestTime in its Pong', async () => {
     const probe = await session(await account('ping'));
-    await property(frameOf(1, { requestTime: mostly(oddNumber) }), 150, async (f) => {
+    await property(frameOf(MessageType.Ping, { requestTime: mostly(oddNumber) }), 150, async (f) => {
       const { answer, expected } = await probe.send({ ...f });
       const sent = expected.request?.requestTime;
       // JSON has no Infinity: 1e999 comes back as null.
@@ -443,13 +412,11 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
   });
 
   it('ChatRequest (5): refused sends store nothing; history and offline replay hold exactly the acknowledged ones', async () => {
-    const sender = await account('s5');
-    const recipient = await account('r5');
-    const other = await account('o5');
+    const [sender, recipient, other] = await accounts('s5', 'r5', 'o5');
     const probe = await session(sender);
     probe.internalErrors = [];
     const accepted = new Map<string, { to: string; content: string }>();
-    const frame = frameOf(5, {
+    const frame = frameOf(MessageType.ChatRequest, {
       to: fc.oneof(
         { weight: 8, arbitrary: fc.constant(recipient) },
         { weight: 1, arbitrary: fc.constantFrom(sender, other, recipient.toUpperCase(), `${recipient} `, 'nobody-known') },
@@ -499,16 +466,14 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
   });
 
   it('GroupChatRequest (7): refused sends store nothing; history and offline replay hold exactly the acknowledged ones', async () => {
-    const sender = await account('s7');
-    const recipient = await account('r7');
-    const outsider = await account('x7');
+    const [sender, recipient, outsider] = await accounts('s7', 'r7', 'x7');
     const probe = await session(sender);
     const theirs = await session(outsider);
     const ours = await group(probe, [recipient]);
     const foreign = await group(theirs, []);
     probe.internalErrors = [];
     const accepted = new Map<string, string>();
-    const frame = frameOf(7, {
+    const frame = frameOf(MessageType.GroupChatRequest, {
       groupName: fc.oneof(
         { weight: 8, arbitrary: fc.constant(ours) },
         { weight: 1, arbitrary: fc.constantFrom(foreign, ours.toUpperCase(), `${ours} `, 'no such group') },
@@ -548,13 +513,10 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
   });
 
   it('GroupCreateRequest (9): only well-formed names are created, with the creator first', async () => {
-    const creator = await account('c9');
-    const friend = await account('f9');
+    const [creator, friend] = await accounts('c9', 'f9');
     const probe = await session(creator);
-    const freshName = fc
-      .tuple(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }), fc.uuid())
-      .map(([prefix, id]) => `${prefix}${id.slice(0, 8)}`);
-    const frame = frameOf(9, {
+    const freshName = unusedName(1, 20, 8);
+    const frame = frameOf(MessageType.GroupCreateRequest, {
       groupName: fc.oneof({ weight: 3, arbitrary: freshName }, { weight: 2, arbitrary: oddString }, { weight: 1, arbitrary: oddValue }),
       members: fc.oneof(
         fc.array(fc.oneof(fc.constantFrom(friend, creator, 'nobody-known', friend.normalize('NFD')), oddString), { maxLength: 5 }),
@@ -576,8 +538,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
   });
 
   it('GroupJoinRequest (11) and GroupQuitRequest (15): nobody joins or quits for someone else', async () => {
-    const self = await account('j11');
-    const other = await account('o11');
+    const [self, other] = await accounts('j11', 'o11');
     const probe = await session(self);
     const otherProbe = await session(other);
     const theirs = await group(otherProbe, []);
@@ -608,31 +569,33 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
   });
 
   it('GroupMembersRequest (13): members are listed to members only', async () => {
-    const self = await account('m13');
-    const other = await account('o13');
+    const [self, other] = await accounts('m13', 'o13');
     const probe = await session(self);
     const theirs = await group(await session(other), []);
     const ours = await group(probe, [other]);
-    await property(frameOf(13, { groupName: mostly(fc.constantFrom(theirs, ours, 'no such group')) }), 150, async (f) => {
-      const { answer, expected } = await probe.send({ ...f });
-      if (answer?.success !== true) return;
-      if (expected.request!.groupName !== ours || !(answer.members as string[]).includes(self))
-        throw new Error(`listed ${preview(answer)}`);
-    });
+    await property(
+      frameOf(MessageType.GroupMembersRequest, { groupName: mostly(fc.constantFrom(theirs, ours, 'no such group')) }),
+      150,
+      async (f) => {
+        const { answer, expected } = await probe.send({ ...f });
+        if (answer?.success !== true) return;
+        if (expected.request!.groupName !== ours || !(answer.members as string[]).includes(self))
+          throw new Error(`listed ${preview(answer)}`);
+      },
+    );
     await expectAlive();
   });
 
   it('LoginRequest (17): a logged-in connection never becomes another user', async () => {
-    const self = await account('l17');
-    const other = await account('o17');
+    const [self, other] = await accounts('l17', 'o17');
     const probe = await session(self);
-    const otherToken = tokenOf(await session(other));
-    const frame = frameOf(17, {
+    const otherToken = tokenOf((await session(other)).client);
+    const frame = frameOf(MessageType.LoginRequest, {
       username: mostly(fc.constantFrom(self, other, self.toUpperCase(), 'nobody-known')),
       password: mostly(fc.constantFrom(PASSWORD, 'wrong-pass', 'x'.repeat(73))),
       token: mostly(
         fc.constantFrom(
-          tokenOf(probe),
+          tokenOf(probe.client),
           otherToken,
           forgeToken({ sub: other, exp: nowSeconds() + 60 }, { secret: 'not-the-secret-at-all' }),
           forgeToken({ sub: other, exp: nowSeconds() + 60 }, { header: { alg: 'none', typ: 'JWT' } }),
@@ -651,35 +614,39 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     await expectAlive();
   });
 
-  it('LogoutRequest (27): only a boolean (or no) everywhere logs out; a logged-out connection is refused until it logs in again', async () => {
-    const name = await account('l27');
-    const probe = await session(name);
-    const frame = frameOf(27, { everywhere: mostly(fc.constantFrom(true, false, null)) });
-    await property(frame, 60, async (f) => {
-      const { answer, expected } = await probe.send({ ...f });
-      const everywhere = expected.request?.everywhere;
-      const valid = everywhere === undefined || everywhere === null || typeof everywhere === 'boolean';
-      if (answer?.success === true && !valid) throw new Error(`logged out with everywhere ${preview(everywhere)}`);
-      if (answer?.success === false && valid && answer.reason !== 'Please log in')
-        throw new Error(`refused ${preview(everywhere)}: ${preview(answer.reason)}`);
-      if (probe.username === null) {
-        const login = await probe.client.request({ messageType: MessageType.LoginRequest, username: name, password: PASSWORD });
-        if (login.success !== true) throw new Error(`could not log in again: ${preview(login.reason)}`);
-        probe.username = name;
-      }
-    });
-    await expectAlive();
-  });
+  it(
+    'LogoutRequest (27): only a boolean (or no) everywhere logs out; ' + 'a logged-out connection is refused until it logs in again',
+    async () => {
+      const name = await account('l27');
+      const probe = await session(name);
+      const frame = frameOf(MessageType.LogoutRequest, { everywhere: mostly(fc.constantFrom(true, false, null)) });
+      await property(frame, 60, async (f) => {
+        const { answer, expected } = await probe.send({ ...f });
+        const everywhere = expected.request?.everywhere;
+        const valid = everywhere === undefined || everywhere === null || typeof everywhere === 'boolean';
+        if (answer?.success === true && !valid) throw new Error(`logged out with everywhere ${preview(everywhere)}`);
+        if (answer?.success === false && valid && answer.reason !== 'Please log in')
+          throw new Error(`refused ${preview(everywhere)}: ${preview(answer.reason)}`);
+        if (probe.username === null) {
+          const login = await probe.client.request({ messageType: MessageType.LoginRequest, username: name, password: PASSWORD });
+          if (login.success !== true) throw new Error(`could not log in again: ${preview(login.reason)}`);
+          probe.username = name;
+        }
+      });
+      await expectAlive();
+    },
+  );
 
   it('ChangePasswordRequest (29): the password changes only with the right old one and a valid new one; the session goes on', async () => {
     const name = await account('p29');
     const probe = await session(name);
     let current = PASSWORD;
-    const frame = fc
-      .constantFrom(PASSWORD, 'another-pass-1')
-      .chain((next) =>
-        frameOf(29, { oldPassword: passwordOf(PASSWORD), newPassword: mostly(fc.constantFrom(next, 'short', 'x'.repeat(73))) }),
-      );
+    const frame = fc.constantFrom(PASSWORD, 'another-pass-1').chain((next) =>
+      frameOf(MessageType.ChangePasswordRequest, {
+        oldPassword: passwordOf(PASSWORD),
+        newPassword: mostly(fc.constantFrom(next, 'short', 'x'.repeat(73))),
+      }),
+    );
     await property(frame, 60, async (f) => {
       // The right old password is the one in force now: the generator knows only the first.
       if (f.oldPassword === PASSWORD) f.oldPassword = current;
@@ -702,18 +669,15 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     });
     const ack = await probe.client.request({ messageType: MessageType.ChatRequest, to: await account('r29'), content: 'still me' });
     expect(ack).toMatchObject({ success: true, from: name });
-    const fresh = await WsTestClient.connect(server.wsUrl);
-    clients.push(fresh);
+    const fresh = await fixture.connect(server);
     expect(await fresh.login(name, current)).toMatchObject({ success: true });
     await expectAlive();
   });
 
   it('RegisterRequest (19): only names by the rules are registered, and a refused one is not stored', async () => {
     const probe = await connect();
-    const freshName = fc
-      .tuple(fc.string({ unit: 'grapheme', minLength: 0, maxLength: 12 }), fc.uuid())
-      .map(([prefix, id]) => `${prefix}${id.slice(0, 6)}`);
-    const frame = frameOf(19, {
+    const freshName = unusedName(0, 12, 6);
+    const frame = frameOf(MessageType.RegisterRequest, {
       username: fc.oneof({ weight: 2, arbitrary: freshName }, { weight: 3, arbitrary: oddString }, { weight: 1, arbitrary: oddValue }),
       password: fc.oneof(
         { weight: 3, arbitrary: fc.constantFrom(PASSWORD, '123456', 'x'.repeat(72)) },
@@ -741,9 +705,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
   });
 
   it("Ack (22): refused with type 26 or silent; acking other users' message ids acknowledges nothing of theirs", async () => {
-    const fuzzer = await account('a22');
-    const sender = await account('s22');
-    const victim = await account('v22');
+    const [fuzzer, sender, victim] = await accounts('a22', 's22', 'v22');
     const senderProbe = await session(sender);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++)
@@ -774,7 +736,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       { weight: 1, arbitrary: oddNumber },
       { weight: 1, arbitrary: oddString },
     );
-    const frame = frameOf(22, {
+    const frame = frameOf(MessageType.Ack, {
       messageIds: fc.oneof(
         { weight: 4, arbitrary: fc.array(id, { maxLength: 6 }) },
         {
@@ -796,9 +758,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
   });
 
   it("HistoryRequest (23): only the caller's own conversations and groups are ever returned", async () => {
-    const self = await account('h23');
-    const friend = await account('f23');
-    const stranger = await account('x23');
+    const [self, friend, stranger] = await accounts('h23', 'f23', 'x23');
     const probe = await session(self);
     const friendProbe = await session(friend);
     const strangerProbe = await session(stranger);
@@ -823,7 +783,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     });
     visible.add(ourCopy.messageId as string);
     hidden.add(theirCopy.messageId as string);
-    const frame = frameOf(23, {
+    const frame = frameOf(MessageType.HistoryRequest, {
       with: mostly(fc.constantFrom(friend, stranger, self, friend.toUpperCase(), 'nobody-known')),
       groupName: fc.oneof(fc.constantFrom(ours, theirs), oddValue),
       beforeId: mostly(fc.constantFrom<unknown>('1', '9223372036854775807', '9223372036854775808', '0', 1, rawNumber('1e999'))),

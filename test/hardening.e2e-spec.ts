@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { CloseCode, MessageType } from '../src/protocol';
 import { MODE, TestEnvironment } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
 import { Instance, startInstance } from './helpers/instance';
-import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { Frame, WsTestClient, loggedIn, tokenOf, uniqueName } from './helpers/ws-client';
 import { sleep, until } from './helpers/wait';
 
 const PASSWORD = 'secret-pass';
@@ -51,42 +52,13 @@ async function heapUsed(server: Instance): Promise<number> {
 }
 
 describe(`hardening (${MODE})`, () => {
-  const env = new TestEnvironment();
-  const servers: Instance[] = [];
-  const clients: WsTestClient[] = [];
-
-  async function start(overrides: Record<string, string>): Promise<Instance> {
-    const server = await startInstance(env.instanceEnv(overrides));
-    servers.push(server);
-    return server;
-  }
-
-  async function connect(server: Instance, query = ''): Promise<WsTestClient> {
-    const client = await WsTestClient.connect(server.wsUrl + query);
-    clients.push(client);
-    return client;
-  }
+  const fixture = useFixture({ closeClientsAfterEach: true });
+  const start = (settings: Record<string, string>): Promise<Instance> => fixture.start(settings);
+  const connect = (server: Instance, query = ''): Promise<WsTestClient> => fixture.connect(server, query);
 
   async function session(server: Instance, name: string, register = true): Promise<WsTestClient> {
-    const client = await loggedIn(server.wsUrl, name, PASSWORD, register);
-    clients.push(client);
-    return client;
+    return fixture.track(await loggedIn(server.wsUrl, name, PASSWORD, register));
   }
-
-  beforeAll(async () => {
-    await env.setup();
-  });
-
-  afterEach(async () => {
-    const closing = clients.splice(0);
-    for (const client of closing) client.close();
-    await Promise.race([Promise.all(closing.map((c) => c.closed)), sleep(3000)]);
-  });
-
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    await env.dispose();
-  });
 
   describe('1. lockout against parallel guesses', () => {
     let server: Instance;
@@ -94,26 +66,29 @@ describe(`hardening (${MODE})`, () => {
       server = await start({ LOCKOUT_MAX_ERRORS: '3', LOCKOUT_MINUTES: '10' });
     });
 
-    it('200 parallel guesses on 200 connections judge at most LOCKOUT_MAX_ERRORS + 1, and the right one has no answer of its own', async () => {
-      const name = uniqueName('guess');
-      const guessers = await Promise.all(Array.from({ length: 200 }, () => connect(server)));
-      expect((await guessers[0].register(name, PASSWORD)).success).toBe(true);
-      const right = 137;
-      const answers = await Promise.all(
-        guessers.map((c, i) =>
-          c.request({ messageType: MessageType.LoginRequest, username: name, password: i === right ? PASSWORD : `wrong-${i}` }, 60000),
-        ),
-      );
-      const judged = answers.filter((a) => a.reason !== LOCKED);
-      expect(judged.length).toBeLessThanOrEqual(4);
-      for (const answer of judged) expect(answer.success === true || answer.reason === 'Wrong password').toBe(true);
-      const user = await server.http<{ passwordErrorNum: number }>('GET', `/user/${name}`, { auth: 'admin' });
-      expect(user.body.data.passwordErrorNum).toBeLessThanOrEqual(4);
-      if (answers[right].success !== true) {
-        // Not judged: its answer is the one every other locked-out guess got.
-        expect(answerOf(answers[right])).toEqual(answerOf(answers.find((a, i) => i !== right && a.reason === LOCKED)!));
-      }
-    });
+    it(
+      '200 parallel guesses on 200 connections judge at most LOCKOUT_MAX_ERRORS + 1, ' + 'and the right one has no answer of its own',
+      async () => {
+        const name = uniqueName('guess');
+        const guessers = await Promise.all(Array.from({ length: 200 }, () => connect(server)));
+        expect((await guessers[0].register(name, PASSWORD)).success).toBe(true);
+        const right = 137;
+        const answers = await Promise.all(
+          guessers.map((c, i) =>
+            c.request({ messageType: MessageType.LoginRequest, username: name, password: i === right ? PASSWORD : `wrong-${i}` }, 60000),
+          ),
+        );
+        const judged = answers.filter((a) => a.reason !== LOCKED);
+        expect(judged.length).toBeLessThanOrEqual(4);
+        for (const answer of judged) expect(answer.success === true || answer.reason === 'Wrong password').toBe(true);
+        const user = await server.http<{ passwordErrorNum: number }>('GET', `/user/${name}`, { auth: 'admin' });
+        expect(user.body.data.passwordErrorNum).toBeLessThanOrEqual(4);
+        if (answers[right].success !== true) {
+          // Not judged: its answer is the one every other locked-out guess got.
+          expect(answerOf(answers[right])).toEqual(answerOf(answers.find((a, i) => i !== right && a.reason === LOCKED)!));
+        }
+      },
+    );
 
     it('once locked, the right password gets exactly the answer of a wrong one', async () => {
       const name = uniqueName('locked');
@@ -263,8 +238,6 @@ describe(`hardening (${MODE})`, () => {
       server = await start({});
     });
 
-    const tokenOf = (client: WsTestClient) =>
-      client.received.find((f) => f.messageType === MessageType.LoginResponse && f.success === true)!.token as string;
     const byToken = async (token: string) => (await connect(server)).request({ messageType: MessageType.LoginRequest, token });
 
     it('a token issued before a disable stays refused after the user is enabled again', async () => {
@@ -559,8 +532,7 @@ describe(`hardening (${MODE})`, () => {
     });
 
     const from = async (target: Instance, address: string) => {
-      const client = await WsTestClient.connect(target.wsUrl, { headers: { 'x-forwarded-for': address } });
-      clients.push(client);
+      const client = fixture.track(await WsTestClient.connect(target.wsUrl, { headers: { 'x-forwarded-for': address } }));
       return client;
     };
     const TOO_MANY = /^Too many attempts, please try again in \d+ s$/;
@@ -611,11 +583,9 @@ describe(`hardening (${MODE})`, () => {
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) statuses.push((await get(`203.0.113.${i + 1}`)).status);
       expect(statuses[5]).toBe(429);
-      const client = await WsTestClient.connect(direct.wsUrl, { headers: { 'x-forwarded-for': '203.0.113.99' } });
-      clients.push(client);
+      const client = fixture.track(await WsTestClient.connect(direct.wsUrl, { headers: { 'x-forwarded-for': '203.0.113.99' } }));
       for (let i = 0; i < 5; i++) await client.login(`nobody-${i}y`, PASSWORD);
-      const other = await WsTestClient.connect(direct.wsUrl, { headers: { 'x-forwarded-for': '203.0.113.100' } });
-      clients.push(other);
+      const other = fixture.track(await WsTestClient.connect(direct.wsUrl, { headers: { 'x-forwarded-for': '203.0.113.100' } }));
       expect((await other.login('nobody-zz', PASSWORD)).reason).toMatch(TOO_MANY);
     });
   });

@@ -1,20 +1,15 @@
 import { MessageType } from '../src/protocol';
-import { MODE, TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { MODE } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
 import { WsTestClient, uniqueName } from './helpers/ws-client';
 
 describe(`concurrent wrong passwords (${MODE})`, () => {
-  const env = new TestEnvironment();
+  const fixture = useFixture();
   let server: Instance;
 
   beforeAll(async () => {
-    await env.setup();
-    server = await startInstance(env.instanceEnv({ LOCKOUT_MAX_ERRORS: '1000000' }));
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await env.dispose();
+    server = await fixture.start({ LOCKOUT_MAX_ERRORS: '1000000' });
   });
 
   it('200 concurrent logins with a wrong password leave passwordErrorNum at exactly 200', async () => {

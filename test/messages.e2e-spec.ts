@@ -1,28 +1,20 @@
 import { MessageType } from '../src/protocol';
-import { MODE, TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
-import { ClientPool, Frame, WsTestClient, uniqueName } from './helpers/ws-client';
+import { MODE } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
+import { Frame, loggedIn, pagedHistory, uniqueName } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
 
 const byId = (a: Frame, b: Frame) => (BigInt(a.messageId as string) < BigInt(b.messageId as string) ? -1 : 1);
 
 describe(`1:1 messaging (${MODE})`, () => {
-  const env = new TestEnvironment();
+  const fixture = useFixture({ closeClientsAfterEach: true });
   let server: Instance;
-  const pool = new ClientPool(() => server.wsUrl);
-  const login = (name: string, register = true) => pool.login(name, register);
-  const registered = (prefix: string) => pool.registered(prefix);
+  const login = async (name: string, register = true) => fixture.track(await loggedIn(server.wsUrl, name, 'secret-pass', register));
+  const registered = (prefix: string) => fixture.registered(server, prefix);
 
   beforeAll(async () => {
-    await env.setup();
-    server = await startInstance(env.instanceEnv({ MAX_CONTENT_BYTES: '1000', RATE_LIMIT_PER_SEC: '500', RATE_LIMIT_BURST: '500' }));
-  });
-
-  afterEach(() => pool.closeAll());
-
-  afterAll(async () => {
-    await server?.stop();
-    await env.dispose();
+    server = await fixture.start({ MAX_CONTENT_BYTES: '1000', RATE_LIMIT_PER_SEC: '500', RATE_LIMIT_BURST: '500' });
   });
 
   it("delivers live: the sender gets the ack after storing, the recipient a type 6 with the sender's sequenceId", async () => {
@@ -129,32 +121,35 @@ describe(`1:1 messaging (${MODE})`, () => {
     expect(bob.isOpen).toBe(true);
   });
 
-  it('deduplicates by clientMessageId: the resend gets the original ack and is stored once; a copy sent again keeps the messageId', async () => {
-    const alice = await login(uniqueName('alice'));
-    const bobName = uniqueName('bob');
-    const bob = await login(bobName);
-    const first = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'once', clientMessageId: 'c-1' });
-    const again = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'once', clientMessageId: 'c-1' });
-    expect(again).toMatchObject({ success: true, messageId: first.messageId });
-    const concurrent = await Promise.all(
-      [1, 2, 3].map(() => alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'race', clientMessageId: 'c-2' })),
-    );
-    expect(new Set(concurrent.map((c) => c.messageId)).size).toBe(1);
-    await sleep(300);
-    const delivered = bob.received.filter((f) => f.messageType === MessageType.ChatResponse);
-    const byId = new Map(delivered.map((f) => [f.messageId, f.content]));
-    expect(byId).toEqual(
-      new Map([
-        [first.messageId, 'once'],
-        [concurrent[0].messageId, 'race'],
-      ]),
-    );
-    const history = await bob.request({
-      messageType: MessageType.HistoryRequest,
-      with: alice.received.find((f) => f.messageType === MessageType.LoginResponse)!.username,
-    });
-    expect((history.messages as Frame[]).map((m) => m.content)).toEqual(['once', 'race']);
-  });
+  it(
+    'deduplicates by clientMessageId: the resend gets the original ack and is stored once; ' + 'a copy sent again keeps the messageId',
+    async () => {
+      const alice = await login(uniqueName('alice'));
+      const bobName = uniqueName('bob');
+      const bob = await login(bobName);
+      const first = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'once', clientMessageId: 'c-1' });
+      const again = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'once', clientMessageId: 'c-1' });
+      expect(again).toMatchObject({ success: true, messageId: first.messageId });
+      const concurrent = await Promise.all(
+        [1, 2, 3].map(() => alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'race', clientMessageId: 'c-2' })),
+      );
+      expect(new Set(concurrent.map((c) => c.messageId)).size).toBe(1);
+      await sleep(300);
+      const delivered = bob.received.filter((f) => f.messageType === MessageType.ChatResponse);
+      const byId = new Map(delivered.map((f) => [f.messageId, f.content]));
+      expect(byId).toEqual(
+        new Map([
+          [first.messageId, 'once'],
+          [concurrent[0].messageId, 'race'],
+        ]),
+      );
+      const history = await bob.request({
+        messageType: MessageType.HistoryRequest,
+        with: alice.received.find((f) => f.messageType === MessageType.LoginResponse)!.username,
+      });
+      expect((history.messages as Frame[]).map((m) => m.content)).toEqual(['once', 'race']);
+    },
+  );
 
   it('refuses a clientMessageId reused for another recipient, and accepts from in another Unicode form', async () => {
     const alice = await login(uniqueName('alice'));
@@ -206,23 +201,12 @@ describe(`1:1 messaging (${MODE})`, () => {
       const ack = await from.request({ messageType: MessageType.ChatRequest, to, content: `h${i}` });
       expected.push(ack.messageId as string);
     }
-    const seen: string[] = [];
-    let beforeId: string | undefined;
-    for (;;) {
-      const page = await alice.request({
-        messageType: MessageType.HistoryRequest,
-        with: bobName,
-        limit: 3,
-        ...(beforeId ? { beforeId } : {}),
-      });
+    const history = await pagedHistory(alice, { with: bobName }, 3, (page) => {
       expect(page).toMatchObject({ messageType: MessageType.HistoryResponse, success: true, reason: null });
       const messages = page.messages as Frame[];
-      if (messages.length === 0) break;
       expect([...messages].sort(byId)).toEqual(messages);
-      seen.unshift(...messages.map((m) => m.messageId as string));
-      beforeId = messages[0].messageId as string;
-    }
-    expect(seen).toEqual(expected);
+    });
+    expect(history.map((m) => m.messageId as string)).toEqual(expected);
     const full = await bob.request({ messageType: MessageType.HistoryRequest, with: aliceName });
     const messages = full.messages as Frame[];
     expect(messages.map((m) => m.content)).toEqual(['h0', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
@@ -270,8 +254,7 @@ describe(`1:1 messaging (${MODE})`, () => {
     expect(await client.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'x', from: name })).toMatchObject({
       success: true,
     });
-    const anonymous = await WsTestClient.connect(server.wsUrl);
-    pool.track(anonymous);
+    const anonymous = await fixture.connect(server);
     expect(await anonymous.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'x' })).toMatchObject({
       success: false,
       reason: 'Please log in',

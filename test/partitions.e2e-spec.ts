@@ -13,7 +13,8 @@ const env = new TestEnvironment();
 const SCENARIOS = [
   [
     'rollover',
-    'creates the next partition ahead, rolls over after a period, keeps dedup across partitions, and retention drops whole partitions, counting the unacknowledged',
+    'creates the next partition ahead, rolls over after a period, keeps dedup across partitions, ' +
+      'and retention drops whole partitions, counting the unacknowledged',
   ],
   ['forever', 'keeps everything without MESSAGE_RETENTION_DAYS'],
   ['race', 'two instances sending the same clientMessageId at once store it once'],

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CloseCode, MessageType, RESPONSE_TYPE, RefusalCode } from '../src/protocol';
-import { MODE, TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { MODE } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
 import { uniqueName } from './helpers/ws-client';
 
 const run = promisify(execFile);
@@ -44,7 +45,7 @@ main(process.argv.slice(2)).catch((error) => {
 
 /** The packed SDK (its build from `npm run build -w packages/client`), installed into an empty folder, used from CommonJS and ESM. */
 describe(`the SDK as an npm package (${MODE})`, () => {
-  const env = new TestEnvironment();
+  const fixture = useFixture();
   const folders: string[] = [];
   let server: Instance;
   let project: string;
@@ -57,8 +58,7 @@ describe(`the SDK as an npm package (${MODE})`, () => {
   };
 
   beforeAll(async () => {
-    await env.setup();
-    const starting = startInstance(env.instanceEnv());
+    const starting = fixture.start();
     // packages/client/dist is built by `npm run build`, like dist/main.js: rebuilding it here would race the suites that run it.
     const tarballs = folder('sdk-pack-');
     packed = JSON.parse((await run('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: PACKAGE })).stdout);
@@ -72,10 +72,8 @@ describe(`the SDK as an npm package (${MODE})`, () => {
     server = await starting;
   }, 120000);
 
-  afterAll(async () => {
-    await server?.stop();
+  afterAll(() => {
     for (const made of folders) rmSync(made, { recursive: true, force: true });
-    await env.dispose();
   });
 
   it('packs the builds and the README, not the sources', () => {
@@ -87,7 +85,8 @@ describe(`the SDK as an npm package (${MODE})`, () => {
 
   it('carries the protocol of src/protocol, with nothing to import from outside the package', async () => {
     const names = ['MessageType', 'RefusalCode', 'CloseCode', 'RESPONSE_TYPE'];
-    const script = `const sdk = require('@chat-server/client'); console.log(JSON.stringify(${JSON.stringify(names)}.map((name) => sdk[name])));`;
+    const script =
+      `const sdk = require('@chat-server/client'); ` + `console.log(JSON.stringify(${JSON.stringify(names)}.map((name) => sdk[name])));`;
     const { stdout } = await run(process.execPath, ['-e', script], { cwd: project });
     expect(JSON.parse(stdout)).toEqual([MessageType, RefusalCode, CloseCode, RESPONSE_TYPE]);
   });

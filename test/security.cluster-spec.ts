@@ -1,62 +1,46 @@
 import { MessageType } from '../src/protocol';
-import { TestEnvironment } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
 import { Instance, startInstance } from './helpers/instance';
 import { forgeToken, nowSeconds } from './helpers/tokens';
 import { sleep } from './helpers/wait';
-import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { WsTestClient, tokenOf } from './helpers/ws-client';
+
+/** The secrets cluster mode requires, each with a value too short for it. */
+const SECRETS: [string, string][] = [
+  ['ADMIN_TOKEN', 'short-admin'],
+  ['CLUSTER_TOKEN', 'short-cluster'],
+  ['JWT_SECRET', 'short-secret'],
+];
 
 describe('security across instances', () => {
-  const env = new TestEnvironment('cluster');
+  const common = { REBALANCE_DELAY_MS: '600000', REBALANCE_INTERVAL_MS: '600000', REBALANCE_GRACE_MS: '60000', DRAIN_TIMEOUT_MS: '2000' };
+  const fixture = useFixture({ mode: 'cluster', settings: common, closeClientsAfterEach: true });
   let a: Instance;
   let b: Instance;
-  const clients: WsTestClient[] = [];
-  const common = { REBALANCE_DELAY_MS: '600000', REBALANCE_INTERVAL_MS: '600000', REBALANCE_GRACE_MS: '60000', DRAIN_TIMEOUT_MS: '2000' };
 
-  async function user(
-    instance: Instance,
-    prefix: string,
-    register = true,
-    name = uniqueName(prefix),
-  ): Promise<{ name: string; client: WsTestClient; token: string }> {
-    const client = await loggedIn(instance.wsUrl, name, 'secret-pass', register);
-    clients.push(client);
-    return { name, client, token: client.received.find((f) => f.messageType === MessageType.LoginResponse)!.token as string };
+  async function user(instance: Instance, prefix: string): Promise<{ name: string; client: WsTestClient; token: string }> {
+    const { name, client } = await fixture.user(instance, prefix);
+    return { name, client, token: tokenOf(client) };
   }
 
   beforeAll(async () => {
-    await env.setup();
-    [a, b] = await Promise.all([startInstance(env.instanceEnv(common)), startInstance(env.instanceEnv(common))]);
+    [a, b] = await fixture.startMany(2);
   }, 120000);
 
-  afterEach(() => {
-    for (const client of clients.splice(0)) client.close();
-  });
-
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await env.dispose();
-  }, 60000);
-
   it.each([
-    ['ADMIN_TOKEN', '', 'ADMIN_TOKEN is required in cluster mode'],
-    ['CLUSTER_TOKEN', '', 'CLUSTER_TOKEN is required in cluster mode'],
-    ['JWT_SECRET', '', 'JWT_SECRET is required in cluster mode'],
-    ['ADMIN_TOKEN', 'short-admin', 'ADMIN_TOKEN must be at least 16 characters'],
-    ['CLUSTER_TOKEN', 'short-cluster', 'CLUSTER_TOKEN must be at least 16 characters'],
-    ['JWT_SECRET', 'short-secret', 'JWT_SECRET must be at least 16 characters'],
+    ...SECRETS.map(([name]) => [name, '', `${name} is required in cluster mode`]),
+    ...SECRETS.map(([name, short]) => [name, short, `${name} must be at least 16 characters`]),
   ])('an instance refuses to start in cluster mode with %s set to %j', async (name, value, message) => {
-    await expect(startInstance(env.instanceEnv({ ...common, [name]: value }), 20000)).rejects.toThrow(message);
+    await expect(startInstance(fixture.instanceEnv({ [name]: value }), 20000)).rejects.toThrow(message);
   });
 
   it('a token from one instance is accepted by the other; a token under another secret by neither', async () => {
     const { name, token } = await user(a, 'xtok');
-    const atB = await WsTestClient.connect(`${b.wsUrl}?token=${encodeURIComponent(token)}`);
-    clients.push(atB);
+    const atB = await fixture.connect(b, `?token=${encodeURIComponent(token)}`);
     expect(await atB.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({ success: true, username: name });
     const forged = forgeToken({ sub: name, exp: nowSeconds() + 600 }, { secret: 'a-secret-that-no-instance-holds' });
     for (const instance of [a, b]) {
-      const client = await WsTestClient.connect(instance.wsUrl);
-      clients.push(client);
+      const client = await fixture.connect(instance);
       expect(await client.request({ messageType: MessageType.LoginRequest, token: forged })).toMatchObject({
         success: false,
         reason: 'Invalid token',
@@ -68,8 +52,7 @@ describe('security across instances', () => {
     const { name, token } = await user(a, 'xdis');
     expect((await b.http('PUT', `/user/setUserStatus/${name}/false`, { auth: 'admin' })).body).toMatchObject({ code: 0 });
     for (const instance of [a, b]) {
-      const client = await WsTestClient.connect(`${instance.wsUrl}?token=${encodeURIComponent(token)}`);
-      clients.push(client);
+      const client = await fixture.connect(instance, `?token=${encodeURIComponent(token)}`);
       expect(await client.next((f) => f.messageType === MessageType.LoginResponse)).toMatchObject({
         success: false,
         reason: 'Account is disabled',

@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { MessageType } from '../src/protocol';
-import { ADMIN_TOKEN, CLUSTER_TOKEN, JWT_SECRET, MODE, TestEnvironment } from './helpers/environment';
-import { Auth, Instance, startInstance } from './helpers/instance';
+import type { UserDto } from '../src/users/dto/user.dto';
+import { ADMIN_TOKEN, CLUSTER_TOKEN, JWT_SECRET, MODE } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
+import { Auth, Instance } from './helpers/instance';
 import { forgeToken, nowSeconds } from './helpers/tokens';
-import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { Frame, WsTestClient, tokenOf, uniqueName } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
-
-type UserDto = { username: string; status: boolean; passwordErrorNum: number; passwordErrorLastTime: string | null };
 
 const PASSWORD = 'secret-pass';
 const LOCKED = 'Account is locked after too many wrong passwords; try again later';
@@ -20,33 +20,11 @@ function hs512Token(claims: Record<string, unknown>): string {
 }
 
 describe(`security (${MODE})`, () => {
-  const env = new TestEnvironment();
+  const fixture = useFixture({ closeClientsAfterEach: true });
   let server: Instance;
-  const clients: WsTestClient[] = [];
-
-  async function connect(query = ''): Promise<WsTestClient> {
-    const client = await WsTestClient.connect(server.wsUrl + query);
-    clients.push(client);
-    return client;
-  }
-
-  async function registered(prefix: string): Promise<string> {
-    const name = uniqueName(prefix);
-    const client = await connect();
-    expect((await client.register(name, PASSWORD)).success).toBe(true);
-    client.close();
-    return name;
-  }
-
-  async function session(name: string): Promise<WsTestClient> {
-    const client = await loggedIn(server.wsUrl, name, PASSWORD, false);
-    clients.push(client);
-    return client;
-  }
-
-  function tokenOf(client: WsTestClient): string {
-    return client.received.find((f) => f.messageType === MessageType.LoginResponse && f.success === true)!.token as string;
-  }
+  const connect = (query = ''): Promise<WsTestClient> => fixture.connect(server, query);
+  const registered = (prefix: string): Promise<string> => fixture.registered(server, prefix, PASSWORD);
+  const session = (name: string): Promise<WsTestClient> => fixture.session(server, name, PASSWORD);
 
   async function history(client: WsTestClient, query: Record<string, unknown>): Promise<Frame> {
     return client.request({ messageType: MessageType.HistoryRequest, limit: 100, ...query });
@@ -72,27 +50,13 @@ describe(`security (${MODE})`, () => {
   }
 
   beforeAll(async () => {
-    await env.setup();
-    server = await startInstance(
-      env.instanceEnv({
-        LOCKOUT_MAX_ERRORS: '3',
-        LOCKOUT_MINUTES: String(LOCKOUT_WINDOW_MS / 60000),
-        RATE_LIMIT_PER_SEC: '1000',
-        RATE_LIMIT_BURST: '1000',
-      }),
-    );
+    server = await fixture.start({
+      LOCKOUT_MAX_ERRORS: '3',
+      LOCKOUT_MINUTES: String(LOCKOUT_WINDOW_MS / 60000),
+      RATE_LIMIT_PER_SEC: '1000',
+      RATE_LIMIT_BURST: '1000',
+    });
   }, 120000);
-
-  afterEach(async () => {
-    const closing = clients.splice(0);
-    for (const client of closing) client.close();
-    await Promise.race([Promise.all(closing.map((c) => c.closed)), sleep(3000)]);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await env.dispose();
-  }, 60000);
 
   describe('HTTP access', () => {
     const ADMIN_ROUTES: [string, string, unknown][] = [
@@ -169,8 +133,7 @@ describe(`security (${MODE})`, () => {
     let sessionToken = '';
 
     beforeAll(async () => {
-      const name = uniqueName('jwt');
-      const client = await loggedIn(server.wsUrl, name, PASSWORD);
+      const { client } = await fixture.user(server, 'jwt', PASSWORD);
       sessionToken = tokenOf(client);
       client.close();
     });
@@ -184,12 +147,11 @@ describe(`security (${MODE})`, () => {
 
   describe('session tokens', () => {
     let victim: string;
-    let attacker: string;
     let attackerToken: string;
 
     beforeAll(async () => {
-      victim = await registered('victim');
-      attacker = await registered('attacker');
+      const [victimName, attacker] = await fixture.registeredMany(server, 'victim', 'attacker');
+      victim = victimName;
       attackerToken = tokenOf(await session(attacker));
     });
 
@@ -340,28 +302,32 @@ describe(`security (${MODE})`, () => {
   });
 
   describe('password guessing', () => {
-    it('~20 wrong passwords from parallel connections lock the account; then even the right password is refused until the window passes', async () => {
-      const name = await registered('brute');
-      const guessers = await Promise.all(Array.from({ length: 20 }, () => connect()));
-      const started = Date.now();
-      const answers = await Promise.all(guessers.map((c, i) => c.login(name, `wrong-guess-${i}`)));
-      const elapsed = Date.now() - started;
-      for (const answer of answers) {
-        expect(answer.success).toBe(false);
-        expect(['Wrong password', LOCKED]).toContain(answer.reason);
-      }
-      const dto = await server.http<UserDto>('GET', `/user/${name}`, { auth: 'admin' });
-      // Counted atomically: no wrong password checked in parallel is lost, so the count is past the limit.
-      expect(dto.body.data.passwordErrorNum).toBeGreaterThan(3);
-      // (A burst slower than the window would restart the count, as it should: compare only when it was not.)
-      if (elapsed < LOCKOUT_WINDOW_MS - 500)
-        expect(dto.body.data.passwordErrorNum).toBe(answers.filter((a) => a.reason === 'Wrong password').length);
-      const lockedAt = Date.parse(dto.body.data.passwordErrorLastTime!);
-      const rightOnes = await Promise.all(Array.from({ length: 3 }, () => connect().then((c) => c.login(name, PASSWORD))));
-      for (const answer of rightOnes) expect(answer).toMatchObject({ success: false, reason: LOCKED, token: null });
-      await sleep(Math.max(0, lockedAt + LOCKOUT_WINDOW_MS + 500 - Date.now()));
-      expect(await (await connect()).login(name, PASSWORD)).toMatchObject({ success: true, username: name });
-    });
+    it(
+      '~20 wrong passwords from parallel connections lock the account; ' +
+        'then even the right password is refused until the window passes',
+      async () => {
+        const name = await registered('brute');
+        const guessers = await Promise.all(Array.from({ length: 20 }, () => connect()));
+        const started = Date.now();
+        const answers = await Promise.all(guessers.map((c, i) => c.login(name, `wrong-guess-${i}`)));
+        const elapsed = Date.now() - started;
+        for (const answer of answers) {
+          expect(answer.success).toBe(false);
+          expect(['Wrong password', LOCKED]).toContain(answer.reason);
+        }
+        const dto = await server.http<UserDto>('GET', `/user/${name}`, { auth: 'admin' });
+        // Counted atomically: no wrong password checked in parallel is lost, so the count is past the limit.
+        expect(dto.body.data.passwordErrorNum).toBeGreaterThan(3);
+        // (A burst slower than the window would restart the count, as it should: compare only when it was not.)
+        if (elapsed < LOCKOUT_WINDOW_MS - 500)
+          expect(dto.body.data.passwordErrorNum).toBe(answers.filter((a) => a.reason === 'Wrong password').length);
+        const lockedAt = Date.parse(dto.body.data.passwordErrorLastTime!);
+        const rightOnes = await Promise.all(Array.from({ length: 3 }, () => connect().then((c) => c.login(name, PASSWORD))));
+        for (const answer of rightOnes) expect(answer).toMatchObject({ success: false, reason: LOCKED, token: null });
+        await sleep(Math.max(0, lockedAt + LOCKOUT_WINDOW_MS + 500 - Date.now()));
+        expect(await (await connect()).login(name, PASSWORD)).toMatchObject({ success: true, username: name });
+      },
+    );
   });
 
   describe('names', () => {
@@ -437,9 +403,7 @@ describe(`security (${MODE})`, () => {
     let aliceClient: WsTestClient;
 
     beforeAll(async () => {
-      alice = await registered('spa');
-      bob = await registered('spb');
-      carol = await registered('spc');
+      [alice, bob, carol] = await fixture.registeredMany(server, 'spa', 'spb', 'spc');
     });
 
     beforeEach(async () => {
@@ -542,7 +506,7 @@ describe(`security (${MODE})`, () => {
     let groupMessage: string;
 
     beforeAll(async () => {
-      [alice, bob, carol, dave] = [await registered('ua'), await registered('ub'), await registered('uc'), await registered('ud')];
+      [alice, bob, carol, dave] = await fixture.registeredMany(server, 'ua', 'ub', 'uc', 'ud');
       a = await session(alice);
       b = await session(bob);
       c = await session(carol);
@@ -634,11 +598,14 @@ describe(`security (${MODE})`, () => {
       expect(bobReplay.filter((f) => f.messageType === MessageType.GroupChatResponse).map((f) => f.messageId)).toEqual([groupMessage]);
     });
 
-    it('groups are open by name: any user who knows the name can join and then read the history (documented in docs/security.md)', async () => {
-      const daveClient = await session(dave);
-      expect(await daveClient.request({ messageType: MessageType.GroupJoinRequest, groupName })).toMatchObject({ success: true });
-      expect(((await history(daveClient, { groupName })).messages as Frame[]).map((m) => m.messageId)).toContain(groupMessage);
-      expect((await daveClient.request({ messageType: MessageType.GroupQuitRequest, groupName })).success).toBe(true);
-    });
+    it(
+      'groups are open by name: any user who knows the name can join and then read the history ' + '(documented in docs/security.md)',
+      async () => {
+        const daveClient = await session(dave);
+        expect(await daveClient.request({ messageType: MessageType.GroupJoinRequest, groupName })).toMatchObject({ success: true });
+        expect(((await history(daveClient, { groupName })).messages as Frame[]).map((m) => m.messageId)).toContain(groupMessage);
+        expect((await daveClient.request({ messageType: MessageType.GroupQuitRequest, groupName })).success).toBe(true);
+      },
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { RedisTopologyName, TestEnvironment, TestMode } from './environment';
-import { Instance, startInstance } from './instance';
-import { until } from './wait';
+import { Instance, aliveOrRestarted, startInstance } from './instance';
+import { sleep, until } from './wait';
 import { WsTestClient, loggedIn, uniqueName } from './ws-client';
 
 /** What the fixture closes when the suite ends: our WebSocket clients, the SDK's, a browser. */
@@ -15,6 +15,8 @@ export interface FixtureOptions {
   settings?: Record<string, string>;
   /** How long the suite's `beforeAll` may take (default 120 s). */
   setupTimeoutMs?: number;
+  /** Close the clients after each test (`closeClients`), not only when the suite ends. */
+  closeClientsAfterEach?: boolean;
 }
 
 type Listed = { id: string; host: string; port: number; connections: number; draining?: boolean }[];
@@ -60,6 +62,15 @@ export class TestFixture {
     return Promise.all(Array.from({ length: count }, () => this.start(settings)));
   }
 
+  /**
+   * `instance` while it answers /health; once it has died, a new one started with `settings`. A suite
+   * calls it before each test, so that a test that killed its server fails alone.
+   */
+  async alive(instance: Instance, settings: Record<string, string> = {}): Promise<Instance> {
+    const answer = await aliveOrRestarted(instance, () => this.instanceEnv(settings));
+    return answer === instance ? instance : this.adopt(answer);
+  }
+
   /** An instance started some other way (another environment, a restart), stopped with the rest. */
   adopt(instance: Instance): Instance {
     this.instances.push(instance);
@@ -83,6 +94,31 @@ export class TestFixture {
     return { name, client: this.track(await loggedIn(instance.wsUrl, name, password)) };
   }
 
+  /** A new user, registered on a connection of its own that is closed again: the user is not online. */
+  async registered(instance: Instance, prefix = 'u', password = 'secret-pass'): Promise<string> {
+    const name = uniqueName(prefix);
+    const client = await WsTestClient.connect(instance.wsUrl);
+    try {
+      const response = await client.register(name, password);
+      if (response.success !== true) throw new Error(`register ${name}: ${String(response.reason)}`);
+    } finally {
+      client.close();
+    }
+    return name;
+  }
+
+  /** `registered` for each prefix, one after the other. */
+  async registeredMany(instance: Instance, ...prefixes: string[]): Promise<string[]> {
+    const names: string[] = [];
+    for (const prefix of prefixes) names.push(await this.registered(instance, prefix));
+    return names;
+  }
+
+  /** A new connection to `instance`, logged in as the existing user `name`. */
+  async session(instance: Instance, name: string, password = 'secret-pass'): Promise<WsTestClient> {
+    return this.track(await loggedIn(instance.wsUrl, name, password, false));
+  }
+
   /** `GET /cluster/instances` of `instance`, until `accept` takes it (default: every running instance listed). */
   async listed(instance: Instance, accept?: (list: Listed) => boolean, timeoutMs = 10000): Promise<Listed> {
     const running = () => this.instances.filter((i) => i.running).map((i) => i.port);
@@ -93,6 +129,20 @@ export class TestFixture {
       timeoutMs,
       'the instance list',
     );
+  }
+
+  /** Closes the clients started so far and waits, at most `timeoutMs`, until they are closed. */
+  async closeClients(timeoutMs = 3000): Promise<void> {
+    const closing = this.closables.splice(0);
+    for (const client of closing) {
+      try {
+        client.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    const closed = closing.map((client) => (client as Partial<Pick<WsTestClient, 'closed'>>).closed);
+    await Promise.race([Promise.all(closed), sleep(timeoutMs)]);
   }
 
   /** Closes the clients, kills the instances still running and drops the world. */
@@ -113,6 +163,7 @@ export class TestFixture {
 export function useFixture(options: FixtureOptions = {}): TestFixture {
   const fixture = new TestFixture(options);
   beforeAll(() => fixture.setup(), options.setupTimeoutMs ?? 120000);
+  if (options.closeClientsAfterEach) afterEach(() => fixture.closeClients());
   afterAll(() => fixture.dispose(), 60000);
   return fixture;
 }

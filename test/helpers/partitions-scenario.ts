@@ -164,7 +164,8 @@ const scenarios: Record<string, () => Promise<void>> = {
     const old = await open(MIGRATIONS.slice(0, 3));
     await old.db.query(`INSERT INTO users (username, password_hash) VALUES ('alice', 'x'), ('bob', 'x')`);
     const oldStored = await old.db.query<{ id: string }>(
-      `INSERT INTO messages (sender, recipient, content, client_message_id) VALUES ('alice', 'bob', 'before', 'm1'), ('bob', 'alice', 'reply', 'm2') RETURNING id::text AS id`,
+      `INSERT INTO messages (sender, recipient, content, client_message_id) ` +
+        `VALUES ('alice', 'bob', 'before', 'm1'), ('bob', 'alice', 'reply', 'm2') RETURNING id::text AS id`,
     );
     await old.db.close();
 

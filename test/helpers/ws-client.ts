@@ -131,6 +131,33 @@ export async function loggedIn(url: string, username: string, password = 'secret
   return client;
 }
 
+/** The token of `client`'s successful login. */
+export function tokenOf(client: WsTestClient): string {
+  return client.received.find((f) => f.messageType === MessageType.LoginResponse && f.success === true)!.token as string;
+}
+
+/**
+ * Every message of a conversation (`with` or `groupName` in `query`), oldest first, paging back
+ * with beforeId until a page is empty; `onPage` sees each answer, the empty one too.
+ */
+export async function pagedHistory(
+  client: WsTestClient,
+  query: Record<string, unknown>,
+  limit = 100,
+  onPage: (page: Frame) => void = () => undefined,
+): Promise<Frame[]> {
+  const all: Frame[] = [];
+  let beforeId: string | undefined;
+  for (;;) {
+    const page = await client.request({ messageType: MessageType.HistoryRequest, ...query, limit, ...(beforeId ? { beforeId } : {}) });
+    onPage(page);
+    const messages = page.messages as Frame[] | undefined;
+    if (!messages?.length) return all;
+    all.unshift(...messages);
+    beforeId = messages[0].messageId as string;
+  }
+}
+
 let userCounter = 0;
 /** A fresh valid username for this test run. */
 export function uniqueName(prefix = 'u'): string {
