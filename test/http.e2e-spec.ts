@@ -1,16 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODE, TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { startService } from './helpers/in-process';
 
-/** The HTTP surface of one instance: the envelope on every path, access, docs, health, metrics. */
+/**
+ * The HTTP surface of one instance: the envelope on every path, access, docs, health, metrics. In
+ * cluster mode the application is built in this process (helpers/in-process.ts).
+ */
 describe(`HTTP foundation (${MODE})`, () => {
   const env = new TestEnvironment();
-  let server: Instance;
+  let server: Awaited<ReturnType<typeof startService>>;
 
   beforeAll(async () => {
     await env.setup();
-    server = await startInstance(env.instanceEnv());
+    server = await startService(env.instanceEnv());
   });
 
   afterAll(async () => {

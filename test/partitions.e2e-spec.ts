@@ -1,5 +1,5 @@
-import { MODE, TestEnvironment } from './helpers/environment';
-import { ScenarioRun, itRunsEachScenario, runScenarios } from './helpers/scenario-process';
+import { MODE } from './helpers/environment';
+import { describeScenarioProcess } from './helpers/scenario-process';
 
 /**
  * `messages` partitioned by id ranges that follow time, in the mode of the project: PGlite
@@ -7,8 +7,6 @@ import { ScenarioRun, itRunsEachScenario, runScenarios } from './helpers/scenari
  * sets, on the server's own Database, MessageStore, MessagePartitions and migrations; each
  * scenario runs in a process of its own (test/helpers/partitions-scenario.ts).
  */
-
-const env = new TestEnvironment();
 
 const SCENARIOS = [
   [
@@ -21,26 +19,4 @@ const SCENARIOS = [
   ['migration', 'migrates a database of the unpartitioned schema in place: rows, ids and dedup kept'],
 ] as const;
 
-/** Runs every scenario in one child process. */
-function run(): Promise<ScenarioRun> {
-  // Only the cluster project has a PostgreSQL (its globalSetup finds or starts it).
-  const database = MODE === 'cluster' ? { PARTITIONS_DATABASE_URL: env.databaseUrl } : {};
-  return runScenarios(
-    'partitions-scenario.ts',
-    SCENARIOS.map(([name]) => name),
-    database,
-  );
-}
-
-let result: ScenarioRun;
-
-beforeAll(async () => {
-  await env.setup();
-  result = await run();
-}, 240_000);
-
-afterAll(() => env.dispose());
-
-describe(`messages partitions (${MODE})`, () => {
-  itRunsEachScenario(SCENARIOS, () => result);
-});
+describeScenarioProcess(`messages partitions (${MODE})`, 'partitions-scenario.ts', SCENARIOS, 'PARTITIONS_DATABASE_URL', 240_000);

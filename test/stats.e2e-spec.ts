@@ -1,19 +1,23 @@
 import type { ClusterStats as Stats, StatsReading as Sample } from '../src/cluster/stats-types';
 import { MessageType } from '../src/protocol';
 import { MODE, TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { startService } from './helpers/in-process';
 import { until } from './helpers/wait';
 import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
 
-/** GET /cluster/stats of one instance (embedded: the samples kept in memory; cluster: in Redis as well). */
+/**
+ * GET /cluster/stats of one instance (embedded: the samples kept in memory; cluster: in Redis as
+ * well). The suite tests the answers, not the process: in cluster mode the application is built in
+ * this process (helpers/in-process.ts).
+ */
 describe(`GET /cluster/stats, one instance (${MODE})`, () => {
   const env = new TestEnvironment();
-  let server: Instance;
+  let server: Awaited<ReturnType<typeof startService>>;
   const clients: WsTestClient[] = [];
 
   beforeAll(async () => {
     await env.setup();
-    server = await startInstance(env.instanceEnv({ STATS_SAMPLE_MS: '200' }));
+    server = await startService(env.instanceEnv({ STATS_SAMPLE_MS: '200' }));
   });
 
   afterAll(async () => {

@@ -77,28 +77,31 @@ function terminal(columns: number) {
 }
 
 describe('printAbove', () => {
-  it('prints above a prompt with a partly typed line and redraws both', async () => {
+  it.each([
+    {
+      title: 'prints above a prompt with a partly typed line and redraws both',
+      typed: ['hello wor'],
+      printed: '[12:00] alice: hi',
+      typedAfter: 'ld',
+      screen: '[12:00] alice: hi\n> hello world',
+    },
+    // The left arrow puts the cursor before the last letter: the next one lands there.
+    {
+      title: 'keeps the cursor inside the typed line where it was',
+      typed: ['helo', '\x1b[D'],
+      printed: 'news',
+      typedAfter: 'l',
+      screen: 'news\n> hello',
+    },
+  ])('$title', async ({ typed, printed, typedAfter, screen: expected }) => {
     const { input, output, screen, rl, settle } = terminal(40);
     rl.prompt();
-    input.write('hello wor');
+    for (const keys of typed) input.write(keys);
     await settle();
-    printAbove(rl, output, '[12:00] alice: hi');
-    input.write('ld');
+    printAbove(rl, output, printed);
+    input.write(typedAfter);
     await settle();
-    expect(screen.text()).toBe('[12:00] alice: hi\n> hello world');
-    rl.close();
-  });
-
-  it('keeps the cursor inside the typed line where it was', async () => {
-    const { input, output, screen, rl, settle } = terminal(40);
-    rl.prompt();
-    input.write('helo');
-    input.write('\x1b[D');
-    await settle();
-    printAbove(rl, output, 'news');
-    input.write('l');
-    await settle();
-    expect(screen.text()).toBe('news\n> hello');
+    expect(screen.text()).toBe(expected);
     rl.close();
   });
 

@@ -16,12 +16,13 @@ export class SessionsService {
   private readonly logger = new Logger(SessionsService.name);
   private readonly recentKicks = new Map<string, number>();
 
+  /** The sessions here, the sessions everywhere, and the way to the instances that hold the others. */
   constructor(
-    private readonly config: AppConfig,
-    private readonly identity: InstanceIdentity,
+    private readonly local: LocalSessions,
     private readonly registry: Registry,
     private readonly bus: Bus,
-    private readonly local: LocalSessions,
+    private readonly identity: InstanceIdentity,
+    private readonly config: AppConfig,
     private readonly metrics: MetricsService,
   ) {}
 

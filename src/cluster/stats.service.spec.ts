@@ -28,6 +28,13 @@ function instance(id: string, registry: MemoryRegistry, sampleMs = 5000) {
   return { stats, metrics, local };
 }
 
+/** An instance that has heartbeated: the registry lists it as live, started at `startedAt`. */
+async function liveInstance(id: string, registry: MemoryRegistry, startedAt: number, sampleMs?: number) {
+  const made = instance(id, registry, sampleMs);
+  await registry.heartbeat(info(id, startedAt));
+  return made;
+}
+
 describe('Ring', () => {
   it('keeps the newest items up to its capacity, oldest first', () => {
     const ring = new Ring<number>(3);
@@ -72,8 +79,7 @@ describe('StatsService', () => {
 
   it('keeps 15 minutes of samples, in memory and in the registry', async () => {
     const registry = new MemoryRegistry();
-    const a = instance('a', registry, 60_000);
-    await registry.heartbeat(info('a', 1));
+    const a = await liveInstance('a', registry, 1, 60_000);
     const now = Date.now();
     for (let i = 0; i < 40; i++) await a.stats.sample(now - (39 - i) * 1000);
     const newest15 = Array.from({ length: 15 }, (_, i) => now - (14 - i) * 1000);
@@ -85,8 +91,7 @@ describe('StatsService', () => {
 
   it('drops samples older than the window from the answer', async () => {
     const registry = new MemoryRegistry();
-    const a = instance('a', registry);
-    await registry.heartbeat(info('a', 1));
+    const a = await liveInstance('a', registry, 1);
     const now = Date.now();
     await a.stats.sample(now - STATS_WINDOW_MS - 1);
     await a.stats.sample(now - 1000);
@@ -95,10 +100,8 @@ describe('StatsService', () => {
 
   it('answers for every live instance from what each published, oldest instance first, with the moves they made', async () => {
     const registry = new MemoryRegistry();
-    const a = instance('a', registry);
-    const b = instance('b', registry);
-    await registry.heartbeat(info('b', 2));
-    await registry.heartbeat(info('a', 1));
+    const b = await liveInstance('b', registry, 2);
+    const a = await liveInstance('a', registry, 1);
     const now = Date.now();
     b.metrics.directStored.inc(7);
     b.stats.recordMove({ id: 'a', host: '127.0.0.1:1' }, 3, now - 900);
@@ -133,8 +136,7 @@ describe('StatsService', () => {
 
   it('publishes one sample at a time: one taken while the registry still stores the previous stays in memory only', async () => {
     const registry = new MemoryRegistry();
-    const a = instance('a', registry);
-    await registry.heartbeat(info('a', 1));
+    const a = await liveInstance('a', registry, 1);
     let release: () => void = () => undefined;
     const stalled = new Promise<void>((resolve) => (release = resolve));
     const push = jest.spyOn(registry, 'pushSample').mockImplementationOnce(() => stalled);
@@ -150,8 +152,7 @@ describe('StatsService', () => {
 
   it('keeps sampling while the registry refuses the samples', async () => {
     const registry = new MemoryRegistry();
-    const a = instance('a', registry);
-    await registry.heartbeat(info('a', 1));
+    const a = await liveInstance('a', registry, 1);
     jest.spyOn(registry, 'pushSample').mockRejectedValue(new Error('Connection is closed.'));
     a.metrics.directStored.inc(2);
     await a.stats.sample();
@@ -159,10 +160,8 @@ describe('StatsService', () => {
   });
   it('ends the window once the samples are read, so a sample another instance published meanwhile is inside it', async () => {
     const registry = new MemoryRegistry();
-    const a = instance('a', registry);
-    const b = instance('b', registry);
-    await registry.heartbeat(info('a', 1));
-    await registry.heartbeat(info('b', 2));
+    const a = await liveInstance('a', registry, 1);
+    const b = await liveInstance('b', registry, 2);
     const read = registry.samplesOf.bind(registry);
     // b publishes a sample while a reads the registry, a few milliseconds into the answer.
     registry.samplesOf = async (ids) => {

@@ -17,8 +17,8 @@ export class ConversationFrames implements FrameRoutes {
 
   routes(): FrameRoute[] {
     return [
-      { requestType: MessageType.Ack, responseType: null, handle: (c, f) => this.ack(c, f) },
-      { requestType: MessageType.HistoryRequest, responseType: MessageType.HistoryResponse, handle: (c, f) => this.history(c, f) },
+      { requestType: MessageType.Ack, handle: (c, f) => this.ack(c, f) },
+      { requestType: MessageType.HistoryRequest, handle: (c, f) => this.history(c, f) },
     ];
   }
 

@@ -24,24 +24,28 @@ function loggedIn(): { connection: ChatConnection; sent: string[] } {
 const live = (id: string) => ({ frame: `live ${id}`, messageId: id });
 
 describe('ChatConnection replays', () => {
-  it('a replay asked for while one runs holds nothing of its own: every live delivery held by the first goes out, and the second is asked for again', () => {
-    const { connection, sent } = loggedIn();
-    const login = connection.beginReplay();
-    expect(login).toBeGreaterThan(0);
-    connection.deliver(live('1'));
-    connection.deliver(live('2'));
-    // A resync (the bus came back) while the login's replay still runs.
-    expect(connection.beginReplay()).toBe(0);
-    connection.deliver(live('3'));
-    connection.replay({ frame: 'stored 0', messageId: '0' });
-    expect(sent).toEqual(['stored 0']);
-    expect(connection.endReplay(login)).toBe(true);
-    expect(sent).toEqual(['stored 0', 'live 1', 'live 2', 'live 3']);
-    // Now the resync can run, on its own.
-    const resync = connection.beginReplay();
-    expect(resync).toBeGreaterThan(login);
-    expect(connection.endReplay(resync)).toBe(false);
-  });
+  it(
+    'a replay asked for while one runs holds nothing of its own: ' +
+      'every live delivery held by the first goes out, and the second is asked for again',
+    () => {
+      const { connection, sent } = loggedIn();
+      const login = connection.beginReplay();
+      expect(login).toBeGreaterThan(0);
+      connection.deliver(live('1'));
+      connection.deliver(live('2'));
+      // A resync (the bus came back) while the login's replay still runs.
+      expect(connection.beginReplay()).toBe(0);
+      connection.deliver(live('3'));
+      connection.replay({ frame: 'stored 0', messageId: '0' });
+      expect(sent).toEqual(['stored 0']);
+      expect(connection.endReplay(login)).toBe(true);
+      expect(sent).toEqual(['stored 0', 'live 1', 'live 2', 'live 3']);
+      // Now the resync can run, on its own.
+      const resync = connection.beginReplay();
+      expect(resync).toBeGreaterThan(login);
+      expect(connection.endReplay(resync)).toBe(false);
+    },
+  );
 
   it('drops the live copies of what the replay sent', () => {
     const { connection, sent } = loggedIn();

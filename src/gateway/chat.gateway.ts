@@ -10,7 +10,7 @@ import { MetricsService, startedAtZero } from '../metrics/metrics.service';
 import { TrustedProxies, clientAddress } from '../common/client-address';
 import { ChatConnection } from './chat-connection';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
-import { FRAME_ROUTES, FrameRoute, FrameRoutes } from '../handlers/frame-route';
+import { FRAME_ROUTES, FrameRoute, FrameRoutes, responseTypeOf } from '../handlers/frame-route';
 import { CloseCode, MessageType, REFUSAL_FIELDS, RefusalCode, ReportedCloseCode } from '../protocol';
 import { SessionFrames } from './session-frames';
 
@@ -85,6 +85,8 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     for (const source of [this.sessionFrames, ...this.features]) {
       for (const route of source.routes()) {
         if (this.routes.has(route.requestType)) throw new Error(`Two handlers for message type ${route.requestType}`);
+        // A route the protocol's RESPONSE_TYPE does not list fails here, at start, not at its first frame.
+        responseTypeOf(route.requestType);
         this.routes.set(route.requestType, route);
         this.refusals.set(route.requestType, startedAtZero(this.metrics.refusals, String(route.requestType)));
       }
@@ -245,12 +247,13 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
       return;
     }
     this.frames.ok.inc();
+    const responseType = responseTypeOf(route.requestType);
     try {
       const response = await route.handle(connection, frame);
-      if (response && route.responseType !== null) {
+      if (response && responseType !== null) {
         // A handler may answer a refusal as fields (Register, Login): counted like a thrown one.
         if (response.success === false) this.refusals.get(route.requestType)!.inc();
-        connection.send({ messageType: route.responseType, sequenceId: frame.sequenceId, ...response });
+        connection.send({ messageType: responseType, sequenceId: frame.sequenceId, ...response });
       }
     } catch (error) {
       if (error instanceof FrameRefusal) {
@@ -265,12 +268,13 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
   private refuse(connection: ChatConnection, route: FrameRoute<ChatConnection>, frame: ClientFrame, refusal: Refusal): void {
     const { code, reason } = refusal;
     this.refusals.get(route.requestType)!.inc();
-    if (route.responseType === null) {
+    const responseType = responseTypeOf(route.requestType);
+    if (responseType === null) {
       this.sendError(connection, frame.sequenceId, code, reason);
       return;
     }
-    const fields = { ...REFUSAL_FIELDS[route.responseType], ...refusal.fields };
-    connection.send({ messageType: route.responseType, sequenceId: frame.sequenceId, ...fields, success: false, reason, code });
+    const fields = { ...REFUSAL_FIELDS[responseType], ...refusal.fields };
+    connection.send({ messageType: responseType, sequenceId: frame.sequenceId, ...fields, success: false, reason, code });
   }
 
   /** A frame refused before its type was known: a type 26, counted under `unknown`. */

@@ -63,7 +63,6 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
     return [
       {
         requestType: MessageType.Ping,
-        responseType: MessageType.Pong,
         public: true,
         // Echoed only as a number or a string: a structure could be too deep to write back.
         handle: (_connection, frame) => ({
@@ -72,7 +71,6 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
       },
       {
         requestType: MessageType.RegisterRequest,
-        responseType: MessageType.RegisterResponse,
         public: true,
         handle: async (connection, frame) => {
           const limited = await this.limits.consume('registerPerAddress', connection.remoteAddress);
@@ -84,18 +82,15 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
       },
       {
         requestType: MessageType.LoginRequest,
-        responseType: MessageType.LoginResponse,
         public: true,
         handle: (connection, frame) => this.login(connection, frame),
       },
       {
         requestType: MessageType.LogoutRequest,
-        responseType: MessageType.LogoutResponse,
         handle: (connection, frame) => this.logout(connection, frame),
       },
       {
         requestType: MessageType.ChangePasswordRequest,
-        responseType: MessageType.ChangePasswordResponse,
         handle: (connection, frame) => this.changePassword(connection, frame),
       },
     ];

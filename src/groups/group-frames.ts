@@ -15,15 +15,14 @@ export class GroupFrames implements FrameRoutes {
 
   routes(): FrameRoute[] {
     return [
-      { requestType: MessageType.GroupChatRequest, responseType: MessageType.GroupChatResponse, handle: (c, f) => this.chat(c, f) },
-      { requestType: MessageType.GroupCreateRequest, responseType: MessageType.GroupCreateResponse, handle: (c, f) => this.create(c, f) },
-      { requestType: MessageType.GroupJoinRequest, responseType: MessageType.GroupJoinResponse, handle: (c, f) => this.join(c, f) },
+      { requestType: MessageType.GroupChatRequest, handle: (c, f) => this.chat(c, f) },
+      { requestType: MessageType.GroupCreateRequest, handle: (c, f) => this.create(c, f) },
+      { requestType: MessageType.GroupJoinRequest, handle: (c, f) => this.join(c, f) },
       {
         requestType: MessageType.GroupMembersRequest,
-        responseType: MessageType.GroupMembersResponse,
         handle: (c, f) => this.members(c, f),
       },
-      { requestType: MessageType.GroupQuitRequest, responseType: MessageType.GroupQuitResponse, handle: (c, f) => this.quit(c, f) },
+      { requestType: MessageType.GroupQuitRequest, handle: (c, f) => this.quit(c, f) },
     ];
   }
 

@@ -1,3 +1,4 @@
+import { RESPONSE_TYPE } from '../protocol';
 import { ClientFrame, ResponseFields } from './frame';
 
 /**
@@ -14,13 +15,12 @@ export interface FrameContext {
 }
 
 /**
- * One entry of the dispatch table: a request type, the type it is answered with, and the
- * handler. A handler returns the response's fields, or nothing when it answers by itself.
+ * One entry of the dispatch table: a request type and its handler. A handler returns the
+ * response's fields, or nothing when it answers by itself; the response's type is the one
+ * `RESPONSE_TYPE` (src/protocol) gives the request type (see `responseTypeOf`).
  */
 export interface FrameRoute<C extends FrameContext = FrameContext> {
   requestType: number;
-  /** null: no direct response (Ack); refusals then go out as `MessageType.Error`. */
-  responseType: number | null;
   /** Served before login (Ping, Register, Login). */
   public?: boolean;
   handle(context: C, frame: ClientFrame): Promise<ResponseFields | void> | ResponseFields | void;
@@ -33,3 +33,14 @@ export interface FrameRoutes<C extends FrameContext = FrameContext> {
 
 /** The features' parts of the table, registered by their modules; the gateway serves them all. */
 export const FRAME_ROUTES = Symbol('FRAME_ROUTES');
+
+/**
+ * The type a request is answered with, from the protocol's table; null: no direct response (Ack),
+ * refusals then go out as `MessageType.Error`. Throws for a request type the table does not list,
+ * so that a route the protocol does not know of fails at registration.
+ */
+export function responseTypeOf(requestType: number): number | null {
+  const responseType = RESPONSE_TYPE[requestType];
+  if (responseType === undefined) throw new Error(`Message type ${requestType} has a handler but no response type in RESPONSE_TYPE`);
+  return responseType;
+}

@@ -11,7 +11,7 @@ export class MessageFrames implements FrameRoutes {
   constructor(private readonly messages: MessagesService) {}
 
   routes(): FrameRoute[] {
-    return [{ requestType: MessageType.ChatRequest, responseType: MessageType.ChatResponse, handle: (c, f) => this.chat(c, f) }];
+    return [{ requestType: MessageType.ChatRequest, handle: (c, f) => this.chat(c, f) }];
   }
 
   private async chat(connection: FrameContext, frame: ClientFrame): Promise<ResponseFields> {

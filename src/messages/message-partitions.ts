@@ -38,7 +38,8 @@ export function createPartitionSql(k: number): string[] {
     `CREATE UNIQUE INDEX IF NOT EXISTS ${name}_dedup_key ON ${name} (sender, client_message_id) WHERE client_message_id IS NOT NULL`,
     `CREATE UNIQUE INDEX IF NOT EXISTS ${name}_group_seq_key ON ${name} (group_id, seq) WHERE group_id IS NOT NULL`,
     // See the messages-pair-statistics migration.
-    `CREATE STATISTICS IF NOT EXISTS ${name}_pair (mcv, ndistinct, dependencies) ON least(sender, recipient), greatest(sender, recipient) FROM ${name}`,
+    `CREATE STATISTICS IF NOT EXISTS ${name}_pair (mcv, ndistinct, dependencies) ` +
+      `ON least(sender, recipient), greatest(sender, recipient) FROM ${name}`,
   ];
 }
 
@@ -189,7 +190,8 @@ export class MessagePartitions implements OnApplicationBootstrap, OnModuleDestro
       this.metrics.messagesExpired.inc(counts.total);
       this.metrics.messagesExpiredUnacknowledged.inc(counts.direct + counts.grouped);
       this.logger.warn(
-        `Retention dropped partition ${partitionName(k)}: ${counts.total} messages, of which ${counts.direct + counts.grouped} not acknowledged by every recipient`,
+        `Retention dropped partition ${partitionName(k)}: ${counts.total} messages, ` +
+          `of which ${counts.direct + counts.grouped} not acknowledged by every recipient`,
       );
       result.dropped.push(k);
     }

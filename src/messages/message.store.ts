@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { BatchWriter } from '../database/batch-writer';
 import { Database, Queryable } from '../database/database';
+import { camelCased } from '../database/rows';
 
 interface NewMessage {
   sender: string;
@@ -82,7 +83,8 @@ export class GroupGoneError extends Error {
 
 const MAX_BATCH = 256;
 const COLUMNS =
-  'm.id::text AS id, m.sender, m.recipient, m.group_id, m.seq::text AS seq, m.content, m.created_at, m.sender_sequence_id::text AS sequence_id';
+  'm.id::text AS id, m.sender, m.recipient, m.group_id, m.seq::text AS seq, m.content, m.created_at, ' +
+  'm.sender_sequence_id::text AS sequence_id';
 
 /**
  * Allocates `$n` new ids and numbers them 1..n in ascending order, so the sends of a batch get
@@ -105,7 +107,9 @@ const FRESH = `fresh AS (
     SELECT i.* FROM input i
     WHERE i.cmid IS NULL OR (
       NOT EXISTS (SELECT 1 FROM input e WHERE e.sender = i.sender AND e.cmid = i.cmid AND e.ord < i.ord)
-      AND NOT EXISTS (SELECT 1 FROM messages d WHERE d.sender = i.sender AND d.client_message_id = i.cmid AND d.client_message_id IS NOT NULL))
+      AND NOT EXISTS (
+        SELECT 1 FROM messages d WHERE d.sender = i.sender AND d.client_message_id = i.cmid AND d.client_message_id IS NOT NULL
+      ))
   )`;
 
 /**
@@ -115,7 +119,8 @@ const FRESH = `fresh AS (
 export const MESSAGE_SQL = {
   insertDirect: `WITH ${allocateIds('$6')}, input AS (
     SELECT ids.id, t.ord, t.sender, t.recipient, t.content, t.cmid, t.seqid
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY AS t(sender, recipient, content, cmid, seqid, ord)
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+      WITH ORDINALITY AS t(sender, recipient, content, cmid, seqid, ord)
     JOIN ids ON ids.ord = t.ord
   ), ${FRESH}, inserted AS (
     INSERT INTO messages (id, sender, recipient, content, client_message_id, sender_sequence_id)
@@ -175,16 +180,7 @@ export const MESSAGE_SQL = {
 } as const;
 
 function toRecord(row: MessageRow): MessageRecord {
-  return {
-    id: row.id,
-    sender: row.sender,
-    recipient: row.recipient,
-    groupId: row.group_id,
-    seq: row.seq,
-    content: row.content,
-    createdAt: row.created_at,
-    sequenceId: Number(row.sequence_id),
-  };
+  return { ...camelCased(row), sequenceId: Number(row.sequence_id) };
 }
 
 /** An error about one row's data (SQLSTATE class 22), not about the database. */
@@ -362,13 +358,15 @@ export class MessageStore {
         results[index] = new Error('A deduplicated message has no original');
         continue;
       }
+      // The record is the message's columns only: the key and the ack state are answered beside it.
+      const { client_message_id: _key, acked, ...row } = original;
       results[index] = {
         id: original.id,
         createdAt: original.created_at,
         duplicate: true,
-        acked: original.acked,
+        acked,
         seq: original.seq ?? undefined,
-        original: toRecord(original),
+        original: toRecord(row),
       };
     }
   }

@@ -26,103 +26,65 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  readonly wsConnections = new Gauge({
-    name: 'chat_ws_connections',
-    help: 'Open WebSocket connections, logged in or not',
-    registers: [this.registry],
-  });
+  readonly wsConnections = this.gauge('chat_ws_connections', 'Open WebSocket connections, logged in or not');
 
-  readonly wsFrames = new Counter({
-    name: 'chat_ws_frames_received_total',
-    help: 'WebSocket frames received, by outcome',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly wsFrames = this.counter('chat_ws_frames_received_total', 'WebSocket frames received, by outcome', ['outcome']);
 
-  private readonly messagesStored = new Counter({
-    name: 'chat_messages_stored_total',
-    help: 'Messages durably stored, by kind',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
+  private readonly messagesStored = this.counter('chat_messages_stored_total', 'Messages durably stored, by kind', ['kind']);
 
-  readonly registryUp = new Gauge({
-    name: 'chat_registry_up',
-    help: "1 while this instance's heartbeats reach the registry (Redis in cluster mode), 0 while they fail",
-    registers: [this.registry],
-  });
+  readonly registryUp = this.gauge(
+    'chat_registry_up',
+    "1 while this instance's heartbeats reach the registry (Redis in cluster mode), 0 while they fail",
+  );
 
-  readonly heartbeatFailures = new Counter({
-    name: 'chat_registry_heartbeat_failures_total',
-    help: 'Heartbeats that did not reach the registry',
-    registers: [this.registry],
-  });
+  readonly heartbeatFailures = this.counter('chat_registry_heartbeat_failures_total', 'Heartbeats that did not reach the registry');
 
-  readonly registryOutages = new Counter({
-    name: 'chat_registry_outages_total',
-    help: 'Times the registry went from reachable to failing heartbeats',
-    registers: [this.registry],
-  });
+  readonly registryOutages = this.counter('chat_registry_outages_total', 'Times the registry went from reachable to failing heartbeats');
 
-  readonly registryRecoveries = new Counter({
-    name: 'chat_registry_recoveries_total',
-    help: 'Reconnections to Redis after an outage (failovers included; after a failover the local sessions are bound again)',
-    registers: [this.registry],
-  });
+  readonly registryRecoveries = this.counter(
+    'chat_registry_recoveries_total',
+    'Reconnections to Redis after an outage (failovers included; after a failover the local sessions are bound again)',
+  );
 
-  readonly busResubscriptions = new Counter({
-    name: 'chat_bus_resubscriptions_total',
-    help: "Times this instance's bus channel was subscribed again after Redis was lost or failed over",
-    registers: [this.registry],
-  });
+  readonly busResubscriptions = this.counter(
+    'chat_bus_resubscriptions_total',
+    "Times this instance's bus channel was subscribed again after Redis was lost or failed over",
+  );
 
   /** Counted per message: the labelled children are looked up once. */
   readonly directStored = this.messagesStored.labels('direct');
   readonly groupStored = this.messagesStored.labels('group');
 
   /** Messages dropped by retention (MESSAGE_RETENTION_DAYS) with their partition. */
-  readonly messagesExpired = new Counter({
-    name: 'chat_messages_expired_total',
-    help: 'Messages dropped by retention with their partition',
-    registers: [this.registry],
-  });
+  readonly messagesExpired = this.counter('chat_messages_expired_total', 'Messages dropped by retention with their partition');
 
   /** Of those, the ones some recipient had not acknowledged: 1:1 messages not acked, group messages past a member's cursor. */
-  readonly messagesExpiredUnacknowledged = new Counter({
-    name: 'chat_messages_expired_unacknowledged_total',
-    help: 'Messages dropped by retention that a recipient had not acknowledged',
-    registers: [this.registry],
-  });
+  readonly messagesExpiredUnacknowledged = this.counter(
+    'chat_messages_expired_unacknowledged_total',
+    'Messages dropped by retention that a recipient had not acknowledged',
+  );
 
   /** By outcome: `ok`, or the kind of refusal; the login code looks its children up once. */
-  readonly logins = new Counter({
-    name: 'chat_logins_total',
-    help: 'Logins (type 17 and ?token= at connect), by outcome: ok or the kind of refusal',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly logins = this.counter('chat_logins_total', 'Logins (type 17 and ?token= at connect), by outcome: ok or the kind of refusal', [
+    'outcome',
+  ]);
 
   /** By request type (`unknown` for a frame with no known type); the gateway looks its children up once. */
-  readonly refusals = new Counter({
-    name: 'chat_refusals_total',
-    help: 'Request frames answered with success:false, by the request messageType',
-    labelNames: ['type'] as const,
-    registers: [this.registry],
-  });
+  readonly refusals = this.counter('chat_refusals_total', 'Request frames answered with success:false, by the request messageType', [
+    'type',
+  ]);
 
-  readonly wsCloses = new Counter({
-    name: 'chat_ws_closes_total',
-    help: 'WebSocket connections closed, by close code (either side; other: a code the server does not know)',
-    labelNames: ['code'] as const,
-    registers: [this.registry],
-  });
+  readonly wsCloses = this.counter(
+    'chat_ws_closes_total',
+    'WebSocket connections closed, by close code (either side; other: a code the server does not know)',
+    ['code'],
+  );
 
-  private readonly deliveries = new Counter({
-    name: 'chat_deliveries_total',
-    help: 'Stored messages handed to a recipient, by path: local, remote (bus), retry, offline (login replay), resync',
-    labelNames: ['path'] as const,
-    registers: [this.registry],
-  });
+  private readonly deliveries = this.counter(
+    'chat_deliveries_total',
+    'Stored messages handed to a recipient, by path: local, remote (bus), retry, offline (login replay), resync',
+    ['path'],
+  );
 
   /** Counted per recipient. */
   readonly deliveredLocal = startedAtZero(this.deliveries, 'local');
@@ -131,35 +93,21 @@ export class MetricsService {
   readonly deliveredOffline = startedAtZero(this.deliveries, 'offline');
   readonly deliveredResync = startedAtZero(this.deliveries, 'resync');
 
-  readonly busPublishFailures = new Counter({
-    name: 'chat_bus_publish_failures_total',
-    help: 'Publishes to another instance over the bus that failed (deliveries are retried, kicks are not)',
-    registers: [this.registry],
-  });
+  readonly busPublishFailures = this.counter(
+    'chat_bus_publish_failures_total',
+    'Publishes to another instance over the bus that failed (deliveries are retried, kicks are not)',
+  );
 
-  readonly deliveryRetryQueue = new Gauge({
-    name: 'chat_delivery_retry_queue',
-    help: 'Remote deliveries waiting to be tried again',
-    registers: [this.registry],
-  });
+  readonly deliveryRetryQueue = this.gauge('chat_delivery_retry_queue', 'Remote deliveries waiting to be tried again');
 
-  readonly deliveryRetries = new Counter({
-    name: 'chat_delivery_retries_total',
-    help: 'Remote deliveries tried again',
-    registers: [this.registry],
-  });
+  readonly deliveryRetries = this.counter('chat_delivery_retries_total', 'Remote deliveries tried again');
 
-  readonly deliveryRetryDropped = new Counter({
-    name: 'chat_delivery_retry_dropped_total',
-    help: 'Remote deliveries not queued for a retry because the queue was full (the message stays stored)',
-    registers: [this.registry],
-  });
+  readonly deliveryRetryDropped = this.counter(
+    'chat_delivery_retry_dropped_total',
+    'Remote deliveries not queued for a retry because the queue was full (the message stays stored)',
+  );
 
-  readonly hasherBusy = new Counter({
-    name: 'chat_hasher_busy_total',
-    help: 'Password hashes refused at once because too many were waiting',
-    registers: [this.registry],
-  });
+  readonly hasherBusy = this.counter('chat_hasher_busy_total', 'Password hashes refused at once because too many were waiting');
 
   readonly hasherWait = new Histogram({
     name: 'chat_hasher_wait_seconds',
@@ -168,48 +116,44 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  private readonly rebalanceMoves = new Counter({
-    name: 'chat_rebalance_moves_total',
-    help: 'Type 21 moves sent to clients of this instance, by reason: rebalance or drain',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
+  private readonly rebalanceMoves = this.counter(
+    'chat_rebalance_moves_total',
+    'Type 21 moves sent to clients of this instance, by reason: rebalance or drain',
+    ['reason'],
+  );
 
   readonly movedRebalance = startedAtZero(this.rebalanceMoves, 'rebalance');
   readonly movedDrain = startedAtZero(this.rebalanceMoves, 'drain');
 
-  readonly rebalanceOrders = new Counter({
-    name: 'chat_rebalance_orders_total',
-    help: 'Rebalance orders received on POST /reBalance/handler',
-    registers: [this.registry],
-  });
+  readonly rebalanceOrders = this.counter('chat_rebalance_orders_total', 'Rebalance orders received on POST /reBalance/handler');
 
   constructor(local: LocalSessions, hasher: PasswordHasher) {
     collectDefaultMetrics({ register: this.registry, prefix: 'chat_' });
     this.registryUp.set(1);
-    new Gauge({
-      name: 'chat_sessions',
-      help: 'Logged-in connections on this instance',
-      registers: [this.registry],
-      collect() {
-        this.set(local.sessionCount);
-      },
-    });
-    new Gauge({
-      name: 'chat_hasher_waiting',
-      help: 'Password hashes waiting for a free hashing slot',
-      registers: [this.registry],
-      collect() {
-        this.set(hasher.waitingCount);
-      },
-    });
+    this.sampledGauge('chat_sessions', 'Logged-in connections on this instance', () => local.sessionCount);
+    this.sampledGauge('chat_hasher_waiting', 'Password hashes waiting for a free hashing slot', () => hasher.waitingCount);
     hasher.observe({ busy: () => this.hasherBusy.inc(), waited: (seconds) => this.hasherWait.observe(seconds) });
+    this.sampledGauge('chat_online_users', 'Distinct logged-in users on this instance', () => local.userCount);
+  }
+
+  /** A counter in this registry; with `labelNames`, its children are looked up by them. */
+  private counter<T extends string = string>(name: string, help: string, labelNames: readonly T[] = []): Counter<T> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** A gauge in this registry, set by the code that knows its value. */
+  private gauge(name: string, help: string): Gauge {
+    return new Gauge({ name, help, registers: [this.registry] });
+  }
+
+  /** A gauge in this registry whose value `read` gives at each scrape. */
+  private sampledGauge(name: string, help: string, read: () => number): void {
     new Gauge({
-      name: 'chat_online_users',
-      help: 'Distinct logged-in users on this instance',
+      name,
+      help,
       registers: [this.registry],
       collect() {
-        this.set(local.userCount);
+        this.set(read());
       },
     });
   }

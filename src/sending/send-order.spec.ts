@@ -2,6 +2,13 @@ import { SendOrder } from './send-order';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Whether a slot's turn has come yet, asked after a tick. */
+function watchTurn(slot: { turn: Promise<unknown> }): () => boolean {
+  let came = false;
+  void slot.turn.then(() => (came = true));
+  return () => came;
+}
+
 describe('SendOrder', () => {
   it("hands one sender's sends over in arrival order even when their checks finish in reverse", async () => {
     const order = new SendOrder();
@@ -23,10 +30,9 @@ describe('SendOrder', () => {
     const order = new SendOrder();
     const slowAlice = order.enter('alice');
     const bob = order.enter('bob');
-    let bobTurn = false;
-    void bob.turn.then(() => (bobTurn = true));
+    const bobTurn = watchTurn(bob);
     await tick();
-    expect(bobTurn).toBe(true);
+    expect(bobTurn()).toBe(true);
     slowAlice.release();
     bob.release();
   });
@@ -35,13 +41,12 @@ describe('SendOrder', () => {
     const order = new SendOrder();
     const first = order.enter('alice');
     const second = order.enter('alice');
-    let secondTurn = false;
-    void second.turn.then(() => (secondTurn = true));
+    const secondTurn = watchTurn(second);
     await tick();
-    expect(secondTurn).toBe(false);
+    expect(secondTurn()).toBe(false);
     first.release();
     await tick();
-    expect(secondTurn).toBe(true);
+    expect(secondTurn()).toBe(true);
     second.release();
     await tick();
     await tick();

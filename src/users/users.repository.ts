@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database';
+import { camelCased } from '../database/rows';
 
 export interface UserRecord {
   id: number;
@@ -29,17 +30,7 @@ const COLUMNS =
   'id, username, password_hash, status, register_time, last_login_time, password_error_num, password_error_last_time, token_epoch';
 
 function toRecord(row: UserRow): UserRecord {
-  return {
-    id: row.id,
-    username: row.username,
-    passwordHash: row.password_hash,
-    status: row.status,
-    registerTime: row.register_time,
-    lastLoginTime: row.last_login_time,
-    passwordErrorNum: row.password_error_num,
-    passwordErrorLastTime: row.password_error_last_time,
-    tokenEpoch: row.token_epoch,
-  };
+  return camelCased(row);
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -64,7 +55,8 @@ export const USER_SQL = {
            WHEN password_error_last_time IS NULL OR password_error_last_time <= now() - make_interval(secs => $3::double precision / 1000)
            THEN 1 ELSE password_error_num + 1 END,
          password_error_last_time = now()
-       WHERE id = $1 AND NOT (password_error_num > $2 AND password_error_last_time > now() - make_interval(secs => $3::double precision / 1000))
+       WHERE id = $1
+         AND NOT (password_error_num > $2 AND password_error_last_time > now() - make_interval(secs => $3::double precision / 1000))
        RETURNING password_error_num`,
   releaseAttempt: `UPDATE users SET
          last_login_time = CASE WHEN $3 THEN now() ELSE last_login_time END,
@@ -104,7 +96,9 @@ export function pageSql(
   if (conditions.length === 0) {
     return {
       count: 'SELECT coalesce(max(reg_no), 0)::int AS total FROM users',
-      page: `SELECT ${COLUMNS} FROM users WHERE reg_no <= (SELECT coalesce(max(reg_no), 0) FROM users) - $2::int ORDER BY reg_no DESC LIMIT $1`,
+      page:
+        `SELECT ${COLUMNS} FROM users ` +
+        'WHERE reg_no <= (SELECT coalesce(max(reg_no), 0) FROM users) - $2::int ORDER BY reg_no DESC LIMIT $1',
       params: [],
       pageParams: [limit, offset],
     };

@@ -183,24 +183,14 @@ export class UsersService {
     // A name that breaks the rules was never registered; the database need not be asked (nor see a NUL).
     const unknown = usernames.filter((u) => !this.idByName.has(u) && usernameProblem(u) === null);
     if (unknown.length > 0) this.remember(await this.users.idsOf([...new Set(unknown)]));
-    const ids = new Map<string, number>();
-    for (const name of usernames) {
-      const id = this.idByName.get(name);
-      if (id !== undefined) ids.set(name, id);
-    }
-    return ids;
+    return known(usernames, this.idByName);
   }
 
   /** Usernames of these user ids (ids of no user are left out). */
   async namesOf(ids: number[]): Promise<Map<number, string>> {
     const unknown = ids.filter((id) => !this.nameById.has(id));
     if (unknown.length > 0) this.remember(await this.users.namesOf([...new Set(unknown)]));
-    const names = new Map<number, string>();
-    for (const id of ids) {
-      const name = this.nameById.get(id);
-      if (name !== undefined) names.set(id, name);
-    }
-    return names;
+    return known(ids, this.nameById);
   }
 
   private remember(users: { id: number; username: string }[]): void {
@@ -221,4 +211,14 @@ export class UsersService {
   private get lockoutWindowMs(): number {
     return this.config.auth.lockoutMinutes * 60_000;
   }
+}
+
+/** The entries of `cache` for those of `keys` it holds, in the order of `keys`. */
+function known<K, V>(keys: K[], cache: Map<K, V>): Map<K, V> {
+  const found = new Map<K, V>();
+  for (const key of keys) {
+    const value = cache.get(key);
+    if (value !== undefined) found.set(key, value);
+  }
+  return found;
 }

@@ -70,31 +70,8 @@ export class Instance {
     return this.process.exitCode === null && this.process.signalCode === null;
   }
 
-  async http<T = unknown>(
-    method: string,
-    path: string,
-    options: { body?: unknown; rawBody?: string; auth?: Auth; contentType?: string } = {},
-  ): Promise<HttpResult<T>> {
-    const headers: Record<string, string> = {};
-    const auth = options.auth ?? 'none';
-    if (auth === 'admin') headers.authorization = `Bearer ${ADMIN_TOKEN}`;
-    else if (auth === 'cluster') headers['x-cluster-token'] = CLUSTER_TOKEN;
-    else if (auth !== 'none') headers[auth.header] = auth.value;
-    let body: string | undefined;
-    if (options.rawBody !== undefined) body = options.rawBody;
-    else if (options.body !== undefined) body = JSON.stringify(options.body);
-    if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-    const response = await uncheckedFetch(`http://127.0.0.1:${this.port}${path}`, { method, headers, body });
-    const text = await response.text();
-    const contentType = response.headers.get('content-type');
-    await checkResponse(this.port, { method, url: path, status: response.status, contentType, text });
-    let parsed: Envelope<T>;
-    try {
-      parsed = JSON.parse(text) as Envelope<T>;
-    } catch {
-      parsed = undefined as unknown as Envelope<T>;
-    }
-    return { status: response.status, body: parsed, text, headers: response.headers };
+  http<T = unknown>(method: string, path: string, options: HttpOptions = {}): Promise<HttpResult<T>> {
+    return httpRequest<T>(this.port, method, path, options);
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
@@ -117,6 +94,42 @@ export class Instance {
   waitForExit(): Promise<number | null> {
     return this.exited;
   }
+}
+
+export interface HttpOptions {
+  body?: unknown;
+  rawBody?: string;
+  auth?: Auth;
+  contentType?: string;
+}
+
+/** One HTTP request to the server on `port`, its answer checked against the server's /v2/api-docs. */
+export async function httpRequest<T = unknown>(
+  port: number,
+  method: string,
+  path: string,
+  options: HttpOptions = {},
+): Promise<HttpResult<T>> {
+  const headers: Record<string, string> = {};
+  const auth = options.auth ?? 'none';
+  if (auth === 'admin') headers.authorization = `Bearer ${ADMIN_TOKEN}`;
+  else if (auth === 'cluster') headers['x-cluster-token'] = CLUSTER_TOKEN;
+  else if (auth !== 'none') headers[auth.header] = auth.value;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+  const response = await uncheckedFetch(`http://127.0.0.1:${port}${path}`, { method, headers, body });
+  const text = await response.text();
+  const contentType = response.headers.get('content-type');
+  await checkResponse(port, { method, url: path, status: response.status, contentType, text });
+  let parsed: Envelope<T>;
+  try {
+    parsed = JSON.parse(text) as Envelope<T>;
+  } catch {
+    parsed = undefined as unknown as Envelope<T>;
+  }
+  return { status: response.status, body: parsed, text, headers: response.headers };
 }
 
 /**

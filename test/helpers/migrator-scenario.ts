@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'expect';
-import { resetPublicSchema } from './scenario-process';
+import { runScenarioProcess } from './scenario-process';
 import { Database } from '../../src/database/database';
 import { MIGRATIONS } from '../../src/database/migrations';
 import { migrate } from '../../src/database/migrator';
@@ -83,30 +83,11 @@ const scenarios: { [name: string]: () => Promise<void> } = {
   },
 };
 
-async function main(): Promise<boolean> {
-  let passed = true;
-  for (const name of process.argv.slice(2)) {
-    try {
-      const scenario = scenarios[name];
-      if (!scenario) throw new Error(`unknown scenario ${name}; one of ${Object.keys(scenarios).join(', ')}`);
-      if (MODE === 'cluster') await resetPublicSchema(process.env.MIGRATOR_DATABASE_URL);
-      await scenario();
-      process.stdout.write(`PASS ${name}\n`);
-    } catch (error) {
-      passed = false;
-      process.stdout.write(`FAIL ${name}\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nEND ${name}\n`);
-    } finally {
-      for (const db of opened.splice(0)) await db.close();
-    }
-  }
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  return passed;
-}
-
-main().then(
-  (passed) => process.exit(passed ? 0 : 1),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(2);
+runScenarioProcess(scenarios, process.env.MIGRATOR_DATABASE_URL, {
+  afterEach: async () => {
+    for (const db of opened.splice(0)) await db.close();
   },
-);
+  afterAll: () => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  },
+});

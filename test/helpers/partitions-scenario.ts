@@ -14,7 +14,7 @@ import { GroupsRepository } from '../../src/groups/groups.repository';
 import { MessageStore } from '../../src/messages/message.store';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { expect } from 'expect';
-import { resetPublicSchema } from './scenario-process';
+import { runScenarioProcess } from './scenario-process';
 
 /**
  * The scenarios of test/partitions.e2e-spec.ts, run in a process of their own (PGlite loads as an
@@ -191,32 +191,12 @@ async function reopen(settings: { databaseUrl?: string; dataDir: string }): Prom
   return { db: await migratedDatabase(settings), settings };
 }
 
-/** Runs each named scenario in turn (a fresh database or data directory each); prints `PASS name` or `FAIL name` and the error. */
-async function main(): Promise<boolean> {
-  let passed = true;
-  for (const name of process.argv.slice(2)) {
-    const scenario = scenarios[name];
-    try {
-      if (!scenario) throw new Error(`unknown scenario ${name}; one of ${Object.keys(scenarios).join(', ')}`);
-      if (MODE === 'cluster') await resetPublicSchema(process.env.PARTITIONS_DATABASE_URL);
-      await scenario();
-      process.stdout.write(`PASS ${name}\n`);
-    } catch (error) {
-      passed = false;
-      process.stdout.write(`FAIL ${name}\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nEND ${name}\n`);
-    } finally {
-      await world?.db.close();
-      world = undefined;
-    }
-  }
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  return passed;
-}
-
-main().then(
-  (passed) => process.exit(passed ? 0 : 1),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(2);
+runScenarioProcess(scenarios, process.env.PARTITIONS_DATABASE_URL, {
+  afterEach: async () => {
+    await world?.db.close();
+    world = undefined;
   },
-);
+  afterAll: () => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  },
+});

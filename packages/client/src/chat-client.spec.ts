@@ -475,25 +475,35 @@ describe('ChatClient', () => {
     expect(String(send.clientMessageId).length).toBeLessThanOrEqual(64);
   });
 
-  it('tells a delivery that reuses a pending sequenceId from the ack of our send', async () => {
+  /**
+   * A logged-in client whose send of `type` the server holds unanswered, and the messages the
+   * client emits meanwhile: the test sends what it likes first, then answers the send.
+   */
+  async function sendHeld<T>(type: MessageType, sendWith: (client: ChatClient) => Promise<T>) {
     const server = await startServer();
     let heldSend: Frame | undefined;
     server.script = (frame) => {
-      if (frame.messageType !== MessageType.ChatRequest) return false;
+      if (frame.messageType !== type) return false;
       heldSend = frame;
     };
     const client = await loggedIn(server);
     const messages = collect<ChatMessage>((push) => client.on('message', push));
     let settled = false;
 
-    const ack = client.sendChat('bob', 'mine').finally(() => {
+    const ack = sendWith(client).finally(() => {
       settled = true;
     });
     const send = await waitFor(() => heldSend);
-    const connection = server.connections[0];
+    return { server, connection: server.connections[0], messages, ack, send, settled: () => settled };
+  }
+
+  it('tells a delivery that reuses a pending sequenceId from the ack of our send', async () => {
+    const { server, connection, messages, ack, send, settled } = await sendHeld(MessageType.ChatRequest, (client) =>
+      client.sendChat('bob', 'mine'),
+    );
     server.send(connection, { ...delivery('77', send.sequenceId), content: 'mine' });
     await waitFor(() => messages.length === 1);
-    expect(settled).toBe(false);
+    expect(settled()).toBe(false);
 
     server.defaultScript(send, connection);
     await expect(ack).resolves.toEqual({ messageId: '1000', delivered: true });
@@ -501,21 +511,9 @@ describe('ChatClient', () => {
   });
 
   it("does not take our other device's group message with the same sequenceId for our ack", async () => {
-    const server = await startServer();
-    let heldSend: Frame | undefined;
-    server.script = (frame) => {
-      if (frame.messageType !== MessageType.GroupChatRequest) return false;
-      heldSend = frame;
-    };
-    const client = await loggedIn(server);
-    const messages = collect<ChatMessage>((push) => client.on('message', push));
-    let settled = false;
-
-    const ack = client.sendGroupChat('team', 'from this device').finally(() => {
-      settled = true;
-    });
-    const send = await waitFor(() => heldSend);
-    const connection = server.connections[0];
+    const { server, connection, messages, ack, send, settled } = await sendHeld(MessageType.GroupChatRequest, (client) =>
+      client.sendGroupChat('team', 'from this device'),
+    );
     server.send(connection, {
       messageType: MessageType.GroupChatResponse,
       sequenceId: send.sequenceId,
@@ -528,7 +526,7 @@ describe('ChatClient', () => {
       offline: false,
     });
     await waitFor(() => messages.length === 1);
-    expect(settled).toBe(false);
+    expect(settled()).toBe(false);
     expect(messages[0]).toMatchObject({ messageId: '900', from: 'alice', content: 'from the phone' });
 
     server.defaultScript(send, connection);

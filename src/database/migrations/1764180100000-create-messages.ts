@@ -1,4 +1,5 @@
 import { Migration } from '../migrator';
+import { MESSAGE_COLUMNS_SINCE_1764180100000 } from './messages-columns';
 
 export const CreateMessages1764180100000: Migration = {
   name: 'CreateMessages1764180100000',
@@ -6,17 +7,7 @@ export const CreateMessages1764180100000: Migration = {
   async up(tx) {
     await tx.query(`
       CREATE TABLE messages (
-        id bigserial PRIMARY KEY,
-        sender varchar(30) NOT NULL,
-        recipient varchar(30),
-        group_id integer,
-        seq bigint,
-        content text NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        client_message_id varchar(64),
-        sender_sequence_id bigint NOT NULL DEFAULT 0,
-        acked boolean NOT NULL DEFAULT false,
-        CONSTRAINT messages_one_target CHECK ((recipient IS NULL) <> (group_id IS NULL))
+        id bigserial PRIMARY KEY,${MESSAGE_COLUMNS_SINCE_1764180100000}
       )`);
     await tx.query(`CREATE UNIQUE INDEX messages_dedup_key ON messages (sender, client_message_id) WHERE client_message_id IS NOT NULL`);
     await tx.query(`CREATE INDEX messages_unacked_idx ON messages (recipient, id) WHERE recipient IS NOT NULL AND NOT acked`);

@@ -34,11 +34,13 @@ export const GroupNameKeys1764190100000: Migration = {
         byKey.set(keys[index], same);
         if (/\p{Cf}/u.test(row.name))
           logger.warn(
-            `Group ${row.id} has a format character in its name (${JSON.stringify(row.name)}): such names are refused now, so it can no longer be reached by name`,
+            `Group ${row.id} has a format character in its name (${JSON.stringify(row.name)}): ` +
+              'such names are refused now, so it can no longer be reached by name',
           );
         else if (row.name !== row.name.normalize('NFC'))
           logger.warn(
-            `Group ${row.id} has a name not in NFC (${JSON.stringify(row.name)}): it can only be reached by clients that send it unnormalized`,
+            `Group ${row.id} has a name not in NFC (${JSON.stringify(row.name)}): ` +
+              'it can only be reached by clients that send it unnormalized',
           );
       });
       after = rows[rows.length - 1].id;
@@ -48,7 +50,8 @@ export const GroupNameKeys1764190100000: Migration = {
       if (groups.length < 2) continue;
       clashing.push(...groups.map((g) => g.id));
       logger.warn(
-        `Group names that differ only in letter case or normal form: ${groups.map((g) => `${JSON.stringify(g.name)} (id ${g.id})`).join(', ')}; they stay, rename all but one to make them unique`,
+        'Group names that differ only in letter case or normal form: ' +
+          `${groups.map((g) => `${JSON.stringify(g.name)} (id ${g.id})`).join(', ')}; they stay, rename all but one to make them unique`,
       );
     }
     await tx.query(`ALTER TABLE groups ALTER COLUMN name_key SET NOT NULL`);

@@ -1,4 +1,5 @@
 import { Migration } from '../migrator';
+import { MESSAGE_COLUMNS_SINCE_1764180100000 } from './messages-columns';
 
 /**
  * Third step: `messages` becomes a table partitioned by id ranges, and the table it was becomes
@@ -18,17 +19,7 @@ export const MessagesPartitioned1764200200000: Migration = {
     await tx.query(`ALTER TABLE messages RENAME TO messages_p0`);
     await tx.query(`
       CREATE TABLE messages (
-        id bigint NOT NULL DEFAULT nextval('messages_id_seq'),
-        sender varchar(30) NOT NULL,
-        recipient varchar(30),
-        group_id integer,
-        seq bigint,
-        content text NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        client_message_id varchar(64),
-        sender_sequence_id bigint NOT NULL DEFAULT 0,
-        acked boolean NOT NULL DEFAULT false,
-        CONSTRAINT messages_one_target CHECK ((recipient IS NULL) <> (group_id IS NULL)),
+        id bigint NOT NULL DEFAULT nextval('messages_id_seq'),${MESSAGE_COLUMNS_SINCE_1764180100000},
         CONSTRAINT messages_group_fk FOREIGN KEY (group_id) REFERENCES groups (id) ON DELETE CASCADE,
         CONSTRAINT messages_id_pkey PRIMARY KEY (id)
       ) PARTITION BY RANGE (id)`);

@@ -11,11 +11,14 @@ export const MessagesPairStatistics1764200400000: Migration = {
   name: 'MessagesPairStatistics1764200400000',
 
   async up(tx) {
-    await tx.query(`
+    await tx.query(
+      `
       DO $$ DECLARE r record; BEGIN
         FOR r IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'messages'::regclass LOOP
-          EXECUTE format('CREATE STATISTICS IF NOT EXISTS %I (mcv, ndistinct, dependencies) ON least(sender, recipient), greatest(sender, recipient) FROM %I', r.relname || '_pair', r.relname);
+          EXECUTE format('CREATE STATISTICS IF NOT EXISTS %I (mcv, ndistinct, dependencies) ` +
+        `ON least(sender, recipient), greatest(sender, recipient) FROM %I', r.relname || '_pair', r.relname);
         END LOOP;
-      END $$`);
+      END $$`,
+    );
   },
 };
