@@ -6,7 +6,7 @@
 //              delivered msg/s, then an open-loop paced window at a fraction of it for latency.
 //   idle       S3: connect and log in, report {type:'ready'}, hold until {cmd:'exit'}.
 //   group      S4: one big group, a few senders flat out; deliveries/s.
-//   rebalance  S5: everyone on instance 1, POST /reBalance, follow type 21, count lost messages.
+//   rebalance  S5: everyone on instance 1, POST /reBalance, follow the ReBalance push, count lost messages.
 // Latency = recipient receive time - the send time written into `content` (for paced sends, the
 // scheduled send time, so that a stalled generator or server cannot hide its delay).
 // The engine is bench/loadgen/generator.js; this file is its command line and its IPC side.

@@ -583,9 +583,11 @@ function render(report) {
     lines.push('');
   }
   lines.push(
-    '- Login: a new connection, a token login (type 17), until the LoginResponse and every pending message (offline replay) have ' +
+    `- Login: a new connection, a token login (type ${MessageType.LoginRequest}), ` +
+      'until the LoginResponse and every pending message (offline replay) have ' +
       'arrived; the replayed messages are not acknowledged, so each repeat finds the same ones.',
-    '- History: one connection asks 50 messages (type 23) again and again; deep pages start `beforeId` at the 10,000th newest ' +
+    `- History: one connection asks 50 messages (type ${MessageType.HistoryRequest}) again and again; ` +
+      'deep pages start `beforeId` at the 10,000th newest ' +
       'message of the conversation (fewer where the small database has fewer).',
     `- Group message: u_0 sends to g0 with all 5,000 members connected to the same instance; the 4,999 receiving sockets are held by ` +
       `${RECEIVERS} child processes, which report the time of their last receipt on the clock every process shares (CLOCK_MONOTONIC, ` +

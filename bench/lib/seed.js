@@ -3,7 +3,7 @@
 // so that 20,000 users do not cost 20,000 argon2 hashes (~45 ms of a core each on this class of
 // machine). The hash is a real argon2id hash of BENCH_PASSWORD with the server's parameters, so
 // password login works for every seeded user. Falls back to the caller registering through the
-// protocol (type 19) when the schema does not take the insert.
+// protocol (RegisterRequest) when the schema does not take the insert.
 //
 // As a CLI (for PGlite, whose data directory only one process may open, while the server is stopped):
 //   node bench/lib/seed.js pglite DATA_DIR PREFIX COUNT HASH

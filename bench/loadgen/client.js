@@ -49,7 +49,7 @@ class Client {
     return conn;
   }
 
-  /** Registration through the protocol (type 19): only when the users could not be seeded. */
+  /** Registration through the protocol (RegisterRequest): only when the users could not be seeded. */
   async register(conn) {
     const r = await this.request(
       { messageType: MessageType.RegisterRequest, username: this.name, password: this.lg.config.login.password },

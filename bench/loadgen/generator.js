@@ -62,7 +62,7 @@ class LoadGenerator {
           resolve(f);
         } else if (f.messageType === MessageType.Error) {
           this.stats.errors++;
-          this.reason(`type 26: ${f.reason}`);
+          this.reason(`Error (${MessageType.Error}): ${f.reason}`);
         }
       }
     }

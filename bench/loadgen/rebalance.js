@@ -1,5 +1,5 @@
 'use strict';
-// S5 in the load generator: everyone on instance 1, POST /reBalance, clients that follow type 21
+// S5 in the load generator: everyone on instance 1, POST /reBalance, clients that follow the ReBalance push
 // to their new instance, and the count of messages acknowledged but never received.
 const { sleep, nowMs, round, httpJson, pool } = require('../lib/common');
 const { log } = require('./log');

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CloseCode, MessageType } from '../protocol';
 import { AdminOnly, ClusterAccess } from '../common/access';
 import { ApiR } from '../common/api-envelope.decorator';
 import { refusalError } from '../common/error-mapping';
@@ -78,7 +79,9 @@ export class ClusterController {
   @HttpCode(200)
   @ClusterAccess()
   @ApiOperation({
-    summary: 'Move that many random connections of this instance to `host` (a live instance): type 21, then 4008 after the grace period',
+    summary:
+      'Move that many random connections of this instance to `host` (a live instance): ' +
+      `type ${MessageType.ReBalance}, then ${CloseCode.Moved} after the grace period`,
   })
   @ApiR('boolean', { refusal: 'host is not a live instance, or is this one' })
   async handleRebalance(@Query() { host, reBalanceNumber }: RebalanceQueryDto): Promise<boolean> {

@@ -233,7 +233,7 @@ export class ClusterService implements OnApplicationShutdown {
     }
   }
 
-  /** Pushes type 21 to `count` random sessions not already moving; returns how many were asked to move. */
+  /** Pushes a ReBalance to `count` random sessions not already moving; returns how many were asked to move. */
   moveRandomSessions(count: number, target: MoveTarget, graceMs: number | null): number {
     const candidates = [...this.local.all()].filter((session) => !session.moving);
     const moving = Math.min(count, candidates.length);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Delivery } from '../common/delivery';
 
-/** The instance a type 21 tells a client to move to: its `ip:port` and the URL clients reach it at. */
+/** The instance a ReBalance tells a client to move to: its `ip:port` and the URL clients reach it at. */
 export interface MoveTarget {
   host: string;
   url: string;
@@ -13,9 +13,9 @@ export interface SessionSocket {
   /** Set once logged in; only logged-in connections are sessions. */
   readonly username: string | null;
   deliver(delivery: Delivery): void;
-  /** Sends a Notice (type 25) with `reason`, then closes with `code`. */
+  /** Sends a Notice with `reason`, then closes with `code`. */
   kick(code: number, reason: string): void;
-  /** Pushes a type 21 move to `target`; closes with CloseCode.Moved after `graceMs` unless null (a drain closes at its end). */
+  /** Pushes a ReBalance move to `target`; closes with CloseCode.Moved after `graceMs` unless null (a drain closes at its end). */
   move(target: MoveTarget, graceMs: number | null): void;
   /** Asked to move already. */
   readonly moving: boolean;

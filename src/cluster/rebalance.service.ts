@@ -23,7 +23,7 @@ export interface ExecutedMove extends RebalanceMove {
 /**
  * Keeps live connections spread evenly: a coordinator (any instance, one at a time under a lock
  * in the registry) plans moves and orders busy instances to push some of their clients to
- * quieter ones (type 21). On shutdown an instance moves all of its clients the same way.
+ * quieter ones (a ReBalance push). On shutdown an instance moves all of its clients the same way.
  */
 @Injectable()
 export class RebalanceService implements OnModuleDestroy {

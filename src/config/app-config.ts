@@ -41,7 +41,7 @@ export interface HttpConfig {
   host: string;
   publicHost: string;
   /**
-   * The WebSocket URL clients are sent to for this instance (type 21, /serverAddress): PUBLIC_URL;
+   * The WebSocket URL clients are sent to for this instance (the ReBalance push, /serverAddress): PUBLIC_URL;
    * undefined: `ws://PUBLIC_HOST:PORT/ws`, built once the port is known (PORT=0 picks one).
    */
   publicUrl?: string;
@@ -60,7 +60,7 @@ export interface WsConfig {
   maxBufferedBytes: number;
   pingIntervalMs: number;
   idleTimeoutMs: number;
-  /** A connection not logged in after this long is closed with 4002. */
+  /** A connection not logged in after this long is closed with CloseCode.LoginTimeout. */
   loginTimeoutMs: number;
 }
 

@@ -102,7 +102,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
 
   /**
    * Drains on shutdown: no new connections, every client asked to move to another instance,
-   * then, once they left or DRAIN_TIMEOUT_MS passed, the rest closed with 1001.
+   * then, once they left or DRAIN_TIMEOUT_MS passed, the rest closed with CloseCode.GoingAway.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.accepting = false;
@@ -164,7 +164,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     // ws answers each ping itself; a client that pings without reading fills our output with pongs.
     socket.on('ping', () => connection.checkOutput());
     socket.on('error', (error: Error & { code?: string }) => {
-      // ws closes with 1009 by itself past maxPayload; anything else is the peer's fault, not ours.
+      // ws closes with CloseCode.TooBig by itself past maxPayload; anything else is the peer's fault, not ours.
       this.logger.debug(`Connection ${connection.id}: ${error.code ?? ''} ${error.message}`);
     });
     socket.on('close', () => {
@@ -277,7 +277,7 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     connection.send({ messageType: responseType, sequenceId: frame.sequenceId, ...fields, success: false, reason, code });
   }
 
-  /** A frame refused before its type was known: a type 26, counted under `unknown`. */
+  /** A frame refused before its type was known: an Error frame, counted under `unknown`. */
   private refuseUnrouted(connection: ChatConnection, sequenceId: number, code: RefusalCode, reason: string): void {
     this.unknownRefused.inc();
     this.sendError(connection, sequenceId, code, reason);

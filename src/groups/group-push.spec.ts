@@ -3,7 +3,7 @@ import { MessageType } from '../protocol';
 import { groupChatPushes, groupCreatePushes } from './group-push';
 
 describe('group push bodies', () => {
-  it('turns a map of username → message into type 8 frames, keeping only protocol fields', () => {
+  it('turns a map of username → message into GroupChatResponse frames, keeping only protocol fields', () => {
     const pushes = groupChatPushes({ bob: { from: 'alice', groupName: 'g', content: 'hi', sequenceId: 4, evil: '<x>' } });
     const frame = JSON.parse(pushes.get('bob')!);
     expect(frame).toMatchObject({
@@ -26,7 +26,7 @@ describe('group push bodies', () => {
     expect(() => groupChatPushes({ bob: { from: 'a', groupName: 'g', content: 'x', sequenceId: 'one' } })).toThrow(/sequenceId/);
   });
 
-  it('addresses each type 10 to the user named first in members', () => {
+  it('addresses each GroupCreateResponse to the user named first in members', () => {
     const [push] = groupCreatePushes([{ members: ['bob', 'alice'], groupName: 'g', reason: 'You have been added to group "g"' }]);
     expect(push.username).toBe('bob');
     expect(JSON.parse(push.frame)).toMatchObject({

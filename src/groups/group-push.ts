@@ -22,7 +22,7 @@ function required(fields: Fields, name: string, where: string): string {
   return value;
 }
 
-/** The body of /sendGroupChatMessage, checked: username → the type 8 frame to push to them. */
+/** The body of /sendGroupChatMessage, checked: username → the GroupChatResponse frame to push to them. */
 export function groupChatPushes(body: unknown): Map<string, string> {
   if (!isObject(body)) throw new ValidationFailedException('body must be an object of username → GroupChatResponseMessage');
   const entries = Object.entries(body);
@@ -51,7 +51,7 @@ export function groupChatPushes(body: unknown): Map<string, string> {
   return pushes;
 }
 
-/** The body of /sendGroupCreateMessage, checked: each type 10 frame with the user it is for. */
+/** The body of /sendGroupCreateMessage, checked: each GroupCreateResponse frame with the user it is for. */
 export function groupCreatePushes(body: unknown): { username: string; frame: string }[] {
   if (!Array.isArray(body)) throw new ValidationFailedException('body must be an array of GroupCreateResponseMessage');
   if (body.length > MAX_PUSHES) throw new ValidationFailedException(`body may hold at most ${MAX_PUSHES} messages`);

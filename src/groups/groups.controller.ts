@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { MessageType } from '../protocol';
 import { ClusterAccess } from '../common/access';
 import { ApiR } from '../common/api-envelope.decorator';
 import { refusalError } from '../common/error-mapping';
@@ -38,7 +39,11 @@ export class GroupsController {
 
   @Post('sendGroupChatMessage')
   @HttpCode(200)
-  @ApiOperation({ summary: "Push each message (type 8) to that user's live connections, wherever they are; true when every user had one" })
+  @ApiOperation({
+    summary:
+      `Push each message (type ${MessageType.GroupChatResponse}) to that user's live connections, wherever they are; ` +
+      'true when every user had one',
+  })
   @ApiBody({ schema: { type: 'object', additionalProperties: { $ref: getSchemaPath(GroupChatResponseMessageDto) } } })
   @ApiR('boolean')
   async sendGroupChatMessage(@Body() body: unknown): Promise<boolean> {
@@ -49,7 +54,8 @@ export class GroupsController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Push each type 10 to the user named first in its members, wherever connected; true when every such user had a live connection',
+      `Push each type ${MessageType.GroupCreateResponse} to the user named first in its members, wherever connected; ` +
+      'true when every such user had a live connection',
   })
   @ApiBody({ schema: { type: 'array', items: { $ref: getSchemaPath(GroupCreateResponseMessageDto) } } })
   @ApiR('boolean')

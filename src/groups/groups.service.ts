@@ -41,7 +41,7 @@ interface GroupTarget {
   members: string[];
 }
 
-/** A group message as type 8: deliveries, offline replay, history. */
+/** A group message as a GroupChatResponse: deliveries, offline replay, history. */
 export function groupFrame(message: MessageRecord, groupName: string, offline: boolean): Record<string, unknown> {
   return {
     messageType: MessageType.GroupChatResponse,
@@ -99,7 +99,7 @@ export class GroupsService extends OfflineSource {
     this.pipeline = new SendPipeline(audience, config.limits.maxContentBytes);
   }
 
-  /** Creates a group with its creator and the requested members who exist; pushes type 10 to those online. */
+  /** Creates a group with its creator and the requested members who exist; pushes a GroupCreateResponse to those online. */
   async create(
     creator: string,
     groupName: unknown,

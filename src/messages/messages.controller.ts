@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { MessageType } from '../protocol';
 import { ClusterAccess } from '../common/access';
 import { ApiR } from '../common/api-envelope.decorator';
 import { BusinessException } from '../common/business.exception';
@@ -21,7 +22,9 @@ export class MessagesController {
   @HttpCode(200)
   @ClusterAccess()
   @ApiOperation({ summary: 'Send a 1:1 message as `from`, stored and routed like a WebSocket send; data is true when delivered live' })
-  @ApiR('boolean', { refusal: 'the sender or the recipient does not exist, or the send was refused (the type 6 reason)' })
+  @ApiR('boolean', {
+    refusal: `the sender or the recipient does not exist, or the send was refused (the type ${MessageType.ChatResponse} reason)`,
+  })
   async send(@Body() body: ChatRequestMessageDto): Promise<boolean> {
     const from = normalizeUsername(body.from);
     if (!(await this.users.exists(from))) throw new BusinessException('Sender does not exist');

@@ -30,7 +30,7 @@ export const MessageReasons = {
   toType: 'to must be a string',
 } as const;
 
-/** A stored 1:1 message as its type 6 frame (deliveries, offline replay and history). */
+/** A stored 1:1 message as its ChatResponse frame (deliveries, offline replay and history). */
 export function directFrame(message: MessageRecord, offline: boolean): ChatResponseFrame {
   const { sequenceId, sender: from, recipient: to, content, id: messageId } = message;
   return chatMessageFrame({ sequenceId, from, to, content, messageId, time: message.createdAt.toISOString() }, offline);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { MessageType } from '../protocol';
 import { PasswordHasher } from '../auth/password-hasher';
 import { LocalSessions } from '../cluster/local-sessions';
 
@@ -65,9 +66,11 @@ export class MetricsService {
   );
 
   /** By outcome: `ok`, or the kind of refusal; the login code looks its children up once. */
-  readonly logins = this.counter('chat_logins_total', 'Logins (type 17 and ?token= at connect), by outcome: ok or the kind of refusal', [
-    'outcome',
-  ]);
+  readonly logins = this.counter(
+    'chat_logins_total',
+    `Logins (type ${MessageType.LoginRequest} and ?token= at connect), by outcome: ok or the kind of refusal`,
+    ['outcome'],
+  );
 
   /** By request type (`unknown` for a frame with no known type); the gateway looks its children up once. */
   readonly refusals = this.counter('chat_refusals_total', 'Request frames answered with success:false, by the request messageType', [

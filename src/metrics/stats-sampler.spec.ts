@@ -43,7 +43,7 @@ describe('StatsSampler', () => {
     expect(await sampler.read(3000)).toEqual({ at: 3000, connections: 1, messages: 0, logins: 0, refusals: 0, moves: 0 });
   });
 
-  it('counts a refused login frame once: as a login that failed, not again as a refused type 17', async () => {
+  it('counts a refused login frame once: as a login that failed, not again as a refused LoginRequest', async () => {
     const m = registry();
     const sampler = new StatsSampler(m.metrics);
     m.logins.labels('bad_credentials').inc();

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { CloseCode } from '../protocol';
 import { AdminOnly } from '../common/access';
 import { ApiR } from '../common/api-envelope.decorator';
 import { ValidationFailedException, refusalError } from '../common/error-mapping';
@@ -45,7 +46,9 @@ export class UsersController {
   }
 
   @Put('setUserStatus/:username/:status')
-  @ApiOperation({ summary: 'Enable (true) or disable (false) a user; disabling closes their connections everywhere (Notice, then 4003)' })
+  @ApiOperation({
+    summary: `Enable (true) or disable (false) a user; disabling closes their connections everywhere (Notice, then ${CloseCode.Disabled})`,
+  })
   @ApiParam(USERNAME_PARAM)
   @ApiParam({
     name: 'status',

@@ -14,7 +14,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * Pages may load only their own scripts and styles, and talk only to this origin ('self' covers
- * ws:// and wss:// to it) and to `instances`, the WebSocket origins a type 21 move may send them
+ * ws:// and wss:// to it) and to `instances`, the WebSocket origins a ReBalance move may send them
  * to: the token must not be sent anywhere else.
  */
 export function contentSecurityPolicy(instances: readonly string[] = []): string {

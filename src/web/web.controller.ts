@@ -31,7 +31,7 @@ export class WebController {
   }
 
   /**
-   * A page may follow a move (type 21) to the public URL of a live instance, and connect nowhere
+   * A page may follow a move (a ReBalance push) to the public URL of a live instance, and connect nowhere
    * else. This instance's own is listed too: behind a load balancer the page's origin is the
    * balancer's, and a page whose WebSocket went to another instance may be moved back here. An
    * instance alone (the embedded mode) has nowhere to move a page: its own origin is all it needs.

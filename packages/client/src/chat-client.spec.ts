@@ -297,7 +297,7 @@ describe('ChatClient', () => {
     await expect(client.register('alice', 'secret')).rejects.toMatchObject({ reason: 'Username is already taken', code: 'internal' });
   });
 
-  it('logs out with type 27 and forgets its token; changes the password with type 29 and takes the new token', async () => {
+  it('logs out with a LogoutRequest and forgets its token; then changes the password with a ChangePasswordRequest', async () => {
     const server = await startServer();
     server.script = (frame, connection) => {
       if (frame.messageType === MessageType.LogoutRequest)

@@ -73,7 +73,7 @@ export interface ChatClientOptions {
    */
   connectivity?: ConnectivityEvents | null;
   /**
-   * When the instance a ReBalance (type 21) names does not answer, or refuses the login, later
+   * When the instance a ReBalance push names does not answer, or refuses the login, later
    * reconnects go to the url given to `connect` (through `resolveUrl`, if set): default true.
    * false keeps the target for them, as if the move had worked.
    */

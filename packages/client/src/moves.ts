@@ -2,7 +2,7 @@ import { WebSocketLike } from './connection';
 
 /**
  * The urls of a session beside the current one: the one given to `connect`, and a move under way
- * after a ReBalance (type 21), whose failure sends later reconnects back to the url given.
+ * after a ReBalance push, whose failure sends later reconnects back to the url given.
  */
 export class Moves {
   /** The connection being opened after a ReBalance, adopted once logged in. */

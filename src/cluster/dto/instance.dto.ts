@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { MessageType } from '../../protocol';
 
 export class InstanceDto {
   @ApiProperty({ example: '3f2a9c1b7d4e' })
   id: string;
 
-  @ApiProperty({ example: '10.0.0.5:9092', description: '`ip:port`, as in type 21 and /reBalance/handler' })
+  @ApiProperty({ example: '10.0.0.5:9092', description: `\`ip:port\`, as in type ${MessageType.ReBalance} and /reBalance/handler` })
   host: string;
 
   @ApiProperty({ example: '10.0.0.5' })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-/** GroupChatResponseMessage: a type 8 to push as it is (docs/protocol.md §7.3). */
+/** GroupChatResponseMessage: a GroupChatResponse to push as it is (docs/protocol.md §7.3). */
 export class GroupChatResponseMessageDto {
   @ApiPropertyOptional({ type: 'integer', format: 'int32', example: 8 })
   messageType?: number;
@@ -30,7 +30,7 @@ export class GroupChatResponseMessageDto {
   time?: string;
 }
 
-/** GroupCreateResponseMessage: a type 10 for the user named first in `members`. */
+/** GroupCreateResponseMessage: a GroupCreateResponse for the user named first in `members`. */
 export class GroupCreateResponseMessageDto {
   @ApiPropertyOptional({ type: 'integer', format: 'int32', example: 10 })
   messageType?: number;
