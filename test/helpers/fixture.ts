@@ -1,5 +1,6 @@
 import { RedisTopologyName, TestEnvironment, TestMode } from './environment';
 import { Instance, startInstance } from './instance';
+import { SdkFleet } from './sdk-fleet';
 import { until } from './wait';
 import { WsTestClient, loggedIn, uniqueName } from './ws-client';
 
@@ -60,6 +61,11 @@ export class TestFixture {
     return Promise.all(Array.from({ length: count }, () => this.start(settings)));
   }
 
+  /** Stops (SIGTERM) the instances started so far and forgets them: for suites whose tests each start their own. */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.instances.splice(0).map((instance) => instance.stop()));
+  }
+
   /** An instance started some other way (another environment, a restart), stopped with the rest. */
   adopt(instance: Instance): Instance {
     this.instances.push(instance);
@@ -81,6 +87,31 @@ export class TestFixture {
   async user(instance: Instance, prefix = 'u', password = 'secret-pass'): Promise<{ name: string; client: WsTestClient }> {
     const name = uniqueName(prefix);
     return { name, client: this.track(await loggedIn(instance.wsUrl, name, password)) };
+  }
+
+  /** A new user, registered on a connection to `instance` that is closed again; its name. */
+  async registered(instance: Instance, prefix = 'u', password = 'secret-pass'): Promise<string> {
+    const name = uniqueName(prefix);
+    const client = await WsTestClient.connect(instance.wsUrl);
+    try {
+      const registered = await client.register(name, password);
+      if (registered.success !== true) throw new Error(`register ${name}: ${String(registered.reason)}`);
+    } finally {
+      client.close();
+    }
+    return name;
+  }
+
+  /** A fleet of SDK clients (`resolveUrl` as in SdkFleet), stopped sending and closed when the suite ends. */
+  fleet(resolveUrl: ConstructorParameters<typeof SdkFleet>[0]): SdkFleet {
+    const fleet = new SdkFleet(resolveUrl);
+    this.track({
+      close: async () => {
+        await fleet.stopSending();
+        fleet.close();
+      },
+    });
+    return fleet;
   }
 
   /** `GET /cluster/instances` of `instance`, until `accept` takes it (default: every running instance listed). */
