@@ -1,10 +1,10 @@
 import { ChatClient, ChatMessage } from '@chat-server/client';
 import WebSocket from 'ws';
 import { MessageType } from '../src/protocol';
-import { TestEnvironment } from './helpers/environment';
-import { Instance, freePort, startInstance } from './helpers/instance';
+import { useFixture } from './helpers/fixture';
+import { Instance, freePort } from './helpers/instance';
 import { until } from './helpers/wait';
-import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { uniqueName } from './helpers/ws-client';
 
 type Listed = { host: string; connections: number }[];
 
@@ -13,9 +13,10 @@ type Listed = { host: string; connections: number }[];
  * it stays where it is, and when that connection ends it goes back to the URL it was given.
  */
 describe('SDK move to a target that does not answer', () => {
-  const env = new TestEnvironment('cluster');
-  const sdkClients: ChatClient[] = [];
-  const clients: WsTestClient[] = [];
+  const fixture = useFixture({
+    mode: 'cluster',
+    settings: { HEARTBEAT_MS: '300', REBALANCE_GRACE_MS: '1500', REBALANCE_DELAY_MS: '600000', REBALANCE_INTERVAL_MS: '600000' },
+  });
   let a: Instance;
   let b: Instance;
   let c: Instance;
@@ -29,8 +30,7 @@ describe('SDK move to a target that does not answer', () => {
 
   async function sdkUser(on: Instance): Promise<{ client: ChatClient; name: string; messages: ChatMessage[] }> {
     const name = uniqueName('mover');
-    const client = new ChatClient({ WebSocketImpl: WebSocket, backoff: { baseMs: 50, capMs: 200 } });
-    sdkClients.push(client);
+    const client = fixture.track(new ChatClient({ WebSocketImpl: WebSocket, backoff: { baseMs: 50, capMs: 200 } }));
     const messages: ChatMessage[] = [];
     client.on('message', (message) => messages.push(message));
     await client.connect(on.wsUrl);
@@ -40,23 +40,10 @@ describe('SDK move to a target that does not answer', () => {
   }
 
   beforeAll(async () => {
-    await env.setup();
     deadUrl = `ws://127.0.0.1:${await freePort()}/ws`;
-    const settings = { HEARTBEAT_MS: '300', REBALANCE_GRACE_MS: '1500', REBALANCE_DELAY_MS: '600000', REBALANCE_INTERVAL_MS: '600000' };
-    [a, b, c] = await Promise.all([
-      startInstance(env.instanceEnv(settings)),
-      startInstance(env.instanceEnv({ ...settings, PUBLIC_URL: deadUrl })),
-      startInstance(env.instanceEnv(settings)),
-    ]);
+    [a, b, c] = await Promise.all([fixture.start(), fixture.start({ PUBLIC_URL: deadUrl }), fixture.start()]);
     await until(listed, (list) => list.length === 3, 10000, 'three instances');
   }, 120000);
-
-  afterAll(async () => {
-    for (const client of sdkClients) client.close();
-    for (const client of clients) client.close();
-    await Promise.all([a?.kill(), b?.kill(), c?.kill()]);
-    await env.dispose();
-  });
 
   it('falls back to the URL it was given when the target does not answer, and logs in there again', async () => {
     const { client, name, messages } = await sdkUser(a);
@@ -88,8 +75,7 @@ describe('SDK move to a target that does not answer', () => {
     );
     expect(reconnectedTo).toEqual([a.wsUrl]);
     expect(client.username).toBe(name);
-    const sender = await loggedIn(c.wsUrl, uniqueName('sender'));
-    clients.push(sender);
+    const { client: sender } = await fixture.user(c, 'sender');
     expect(
       await sender.request({ messageType: MessageType.ChatRequest, to: name, content: 'back on A', clientMessageId: uniqueName('m') }),
     ).toMatchObject({
