@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { MessageType } from '../src/protocol';
 import { useFixture } from './helpers/fixture';
 import { Instance } from './helpers/instance';
-import { pageConnectSources } from './helpers/page';
+import { pageConnectSources } from './helpers/cluster';
 import { Frame, WsTestClient } from './helpers/ws-client';
 import { until } from './helpers/wait';
 

@@ -3,7 +3,7 @@ import { MessageType } from '../src/protocol';
 import { LoadBalancer } from './browser/helpers/load-balancer';
 import { useFixture } from './helpers/fixture';
 import { Instance, freePort } from './helpers/instance';
-import { pageConnectSources } from './helpers/page';
+import { connectionsOn, moveOrder, pageConnectSources } from './helpers/cluster';
 import { until } from './helpers/wait';
 import { Frame, WsTestClient } from './helpers/ws-client';
 
@@ -28,11 +28,9 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
   let forwarder: LoadBalancer;
 
   const listed = async (): Promise<Listed> => (await a.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
-  const connectionsOn = async (instance: Instance): Promise<number> =>
-    (await listed()).find((i) => i.host === instance.host)?.connections ?? -1;
   const connectionsReach = (instance: Instance, count: number, what: string) =>
     until(
-      () => connectionsOn(instance),
+      () => connectionsOn(a, instance),
       (n) => n === count,
       5000,
       what,
@@ -42,8 +40,6 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
     clients.push(client);
     return client;
   };
-  const moveOrder = (from: Instance, host: string, count = 1) =>
-    from.http<boolean>('POST', `/reBalance/handler?host=${encodeURIComponent(host)}&reBalanceNumber=${count}`, { auth: 'cluster' });
   const serverAddress = async (asked: Instance): Promise<Address> => (await asked.http<Address>('GET', '/serverAddress')).body.data;
 
   beforeAll(async () => {
@@ -82,7 +78,7 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
 
   it("a move to B carries B's public URL, and the client gets there through it", async () => {
     await user(a, 'tob');
-    const before = { through: forwarder.accepted, onB: await connectionsOn(b) };
+    const before = { through: forwarder.accepted, onB: await connectionsOn(a, b) };
     expect((await moveOrder(a, b.host)).body).toMatchObject({ code: 0 });
     // One of A's two connections is asked to move: whichever it is, its frame names B's public URL.
     const moved = await until(

@@ -1,12 +1,11 @@
 import { ChatClient, ChatMessage } from '@chat-server/client';
 import WebSocket from 'ws';
 import { MessageType } from '../src/protocol';
+import { connectionsOn, moveOrder } from './helpers/cluster';
 import { useFixture } from './helpers/fixture';
 import { Instance, freePort } from './helpers/instance';
 import { until } from './helpers/wait';
 import { uniqueName } from './helpers/ws-client';
-
-type Listed = { host: string; connections: number }[];
 
 /**
  * The SDK told to move (type 21) to an instance whose public URL does not answer (a closed port):
@@ -22,12 +21,6 @@ describe('SDK move to a target that does not answer', () => {
   let c: Instance;
   let deadUrl: string;
 
-  const listed = async (): Promise<Listed> => (await a.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
-  const connectionsOn = async (instance: Instance): Promise<number> =>
-    (await listed()).find((i) => i.host === instance.host)?.connections ?? -1;
-  const moveOrder = (from: Instance, to: Instance) =>
-    from.http<boolean>('POST', `/reBalance/handler?host=${encodeURIComponent(to.host)}&reBalanceNumber=1`, { auth: 'cluster' });
-
   async function sdkUser(on: Instance): Promise<{ client: ChatClient; name: string; messages: ChatMessage[] }> {
     const name = uniqueName('mover');
     const client = fixture.track(new ChatClient({ WebSocketImpl: WebSocket, backoff: { baseMs: 50, capMs: 200 } }));
@@ -42,7 +35,7 @@ describe('SDK move to a target that does not answer', () => {
   beforeAll(async () => {
     deadUrl = `ws://127.0.0.1:${await freePort()}/ws`;
     [a, b, c] = await Promise.all([fixture.start(), fixture.start({ PUBLIC_URL: deadUrl }), fixture.start()]);
-    await until(listed, (list) => list.length === 3, 10000, 'three instances');
+    await fixture.listed(a, (list) => list.length === 3, 10000);
   }, 120000);
 
   it('falls back to the URL it was given when the target does not answer, and logs in there again', async () => {
@@ -54,7 +47,7 @@ describe('SDK move to a target that does not answer', () => {
     client.on('error', (error) => errors.push(error.message));
     client.on('reconnected', () => reconnectedTo.push(client.url ?? ''));
 
-    expect((await moveOrder(a, b)).body).toMatchObject({ code: 0, data: true });
+    expect((await moveOrder(a, b.host)).body).toMatchObject({ code: 0, data: true });
     await until(
       async () => errors,
       (seen) => seen.length > 0,
@@ -94,17 +87,17 @@ describe('SDK move to a target that does not answer', () => {
     const { client } = await sdkUser(a);
     // The order moves a random session of A: this one must be its only one.
     await until(
-      () => connectionsOn(a),
+      () => connectionsOn(a, a),
       (count) => count === 1,
       10000,
       'one session on A',
     );
     const moved = new Promise<void>((resolve) => client.on('state', (state) => state === 'connected' && resolve()));
-    expect((await moveOrder(a, c)).body).toMatchObject({ code: 0, data: true });
+    expect((await moveOrder(a, c.host)).body).toMatchObject({ code: 0, data: true });
     await moved;
     expect(client.url).toBe(c.wsUrl);
     await until(
-      () => connectionsOn(c),
+      () => connectionsOn(a, c),
       (count) => count >= 1,
       10000,
       'the session on C',
