@@ -134,7 +134,6 @@ async function one(sql: string, params: unknown[] = []): Promise<string> {
 }
 
 beforeAll(async () => {
-  await env.setup();
   await migrate(env.databaseUrl);
   client = new Client({ connectionString: env.databaseUrl });
   fixture.track({ close: () => client.end() });
