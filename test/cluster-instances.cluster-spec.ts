@@ -1,59 +1,32 @@
 import { RegistryKeys } from '../src/cluster/redis-registry';
-import { TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { useFixture } from './helpers/fixture';
 import { PrivateRedis } from './helpers/services';
 import { until } from './helpers/wait';
 
-type Listed = { id: string; host: string; port: number }[];
-
 describe('cluster membership', () => {
-  const env = new TestEnvironment('cluster');
-  const instances: Instance[] = [];
-
-  beforeAll(async () => {
-    await env.setup();
-  });
-
-  afterAll(async () => {
-    await Promise.all(instances.map((i) => i.kill()));
-    await env.dispose();
-  });
+  const fixture = useFixture({ mode: 'cluster' });
+  const { env } = fixture;
+  const pair = () => fixture.startMany(2, { HEARTBEAT_MS: '200', INSTANCE_TTL_MS: '1000' });
 
   it('two instances on one PostgreSQL and one Redis list each other; a stopped one disappears at once', async () => {
-    const common = { HEARTBEAT_MS: '200', INSTANCE_TTL_MS: '1000' };
-    const [a, b] = await Promise.all([startInstance(env.instanceEnv(common)), startInstance(env.instanceEnv(common))]);
-    instances.push(a, b);
-    const both = await until(
-      async () => (await a.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data,
-      (list) => list.length === 2,
-      5000,
-    );
+    const [a, b] = await pair();
+    const both = await fixture.listed(a, (list) => list.length === 2, 5000);
     expect(both.map((i) => i.port).sort()).toEqual([a.port, b.port].sort());
-    const fromB = (await b.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
+    const fromB = await fixture.listed(b, () => true);
     expect(fromB.map((i) => i.host).sort()).toEqual([a.host, b.host].sort());
 
     await b.stop();
-    const after = (await a.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
+    const after = await fixture.listed(a, () => true);
     expect(after.map((i) => i.port)).toEqual([a.port]);
   });
 
   it('an instance killed with SIGKILL leaves the list within INSTANCE_TTL_MS, and the janitor purges its keys', async () => {
-    const common = { HEARTBEAT_MS: '200', INSTANCE_TTL_MS: '1000' };
-    const [a, b] = await Promise.all([startInstance(env.instanceEnv(common)), startInstance(env.instanceEnv(common))]);
-    instances.push(a, b);
-    const list = await until(
-      async () => (await a.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data,
-      (l) => l.some((i) => i.port === b.port),
-      5000,
-    );
+    const [a, b] = await pair();
+    const list = await fixture.listed(a, (l) => l.some((i) => i.port === b.port), 5000);
     const victim = list.find((i) => i.port === b.port)!;
     await b.kill('SIGKILL');
     const killedAt = Date.now();
-    await until(
-      async () => (await a.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data,
-      (l) => !l.some((i) => i.id === victim.id),
-      3000,
-    );
+    await fixture.listed(a, (l) => !l.some((i) => i.id === victim.id), 3000);
     expect(Date.now() - killedAt).toBeLessThanOrEqual(1000 + 400 + 500);
     const redis = env.redis();
     const keys = new RegistryKeys(env.redisPrefix);
@@ -73,8 +46,7 @@ describe('cluster membership', () => {
   it('answers 500 in the envelope when Redis fails under a request, and /health turns 503', async () => {
     const redis = await PrivateRedis.start();
     try {
-      const server = await startInstance(env.instanceEnv({ REDIS_URL: redis.url }));
-      instances.push(server);
+      const server = await fixture.start({ REDIS_URL: redis.url });
       await redis.kill();
       const failed = await server.http('GET', '/cluster/instances', { auth: 'admin' });
       expect(failed.status).toBe(500);

@@ -1,27 +1,20 @@
 import { CloseCode, MessageType } from '../src/protocol';
-import { TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
 import { until } from './helpers/wait';
 import { loggedIn, uniqueName } from './helpers/ws-client';
 
 describe('disable across instances', () => {
-  const env = new TestEnvironment('cluster');
+  const fixture = useFixture({ mode: 'cluster' });
   let a: Instance;
   let b: Instance;
 
   beforeAll(async () => {
-    await env.setup();
-    [a, b] = await Promise.all([startInstance(env.instanceEnv()), startInstance(env.instanceEnv())]);
-  });
-
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await env.dispose();
+    [a, b] = await fixture.startMany(2);
   });
 
   it('a user logged in on A and disabled through B gets a Notice on A and is closed with 4003', async () => {
-    const name = uniqueName('xdis');
-    const client = await loggedIn(a.wsUrl, name);
+    const { name, client } = await fixture.user(a, 'xdis');
     const response = await b.http<boolean>('PUT', `/user/setUserStatus/${name}/false`, { auth: 'admin' });
     expect(response.body).toMatchObject({ code: 0, data: true });
     expect(await client.next((f) => f.messageType === MessageType.Notice)).toMatchObject({ sequenceId: 0, reason: 'Account is disabled' });
@@ -38,8 +31,8 @@ describe('disable across instances', () => {
   it('the session limit holds across instances: the oldest session, on the other instance, gets 4001', async () => {
     const name = uniqueName('xlim');
     const sessions = [];
-    for (let i = 0; i < 5; i++) sessions.push(await loggedIn((i % 2 === 0 ? a : b).wsUrl, name, 'secret-pass', i === 0));
-    const sixth = await loggedIn(b.wsUrl, name, 'secret-pass', false);
+    for (let i = 0; i < 5; i++) sessions.push(fixture.track(await loggedIn((i % 2 === 0 ? a : b).wsUrl, name, 'secret-pass', i === 0)));
+    const sixth = fixture.track(await loggedIn(b.wsUrl, name, 'secret-pass', false));
     expect(await sessions[0].next((f) => f.messageType === MessageType.Notice)).toMatchObject({ sequenceId: 0 });
     expect((await sessions[0].closed).code).toBe(CloseCode.Replaced);
     expect(sessions.slice(1).every((s) => s.isOpen) && sixth.isOpen).toBe(true);

@@ -1,10 +1,8 @@
 import Redis, { Cluster } from 'ioredis';
-import { TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
-import { SdkFleet } from './helpers/sdk-fleet';
+import { TestFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
 import { PrivateTopology } from './helpers/services';
 import { sleep, until } from './helpers/wait';
-import { WsTestClient, uniqueName } from './helpers/ws-client';
 
 type Health = { registry: string };
 
@@ -28,24 +26,19 @@ describe('failover under load', () => {
   jest.setTimeout(180000);
 
   async function runFailover(topology: PrivateTopology, kill: () => Promise<void>): Promise<void> {
-    const env = new TestEnvironment('cluster');
-    await env.setup();
-    const settings = {
+    // One world per topology, inside the test: the topology is started by the describe's beforeAll.
+    const fixture = await new TestFixture({ mode: 'cluster' }).setup();
+    const [a, b] = await fixture.startMany(2, {
       ...topology.env,
       HEARTBEAT_MS: '300',
       INSTANCE_TTL_MS: '1500',
       RATE_LIMIT_PER_SEC: '1000',
       RATE_LIMIT_BURST: '1000',
-    };
-    const [a, b] = await Promise.all([startInstance(env.instanceEnv(settings)), startInstance(env.instanceEnv(settings))]);
-    const fleet = new SdkFleet((lost) => lost);
+    });
+    const fleet = fixture.fleet((lost) => lost);
     try {
       for (let i = 0; i < USERS; i++) {
-        const name = uniqueName('fo');
-        const setup = await WsTestClient.connect(a.wsUrl);
-        await setup.register(name, 'secret-pass');
-        setup.close();
-        await fleet.add((i % 2 === 0 ? a : b).wsUrl, name, 'secret-pass');
+        await fleet.add((i % 2 === 0 ? a : b).wsUrl, await fixture.registered(a, 'fo'), 'secret-pass');
       }
       fleet.startSending(USERS, 50);
       await sleep(1000);
@@ -139,10 +132,7 @@ describe('failover under load', () => {
       console.log(`undelivered by recipient: ${JSON.stringify([...byRecipient])}`);
       throw error;
     } finally {
-      await fleet.stopSending();
-      fleet.close();
-      await Promise.all([a.kill(), b.kill()]);
-      await env.dispose();
+      await fixture.dispose();
     }
   }
 
@@ -190,21 +180,25 @@ describe('failover under load', () => {
 
     afterAll(() => topology?.stop());
 
-    it('Sentinel promotes the replica and the instances follow; no acknowledged message is lost; the old primary comes back as a replica', async () => {
-      await runFailover(topology, async () => topology.kill(SENTINEL_BASE));
-      topology.restart(SENTINEL_BASE);
-      const old = new Redis({ port: SENTINEL_BASE, lazyConnect: true });
-      old.on('error', () => undefined);
-      try {
-        await until(
-          async () => String(await old.info('replication').catch(() => '')),
-          (info) => info.includes('role:slave'),
-          60000,
-          'old primary back as a replica',
-        );
-      } finally {
-        old.disconnect();
-      }
-    });
+    it(
+      'Sentinel promotes the replica and the instances follow; no acknowledged message is lost; ' +
+        'the old primary comes back as a replica',
+      async () => {
+        await runFailover(topology, async () => topology.kill(SENTINEL_BASE));
+        topology.restart(SENTINEL_BASE);
+        const old = new Redis({ port: SENTINEL_BASE, lazyConnect: true });
+        old.on('error', () => undefined);
+        try {
+          await until(
+            async () => String(await old.info('replication').catch(() => '')),
+            (info) => info.includes('role:slave'),
+            60000,
+            'old primary back as a replica',
+          );
+        } finally {
+          old.disconnect();
+        }
+      },
+    );
   });
 });

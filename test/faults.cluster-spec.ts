@@ -1,10 +1,9 @@
 import { MessageType } from '../src/protocol';
-import { TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
 import { SdkFleet } from './helpers/sdk-fleet';
 import { PrivateRedis, TcpProxy } from './helpers/services';
 import { sleep, until } from './helpers/wait';
-import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
 
 type Listed = { id: string; port: number }[];
 
@@ -15,39 +14,26 @@ describe('faults', () => {
   jest.setTimeout(120000);
 
   describe('Redis killed and restarted empty during traffic', () => {
-    const env = new TestEnvironment('cluster');
+    const fixture = useFixture({ mode: 'cluster' });
     let redis: PrivateRedis;
     let a: Instance;
     let b: Instance;
     let fleet: SdkFleet;
 
     beforeAll(async () => {
-      await env.setup();
       redis = await PrivateRedis.start();
-      const settings = {
+      fixture.track({ close: () => redis.kill() });
+      [a, b] = await fixture.startMany(2, {
         REDIS_URL: redis.url,
         HEARTBEAT_MS: '300',
         INSTANCE_TTL_MS: '1500',
         RATE_LIMIT_PER_SEC: '1000',
         RATE_LIMIT_BURST: '1000',
-      };
-      [a, b] = await Promise.all([startInstance(env.instanceEnv(settings)), startInstance(env.instanceEnv(settings))]);
-      fleet = new SdkFleet((lost) => lost);
+      });
+      fleet = fixture.fleet((lost) => lost);
       for (let i = 0; i < 20; i++) {
-        const name = uniqueName('rf');
-        const setup = await WsTestClient.connect(a.wsUrl);
-        await setup.register(name, 'secret-pass');
-        setup.close();
-        await fleet.add((i % 2 === 0 ? a : b).wsUrl, name, 'secret-pass');
+        await fleet.add((i % 2 === 0 ? a : b).wsUrl, await fixture.registered(a, 'rf'), 'secret-pass');
       }
-    });
-
-    afterAll(async () => {
-      await fleet?.stopSending();
-      fleet?.close();
-      await Promise.all([a?.kill(), b?.kill()]);
-      await redis?.kill();
-      await env.dispose();
     });
 
     it('re-registers, resubscribes and routes again without a restart; every acknowledged message is delivered', async () => {
@@ -85,28 +71,21 @@ describe('faults', () => {
   });
 
   describe('PostgreSQL unreachable for a while', () => {
-    const env = new TestEnvironment('cluster');
+    const fixture = useFixture({ mode: 'cluster' });
     let proxy: TcpProxy;
     let server: Instance;
 
     beforeAll(async () => {
-      await env.setup();
-      const url = new URL(env.databaseUrl);
+      const url = new URL(fixture.env.databaseUrl);
       proxy = await TcpProxy.start(url.hostname, Number(url.port || 5432));
+      fixture.track({ close: () => proxy.cut() });
       url.host = `127.0.0.1:${proxy.port}`;
-      server = await startInstance(env.instanceEnv({ DATABASE_URL: url.toString() }));
-    });
-
-    afterAll(async () => {
-      await server?.kill();
-      await proxy?.cut();
-      await env.dispose();
+      server = await fixture.start({ DATABASE_URL: url.toString() });
     });
 
     it('refuses sends with a reason instead of acknowledging them, reports 503, and resumes by itself', async () => {
-      const bobName = uniqueName('bob');
-      const bob = await loggedIn(server.wsUrl, bobName);
-      const alice = await loggedIn(server.wsUrl, uniqueName('alice'));
+      const { name: bobName, client: bob } = await fixture.user(server, 'bob');
+      const { client: alice } = await fixture.user(server, 'alice');
       const before = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'before' });
       expect(before.success).toBe(true);
       // Injected: every connection to PostgreSQL dropped, new ones refused.

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { MessageType } from '../src/protocol';
-import { TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
-import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
+import { pageConnectSources } from './helpers/cluster';
+import { Frame, WsTestClient } from './helpers/ws-client';
 import { until } from './helpers/wait';
 
 /**
@@ -33,9 +34,9 @@ class RedisUser {
 }
 
 describe('health (cluster)', () => {
-  const env = new TestEnvironment('cluster');
+  const fixture = useFixture({ mode: 'cluster', settings: { HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000' } });
+  const { env } = fixture;
   const admin = new Redis(env.redisUrl);
-  const servers: Instance[] = [];
   const users: RedisUser[] = [];
   const clients: WsTestClient[] = [];
 
@@ -43,27 +44,26 @@ describe('health (cluster)', () => {
     const user = new RedisUser(admin);
     users.push(user);
     await user.allow();
-    const server = await startInstance(
-      env.instanceEnv({ REDIS_URL: user.url(env.redisUrl), HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000', ...overrides }),
-    );
-    servers.push(server);
+    const server = await fixture.start({ REDIS_URL: user.url(env.redisUrl), ...overrides });
     return { server, user };
   }
 
-  beforeAll(async () => {
-    await env.setup();
-  });
+  /** A second instance, once `first` lists both. */
+  async function joining(first: Instance): Promise<Instance> {
+    const second = await fixture.start();
+    await fixture.listed(first, (list) => list.length === 2, 10000);
+    return second;
+  }
 
   afterEach(async () => {
     for (const client of clients.splice(0)) client.close();
     for (const user of users) await user.allow();
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
+    await fixture.stopAll();
   });
 
   afterAll(async () => {
     for (const user of users) await user.remove().catch(() => undefined);
     admin.disconnect();
-    await env.dispose();
   });
 
   it('/health/ready and /health are 503 while every heartbeat fails though Redis answers PING; /health/live stays 200', async () => {
@@ -94,17 +94,9 @@ describe('health (cluster)', () => {
    */
   async function drainingPair(beforeStop: (alice: WsTestClient, bobName: string) => Promise<void> = async () => undefined) {
     const { server: leaving, user } = await instanceWithOwnUser({ DRAIN_TIMEOUT_MS: '8000' });
-    const staying = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000' }));
-    servers.push(staying);
-    await until(
-      () => leaving.http<unknown[]>('GET', '/cluster/instances', { auth: 'admin' }),
-      (r) => r.body.data.length === 2,
-      10000,
-      'two instances',
-    );
-    const alice = await loggedIn(leaving.wsUrl, uniqueName('stay'));
-    const bobName = uniqueName('far');
-    const bob = await loggedIn(staying.wsUrl, bobName);
+    const staying = await joining(leaving);
+    const { client: alice } = await fixture.user(leaving, 'stay');
+    const { name: bobName, client: bob } = await fixture.user(staying, 'far');
     clients.push(alice, bob);
     await beforeStop(alice, bobName);
     leaving.process.kill('SIGTERM');
@@ -113,22 +105,9 @@ describe('health (cluster)', () => {
   }
 
   it('the chat page may connect to its own origin and to the live instances only (type 21 moves)', async () => {
-    const one = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000' }));
-    const two = await startInstance(env.instanceEnv({ HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '10000' }));
-    servers.push(one, two);
-    await until(
-      () => one.http<unknown[]>('GET', '/cluster/instances', { auth: 'admin' }),
-      (r) => r.body.data.length === 2,
-      10000,
-      'two instances',
-    );
-    const page = await fetch(`http://127.0.0.1:${one.port}/`);
-    await page.arrayBuffer();
-    const connect = page.headers
-      .get('content-security-policy')!
-      .split('; ')
-      .find((d) => d.startsWith('connect-src '))!
-      .split(' ');
+    const one = await fixture.start();
+    const two = await joining(one);
+    const connect = await pageConnectSources(one);
     // Its own too: behind a load balancer the page's WebSocket may be on the other one, and moved back here.
     expect(connect.slice(0, 2)).toEqual(['connect-src', "'self'"]);
     expect(new Set(connect.slice(2))).toEqual(new Set([`ws://${one.host}`, `ws://${two.host}`]));

@@ -1,10 +1,11 @@
 import { RegistryKeys } from '../src/cluster/redis-registry';
 import { MessageType } from '../src/protocol';
 import { LoadBalancer } from './browser/helpers/load-balancer';
-import { TestEnvironment } from './helpers/environment';
-import { Instance, freePort, startInstance } from './helpers/instance';
+import { useFixture } from './helpers/fixture';
+import { Instance, freePort } from './helpers/instance';
+import { connectionsOn, moveOrder, pageConnectSources } from './helpers/cluster';
 import { until } from './helpers/wait';
-import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { Frame, WsTestClient } from './helpers/ws-client';
 
 type Listed = { id: string; host: string; url: string; connections: number }[];
 type Address = { ip: string; port: number; url: string };
@@ -16,42 +17,37 @@ type Address = { ip: string; port: number; url: string };
  * older than PUBLIC_URL (no url) reads as ws://host/ws.
  */
 describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
-  const env = new TestEnvironment('cluster');
+  const fixture = useFixture({
+    mode: 'cluster',
+    settings: { HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '3000', REBALANCE_DELAY_MS: '600000', REBALANCE_INTERVAL_MS: '600000' },
+  });
+  const { env } = fixture;
   const clients: WsTestClient[] = [];
   let a: Instance;
   let b: Instance;
   let forwarder: LoadBalancer;
-  const settings = { HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '3000', REBALANCE_DELAY_MS: '600000', REBALANCE_INTERVAL_MS: '600000' };
 
   const listed = async (): Promise<Listed> => (await a.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
-  const connectionsOn = async (instance: Instance): Promise<number> =>
-    (await listed()).find((i) => i.host === instance.host)?.connections ?? -1;
+  const connectionsReach = (instance: Instance, count: number, what: string) =>
+    until(
+      () => connectionsOn(a, instance),
+      (n) => n === count,
+      5000,
+      what,
+    );
   const user = async (on: Instance, prefix: string): Promise<WsTestClient> => {
-    const client = await loggedIn(on.wsUrl, uniqueName(prefix));
+    const { client } = await fixture.user(on, prefix);
     clients.push(client);
     return client;
   };
-  const moveOrder = (from: Instance, host: string, count = 1) =>
-    from.http<boolean>('POST', `/reBalance/handler?host=${encodeURIComponent(host)}&reBalanceNumber=${count}`, { auth: 'cluster' });
   const serverAddress = async (asked: Instance): Promise<Address> => (await asked.http<Address>('GET', '/serverAddress')).body.data;
 
   beforeAll(async () => {
-    await env.setup();
     const bPort = await freePort();
-    forwarder = await new LoadBalancer([bPort]).start();
-    [a, b] = await Promise.all([
-      startInstance(env.instanceEnv(settings)),
-      startInstance(env.instanceEnv({ ...settings, PORT: String(bPort), PUBLIC_URL: forwarder.wsUrl })),
-    ]);
+    forwarder = fixture.track(await new LoadBalancer([bPort]).start());
+    [a, b] = await Promise.all([fixture.start(), fixture.start({ PORT: String(bPort), PUBLIC_URL: forwarder.wsUrl })]);
     await until(listed, (list) => list.length === 2, 10000, 'two instances');
   }, 120000);
-
-  afterAll(async () => {
-    for (const client of clients) client.close();
-    await forwarder?.close();
-    await Promise.all([a?.kill(), b?.kill()]);
-    await env.dispose();
-  });
 
   it('each instance publishes its public URL in the registry', async () => {
     const list = await listed();
@@ -62,13 +58,7 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
 
   it("the chat page may connect to every live instance's public origin, its own included", async () => {
     for (const served of [a, b]) {
-      const page = await fetch(`http://127.0.0.1:${served.port}/`);
-      await page.arrayBuffer();
-      const connect = page.headers
-        .get('content-security-policy')!
-        .split('; ')
-        .find((d) => d.startsWith('connect-src '))!
-        .split(' ');
+      const connect = await pageConnectSources(served);
       expect(connect.slice(0, 2)).toEqual(['connect-src', "'self'"]);
       expect(new Set(connect.slice(2))).toEqual(new Set([`ws://${a.host}`, `ws://127.0.0.1:${forwarder.port}`]));
     }
@@ -76,29 +66,19 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
 
   it('GET /serverAddress answers with the public URL of the least loaded instance, beside ip and port', async () => {
     await user(a, 'load');
-    await until(
-      () => connectionsOn(a),
-      (n) => n === 1,
-      5000,
-      'one connection on A',
-    );
+    await connectionsReach(a, 1, 'one connection on A');
     for (const asked of [a, b]) {
       expect(await serverAddress(asked)).toEqual({ ip: '127.0.0.1', port: b.port, url: forwarder.wsUrl });
     }
     await user(b, 'load');
     await user(b, 'load');
-    await until(
-      () => connectionsOn(b),
-      (n) => n === 2,
-      5000,
-      'two connections on B',
-    );
+    await connectionsReach(b, 2, 'two connections on B');
     expect(await serverAddress(b)).toEqual({ ip: '127.0.0.1', port: a.port, url: a.wsUrl });
   });
 
   it("a move to B carries B's public URL, and the client gets there through it", async () => {
     await user(a, 'tob');
-    const before = { through: forwarder.accepted, onB: await connectionsOn(b) };
+    const before = { through: forwarder.accepted, onB: await connectionsOn(a, b) };
     expect((await moveOrder(a, b.host)).body).toMatchObject({ code: 0 });
     // One of A's two connections is asked to move: whichever it is, its frame names B's public URL.
     const moved = await until(
@@ -110,17 +90,12 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
     const frame = moved[0].received.find((f) => f.messageType === MessageType.ReBalance) as Frame;
     expect(frame).toMatchObject({ sequenceId: 0, success: true, reason: null, host: b.host, url: forwarder.wsUrl });
 
-    const following = await WsTestClient.connect(frame.url as string);
+    const following = fixture.track(await WsTestClient.connect(frame.url as string));
     clients.push(following);
     const token = moved[0].received.find((f) => f.messageType === MessageType.LoginResponse)!.token as string;
     expect(await following.request({ messageType: MessageType.LoginRequest, token })).toMatchObject({ success: true });
     expect(forwarder.accepted).toBe(before.through + 1);
-    await until(
-      () => connectionsOn(b),
-      (n) => n === before.onB + 1,
-      5000,
-      'the moved client on B',
-    );
+    await connectionsReach(b, before.onB + 1, 'the moved client on B');
     for (const c of moved) c.close();
   });
 

@@ -5,7 +5,7 @@ import { GROUP_SQL } from '../src/groups/groups.repository';
 import { PARTITION_SQL } from '../src/messages/message-partitions';
 import { MESSAGE_SQL } from '../src/messages/message.store';
 import { USER_SQL, pageSql } from '../src/users/users.repository';
-import { TestEnvironment } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { seedScale, migrate } = require('../bench/lib/seed-scale') as {
@@ -98,7 +98,8 @@ interface Case {
   needsStatistics?: string;
 }
 
-const env = new TestEnvironment('cluster');
+const fixture = useFixture({ mode: 'cluster' });
+const { env } = fixture;
 let client: Client;
 /** Facts about the seeded data the cases need (ids, seqs). */
 const seeded: Record<string, string> = {};
@@ -116,7 +117,8 @@ async function explain(sql: string, params: unknown[], budget = Infinity, statis
   try {
     if (!statistics) {
       await client.query(
-        `DELETE FROM pg_statistic WHERE starelid IN (SELECT oid FROM pg_class WHERE relname ~ '^(messages(_p[0-9]+)?|users|group_members)$')`,
+        'DELETE FROM pg_statistic WHERE starelid IN ' +
+          `(SELECT oid FROM pg_class WHERE relname ~ '^(messages(_p[0-9]+)?|users|group_members)$')`,
       );
     }
     const { rows } = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
@@ -132,9 +134,9 @@ async function one(sql: string, params: unknown[] = []): Promise<string> {
 }
 
 beforeAll(async () => {
-  await env.setup();
   await migrate(env.databaseUrl);
   client = new Client({ connectionString: env.databaseUrl });
+  fixture.track({ close: () => client.end() });
   await client.connect();
   await seedScale(client, SIZE);
   const oldGroup = await one(`SELECT id FROM groups WHERE name = 'old'`);
@@ -147,18 +149,14 @@ beforeAll(async () => {
   seeded.oldSeq100 = await one('SELECT id FROM messages WHERE group_id = $1 AND seq = 100', [oldGroup]);
   seeded.g0Last = await one(`SELECT last_seq FROM groups WHERE name = 'g0'`);
   seeded.pairDeep = await one(
-    `SELECT id FROM messages WHERE least(sender, recipient) = 'u_1' AND greatest(sender, recipient) = 'u_2' AND recipient IS NOT NULL ORDER BY id DESC OFFSET 1000 LIMIT 1`,
+    `SELECT id FROM messages WHERE least(sender, recipient) = 'u_1' AND greatest(sender, recipient) = 'u_2' ` +
+      'AND recipient IS NOT NULL ORDER BY id DESC OFFSET 1000 LIMIT 1',
   );
   seeded.pending250 = await one(`SELECT id FROM messages WHERE recipient = 'u_3' AND NOT acked ORDER BY id OFFSET 249 LIMIT 1`);
   seeded.pendingFirst = await one(`SELECT id FROM messages WHERE recipient = 'u_3' AND NOT acked ORDER BY id LIMIT 1`);
   seeded.groupMessage = await one('SELECT id FROM messages WHERE group_id = 1 ORDER BY seq DESC LIMIT 1');
   seeded.directMessage = await one(`SELECT id FROM messages WHERE recipient IS NOT NULL ORDER BY id DESC LIMIT 1`);
 }, 240_000);
-
-afterAll(async () => {
-  await client?.end();
-  await env.dispose();
-});
 
 /** Every client-, admin- or sibling-triggerable statement, with realistic parameters and its budget. */
 function cases(): Case[] {
@@ -384,7 +382,9 @@ describe('query plans on a large database', () => {
   it('the check catches the group replay query this issue replaced (ORDER BY id over a join on cursors)', async () => {
     // u5 logging in: seven groups, nothing pending. Without statistics the planner walked
     // messages_pkey over the whole table (the 2–3 s logins of the issue); at 5M messages, 7 s.
-    const before = `SELECT m.id FROM messages m JOIN unnest($1::int[], $2::bigint[]) AS c(group_id, acked_seq) ON m.group_id = c.group_id AND m.seq > c.acked_seq
+    const before =
+      'SELECT m.id FROM messages m JOIN unnest($1::int[], $2::bigint[]) AS c(group_id, acked_seq) ' +
+      `ON m.group_id = c.group_id AND m.seq > c.acked_seq
        WHERE ($3::bigint IS NULL OR m.id > $3::bigint) ORDER BY m.id LIMIT $4`;
     expect(u5.groups.length).toBe(9);
     const verdict = await explain(before, [u5.groups, u5.seqs, null, 500], 10, false);

@@ -1,5 +1,5 @@
-import { TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
 import { WsTestClient, uniqueName } from './helpers/ws-client';
 
 /**
@@ -7,34 +7,20 @@ import { WsTestClient, uniqueName } from './helpers/ws-client';
  * topology the project runs (single Redis, Redis Cluster, Sentinel).
  */
 describe('rate limits shared by the instances of a cluster', () => {
-  const env = new TestEnvironment('cluster');
+  const fixture = useFixture({
+    mode: 'cluster',
+    settings: { REGISTER_LIMIT_PER_ADDRESS: '3', LOGIN_LIMIT_PER_USERNAME: '2', HTTP_LIMIT_PER_ADDRESS: '4', TRUST_PROXY: '127.0.0.1' },
+  });
   let a: Instance;
   let b: Instance;
-  const clients: WsTestClient[] = [];
   const TOO_MANY = /^Too many attempts, please try again in \d+ s$/;
 
   beforeAll(async () => {
-    await env.setup();
-    const limits = {
-      REGISTER_LIMIT_PER_ADDRESS: '3',
-      LOGIN_LIMIT_PER_USERNAME: '2',
-      HTTP_LIMIT_PER_ADDRESS: '4',
-      TRUST_PROXY: '127.0.0.1',
-    };
-    [a, b] = await Promise.all([startInstance(env.instanceEnv(limits)), startInstance(env.instanceEnv(limits))]);
+    [a, b] = await fixture.startMany(2);
   });
 
-  afterAll(async () => {
-    for (const client of clients) client.close();
-    await Promise.all([a, b].map((i) => i?.kill()));
-    await env.dispose();
-  });
-
-  const from = async (target: Instance, address: string) => {
-    const client = await WsTestClient.connect(target.wsUrl, { headers: { 'x-forwarded-for': address } });
-    clients.push(client);
-    return client;
-  };
+  const from = async (target: Instance, address: string) =>
+    fixture.track(await WsTestClient.connect(target.wsUrl, { headers: { 'x-forwarded-for': address } }));
 
   it('registrations per address count on every instance', async () => {
     const onA = await from(a, '198.51.100.40');

@@ -1,12 +1,12 @@
 import { RegistryKeys } from '../src/cluster/redis-registry';
 import { CloseCode, MessageType } from '../src/protocol';
-import { TestEnvironment, scanKeys } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { scanKeys } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
 import { SdkFleet } from './helpers/sdk-fleet';
-import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
 import { sleep, until } from './helpers/wait';
 
-type Listed = { id: string; host: string; port: number; connections: number; draining: boolean }[];
+type Listed = { id: string; host: string; port: number; connections: number; draining?: boolean }[];
 const CLIENTS = 300;
 const TTL_MS = 1500;
 const HEARTBEAT_MS = 300;
@@ -17,57 +17,59 @@ function withinTenPercent(list: Listed): boolean {
 }
 
 describe('rebalancing, draining and dead instances with 300 SDK clients', () => {
-  const env = new TestEnvironment('cluster');
-  const instances: Instance[] = [];
+  const fixture = useFixture({
+    mode: 'cluster',
+    settings: {
+      HEARTBEAT_MS: String(HEARTBEAT_MS),
+      INSTANCE_TTL_MS: String(TTL_MS),
+      REBALANCE_DELAY_MS: '600000',
+      REBALANCE_INTERVAL_MS: '600000',
+      REBALANCE_COOLDOWN_MS: '0',
+      REBALANCE_GRACE_MS: '5000',
+      DRAIN_TIMEOUT_MS: '10000',
+      RATE_LIMIT_PER_SEC: '1000',
+      RATE_LIMIT_BURST: '1000',
+    },
+  });
+  const { env, instances } = fixture;
   let fleet: SdkFleet;
-  const common = {
-    HEARTBEAT_MS: String(HEARTBEAT_MS),
-    INSTANCE_TTL_MS: String(TTL_MS),
-    REBALANCE_DELAY_MS: '600000',
-    REBALANCE_INTERVAL_MS: '600000',
-    REBALANCE_COOLDOWN_MS: '0',
-    REBALANCE_GRACE_MS: '5000',
-    DRAIN_TIMEOUT_MS: '10000',
-    RATE_LIMIT_PER_SEC: '1000',
-    RATE_LIMIT_BURST: '1000',
-  };
 
   const live = () => instances.filter((i) => i.running);
-  const listed = async (): Promise<Listed> => (await live()[0].http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
+  const listed = (): Promise<Listed> => fixture.listed(live()[0], () => true);
+
+  /** Lets the traffic run `settleMs` more, then stops it. */
+  const stopSendingAfter = async (settleMs: number) => {
+    await sleep(settleMs);
+    await fleet.stopSending();
+  };
+  /** Every acknowledged message delivered once; with `refusals` false, some sends may have been refused. */
+  const expectDeliveredOnce = async (refusals = true) => {
+    expect(await fleet.waitForDelivery(20000)).toEqual([]);
+    expect(fleet.duplicates()).toEqual([]);
+    if (refusals) expect(fleet.sendErrors).toEqual([]);
+  };
 
   beforeAll(async () => {
-    await env.setup();
-    instances.push(await startInstance(env.instanceEnv(common)));
+    const first = await fixture.start();
     let next = 0;
     // A client whose instance died asks the live ones in turn, as it would ask a load balancer.
-    fleet = new SdkFleet(() => {
+    fleet = fixture.fleet(() => {
       const running = live();
       return running[next++ % running.length].wsUrl;
     });
     const password = 'secret-pass';
-    const setup = await WsTestClient.connect(instances[0].wsUrl);
-    const names = Array.from({ length: CLIENTS }, () => uniqueName('fleet'));
-    for (let i = 0; i < names.length; i += 50) {
-      const batch = await Promise.all(names.slice(i, i + 50).map(() => WsTestClient.connect(instances[0].wsUrl)));
-      await Promise.all(batch.map((c, k) => c.register(names[i + k], password)));
-      for (const c of batch) c.close();
+    const names: string[] = [];
+    for (let i = 0; i < CLIENTS; i += 50) {
+      names.push(...(await Promise.all(Array.from({ length: 50 }, () => fixture.registered(first, 'fleet', password)))));
     }
-    setup.close();
     for (let i = 0; i < names.length; i += 50) {
-      await Promise.all(names.slice(i, i + 50).map((name) => fleet.add(instances[0].wsUrl, name, password)));
+      await Promise.all(names.slice(i, i + 50).map((name) => fleet.add(first.wsUrl, name, password)));
     }
   }, 120000);
 
-  afterAll(async () => {
-    await fleet?.stopSending();
-    fleet?.close();
-    await Promise.all(instances.map((i) => i.kill()));
-    await env.dispose();
-  });
-
   it('moves clients from one busy instance to two new ones until each is within 10 % of the mean, losing nothing', async () => {
     fleet.startSending(40, 100);
-    instances.push(...(await Promise.all([startInstance(env.instanceEnv(common)), startInstance(env.instanceEnv(common))])));
+    await fixture.startMany(2);
     await until(listed, (l) => l.length === 3 && l[0].connections === CLIENTS, 5000, 'three instances listed');
 
     const moves = await instances[0].http<{ from: string; to: string; count: number; ok: boolean }[]>('POST', '/reBalance', {
@@ -85,12 +87,9 @@ describe('rebalancing, draining and dead instances with 300 SDK clients', () => 
       'balanced',
     );
     expect(balanced.map((i) => i.connections).sort()).toEqual([100, 100, 100]);
-    await sleep(1000);
-    await fleet.stopSending();
+    await stopSendingAfter(1000);
     expect(fleet.acked.size).toBeGreaterThan(100);
-    expect(await fleet.waitForDelivery(20000)).toEqual([]);
-    expect(fleet.duplicates()).toEqual([]);
-    expect(fleet.sendErrors).toEqual([]);
+    await expectDeliveredOnce();
   }, 90000);
 
   it('drains an instance on SIGTERM: its clients end up on the others and no acknowledged message is lost', async () => {
@@ -106,73 +105,63 @@ describe('rebalancing, draining and dead instances with 300 SDK clients', () => 
     );
     expect(await exited).toBe(0);
     expect(fleet.clients.every((c) => c.state === 'connected')).toBe(true);
-    await sleep(500);
-    await fleet.stopSending();
-    expect(await fleet.waitForDelivery(20000)).toEqual([]);
-    expect(fleet.duplicates()).toEqual([]);
-    expect(fleet.sendErrors).toEqual([]);
+    await stopSendingAfter(500);
+    await expectDeliveredOnce();
   }, 90000);
 
-  it('forgets an instance killed with SIGKILL within INSTANCE_TTL_MS and one janitor pass; its clients come back online elsewhere', async () => {
-    fleet.startSending(40, 100);
-    const [victim, survivor] = live();
-    const victimId = (await listed()).find((i) => i.port === victim.port)!.id;
-    await victim.kill('SIGKILL');
-    const killedAt = Date.now();
-    const redis = env.redis();
-    const keys = new RegistryKeys(env.redisPrefix);
-    try {
-      const holdsVictim = async () => {
-        let found = 0;
-        for (const key of await scanKeys(redis, `${env.redisPrefix}{u:*`))
-          for (const holder of Object.values(await redis.hgetall(key))) if (holder === victimId) found++;
-        return (
-          found +
-          (await redis.exists(keys.instanceSessions(victimId))) +
-          ((await redis.zscore(keys.instances(), victimId)) === null ? 0 : 1)
-        );
-      };
-      await until(holdsVictim, (n) => n === 0, TTL_MS + 3 * HEARTBEAT_MS + 2000, 'victim purged from the registry');
-      expect(Date.now() - killedAt).toBeLessThanOrEqual(TTL_MS + 3 * HEARTBEAT_MS + 2000);
-    } finally {
-      redis.disconnect();
-    }
-    const listing = (await survivor.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
-    expect(listing.map((i) => i.id)).toEqual([listing.find((i) => i.port === survivor.port)!.id]);
-    await until(
-      async () => fleet.clients.filter((c) => c.state === 'connected').length,
-      (n) => n === CLIENTS,
-      20000,
-      'all clients online again',
-    );
-    await until(listed, (l) => l[0].connections === CLIENTS, 5000, 'all sessions on the survivor');
-    await sleep(500);
-    await fleet.stopSending();
-    expect(await fleet.waitForDelivery(20000)).toEqual([]);
-    expect(fleet.duplicates()).toEqual([]);
-  }, 90000);
+  it(
+    'forgets an instance killed with SIGKILL within INSTANCE_TTL_MS and one janitor pass; ' + 'its clients come back online elsewhere',
+    async () => {
+      fleet.startSending(40, 100);
+      const [victim, survivor] = live();
+      const victimId = (await listed()).find((i) => i.port === victim.port)!.id;
+      await victim.kill('SIGKILL');
+      const killedAt = Date.now();
+      const redis = env.redis();
+      const keys = new RegistryKeys(env.redisPrefix);
+      try {
+        const holdsVictim = async () => {
+          let found = 0;
+          for (const key of await scanKeys(redis, `${env.redisPrefix}{u:*`))
+            for (const holder of Object.values(await redis.hgetall(key))) if (holder === victimId) found++;
+          return (
+            found +
+            (await redis.exists(keys.instanceSessions(victimId))) +
+            ((await redis.zscore(keys.instances(), victimId)) === null ? 0 : 1)
+          );
+        };
+        await until(holdsVictim, (n) => n === 0, TTL_MS + 3 * HEARTBEAT_MS + 2000, 'victim purged from the registry');
+        expect(Date.now() - killedAt).toBeLessThanOrEqual(TTL_MS + 3 * HEARTBEAT_MS + 2000);
+      } finally {
+        redis.disconnect();
+      }
+      const listing = await fixture.listed(survivor, () => true);
+      expect(listing.map((i) => i.id)).toEqual([listing.find((i) => i.port === survivor.port)!.id]);
+      await until(
+        async () => fleet.clients.filter((c) => c.state === 'connected').length,
+        (n) => n === CLIENTS,
+        20000,
+        'all clients online again',
+      );
+      await until(listed, (l) => l[0].connections === CLIENTS, 5000, 'all sessions on the survivor');
+      await stopSendingAfter(500);
+      await expectDeliveredOnce(false);
+    },
+    90000,
+  );
 });
 
 describe('rebalance orders', () => {
-  const env = new TestEnvironment('cluster');
+  const fixture = useFixture({ mode: 'cluster' });
   let a: Instance;
   let b: Instance;
 
   beforeAll(async () => {
-    await env.setup();
-    [a, b] = await Promise.all([
-      startInstance(env.instanceEnv({ REBALANCE_GRACE_MS: '700', REBALANCE_DELAY_MS: '600000' })),
-      startInstance(env.instanceEnv({ REBALANCE_GRACE_MS: '700', REBALANCE_DELAY_MS: '600000' })),
-    ]);
-  });
-
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await env.dispose();
+    [a, b] = await fixture.startMany(2, { REBALANCE_GRACE_MS: '700', REBALANCE_DELAY_MS: '600000' });
   });
 
   it('POST /reBalance/handler pushes type 21 to that many clients and closes those that stay with 4008', async () => {
-    const clients = await Promise.all([0, 1, 2].map(() => loggedIn(a.wsUrl, uniqueName('mv'))));
+    const clients = await Promise.all([0, 1, 2].map(async () => (await fixture.user(a, 'mv')).client));
     const response = await a.http<boolean>('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=2`, {
       auth: 'cluster',
     });
@@ -218,17 +207,7 @@ describe('rebalance orders', () => {
 });
 
 describe('rebalance when an instance joins', () => {
-  const env = new TestEnvironment('cluster');
-  const instances: Instance[] = [];
-
-  beforeAll(async () => {
-    await env.setup();
-  });
-
-  afterAll(async () => {
-    await Promise.all(instances.map((i) => i.kill()));
-    await env.dispose();
-  });
+  const fixture = useFixture({ mode: 'cluster' });
 
   it('moves clients to a new instance REBALANCE_DELAY_MS after it joined', async () => {
     const settings = {
@@ -238,9 +217,9 @@ describe('rebalance when an instance joins', () => {
       HEARTBEAT_MS: '200',
       INSTANCE_TTL_MS: '1000',
     };
-    instances.push(await startInstance(env.instanceEnv({ ...settings, REBALANCE_DELAY_MS: '600000' })));
-    const clients = await Promise.all(Array.from({ length: 20 }, () => loggedIn(instances[0].wsUrl, uniqueName('join'))));
-    instances.push(await startInstance(env.instanceEnv(settings)));
+    const busy = await fixture.start({ ...settings, REBALANCE_DELAY_MS: '600000' });
+    const clients = await Promise.all(Array.from({ length: 20 }, async () => (await fixture.user(busy, 'join')).client));
+    const joined = await fixture.start(settings);
     const movedCount = () => clients.filter((c) => c.received.some((f) => f.messageType === MessageType.ReBalance)).length;
     // The ten pushes leave in one pass but arrive one by one: wait for the tenth, then for any extra.
     await until(
@@ -255,7 +234,7 @@ describe('rebalance when an instance joins', () => {
       clients
         .find((c) => c.received.some((f) => f.messageType === MessageType.ReBalance))!
         .received.find((f) => f.messageType === MessageType.ReBalance),
-    ).toMatchObject({ host: instances[1].host });
+    ).toMatchObject({ host: joined.host });
     for (const client of clients) client.close();
   });
 });

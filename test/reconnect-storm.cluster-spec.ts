@@ -1,8 +1,9 @@
 import * as argon2 from 'argon2';
 import { Client } from 'pg';
 import { MessageType } from '../src/protocol';
-import { JWT_SECRET, TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { JWT_SECRET } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
 import { forgeToken, nowSeconds } from './helpers/tokens';
 import { sleep, until } from './helpers/wait';
 import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
@@ -14,33 +15,26 @@ import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
  */
 describe('a reconnect storm', () => {
   jest.setTimeout(120000);
-  const env = new TestEnvironment('cluster');
+  const fixture = useFixture({ mode: 'cluster' });
   let server: Instance;
   const STORM = 2000;
 
   beforeAll(async () => {
-    await env.setup();
-    server = await startInstance(env.instanceEnv({ MAX_SESSIONS_PER_USER: '5' }));
-  });
-
-  afterAll(async () => {
-    await server?.kill();
-    await env.dispose();
+    server = await fixture.start({ MAX_SESSIONS_PER_USER: '5' });
   });
 
   it('keeps answering pings and logins while 2,000 clients reconnect at once', async () => {
     // Setup: 2,000 accounts written straight to the database (hashing 2,000 passwords would take a minute).
     const hash = await argon2.hash('secret-pass', { type: argon2.argon2id });
     const names = Array.from({ length: STORM }, () => uniqueName('storm'));
-    const db = new Client({ connectionString: env.databaseUrl });
+    const db = new Client({ connectionString: fixture.env.databaseUrl });
     await db.connect();
     try {
       await db.query('INSERT INTO users (username, password_hash) SELECT unnest($1::text[]), $2', [names, hash]);
     } finally {
       await db.end();
     }
-    const probeName = uniqueName('probe');
-    const probe = await loggedIn(server.wsUrl, probeName);
+    const { name: probeName, client: probe } = await fixture.user(server, 'probe');
     const pings: Promise<unknown>[] = [];
     let pinging = true;
     const pinger = (async () => {

@@ -10,12 +10,12 @@ import {
   RedisTopologyName,
   SENTINELS,
   SENTINEL_NAME,
-  TestEnvironment,
   ensureRedisTopology,
   redisClient,
   scanKeys,
   serviceUrl,
 } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
 import { Instance, freePort } from './helpers/instance';
 import { until } from './helpers/wait';
 
@@ -108,17 +108,7 @@ describe('the registry on Redis topologies', () => {
   );
 
   describe('an instance whose heartbeats fail while Redis answers pings', () => {
-    const env = new TestEnvironment('cluster', 'single');
-    let server: Instance | undefined;
-
-    beforeAll(async () => {
-      await env.setup();
-    });
-
-    afterAll(async () => {
-      await server?.kill();
-      await env.dispose();
-    });
+    const fixture = useFixture({ mode: 'cluster', topology: 'single' });
 
     it('reports the registry down in /health and the metrics (REDIS_URL pointing at one node of a Redis Cluster)', async () => {
       // One node of the Cluster that does not own the instance list's slot: PING works, every heartbeat gets MOVED.
@@ -132,14 +122,15 @@ describe('the registry on Redis topologies', () => {
         env: {
           PATH: process.env.PATH ?? '',
           TZ: 'UTC',
-          ...env.instanceEnv({ REDIS_URL: `redis://127.0.0.1:${other}`, HEARTBEAT_MS: '200' }),
+          ...fixture.instanceEnv({ REDIS_URL: `redis://127.0.0.1:${other}`, HEARTBEAT_MS: '200' }),
           PORT: String(port),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      server = new Instance(port, child);
+      // Not started through the fixture: it never becomes ready, which is what this test checks.
+      const server = fixture.adopt(new Instance(port, child));
       const health = await until(
-        () => server!.http<{ registry: string; heartbeat: string }>('GET', '/health').catch(() => null),
+        () => server.http<{ registry: string; heartbeat: string }>('GET', '/health').catch(() => null),
         (reply) => reply !== null && reply.body?.data?.registry !== undefined,
         30000,
         'the instance answering /health',

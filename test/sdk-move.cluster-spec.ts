@@ -1,36 +1,29 @@
 import { ChatClient, ChatMessage } from '@chat-server/client';
 import WebSocket from 'ws';
 import { MessageType } from '../src/protocol';
-import { TestEnvironment } from './helpers/environment';
-import { Instance, freePort, startInstance } from './helpers/instance';
+import { connectionsOn, moveOrder } from './helpers/cluster';
+import { useFixture } from './helpers/fixture';
+import { Instance, freePort } from './helpers/instance';
 import { until } from './helpers/wait';
-import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
-
-type Listed = { host: string; connections: number }[];
+import { uniqueName } from './helpers/ws-client';
 
 /**
  * The SDK told to move (type 21) to an instance whose public URL does not answer (a closed port):
  * it stays where it is, and when that connection ends it goes back to the URL it was given.
  */
 describe('SDK move to a target that does not answer', () => {
-  const env = new TestEnvironment('cluster');
-  const sdkClients: ChatClient[] = [];
-  const clients: WsTestClient[] = [];
+  const fixture = useFixture({
+    mode: 'cluster',
+    settings: { HEARTBEAT_MS: '300', REBALANCE_GRACE_MS: '1500', REBALANCE_DELAY_MS: '600000', REBALANCE_INTERVAL_MS: '600000' },
+  });
   let a: Instance;
   let b: Instance;
   let c: Instance;
   let deadUrl: string;
 
-  const listed = async (): Promise<Listed> => (await a.http<Listed>('GET', '/cluster/instances', { auth: 'admin' })).body.data;
-  const connectionsOn = async (instance: Instance): Promise<number> =>
-    (await listed()).find((i) => i.host === instance.host)?.connections ?? -1;
-  const moveOrder = (from: Instance, to: Instance) =>
-    from.http<boolean>('POST', `/reBalance/handler?host=${encodeURIComponent(to.host)}&reBalanceNumber=1`, { auth: 'cluster' });
-
   async function sdkUser(on: Instance): Promise<{ client: ChatClient; name: string; messages: ChatMessage[] }> {
     const name = uniqueName('mover');
-    const client = new ChatClient({ WebSocketImpl: WebSocket, backoff: { baseMs: 50, capMs: 200 } });
-    sdkClients.push(client);
+    const client = fixture.track(new ChatClient({ WebSocketImpl: WebSocket, backoff: { baseMs: 50, capMs: 200 } }));
     const messages: ChatMessage[] = [];
     client.on('message', (message) => messages.push(message));
     await client.connect(on.wsUrl);
@@ -40,23 +33,10 @@ describe('SDK move to a target that does not answer', () => {
   }
 
   beforeAll(async () => {
-    await env.setup();
     deadUrl = `ws://127.0.0.1:${await freePort()}/ws`;
-    const settings = { HEARTBEAT_MS: '300', REBALANCE_GRACE_MS: '1500', REBALANCE_DELAY_MS: '600000', REBALANCE_INTERVAL_MS: '600000' };
-    [a, b, c] = await Promise.all([
-      startInstance(env.instanceEnv(settings)),
-      startInstance(env.instanceEnv({ ...settings, PUBLIC_URL: deadUrl })),
-      startInstance(env.instanceEnv(settings)),
-    ]);
-    await until(listed, (list) => list.length === 3, 10000, 'three instances');
+    [a, b, c] = await Promise.all([fixture.start(), fixture.start({ PUBLIC_URL: deadUrl }), fixture.start()]);
+    await fixture.listed(a, (list) => list.length === 3, 10000);
   }, 120000);
-
-  afterAll(async () => {
-    for (const client of sdkClients) client.close();
-    for (const client of clients) client.close();
-    await Promise.all([a?.kill(), b?.kill(), c?.kill()]);
-    await env.dispose();
-  });
 
   it('falls back to the URL it was given when the target does not answer, and logs in there again', async () => {
     const { client, name, messages } = await sdkUser(a);
@@ -67,7 +47,7 @@ describe('SDK move to a target that does not answer', () => {
     client.on('error', (error) => errors.push(error.message));
     client.on('reconnected', () => reconnectedTo.push(client.url ?? ''));
 
-    expect((await moveOrder(a, b)).body).toMatchObject({ code: 0, data: true });
+    expect((await moveOrder(a, b.host)).body).toMatchObject({ code: 0, data: true });
     await until(
       async () => errors,
       (seen) => seen.length > 0,
@@ -88,8 +68,7 @@ describe('SDK move to a target that does not answer', () => {
     );
     expect(reconnectedTo).toEqual([a.wsUrl]);
     expect(client.username).toBe(name);
-    const sender = await loggedIn(c.wsUrl, uniqueName('sender'));
-    clients.push(sender);
+    const { client: sender } = await fixture.user(c, 'sender');
     expect(
       await sender.request({ messageType: MessageType.ChatRequest, to: name, content: 'back on A', clientMessageId: uniqueName('m') }),
     ).toMatchObject({
@@ -108,17 +87,17 @@ describe('SDK move to a target that does not answer', () => {
     const { client } = await sdkUser(a);
     // The order moves a random session of A: this one must be its only one.
     await until(
-      () => connectionsOn(a),
+      () => connectionsOn(a, a),
       (count) => count === 1,
       10000,
       'one session on A',
     );
     const moved = new Promise<void>((resolve) => client.on('state', (state) => state === 'connected' && resolve()));
-    expect((await moveOrder(a, c)).body).toMatchObject({ code: 0, data: true });
+    expect((await moveOrder(a, c.host)).body).toMatchObject({ code: 0, data: true });
     await moved;
     expect(client.url).toBe(c.wsUrl);
     await until(
-      () => connectionsOn(c),
+      () => connectionsOn(a, c),
       (count) => count >= 1,
       10000,
       'the session on C',

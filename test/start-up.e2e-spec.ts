@@ -1,30 +1,19 @@
-import { TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { useFixture } from './helpers/fixture';
 
 /** What an operator sees at start: a word before the embedded database is first created, no route-mapping flood. */
 describe('start-up output', () => {
-  const env = new TestEnvironment();
-  let server: Instance | undefined;
-
-  beforeAll(async () => {
-    await env.setup();
-  });
-
-  afterAll(async () => {
-    await server?.kill();
-    await env.dispose();
-  });
+  const fixture = useFixture();
 
   it('says the embedded database is being created before it is, maps routes quietly, and ends with the URLs to open', async () => {
     // A fresh DATA_DIR (embedded mode) or a fresh database (cluster mode), logged at the default level.
-    server = await startInstance(env.instanceEnv({ LOG_LEVEL: 'info' }));
+    const server = await fixture.start({ LOG_LEVEL: 'info' });
     const messages = server.logs
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as { context?: string; msg: string });
     const index = (pattern: RegExp) => messages.findIndex((entry) => pattern.test(entry.msg));
     const creating = index(/^Creating the embedded database in .+ \(first start, about 20 s\)/);
-    if (env.mode === 'embedded') {
+    if (fixture.mode === 'embedded') {
       expect(creating).toBeGreaterThanOrEqual(0);
       expect(creating).toBeLessThan(index(/^Using embedded PGlite in /));
     } else {

@@ -1,10 +1,10 @@
 import { RegistryKeys } from '../src/cluster/redis-registry';
 import type { ClusterStats as Stats } from '../src/cluster/stats-types';
 import { MessageType } from '../src/protocol';
-import { TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
 import { until } from './helpers/wait';
-import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { uniqueName } from './helpers/ws-client';
 
 type Counted = 'messages' | 'logins' | 'refusals' | 'moves';
 
@@ -30,38 +30,33 @@ function totals(stats: Stats, instance: Instance): Record<Counted | 'connections
  * a refused send, messages, a move): GET /cluster/stats on either shows both with those counts.
  */
 describe('GET /cluster/stats across two instances', () => {
-  const env = new TestEnvironment('cluster');
+  const fixture = useFixture({
+    mode: 'cluster',
+    settings: {
+      STATS_SAMPLE_MS: String(SAMPLE_MS),
+      HEARTBEAT_MS: '300',
+      INSTANCE_TTL_MS: '1500',
+      REBALANCE_MIN_USERS: '1',
+      REBALANCE_DELAY_MS: '3600000',
+      REBALANCE_INTERVAL_MS: '3600000',
+      REBALANCE_GRACE_MS: '500',
+    },
+  });
+  const { env } = fixture;
   let first: Instance;
   let second: Instance;
-  const clients: WsTestClient[] = [];
-  const settings = {
-    STATS_SAMPLE_MS: String(SAMPLE_MS),
-    HEARTBEAT_MS: '300',
-    INSTANCE_TTL_MS: '1500',
-    REBALANCE_MIN_USERS: '1',
-    REBALANCE_DELAY_MS: '3600000',
-    REBALANCE_INTERVAL_MS: '3600000',
-    REBALANCE_GRACE_MS: '500',
-  };
   const stats = async (from: Instance): Promise<Stats> => (await from.http<Stats>('GET', '/cluster/stats', { auth: 'admin' })).body.data;
 
   beforeAll(async () => {
-    await env.setup();
-    first = await startInstance(env.instanceEnv(settings));
-    second = await startInstance(env.instanceEnv(settings));
+    first = await fixture.start();
+    second = await fixture.start();
   }, 120000);
 
-  afterAll(async () => {
-    for (const client of clients) client.close();
-    await Promise.all([first?.stop(), second?.stop()]);
-    await env.dispose();
-  });
-
   it('shows both instances with the logins, refusals, messages, connections and moves each had', async () => {
-    const [ann, cat, ben] = [uniqueName('ann'), uniqueName('cat'), uniqueName('ben')];
-    clients.push(await loggedIn(first.wsUrl, ann), await loggedIn(first.wsUrl, cat), await loggedIn(second.wsUrl, ben));
-    const [annClient, catClient, benClient] = clients;
-    const guess = await WsTestClient.connect(first.wsUrl);
+    const { name: ann, client: annClient } = await fixture.user(first, 'ann');
+    const { client: catClient } = await fixture.user(first, 'cat');
+    const { name: ben, client: benClient } = await fixture.user(second, 'ben');
+    const guess = await fixture.connect(first);
     expect((await guess.login(ann, 'not-the-password')).success).toBe(false);
     guess.close();
     expect((await annClient.request({ messageType: MessageType.ChatRequest, to: uniqueName('nobody'), content: 'hello?' })).success).toBe(

@@ -1,5 +1,6 @@
 import { RedisTopologyName, TestEnvironment, TestMode } from './environment';
 import { Instance, aliveOrRestarted, startInstance } from './instance';
+import { SdkFleet } from './sdk-fleet';
 import { sleep, until } from './wait';
 import { WsTestClient, loggedIn, uniqueName } from './ws-client';
 
@@ -71,6 +72,11 @@ export class TestFixture {
     return answer === instance ? instance : this.adopt(answer);
   }
 
+  /** Stops (SIGTERM) the instances started so far and forgets them: for suites whose tests each start their own. */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.instances.splice(0).map((instance) => instance.stop()));
+  }
+
   /** An instance started some other way (another environment, a restart), stopped with the rest. */
   adopt(instance: Instance): Instance {
     this.instances.push(instance);
@@ -117,6 +123,18 @@ export class TestFixture {
   /** A new connection to `instance`, logged in as the existing user `name`. */
   async session(instance: Instance, name: string, password = 'secret-pass'): Promise<WsTestClient> {
     return this.track(await loggedIn(instance.wsUrl, name, password, false));
+  }
+
+  /** A fleet of SDK clients (`resolveUrl` as in SdkFleet), stopped sending and closed when the suite ends. */
+  fleet(resolveUrl: ConstructorParameters<typeof SdkFleet>[0]): SdkFleet {
+    const fleet = new SdkFleet(resolveUrl);
+    this.track({
+      close: async () => {
+        await fleet.stopSending();
+        fleet.close();
+      },
+    });
+    return fleet;
   }
 
   /** `GET /cluster/instances` of `instance`, until `accept` takes it (default: every running instance listed). */
