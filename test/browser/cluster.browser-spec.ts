@@ -86,24 +86,14 @@ describe('web pages, two cluster instances', () => {
     await admin.instance(second.host).waitFor();
     expect(await admin.byTestId('instance').count()).toBe(2);
     await admin.waitForConnections(second.host, 2);
-    await until(
-      () => admin.barWidth(first.host, 'bar-connections'),
-      (width) => width === 0,
-      10000,
-      'empty bar of the first instance',
-    );
+    await admin.waitForConnectionsBar(first.host, 0, 10000, 'empty bar of the first instance');
     expect(await admin.barWidth(second.host, 'bar-connections')).toBe(100);
 
     await admin.byTestId('rebalance-button').click();
     await admin.page.locator('[data-testid="rebalance-move"]', { hasText: `${second.host} → ${first.host}: 1 connection` }).waitFor();
     // The panel follows on its own: one connection each, after the moved page settled.
     await admin.waitForConnections(first.host, 1);
-    await until(
-      () => admin.barWidth(first.host, 'bar-connections'),
-      (width) => width === 100,
-      15000,
-      'bar of the first instance',
-    );
+    await admin.waitForConnectionsBar(first.host, 100, 15000, 'bar of the first instance');
     await screenshot(admin.page, 'cluster-admin-page');
   });
 

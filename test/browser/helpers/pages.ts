@@ -199,6 +199,16 @@ export class AdminPage {
       .getByTestId(bar)
       .evaluate((element) => Number.parseFloat((element as HTMLElement).style.width));
   }
+
+  /** Waits until the connections bar of `host` is `width` % wide. */
+  async waitForConnectionsBar(host: string, width: number, timeoutMs: number, what: string): Promise<void> {
+    await until(
+      () => this.barWidth(host, 'bar-connections'),
+      (actual) => actual === width,
+      timeoutMs,
+      what,
+    );
+  }
 }
 
 /**
