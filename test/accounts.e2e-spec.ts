@@ -1,4 +1,4 @@
-import { CloseCode, MessageType, ReportedCloseCode } from '../src/protocol';
+import { CloseCode, MessageType, RESERVED_MESSAGE_TYPES, ReportedCloseCode } from '../src/protocol';
 import type { UserDto, UserPageDto as Page } from '../src/users/dto/user.dto';
 import { MODE } from './helpers/environment';
 import { useFixture } from './helpers/fixture';
@@ -6,6 +6,9 @@ import { Instance } from './helpers/instance';
 import { forgeToken, nowSeconds } from './helpers/tokens';
 import { WsTestClient, loggedIn, tokenOf, uniqueName } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
+
+/** A messageType that names no type of the protocol, reserved or not. */
+const UNKNOWN_TYPE = 99;
 
 describe(`accounts and connections (${MODE})`, () => {
   const fixture = useFixture({ closeClientsAfterEach: true });
@@ -28,7 +31,7 @@ describe(`accounts and connections (${MODE})`, () => {
     });
   });
 
-  describe('register (19/20)', () => {
+  describe(`register (${MessageType.RegisterRequest}/${MessageType.RegisterResponse})`, () => {
     it('registers a valid user and does not log in', async () => {
       const client = await connect();
       const response = await client.register(uniqueName('reg'), 'secret-pass');
@@ -83,7 +86,7 @@ describe(`accounts and connections (${MODE})`, () => {
     });
   });
 
-  describe('login (17/18)', () => {
+  describe(`login (${MessageType.LoginRequest}/${MessageType.LoginResponse})`, () => {
     it('logs in with a password, answers a signed token, and sets lastLoginTime', async () => {
       const name = uniqueName('login');
       const client = await connect();
@@ -221,7 +224,7 @@ describe(`accounts and connections (${MODE})`, () => {
   });
 
   describe('sessions', () => {
-    it('keeps up to MAX_SESSIONS_PER_USER sessions; the oldest beyond gets a Notice and 4001', async () => {
+    it(`keeps up to MAX_SESSIONS_PER_USER sessions; the oldest beyond gets a Notice and ${CloseCode.Replaced}`, async () => {
       const name = uniqueName('multi');
       const first = fixture.track(await loggedIn(server.wsUrl, name));
       await sleep(5);
@@ -261,15 +264,27 @@ describe(`accounts and connections (${MODE})`, () => {
     });
 
     it.each([
-      ['invalid JSON', '{"messageType": 1', 'Invalid JSON'],
+      ['invalid JSON', `{"messageType": ${MessageType.Ping}`, 'Invalid JSON'],
       ['a JSON array', '[1,2]', 'A frame must be a JSON object'],
       ['a missing messageType', '{"sequenceId": 4}', 'messageType is required'],
-      ['an unknown messageType', '{"messageType": 99, "sequenceId": 5}', 'Unknown messageType: 99'],
-      ['a reserved Hello', '{"messageType": 3, "sequenceId": 6}', 'Unknown messageType: 3'],
-      ['a server-only type', '{"messageType": 6, "sequenceId": 7}', 'Unknown messageType: 6'],
-      ['a messageType of the wrong type', '{"messageType": "17", "sequenceId": 8}', 'Unknown messageType: "17"'],
-      ['a bad sequenceId', '{"messageType": 1, "sequenceId": "x"}', 'sequenceId must be an integer'],
-    ])('answers %s with type 26 and stays open', async (_case, raw, reason) => {
+      ['an unknown messageType', `{"messageType": ${UNKNOWN_TYPE}, "sequenceId": 5}`, `Unknown messageType: ${UNKNOWN_TYPE}`],
+      [
+        'a reserved Hello',
+        `{"messageType": ${RESERVED_MESSAGE_TYPES.Hello}, "sequenceId": 6}`,
+        `Unknown messageType: ${RESERVED_MESSAGE_TYPES.Hello}`,
+      ],
+      [
+        'a server-only type',
+        `{"messageType": ${MessageType.ChatResponse}, "sequenceId": 7}`,
+        `Unknown messageType: ${MessageType.ChatResponse}`,
+      ],
+      [
+        'a messageType of the wrong type',
+        `{"messageType": "${MessageType.LoginRequest}", "sequenceId": 8}`,
+        `Unknown messageType: "${MessageType.LoginRequest}"`,
+      ],
+      ['a bad sequenceId', `{"messageType": ${MessageType.Ping}, "sequenceId": "x"}`, 'sequenceId must be an integer'],
+    ])(`answers %s with type ${MessageType.Error} and stays open`, async (_case, raw, reason) => {
       const client = await connect();
       client.sendRaw(raw);
       const error = await client.next((f) => f.messageType === MessageType.Error);
@@ -292,19 +307,19 @@ describe(`accounts and connections (${MODE})`, () => {
       expect(client.isOpen).toBe(true);
     });
 
-    it('closes with 1003 on a binary frame', async () => {
+    it(`closes with ${CloseCode.Unsupported} on a binary frame`, async () => {
       const client = await connect();
       client.sendRaw(Buffer.from([1, 2, 3]), { binary: true });
       expect((await client.closed).code).toBe(CloseCode.Unsupported);
     });
 
-    it('closes with 1009 on a frame over WS_MAX_FRAME_BYTES', async () => {
+    it(`closes with ${CloseCode.TooBig} on a frame over WS_MAX_FRAME_BYTES`, async () => {
       const client = await connect();
       client.sendRaw(JSON.stringify({ messageType: MessageType.Ping, pad: 'x'.repeat(9000) }));
       expect((await client.closed).code).toBe(CloseCode.TooBig);
     });
 
-    it('answers "Too many requests" past the rate limit, and closes a flood with 1008', async () => {
+    it(`answers "Too many requests" past the rate limit, and closes a flood with ${CloseCode.Policy}`, async () => {
       const client = await connect();
       for (let i = 0; i < 30; i++) client.send({ messageType: MessageType.Ping, requestTime: i });
       const refused = await client.next((f) => f.messageType === MessageType.Pong && f.reason === 'Too many requests');
@@ -416,7 +431,7 @@ describe(`accounts and connections (${MODE})`, () => {
       }
     });
 
-    it('PUT /user/setUserStatus disables with a Notice and 4003 on every connection, and enables again', async () => {
+    it(`PUT /user/setUserStatus disables with a Notice and ${CloseCode.Disabled} on every connection, and enables again`, async () => {
       const name = uniqueName('kick');
       const a = fixture.track(await loggedIn(server.wsUrl, name));
       const b = await fixture.session(server, name);

@@ -12,7 +12,7 @@ describe(`slow consumers (${MODE})`, () => {
     server = await fixture.start({ WS_MAX_BUFFERED_BYTES: '65536', RATE_LIMIT_PER_SEC: '1000', RATE_LIMIT_BURST: '1000' });
   });
 
-  it('closes a client that does not read with 1013, and its messages stay stored for its next login', async () => {
+  it(`closes a client that does not read with ${CloseCode.TryAgainLater}, and its messages stay stored for its next login`, async () => {
     const { name: reader, client: slow } = await fixture.user(server, 'slow');
     const { client: sender } = await fixture.user(server, 'flood');
     const tcp = (slow.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;

@@ -5,7 +5,7 @@ import { Instance, startInstance } from './helpers/instance';
 import { until } from './helpers/wait';
 import { loggedIn, uniqueName } from './helpers/ws-client';
 
-describe('console client told to move (type 21)', () => {
+describe(`console client told to move (type ${MessageType.ReBalance})`, () => {
   const env = new TestEnvironment('cluster');
   let first: Instance;
   let second: Instance;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { MessageType } from '../src/protocol';
+import { MessageType, ReportedCloseCode } from '../src/protocol';
 import { CLI, CliProcess } from './helpers/cli-process';
 import { TestEnvironment } from './helpers/environment';
 import { Instance, freePort, startInstance } from './helpers/instance';
@@ -147,7 +147,10 @@ describe('console client session', () => {
     await client.waitFor(`Logged in as ${bob}.`);
     // Killed, not stopped: a stop in cluster mode would move the session to the other instance.
     await leaving.kill();
-    await client.waitFor(`Gave up reconnecting to ${leaving.wsUrl} after 2 failed attempts (connection to ${leaving.wsUrl} closed (1006`);
+    await client.waitFor(
+      `Gave up reconnecting to ${leaving.wsUrl} after 2 failed attempts ` +
+        `(connection to ${leaving.wsUrl} closed (${ReportedCloseCode.Abnormal}`,
+    );
     expect(await client.exited).toBe(1);
     expect(client.output).toContain('Reconnecting (attempt 2 of 2) in ');
     expect(client.output).not.toContain('Reconnecting (attempt 3');

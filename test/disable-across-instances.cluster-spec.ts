@@ -13,7 +13,7 @@ describe('disable across instances', () => {
     [a, b] = await fixture.startMany(2);
   });
 
-  it('a user logged in on A and disabled through B gets a Notice on A and is closed with 4003', async () => {
+  it(`a user logged in on A and disabled through B gets a Notice on A and is closed with ${CloseCode.Disabled}`, async () => {
     const { name, client } = await fixture.user(a, 'xdis');
     const response = await b.http<boolean>('PUT', `/user/setUserStatus/${name}/false`, { auth: 'admin' });
     expect(response.body).toMatchObject({ code: 0, data: true });
@@ -28,7 +28,7 @@ describe('disable across instances', () => {
     );
   });
 
-  it('the session limit holds across instances: the oldest session, on the other instance, gets 4001', async () => {
+  it(`the session limit holds across instances: the oldest session, on the other instance, gets ${CloseCode.Replaced}`, async () => {
     const name = uniqueName('xlim');
     const sessions = [];
     for (let i = 0; i < 5; i++) sessions.push(fixture.track(await loggedIn((i % 2 === 0 ? a : b).wsUrl, name, 'secret-pass', i === 0)));

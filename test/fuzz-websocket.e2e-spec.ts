@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MessageType, RESPONSE_TYPE, RefusalCode } from '../src/protocol';
+import { INVALID_PAYLOAD_CLOSE_CODE, MessageType, RESPONSE_TYPE, RefusalCode } from '../src/protocol';
 import {
   ODD_STRINGS,
   clip,
@@ -102,7 +102,7 @@ function shapeProblems(answer: Frame, expected: Expected, username: string | nul
   }
   const refused = answer.success === false || answer.messageType === MessageType.Error;
   if (refused) {
-    if (answer.success !== false) problems.push('a type 26 without success:false');
+    if (answer.success !== false) problems.push(`a type ${MessageType.Error} without success:false`);
     if (typeof answer.reason !== 'string' || answer.reason === '') problems.push('a refusal without a reason');
     if (answer.reason === INTERNAL_ERROR) problems.push(INTERNAL_ANSWER);
     if (!REFUSAL_CODES.has(answer.code)) problems.push(`a refusal with code ${preview(answer.code)}`);
@@ -191,7 +191,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       if (answers.length > 1) problems.push(`${answers.length} answers`);
       if (answer) problems.push(...shapeProblems(answer, expected, this.username));
       if (expected.type === null && answer) {
-        // A refused Ack (type 22) is a type 26 naming the bad ids.
+        // A refused Ack is an Error frame naming the bad ids.
         if (!/^messageIds must/.test(String(answer.reason))) problems.push(`Ack refused with ${preview(answer.reason)}`);
       }
       for (const text of this.raw.slice(rawFrom)) {
@@ -287,7 +287,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     server = await fixture.alive(server);
   }, 120000);
 
-  it('answers text that is not a JSON object with type 26 and keeps the connection', async () => {
+  it(`answers text that is not a JSON object with type ${MessageType.Error} and keeps the connection`, async () => {
     const probe = await connect();
     await property(malformedJson, 200, async (wire) => {
       await probe.sendWire(wire);
@@ -295,7 +295,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     await expectAlive();
   });
 
-  it('answers a messageType that names no request with type 26, before and after login', async () => {
+  it(`answers a messageType that names no request with type ${MessageType.Error}, before and after login`, async () => {
     const name = await account('mt');
     const anonymous = await connect();
     const member = await session(name);
@@ -342,14 +342,14 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     await expectAlive();
   });
 
-  it('answers a messageType of thousands of nested arrays with type 26, and stays up', async () => {
+  it(`answers a messageType of thousands of nested arrays with type ${MessageType.Error}, and stays up`, async () => {
     // Found by the property above: the server wrote the odd type into its reason with JSON.stringify, which overflows the stack.
     const anonymous = await connect();
     await anonymous.sendWire(toWire({ messageType: deepValue('array', 4500), sequenceId: 7 }));
     await expectAlive();
   });
 
-  it('answers an odd sequenceId with type 26 (sequenceId 0) unless it is a safe integer', async () => {
+  it(`answers an odd sequenceId with type ${MessageType.Error} (sequenceId 0) unless it is a safe integer`, async () => {
     const anonymous = await connect();
     const frame = fc
       .tuple(fc.constantFrom(1, 1, 5, 17, 22, 99), fc.oneof(oddNumber, oddValue))
@@ -398,7 +398,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     await expectAlive();
   });
 
-  it('Ping (1) echoes requestTime in its Pong', async () => {
+  it(`Ping (${MessageType.Ping}) echoes requestTime in its Pong`, async () => {
     const probe = await session(await account('ping'));
     await property(frameOf(MessageType.Ping, { requestTime: mostly(oddNumber) }), 150, async (f) => {
       const { answer, expected } = await probe.send({ ...f });
@@ -411,108 +411,116 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     await expectAlive();
   });
 
-  it('ChatRequest (5): refused sends store nothing; history and offline replay hold exactly the acknowledged ones', async () => {
-    const [sender, recipient, other] = await accounts('s5', 'r5', 'o5');
-    const probe = await session(sender);
-    probe.internalErrors = [];
-    const accepted = new Map<string, { to: string; content: string }>();
-    const frame = frameOf(MessageType.ChatRequest, {
-      to: fc.oneof(
-        { weight: 8, arbitrary: fc.constant(recipient) },
-        { weight: 1, arbitrary: fc.constantFrom(sender, other, recipient.toUpperCase(), `${recipient} `, 'nobody-known') },
-        { weight: 2, arbitrary: oddValue },
-      ),
-      content: contentOf(MAX_CONTENT_BYTES),
-      from: fc.oneof(
-        { weight: 3, arbitrary: fc.constant(sender) },
-        { weight: 2, arbitrary: fc.constantFrom(recipient, other, sender.toUpperCase(), `${sender}\u0000`) },
-        { weight: 1, arbitrary: oddValue },
-      ),
-      clientMessageId: fc.oneof(
-        { weight: 3, arbitrary: fc.uuid() },
-        { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(64), 'x'.repeat(65), '\u0000', 'a\u0000b', '\ud800', '\u202e') },
-        { weight: 1, arbitrary: oddValue },
-      ),
-    });
-    await property(frame, 200, async (f) => {
-      const { answer, expected } = await probe.send({ ...f });
-      if (answer?.success !== true) return;
-      const request = expected.request!;
-      const content = request.content;
-      if (
-        typeof content !== 'string' ||
-        content === '' ||
-        content.includes('\u0000') ||
-        !content.isWellFormed() ||
-        Buffer.byteLength(content) > MAX_CONTENT_BYTES
-      ) {
-        throw new Error(`acknowledged a content the protocol forbids: ${preview(content)}`);
-      }
-      if (request.from !== undefined && request.from !== null && request.from !== sender)
-        throw new Error(`acknowledged a send with from ${preview(request.from)}`);
-      const id = answer.messageId as string;
-      if (!accepted.has(id)) accepted.set(id, { to: answer.to as string, content });
-    });
-    const toRecipient = [...accepted].filter(([, m]) => m.to === recipient);
-    expect(toRecipient.length).toBeGreaterThan(5);
-    const byId = (frames: Frame[]) => new Map(frames.map((f) => [f.messageId as string, f.content]));
-    const history = await fullHistory((await session(recipient)).client, { with: sender });
-    expect(byId(history)).toEqual(new Map(toRecipient.map(([id, m]) => [id, m.content])));
-    expect(history.every((f) => f.from === sender && f.to === recipient)).toBe(true);
-    const replay = await replayOf(recipient, toRecipient.length);
-    expect(byId(replay)).toEqual(new Map(toRecipient.map(([id, m]) => [id, m.content])));
-    await expectAlive();
-    expect(probe.internalErrors).toEqual([]);
-  });
+  it(
+    `ChatRequest (${MessageType.ChatRequest}): refused sends store nothing; ` +
+      'history and offline replay hold exactly the acknowledged ones',
+    async () => {
+      const [sender, recipient, other] = await accounts('s5', 'r5', 'o5');
+      const probe = await session(sender);
+      probe.internalErrors = [];
+      const accepted = new Map<string, { to: string; content: string }>();
+      const frame = frameOf(MessageType.ChatRequest, {
+        to: fc.oneof(
+          { weight: 8, arbitrary: fc.constant(recipient) },
+          { weight: 1, arbitrary: fc.constantFrom(sender, other, recipient.toUpperCase(), `${recipient} `, 'nobody-known') },
+          { weight: 2, arbitrary: oddValue },
+        ),
+        content: contentOf(MAX_CONTENT_BYTES),
+        from: fc.oneof(
+          { weight: 3, arbitrary: fc.constant(sender) },
+          { weight: 2, arbitrary: fc.constantFrom(recipient, other, sender.toUpperCase(), `${sender}\u0000`) },
+          { weight: 1, arbitrary: oddValue },
+        ),
+        clientMessageId: fc.oneof(
+          { weight: 3, arbitrary: fc.uuid() },
+          { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(64), 'x'.repeat(65), '\u0000', 'a\u0000b', '\ud800', '\u202e') },
+          { weight: 1, arbitrary: oddValue },
+        ),
+      });
+      await property(frame, 200, async (f) => {
+        const { answer, expected } = await probe.send({ ...f });
+        if (answer?.success !== true) return;
+        const request = expected.request!;
+        const content = request.content;
+        if (
+          typeof content !== 'string' ||
+          content === '' ||
+          content.includes('\u0000') ||
+          !content.isWellFormed() ||
+          Buffer.byteLength(content) > MAX_CONTENT_BYTES
+        ) {
+          throw new Error(`acknowledged a content the protocol forbids: ${preview(content)}`);
+        }
+        if (request.from !== undefined && request.from !== null && request.from !== sender)
+          throw new Error(`acknowledged a send with from ${preview(request.from)}`);
+        const id = answer.messageId as string;
+        if (!accepted.has(id)) accepted.set(id, { to: answer.to as string, content });
+      });
+      const toRecipient = [...accepted].filter(([, m]) => m.to === recipient);
+      expect(toRecipient.length).toBeGreaterThan(5);
+      const byId = (frames: Frame[]) => new Map(frames.map((f) => [f.messageId as string, f.content]));
+      const history = await fullHistory((await session(recipient)).client, { with: sender });
+      expect(byId(history)).toEqual(new Map(toRecipient.map(([id, m]) => [id, m.content])));
+      expect(history.every((f) => f.from === sender && f.to === recipient)).toBe(true);
+      const replay = await replayOf(recipient, toRecipient.length);
+      expect(byId(replay)).toEqual(new Map(toRecipient.map(([id, m]) => [id, m.content])));
+      await expectAlive();
+      expect(probe.internalErrors).toEqual([]);
+    },
+  );
 
-  it('GroupChatRequest (7): refused sends store nothing; history and offline replay hold exactly the acknowledged ones', async () => {
-    const [sender, recipient, outsider] = await accounts('s7', 'r7', 'x7');
-    const probe = await session(sender);
-    const theirs = await session(outsider);
-    const ours = await group(probe, [recipient]);
-    const foreign = await group(theirs, []);
-    probe.internalErrors = [];
-    const accepted = new Map<string, string>();
-    const frame = frameOf(MessageType.GroupChatRequest, {
-      groupName: fc.oneof(
-        { weight: 8, arbitrary: fc.constant(ours) },
-        { weight: 1, arbitrary: fc.constantFrom(foreign, ours.toUpperCase(), `${ours} `, 'no such group') },
-        { weight: 2, arbitrary: oddValue },
-      ),
-      content: contentOf(MAX_CONTENT_BYTES),
-      from: fc.oneof(
-        { weight: 3, arbitrary: fc.constant(sender) },
-        { weight: 2, arbitrary: fc.constantFrom(recipient, outsider) },
-        { weight: 1, arbitrary: oddValue },
-      ),
-      clientMessageId: fc.oneof(
-        { weight: 3, arbitrary: fc.uuid() },
-        { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(65), '\u0000', '\ud800') },
-        { weight: 1, arbitrary: oddValue },
-      ),
-    });
-    await property(frame, 200, async (f) => {
-      const { answer, expected } = await probe.send({ ...f });
-      if (answer?.success !== true) return;
-      const request = expected.request!;
-      if (request.groupName !== ours) throw new Error(`acknowledged a send to ${preview(request.groupName)}`);
-      if (request.from !== undefined && request.from !== null && request.from !== sender)
-        throw new Error(`acknowledged a send with from ${preview(request.from)}`);
-      const id = answer.messageId as string;
-      if (!accepted.has(id)) accepted.set(id, request.content as string);
-    });
-    expect(accepted.size).toBeGreaterThan(5);
-    const byId = (frames: Frame[]) => new Map(frames.map((f) => [f.messageId as string, f.content]));
-    const reader = await session(recipient);
-    expect(byId(await fullHistory(reader.client, { groupName: ours }))).toEqual(accepted);
-    expect(await fullHistory(theirs.client, { groupName: foreign })).toEqual([]);
-    const replay = await replayOf(recipient, accepted.size);
-    expect(byId(replay)).toEqual(accepted);
-    await expectAlive();
-    expect(probe.internalErrors).toEqual([]);
-  });
+  it(
+    `GroupChatRequest (${MessageType.GroupChatRequest}): refused sends store nothing; ` +
+      'history and offline replay hold exactly the acknowledged ones',
+    async () => {
+      const [sender, recipient, outsider] = await accounts('s7', 'r7', 'x7');
+      const probe = await session(sender);
+      const theirs = await session(outsider);
+      const ours = await group(probe, [recipient]);
+      const foreign = await group(theirs, []);
+      probe.internalErrors = [];
+      const accepted = new Map<string, string>();
+      const frame = frameOf(MessageType.GroupChatRequest, {
+        groupName: fc.oneof(
+          { weight: 8, arbitrary: fc.constant(ours) },
+          { weight: 1, arbitrary: fc.constantFrom(foreign, ours.toUpperCase(), `${ours} `, 'no such group') },
+          { weight: 2, arbitrary: oddValue },
+        ),
+        content: contentOf(MAX_CONTENT_BYTES),
+        from: fc.oneof(
+          { weight: 3, arbitrary: fc.constant(sender) },
+          { weight: 2, arbitrary: fc.constantFrom(recipient, outsider) },
+          { weight: 1, arbitrary: oddValue },
+        ),
+        clientMessageId: fc.oneof(
+          { weight: 3, arbitrary: fc.uuid() },
+          { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(65), '\u0000', '\ud800') },
+          { weight: 1, arbitrary: oddValue },
+        ),
+      });
+      await property(frame, 200, async (f) => {
+        const { answer, expected } = await probe.send({ ...f });
+        if (answer?.success !== true) return;
+        const request = expected.request!;
+        if (request.groupName !== ours) throw new Error(`acknowledged a send to ${preview(request.groupName)}`);
+        if (request.from !== undefined && request.from !== null && request.from !== sender)
+          throw new Error(`acknowledged a send with from ${preview(request.from)}`);
+        const id = answer.messageId as string;
+        if (!accepted.has(id)) accepted.set(id, request.content as string);
+      });
+      expect(accepted.size).toBeGreaterThan(5);
+      const byId = (frames: Frame[]) => new Map(frames.map((f) => [f.messageId as string, f.content]));
+      const reader = await session(recipient);
+      expect(byId(await fullHistory(reader.client, { groupName: ours }))).toEqual(accepted);
+      expect(await fullHistory(theirs.client, { groupName: foreign })).toEqual([]);
+      const replay = await replayOf(recipient, accepted.size);
+      expect(byId(replay)).toEqual(accepted);
+      await expectAlive();
+      expect(probe.internalErrors).toEqual([]);
+    },
+  );
 
-  it('GroupCreateRequest (9): only well-formed names are created, with the creator first', async () => {
+  it(`GroupCreateRequest (${MessageType.GroupCreateRequest}): only well-formed names are created, with the creator first`, async () => {
     const [creator, friend] = await accounts('c9', 'f9');
     const probe = await session(creator);
     const freshName = unusedName(1, 20, 8);
@@ -537,38 +545,42 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     await expectAlive();
   });
 
-  it('GroupJoinRequest (11) and GroupQuitRequest (15): nobody joins or quits for someone else', async () => {
-    const [self, other] = await accounts('j11', 'o11');
-    const probe = await session(self);
-    const otherProbe = await session(other);
-    const theirs = await group(otherProbe, []);
-    const ours = await group(probe, [other]);
-    const frame = fc
-      .tuple(
-        fc.constantFrom(11, 15),
-        fc.record(
-          {
-            groupName: mostly(fc.constantFrom(theirs, ours, 'no such group', theirs.toUpperCase())),
-            username: fc.oneof(fc.constantFrom(self, other, self.toUpperCase(), `${self} `, self.normalize('NFD')), oddValue),
-          },
-          { requiredKeys: [] },
-        ),
-      )
-      .map(([messageType, fields]) => labelled({ ...fields, messageType }));
-    await property(frame, 150, async (f) => {
-      const { answer, expected } = await probe.send({ ...f });
-      const username = expected.request?.username;
-      const forSomeoneElse =
-        username !== undefined && username !== null && (typeof username !== 'string' || username.normalize('NFC') !== self);
-      if (forSomeoneElse && answer?.reason !== 'username must be the logged-in user')
-        throw new Error(`a request for ${preview(username)} got ${preview(answer)}`);
-    });
-    const members = await otherProbe.client.request({ messageType: MessageType.GroupMembersRequest, groupName: ours });
-    expect(members.members).toContain(other);
-    await expectAlive();
-  });
+  it(
+    `GroupJoinRequest (${MessageType.GroupJoinRequest}) and GroupQuitRequest (${MessageType.GroupQuitRequest}): ` +
+      'nobody joins or quits for someone else',
+    async () => {
+      const [self, other] = await accounts('j11', 'o11');
+      const probe = await session(self);
+      const otherProbe = await session(other);
+      const theirs = await group(otherProbe, []);
+      const ours = await group(probe, [other]);
+      const frame = fc
+        .tuple(
+          fc.constantFrom(11, 15),
+          fc.record(
+            {
+              groupName: mostly(fc.constantFrom(theirs, ours, 'no such group', theirs.toUpperCase())),
+              username: fc.oneof(fc.constantFrom(self, other, self.toUpperCase(), `${self} `, self.normalize('NFD')), oddValue),
+            },
+            { requiredKeys: [] },
+          ),
+        )
+        .map(([messageType, fields]) => labelled({ ...fields, messageType }));
+      await property(frame, 150, async (f) => {
+        const { answer, expected } = await probe.send({ ...f });
+        const username = expected.request?.username;
+        const forSomeoneElse =
+          username !== undefined && username !== null && (typeof username !== 'string' || username.normalize('NFC') !== self);
+        if (forSomeoneElse && answer?.reason !== 'username must be the logged-in user')
+          throw new Error(`a request for ${preview(username)} got ${preview(answer)}`);
+      });
+      const members = await otherProbe.client.request({ messageType: MessageType.GroupMembersRequest, groupName: ours });
+      expect(members.members).toContain(other);
+      await expectAlive();
+    },
+  );
 
-  it('GroupMembersRequest (13): members are listed to members only', async () => {
+  it(`GroupMembersRequest (${MessageType.GroupMembersRequest}): members are listed to members only`, async () => {
     const [self, other] = await accounts('m13', 'o13');
     const probe = await session(self);
     const theirs = await group(await session(other), []);
@@ -586,7 +598,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     await expectAlive();
   });
 
-  it('LoginRequest (17): a logged-in connection never becomes another user', async () => {
+  it(`LoginRequest (${MessageType.LoginRequest}): a logged-in connection never becomes another user`, async () => {
     const [self, other] = await accounts('l17', 'o17');
     const probe = await session(self);
     const otherToken = tokenOf((await session(other)).client);
@@ -615,7 +627,8 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
   });
 
   it(
-    'LogoutRequest (27): only a boolean (or no) everywhere logs out; ' + 'a logged-out connection is refused until it logs in again',
+    `LogoutRequest (${MessageType.LogoutRequest}): only a boolean (or no) everywhere logs out; ` +
+      'a logged-out connection is refused until it logs in again',
     async () => {
       const name = await account('l27');
       const probe = await session(name);
@@ -637,127 +650,138 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     },
   );
 
-  it('ChangePasswordRequest (29): the password changes only with the right old one and a valid new one; the session goes on', async () => {
-    const name = await account('p29');
-    const probe = await session(name);
-    let current = PASSWORD;
-    const frame = fc.constantFrom(PASSWORD, 'another-pass-1').chain((next) =>
-      frameOf(MessageType.ChangePasswordRequest, {
-        oldPassword: passwordOf(PASSWORD),
-        newPassword: mostly(fc.constantFrom(next, 'short', 'x'.repeat(73))),
-      }),
-    );
-    await property(frame, 60, async (f) => {
-      // The right old password is the one in force now: the generator knows only the first.
-      if (f.oldPassword === PASSWORD) f.oldPassword = current;
-      const { answer, expected } = await probe.send({ ...f });
-      const { oldPassword, newPassword } = expected.request ?? {};
-      const valid =
-        oldPassword === current &&
-        typeof newPassword === 'string' &&
-        newPassword !== current &&
-        Buffer.byteLength(newPassword) >= 6 &&
-        Buffer.byteLength(newPassword) <= 72;
-      if (answer?.success === true) {
-        if (!valid) throw new Error(`changed with ${preview({ oldPassword, newPassword })}`);
-        if (typeof answer.token !== 'string') throw new Error('a change without a token');
-        current = newPassword as string;
-      } else if (valid && !/^(Account is locked|Too many)/.test(String(answer?.reason))) {
-        throw new Error(`refused a valid change: ${preview(answer?.reason)}`);
-      }
-      if (answer?.success === false && answer.token !== null) throw new Error(`a refusal with token ${preview(answer.token)}`);
-    });
-    const ack = await probe.client.request({ messageType: MessageType.ChatRequest, to: await account('r29'), content: 'still me' });
-    expect(ack).toMatchObject({ success: true, from: name });
-    const fresh = await fixture.connect(server);
-    expect(await fresh.login(name, current)).toMatchObject({ success: true });
-    await expectAlive();
-  });
-
-  it('RegisterRequest (19): only names by the rules are registered, and a refused one is not stored', async () => {
-    const probe = await connect();
-    const freshName = unusedName(0, 12, 6);
-    const frame = frameOf(MessageType.RegisterRequest, {
-      username: fc.oneof({ weight: 2, arbitrary: freshName }, { weight: 3, arbitrary: oddString }, { weight: 1, arbitrary: oddValue }),
-      password: fc.oneof(
-        { weight: 3, arbitrary: fc.constantFrom(PASSWORD, '123456', 'x'.repeat(72)) },
-        { weight: 1, arbitrary: fc.constantFrom('12345', 'x'.repeat(73), '\u00e9'.repeat(37)) },
-        { weight: 1, arbitrary: oddValue },
-      ),
-    });
-    const stored = async (name: string) =>
-      (await server.http('GET', `/user/${encodeURIComponent(name)}`, { auth: 'admin' })).body?.code === 0;
-    await property(frame, 100, async (f) => {
-      const username = f.username;
-      const name = typeof username === 'string' ? username.normalize('NFC') : null;
-      // Names a URL can carry and a user can have: whether it exists is asked before and after.
-      const checkable = name !== null && name.isWellFormed() && [...name].length >= 3 && [...name].length <= 30;
-      const existed = checkable ? await stored(name) : false;
-      const { answer } = await probe.send({ ...f });
-      if (name === null) return;
-      if (answer?.success === true && (!USERNAME_RULE.test(name) || ['host', 'admin', 'system'].includes(name.toLowerCase()))) {
-        throw new Error(`registered ${preview(name)}`);
-      }
-      if (answer?.success !== true && checkable && !existed && (await stored(name)))
-        throw new Error(`a refused register of ${preview(name)} stored it`);
-    });
-    await expectAlive();
-  });
-
-  it("Ack (22): refused with type 26 or silent; acking other users' message ids acknowledges nothing of theirs", async () => {
-    const [fuzzer, sender, victim] = await accounts('a22', 's22', 'v22');
-    const senderProbe = await session(sender);
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++)
-      ids.push(
-        (await senderProbe.client.request({ messageType: MessageType.ChatRequest, to: victim, content: `for the victim ${i}` }))
-          .messageId as string,
+  it(
+    `ChangePasswordRequest (${MessageType.ChangePasswordRequest}): the password changes only with the right old one ` +
+      'and a valid new one; the session goes on',
+    async () => {
+      const name = await account('p29');
+      const probe = await session(name);
+      let current = PASSWORD;
+      const frame = fc.constantFrom(PASSWORD, 'another-pass-1').chain((next) =>
+        frameOf(MessageType.ChangePasswordRequest, {
+          oldPassword: passwordOf(PASSWORD),
+          newPassword: mostly(fc.constantFrom(next, 'short', 'x'.repeat(73))),
+        }),
       );
-    const own = (await senderProbe.client.request({ messageType: MessageType.ChatRequest, to: fuzzer, content: 'for the fuzzer' }))
-      .messageId as string;
-    const probe = await session(fuzzer);
-    const id = fc.oneof(
-      {
-        weight: 3,
-        arbitrary: fc.constantFrom<unknown>(
-          ...ids,
-          own,
-          Number(ids[0]),
-          '0',
-          '-1',
-          '01',
-          ' 1',
-          '1.0',
-          '9223372036854775807',
-          '9223372036854775808',
-          '',
+      await property(frame, 60, async (f) => {
+        // The right old password is the one in force now: the generator knows only the first.
+        if (f.oldPassword === PASSWORD) f.oldPassword = current;
+        const { answer, expected } = await probe.send({ ...f });
+        const { oldPassword, newPassword } = expected.request ?? {};
+        const valid =
+          oldPassword === current &&
+          typeof newPassword === 'string' &&
+          newPassword !== current &&
+          Buffer.byteLength(newPassword) >= 6 &&
+          Buffer.byteLength(newPassword) <= 72;
+        if (answer?.success === true) {
+          if (!valid) throw new Error(`changed with ${preview({ oldPassword, newPassword })}`);
+          if (typeof answer.token !== 'string') throw new Error('a change without a token');
+          current = newPassword as string;
+        } else if (valid && !/^(Account is locked|Too many)/.test(String(answer?.reason))) {
+          throw new Error(`refused a valid change: ${preview(answer?.reason)}`);
+        }
+        if (answer?.success === false && answer.token !== null) throw new Error(`a refusal with token ${preview(answer.token)}`);
+      });
+      const ack = await probe.client.request({ messageType: MessageType.ChatRequest, to: await account('r29'), content: 'still me' });
+      expect(ack).toMatchObject({ success: true, from: name });
+      const fresh = await fixture.connect(server);
+      expect(await fresh.login(name, current)).toMatchObject({ success: true });
+      await expectAlive();
+    },
+  );
+
+  it(
+    `RegisterRequest (${MessageType.RegisterRequest}): only names by the rules are registered, ` + 'and a refused one is not stored',
+    async () => {
+      const probe = await connect();
+      const freshName = unusedName(0, 12, 6);
+      const frame = frameOf(MessageType.RegisterRequest, {
+        username: fc.oneof({ weight: 2, arbitrary: freshName }, { weight: 3, arbitrary: oddString }, { weight: 1, arbitrary: oddValue }),
+        password: fc.oneof(
+          { weight: 3, arbitrary: fc.constantFrom(PASSWORD, '123456', 'x'.repeat(72)) },
+          { weight: 1, arbitrary: fc.constantFrom('12345', 'x'.repeat(73), '\u00e9'.repeat(37)) },
+          { weight: 1, arbitrary: oddValue },
         ),
-      },
-      { weight: 1, arbitrary: oddNumber },
-      { weight: 1, arbitrary: oddString },
-    );
-    const frame = frameOf(MessageType.Ack, {
-      messageIds: fc.oneof(
-        { weight: 4, arbitrary: fc.array(id, { maxLength: 6 }) },
+      });
+      const stored = async (name: string) =>
+        (await server.http('GET', `/user/${encodeURIComponent(name)}`, { auth: 'admin' })).body?.code === 0;
+      await property(frame, 100, async (f) => {
+        const username = f.username;
+        const name = typeof username === 'string' ? username.normalize('NFC') : null;
+        // Names a URL can carry and a user can have: whether it exists is asked before and after.
+        const checkable = name !== null && name.isWellFormed() && [...name].length >= 3 && [...name].length <= 30;
+        const existed = checkable ? await stored(name) : false;
+        const { answer } = await probe.send({ ...f });
+        if (name === null) return;
+        if (answer?.success === true && (!USERNAME_RULE.test(name) || ['host', 'admin', 'system'].includes(name.toLowerCase()))) {
+          throw new Error(`registered ${preview(name)}`);
+        }
+        if (answer?.success !== true && checkable && !existed && (await stored(name)))
+          throw new Error(`a refused register of ${preview(name)} stored it`);
+      });
+      await expectAlive();
+    },
+  );
+
+  it(
+    `Ack (${MessageType.Ack}): refused with type ${MessageType.Error} or silent; ` +
+      "acking other users' message ids acknowledges nothing of theirs",
+    async () => {
+      const [fuzzer, sender, victim] = await accounts('a22', 's22', 'v22');
+      const senderProbe = await session(sender);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++)
+        ids.push(
+          (await senderProbe.client.request({ messageType: MessageType.ChatRequest, to: victim, content: `for the victim ${i}` }))
+            .messageId as string,
+        );
+      const own = (await senderProbe.client.request({ messageType: MessageType.ChatRequest, to: fuzzer, content: 'for the fuzzer' }))
+        .messageId as string;
+      const probe = await session(fuzzer);
+      const id = fc.oneof(
         {
-          weight: 1,
-          arbitrary: fc.constantFrom(
-            Array.from({ length: 1001 }, (_, i) => String(i + 1)),
-            Array.from({ length: 1000 }, () => ids[0]),
+          weight: 3,
+          arbitrary: fc.constantFrom<unknown>(
+            ...ids,
+            own,
+            Number(ids[0]),
+            '0',
+            '-1',
+            '01',
+            ' 1',
+            '1.0',
+            '9223372036854775807',
+            '9223372036854775808',
+            '',
           ),
         },
-        { weight: 1, arbitrary: oddValue },
-      ),
-    });
-    await property(frame, 150, async (f) => {
-      await probe.send({ ...f });
-    });
-    const replay = await replayOf(victim, ids.length);
-    expect(replay.map((f) => f.messageId).sort()).toEqual([...ids].sort());
-    await expectAlive();
-  });
+        { weight: 1, arbitrary: oddNumber },
+        { weight: 1, arbitrary: oddString },
+      );
+      const frame = frameOf(MessageType.Ack, {
+        messageIds: fc.oneof(
+          { weight: 4, arbitrary: fc.array(id, { maxLength: 6 }) },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom(
+              Array.from({ length: 1001 }, (_, i) => String(i + 1)),
+              Array.from({ length: 1000 }, () => ids[0]),
+            ),
+          },
+          { weight: 1, arbitrary: oddValue },
+        ),
+      });
+      await property(frame, 150, async (f) => {
+        await probe.send({ ...f });
+      });
+      const replay = await replayOf(victim, ids.length);
+      expect(replay.map((f) => f.messageId).sort()).toEqual([...ids].sort());
+      await expectAlive();
+    },
+  );
 
-  it("HistoryRequest (23): only the caller's own conversations and groups are ever returned", async () => {
+  it(`HistoryRequest (${MessageType.HistoryRequest}): only the caller's own conversations and groups are ever returned`, async () => {
     const [self, friend, stranger] = await accounts('h23', 'f23', 'x23');
     const probe = await session(self);
     const friendProbe = await session(friend);
@@ -805,10 +829,10 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     await expectAlive();
   });
 
-  it('closes a text frame that is not UTF-8 with 1007, and the server stays up', async () => {
+  it(`closes a text frame that is not UTF-8 with ${INVALID_PAYLOAD_CLOSE_CODE}, and the server stays up`, async () => {
     const probe = await connect();
     probe.client.sendRaw(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), { binary: false });
-    expect((await probe.client.closed).code).toBe(1007);
+    expect((await probe.client.closed).code).toBe(INVALID_PAYLOAD_CLOSE_CODE);
     await expectAlive();
   });
 

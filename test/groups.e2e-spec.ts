@@ -34,27 +34,31 @@ describe(`groups (${MODE})`, () => {
     await env.dispose();
   });
 
-  describe('create (9/10)', () => {
-    it('creates with the creator as member, leaves out unknown users, and pushes type 10 to added members online', async () => {
-      const owner = uniqueName('owner');
-      const ownerClient = await login(owner);
-      const bob = uniqueName('bob');
-      const bobClient = await login(bob);
-      const carol = await registered('carol');
-      const group = uniqueName('g');
-      const response = await ownerClient.request({
-        messageType: MessageType.GroupCreateRequest,
-        groupName: group,
-        members: [bob, carol, 'nobody-known-x', bob],
-      });
-      expect(response).toMatchObject({ messageType: MessageType.GroupCreateResponse, success: true, reason: null, groupName: group });
-      expect((response.members as string[]).sort()).toEqual([owner, bob, carol].sort());
-      const push = await bobClient.next((f) => f.messageType === MessageType.GroupCreateResponse);
-      expect(push).toMatchObject({ sequenceId: 0, success: true, reason: `You have been added to group "${group}"`, groupName: group });
-      expect((push.members as string[]).sort()).toEqual([owner, bob, carol].sort());
-      await sleep(100);
-      expect(ownerClient.received.filter((f) => f.messageType === MessageType.GroupCreateResponse)).toHaveLength(1);
-    });
+  describe(`create (${MessageType.GroupCreateRequest}/${MessageType.GroupCreateResponse})`, () => {
+    it(
+      'creates with the creator as member, leaves out unknown users, ' +
+        `and pushes type ${MessageType.GroupCreateResponse} to added members online`,
+      async () => {
+        const owner = uniqueName('owner');
+        const ownerClient = await login(owner);
+        const bob = uniqueName('bob');
+        const bobClient = await login(bob);
+        const carol = await registered('carol');
+        const group = uniqueName('g');
+        const response = await ownerClient.request({
+          messageType: MessageType.GroupCreateRequest,
+          groupName: group,
+          members: [bob, carol, 'nobody-known-x', bob],
+        });
+        expect(response).toMatchObject({ messageType: MessageType.GroupCreateResponse, success: true, reason: null, groupName: group });
+        expect((response.members as string[]).sort()).toEqual([owner, bob, carol].sort());
+        const push = await bobClient.next((f) => f.messageType === MessageType.GroupCreateResponse);
+        expect(push).toMatchObject({ sequenceId: 0, success: true, reason: `You have been added to group "${group}"`, groupName: group });
+        expect((push.members as string[]).sort()).toEqual([owner, bob, carol].sort());
+        await sleep(100);
+        expect(ownerClient.received.filter((f) => f.messageType === MessageType.GroupCreateResponse)).toHaveLength(1);
+      },
+    );
 
     it('refuses a taken name, a bad name and bad members', async () => {
       const client = await login(uniqueName('maker'));
@@ -186,7 +190,7 @@ describe(`groups (${MODE})`, () => {
     });
   });
 
-  describe('group chat (7/8)', () => {
+  describe(`group chat (${MessageType.GroupChatRequest}/${MessageType.GroupChatResponse})`, () => {
     it("delivers to every connection of every member, the sender's copy being its acknowledgement", async () => {
       const alice = uniqueName('alice');
       const alice1 = await login(alice);
@@ -407,7 +411,7 @@ describe(`groups (${MODE})`, () => {
       expect(bad.status).toBe(400);
     });
 
-    it('POST /sendGroupCreateMessage pushes type 10 to the first member of each', async () => {
+    it(`POST /sendGroupCreateMessage pushes type ${MessageType.GroupCreateResponse} to the first member of each`, async () => {
       const bob = uniqueName('bob');
       const bobClient = await login(bob);
       const carol = await registered('carol');

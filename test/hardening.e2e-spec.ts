@@ -153,7 +153,7 @@ describe(`hardening (${MODE})`, () => {
       });
     });
 
-    it('past the cap the reader is closed with 1013, and every message is replayed at its next login', async () => {
+    it(`past the cap the reader is closed with ${CloseCode.TryAgainLater}, and every message is replayed at its next login`, async () => {
       const reader = uniqueName('backlog');
       await session(server, reader).then((c) => c.close());
       const sender = await session(server, uniqueName('busy'));
@@ -197,15 +197,19 @@ describe(`hardening (${MODE})`, () => {
       server = await start({ LOGIN_TIMEOUT_MS: '1000', MAX_CONNECTIONS: '4', MAX_CONNECTIONS_PER_ADDRESS: '2', TRUST_PROXY: '127.0.0.1' });
     });
 
-    it('a connection that does not log in within LOGIN_TIMEOUT_MS gets a Notice and close 4002; a logged-in one stays', async () => {
-      const idle = await connect(server);
-      const user = await session(server, uniqueName('in'));
-      const closed = await Promise.race([idle.closed, sleep(5000).then(() => null)]);
-      expect(closed).toMatchObject({ code: CloseCode.LoginTimeout });
-      expect(idle.received.find((f) => f.messageType === MessageType.Notice)).toMatchObject({ sequenceId: 0, reason: closed!.reason });
-      expect(user.isOpen).toBe(true);
-      expect(await user.request({ messageType: MessageType.Ping })).toMatchObject({ messageType: MessageType.Pong });
-    });
+    it(
+      `a connection that does not log in within LOGIN_TIMEOUT_MS gets a Notice and close ${CloseCode.LoginTimeout}; ` +
+        'a logged-in one stays',
+      async () => {
+        const idle = await connect(server);
+        const user = await session(server, uniqueName('in'));
+        const closed = await Promise.race([idle.closed, sleep(5000).then(() => null)]);
+        expect(closed).toMatchObject({ code: CloseCode.LoginTimeout });
+        expect(idle.received.find((f) => f.messageType === MessageType.Notice)).toMatchObject({ sequenceId: 0, reason: closed!.reason });
+        expect(user.isOpen).toBe(true);
+        expect(await user.request({ messageType: MessageType.Ping })).toMatchObject({ messageType: MessageType.Pong });
+      },
+    );
 
     it('refuses the upgrade past MAX_CONNECTIONS_PER_ADDRESS with 429 and past MAX_CONNECTIONS with 503', async () => {
       const opened: WebSocket[] = [];
@@ -249,24 +253,28 @@ describe(`hardening (${MODE})`, () => {
       expect(tokenOf(await session(server, name, false))).toEqual(expect.any(String));
     });
 
-    it('logout (27/28) ends this session and revokes its token; the connection stays open, logged out', async () => {
-      const name = uniqueName('bye');
-      const client = await session(server, name);
-      const token = tokenOf(client);
-      expect(await client.request({ messageType: MessageType.LogoutRequest })).toMatchObject({
-        messageType: MessageType.LogoutResponse,
-        success: true,
-        reason: null,
-      });
-      expect(await client.request({ messageType: MessageType.ChatRequest, to: 'anyone-else', content: 'hi' })).toMatchObject({
-        success: false,
-        reason: 'Please log in',
-      });
-      expect(await byToken(token)).toMatchObject({ success: false, reason: 'Token revoked: please log in again' });
-      expect(await client.login(name, PASSWORD)).toMatchObject({ success: true, username: name });
-    });
+    it(
+      `logout (${MessageType.LogoutRequest}/${MessageType.LogoutResponse}) ends this session and revokes its token; ` +
+        'the connection stays open, logged out',
+      async () => {
+        const name = uniqueName('bye');
+        const client = await session(server, name);
+        const token = tokenOf(client);
+        expect(await client.request({ messageType: MessageType.LogoutRequest })).toMatchObject({
+          messageType: MessageType.LogoutResponse,
+          success: true,
+          reason: null,
+        });
+        expect(await client.request({ messageType: MessageType.ChatRequest, to: 'anyone-else', content: 'hi' })).toMatchObject({
+          success: false,
+          reason: 'Please log in',
+        });
+        expect(await byToken(token)).toMatchObject({ success: false, reason: 'Token revoked: please log in again' });
+        expect(await client.login(name, PASSWORD)).toMatchObject({ success: true, username: name });
+      },
+    );
 
-    it('logout everywhere closes the other sessions with a Notice and 4003', async () => {
+    it(`logout everywhere closes the other sessions with a Notice and ${CloseCode.Disabled}`, async () => {
       const name = uniqueName('every');
       const phone = await session(server, name);
       const laptop = await session(server, name, false);
@@ -279,41 +287,45 @@ describe(`hardening (${MODE})`, () => {
       expect(laptop.isOpen).toBe(true);
     });
 
-    it('change password (29/30): a new token, the other sessions closed with 4003, old token and old password refused', async () => {
-      const name = uniqueName('newpw');
-      const mine = await session(server, name);
-      const other = await session(server, name, false);
-      const oldToken = tokenOf(mine);
-      expect(
-        await mine.request({
+    it(
+      `change password (${MessageType.ChangePasswordRequest}/${MessageType.ChangePasswordResponse}): a new token, ` +
+        `the other sessions closed with ${CloseCode.Disabled}, old token and old password refused`,
+      async () => {
+        const name = uniqueName('newpw');
+        const mine = await session(server, name);
+        const other = await session(server, name, false);
+        const oldToken = tokenOf(mine);
+        expect(
+          await mine.request({
+            messageType: MessageType.ChangePasswordRequest,
+            oldPassword: 'not-the-password',
+            newPassword: 'brand-new-pass',
+          }),
+        ).toMatchObject({
+          messageType: MessageType.ChangePasswordResponse,
+          success: false,
+          reason: 'Wrong password',
+          token: null,
+        });
+        const changed = await mine.request({
           messageType: MessageType.ChangePasswordRequest,
-          oldPassword: 'not-the-password',
+          oldPassword: PASSWORD,
           newPassword: 'brand-new-pass',
-        }),
-      ).toMatchObject({
-        messageType: MessageType.ChangePasswordResponse,
-        success: false,
-        reason: 'Wrong password',
-        token: null,
-      });
-      const changed = await mine.request({
-        messageType: MessageType.ChangePasswordRequest,
-        oldPassword: PASSWORD,
-        newPassword: 'brand-new-pass',
-      });
-      expect(changed).toMatchObject({
-        messageType: MessageType.ChangePasswordResponse,
-        success: true,
-        reason: null,
-        token: expect.any(String),
-      });
-      expect(await other.closed).toEqual({ code: CloseCode.Disabled, reason: 'The password was changed: please log in again' });
-      expect(mine.isOpen).toBe(true);
-      expect(await byToken(oldToken)).toMatchObject({ success: false, reason: 'Token revoked: please log in again' });
-      expect(await byToken(changed.token as string)).toMatchObject({ success: true, username: name });
-      expect(await (await connect(server)).login(name, PASSWORD)).toMatchObject({ success: false, reason: 'Wrong password' });
-      expect(await (await connect(server)).login(name, 'brand-new-pass')).toMatchObject({ success: true });
-    });
+        });
+        expect(changed).toMatchObject({
+          messageType: MessageType.ChangePasswordResponse,
+          success: true,
+          reason: null,
+          token: expect.any(String),
+        });
+        expect(await other.closed).toEqual({ code: CloseCode.Disabled, reason: 'The password was changed: please log in again' });
+        expect(mine.isOpen).toBe(true);
+        expect(await byToken(oldToken)).toMatchObject({ success: false, reason: 'Token revoked: please log in again' });
+        expect(await byToken(changed.token as string)).toMatchObject({ success: true, username: name });
+        expect(await (await connect(server)).login(name, PASSWORD)).toMatchObject({ success: false, reason: 'Wrong password' });
+        expect(await (await connect(server)).login(name, 'brand-new-pass')).toMatchObject({ success: true });
+      },
+    );
 
     it.each([
       [{ messageType: MessageType.LogoutRequest, everywhere: 'yes' }, 28, 'everywhere must be true or false'],

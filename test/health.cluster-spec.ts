@@ -104,7 +104,7 @@ describe('health (cluster)', () => {
     return { leaving, user, alice, bob, bobName };
   }
 
-  it('the chat page may connect to its own origin and to the live instances only (type 21 moves)', async () => {
+  it(`the chat page may connect to its own origin and to the live instances only (type ${MessageType.ReBalance} moves)`, async () => {
     const one = await fixture.start();
     const two = await joining(one);
     const connect = await pageConnectSources(one);

@@ -17,37 +17,41 @@ describe(`1:1 messaging (${MODE})`, () => {
     server = await fixture.start({ MAX_CONTENT_BYTES: '1000', RATE_LIMIT_PER_SEC: '500', RATE_LIMIT_BURST: '500' });
   });
 
-  it("delivers live: the sender gets the ack after storing, the recipient a type 6 with the sender's sequenceId", async () => {
-    const alice = await login(uniqueName('alice'));
-    const bobName = uniqueName('bob');
-    const bob = await login(bobName);
-    const aliceName = alice.received.find((f) => f.messageType === MessageType.LoginResponse)!.username as string;
-    // A message stored while bob's login still replays comes with that replay (offline:true): let it end.
-    await sleep(200);
-    const ack = await alice.request({ messageType: MessageType.ChatRequest, sequenceId: 77, to: bobName, content: 'hello <b>bob</b>' });
-    expect(ack).toMatchObject({
-      messageType: MessageType.ChatResponse,
-      sequenceId: 77,
-      success: true,
-      reason: null,
-      from: aliceName,
-      to: bobName,
-      content: null,
-      delivered: true,
-      offline: false,
-    });
-    expect(ack.messageId).toMatch(/^\d+$/);
-    const delivery = await bob.next((f) => f.messageType === MessageType.ChatResponse && f.messageId === ack.messageId);
-    expect(delivery).toMatchObject({
-      sequenceId: 77,
-      success: true,
-      from: aliceName,
-      to: bobName,
-      content: 'hello <b>bob</b>',
-      offline: false,
-    });
-    expect(Date.parse(delivery.time as string)).not.toBeNaN();
-  });
+  it(
+    'delivers live: the sender gets the ack after storing, ' +
+      `the recipient a type ${MessageType.ChatResponse} with the sender's sequenceId`,
+    async () => {
+      const alice = await login(uniqueName('alice'));
+      const bobName = uniqueName('bob');
+      const bob = await login(bobName);
+      const aliceName = alice.received.find((f) => f.messageType === MessageType.LoginResponse)!.username as string;
+      // A message stored while bob's login still replays comes with that replay (offline:true): let it end.
+      await sleep(200);
+      const ack = await alice.request({ messageType: MessageType.ChatRequest, sequenceId: 77, to: bobName, content: 'hello <b>bob</b>' });
+      expect(ack).toMatchObject({
+        messageType: MessageType.ChatResponse,
+        sequenceId: 77,
+        success: true,
+        reason: null,
+        from: aliceName,
+        to: bobName,
+        content: null,
+        delivered: true,
+        offline: false,
+      });
+      expect(ack.messageId).toMatch(/^\d+$/);
+      const delivery = await bob.next((f) => f.messageType === MessageType.ChatResponse && f.messageId === ack.messageId);
+      expect(delivery).toMatchObject({
+        sequenceId: 77,
+        success: true,
+        from: aliceName,
+        to: bobName,
+        content: 'hello <b>bob</b>',
+        offline: false,
+      });
+      expect(Date.parse(delivery.time as string)).not.toBeNaN();
+    },
+  );
 
   it('delivers to every connection of the recipient', async () => {
     const alice = await login(uniqueName('alice'));
@@ -110,7 +114,7 @@ describe(`1:1 messaging (${MODE})`, () => {
     expect((await bob.next((f) => f.messageId === sent.messageId)).offline).toBe(true);
   });
 
-  it('refuses a malformed Ack with type 26 and keeps the connection', async () => {
+  it(`refuses a malformed Ack with type ${MessageType.Error} and keeps the connection`, async () => {
     const bob = await login(uniqueName('bob'));
     for (const messageIds of [[], 'x', ['abc'], [1.5], new Array(1001).fill('1')]) {
       expect(await bob.request({ messageType: MessageType.Ack, messageIds })).toMatchObject({

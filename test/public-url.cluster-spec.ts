@@ -85,7 +85,7 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
       async () => clients.filter((c) => c.received.some((f) => f.messageType === MessageType.ReBalance)),
       (list) => list.length === 1,
       5000,
-      'a type 21 on A',
+      `a type ${MessageType.ReBalance} on A`,
     );
     const frame = moved[0].received.find((f) => f.messageType === MessageType.ReBalance) as Frame;
     expect(frame).toMatchObject({ sequenceId: 0, success: true, reason: null, host: b.host, url: forwarder.wsUrl });
@@ -102,7 +102,7 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
   it("a move to A carries A's default URL, ws://PUBLIC_HOST:PORT/ws", async () => {
     const client = await user(b, 'toa');
     expect((await moveOrder(b, a.host, 100)).body).toMatchObject({ code: 0, data: true });
-    expect(await client.next((f) => f.messageType === MessageType.ReBalance, 5000, 'type 21 on B')).toMatchObject({
+    expect(await client.next((f) => f.messageType === MessageType.ReBalance, 5000, `type ${MessageType.ReBalance} on B`)).toMatchObject({
       host: a.host,
       url: a.wsUrl,
     });
@@ -125,7 +125,7 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
         async () => clients.flatMap((c) => c.received.filter((f) => f.messageType === MessageType.ReBalance && f.host === old.host)),
         (list) => list.length === 1,
         5000,
-        'a type 21 to the old instance',
+        `a type ${MessageType.ReBalance} to the old instance`,
       );
       expect(frames[0]).toMatchObject({ host: old.host, url: 'ws://127.0.0.1:1/ws' });
     } finally {
@@ -137,9 +137,11 @@ describe('PUBLIC_URL in moves, /serverAddress and the registry', () => {
   it("a drain moves A's clients with B's public URL", async () => {
     const client = await user(a, 'drain');
     a.process.kill('SIGTERM');
-    expect(await client.next((f) => f.messageType === MessageType.ReBalance, 5000, 'type 21 on drain')).toMatchObject({
-      host: b.host,
-      url: forwarder.wsUrl,
-    });
+    expect(await client.next((f) => f.messageType === MessageType.ReBalance, 5000, `type ${MessageType.ReBalance} on drain`)).toMatchObject(
+      {
+        host: b.host,
+        url: forwarder.wsUrl,
+      },
+    );
   });
 });

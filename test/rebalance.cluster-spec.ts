@@ -160,28 +160,32 @@ describe('rebalance orders', () => {
     [a, b] = await fixture.startMany(2, { REBALANCE_GRACE_MS: '700', REBALANCE_DELAY_MS: '600000' });
   });
 
-  it('POST /reBalance/handler pushes type 21 to that many clients and closes those that stay with 4008', async () => {
-    const clients = await Promise.all([0, 1, 2].map(async () => (await fixture.user(a, 'mv')).client));
-    const response = await a.http<boolean>('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=2`, {
-      auth: 'cluster',
-    });
-    expect(response.body).toMatchObject({ code: 0, data: true });
-    await sleep(100);
-    const moved = clients.filter((c) => c.received.some((f) => f.messageType === MessageType.ReBalance));
-    expect(moved).toHaveLength(2);
-    for (const client of moved) {
-      expect(client.received.find((f) => f.messageType === MessageType.ReBalance)).toMatchObject({
-        sequenceId: 0,
-        success: true,
-        host: b.host,
-        url: `ws://${b.host}/ws`,
+  it(
+    `POST /reBalance/handler pushes type ${MessageType.ReBalance} to that many clients ` +
+      `and closes those that stay with ${CloseCode.Moved}`,
+    async () => {
+      const clients = await Promise.all([0, 1, 2].map(async () => (await fixture.user(a, 'mv')).client));
+      const response = await a.http<boolean>('POST', `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=2`, {
+        auth: 'cluster',
       });
-      expect((await client.closed).code).toBe(CloseCode.Moved);
-    }
-    const stayed = clients.find((c) => !moved.includes(c))!;
-    expect(stayed.isOpen).toBe(true);
-    stayed.close();
-  });
+      expect(response.body).toMatchObject({ code: 0, data: true });
+      await sleep(100);
+      const moved = clients.filter((c) => c.received.some((f) => f.messageType === MessageType.ReBalance));
+      expect(moved).toHaveLength(2);
+      for (const client of moved) {
+        expect(client.received.find((f) => f.messageType === MessageType.ReBalance)).toMatchObject({
+          sequenceId: 0,
+          success: true,
+          host: b.host,
+          url: `ws://${b.host}/ws`,
+        });
+        expect((await client.closed).code).toBe(CloseCode.Moved);
+      }
+      const stayed = clients.find((c) => !moved.includes(c))!;
+      expect(stayed.isOpen).toBe(true);
+      stayed.close();
+    },
+  );
 
   it('POST /reBalance/handler refuses a host that is not a live instance, itself, and bad numbers', async () => {
     expect((await a.http('POST', '/reBalance/handler?host=10.9.9.9:1&reBalanceNumber=1', { auth: 'cluster' })).body).toMatchObject({
@@ -226,7 +230,7 @@ describe('rebalance when an instance joins', () => {
       async () => movedCount(),
       (n) => n >= 10,
       10000,
-      'type 21 pushed',
+      `type ${MessageType.ReBalance} pushed`,
     );
     await sleep(500);
     expect(movedCount()).toBe(10);

@@ -1,4 +1,4 @@
-import { MessageType } from '../src/protocol';
+import { MessageType, RESERVED_MESSAGE_TYPES } from '../src/protocol';
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { forgeToken, nowSeconds } from './helpers/tokens';
@@ -52,10 +52,10 @@ describe(`refusal codes (${MODE})`, () => {
       success: false,
       code: 'invalid_argument',
     });
-    expect(await client.request({ messageType: 3 })).toMatchObject({
+    expect(await client.request({ messageType: RESERVED_MESSAGE_TYPES.Hello })).toMatchObject({
       messageType: MessageType.Error,
       code: 'invalid_argument',
-      reason: 'Unknown messageType: 3',
+      reason: `Unknown messageType: ${RESERVED_MESSAGE_TYPES.Hello}`,
     });
     expect(await client.request({ messageType: MessageType.RegisterRequest, username: 'ab', password: PASSWORD })).toMatchObject({
       messageType: MessageType.RegisterResponse,
@@ -82,7 +82,7 @@ describe(`refusal codes (${MODE})`, () => {
     });
   });
 
-  it('not_logged_in: a request before login, in its response type or in type 26', async () => {
+  it(`not_logged_in: a request before login, in its response type or in type ${MessageType.Error}`, async () => {
     const client = await connect();
     expect(await client.request({ messageType: MessageType.ChatRequest, to: 'bob', content: 'hi' })).toMatchObject({
       messageType: MessageType.ChatResponse,

@@ -8,7 +8,7 @@ import { until } from './helpers/wait';
 import { uniqueName } from './helpers/ws-client';
 
 /**
- * The SDK told to move (type 21) to an instance whose public URL does not answer (a closed port):
+ * The SDK told to move (a ReBalance push) to an instance whose public URL does not answer (a closed port):
  * it stays where it is, and when that connection ends it goes back to the URL it was given.
  */
 describe('SDK move to a target that does not answer', () => {

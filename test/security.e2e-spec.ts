@@ -229,7 +229,7 @@ describe(`security (${MODE})`, () => {
       await expectNotLoggedIn(client);
     });
 
-    it.each(forged)('refuses %s in a LoginRequest (17)', async (_case, token, reason) => {
+    it.each(forged)(`refuses %s in a LoginRequest (${MessageType.LoginRequest})`, async (_case, token, reason) => {
       const client = await connect();
       expect(await client.request({ messageType: MessageType.LoginRequest, token: token() })).toMatchObject({
         messageType: MessageType.LoginResponse,
@@ -444,12 +444,12 @@ describe(`security (${MODE})`, () => {
       expect((await history(carolClient, { with: alice })).messages).toEqual([]);
     });
 
-    it('a ChatRequest (5) with from set to the sender is served (the control)', async () => {
+    it(`a ChatRequest (${MessageType.ChatRequest}) with from set to the sender is served (the control)`, async () => {
       const ack = await aliceClient.request({ messageType: MessageType.ChatRequest, to: bob, content: 'really me', from: alice });
       expect(ack).toMatchObject({ success: true, from: alice });
     });
 
-    it('a GroupChatRequest (7) with another member as from is refused and stores nothing', async () => {
+    it(`a GroupChatRequest (${MessageType.GroupChatRequest}) with another member as from is refused and stores nothing`, async () => {
       const groupName = `spoof ${uniqueName('g')}`;
       expect((await aliceClient.request({ messageType: MessageType.GroupCreateRequest, groupName, members: [bob, carol] })).success).toBe(
         true,

@@ -31,3 +31,12 @@ export const MessageType = {
 } as const;
 
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+/**
+ * The types docs/protocol.md §3.2 reserves for a Hello exchange. No handler exists for them: the server
+ * answers either with an Error frame, "Unknown messageType: 3", as it does any type it does not know.
+ */
+export const RESERVED_MESSAGE_TYPES = {
+  Hello: 3,
+  HelloResponse: 4,
+} as const;

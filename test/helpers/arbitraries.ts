@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { MessageType } from '../../src/protocol';
 
 /**
  * Generators of hostile input for the fuzz suites: odd strings and numbers, deep nesting, extra
@@ -251,7 +252,10 @@ export function mostly<T>(values: fc.Arbitrary<T>, weight = 3): fc.Arbitrary<unk
   return fc.oneof({ weight, arbitrary: values }, { weight: 1, arbitrary: oddValue });
 }
 
-/** A password field: the right one, plausible wrong ones, the byte limits' edges, and anything else (types 17, 19, 29). */
+/**
+ * A password field: the right one, plausible wrong ones, the byte limits' edges, and anything else
+ * (LoginRequest, RegisterRequest, ChangePasswordRequest).
+ */
 export function passwordOf(right: string): fc.Arbitrary<unknown> {
   return fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(right, 'wrong-pass', 'another-pass-1') },
@@ -297,28 +301,28 @@ export const malformedJson: fc.Arbitrary<string> = fc.oneof(
     ' ',
     '{',
     '}',
-    '{"messageType":1',
-    '{"messageType":1}}',
-    '{"messageType":1} x',
-    '{messageType:MessageType.Ping}',
-    "{'messageType':1}",
-    '{"messageType":1,}',
-    '{"messageType":01}',
+    `{"messageType":${MessageType.Ping}`,
+    `{"messageType":${MessageType.Ping}}}`,
+    `{"messageType":${MessageType.Ping}} x`,
+    `{messageType:${MessageType.Ping}}`,
+    `{'messageType':${MessageType.Ping}}`,
+    `{"messageType":${MessageType.Ping},}`,
+    `{"messageType":0${MessageType.Ping}}`,
     '{"messageType":NaN}',
     '{"messageType":Infinity}',
     '{"messageType":undefined}',
-    '\ufeff{"messageType":1}',
+    `\ufeff{"messageType":${MessageType.Ping}}`,
     'null',
     'true',
     '0',
     '"text"',
     '[]',
-    '[{"messageType":1}]',
+    `[{"messageType":${MessageType.Ping}}]`,
     '{"a":"\\ud800"',
     '{"a":"\\x41"}',
     '{"a":"\u0000"}',
     '{"a":"\\u00"}',
-    '/* comment */ {"messageType":1}',
+    `/* comment */ {"messageType":${MessageType.Ping}}`,
   ),
   fc.string({ unit: 'binary', maxLength: 60 }),
   fc.tuple(fc.string({ maxLength: 20 }), oddValue).map(([prefix, value]) => prefix + toWire(value)),

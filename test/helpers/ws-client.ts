@@ -56,12 +56,12 @@ export class WsTestClient {
     return sequenceId;
   }
 
-  /** Sends a request and waits for the frame of its response type that echoes its sequenceId (or a type 26). */
+  /** Sends a request and waits for the frame of its response type that echoes its sequenceId (or an Error frame). */
   async request(frame: Record<string, unknown>, timeoutMs = 10000): Promise<Frame> {
     const type = frame.messageType as number;
     const sequenceId = this.send(frame);
     const responseType = RESPONSE_TYPE[type];
-    // Deliveries of other users' messages carry their senders' sequenceIds: a 1:1 ack is the type 6 without content.
+    // Deliveries of other users' messages carry their senders' sequenceIds: a 1:1 ack is the ChatResponse without content.
     const isResponse = (f: Frame) =>
       f.sequenceId === sequenceId &&
       (f.messageType === MessageType.Error || (f.messageType === responseType && (type !== MessageType.ChatRequest || f.content === null)));
