@@ -1,4 +1,4 @@
-import { CloseCode, MessageType, RESERVED_MESSAGE_TYPES, ReportedCloseCode } from '../src/protocol';
+import { CloseCode, MessageType, RESERVED_HELLO_TYPES, ReportedCloseCode } from '../src/protocol';
 import type { UserDto, UserPageDto as Page } from '../src/users/dto/user.dto';
 import { MODE } from './helpers/environment';
 import { useFixture } from './helpers/fixture';
@@ -270,8 +270,8 @@ describe(`accounts and connections (${MODE})`, () => {
       ['an unknown messageType', `{"messageType": ${UNKNOWN_TYPE}, "sequenceId": 5}`, `Unknown messageType: ${UNKNOWN_TYPE}`],
       [
         'a reserved Hello',
-        `{"messageType": ${RESERVED_MESSAGE_TYPES.Hello}, "sequenceId": 6}`,
-        `Unknown messageType: ${RESERVED_MESSAGE_TYPES.Hello}`,
+        `{"messageType": ${RESERVED_HELLO_TYPES[0]}, "sequenceId": 6}`,
+        `Unknown messageType: ${RESERVED_HELLO_TYPES[0]}`,
       ],
       [
         'a server-only type',

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { INVALID_PAYLOAD_CLOSE_CODE, MessageType, RESPONSE_TYPE, RefusalCode } from '../src/protocol';
+import { CloseCode, MessageType, RESPONSE_TYPE, RefusalCode } from '../src/protocol';
 import {
   ODD_STRINGS,
   clip,
@@ -829,10 +829,10 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     await expectAlive();
   });
 
-  it(`closes a text frame that is not UTF-8 with ${INVALID_PAYLOAD_CLOSE_CODE}, and the server stays up`, async () => {
+  it(`closes a text frame that is not UTF-8 with ${CloseCode.InvalidPayload}, and the server stays up`, async () => {
     const probe = await connect();
     probe.client.sendRaw(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), { binary: false });
-    expect((await probe.client.closed).code).toBe(INVALID_PAYLOAD_CLOSE_CODE);
+    expect((await probe.client.closed).code).toBe(CloseCode.InvalidPayload);
     await expectAlive();
   });
 

@@ -1,4 +1,4 @@
-import { MessageType, RESERVED_MESSAGE_TYPES } from '../src/protocol';
+import { MessageType, RESERVED_HELLO_TYPES } from '../src/protocol';
 import { MODE, TestEnvironment } from './helpers/environment';
 import { Instance, startInstance } from './helpers/instance';
 import { forgeToken, nowSeconds } from './helpers/tokens';
@@ -52,10 +52,10 @@ describe(`refusal codes (${MODE})`, () => {
       success: false,
       code: 'invalid_argument',
     });
-    expect(await client.request({ messageType: RESERVED_MESSAGE_TYPES.Hello })).toMatchObject({
+    expect(await client.request({ messageType: RESERVED_HELLO_TYPES[0] })).toMatchObject({
       messageType: MessageType.Error,
       code: 'invalid_argument',
-      reason: `Unknown messageType: ${RESERVED_MESSAGE_TYPES.Hello}`,
+      reason: `Unknown messageType: ${RESERVED_HELLO_TYPES[0]}`,
     });
     expect(await client.request({ messageType: MessageType.RegisterRequest, username: 'ab', password: PASSWORD })).toMatchObject({
       messageType: MessageType.RegisterResponse,

@@ -3,6 +3,8 @@ export const CloseCode = {
   Normal: 1000,
   GoingAway: 1001,
   Unsupported: 1003,
+  /** Sent by the `ws` library, before any handler runs, for a text frame that is not valid UTF-8. */
+  InvalidPayload: 1007,
   Policy: 1008,
   TooBig: 1009,
   Internal: 1011,
@@ -23,12 +25,6 @@ export const ReportedCloseCode = {
 
 /** The code the SDK closes a connection with when it stops answering pings; the server never sends it. */
 export const DEAD_CONNECTION_CLOSE_CODE = 4000;
-
-/**
- * The code the WebSocket library closes with when a text frame is not valid UTF-8 (RFC 6455 §7.4.1).
- * It is not among the server's own codes of docs/protocol.md §1.3: the library sends it before any handler runs.
- */
-export const INVALID_PAYLOAD_CLOSE_CODE = 1007;
 
 /** After these the session is over (replaced, disabled): reconnecting would only be refused again. */
 export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.Replaced, CloseCode.Disabled]);

@@ -33,10 +33,7 @@ export const MessageType = {
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
 /**
- * The types docs/protocol.md §3.2 reserves for a Hello exchange. No handler exists for them: the server
- * answers either with an Error frame, "Unknown messageType: 3", as it does any type it does not know.
+ * The types docs/protocol.md §3.2 reserves for a Hello exchange, the request and its response. No handler exists
+ * for them: the server answers an Error frame, "Unknown messageType: 3", as it does for any type it does not know.
  */
-export const RESERVED_MESSAGE_TYPES = {
-  Hello: 3,
-  HelloResponse: 4,
-} as const;
+export const RESERVED_HELLO_TYPES = [3, 4] as const;
