@@ -1,32 +1,24 @@
 import { MessageType } from '../src/protocol';
 import { CliProcess } from './helpers/cli-process';
-import { TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
 import { until } from './helpers/wait';
-import { loggedIn, uniqueName } from './helpers/ws-client';
+import { uniqueName } from './helpers/ws-client';
 
 describe(`console client told to move (type ${MessageType.ReBalance})`, () => {
-  const env = new TestEnvironment('cluster');
+  const fixture = useFixture({ mode: 'cluster' });
   let first: Instance;
   let second: Instance;
-  let client: CliProcess | undefined;
 
   beforeAll(async () => {
-    await env.setup();
     const settings = { REBALANCE_GRACE_MS: '5000', REBALANCE_DELAY_MS: '600000', REBALANCE_INTERVAL_MS: '600000' };
-    [first, second] = await Promise.all([startInstance(env.instanceEnv(settings)), startInstance(env.instanceEnv(settings))]);
-  });
-
-  afterAll(async () => {
-    client?.kill();
-    await Promise.all([first?.stop(), second?.stop()]);
-    await env.dispose();
+    [first, second] = await fixture.startMany(2, settings);
   });
 
   it('follows the move to the other instance, says so, and sends and receives through it', async () => {
-    const bob = uniqueName('bob');
-    (await loggedIn(first.wsUrl, bob)).close();
-    client = new CliProcess(first.wsUrl);
+    const bob = await fixture.registered(first, 'bob');
+    const client = new CliProcess(first.wsUrl);
+    fixture.track({ close: () => client.kill() });
     await client.waitFor('Type help for commands.');
     client.type(`login ${bob} secret-pass`);
     await client.waitFor(`Logged in as ${bob}.`);
@@ -44,8 +36,7 @@ describe(`console client told to move (type ${MessageType.ReBalance})`, () => {
     await until(connections, ([onFirst, onSecond]) => onFirst === 0 && onSecond === 1, 10000, 'the session on the second instance');
 
     // Alice is on the second instance only: what reaches bob now comes through it.
-    const aliceName = uniqueName('alice');
-    const alice = await loggedIn(second.wsUrl, aliceName);
+    const { name: aliceName, client: alice } = await fixture.user(second, 'alice');
     const welcome = { messageType: MessageType.ChatRequest, to: bob, content: 'hello on the second', clientMessageId: uniqueName('c') };
     expect(await alice.request(welcome)).toMatchObject({ success: true, delivered: true });
     await client.waitFor(`${aliceName}: hello on the second`);

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { MessageType, ReportedCloseCode } from '../src/protocol';
 import { CLI, CliProcess } from './helpers/cli-process';
-import { TestEnvironment } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
 import { Instance, freePort, startInstance } from './helpers/instance';
-import { loggedIn, uniqueName } from './helpers/ws-client';
+import { uniqueName } from './helpers/ws-client';
 
 /** Runs the console client to its end with this input; what it printed and how it exited. */
 function run(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -53,36 +53,23 @@ describe('console client command line', () => {
 });
 
 describe('console client session', () => {
-  const env = new TestEnvironment();
+  const fixture = useFixture({ closeClientsAfterEach: true });
   let instanceEnv: Record<string, string>;
   let server: Instance;
-  const clis: CliProcess[] = [];
-  const cli = (url: string): CliProcess => {
-    const started = new CliProcess(url);
-    clis.push(started);
+  const cli = (url: string, args?: string[]): CliProcess => {
+    const started = new CliProcess(url, args);
+    fixture.track({ close: () => started.kill() });
     return started;
   };
 
   beforeAll(async () => {
-    await env.setup();
-    instanceEnv = env.instanceEnv({ PORT: String(await freePort()) });
-    server = await startInstance(instanceEnv);
-  });
-
-  afterEach(() => {
-    for (const started of clis.splice(0)) started.kill();
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await env.dispose();
+    instanceEnv = fixture.instanceEnv({ PORT: String(await freePort()) });
+    server = fixture.adopt(await startInstance(instanceEnv));
   });
 
   it('prints the offline messages after "Logged in as", and takes #team in every group command', async () => {
-    const bob = uniqueName('bob');
-    const aliceName = uniqueName('alice');
-    const alice = await loggedIn(server.wsUrl, aliceName);
-    (await loggedIn(server.wsUrl, bob)).close();
+    const { name: aliceName, client: alice } = await fixture.user(server, 'alice');
+    const bob = await fixture.registered(server, 'bob');
     for (const content of ['first while away', 'second while away']) {
       expect(
         await alice.request({ messageType: MessageType.ChatRequest, to: bob, content, clientMessageId: uniqueName('c') }),
@@ -113,8 +100,7 @@ describe('console client session', () => {
   });
 
   it('says that it reconnects, and that it is back and logged in, then keeps working', async () => {
-    const bob = uniqueName('bob');
-    (await loggedIn(server.wsUrl, bob)).close();
+    const bob = await fixture.registered(server, 'bob');
     const client = cli(server.wsUrl);
     await client.waitFor('Type help for commands.');
     client.type(`login ${bob} secret-pass`);
@@ -123,10 +109,9 @@ describe('console client session', () => {
     await client.waitFor(`Connection to ${server.wsUrl} lost.`);
     await client.waitFor('Reconnecting (attempt 2 of 10) in ');
     expect(client.output).toMatch(/\nReconnecting \(attempt 1 of 10\) in \d+\.\d s\.\.\.\n/);
-    server = await startInstance(instanceEnv);
+    server = fixture.adopt(await startInstance(instanceEnv));
     await client.waitFor(`Reconnected to ${server.wsUrl}, logged in as ${bob}.`, 20000);
-    const aliceName = uniqueName('alice');
-    const alice = await loggedIn(server.wsUrl, aliceName);
+    const { name: aliceName, client: alice } = await fixture.user(server, 'alice');
     client.type(`send ${aliceName} back again`);
     await client.waitFor('Sent (#');
     const welcome = { messageType: MessageType.ChatRequest, to: bob, content: 'welcome back', clientMessageId: uniqueName('c') };
@@ -137,11 +122,9 @@ describe('console client session', () => {
   }, 60000);
 
   it('gives up after --max-attempts failed reconnects, says so with the URL, and exits 1', async () => {
-    const bob = uniqueName('bob');
-    const leaving = await startInstance(env.instanceEnv());
-    (await loggedIn(leaving.wsUrl, bob)).close();
-    const client = new CliProcess(leaving.wsUrl, ['--max-attempts', '2']);
-    clis.push(client);
+    const leaving = await fixture.start();
+    const bob = await fixture.registered(leaving, 'bob');
+    const client = cli(leaving.wsUrl, ['--max-attempts', '2']);
     await client.waitFor('Type help for commands.');
     client.type(`login ${bob} secret-pass`);
     await client.waitFor(`Logged in as ${bob}.`);

@@ -1,15 +1,15 @@
 import { MessageType, RESPONSE_TYPE } from '../src/protocol';
-import { MODE, TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
-import { ClientPool, Frame, WsTestClient, uniqueName } from './helpers/ws-client';
+import { MODE } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
+import { Frame, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
 
 describe(`groups (${MODE})`, () => {
-  const env = new TestEnvironment();
+  const fixture = useFixture({ closeClientsAfterEach: true });
   let server: Instance;
-  const pool = new ClientPool(() => server.wsUrl);
-  const login = (name: string, register = true) => pool.login(name, register);
-  const registered = (prefix: string) => pool.registered(prefix);
+  const login = async (name: string, register = true) => fixture.track(await loggedIn(server.wsUrl, name, 'secret-pass', register));
+  const registered = (prefix: string) => fixture.registered(server, prefix);
 
   /** A group chat send and its acknowledgement: the sender's copy echoing the sequenceId. */
   async function groupSend(client: WsTestClient, groupName: string, content: string, extra: Record<string, unknown> = {}): Promise<Frame> {
@@ -23,15 +23,7 @@ describe(`groups (${MODE})`, () => {
   }
 
   beforeAll(async () => {
-    await env.setup();
-    server = await startInstance(env.instanceEnv({ RATE_LIMIT_PER_SEC: '1000', RATE_LIMIT_BURST: '1000' }));
-  });
-
-  afterEach(() => pool.closeAll());
-
-  afterAll(async () => {
-    await server?.stop();
-    await env.dispose();
+    server = await fixture.start({ RATE_LIMIT_PER_SEC: '1000', RATE_LIMIT_BURST: '1000' });
   });
 
   describe(`create (${MessageType.GroupCreateRequest}/${MessageType.GroupCreateResponse})`, () => {
@@ -172,8 +164,7 @@ describe(`groups (${MODE})`, () => {
     });
 
     it('requires login', async () => {
-      const anonymous = await WsTestClient.connect(server.wsUrl);
-      pool.track(anonymous);
+      const anonymous = await fixture.connect(server);
       for (const messageType of [
         MessageType.GroupChatRequest,
         MessageType.GroupCreateRequest,

@@ -1,35 +1,24 @@
 import { MessageType } from '../src/protocol';
-import { TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
-import { Frame, loggedIn, uniqueName } from './helpers/ws-client';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
+import { Frame } from './helpers/ws-client';
 import { sleep } from './helpers/wait';
 
 describe('1:1 messaging across instances', () => {
-  const env = new TestEnvironment('cluster');
+  const fixture = useFixture({ mode: 'cluster' });
   let a: Instance;
   let b: Instance;
   let c: Instance;
 
   beforeAll(async () => {
-    await env.setup();
     const common = { RATE_LIMIT_PER_SEC: '2000', RATE_LIMIT_BURST: '2000', HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '1500' };
-    [a, b, c] = await Promise.all([
-      startInstance(env.instanceEnv(common)),
-      startInstance(env.instanceEnv(common)),
-      startInstance(env.instanceEnv(common)),
-    ]);
-  });
-
-  afterAll(async () => {
-    await Promise.all([a, b, c].map((i) => i?.kill()));
-    await env.dispose();
+    [a, b, c] = await fixture.startMany(3, common);
   });
 
   it("delivers from a sender on A to the recipient's connections on B and on A", async () => {
-    const bobName = uniqueName('bob');
-    const bobOnB = await loggedIn(b.wsUrl, bobName);
-    const bobOnA = await loggedIn(a.wsUrl, bobName, 'secret-pass', false);
-    const alice = await loggedIn(a.wsUrl, uniqueName('alice'));
+    const { name: bobName, client: bobOnB } = await fixture.user(b, 'bob');
+    const bobOnA = await fixture.session(a, bobName);
+    const { client: alice } = await fixture.user(a, 'alice');
     const ack = await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'across' });
     expect(ack).toMatchObject({ success: true, delivered: true });
     for (const bob of [bobOnB, bobOnA]) expect((await bob.next((f) => f.messageId === ack.messageId)).content).toBe('across');
@@ -41,8 +30,7 @@ describe('1:1 messaging across instances', () => {
   });
 
   it("loses no acknowledged message when the recipient's instance is killed mid-stream", async () => {
-    const bobName = uniqueName('bob');
-    const bob = await loggedIn(b.wsUrl, bobName);
+    const { name: bobName, client: bob } = await fixture.user(b, 'bob');
     const received = new Set<string>();
     const ackLive = setInterval(() => {
       const ids = bob.received
@@ -51,7 +39,7 @@ describe('1:1 messaging across instances', () => {
       for (const id of ids) received.add(id);
       if (ids.length > 0 && bob.isOpen) bob.send({ messageType: MessageType.Ack, messageIds: ids.slice(-500) });
     }, 20);
-    const alice = await loggedIn(a.wsUrl, uniqueName('alice'));
+    const { client: alice } = await fixture.user(a, 'alice');
     const acked: string[] = [];
     const refused: Frame[] = [];
     const sending = (async () => {
@@ -77,7 +65,7 @@ describe('1:1 messaging across instances', () => {
     expect(received.size).toBeGreaterThan(0);
     expect(received.size).toBeLessThan(300);
 
-    const again = await loggedIn(c.wsUrl, bobName, 'secret-pass', false);
+    const again = await fixture.session(c, bobName);
     const missing = () => acked.filter((id) => !received.has(id));
     const deadline = Date.now() + 20000;
     while (missing().length > 0 && Date.now() < deadline) {

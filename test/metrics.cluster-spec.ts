@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloseCode, MessageType } from '../src/protocol';
-import { TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
 import { sleep, until } from './helpers/wait';
-import { ClientPool, WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
+import { WsTestClient, uniqueName } from './helpers/ws-client';
 
 /** A messageType that names no type of the protocol, reserved or not. */
 const UNKNOWN_TYPE = 4242;
@@ -47,11 +47,9 @@ async function movesTo(instance: Instance, before: Samples, expected: Record<str
  * closes, deliveries on each path, rebalance moves and orders, the password hasher.
  */
 describe('metrics under real traffic', () => {
-  const env = new TestEnvironment('cluster');
+  const fixture = useFixture({ mode: 'cluster' });
   let a: Instance;
   let b: Instance;
-  let drained: Instance | undefined;
-  const pool = new ClientPool(() => a.wsUrl);
   const settings = {
     HEARTBEAT_MS: '300',
     INSTANCE_TTL_MS: '1500',
@@ -62,13 +60,12 @@ describe('metrics under real traffic', () => {
   };
 
   beforeAll(async () => {
-    await env.setup();
-    [a, b] = await Promise.all([startInstance(env.instanceEnv(settings)), startInstance(env.instanceEnv(settings))]);
+    [a, b] = await fixture.startMany(2, settings);
   });
 
   // A client sees its close before the server counts it: the next test starts once the server has.
   afterEach(async () => {
-    await pool.closeAll();
+    await fixture.closeClients();
     for (const instance of [a, b]) {
       await until(
         async () => (await scrape(instance)).get('chat_ws_connections'),
@@ -79,15 +76,10 @@ describe('metrics under real traffic', () => {
     }
   });
 
-  afterAll(async () => {
-    await Promise.all([a, b, drained].map((i) => i?.kill()));
-    await env.dispose();
-  });
-
   it('counts a good and a bad login by outcome, the refusals by request type, and the hasher work', async () => {
     const before = await scrape(a);
     const name = uniqueName('met');
-    const client = pool.track(await WsTestClient.connect(a.wsUrl));
+    const client = await fixture.connect(a);
     expect(await client.register(name, 'secret-pass')).toMatchObject({ success: true });
     expect(await client.register(name, 'secret-pass')).toMatchObject({ success: false, reason: 'Username is already taken' });
     expect(await client.login(name, 'wrong-pass')).toMatchObject({ success: false, reason: 'Wrong password' });
@@ -98,7 +90,7 @@ describe('metrics under real traffic', () => {
       success: false,
     });
     expect(await client.request({ messageType: UNKNOWN_TYPE })).toMatchObject({ messageType: MessageType.Error, success: false });
-    const stranger = pool.track(await WsTestClient.connect(a.wsUrl));
+    const stranger = await fixture.connect(a);
     expect(await stranger.request({ messageType: MessageType.ChatRequest, to: name, content: 'hi' })).toMatchObject({
       success: false,
       reason: 'Please log in',
@@ -142,12 +134,10 @@ describe('metrics under real traffic', () => {
 
   it('counts deliveries by path: local, over the bus to another instance, and replayed at login', async () => {
     const [beforeA, beforeB] = await Promise.all([scrape(a), scrape(b)]);
-    const alice = await pool.login(uniqueName('alice'));
-    const bobName = uniqueName('bob');
-    const bob = pool.track(await loggedIn(a.wsUrl, bobName));
-    const carolName = uniqueName('carol');
-    const carol = pool.track(await loggedIn(b.wsUrl, carolName));
-    const daveName = await pool.registered('dave');
+    const { client: alice } = await fixture.user(a, 'alice');
+    const { name: bobName, client: bob } = await fixture.user(a, 'bob');
+    const { name: carolName, client: carol } = await fixture.user(b, 'carol');
+    const daveName = await fixture.registered(a, 'dave');
 
     expect(await alice.request({ messageType: MessageType.ChatRequest, to: bobName, content: 'local' })).toMatchObject({
       success: true,
@@ -163,7 +153,7 @@ describe('metrics under real traffic', () => {
       success: true,
       delivered: false,
     });
-    const dave = pool.track(await loggedIn(b.wsUrl, daveName, 'secret-pass', false));
+    const dave = await fixture.session(b, daveName);
     expect(await dave.next((f) => f.content === 'offline')).toMatchObject({ offline: true });
 
     const paths = ['local', 'remote', 'retry', 'offline'].map((path) => `chat_deliveries_total{path="${path}"}`);
@@ -177,10 +167,9 @@ describe('metrics under real traffic', () => {
   });
 
   it('counts a remote delivery that failed, its retries, and the retry that reached the recipient', async () => {
-    const lost = await startInstance(env.instanceEnv(settings));
-    const carolName = uniqueName('carol');
-    pool.track(await loggedIn(lost.wsUrl, carolName));
-    const alice = await pool.login(uniqueName('alice'));
+    const lost = await fixture.start(settings);
+    const { name: carolName } = await fixture.user(lost, 'carol');
+    const { client: alice } = await fixture.user(a, 'alice');
     const before = await scrape(a);
     // Killed: its sessions stay listed until the janitor purges them, and nobody reads its bus channel.
     await lost.kill();
@@ -193,7 +182,7 @@ describe('metrics under real traffic', () => {
     await until(listed, (instances) => !instances.some((i) => i.port === lost.port), 5000, 'the killed instance unlisted');
     // Once purged, the next retry finds carol nowhere and queues again, until she is back on B.
     await sleep(1000);
-    const carol = pool.track(await loggedIn(b.wsUrl, carolName, 'secret-pass', false));
+    const carol = await fixture.session(b, carolName);
     await carol.next((f) => f.content === 'late');
     const delivered = { chat_delivery_retry_queue: 0, 'chat_deliveries_total{path="retry"}': 1, chat_delivery_retry_dropped_total: 0 };
     await movesTo(a, before, delivered, 20000);
@@ -201,7 +190,7 @@ describe('metrics under real traffic', () => {
 
   it('counts a rebalance order and the move it sent, and the moves of a drain', async () => {
     const before = await scrape(a);
-    const moving = await pool.login(uniqueName('mover'));
+    const { client: moving } = await fixture.user(a, 'mover');
     const order = `/reBalance/handler?host=${encodeURIComponent(b.host)}&reBalanceNumber=5`;
     const accepted = await a.http<boolean>('POST', order, { auth: 'cluster' });
     expect(accepted.body).toMatchObject({ code: 0, data: true });
@@ -215,9 +204,8 @@ describe('metrics under real traffic', () => {
     });
 
     // A draining instance still answers HTTP while its clients move: the moves show before it exits.
-    drained = await startInstance(env.instanceEnv(settings));
-    const leaving = drained;
-    pool.track(await loggedIn(leaving.wsUrl, uniqueName('drained')));
+    const leaving = await fixture.start(settings);
+    await fixture.user(leaving, 'drained');
     const beforeDrain = await scrape(leaving);
     leaving.process.kill('SIGTERM');
     await movesTo(leaving, beforeDrain, {

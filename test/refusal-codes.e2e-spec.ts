@@ -1,48 +1,26 @@
 import { MessageType, RESERVED_HELLO_TYPES } from '../src/protocol';
-import { MODE, TestEnvironment } from './helpers/environment';
-import { Instance, startInstance } from './helpers/instance';
+import { MODE } from './helpers/environment';
+import { useFixture } from './helpers/fixture';
+import { Instance } from './helpers/instance';
 import { forgeToken, nowSeconds } from './helpers/tokens';
 import { WsTestClient, loggedIn, uniqueName } from './helpers/ws-client';
-import { sleep } from './helpers/wait';
 
 const PASSWORD = 'secret-pass';
 
 /** Every kind of refusal a client can provoke carries its code beside its reason (docs/protocol.md §2). */
 describe(`refusal codes (${MODE})`, () => {
-  const env = new TestEnvironment();
-  const clients: WsTestClient[] = [];
+  const fixture = useFixture({ closeClientsAfterEach: true });
   let server: Instance;
   let limited: Instance;
 
-  async function connect(on = server, query = ''): Promise<WsTestClient> {
-    const client = await WsTestClient.connect(on.wsUrl + query);
-    clients.push(client);
-    return client;
-  }
-
-  async function session(name: string): Promise<WsTestClient> {
-    const client = await loggedIn(server.wsUrl, name, PASSWORD);
-    clients.push(client);
-    return client;
-  }
+  const connect = (on = server, query = ''): Promise<WsTestClient> => fixture.connect(on, query);
+  const session = async (name: string): Promise<WsTestClient> => fixture.track(await loggedIn(server.wsUrl, name, PASSWORD));
 
   beforeAll(async () => {
-    await env.setup();
     [server, limited] = await Promise.all([
-      startInstance(env.instanceEnv({ LOCKOUT_MAX_ERRORS: '1', MAX_GROUPS_PER_USER: '1' })),
-      startInstance(env.instanceEnv({ RATE_LIMIT_PER_SEC: '0.1', RATE_LIMIT_BURST: '3', REGISTER_LIMIT_PER_ADDRESS: '1' })),
+      fixture.start({ LOCKOUT_MAX_ERRORS: '1', MAX_GROUPS_PER_USER: '1' }),
+      fixture.start({ RATE_LIMIT_PER_SEC: '0.1', RATE_LIMIT_BURST: '3', REGISTER_LIMIT_PER_ADDRESS: '1' }),
     ]);
-  });
-
-  afterEach(async () => {
-    const closing = clients.splice(0);
-    for (const client of closing) client.close();
-    await Promise.race([Promise.all(closing.map((c) => c.closed)), sleep(3000)]);
-  });
-
-  afterAll(async () => {
-    await Promise.all([server, limited].map((s) => s?.stop()));
-    await env.dispose();
   });
 
   it('invalid_argument: frames the gateway cannot handle, and bad fields in each kind of request', async () => {

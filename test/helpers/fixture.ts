@@ -1,7 +1,7 @@
 import { RedisTopologyName, TestEnvironment, TestMode } from './environment';
 import { Instance, aliveOrRestarted, startInstance } from './instance';
 import { SdkFleet } from './sdk-fleet';
-import { sleep, until } from './wait';
+import { until } from './wait';
 import { WsTestClient, loggedIn, uniqueName } from './ws-client';
 
 /** What the fixture closes when the suite ends: our WebSocket clients, the SDK's, a browser. */
@@ -160,7 +160,10 @@ export class TestFixture {
       }
     }
     const closed = closing.map((client) => (client as Partial<Pick<WsTestClient, 'closed'>>).closed);
-    await Promise.race([Promise.all(closed), sleep(timeoutMs)]);
+    // The timer is cleared once they are closed: left pending, it kept jest's worker alive after the last suite.
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.all(closed), waited]).finally(() => clearTimeout(timer));
   }
 
   /** Closes the clients, kills the instances still running and drops the world. */

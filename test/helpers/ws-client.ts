@@ -164,36 +164,3 @@ export function uniqueName(prefix = 'u'): string {
   userCounter++;
   return `${prefix}${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}${userCounter}`;
 }
-
-/** The clients of one suite: made through its server, all closed after each test. */
-export class ClientPool {
-  private readonly open: WsTestClient[] = [];
-
-  constructor(private readonly url: () => string) {}
-
-  /** Registers (unless `register` is false) and logs in a user on a new connection. */
-  async login(name: string, register = true): Promise<WsTestClient> {
-    return this.track(await loggedIn(this.url(), name, 'secret-pass', register));
-  }
-
-  /** A new registered user who is not online. */
-  async registered(prefix: string): Promise<string> {
-    const name = uniqueName(prefix);
-    const client = await WsTestClient.connect(this.url());
-    const response = await client.register(name, 'secret-pass');
-    client.close();
-    if (response.success !== true) throw new Error(`register ${name}: ${String(response.reason)}`);
-    return name;
-  }
-
-  track(client: WsTestClient): WsTestClient {
-    this.open.push(client);
-    return client;
-  }
-
-  async closeAll(): Promise<void> {
-    const closing = this.open.splice(0);
-    for (const client of closing) client.close();
-    await Promise.all(closing.map((c) => c.closed));
-  }
-}
