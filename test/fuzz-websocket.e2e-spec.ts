@@ -134,6 +134,9 @@ function unusedName(minLength: number, maxLength: number, idLength: number): fc.
 
 jest.setTimeout(180000);
 
+/** The title's claim of the ChatRequest and GroupChatRequest properties. */
+const ONLY_ACKNOWLEDGED_STORED = 'refused sends store nothing; history and offline replay hold exactly the acknowledged ones';
+
 describe(`WebSocket fuzzing (${MODE})`, () => {
   // Wrong passwords are part of the fuzz: the lockout would only hide what comes after it.
   const settings = { RATE_LIMIT_PER_SEC: '100000', RATE_LIMIT_BURST: '100000', LOCKOUT_MAX_ERRORS: '1000000' };
@@ -411,114 +414,106 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     await expectAlive();
   });
 
-  it(
-    `ChatRequest (${MessageType.ChatRequest}): refused sends store nothing; ` +
-      'history and offline replay hold exactly the acknowledged ones',
-    async () => {
-      const [sender, recipient, other] = await accounts('s5', 'r5', 'o5');
-      const probe = await session(sender);
-      probe.internalErrors = [];
-      const accepted = new Map<string, { to: string; content: string }>();
-      const frame = frameOf(MessageType.ChatRequest, {
-        to: fc.oneof(
-          { weight: 8, arbitrary: fc.constant(recipient) },
-          { weight: 1, arbitrary: fc.constantFrom(sender, other, recipient.toUpperCase(), `${recipient} `, 'nobody-known') },
-          { weight: 2, arbitrary: oddValue },
-        ),
-        content: contentOf(MAX_CONTENT_BYTES),
-        from: fc.oneof(
-          { weight: 3, arbitrary: fc.constant(sender) },
-          { weight: 2, arbitrary: fc.constantFrom(recipient, other, sender.toUpperCase(), `${sender}\u0000`) },
-          { weight: 1, arbitrary: oddValue },
-        ),
-        clientMessageId: fc.oneof(
-          { weight: 3, arbitrary: fc.uuid() },
-          { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(64), 'x'.repeat(65), '\u0000', 'a\u0000b', '\ud800', '\u202e') },
-          { weight: 1, arbitrary: oddValue },
-        ),
-      });
-      await property(frame, 200, async (f) => {
-        const { answer, expected } = await probe.send({ ...f });
-        if (answer?.success !== true) return;
-        const request = expected.request!;
-        const content = request.content;
-        if (
-          typeof content !== 'string' ||
-          content === '' ||
-          content.includes('\u0000') ||
-          !content.isWellFormed() ||
-          Buffer.byteLength(content) > MAX_CONTENT_BYTES
-        ) {
-          throw new Error(`acknowledged a content the protocol forbids: ${preview(content)}`);
-        }
-        if (request.from !== undefined && request.from !== null && request.from !== sender)
-          throw new Error(`acknowledged a send with from ${preview(request.from)}`);
-        const id = answer.messageId as string;
-        if (!accepted.has(id)) accepted.set(id, { to: answer.to as string, content });
-      });
-      const toRecipient = [...accepted].filter(([, m]) => m.to === recipient);
-      expect(toRecipient.length).toBeGreaterThan(5);
-      const byId = (frames: Frame[]) => new Map(frames.map((f) => [f.messageId as string, f.content]));
-      const history = await fullHistory((await session(recipient)).client, { with: sender });
-      expect(byId(history)).toEqual(new Map(toRecipient.map(([id, m]) => [id, m.content])));
-      expect(history.every((f) => f.from === sender && f.to === recipient)).toBe(true);
-      const replay = await replayOf(recipient, toRecipient.length);
-      expect(byId(replay)).toEqual(new Map(toRecipient.map(([id, m]) => [id, m.content])));
-      await expectAlive();
-      expect(probe.internalErrors).toEqual([]);
-    },
-  );
+  it(`ChatRequest (${MessageType.ChatRequest}): ${ONLY_ACKNOWLEDGED_STORED}`, async () => {
+    const [sender, recipient, other] = await accounts('s5', 'r5', 'o5');
+    const probe = await session(sender);
+    probe.internalErrors = [];
+    const accepted = new Map<string, { to: string; content: string }>();
+    const frame = frameOf(MessageType.ChatRequest, {
+      to: fc.oneof(
+        { weight: 8, arbitrary: fc.constant(recipient) },
+        { weight: 1, arbitrary: fc.constantFrom(sender, other, recipient.toUpperCase(), `${recipient} `, 'nobody-known') },
+        { weight: 2, arbitrary: oddValue },
+      ),
+      content: contentOf(MAX_CONTENT_BYTES),
+      from: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(sender) },
+        { weight: 2, arbitrary: fc.constantFrom(recipient, other, sender.toUpperCase(), `${sender}\u0000`) },
+        { weight: 1, arbitrary: oddValue },
+      ),
+      clientMessageId: fc.oneof(
+        { weight: 3, arbitrary: fc.uuid() },
+        { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(64), 'x'.repeat(65), '\u0000', 'a\u0000b', '\ud800', '\u202e') },
+        { weight: 1, arbitrary: oddValue },
+      ),
+    });
+    await property(frame, 200, async (f) => {
+      const { answer, expected } = await probe.send({ ...f });
+      if (answer?.success !== true) return;
+      const request = expected.request!;
+      const content = request.content;
+      if (
+        typeof content !== 'string' ||
+        content === '' ||
+        content.includes('\u0000') ||
+        !content.isWellFormed() ||
+        Buffer.byteLength(content) > MAX_CONTENT_BYTES
+      ) {
+        throw new Error(`acknowledged a content the protocol forbids: ${preview(content)}`);
+      }
+      if (request.from !== undefined && request.from !== null && request.from !== sender)
+        throw new Error(`acknowledged a send with from ${preview(request.from)}`);
+      const id = answer.messageId as string;
+      if (!accepted.has(id)) accepted.set(id, { to: answer.to as string, content });
+    });
+    const toRecipient = [...accepted].filter(([, m]) => m.to === recipient);
+    expect(toRecipient.length).toBeGreaterThan(5);
+    const byId = (frames: Frame[]) => new Map(frames.map((f) => [f.messageId as string, f.content]));
+    const history = await fullHistory((await session(recipient)).client, { with: sender });
+    expect(byId(history)).toEqual(new Map(toRecipient.map(([id, m]) => [id, m.content])));
+    expect(history.every((f) => f.from === sender && f.to === recipient)).toBe(true);
+    const replay = await replayOf(recipient, toRecipient.length);
+    expect(byId(replay)).toEqual(new Map(toRecipient.map(([id, m]) => [id, m.content])));
+    await expectAlive();
+    expect(probe.internalErrors).toEqual([]);
+  });
 
-  it(
-    `GroupChatRequest (${MessageType.GroupChatRequest}): refused sends store nothing; ` +
-      'history and offline replay hold exactly the acknowledged ones',
-    async () => {
-      const [sender, recipient, outsider] = await accounts('s7', 'r7', 'x7');
-      const probe = await session(sender);
-      const theirs = await session(outsider);
-      const ours = await group(probe, [recipient]);
-      const foreign = await group(theirs, []);
-      probe.internalErrors = [];
-      const accepted = new Map<string, string>();
-      const frame = frameOf(MessageType.GroupChatRequest, {
-        groupName: fc.oneof(
-          { weight: 8, arbitrary: fc.constant(ours) },
-          { weight: 1, arbitrary: fc.constantFrom(foreign, ours.toUpperCase(), `${ours} `, 'no such group') },
-          { weight: 2, arbitrary: oddValue },
-        ),
-        content: contentOf(MAX_CONTENT_BYTES),
-        from: fc.oneof(
-          { weight: 3, arbitrary: fc.constant(sender) },
-          { weight: 2, arbitrary: fc.constantFrom(recipient, outsider) },
-          { weight: 1, arbitrary: oddValue },
-        ),
-        clientMessageId: fc.oneof(
-          { weight: 3, arbitrary: fc.uuid() },
-          { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(65), '\u0000', '\ud800') },
-          { weight: 1, arbitrary: oddValue },
-        ),
-      });
-      await property(frame, 200, async (f) => {
-        const { answer, expected } = await probe.send({ ...f });
-        if (answer?.success !== true) return;
-        const request = expected.request!;
-        if (request.groupName !== ours) throw new Error(`acknowledged a send to ${preview(request.groupName)}`);
-        if (request.from !== undefined && request.from !== null && request.from !== sender)
-          throw new Error(`acknowledged a send with from ${preview(request.from)}`);
-        const id = answer.messageId as string;
-        if (!accepted.has(id)) accepted.set(id, request.content as string);
-      });
-      expect(accepted.size).toBeGreaterThan(5);
-      const byId = (frames: Frame[]) => new Map(frames.map((f) => [f.messageId as string, f.content]));
-      const reader = await session(recipient);
-      expect(byId(await fullHistory(reader.client, { groupName: ours }))).toEqual(accepted);
-      expect(await fullHistory(theirs.client, { groupName: foreign })).toEqual([]);
-      const replay = await replayOf(recipient, accepted.size);
-      expect(byId(replay)).toEqual(accepted);
-      await expectAlive();
-      expect(probe.internalErrors).toEqual([]);
-    },
-  );
+  it(`GroupChatRequest (${MessageType.GroupChatRequest}): ${ONLY_ACKNOWLEDGED_STORED}`, async () => {
+    const [sender, recipient, outsider] = await accounts('s7', 'r7', 'x7');
+    const probe = await session(sender);
+    const theirs = await session(outsider);
+    const ours = await group(probe, [recipient]);
+    const foreign = await group(theirs, []);
+    probe.internalErrors = [];
+    const accepted = new Map<string, string>();
+    const frame = frameOf(MessageType.GroupChatRequest, {
+      groupName: fc.oneof(
+        { weight: 8, arbitrary: fc.constant(ours) },
+        { weight: 1, arbitrary: fc.constantFrom(foreign, ours.toUpperCase(), `${ours} `, 'no such group') },
+        { weight: 2, arbitrary: oddValue },
+      ),
+      content: contentOf(MAX_CONTENT_BYTES),
+      from: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(sender) },
+        { weight: 2, arbitrary: fc.constantFrom(recipient, outsider) },
+        { weight: 1, arbitrary: oddValue },
+      ),
+      clientMessageId: fc.oneof(
+        { weight: 3, arbitrary: fc.uuid() },
+        { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(65), '\u0000', '\ud800') },
+        { weight: 1, arbitrary: oddValue },
+      ),
+    });
+    await property(frame, 200, async (f) => {
+      const { answer, expected } = await probe.send({ ...f });
+      if (answer?.success !== true) return;
+      const request = expected.request!;
+      if (request.groupName !== ours) throw new Error(`acknowledged a send to ${preview(request.groupName)}`);
+      if (request.from !== undefined && request.from !== null && request.from !== sender)
+        throw new Error(`acknowledged a send with from ${preview(request.from)}`);
+      const id = answer.messageId as string;
+      if (!accepted.has(id)) accepted.set(id, request.content as string);
+    });
+    expect(accepted.size).toBeGreaterThan(5);
+    const byId = (frames: Frame[]) => new Map(frames.map((f) => [f.messageId as string, f.content]));
+    const reader = await session(recipient);
+    expect(byId(await fullHistory(reader.client, { groupName: ours }))).toEqual(accepted);
+    expect(await fullHistory(theirs.client, { groupName: foreign })).toEqual([]);
+    const replay = await replayOf(recipient, accepted.size);
+    expect(byId(replay)).toEqual(accepted);
+    await expectAlive();
+    expect(probe.internalErrors).toEqual([]);
+  });
 
   it(`GroupCreateRequest (${MessageType.GroupCreateRequest}): only well-formed names are created, with the creator first`, async () => {
     const [creator, friend] = await accounts('c9', 'f9');
