@@ -10,8 +10,18 @@ export type CamelCased<Row> = { [K in keyof Row as K extends string ? CamelCase<
  */
 export function camelCased<Row extends Record<string, unknown>>(row: Row): CamelCased<Row> {
   const record: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(row)) {
-    record[column.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase())] = value;
-  }
+  for (const column in row) record[fieldName(column)] = row[column];
   return record as CamelCased<Row>;
+}
+
+/** Field names by column name: a row is mapped on every message read, the names are few and fixed. */
+const FIELD_NAMES = new Map<string, string>();
+
+function fieldName(column: string): string {
+  let field = FIELD_NAMES.get(column);
+  if (field === undefined) {
+    field = column.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+    FIELD_NAMES.set(column, field);
+  }
+  return field;
 }
