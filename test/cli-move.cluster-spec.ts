@@ -16,7 +16,10 @@ describe(`console client told to move (type ${MessageType.ReBalance})`, () => {
   });
 
   it('follows the move to the other instance, says so, and sends and receives through it', async () => {
-    const bob = await fixture.registered(first, 'bob');
+    // Bob has logged in before and is away: what is sent now waits for him.
+    const { name: bob, client: bobBefore } = await fixture.user(first, 'bob');
+    bobBefore.close();
+    await bobBefore.closed;
     const client = new CliProcess(first.wsUrl);
     fixture.track({ close: () => client.kill() });
     await client.waitFor('Type help for commands.');

@@ -69,7 +69,10 @@ describe('console client session', () => {
 
   it('prints the offline messages after "Logged in as", and takes #team in every group command', async () => {
     const { name: aliceName, client: alice } = await fixture.user(server, 'alice');
-    const bob = await fixture.registered(server, 'bob');
+    // Bob has logged in before and is away: what is sent now waits for him.
+    const { name: bob, client: bobBefore } = await fixture.user(server, 'bob');
+    bobBefore.close();
+    await bobBefore.closed;
     for (const content of ['first while away', 'second while away']) {
       expect(
         await alice.request({ messageType: MessageType.ChatRequest, to: bob, content, clientMessageId: uniqueName('c') }),
@@ -100,7 +103,10 @@ describe('console client session', () => {
   });
 
   it('says that it reconnects, and that it is back and logged in, then keeps working', async () => {
-    const bob = await fixture.registered(server, 'bob');
+    // Bob has logged in before and is away: what is sent now waits for him.
+    const { name: bob, client: bobBefore } = await fixture.user(server, 'bob');
+    bobBefore.close();
+    await bobBefore.closed;
     const client = cli(server.wsUrl);
     await client.waitFor('Type help for commands.');
     client.type(`login ${bob} secret-pass`);
@@ -123,7 +129,10 @@ describe('console client session', () => {
 
   it('gives up after --max-attempts failed reconnects, says so with the URL, and exits 1', async () => {
     const leaving = await fixture.start();
-    const bob = await fixture.registered(leaving, 'bob');
+    // Bob has logged in before and is away: what is sent now waits for him.
+    const { name: bob, client: bobBefore } = await fixture.user(leaving, 'bob');
+    bobBefore.close();
+    await bobBefore.closed;
     const client = cli(leaving.wsUrl, ['--max-attempts', '2']);
     await client.waitFor('Type help for commands.');
     client.type(`login ${bob} secret-pass`);

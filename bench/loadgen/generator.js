@@ -62,7 +62,7 @@ class LoadGenerator {
           resolve(f);
         } else if (f.messageType === MessageType.Error) {
           this.stats.errors++;
-          this.reason(`Error (${MessageType.Error}): ${f.reason}`);
+          this.reason(`type ${MessageType.Error}: ${f.reason}`);
         }
       }
     }

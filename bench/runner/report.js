@@ -2,7 +2,8 @@
 // The report (docs/benchmarks.md, or --quick: bench/results/benchmarks-quick.md) rendered from the records.
 const { relative } = require('node:path');
 const { machine } = require('../lib/common');
-const { MessageType } = require('../../dist/protocol');
+/** The message types, loaded when first used: the bench may be started before `npm run build` made dist/. */
+const messageTypes = () => require('../../dist/protocol').MessageType;
 const { ROOT, QUICK, COMMAND, LOAD_AT_START, FD_LIMIT, FD_MARGIN, S, S3_IDLE_MS, WARNINGS, RESULTS_JSON, state } = require('./context');
 const { records } = require('./records');
 const { fmt, met, buildRows } = require('./report-rows');
@@ -62,7 +63,7 @@ function render() {
     }
     const setup = l?.setup
       ? `${fmt(l.setup.connected)} clients, ` +
-        `${l.setup.registered ? `registered (type ${MessageType.RegisterRequest}) + ` : ''}${l.setup.loginMode} login, ` +
+        `${l.setup.registered ? `registered (type ${messageTypes().RegisterRequest}) + ` : ''}${l.setup.loginMode} login, ` +
         `${l.setup.seconds} s`
       : '–';
     if (l?.notRun) {
@@ -181,13 +182,13 @@ function render() {
         'RATE_LIMIT_PER_SEC=1000000, RATE_LIMIT_BURST=10000000, with the per-address connection and request limits off (every ' +
         'simulated client comes from 127.0.0.1). Embedded: DATA_DIR (PGlite). PostgreSQL + Redis: DATABASE_URL (database ' +
         '`chat_bench_<id>`, dropped after) and REDIS_URL with a REDIS_PREFIX per scenario. It stores every message before ' +
-        `acknowledging it; recipients acknowledge (type ${MessageType.Ack}) in batches every second (S5: 250 ms). ` +
+        `acknowledging it; recipients acknowledge (type ${messageTypes().Ack}) in batches every second (S5: 250 ms). ` +
         'The baselines store nothing and get ' +
         'no acks.',
       "- Users are seeded into the `users` table with one precomputed argon2id hash (the server's parameters) instead of registering " +
         "each one (argon2 costs ~45 ms of a core per hash), and log in with a session token signed with the bench's JWT_SECRET " +
-        `(\`{messageType:${MessageType.LoginRequest}, token}\`); a few log in with their password to check the seeded hashes. ` +
-        `B0/B1 log in with \`{messageType:${MessageType.LoginRequest}, ` +
+        `(\`{messageType:${messageTypes().LoginRequest}, token}\`); a few log in with their password to check the seeded hashes. ` +
+        `B0/B1 log in with \`{messageType:${messageTypes().LoginRequest}, ` +
         'username}`.',
       '- B0: `bench/baselines/b0-relay.js` (user → sockets map, group → sockets map). B1: `bench/baselines/b1-socketio.js` ' +
         '(Socket.IO 4, @socket.io/redis-adapter 8, rooms `user:NAME` and `group:NAME`; every emit goes through the adapter, also with ' +
@@ -205,7 +206,7 @@ function render() {
       '- S5: three instances with REBALANCE_DELAY_MS/REBALANCE_INTERVAL_MS at one hour (nothing moves by itself), all clients on ' +
         'instance 1, a subset sending paced 1:1 messages throughout; the bench calls `POST /reBalance` and polls `/cluster/instances` ' +
         'every ~100 ms until every instance is within 10 % of the mean. ' +
-        `Clients follow type ${MessageType.ReBalance} (connect to \`url\`, log in with their ` +
+        `Clients follow type ${messageTypes().ReBalance} (connect to \`url\`, log in with their ` +
         'token, then close the old connection once its sends are answered). Lost = acknowledged to the sender but never received ' +
         '(deduplicated by messageId), checked again after the recipients log in once more.',
     ].join('\n'),

@@ -3,7 +3,8 @@
 const { mkdirSync } = require('node:fs');
 const { join } = require('node:path');
 const { REDIS_URL } = require('../lib/common');
-const { MessageType } = require('../../dist/protocol');
+/** The message types, loaded when first used: the bench may be started before `npm run build` made dist/. */
+const messageTypes = () => require('../../dist/protocol').MessageType;
 const { QUICK, RUN_ID, REDIS_PREFIX, WORK_DIR, S, say } = require('../runner/context');
 const { startBaseline, startOurs } = require('../runner/processes');
 const { runLoad, runLoadPg } = require('../runner/load-runs');
@@ -25,7 +26,7 @@ async function s1() {
     mkdirSync(dataDir, { recursive: true });
     // A few hundred users register faster through the protocol than PGlite starts for seeding.
     const seeded = n <= 200 ? false : await seed('embedded', 's1e', n, dataDir);
-    if (!seeded && n <= 200) say(`registering ${n} users through the protocol (type ${MessageType.RegisterRequest})`);
+    if (!seeded && n <= 200) say(`registering ${n} users through the protocol (type ${messageTypes().RegisterRequest})`);
     procs.push(await startOurs('ours-embedded', { storage: 'embedded', dataDir }));
     const config = loadConfig('ours', 's1e', n, procs, { register: !seeded, ...relay }, false);
     return { storage: 'embedded PGlite', load: await runLoad(config) };

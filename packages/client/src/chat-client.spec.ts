@@ -297,7 +297,7 @@ describe('ChatClient', () => {
     await expect(client.register('alice', 'secret')).rejects.toMatchObject({ reason: 'Username is already taken', code: 'internal' });
   });
 
-  it('logs out with a LogoutRequest and forgets its token; then changes the password with a ChangePasswordRequest', async () => {
+  it('logs out with a LogoutRequest, forgetting its token; changes the password (ChangePasswordRequest), takes the new token', async () => {
     const server = await startServer();
     server.script = (frame, connection) => {
       if (frame.messageType === MessageType.LogoutRequest)
