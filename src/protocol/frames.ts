@@ -99,6 +99,48 @@ export interface ChangePasswordRequestFrame extends FrameBase {
   newPassword: string;
 }
 
+/** Says the sender is typing to a peer (`to`) or in a group (`groupName`); no response. */
+export interface TypingRequestFrame extends FrameBase {
+  messageType: typeof MessageType.TypingRequest;
+  to?: string;
+  groupName?: string;
+}
+
+/** Moves the reader's read position in a conversation forward, up to and including `messageId`. */
+export interface ReadRequestFrame extends FrameBase {
+  messageType: typeof MessageType.ReadRequest;
+  with?: string;
+  groupName?: string;
+  messageId: string;
+}
+
+export interface ConversationsRequestFrame extends FrameBase {
+  messageType: typeof MessageType.ConversationsRequest;
+  /** 1..100. */
+  limit?: number;
+  /** The `next` cursor of the previous page. */
+  before?: string;
+}
+
+export interface PresenceRequestFrame extends FrameBase {
+  messageType: typeof MessageType.PresenceRequest;
+  /** At most 200. */
+  usernames: string[];
+  /** Also push Presence (40) when one of them comes online or goes offline, until the connection ends. */
+  subscribe?: boolean;
+}
+
+export interface EditRequestFrame extends FrameBase {
+  messageType: typeof MessageType.EditRequest;
+  messageId: string;
+  content: string;
+}
+
+export interface RecallRequestFrame extends FrameBase {
+  messageType: typeof MessageType.RecallRequest;
+  messageId: string;
+}
+
 export type ClientFrame =
   | PingFrame
   | ChatRequestFrame
@@ -112,7 +154,13 @@ export type ClientFrame =
   | AckFrame
   | HistoryRequestFrame
   | LogoutRequestFrame
-  | ChangePasswordRequestFrame;
+  | ChangePasswordRequestFrame
+  | TypingRequestFrame
+  | ReadRequestFrame
+  | ConversationsRequestFrame
+  | PresenceRequestFrame
+  | EditRequestFrame
+  | RecallRequestFrame;
 
 export interface PongFrame extends ServerFrameBase {
   messageType: typeof MessageType.Pong;
@@ -205,6 +253,92 @@ export interface ChangePasswordResponseFrame extends ResponseBase {
   token: string | null;
 }
 
+export interface TypingFrame extends ServerFrameBase {
+  messageType: typeof MessageType.Typing;
+  from: string;
+  /** 1:1: the peer typed to (the recipient's own name). */
+  to?: string;
+  groupName?: string;
+}
+
+export interface ReadResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.ReadResponse;
+  with: string | null;
+  groupName: string | null;
+  /** The read position after the request (it never moves back). */
+  messageId: string | null;
+}
+
+export interface ReadReceiptFrame extends ServerFrameBase {
+  messageType: typeof MessageType.ReadReceipt;
+  /** Who read. */
+  from: string;
+  /** 1:1: the other party of the conversation, as seen by the receiver of this push. */
+  with?: string;
+  groupName?: string;
+  messageId: string;
+}
+
+export interface ConversationEntry {
+  with?: string;
+  groupName?: string;
+  lastMessage: ChatResponseFrame | GroupChatResponseFrame;
+  /** Messages from others after the user's read position. */
+  unread: number;
+  readUpTo: string | null;
+  /** 1:1 only: the peer's read position. */
+  peerReadUpTo?: string | null;
+}
+
+export interface ConversationsResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.ConversationsResponse;
+  conversations: ConversationEntry[];
+  /** The cursor of the next page; null on the last one. */
+  next: string | null;
+}
+
+export interface PresenceEntry {
+  username: string;
+  online: boolean;
+  /** ISO-8601: when the user's last session closed; null if never seen. */
+  lastSeen: string | null;
+}
+
+export interface PresenceResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.PresenceResponse;
+  presence: PresenceEntry[];
+}
+
+export interface PresenceFrame extends ServerFrameBase, PresenceEntry {
+  messageType: typeof MessageType.Presence;
+}
+
+export interface EditResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.EditResponse;
+  messageId: string | null;
+  editedAt: string | null;
+}
+
+export interface RecallResponseFrame extends ResponseBase {
+  messageType: typeof MessageType.RecallResponse;
+  messageId: string | null;
+  editedAt: string | null;
+}
+
+export interface MessageChangedFrame extends ServerFrameBase {
+  messageType: typeof MessageType.MessageChanged;
+  messageId: string;
+  /** The sender of the message. */
+  from: string;
+  /** 1:1: the recipient of the message. */
+  to?: string;
+  groupName?: string;
+  /** The new text (edit); absent on a recall. */
+  content?: string;
+  recalled?: true;
+  editedAt: string;
+}
+
 export type ServerFrame =
   | PongFrame
   | ChatResponseFrame
@@ -220,11 +354,20 @@ export type ServerFrame =
   | NoticeFrame
   | ErrorFrame
   | LogoutResponseFrame
-  | ChangePasswordResponseFrame;
+  | ChangePasswordResponseFrame
+  | TypingFrame
+  | ReadResponseFrame
+  | ReadReceiptFrame
+  | ConversationsResponseFrame
+  | PresenceResponseFrame
+  | PresenceFrame
+  | EditResponseFrame
+  | RecallResponseFrame
+  | MessageChangedFrame;
 
 export type ServerFrameOf<T extends ServerFrame['messageType']> = Extract<ServerFrame, { messageType: T }>;
 
-/** Each request type's response type; null for Ack (22), which has no response. */
+/** Each request type's response type; null for Ack (22) and TypingRequest (31), which have none. */
 export const RESPONSE_TYPE: Readonly<Record<number, number | null>> = {
   [MessageType.Ping]: MessageType.Pong,
   [MessageType.ChatRequest]: MessageType.ChatResponse,
@@ -239,6 +382,12 @@ export const RESPONSE_TYPE: Readonly<Record<number, number | null>> = {
   [MessageType.HistoryRequest]: MessageType.HistoryResponse,
   [MessageType.LogoutRequest]: MessageType.LogoutResponse,
   [MessageType.ChangePasswordRequest]: MessageType.ChangePasswordResponse,
+  [MessageType.TypingRequest]: null,
+  [MessageType.ReadRequest]: MessageType.ReadResponse,
+  [MessageType.ConversationsRequest]: MessageType.ConversationsResponse,
+  [MessageType.PresenceRequest]: MessageType.PresenceResponse,
+  [MessageType.EditRequest]: MessageType.EditResponse,
+  [MessageType.RecallRequest]: MessageType.RecallResponse,
 };
 
 /** The fields of each response type, empty, so that a refusal has the shape of its response. */
@@ -252,6 +401,11 @@ export const REFUSAL_FIELDS: Readonly<Record<number, Readonly<Record<string, unk
   [MessageType.LoginResponse]: { username: null, token: null },
   [MessageType.HistoryResponse]: { messages: [] },
   [MessageType.ChangePasswordResponse]: { token: null },
+  [MessageType.ReadResponse]: { with: null, groupName: null, messageId: null },
+  [MessageType.ConversationsResponse]: { conversations: [], next: null },
+  [MessageType.PresenceResponse]: { presence: [] },
+  [MessageType.EditResponse]: { messageId: null, editedAt: null },
+  [MessageType.RecallResponse]: { messageId: null, editedAt: null },
 };
 
 /** A stored 1:1 message as it travels. */

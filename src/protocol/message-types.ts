@@ -28,6 +28,21 @@ export const MessageType = {
   LogoutResponse: 28,
   ChangePasswordRequest: 29,
   ChangePasswordResponse: 30,
+  TypingRequest: 31,
+  Typing: 32,
+  ReadRequest: 33,
+  ReadResponse: 34,
+  ReadReceipt: 35,
+  ConversationsRequest: 36,
+  ConversationsResponse: 37,
+  PresenceRequest: 38,
+  PresenceResponse: 39,
+  Presence: 40,
+  EditRequest: 41,
+  EditResponse: 42,
+  RecallRequest: 43,
+  RecallResponse: 44,
+  MessageChanged: 45,
 } as const;
 
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
