@@ -176,6 +176,10 @@ export interface ChatResponseFrame extends ResponseBase {
   messageId: string | null;
   delivered?: boolean;
   offline?: boolean;
+  /** When the sender last edited or recalled the message; absent or null if never. */
+  editedAt?: string | null;
+  /** True once the sender recalled it: `content` is then empty. */
+  recalled?: boolean;
 }
 
 export interface GroupChatResponseFrame extends ResponseBase {
@@ -185,6 +189,10 @@ export interface GroupChatResponseFrame extends ResponseBase {
   content: string | null;
   messageId: string | null;
   offline?: boolean;
+  /** When the sender last edited or recalled the message; absent or null if never. */
+  editedAt?: string | null;
+  /** True once the sender recalled it: `content` is then empty. */
+  recalled?: boolean;
 }
 
 export interface GroupCreateResponseFrame extends ResponseBase {

@@ -1,8 +1,8 @@
 import { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { CloseCode, MessageType, RESPONSE_TYPE } from '../../../src/protocol';
-import { ChatClient, ChatClientOptions } from './chat-client';
-import { ClientState } from './events';
+import { CloseCode, MessageType, PresenceEntry, RESPONSE_TYPE } from '../../../src/protocol';
+import { ChatClient, ChatClientOptions, ConversationsPage } from './chat-client';
+import { ClientState, MessageChangedEvent, ReadReceiptEvent, TypingEvent } from './events';
 import { ChatMessage } from './inbox';
 import { RequestError } from './requests';
 
@@ -24,6 +24,8 @@ const TIME = '2024-05-01T12:00:00.000+00:00';
 class ScriptedServer {
   readonly connections: Connection[] = [];
   script: Script = () => false;
+  /** Who is online, as PresenceRequest answers it; anyone else is offline, last seen at TIME. */
+  readonly online = new Set<string>();
   private nextMessageId = 1000;
   /** clientMessageId → messageId, as the real server dedups resent chat sends. */
   private readonly stored = new Map<string, string>();
@@ -109,6 +111,13 @@ class ScriptedServer {
       }
       case MessageType.RegisterRequest:
         return reply({ success: true, reason: null });
+      case MessageType.PresenceRequest: {
+        const usernames = frame.usernames as string[];
+        const presence = usernames.map((username) =>
+          this.online.has(username) ? { username, online: true, lastSeen: null } : { username, online: false, lastSeen: TIME },
+        );
+        return reply({ success: true, reason: null, presence });
+      }
     }
   }
 
@@ -1033,5 +1042,342 @@ describe('ChatClient', () => {
     await waitFor(() => notices.length === 1);
     expect(added).toEqual([{ groupName: 'team', members: ['bob', 'alice'], reason }]);
     expect(notices).toEqual([{ reason: 'Server shutting down' }]);
+  });
+
+  describe('presence, typing, read receipts, conversations, edit and recall', () => {
+    const presencePush = (username: string, online: boolean, lastSeen: string | null): Record<string, unknown> => ({
+      messageType: MessageType.Presence,
+      sequenceId: 0,
+      username,
+      online,
+      lastSeen,
+    });
+
+    it('asks for presence, subscribes, and emits pushes of a change once (a copy is dropped)', async () => {
+      const server = await startServer();
+      server.online.add('bob');
+      const client = await loggedIn(server);
+      const seen = collect<PresenceEntry>((push) => client.on('presence', push));
+
+      await expect(client.presence(['bob', 'carol'], { subscribe: true })).resolves.toEqual([
+        { username: 'bob', online: true, lastSeen: null },
+        { username: 'carol', online: false, lastSeen: TIME },
+      ]);
+      expect(server.framesOf(server.connections[0], MessageType.PresenceRequest)).toEqual([
+        { messageType: MessageType.PresenceRequest, sequenceId: 2, usernames: ['bob', 'carol'], subscribe: true },
+      ]);
+      const later = '2024-05-01T12:05:00.000+00:00';
+      server.send(server.connections[0], presencePush('bob', false, later));
+      server.send(server.connections[0], presencePush('bob', false, later));
+      server.send(server.connections[0], presencePush('carol', true, TIME));
+      await waitFor(() => seen.length === 2);
+      await client.ping();
+      expect(seen).toEqual([
+        { username: 'bob', online: false, lastSeen: later },
+        { username: 'carol', online: true, lastSeen: TIME },
+      ]);
+    });
+
+    it('asks for more than 200 users in requests of 200 at most', async () => {
+      const server = await startServer();
+      const client = await loggedIn(server);
+      const names = Array.from({ length: 450 }, (_, n) => `user${n}`);
+
+      const entries = await client.presence(names);
+
+      expect(entries.map((entry) => entry.username)).toEqual(names);
+      const requests = server.framesOf(server.connections[0], MessageType.PresenceRequest);
+      expect(requests.map((frame) => (frame.usernames as string[]).length)).toEqual([200, 200, 50]);
+      expect(requests.every((frame) => frame.subscribe === false)).toBe(true);
+    });
+
+    it('subscribes again after a reconnect, emitting only what changed while away', async () => {
+      const server = await startServer();
+      server.online.add('bob');
+      const client = await loggedIn(server);
+      await client.presence(['bob', 'carol'], { subscribe: true });
+      await client.presence(['dave']);
+      const seen = collect<PresenceEntry>((push) => client.on('presence', push));
+
+      server.online.delete('bob');
+      server.connections[0].socket.terminate();
+      const second = await waitFor(() => server.connections[1]);
+      const [again] = await waitFor(
+        () => server.framesOf(second, MessageType.PresenceRequest).length === 1 && server.framesOf(second, MessageType.PresenceRequest),
+      );
+
+      expect(second.frames[0]).toMatchObject({ messageType: MessageType.LoginRequest, token: 'token-alice' });
+      expect(again).toEqual({
+        messageType: MessageType.PresenceRequest,
+        sequenceId: expect.any(Number),
+        usernames: ['bob', 'carol'],
+        subscribe: true,
+      });
+      await waitFor(() => seen.length === 1);
+      await client.ping();
+      expect(seen).toEqual([{ username: 'bob', online: false, lastSeen: TIME }]);
+    });
+
+    it('subscribes again on the instance a ReBalance moves it to, and not after a logout', async () => {
+      const oldServer = await startServer();
+      const newServer = await startServer();
+      newServer.script = (frame, connection) => {
+        if (frame.messageType !== MessageType.LogoutRequest) return false;
+        newServer.send(connection, { messageType: MessageType.LogoutResponse, sequenceId: frame.sequenceId, success: true, reason: null });
+      };
+      const client = await loggedIn(oldServer);
+      await client.presence(['bob'], { subscribe: true });
+
+      oldServer.send(oldServer.connections[0], {
+        messageType: MessageType.ReBalance,
+        sequenceId: 0,
+        success: true,
+        host: `127.0.0.1:${newServer.port}`,
+        url: newServer.url,
+      });
+      const moved = await waitFor(() => newServer.connections[0]);
+      await waitFor(() => newServer.framesOf(moved, MessageType.PresenceRequest).length === 1);
+      expect(moved.frames.map((frame) => frame.messageType)).toEqual([MessageType.LoginRequest, MessageType.PresenceRequest]);
+      expect(moved.frames[1]).toMatchObject({ usernames: ['bob'], subscribe: true });
+
+      await client.logout();
+      moved.socket.terminate();
+      const third = await waitFor(() => newServer.connections[1]);
+      await waitFor(() => client.state === 'connected');
+      await client.ping();
+      expect(newServer.framesOf(third, MessageType.PresenceRequest)).toEqual([]);
+    });
+
+    it('writes typing notices without awaiting an answer, and emits the pushes', async () => {
+      const server = await startServer();
+      const client = newClient();
+      expect(client.typing({ to: 'bob' })).toBe(false);
+      await client.connect(server.url);
+      await client.login('alice', 'secret');
+      const typing = collect<TypingEvent>((push) => client.on('typing', push));
+
+      expect(client.typing({ to: 'bob' })).toBe(true);
+      expect(client.typing({ groupName: 'team' })).toBe(true);
+      const connection = server.connections[0];
+      await waitFor(() => server.framesOf(connection, MessageType.TypingRequest).length === 2);
+      expect(server.framesOf(connection, MessageType.TypingRequest)).toEqual([
+        { messageType: MessageType.TypingRequest, sequenceId: 2, to: 'bob' },
+        { messageType: MessageType.TypingRequest, sequenceId: 3, groupName: 'team' },
+      ]);
+      expect(pendingOf(client)).toBe(0);
+
+      server.send(connection, { messageType: MessageType.Typing, sequenceId: 0, from: 'bob', to: 'alice' });
+      server.send(connection, { messageType: MessageType.Typing, sequenceId: 0, from: 'carol', groupName: 'team' });
+      await waitFor(() => typing.length === 2);
+      expect(typing).toEqual([
+        { kind: 'chat', from: 'bob', to: 'alice' },
+        { kind: 'group', from: 'carol', groupName: 'team' },
+      ]);
+    });
+
+    it('marks a conversation read, resolves with the position the server keeps, and emits read receipts', async () => {
+      const server = await startServer();
+      server.script = (frame, connection) => {
+        if (frame.messageType !== MessageType.ReadRequest) return false;
+        const position = frame.messageId === '5' ? '9' : frame.messageId;
+        server.send(connection, {
+          messageType: MessageType.ReadResponse,
+          sequenceId: frame.sequenceId,
+          success: true,
+          reason: null,
+          with: frame.with ?? null,
+          groupName: frame.groupName ?? null,
+          messageId: position,
+        });
+      };
+      const client = await loggedIn(server);
+      const receipts = collect<ReadReceiptEvent>((push) => client.on('readReceipt', push));
+
+      await expect(client.markRead({ with: 'bob' }, '12')).resolves.toBe('12');
+      await expect(client.markRead({ groupName: 'team' }, '5')).resolves.toBe('9');
+      expect(server.framesOf(server.connections[0], MessageType.ReadRequest)).toEqual([
+        { messageType: MessageType.ReadRequest, sequenceId: 2, with: 'bob', messageId: '12' },
+        { messageType: MessageType.ReadRequest, sequenceId: 3, groupName: 'team', messageId: '5' },
+      ]);
+
+      const connection = server.connections[0];
+      server.send(connection, { messageType: MessageType.ReadReceipt, sequenceId: 0, from: 'bob', with: 'bob', messageId: '12' });
+      server.send(connection, { messageType: MessageType.ReadReceipt, sequenceId: 0, from: 'carol', groupName: 'team', messageId: '7' });
+      await waitFor(() => receipts.length === 2);
+      expect(receipts).toEqual([
+        { kind: 'chat', from: 'bob', with: 'bob', messageId: '12' },
+        { kind: 'group', from: 'carol', groupName: 'team', messageId: '7' },
+      ]);
+    });
+
+    it('pages conversations with their unread counts and read positions, and iterates every page', async () => {
+      const server = await startServer();
+      const pages: Record<string, Record<string, unknown>> = {
+        first: {
+          conversations: [
+            {
+              with: 'bob',
+              lastMessage: { ...delivery('30', 0), time: TIME },
+              unread: 2,
+              readUpTo: '28',
+              peerReadUpTo: '29',
+            },
+          ],
+          next: 'cursor-1',
+        },
+        'cursor-1': {
+          conversations: [
+            {
+              groupName: 'team',
+              lastMessage: {
+                messageType: MessageType.GroupChatResponse,
+                sequenceId: 0,
+                success: true,
+                reason: null,
+                from: 'alice',
+                groupName: 'team',
+                content: null,
+                messageId: '20',
+                offline: false,
+                recalled: true,
+                editedAt: TIME,
+                time: TIME,
+              },
+              unread: 0,
+              readUpTo: null,
+            },
+          ],
+          next: null,
+        },
+      };
+      server.script = (frame, connection) => {
+        if (frame.messageType !== MessageType.ConversationsRequest) return false;
+        const page = pages[typeof frame.before === 'string' ? frame.before : 'first'];
+        server.send(connection, {
+          messageType: MessageType.ConversationsResponse,
+          sequenceId: frame.sequenceId,
+          success: true,
+          reason: null,
+          ...page,
+        });
+      };
+      const client = await loggedIn(server);
+
+      const first = await client.conversations({ limit: 1 });
+      expect(first).toEqual({
+        conversations: [
+          {
+            kind: 'chat',
+            with: 'bob',
+            peerReadUpTo: '29',
+            unread: 2,
+            readUpTo: '28',
+            lastMessage: { kind: 'chat', messageId: '30', from: 'bob', to: 'alice', content: 'hello 30', offline: false, time: TIME },
+          },
+        ],
+        next: 'cursor-1',
+      });
+      const all: ConversationsPage[] = [];
+      for await (const page of client.conversationPages({ limit: 1 })) all.push(page);
+      expect(all.map((page) => page.next)).toEqual(['cursor-1', null]);
+      expect(all[1].conversations).toEqual([
+        {
+          kind: 'group',
+          groupName: 'team',
+          unread: 0,
+          readUpTo: null,
+          lastMessage: {
+            kind: 'group',
+            messageId: '20',
+            from: 'alice',
+            groupName: 'team',
+            content: '',
+            offline: false,
+            time: TIME,
+            editedAt: TIME,
+            recalled: true,
+          },
+        },
+      ]);
+      expect(server.framesOf(server.connections[0], MessageType.ConversationsRequest)).toEqual([
+        { messageType: MessageType.ConversationsRequest, sequenceId: 2, limit: 1 },
+        { messageType: MessageType.ConversationsRequest, sequenceId: 3, limit: 1 },
+        { messageType: MessageType.ConversationsRequest, sequenceId: 4, limit: 1, before: 'cursor-1' },
+      ]);
+    });
+
+    it('edits and recalls, resolving with editedAt, and rejects a refusal with its code', async () => {
+      const server = await startServer();
+      const editedAt = '2024-05-01T12:01:00.000+00:00';
+      server.script = (frame, connection) => {
+        const type = frame.messageType;
+        if (type !== MessageType.EditRequest && type !== MessageType.RecallRequest) return false;
+        const responseType = type === MessageType.EditRequest ? MessageType.EditResponse : MessageType.RecallResponse;
+        const answer =
+          frame.messageId === '1'
+            ? { success: false, reason: 'The edit window has passed', code: 'forbidden', messageId: null, editedAt: null }
+            : { success: true, reason: null, messageId: frame.messageId, editedAt };
+        server.send(connection, { messageType: responseType, sequenceId: frame.sequenceId, ...answer });
+      };
+      const client = await loggedIn(server);
+
+      await expect(client.edit('41', 'fixed')).resolves.toEqual({ messageId: '41', editedAt });
+      await expect(client.recall('42')).resolves.toEqual({ messageId: '42', editedAt });
+      const refused = await client.edit('1', 'too late').catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(RequestError);
+      expect(refused).toMatchObject({ code: 'forbidden', reason: 'The edit window has passed', messageType: MessageType.EditResponse });
+      await expect(client.recall('1')).rejects.toMatchObject({ code: 'forbidden', messageType: MessageType.RecallResponse });
+      expect(server.framesOf(server.connections[0], MessageType.EditRequest)[0]).toEqual({
+        messageType: MessageType.EditRequest,
+        sequenceId: 2,
+        messageId: '41',
+        content: 'fixed',
+      });
+      expect(server.framesOf(server.connections[0], MessageType.RecallRequest)[0]).toEqual({
+        messageType: MessageType.RecallRequest,
+        sequenceId: 3,
+        messageId: '42',
+      });
+    });
+
+    it('emits messageChanged pushes, and takes a recalled delivery (no content) for a message, acknowledged', async () => {
+      const server = await startServer();
+      const client = await loggedIn(server);
+      const changes = collect<MessageChangedEvent>((push) => client.on('messageChanged', push));
+      const messages = collect<ChatMessage>((push) => client.on('message', push));
+      const connection = server.connections[0];
+      const editedAt = '2024-05-01T12:02:00.000+00:00';
+
+      server.send(connection, {
+        messageType: MessageType.MessageChanged,
+        sequenceId: 0,
+        messageId: '7',
+        from: 'bob',
+        to: 'alice',
+        content: 'new',
+        editedAt,
+      });
+      server.send(connection, {
+        messageType: MessageType.MessageChanged,
+        sequenceId: 0,
+        messageId: '8',
+        from: 'carol',
+        groupName: 'team',
+        recalled: true,
+        editedAt,
+      });
+      server.send(connection, { ...delivery('9'), content: null, recalled: true, editedAt, offline: true });
+
+      await waitFor(() => changes.length === 2 && messages.length === 1);
+      expect(changes).toEqual([
+        { kind: 'chat', messageId: '7', from: 'bob', to: 'alice', content: 'new', recalled: false, editedAt },
+        { kind: 'group', messageId: '8', from: 'carol', groupName: 'team', recalled: true, editedAt },
+      ]);
+      expect(messages).toEqual([
+        { kind: 'chat', messageId: '9', from: 'bob', to: 'alice', content: '', offline: true, time: TIME, editedAt, recalled: true },
+      ]);
+      await waitFor(() => server.framesOf(connection, MessageType.Ack).length === 1);
+      expect(server.framesOf(connection, MessageType.Ack)[0].messageIds).toEqual(['9']);
+    });
   });
 });

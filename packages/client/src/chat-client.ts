@@ -1,20 +1,28 @@
 import { BackoffOptions, DEFAULT_BACKOFF } from './backoff';
-import { Sockets, WebSocketConstructor, WebSocketLike, defaultWebSocketImpl, parseFrame, write } from './connection';
-import { ChatClientEvents, ClientState, GroupAddedEvent } from './events';
+import { Sockets, WebSocketConstructor, WebSocketLike, defaultWebSocketImpl, isOpen, parseFrame, write } from './connection';
+import { ChatClientEvents, ClientState, GroupAddedEvent, MessageChangedEvent, ReadReceiptEvent, TypingEvent } from './events';
 import { Heartbeat } from './heartbeat';
 import { ChatMessage, Inbox, toChatMessage } from './inbox';
 import { Moves } from './moves';
 import { Outbox, newClientMessageId } from './outbox';
+import { PresenceWatch, presenceBatches } from './presence';
 import {
   ChatResponseFrame,
   ClientFrame,
+  ConversationEntry,
+  ConversationsRequestFrame,
   GroupChatResponseFrame,
   GroupCreateResponseFrame,
   HistoryRequestFrame,
   LoginRequestFrame,
+  MessageChangedFrame,
   MessageType,
+  PresenceEntry,
+  PresenceFrame,
   ReBalanceFrame,
+  ReadReceiptFrame,
   ServerFrameOf,
+  TypingFrame,
   CloseCode,
   DEAD_CONNECTION_CLOSE_CODE,
   FINAL_CLOSE_CODES,
@@ -48,6 +56,48 @@ export interface HistoryQuery {
   groupName?: string;
   beforeId?: string;
   limit?: number;
+}
+
+/** A conversation: with a user, or a group. */
+export type ConversationTarget = { with: string } | { groupName: string };
+
+/** Where a typing notice goes: to a user, or to a group. */
+export type TypingTarget = { to: string } | { groupName: string };
+
+export interface PresenceQuery {
+  /** Also emit `presence` when one of them comes online or goes offline; kept across reconnects and moves. */
+  subscribe?: boolean;
+}
+
+export interface ConversationsQuery {
+  /** 1..100 (the server's default when absent). */
+  limit?: number;
+  /** The `next` cursor of the previous page. */
+  before?: string;
+}
+
+interface ConversationState {
+  lastMessage: ChatMessage;
+  /** Messages from others after the user's read position. */
+  unread: number;
+  /** The user's read position, or null before the first read. */
+  readUpTo: string | null;
+}
+
+/** One conversation of a `conversations` page. */
+export type ConversationSummary = ConversationState &
+  ({ kind: 'chat'; with: string; peerReadUpTo: string | null } | { kind: 'group'; groupName: string });
+
+export interface ConversationsPage {
+  /** Newest activity first. */
+  conversations: ConversationSummary[];
+  /** The cursor of the next page (`before`); null on the last one. */
+  next: string | null;
+}
+
+export interface MessageChangeResult {
+  messageId: string;
+  editedAt: string;
 }
 
 export interface ChatClientOptions {
@@ -109,6 +159,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   private readonly heartbeat: Heartbeat;
   private readonly reconnector: Reconnector;
   private readonly moves: Moves;
+  private readonly presenceWatch = new PresenceWatch();
 
   constructor(options: ChatClientOptions = {}) {
     super();
@@ -216,6 +267,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     await this.request({ messageType: MessageType.LogoutRequest, everywhere }, MessageType.LogoutResponse, options);
     this.currentUsername = undefined;
     this.currentToken = undefined;
+    this.presenceWatch.clear();
   }
 
   /** Changes the password; this session keeps going with the new token, the user's other sessions are closed. */
@@ -285,6 +337,80 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     if (query.limit !== undefined) frame.limit = query.limit;
     const response = await this.request(frame, MessageType.HistoryResponse, options);
     return (response.messages ?? []).map(toChatMessage);
+  }
+
+  /**
+   * Whether these users are online, and when each was last seen. With `subscribe`, `presence`
+   * events follow when one of them comes online or goes offline. The server ends subscriptions
+   * with the connection: after a reconnect or a move the client subscribes to every watched user
+   * again (emitting `presence` for those that changed meanwhile) until `close()` or `logout()`.
+   * More than 200 names go as several requests.
+   */
+  async presence(usernames: string[], query: PresenceQuery = {}, options?: RequestOptions): Promise<PresenceEntry[]> {
+    const subscribe = query.subscribe === true;
+    const entries: PresenceEntry[] = [];
+    for (const batch of presenceBatches(usernames)) {
+      const frame = { messageType: MessageType.PresenceRequest, usernames: batch, subscribe } as const;
+      const response = await this.request(frame, MessageType.PresenceResponse, options);
+      if (subscribe) this.presenceWatch.add(batch);
+      for (const entry of response.presence ?? []) {
+        this.presenceWatch.changed(entry);
+        entries.push(presenceEntry(entry));
+      }
+    }
+    return entries;
+  }
+
+  /**
+   * Tells the peer (or the group's members) that we are typing; nothing is answered. The server
+   * forwards at most one per conversation every 2 s and drops the rest. False when there was no
+   * usable connection to write it on.
+   */
+  typing(target: TypingTarget): boolean {
+    const socket = this.socket;
+    if (!this.ready || !isOpen(socket)) return false;
+    const address = 'groupName' in target ? { groupName: target.groupName } : { to: target.to };
+    write(socket, { messageType: MessageType.TypingRequest, sequenceId: this.requests.nextSequenceId(), ...address });
+    return true;
+  }
+
+  /** Marks a conversation read up to and including `messageId`; resolves with the read position, which never moves back. */
+  async markRead(target: ConversationTarget, messageId: string, options?: RequestOptions): Promise<string> {
+    const frame = { messageType: MessageType.ReadRequest, ...conversationFields(target), messageId } as const;
+    const response = await this.request(frame, MessageType.ReadResponse, options);
+    return response.messageId ?? messageId;
+  }
+
+  /** A page of the user's conversations, newest activity first, with their unread counts and read positions. */
+  async conversations(query: ConversationsQuery = {}, options?: RequestOptions): Promise<ConversationsPage> {
+    const frame: Omit<ConversationsRequestFrame, 'sequenceId'> = { messageType: MessageType.ConversationsRequest };
+    if (query.limit !== undefined) frame.limit = query.limit;
+    if (query.before !== undefined) frame.before = query.before;
+    const response = await this.request(frame, MessageType.ConversationsResponse, options);
+    return { conversations: (response.conversations ?? []).map(conversationSummary), next: response.next ?? null };
+  }
+
+  /** Every page of the user's conversations, one request per page, as they are asked for. */
+  async *conversationPages(query: Omit<ConversationsQuery, 'before'> = {}, options?: RequestOptions): AsyncGenerator<ConversationsPage> {
+    let before: string | undefined;
+    for (;;) {
+      const page = await this.conversations(before === undefined ? query : { ...query, before }, options);
+      yield page;
+      if (page.next === null || page.next === before) return;
+      before = page.next;
+    }
+  }
+
+  /** Replaces the text of one of our messages (within the server's edit window); `messageChanged` reaches the others. */
+  async edit(messageId: string, content: string, options?: RequestOptions): Promise<MessageChangeResult> {
+    const response = await this.request({ messageType: MessageType.EditRequest, messageId, content }, MessageType.EditResponse, options);
+    return { messageId: response.messageId ?? messageId, editedAt: response.editedAt ?? '' };
+  }
+
+  /** Recalls one of our messages (within the server's edit window): it keeps its id and place, without its content. */
+  async recall(messageId: string, options?: RequestOptions): Promise<MessageChangeResult> {
+    const response = await this.request({ messageType: MessageType.RecallRequest, messageId }, MessageType.RecallResponse, options);
+    return { messageId: response.messageId ?? messageId, editedAt: response.editedAt ?? '' };
   }
 
   /** Round trip of a Ping in milliseconds. */
@@ -393,7 +519,27 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.connectWaiter = undefined;
     waiter?.resolve();
     this.outbox.flush();
+    this.resubscribe();
     if (attempt > 0) this.emit('reconnected', { attempt });
+  }
+
+  /** A new connection (a reconnect, a move) has none of the old one's presence subscriptions: makes them again. */
+  private resubscribe(): void {
+    const usernames = this.presenceWatch.usernames;
+    if (usernames.length === 0 || !this.currentToken) return;
+    for (const batch of presenceBatches(usernames)) {
+      this.request({ messageType: MessageType.PresenceRequest, usernames: batch, subscribe: true }, MessageType.PresenceResponse)
+        .then((response) => {
+          for (const entry of response.presence ?? []) if (this.presenceWatch.changed(entry)) this.emit('presence', presenceEntry(entry));
+        })
+        .catch((error: unknown) => {
+          // Lost with its connection: the next one subscribes again.
+          if (error instanceof RequestError && !error.refused) return;
+          const reason = error instanceof RequestError ? error.reason : String(error);
+          const code = error instanceof RequestError ? error.code : ClientErrorCode.Disconnected;
+          this.emit('error', new RequestError(`presence subscription refused: ${reason}`, MessageType.PresenceResponse, code));
+        });
+    }
   }
 
   private handleClose(socket: WebSocketLike, code: number, reason: string): void {
@@ -450,6 +596,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.heartbeat.stop();
     this.reconnector.stop();
     this.inbox.dropAcks();
+    this.presenceWatch.clear();
     const message = `connection closed (${code}${reason ? `: ${reason}` : ''})`;
     const lost = (messageType: number): RequestError => new RequestError(message, messageType, ClientErrorCode.Disconnected);
     this.requests.rejectAll(lost);
@@ -518,9 +665,27 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       case MessageType.Error:
         if (!this.requests.settle(frame)) this.emit('error', refusalOf(frame));
         return;
+      case MessageType.Presence:
+        this.handlePresence(frame);
+        return;
+      case MessageType.Typing:
+        this.emit('typing', typingEvent(frame, this.currentUsername));
+        return;
+      case MessageType.ReadReceipt:
+        this.emit('readReceipt', readReceiptEvent(frame));
+        return;
+      case MessageType.MessageChanged:
+        this.emit('messageChanged', messageChangedEvent(frame));
+        return;
       default:
         this.requests.settle(frame);
     }
+  }
+
+  /** A push of a watched user's presence; a copy (the same state again, as both connections of a move may send it) is dropped. */
+  private handlePresence(frame: PresenceFrame): void {
+    const entry = presenceEntry(frame);
+    if (this.presenceWatch.changed(entry)) this.emit('presence', entry);
   }
 
   private handleChatFrame(frame: ChatResponseFrame | GroupChatResponseFrame): void {
@@ -549,4 +714,44 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
 
 function groupAdded(frame: GroupCreateResponseFrame): GroupAddedEvent {
   return { groupName: frame.groupName, members: frame.members ?? [], reason: frame.reason };
+}
+
+function presenceEntry(entry: PresenceEntry): PresenceEntry {
+  return { username: entry.username, online: entry.online === true, lastSeen: entry.lastSeen ?? null };
+}
+
+function conversationFields(target: ConversationTarget): { with: string } | { groupName: string } {
+  return 'groupName' in target ? { groupName: target.groupName } : { with: target.with };
+}
+
+function conversationSummary(entry: ConversationEntry): ConversationSummary {
+  const state = { lastMessage: toChatMessage(entry.lastMessage), unread: entry.unread ?? 0, readUpTo: entry.readUpTo ?? null };
+  return typeof entry.groupName === 'string'
+    ? { kind: 'group', groupName: entry.groupName, ...state }
+    : { kind: 'chat', with: entry.with ?? '', peerReadUpTo: entry.peerReadUpTo ?? null, ...state };
+}
+
+function typingEvent(frame: TypingFrame, me: string | undefined): TypingEvent {
+  return typeof frame.groupName === 'string'
+    ? { kind: 'group', from: frame.from, groupName: frame.groupName }
+    : { kind: 'chat', from: frame.from, to: frame.to ?? me ?? '' };
+}
+
+function readReceiptEvent(frame: ReadReceiptFrame): ReadReceiptEvent {
+  return typeof frame.groupName === 'string'
+    ? { kind: 'group', from: frame.from, groupName: frame.groupName, messageId: frame.messageId }
+    : { kind: 'chat', from: frame.from, with: frame.with ?? frame.from, messageId: frame.messageId };
+}
+
+function messageChangedEvent(frame: MessageChangedFrame): MessageChangedEvent {
+  const change = {
+    messageId: frame.messageId,
+    from: frame.from,
+    recalled: frame.recalled === true,
+    editedAt: frame.editedAt,
+    ...(typeof frame.content === 'string' ? { content: frame.content } : {}),
+  };
+  return typeof frame.groupName === 'string'
+    ? { kind: 'group', groupName: frame.groupName, ...change }
+    : { kind: 'chat', to: frame.to ?? '', ...change };
 }

@@ -1,3 +1,4 @@
+import type { PresenceEntry } from '../../../src/protocol';
 import type { ChatMessage } from './inbox';
 
 export type ClientState = 'connecting' | 'connected' | 'reconnecting' | 'moved' | 'closed';
@@ -41,8 +42,29 @@ export interface GaveUpEvent {
   error: Error;
 }
 
+/** Someone typing to us (`kind: 'chat'`, `to` is our own name) or in one of our groups. */
+export type TypingEvent = { kind: 'chat'; from: string; to: string } | { kind: 'group'; from: string; groupName: string };
+
+/**
+ * Someone read a conversation up to and including `messageId`: the peer of a 1:1 conversation
+ * (`with` names the conversation as we see it: the peer), a member of a group, or we ourselves
+ * on another device (`from` is our own name).
+ */
+export type ReadReceiptEvent =
+  { kind: 'chat'; from: string; with: string; messageId: string } | { kind: 'group'; from: string; groupName: string; messageId: string };
+
+/** A message was edited (`content` is the new text) or recalled (`recalled: true`, no content) by its sender. */
+export type MessageChangedEvent = (
+  { kind: 'chat'; messageId: string; from: string; to: string } | { kind: 'group'; messageId: string; from: string; groupName: string }
+) & { content?: string; recalled: boolean; editedAt: string };
+
 export interface ChatClientEvents {
   message: ChatMessage;
+  /** A watched user came online or went offline (see `presence(usernames, { subscribe: true })`). */
+  presence: PresenceEntry;
+  typing: TypingEvent;
+  readReceipt: ReadReceiptEvent;
+  messageChanged: MessageChangedEvent;
   groupAdded: GroupAddedEvent;
   notice: NoticeEvent;
   moved: MovedEvent;

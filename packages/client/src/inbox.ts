@@ -3,7 +3,15 @@ import { ChatResponseFrame, GroupChatResponseFrame, MessageType } from '../../..
 /** Keeps an Ack frame well below the server's 32 KiB frame limit. */
 const ACK_BATCH_LIMIT = 500;
 
-export interface DirectMessage {
+/** What edits and recalls left of a message: set only on a message that was changed. */
+export interface MessageChanges {
+  /** When the sender last edited or recalled it. */
+  editedAt?: string;
+  /** The sender recalled it: `content` is empty. */
+  recalled?: true;
+}
+
+export interface DirectMessage extends MessageChanges {
   kind: 'chat';
   messageId: string;
   from: string;
@@ -13,7 +21,7 @@ export interface DirectMessage {
   time: string;
 }
 
-export interface GroupMessage {
+export interface GroupMessage extends MessageChanges {
   kind: 'group';
   messageId: string;
   from: string;
@@ -32,6 +40,8 @@ export function toChatMessage(frame: ChatResponseFrame | GroupChatResponseFrame)
     content: frame.content ?? '',
     offline: frame.offline === true,
     time: frame.time ?? '',
+    ...(frame.editedAt ? { editedAt: frame.editedAt } : {}),
+    ...(frame.recalled === true ? { recalled: true as const } : {}),
   };
   return frame.messageType === MessageType.ChatResponse
     ? { kind: 'chat', ...common, to: frame.to ?? '' }
@@ -56,7 +66,8 @@ export class Inbox {
   /** The message a delivery carries, or undefined when there is none or it was delivered before. */
   receive(frame: ChatResponseFrame | GroupChatResponseFrame): ChatMessage | undefined {
     // A 1:1 ack carries no content: one arriving here answers a send given up on, and is no delivery.
-    if (!frame.messageId || frame.content === null) return undefined;
+    // A recalled message carries none either, and is one.
+    if (!frame.messageId || (frame.content === null && frame.recalled !== true)) return undefined;
     // Duplicates are acknowledged too: a redelivery means the server did not get our Ack.
     this.queueAck(frame.messageId);
     if (this.seen.has(frame.messageId)) return undefined;

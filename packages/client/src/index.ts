@@ -2,10 +2,17 @@ export {
   ChatClient,
   type ChatClientOptions,
   type ChatSendResult,
+  type ConversationSummary,
+  type ConversationTarget,
+  type ConversationsPage,
+  type ConversationsQuery,
   type GroupInfo,
   type GroupSendResult,
   type HistoryQuery,
   type LoginResult,
+  type MessageChangeResult,
+  type PresenceQuery,
+  type TypingTarget,
 } from './chat-client';
 export { type WebSocketConstructor, type WebSocketLike } from './connection';
 export {
@@ -14,12 +21,16 @@ export {
   type ClosedEvent,
   type GaveUpEvent,
   type GroupAddedEvent,
+  type MessageChangedEvent,
   type MovedEvent,
   type NoticeEvent,
+  type ReadReceiptEvent,
   type ReconnectedEvent,
   type ReconnectingEvent,
+  type TypingEvent,
 } from './events';
-export { toChatMessage, type ChatMessage, type DirectMessage, type GroupMessage } from './inbox';
+export { toChatMessage, type ChatMessage, type DirectMessage, type GroupMessage, type MessageChanges } from './inbox';
+export { PRESENCE_BATCH_LIMIT } from './presence';
 export { newClientMessageId } from './outbox';
 export { type ConnectivityEvents } from './reconnect';
 export { ClientErrorCode, RequestError, type RequestErrorCode, type RequestOptions } from './requests';
