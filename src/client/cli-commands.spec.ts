@@ -1,4 +1,18 @@
-import { HELP_TEXT, formatMessage, gaveUpLine, parseCommand, reconnectLine, sanitizeText, stateLine } from './cli-commands';
+import {
+  HELP_TEXT,
+  formatConversation,
+  formatMessage,
+  formatPresence,
+  gaveUpLine,
+  messageChangedLine,
+  parseCommand,
+  presenceLine,
+  readReceiptLine,
+  reconnectLine,
+  sanitizeText,
+  stateLine,
+  typingLine,
+} from './cli-commands';
 
 describe('parseCommand', () => {
   it.each([
@@ -158,5 +172,91 @@ describe('stateLine', () => {
     expect(stateLine('closed', 'connecting', bob)).toBeUndefined();
     expect(stateLine('connecting', 'connected', bob)).toBeUndefined();
     expect(stateLine('connected', 'closed', bob)).toBeUndefined();
+  });
+});
+
+describe('the commands of presence, typing, read receipts, conversations, edit and recall', () => {
+  it.each([
+    ['presence bob', { kind: 'presence', usernames: ['bob'], subscribe: false }],
+    ['presence bob, carol dave', { kind: 'presence', usernames: ['bob', 'carol', 'dave'], subscribe: false }],
+    ['watch bob carol', { kind: 'presence', usernames: ['bob', 'carol'], subscribe: true }],
+    ['typing bob', { kind: 'typing', conversation: { with: 'bob' } }],
+    ['typing #"my team"', { kind: 'typing', conversation: { groupName: 'my team' } }],
+    ['read bob', { kind: 'read', conversation: { with: 'bob' } }],
+    ['read #team 42', { kind: 'read', conversation: { groupName: 'team' }, messageId: '42' }],
+    ['conversations', { kind: 'conversations' }],
+    ['conversations 10', { kind: 'conversations', limit: 10 }],
+    ['conversations 10 abc:123', { kind: 'conversations', limit: 10, before: 'abc:123' }],
+    ['edit 42 better   words ', { kind: 'edit', messageId: '42', content: 'better   words ' }],
+    ['recall 42', { kind: 'recall', messageId: '42' }],
+  ])('parses %j', (line, command) => {
+    expect(parseCommand(line)).toEqual(command);
+  });
+
+  it.each([
+    ['presence', 'Usage: presence <user...>'],
+    ['watch  ', 'Usage: watch <user...>'],
+    ['typing', 'Usage: typing <user|#group>'],
+    ['typing bob now', 'Usage: typing <user|#group>'],
+    ['typing #', 'Usage: typing <user|#group>'],
+    ['read', 'Usage: read <user|#group> [messageId]'],
+    ['read bob 1 2', 'Usage: read <user|#group> [messageId]'],
+    ['read bob last', 'messageId must be a message id (digits)'],
+    ['conversations 0', 'limit must be a whole number from 1 to 100'],
+    ['conversations 101', 'limit must be a whole number from 1 to 100'],
+    ['conversations ten', 'limit must be a whole number from 1 to 100'],
+    ['conversations 5 a b', 'Usage: conversations [limit] [cursor]'],
+    ['edit 42', 'Usage: edit <messageId> <text...>'],
+    ['edit', 'Usage: edit <messageId> <text...>'],
+    ['edit last hi', 'messageId must be a message id (digits)'],
+    ['recall', 'Usage: recall <messageId>'],
+    ['recall 4 2', 'Usage: recall <messageId>'],
+    ['recall x', 'messageId must be a message id (digits)'],
+  ])('refuses %j', (line, error) => {
+    expect(parseCommand(line)).toEqual({ kind: 'invalid', error });
+  });
+
+  it('lists every new command in the help', () => {
+    for (const command of ['presence', 'watch', 'typing', 'read', 'conversations', 'edit', 'recall']) {
+      expect(HELP_TEXT).toMatch(new RegExp(`^  ${command} `, 'm'));
+    }
+  });
+
+  const time = '2024-05-01T12:00:00.000Z';
+
+  it('prints presence answers and pushes', () => {
+    expect(formatPresence({ username: 'bob', online: true, lastSeen: null })).toBe('bob: online');
+    expect(formatPresence({ username: 'bob', online: false, lastSeen: time })).toBe(`bob: offline, last seen ${time}`);
+    expect(formatPresence({ username: 'bob', online: false, lastSeen: null })).toBe('bob: offline, never seen');
+    expect(presenceLine({ username: 'bob', online: true, lastSeen: time })).toBe('bob is online.');
+    expect(presenceLine({ username: 'bob', online: false, lastSeen: time })).toBe(`bob went offline (last seen ${time}).`);
+  });
+
+  it('prints typing, read receipts and changed messages', () => {
+    expect(typingLine({ kind: 'chat', from: 'bob', to: 'alice' })).toBe('bob is typing...');
+    expect(typingLine({ kind: 'group', from: 'bob', groupName: 'team' })).toBe('bob is typing in #team...');
+    expect(readReceiptLine({ kind: 'chat', from: 'bob', with: 'bob', messageId: '12' }, 'alice')).toBe('bob read your messages up to #12.');
+    expect(readReceiptLine({ kind: 'group', from: 'bob', groupName: 'team', messageId: '7' }, 'alice')).toBe('bob read #team up to #7.');
+    expect(readReceiptLine({ kind: 'chat', from: 'alice', with: 'bob', messageId: '12' }, 'alice')).toBe(
+      'You read bob up to #12 on another device.',
+    );
+    const edit = { kind: 'chat', messageId: '5', from: 'bob', to: 'alice', recalled: false, editedAt: time } as const;
+    expect(messageChangedLine({ ...edit, content: 'fixed\u001b[2J' })).toBe('bob edited #5: fixed\\u001b[2J');
+    expect(messageChangedLine({ kind: 'group', messageId: '6', from: 'bob', groupName: 'team', recalled: true, editedAt: time })).toBe(
+      'bob recalled #6 in #team.',
+    );
+  });
+
+  it('marks edited and recalled messages, and lists conversations with their unread counts', () => {
+    const message = { kind: 'chat', messageId: '1', from: 'bob', to: 'alice', content: 'hi', offline: false, time } as const;
+    expect(formatMessage({ ...message, editedAt: time })).toBe(`[${time}] bob: hi (edited)`);
+    expect(formatMessage({ ...message, content: '', editedAt: time, recalled: true })).toBe(`[${time}] bob: (message recalled)`);
+    expect(formatConversation({ kind: 'chat', with: 'bob', peerReadUpTo: null, unread: 3, readUpTo: null, lastMessage: message })).toBe(
+      `@bob (3 unread): [${time}] bob: hi`,
+    );
+    const groupMessage = { kind: 'group', messageId: '2', from: 'alice', groupName: 'team', content: 'yo', offline: false, time } as const;
+    expect(formatConversation({ kind: 'group', groupName: 'team', unread: 0, readUpTo: '2', lastMessage: groupMessage })).toBe(
+      `#team (read): [${time}] alice @ #team: yo`,
+    );
   });
 });

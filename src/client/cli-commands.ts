@@ -1,4 +1,17 @@
-import type { ChatMessage, ClientState, GaveUpEvent, ReconnectingEvent } from '@chat-server/client';
+import type {
+  ChatMessage,
+  ClientState,
+  ConversationSummary,
+  GaveUpEvent,
+  MessageChangedEvent,
+  PresenceEntry,
+  ReadReceiptEvent,
+  ReconnectingEvent,
+  TypingEvent,
+} from '@chat-server/client';
+
+/** A conversation as a command names it: `#team` is a group, anything else a user. */
+export type ConversationName = { groupName: string } | { with: string };
 
 export type Command =
   | { kind: 'register'; username: string; password: string }
@@ -12,6 +25,12 @@ export type Command =
   | { kind: 'history'; with?: string; groupName?: string; beforeId?: string }
   | { kind: 'logout'; everywhere: boolean }
   | { kind: 'passwd'; oldPassword: string; newPassword: string }
+  | { kind: 'presence'; usernames: string[]; subscribe: boolean }
+  | { kind: 'typing'; conversation: ConversationName }
+  | { kind: 'read'; conversation: ConversationName; messageId?: string }
+  | { kind: 'conversations'; limit?: number; before?: string }
+  | { kind: 'edit'; messageId: string; content: string }
+  | { kind: 'recall'; messageId: string }
   | { kind: 'help' }
   | { kind: 'quit' }
   | { kind: 'empty' }
@@ -30,6 +49,13 @@ export const HELP_TEXT = [
   '  history <user|#group> [beforeId] show earlier messages',
   '  logout [everywhere]              log out (everywhere: on every device too)',
   '  passwd <old> <new>               change the password (other devices are logged out)',
+  '  presence <user...>               who is online, and when the others were last seen',
+  '  watch <user...>                  the same, then say whenever one of them comes or goes',
+  '  typing <user|#group>             tell them you are typing',
+  '  read <user|#group> [messageId]   mark read up to that message (default: the newest seen)',
+  '  conversations [limit] [cursor]   your conversations, newest first, with unread counts',
+  '  edit <messageId> <text...>       change the text of one of your messages (within 15 min)',
+  '  recall <messageId>               recall one of your messages (within 15 min)',
   '  help                             show this help',
   '  quit                             leave',
   'A group is written #team. The g-commands take only groups, so there the # may be left out (gjoin team);',
@@ -48,7 +74,18 @@ const USAGE: Record<string, string> = {
   history: 'history <user|#group> [beforeId]',
   logout: 'logout [everywhere]',
   passwd: 'passwd <old> <new>',
+  presence: 'presence <user...>',
+  watch: 'watch <user...>',
+  typing: 'typing <user|#group>',
+  read: 'read <user|#group> [messageId]',
+  conversations: 'conversations [limit] [cursor]',
+  edit: 'edit <messageId> <text...>',
+  recall: 'recall <messageId>',
 };
+
+const MESSAGE_ID = /^\d+$/;
+/** The server takes at most this many conversations per page. */
+const CONVERSATIONS_PAGE_LIMIT = 100;
 
 /**
  * Splits off the first `count` words of a line and returns them with the untouched remainder, so
@@ -146,6 +183,51 @@ export function parseCommand(line: string): Command {
       if (words.length < 2 || rest !== '') return usage(name);
       return { kind: 'passwd', oldPassword: words[0], newPassword: words[1] };
     }
+    case 'presence':
+    case 'watch': {
+      const usernames = afterName.split(/[\s,]+/).filter((username) => username !== '');
+      if (usernames.length === 0) return usage(name);
+      return { kind: 'presence', usernames, subscribe: name === 'watch' };
+    }
+    case 'typing': {
+      const { words, rest } = splitWords(afterName, 1);
+      const target = words.length === 1 ? conversation(words[0]) : undefined;
+      if (target === undefined || rest !== '') return usage(name);
+      return { kind: 'typing', conversation: target };
+    }
+    case 'read': {
+      const { words, rest } = splitWords(afterName, 2);
+      const target = words.length >= 1 ? conversation(words[0]) : undefined;
+      if (target === undefined || rest !== '') return usage(name);
+      const messageId = words[1];
+      if (messageId === undefined) return { kind: 'read', conversation: target };
+      if (!MESSAGE_ID.test(messageId)) return { kind: 'invalid', error: 'messageId must be a message id (digits)' };
+      return { kind: 'read', conversation: target, messageId };
+    }
+    case 'conversations': {
+      const { words, rest } = splitWords(afterName, 2);
+      if (rest !== '') return usage(name);
+      const [limit, before] = words;
+      if (limit === undefined) return { kind: 'conversations' };
+      if (!/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > CONVERSATIONS_PAGE_LIMIT) {
+        return { kind: 'invalid', error: `limit must be a whole number from 1 to ${CONVERSATIONS_PAGE_LIMIT}` };
+      }
+      return before === undefined
+        ? { kind: 'conversations', limit: Number(limit) }
+        : { kind: 'conversations', limit: Number(limit), before };
+    }
+    case 'edit': {
+      const { words, rest } = splitWords(afterName, 1);
+      if (words.length < 1 || rest === '') return usage(name);
+      if (!MESSAGE_ID.test(words[0])) return { kind: 'invalid', error: 'messageId must be a message id (digits)' };
+      return { kind: 'edit', messageId: words[0], content: rest };
+    }
+    case 'recall': {
+      const { words, rest } = splitWords(afterName, 1);
+      if (words.length < 1 || rest !== '') return usage(name);
+      if (!MESSAGE_ID.test(words[0])) return { kind: 'invalid', error: 'messageId must be a message id (digits)' };
+      return { kind: 'recall', messageId: words[0] };
+    }
     case 'history': {
       const { words, rest } = splitWords(afterName, 2);
       if (words.length < 1 || rest !== '') return usage(name);
@@ -169,11 +251,56 @@ export function sanitizeText(text: string): string {
   });
 }
 
-/** `[time] from: content`, with the group after the sender for group messages. */
+/** `[time] from: content`, with the group after the sender for group messages; an edited one says so, a recalled one has no content. */
 export function formatMessage(message: ChatMessage): string {
   const sender = message.kind === 'group' ? `${message.from} @ #${message.groupName}` : message.from;
   const marker = message.offline ? ' (offline)' : '';
-  return `[${message.time}] ${sanitizeText(sender)}${marker}: ${sanitizeText(message.content)}`;
+  if (message.recalled) return `[${message.time}] ${sanitizeText(sender)}${marker}: (message recalled)`;
+  const edited = message.editedAt ? ' (edited)' : '';
+  return `[${message.time}] ${sanitizeText(sender)}${marker}: ${sanitizeText(message.content)}${edited}`;
+}
+
+/** How a command names a conversation in what it prints: `#team` or `bob`. */
+export function conversationLabel(conversation: ConversationName): string {
+  return 'groupName' in conversation ? `#${conversation.groupName}` : conversation.with;
+}
+
+/** `bob: online`, or `bob: offline, last seen <time>` (`never seen` for someone who never logged in). */
+export function formatPresence(entry: PresenceEntry): string {
+  if (entry.online) return `${entry.username}: online`;
+  return `${entry.username}: offline, ${entry.lastSeen ? `last seen ${entry.lastSeen}` : 'never seen'}`;
+}
+
+/** A presence push: a watched user came online or went offline. */
+export function presenceLine(entry: PresenceEntry): string {
+  return entry.online
+    ? `${entry.username} is online.`
+    : `${entry.username} went offline${entry.lastSeen ? ` (last seen ${entry.lastSeen})` : ''}.`;
+}
+
+export function typingLine(event: TypingEvent): string {
+  return event.kind === 'group' ? `${event.from} is typing in #${event.groupName}...` : `${event.from} is typing...`;
+}
+
+/** A read receipt: the peer read our messages, a member read a group, or we read on another device. */
+export function readReceiptLine(event: ReadReceiptEvent, me: string | undefined): string {
+  const where = event.kind === 'group' ? `#${event.groupName}` : event.with;
+  if (event.from === me) return `You read ${where} up to #${event.messageId} on another device.`;
+  if (event.kind === 'group') return `${event.from} read #${event.groupName} up to #${event.messageId}.`;
+  return `${event.from} read your messages up to #${event.messageId}.`;
+}
+
+export function messageChangedLine(event: MessageChangedEvent): string {
+  const where = event.kind === 'group' ? ` in #${event.groupName}` : '';
+  if (event.recalled) return `${event.from} recalled #${event.messageId}${where}.`;
+  return `${event.from} edited #${event.messageId}${where}: ${sanitizeText(event.content ?? '')}`;
+}
+
+/** One line of the conversation list: who, how many unread, and the last message. */
+export function formatConversation(summary: ConversationSummary): string {
+  const name = summary.kind === 'group' ? `#${summary.groupName}` : `@${summary.with}`;
+  const unread = summary.unread > 0 ? `${summary.unread} unread` : 'read';
+  return `${sanitizeText(name)} (${unread}): ${formatMessage(summary.lastMessage)}`;
 }
 
 /** What the status lines say about the session: where it is connected and who is logged in. */

@@ -1,7 +1,23 @@
 import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ChatClient, ClientState } from '@chat-server/client';
-import { Command, HELP_TEXT, formatMessage, gaveUpLine, parseCommand, reconnectLine, sanitizeText, stateLine } from './cli-commands';
+import { ChatClient, ChatMessage, ClientState } from '@chat-server/client';
+import {
+  Command,
+  HELP_TEXT,
+  conversationLabel,
+  formatConversation,
+  formatMessage,
+  formatPresence,
+  gaveUpLine,
+  messageChangedLine,
+  parseCommand,
+  presenceLine,
+  readReceiptLine,
+  reconnectLine,
+  sanitizeText,
+  stateLine,
+  typingLine,
+} from './cli-commands';
 import { printAbove } from './cli-output';
 
 const DEFAULT_URL = 'ws://127.0.0.1:9092/ws';
@@ -22,7 +38,24 @@ export interface CommandLine {
   maxAttempts: number;
 }
 
-async function execute(client: ChatClient, command: Command): Promise<string | undefined> {
+/** The conversation a message belongs to, as commands name it (`bob`, `#team`). */
+function labelOf(message: ChatMessage, me: string | undefined): string {
+  if (message.kind === 'group') return `#${message.groupName}`;
+  return message.from === me ? message.to : message.from;
+}
+
+/** The newest message id seen in each conversation this session: what `read` marks without an id. */
+type NewestSeen = Map<string, string>;
+
+function remember(newest: NewestSeen, messages: ChatMessage[], me: string | undefined): void {
+  for (const message of messages) {
+    const label = labelOf(message, me);
+    const known = newest.get(label);
+    if (known === undefined || BigInt(message.messageId) > BigInt(known)) newest.set(label, message.messageId);
+  }
+}
+
+async function execute(client: ChatClient, command: Command, newest: NewestSeen): Promise<string | undefined> {
   switch (command.kind) {
     case 'register':
       await client.register(command.username, command.password);
@@ -55,6 +88,7 @@ async function execute(client: ChatClient, command: Command): Promise<string | u
     }
     case 'history': {
       const messages = await client.history({ with: command.with, groupName: command.groupName, beforeId: command.beforeId });
+      remember(newest, messages, client.username);
       return messages.length === 0 ? '(no messages)' : messages.map(formatMessage).join('\n');
     }
     case 'logout':
@@ -63,6 +97,46 @@ async function execute(client: ChatClient, command: Command): Promise<string | u
     case 'passwd':
       await client.changePassword(command.oldPassword, command.newPassword);
       return 'Password changed; your other devices were logged out.';
+    case 'presence': {
+      const entries = await client.presence(command.usernames, { subscribe: command.subscribe });
+      const lines = entries.map(formatPresence);
+      if (command.subscribe) lines.push(`Watching ${command.usernames.join(', ')}: you will be told when they come or go.`);
+      return lines.join('\n');
+    }
+    case 'typing':
+      return client.typing('groupName' in command.conversation ? command.conversation : { to: command.conversation.with })
+        ? `Told ${conversationLabel(command.conversation)} you are typing.`
+        : 'Not connected.';
+    case 'read': {
+      const label = conversationLabel(command.conversation);
+      const messageId = command.messageId ?? newest.get(label);
+      if (messageId === undefined) return `No message seen with ${label} yet: give a message id (history ${label} shows them).`;
+      const position = await client.markRead(command.conversation, messageId);
+      return `Read ${label} up to #${position}.`;
+    }
+    case 'conversations': {
+      const page = await client.conversations({ limit: command.limit, before: command.before });
+      remember(
+        newest,
+        page.conversations.map((summary) => summary.lastMessage),
+        client.username,
+      );
+      const lines = page.conversations.map(formatConversation);
+      if (lines.length === 0) lines.push('(no conversations)');
+      if (page.next !== null) {
+        const cursor = /\s/.test(page.next) ? `"${page.next}"` : page.next;
+        lines.push(`More: conversations ${command.limit ?? page.conversations.length} ${cursor}`);
+      }
+      return lines.join('\n');
+    }
+    case 'edit': {
+      await client.edit(command.messageId, command.content);
+      return `Edited #${command.messageId}.`;
+    }
+    case 'recall': {
+      await client.recall(command.messageId);
+      return `Recalled #${command.messageId}.`;
+    }
     case 'help':
       return HELP_TEXT;
     case 'invalid':
@@ -91,13 +165,19 @@ export function main({ url, maxAttempts }: CommandLine = { url: DEFAULT_URL, max
     held = [];
     for (const line of lines) print(line);
   };
+  const newest: NewestSeen = new Map();
   client.on('message', (message) => {
+    remember(newest, [message], client.username);
     const line = formatMessage(message);
     if (holding()) held.push(line);
     else print(line);
   });
   client.on('groupAdded', (event) => print(event.reason ?? `Added to group #${event.groupName}`));
   client.on('notice', (event) => print(`Notice: ${event.reason}`));
+  client.on('presence', (entry) => print(presenceLine(entry)));
+  client.on('typing', (event) => print(typingLine(event)));
+  client.on('readReceipt', (event) => print(readReceiptLine(event, client.username)));
+  client.on('messageChanged', (event) => print(messageChangedLine(event)));
 
   let previous: ClientState = client.state;
   // The SDK gives a move up with an error, then goes back to the old connection: only that error comes while moving.
@@ -153,7 +233,7 @@ export function main({ url, maxAttempts }: CommandLine = { url: DEFAULT_URL, max
       if (command.kind === 'quit' || client.state === 'closed') return;
       loggingIn = command.kind === 'login';
       try {
-        const output = await execute(client, command);
+        const output = await execute(client, command, newest);
         if (output !== undefined) print(output);
         else if (rl.terminal) rl.prompt();
       } catch (error) {
