@@ -1,14 +1,39 @@
-import { ChatClient, ChatMessage, ClientState, RequestError, newClientMessageId } from '@chat-server/client';
+import {
+  ChatClient,
+  ChatMessage,
+  ClientState,
+  ConversationTarget,
+  MessageChangedEvent,
+  PresenceEntry,
+  ReadReceiptEvent,
+  RequestError,
+  TypingEvent,
+  newClientMessageId,
+} from '@chat-server/client';
 import { FINAL_CLOSE_CODES } from '../src/protocol';
-import { Conversation, StoredMessage, clearSession, compareMessages, isServerId, loadSession, saveSession } from './chat-store';
-import { ConversationList } from './conversation-list';
-import { Conversations } from './conversations';
+import {
+  Conversation,
+  StoredMessage,
+  clearSession,
+  compareMessages,
+  conversationKey,
+  isServerId,
+  loadSession,
+  saveSession,
+} from './chat-store';
+import { ConversationList, presenceDot, presenceLabel } from './conversation-list';
+import { Conversations, MessageChange } from './conversations';
 import { byId, errorText, setMessage, show } from './dom';
 import { LoginForm } from './login-form';
 import { LOAD_OLDER_MARGIN, MessageList } from './message-list';
 import { StatusBar } from './status-bar';
+import { TypingIndicator, TypingThrottle, typingText } from './typing';
 
 const HISTORY_PAGE = 30;
+/** The conversations whose unread counts come from the server at login: its first page. */
+const CONVERSATIONS_PAGE = 100;
+/** setTimeout's longest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const TOKEN_REFUSED = 'token resume refused: ';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -23,10 +48,17 @@ function reasonOf(error: unknown): string {
 }
 
 function toStored(message: ChatMessage): StoredMessage {
-  return { id: message.messageId, from: message.from, content: message.content, time: message.time };
+  return {
+    id: message.messageId,
+    from: message.from,
+    content: message.recalled ? '' : message.content,
+    time: message.time,
+    ...(message.editedAt ? { editedAt: message.editedAt } : {}),
+    ...(message.recalled ? { recalled: true } : {}),
+  };
 }
 
-function historyQuery(conversation: Conversation): { with?: string; groupName?: string } {
+function historyQuery(conversation: Conversation): ConversationTarget {
   return conversation.kind === 'group' ? { groupName: conversation.name } : { with: conversation.name };
 }
 
@@ -52,11 +84,18 @@ class ChatPage {
     composer: byId<HTMLFormElement>('composer'),
     composerInput: byId<HTMLTextAreaElement>('composer-input'),
     composerSend: byId<HTMLButtonElement>('composer-send'),
+    peerPresence: byId('peer-presence'),
+    typingLine: byId('typing-line'),
+    editBar: byId('edit-bar'),
+    editCancel: byId<HTMLButtonElement>('edit-cancel'),
   };
   private readonly status = new StatusBar();
   private readonly loginForm = new LoginForm();
   private readonly conversationList = new ConversationList((key) => this.openConversation(key));
-  private readonly messageList = new MessageList();
+  private readonly messageList = new MessageList({
+    edit: (message) => this.startEditing(message),
+    recall: (message) => void this.recall(message),
+  });
 
   private client: ChatClient | undefined;
   private connecting: Promise<ChatClient> | undefined;
@@ -65,6 +104,19 @@ class ChatPage {
   private readonly conversations = new Conversations();
   private loadingOlder = false;
   private lastNotice: string | undefined;
+  /** The last known presence of the peers of the conversation list. */
+  private readonly presence = new Map<string, PresenceEntry>();
+  /** The peers this page's client is subscribed to; the SDK subscribes again after reconnects and moves. */
+  private readonly watched = new Set<string>();
+  private readonly typingThrottle = new TypingThrottle();
+  private readonly typingIndicator = new TypingIndicator();
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Re-renders the messages when the first Edit and Recall buttons shown are due to go. */
+  private changeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The message of ours being edited in the composer. */
+  private editing: { key: string; messageId: string } | undefined;
+  /** Conversations with a ReadRequest under way. */
+  private readonly reading = new Set<string>();
 
   start(): void {
     this.loginForm.listen((register) => void this.signIn(register));
@@ -97,8 +149,14 @@ class ChatPage {
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this.send();
+      } else if (event.key === 'Escape' && this.editing) {
+        event.preventDefault();
+        this.stopEditing();
       }
     });
+    this.ui.composerInput.addEventListener('input', () => this.onComposerInput());
+    this.ui.editCancel.addEventListener('click', () => this.stopEditing());
+    document.addEventListener('visibilitychange', () => this.markActiveRead());
 
     const session = loadSession();
     if (session) {
@@ -144,6 +202,8 @@ class ChatPage {
     // balancer: every other reconnect attempt goes back through the page's origin.
     const client = new ChatClient({ resolveUrl: (lost, attempt) => (attempt % 2 === 0 ? sameOriginUrl() : lost) });
     this.client = client;
+    // A new client has no presence subscriptions yet.
+    this.watched.clear();
     const mine = () => this.client === client;
     client.on('state', (state) => mine() && this.onState(client, state));
     client.on('message', (message) => mine() && this.onMessage(message));
@@ -158,6 +218,10 @@ class ChatPage {
       if (mine()) this.lastNotice = reason;
     });
     client.on('moved', ({ host }) => mine() && this.status.notify(`Moving to instance ${host}`));
+    client.on('presence', (entry) => mine() && this.onPresence(entry));
+    client.on('typing', (event) => mine() && this.onTyping(event));
+    client.on('readReceipt', (event) => mine() && this.onReadReceipt(event));
+    client.on('messageChanged', (event) => mine() && this.onMessageChanged(event));
     client.on('closed', ({ code, reason }) => {
       if (mine() && FINAL_CLOSE_CODES.has(code)) this.leave(this.lastNotice || reason || `connection closed (${code})`);
     });
@@ -175,6 +239,7 @@ class ChatPage {
     if (state === 'connected' && this.me && client.token) {
       saveSession({ username: this.me, token: client.token });
       if (this.conversations.active) void this.fetchLatest(this.conversations.active);
+      void this.syncConversations(client);
     }
   }
 
@@ -221,6 +286,52 @@ class ChatPage {
     this.ui.currentUser.textContent = username;
     this.renderConversation();
     if (this.conversations.active) void this.fetchLatest(this.conversations.active);
+    void this.syncConversations(client);
+  }
+
+  /** The unread counts and read positions of the server's first page of conversations, then the presence of their peers. */
+  private async syncConversations(client: ChatClient): Promise<void> {
+    try {
+      const page = await client.conversations({ limit: CONVERSATIONS_PAGE });
+      if (this.client !== client || !this.me) return;
+      for (const summary of page.conversations) this.conversations.applySummary(summary);
+      this.conversations.save();
+      this.renderConversations();
+      this.renderMessages();
+    } catch {
+      // Not answered (a lost connection, an older server): the counts the page kept stay.
+    }
+    this.watchPeers();
+    this.markActiveRead();
+  }
+
+  /** Subscribes to the presence of the peers of the conversation list not watched yet. */
+  private watchPeers(): void {
+    const client = this.loggedInClient;
+    if (!client) return;
+    const peers = [...this.conversations.all()]
+      .filter((conversation) => conversation.kind === 'user' && !this.watched.has(conversation.name))
+      .map((conversation) => conversation.name);
+    if (peers.length === 0) return;
+    for (const peer of peers) this.watched.add(peer);
+    client.presence(peers, { subscribe: true }).then(
+      (entries) => {
+        if (this.client !== client) return;
+        for (const entry of entries) this.presence.set(entry.username, entry);
+        this.renderConversations();
+        this.renderPeerPresence();
+      },
+      () => {
+        // Tried again with the next conversation, or after the next login.
+        if (this.client === client) for (const peer of peers) this.watched.delete(peer);
+      },
+    );
+  }
+
+  private onPresence(entry: PresenceEntry): void {
+    this.presence.set(entry.username, entry);
+    this.renderConversations();
+    this.renderPeerPresence();
   }
 
   /** Log out: the server revokes the session's token (and with `everywhere` closes the other devices), then the page forgets it. */
@@ -256,6 +367,12 @@ class ChatPage {
     this.me = undefined;
     this.lastNotice = undefined;
     this.conversations.clear();
+    this.presence.clear();
+    this.typingIndicator.clear();
+    this.typingThrottle.clear();
+    this.editing = undefined;
+    show(this.ui.editBar, false);
+    this.ui.composerSend.textContent = 'Send';
     this.showAuth();
     this.loginForm.showSignedOut(reason);
     void this.connection();
@@ -290,6 +407,7 @@ class ChatPage {
   // ---- conversations ----
 
   private openConversation(key: string): void {
+    if (this.editing && this.editing.key !== key) this.stopEditing();
     if (!this.conversations.open(key)) return;
     this.renderConversations();
     this.renderConversation();
@@ -309,6 +427,7 @@ class ChatPage {
     conversation.lastActivity = Date.now();
     this.ui.newChatName.value = '';
     this.openConversation(conversation.key);
+    this.watchPeers();
   }
 
   private async createGroup(): Promise<void> {
@@ -385,12 +504,130 @@ class ChatPage {
       message.kind === 'group'
         ? this.conversations.ensure('group', message.groupName)
         : this.conversations.ensure('user', message.from === me ? message.to : message.from);
+    this.typingIndicator.stopped(conversation.key, message.from);
+    if (conversation.key === this.conversations.active) this.renderTyping();
     if (!this.conversations.merge(conversation.key, [toStored(message)])) return;
     conversation.lastActivity = Date.now();
     if (conversation.key !== this.conversations.active) conversation.unread += 1;
     this.conversations.save();
     this.renderConversations();
-    if (conversation.key === this.conversations.active) this.renderMessages(true);
+    this.watchPeers();
+    if (conversation.key === this.conversations.active) {
+      this.renderMessages(true);
+      this.markActiveRead();
+    }
+  }
+
+  /** Marks the open conversation read up to its newest message, when the page is visible and someone else's message is unread. */
+  private markActiveRead(): void {
+    const key = this.conversations.active;
+    const conversation = this.conversations.activeConversation;
+    const client = this.loggedInClient;
+    if (!key || !conversation || !client || document.visibilityState !== 'visible' || this.reading.has(key)) return;
+    const messageId = this.conversations.readTarget(key);
+    if (!messageId) return;
+    this.reading.add(key);
+    client
+      .markRead(historyQuery(conversation), messageId)
+      .then(
+        (position) => {
+          if (this.client !== client || this.conversations.get(key) !== conversation) return false;
+          if (this.conversations.markedRead(key, position)) {
+            this.conversations.save();
+            this.renderConversations();
+          }
+          return position === messageId;
+        },
+        // Refused or lost: the next message, visit or login tries again.
+        () => false,
+      )
+      .then((again) => {
+        this.reading.delete(key);
+        // Messages that came while it was under way.
+        if (again) this.markActiveRead();
+      });
+  }
+
+  private onReadReceipt(event: ReadReceiptEvent): void {
+    const key = event.kind === 'group' ? conversationKey('group', event.groupName) : conversationKey('user', event.with);
+    if (!this.conversations.receipt(key, event.from, event.messageId)) return;
+    this.conversations.save();
+    this.renderConversations();
+    if (key === this.conversations.active) this.renderMessages();
+  }
+
+  private onTyping(event: TypingEvent): void {
+    if (event.from === this.me) return;
+    const key = event.kind === 'group' ? conversationKey('group', event.groupName) : conversationKey('user', event.from);
+    this.typingIndicator.typed(key, event.from, Date.now());
+    if (key === this.conversations.active) this.renderTyping();
+  }
+
+  /** Tells the open conversation that we type: at most once per 2 s (the server forwards no more). */
+  private onComposerInput(): void {
+    const key = this.conversations.active;
+    const conversation = this.conversations.activeConversation;
+    const client = this.loggedInClient;
+    if (!key || !conversation || !client || this.editing || this.ui.composerInput.value.trim() === '') return;
+    if (!this.typingThrottle.shouldSend(key, Date.now())) return;
+    client.typing(conversation.kind === 'group' ? { groupName: conversation.name } : { to: conversation.name });
+  }
+
+  private onMessageChanged(event: MessageChangedEvent): void {
+    const me = this.me;
+    if (!me) return;
+    const key =
+      event.kind === 'group'
+        ? conversationKey('group', event.groupName)
+        : conversationKey('user', event.from === me ? event.to : event.from);
+    this.applyChange(key, event);
+  }
+
+  private applyChange(key: string, change: MessageChange): void {
+    if (!this.conversations.applyChange(key, change)) return;
+    if (change.recalled && this.editing?.messageId === change.messageId) this.stopEditing();
+    if (key === this.conversations.active) this.renderMessages();
+  }
+
+  private startEditing(message: StoredMessage): void {
+    const key = this.conversations.active;
+    if (!key) return;
+    this.editing = { key, messageId: message.id };
+    this.ui.composerInput.value = message.content;
+    this.ui.composerSend.textContent = 'Save';
+    show(this.ui.editBar, true);
+    this.ui.composerInput.focus();
+    this.renderMessages();
+  }
+
+  private stopEditing(): void {
+    if (!this.editing) return;
+    this.editing = undefined;
+    this.ui.composerInput.value = '';
+    this.ui.composerSend.textContent = 'Send';
+    show(this.ui.editBar, false);
+    this.renderMessages();
+  }
+
+  /** Saves the edit in the composer; a refusal (the window has passed, say) is shown and the edit stays open. */
+  private async saveEdit(): Promise<void> {
+    const editing = this.editing;
+    const content = this.ui.composerInput.value;
+    if (!editing || content.trim() === '') return;
+    await this.act('Edit', async (client) => {
+      const { editedAt } = await client.edit(editing.messageId, content);
+      if (this.editing === editing) this.stopEditing();
+      this.applyChange(editing.key, { messageId: editing.messageId, content, recalled: false, editedAt });
+    });
+  }
+
+  private async recall(message: StoredMessage): Promise<void> {
+    const key = this.conversations.active;
+    if (!key) return;
+    await this.act('Recall', async (client) => {
+      const { editedAt } = await client.recall(message.id);
+      this.applyChange(key, { messageId: message.id, recalled: true, editedAt });
+    });
   }
 
   private send(): void {
@@ -399,8 +636,13 @@ class ChatPage {
     const client = this.client;
     const me = this.me;
     const content = this.ui.composerInput.value;
+    if (this.editing) {
+      void this.saveEdit();
+      return;
+    }
     if (!key || !conversation || !client || !me || content.trim() === '') return;
     this.ui.composerInput.value = '';
+    this.typingThrottle.reset(key);
     const local: StoredMessage = {
       id: `local:${newClientMessageId()}`,
       from: me,
@@ -416,14 +658,15 @@ class ChatPage {
     this.renderMessages();
     this.messageList.scrollToBottom();
     // The SDK keeps the send in its outbox across reconnects, so it may settle much later.
-    const sending =
+    const sending: Promise<{ messageId: string; delivered?: boolean }> =
       conversation.kind === 'group' ? client.sendGroupChat(conversation.name, content) : client.sendChat(conversation.name, content);
     sending.then(
-      ({ messageId }) => {
+      (ack) => {
         const current = this.conversations.loadedMessages(key);
         if (current !== list) return;
         list.splice(list.indexOf(local), 1);
-        const acked: StoredMessage = { id: messageId, from: me, content, time: local.time };
+        const acked: StoredMessage = { id: ack.messageId, from: me, content, time: local.time };
+        if (ack.delivered !== undefined) acked.delivered = ack.delivered;
         if (!this.conversations.merge(key, [acked])) this.conversations.saveMessages(key, list);
         if (this.conversations.active === key) this.renderMessages(true);
       },
@@ -455,7 +698,10 @@ class ChatPage {
         this.conversations.merge(key, page);
       }
       if (page.length < HISTORY_PAGE) this.conversations.markComplete(key);
-      if (this.conversations.active === key) this.renderMessages(true);
+      if (this.conversations.active === key) {
+        this.renderMessages(true);
+        this.markActiveRead();
+      }
     } catch (error) {
       if (this.conversations.active === key) this.messageList.setHistoryState(`History: ${reasonOf(error)}`, 'error');
     }
@@ -491,7 +737,28 @@ class ChatPage {
   // ---- rendering ----
 
   private renderConversations(): void {
-    this.conversationList.render(this.conversations.all(), this.conversations.active);
+    this.conversationList.render(this.conversations.all(), this.conversations.active, this.presence);
+  }
+
+  /** The open 1:1 conversation's peer: a dot and online, or when last seen. */
+  private renderPeerPresence(): void {
+    const conversation = this.conversations.activeConversation;
+    const peer = conversation?.kind === 'user' ? conversation.name : undefined;
+    show(this.ui.peerPresence, peer !== undefined);
+    if (peer === undefined) return;
+    const entry = this.presence.get(peer);
+    this.ui.peerPresence.dataset.presence = entry === undefined ? 'unknown' : entry.online ? 'online' : 'offline';
+    this.ui.peerPresence.replaceChildren(presenceDot(entry, 'peer-presence-dot'), presenceLabel(entry));
+  }
+
+  /** "bob is typing…" under the open conversation, until a few seconds after their last Typing push. */
+  private renderTyping(): void {
+    clearTimeout(this.typingTimer);
+    const key = this.conversations.active;
+    const now = Date.now();
+    this.ui.typingLine.textContent = (key && typingText(this.typingIndicator.typers(key, now))) || '';
+    const next = key ? this.typingIndicator.nextExpiry(key) : undefined;
+    if (next !== undefined) this.typingTimer = setTimeout(() => this.renderTyping(), Math.max(0, next - now) + 50);
   }
 
   private renderConversation(): void {
@@ -504,6 +771,8 @@ class ChatPage {
     this.ui.composerInput.disabled = !conversation;
     this.ui.composerSend.disabled = !conversation;
     this.messageList.setHistoryState(undefined);
+    this.renderPeerPresence();
+    this.renderTyping();
     this.renderMessages();
   }
 
@@ -515,8 +784,13 @@ class ChatPage {
       complete: key !== undefined && this.conversations.isComplete(key),
       loadingOlder: this.loadingOlder,
       me: this.me,
+      peerReadUpTo: key ? this.conversations.get(key)?.peerReadUpTo : undefined,
+      editing: this.editing?.key === key ? this.editing?.messageId : undefined,
+      now: Date.now(),
     };
-    this.messageList.render(view, stickToBottom);
+    clearTimeout(this.changeTimer);
+    const expires = this.messageList.render(view, stickToBottom);
+    if (expires !== undefined) this.changeTimer = setTimeout(() => this.renderMessages(), Math.min(MAX_TIMER_MS, expires - view.now + 100));
   }
 }
 

@@ -1,4 +1,40 @@
-import { ChatStore, Conversation, ConversationKind, StoredMessage, compareMessages, conversationKey } from './chat-store';
+import type { ConversationSummary } from '@chat-server/client';
+import {
+  ChatStore,
+  Conversation,
+  ConversationKind,
+  StoredMessage,
+  compareIds,
+  compareMessages,
+  conversationKey,
+  isServerId,
+  laterId,
+} from './chat-store';
+
+/** An edit (`content`) or a recall of a message, as a MessageChanged push or an edit's answer tells it. */
+export interface MessageChange {
+  messageId: string;
+  content?: string;
+  recalled: boolean;
+  editedAt: string;
+}
+
+/** Whether `change` is newer than what `message` shows: a recall is final, and an older edit never replaces a newer one. */
+function supersedes(change: { editedAt?: string; recalled?: boolean }, message: StoredMessage): boolean {
+  if (message.recalled || change.editedAt === undefined) return false;
+  if (change.recalled) return true;
+  return message.editedAt === undefined || Date.parse(change.editedAt) > Date.parse(message.editedAt);
+}
+
+function applyTo(message: StoredMessage, change: { content?: string; recalled?: boolean; editedAt?: string }): void {
+  message.editedAt = change.editedAt;
+  if (change.recalled) {
+    message.recalled = true;
+    message.content = '';
+  } else if (change.content !== undefined) {
+    message.content = change.content;
+  }
+}
 
 /**
  * The signed-in user's conversations and their messages as the page holds them, kept in step
@@ -12,6 +48,7 @@ export class Conversations {
   /** Conversations whose history is loaded back to the first message. */
   private readonly complete = new Set<string>();
   private activeKey: string | undefined;
+  private me: string | undefined;
 
   /** The open conversation's key. */
   get active(): string | undefined {
@@ -21,6 +58,7 @@ export class Conversations {
   /** Loads what the store kept for `username`, and the conversation that was open. */
   load(username: string): void {
     this.store = new ChatStore(username);
+    this.me = username;
     this.conversations.clear();
     for (const conversation of this.store.conversations()) this.conversations.set(conversation.key, conversation);
     this.messages.clear();
@@ -32,6 +70,7 @@ export class Conversations {
   /** Forgets everything, after signing out (what is stored stays for the next sign-in). */
   clear(): void {
     this.store = undefined;
+    this.me = undefined;
     this.activeKey = undefined;
     this.conversations.clear();
     this.messages.clear();
@@ -101,22 +140,100 @@ export class Conversations {
     return this.messages.get(key);
   }
 
-  /** Adds the messages not known yet (by messageId); true when any was new. */
+  /**
+   * Adds the messages not known yet (by messageId), and takes the newer edits and recalls that
+   * history or a replay shows of known ones; true when any was new.
+   */
   merge(key: string, incoming: StoredMessage[]): boolean {
     const list = this.messagesOf(key);
-    const known = new Set(list.map((message) => message.id));
+    const known = new Map(list.map((message) => [message.id, message]));
     let added = false;
+    let changed = false;
     for (const message of incoming) {
-      if (known.has(message.id)) continue;
+      const existing = known.get(message.id);
+      if (existing) {
+        if (supersedes(message, existing)) {
+          applyTo(existing, message);
+          changed = true;
+        }
+        continue;
+      }
       list.push(message);
-      known.add(message.id);
+      known.set(message.id, message);
       added = true;
     }
-    if (added) {
-      list.sort(compareMessages);
-      this.store?.saveMessages(key, list);
-    }
+    if (added) list.sort(compareMessages);
+    if (added || changed) this.store?.saveMessages(key, list);
     return added;
+  }
+
+  /** Applies an edit or a recall to a message of `key`; true when it changed what is shown. */
+  applyChange(key: string, change: MessageChange): boolean {
+    if (!this.conversations.has(key)) return false;
+    const list = this.messagesOf(key);
+    const message = list.find((candidate) => candidate.id === change.messageId);
+    if (!message || !supersedes(change, message)) return false;
+    applyTo(message, change);
+    this.store?.saveMessages(key, list);
+    return true;
+  }
+
+  /** What the server's conversation list says of one: the unread count, the read positions, the last activity. */
+  applySummary(summary: ConversationSummary): Conversation {
+    const kind: ConversationKind = summary.kind === 'group' ? 'group' : 'user';
+    const name = summary.kind === 'group' ? summary.groupName : summary.with;
+    const isNew = !this.conversations.has(conversationKey(kind, name));
+    const conversation = this.ensure(kind, name);
+    const at = Date.parse(summary.lastMessage.time);
+    if (!Number.isNaN(at)) conversation.lastActivity = isNew ? at : Math.max(conversation.lastActivity, at);
+    conversation.readUpTo = laterId(conversation.readUpTo, summary.readUpTo);
+    if (summary.kind === 'chat') conversation.peerReadUpTo = laterId(conversation.peerReadUpTo, summary.peerReadUpTo);
+    // The open conversation is marked read as soon as it is seen.
+    conversation.unread = conversation.key === this.activeKey ? 0 : summary.unread;
+    return conversation;
+  }
+
+  /**
+   * A read receipt of `key`: ours (from another device) moves our read position and lowers the
+   * unread count; someone else's moves how far the others read. True when anything moved.
+   */
+  receipt(key: string, from: string, messageId: string): boolean {
+    const conversation = this.conversations.get(key);
+    if (!conversation) return false;
+    if (from === this.me) return this.markedRead(key, messageId);
+    const before = conversation.peerReadUpTo;
+    conversation.peerReadUpTo = laterId(before, messageId);
+    return conversation.peerReadUpTo !== before;
+  }
+
+  /** Our read position of `key` moved to `messageId` (or not, if it was further already); the unread count follows. */
+  markedRead(key: string, messageId: string): boolean {
+    const conversation = this.conversations.get(key);
+    if (!conversation) return false;
+    const before = { readUpTo: conversation.readUpTo, unread: conversation.unread };
+    conversation.readUpTo = laterId(conversation.readUpTo, messageId);
+    const readUpTo = conversation.readUpTo;
+    if (readUpTo !== undefined) {
+      const newer = (this.messages.get(key) ?? []).filter(
+        (message) => isServerId(message.id) && message.from !== this.me && compareIds(message.id, readUpTo) > 0,
+      );
+      conversation.unread = Math.min(conversation.unread, newer.length);
+    }
+    return conversation.readUpTo !== before.readUpTo || conversation.unread !== before.unread;
+  }
+
+  /**
+   * The message to mark `key` read up to: its newest stored message, when someone else's message
+   * after our read position is loaded; undefined when there is nothing new to read.
+   */
+  readTarget(key: string): string | undefined {
+    const conversation = this.conversations.get(key);
+    const list = this.messages.get(key);
+    if (!conversation || !list) return undefined;
+    const stored = list.filter((message) => isServerId(message.id));
+    const readUpTo = conversation.readUpTo;
+    const unread = stored.some((message) => message.from !== this.me && (readUpTo === undefined || compareIds(message.id, readUpTo) > 0));
+    return unread ? stored.at(-1)?.id : undefined;
   }
 
   /** Starts the messages of `key` again from `page`, keeping the sends not acknowledged yet. */

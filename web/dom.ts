@@ -11,6 +11,8 @@ export interface ElementOptions {
   title?: string;
   type?: string;
   hidden?: boolean;
+  ariaLabel?: string;
+  role?: string;
   dataset?: Record<string, string>;
   onClick?: () => void;
 }
@@ -25,6 +27,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   if (options.testId) element.dataset.testid = options.testId;
   if (options.title) element.title = options.title;
   if (options.hidden) element.hidden = true;
+  if (options.ariaLabel) element.setAttribute('aria-label', options.ariaLabel);
+  if (options.role) element.setAttribute('role', options.role);
   if (options.type && 'type' in element) (element as HTMLButtonElement).type = options.type as HTMLButtonElement['type'];
   for (const [name, value] of Object.entries(options.dataset ?? {})) element.dataset[name] = value;
   if (options.text !== undefined) element.textContent = options.text;
