@@ -59,7 +59,8 @@ describe('Conversations: edits and recalls', () => {
 });
 
 describe('Conversations: unread counts and read positions', () => {
-  const summary = (fields: Partial<ConversationSummary> & { with: string }): ConversationSummary => ({
+  type ChatSummary = Extract<ConversationSummary, { kind: 'chat' }>;
+  const summary = (fields: Partial<ChatSummary> & { with: string }): ChatSummary => ({
     kind: 'chat',
     peerReadUpTo: null,
     unread: 0,
