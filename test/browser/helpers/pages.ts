@@ -98,6 +98,48 @@ export class ChatPage {
     return this.byTestId('message').count();
   }
 
+  /** The presence dot of the 1:1 conversation with `name` in the list. */
+  presenceDot(name: string, state?: 'online' | 'offline' | 'unknown'): Locator {
+    const dot = this.conversation('user', name).locator('[data-testid="presence-dot"]');
+    return state === undefined ? dot : this.conversation('user', name).locator(`[data-testid="presence-dot"][data-presence="${state}"]`);
+  }
+
+  /** Waits until the dot beside `name` in the conversation list says `state`. */
+  async waitForPresence(name: string, state: 'online' | 'offline', timeoutMs = 10000): Promise<void> {
+    await this.presenceDot(name, state).waitFor({ timeout: timeoutMs });
+  }
+
+  /** The message (the list item) with exactly this text, in the open conversation. */
+  message(content: string): Locator {
+    return this.page.locator('[data-testid="message"]').filter({ has: this.messageContent(content) });
+  }
+
+  /** The message with this server id, in the open conversation. */
+  messageById(messageId: string): Locator {
+    return this.page.locator(`[data-testid="message"][data-message-id="${messageId}"]`);
+  }
+
+  /** Waits until one of our messages shows these ticks: `sent`, `delivered` or `read`. */
+  async waitForTicks(content: string, status: 'sent' | 'delivered' | 'read', timeoutMs = 10000): Promise<void> {
+    await this.message(content).locator(`[data-testid="message-ticks"][data-status="${status}"]`).waitFor({ timeout: timeoutMs });
+  }
+
+  /** Edits one of our messages through its Edit button and the composer, and saves. */
+  async edit(content: string, newContent: string): Promise<void> {
+    await this.message(content).getByTestId('message-edit').click();
+    await this.byTestId('edit-bar').waitFor();
+    await this.byTestId('composer-input').fill(newContent);
+    await this.byTestId('composer-send').click();
+  }
+
+  /** Recalls one of our messages through its Recall button; returns its id. */
+  async recall(content: string): Promise<string> {
+    const messageId = await this.message(content).getAttribute('data-message-id');
+    if (!messageId) throw new Error(`no message "${content}"`);
+    await this.message(content).getByTestId('message-recall').click();
+    return messageId;
+  }
+
   /** Starts recording the connection states the badge goes through. */
   async recordStates(): Promise<void> {
     await this.page.evaluate(() => {
