@@ -506,9 +506,10 @@ class ChatPage {
         : this.conversations.ensure('user', message.from === me ? message.to : message.from);
     this.typingIndicator.stopped(conversation.key, message.from);
     if (conversation.key === this.conversations.active) this.renderTyping();
-    if (!this.conversations.merge(conversation.key, [toStored(message)])) return;
+    const stored = toStored(message);
+    if (!this.conversations.merge(conversation.key, [stored])) return;
     conversation.lastActivity = Date.now();
-    if (conversation.key !== this.conversations.active) conversation.unread += 1;
+    this.conversations.countUnread(conversation.key, stored);
     this.conversations.save();
     this.renderConversations();
     this.watchPeers();

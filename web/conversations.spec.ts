@@ -84,6 +84,20 @@ describe('Conversations: unread counts and read positions', () => {
     expect(team).toMatchObject({ key: 'group:team', unread: 2 });
   });
 
+  it("counts a message that arrives after the server's count only when the count did not have it", () => {
+    const conversations = alices();
+    const carol = conversations.applySummary(summary({ with: 'carol', unread: 2 }));
+    conversations.countUnread(carol.key, message('9', 'carol'));
+    conversations.countUnread(carol.key, message('8', 'carol'));
+    expect(carol.unread).toBe(2);
+    conversations.countUnread(carol.key, message('10', 'carol'));
+    conversations.countUnread(carol.key, message('11', 'alice'));
+    expect(carol.unread).toBe(3);
+    conversations.open(carol.key);
+    conversations.countUnread(carol.key, message('12', 'carol'));
+    expect(carol.unread).toBe(0);
+  });
+
   it('never moves a read position back, and counts the open conversation as read', () => {
     const conversations = alices();
     conversations.applySummary(summary({ with: 'carol', unread: 1, readUpTo: '8', peerReadUpTo: '8' }));

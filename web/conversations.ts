@@ -49,6 +49,8 @@ export class Conversations {
   private readonly complete = new Set<string>();
   private activeKey: string | undefined;
   private me: string | undefined;
+  /** Per conversation, the newest message the server's unread count (its last summary) covers. */
+  private readonly counted = new Map<string, string>();
 
   /** The open conversation's key. */
   get active(): string | undefined {
@@ -63,6 +65,7 @@ export class Conversations {
     for (const conversation of this.store.conversations()) this.conversations.set(conversation.key, conversation);
     this.messages.clear();
     this.complete.clear();
+    this.counted.clear();
     const active = this.store.activeConversation();
     this.activeKey = active && this.conversations.has(active) ? active : undefined;
   }
@@ -75,6 +78,7 @@ export class Conversations {
     this.conversations.clear();
     this.messages.clear();
     this.complete.clear();
+    this.counted.clear();
   }
 
   get(key: string): Conversation | undefined {
@@ -190,7 +194,21 @@ export class Conversations {
     if (summary.kind === 'chat') conversation.peerReadUpTo = laterId(conversation.peerReadUpTo, summary.peerReadUpTo);
     // The open conversation is marked read as soon as it is seen.
     conversation.unread = conversation.key === this.activeKey ? 0 : summary.unread;
+    const counted = laterId(this.counted.get(conversation.key), summary.lastMessage.messageId);
+    if (counted !== undefined) this.counted.set(conversation.key, counted);
     return conversation;
+  }
+
+  /**
+   * A message of someone else arrived in a conversation that is not open: one more unread, unless
+   * the server's count already had it (a replay that comes after the conversation list).
+   */
+  countUnread(key: string, message: StoredMessage): void {
+    const conversation = this.conversations.get(key);
+    if (!conversation || message.from === this.me || key === this.activeKey) return;
+    const counted = this.counted.get(key);
+    if (counted !== undefined && isServerId(message.id) && compareIds(message.id, counted) <= 0) return;
+    conversation.unread += 1;
   }
 
   /**
