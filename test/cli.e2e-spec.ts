@@ -102,6 +102,72 @@ describe('console client session', () => {
     alice.close();
   });
 
+  it('watches presence, says who types, lists unread counts, marks read, edits and recalls, and prints what others do', async () => {
+    const { name: aliceName, client: alice } = await fixture.user(server, 'alice');
+    // Bob has logged in before and is away: two messages wait for him.
+    const { name: bob, client: bobBefore } = await fixture.user(server, 'bob');
+    bobBefore.close();
+    await bobBefore.closed;
+    const stored: string[] = [];
+    for (const content of ['unread one', 'unread two']) {
+      const ack = await alice.request({ messageType: MessageType.ChatRequest, to: bob, content, clientMessageId: uniqueName('c') });
+      stored.push(String(ack.messageId));
+    }
+    const client = cli(server.wsUrl);
+    await client.waitFor('Type help for commands.');
+    client.type(`login ${bob} secret-pass`);
+    await client.waitFor('unread two');
+
+    client.type('conversations');
+    await client.waitFor(`@${aliceName} (2 unread): `);
+    client.type(`watch ${aliceName}`);
+    await client.waitFor(`${aliceName}: online`);
+    await client.waitFor(`Watching ${aliceName}`);
+    alice.send({ messageType: MessageType.TypingRequest, to: bob });
+    await client.waitFor(`${aliceName} is typing...`);
+
+    // Without an id: up to the newest message seen with alice.
+    client.type(`read ${aliceName}`);
+    await client.waitFor(`Read ${aliceName} up to #${stored[1]}.`);
+    const receipt = await alice.next((frame) => frame.messageType === MessageType.ReadReceipt);
+    expect(receipt).toMatchObject({ from: bob, with: bob, messageId: stored[1] });
+    client.type('conversations 5');
+    await client.waitFor(`@${aliceName} (read): `);
+
+    client.type(`typing ${aliceName}`);
+    await client.waitFor(`Told ${aliceName} you are typing.`);
+    expect(await alice.next((frame) => frame.messageType === MessageType.Typing)).toMatchObject({ from: bob, to: aliceName });
+    client.type(`send ${aliceName} tpyo`);
+    const sent = /Sent \(#(\d+)/.exec(await client.waitFor('Sent (#'))?.[1];
+    client.type(`edit ${sent} typo`);
+    await client.waitFor(`Edited #${sent}.`);
+    expect(await alice.next((frame) => frame.messageType === MessageType.MessageChanged)).toMatchObject({
+      messageId: sent,
+      content: 'typo',
+    });
+    client.type(`recall ${sent}`);
+    await client.waitFor(`Recalled #${sent}.`);
+
+    // What alice does, bob's console prints.
+    expect(
+      await alice.request({ messageType: MessageType.EditRequest, messageId: stored[0], content: 'unread one, edited' }),
+    ).toMatchObject({
+      success: true,
+    });
+    await client.waitFor(`${aliceName} edited #${stored[0]}: unread one, edited`);
+    expect(await alice.request({ messageType: MessageType.RecallRequest, messageId: stored[1] })).toMatchObject({ success: true });
+    await client.waitFor(`${aliceName} recalled #${stored[1]}.`);
+    client.type(`history ${aliceName}`);
+    await client.waitFor(`${aliceName}: unread one, edited (edited)`);
+    await client.waitFor(`${aliceName}: (message recalled)`);
+    // Someone else's message cannot be edited: the server's refusal is printed.
+    client.type(`edit ${stored[0]} mine now`);
+    await client.waitFor('Failed: ');
+    alice.close();
+    await client.waitFor(`${aliceName} went offline (last seen `);
+    expect(await client.quit()).toBe(0);
+  }, 60000);
+
   it('says that it reconnects, and that it is back and logged in, then keeps working', async () => {
     // Bob has logged in before and is away: what is sent now waits for him.
     const { name: bob, client: bobBefore } = await fixture.user(server, 'bob');
