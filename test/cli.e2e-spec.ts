@@ -129,6 +129,8 @@ describe('console client session', () => {
     // Without an id: up to the newest message seen with alice.
     client.type(`read ${aliceName}`);
     await client.waitFor(`Read ${aliceName} up to #${stored[1]}.`);
+    // The server tells every session of the reader, this one included.
+    await client.waitFor(`You read ${aliceName} up to #${stored[1]}.`);
     const receipt = await alice.next((frame) => frame.messageType === MessageType.ReadReceipt);
     expect(receipt).toMatchObject({ from: bob, with: bob, messageId: stored[1] });
     client.type('conversations 5');

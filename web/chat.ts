@@ -551,7 +551,10 @@ class ChatPage {
 
   private onReadReceipt(event: ReadReceiptEvent): void {
     const key = event.kind === 'group' ? conversationKey('group', event.groupName) : conversationKey('user', event.with);
-    if (!this.conversations.receipt(key, event.from, event.messageId)) return;
+    const reads = event.kind === 'group' ? event.reads : [event];
+    let moved = false;
+    for (const read of reads) moved = this.conversations.receipt(key, read.from, read.messageId) || moved;
+    if (!moved) return;
     this.conversations.save();
     this.renderConversations();
     if (key === this.conversations.active) this.renderMessages();
@@ -669,7 +672,11 @@ class ChatPage {
         const acked: StoredMessage = { id: ack.messageId, from: me, content, time: local.time };
         if (ack.delivered !== undefined) acked.delivered = ack.delivered;
         if (!this.conversations.merge(key, [acked])) this.conversations.saveMessages(key, list);
-        if (this.conversations.active === key) this.renderMessages(true);
+        if (this.conversations.active === key) {
+          this.renderMessages(true);
+          // A group counts our own messages after our read position as unread.
+          this.markActiveRead();
+        }
       },
       (error: unknown) => {
         local.state = 'failed';

@@ -134,4 +134,13 @@ describe('Conversations: unread counts and read positions', () => {
     conversations.merge(key, [message('4', 'bob')]);
     expect(conversations.readTarget(key)).toBe('4');
   });
+
+  it('in a group, marks read up to our own newest message too (the server counts it as unread)', () => {
+    const conversations = alices();
+    const { key } = conversations.ensure('group', 'team');
+    conversations.merge(key, [message('1', 'bob')]);
+    conversations.markedRead(key, '1');
+    conversations.merge(key, [message('2', 'alice')]);
+    expect(conversations.readTarget(key)).toBe('2');
+  });
 });

@@ -236,10 +236,14 @@ describe('the commands of presence, typing, read receipts, conversations, edit a
     expect(typingLine({ kind: 'chat', from: 'bob', to: 'alice' })).toBe('bob is typing...');
     expect(typingLine({ kind: 'group', from: 'bob', groupName: 'team' })).toBe('bob is typing in #team...');
     expect(readReceiptLine({ kind: 'chat', from: 'bob', with: 'bob', messageId: '12' }, 'alice')).toBe('bob read your messages up to #12.');
-    expect(readReceiptLine({ kind: 'group', from: 'bob', groupName: 'team', messageId: '7' }, 'alice')).toBe('bob read #team up to #7.');
-    expect(readReceiptLine({ kind: 'chat', from: 'alice', with: 'bob', messageId: '12' }, 'alice')).toBe(
-      'You read bob up to #12 on another device.',
+    const reads = [
+      { from: 'alice', messageId: '6' },
+      { from: 'bob', messageId: '7' },
+    ];
+    expect(readReceiptLine({ kind: 'group', from: 'bob', groupName: 'team', messageId: '7', reads }, 'alice')).toBe(
+      'You read #team up to #6.\nbob read #team up to #7.',
     );
+    expect(readReceiptLine({ kind: 'chat', from: 'alice', with: 'bob', messageId: '12' }, 'alice')).toBe('You read bob up to #12.');
     const edit = { kind: 'chat', messageId: '5', from: 'bob', to: 'alice', recalled: false, editedAt: time } as const;
     expect(messageChangedLine({ ...edit, content: 'fixed\u001b[2J' })).toBe('bob edited #5: fixed\\u001b[2J');
     expect(messageChangedLine({ kind: 'group', messageId: '6', from: 'bob', groupName: 'team', recalled: true, editedAt: time })).toBe(

@@ -282,11 +282,17 @@ export function typingLine(event: TypingEvent): string {
   return event.kind === 'group' ? `${event.from} is typing in #${event.groupName}...` : `${event.from} is typing...`;
 }
 
-/** A read receipt: the peer read our messages, a member read a group, or we read on another device. */
+/**
+ * A read receipt: the peer read our messages, members read a group (a line for each read of the
+ * coalesced receipt), or we read (on any of our sessions, this one included).
+ */
 export function readReceiptLine(event: ReadReceiptEvent, me: string | undefined): string {
-  const where = event.kind === 'group' ? `#${event.groupName}` : event.with;
-  if (event.from === me) return `You read ${where} up to #${event.messageId} on another device.`;
-  if (event.kind === 'group') return `${event.from} read #${event.groupName} up to #${event.messageId}.`;
+  if (event.kind === 'group') {
+    return event.reads
+      .map((read) => `${read.from === me ? 'You' : read.from} read #${event.groupName} up to #${read.messageId}.`)
+      .join('\n');
+  }
+  if (event.from === me) return `You read ${event.with} up to #${event.messageId}.`;
   return `${event.from} read your messages up to #${event.messageId}.`;
 }
 

@@ -1203,10 +1203,23 @@ describe('ChatClient', () => {
       const connection = server.connections[0];
       server.send(connection, { messageType: MessageType.ReadReceipt, sequenceId: 0, from: 'bob', with: 'bob', messageId: '12' });
       server.send(connection, { messageType: MessageType.ReadReceipt, sequenceId: 0, from: 'carol', groupName: 'team', messageId: '7' });
-      await waitFor(() => receipts.length === 2);
+      const reads = [
+        { from: 'dave', messageId: '6' },
+        { from: 'carol', messageId: '8' },
+      ];
+      server.send(connection, {
+        messageType: MessageType.ReadReceipt,
+        sequenceId: 0,
+        from: 'carol',
+        groupName: 'team',
+        messageId: '8',
+        reads,
+      });
+      await waitFor(() => receipts.length === 3);
       expect(receipts).toEqual([
         { kind: 'chat', from: 'bob', with: 'bob', messageId: '12' },
-        { kind: 'group', from: 'carol', groupName: 'team', messageId: '7' },
+        { kind: 'group', from: 'carol', groupName: 'team', messageId: '7', reads: [{ from: 'carol', messageId: '7' }] },
+        { kind: 'group', from: 'carol', groupName: 'team', messageId: '8', reads },
       ]);
     });
 

@@ -739,7 +739,13 @@ function typingEvent(frame: TypingFrame, me: string | undefined): TypingEvent {
 
 function readReceiptEvent(frame: ReadReceiptFrame): ReadReceiptEvent {
   return typeof frame.groupName === 'string'
-    ? { kind: 'group', from: frame.from, groupName: frame.groupName, messageId: frame.messageId }
+    ? {
+        kind: 'group',
+        from: frame.from,
+        groupName: frame.groupName,
+        messageId: frame.messageId,
+        reads: (frame.reads ?? [{ from: frame.from, messageId: frame.messageId }]).map(({ from, messageId }) => ({ from, messageId })),
+      }
     : { kind: 'chat', from: frame.from, with: frame.with ?? frame.from, messageId: frame.messageId };
 }
 

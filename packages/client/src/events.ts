@@ -45,13 +45,21 @@ export interface GaveUpEvent {
 /** Someone typing to us (`kind: 'chat'`, `to` is our own name) or in one of our groups. */
 export type TypingEvent = { kind: 'chat'; from: string; to: string } | { kind: 'group'; from: string; groupName: string };
 
+/** One read of a group: `from` read it up to and including `messageId`. */
+export interface GroupRead {
+  from: string;
+  messageId: string;
+}
+
 /**
  * Someone read a conversation up to and including `messageId`: the peer of a 1:1 conversation
  * (`with` names the conversation as we see it: the peer), a member of a group, or we ourselves
- * on another device (`from` is our own name).
+ * (`from` is our own name: any of our sessions, this one included). Group receipts are coalesced
+ * (at most one a second): `reads` holds every read of the window, the latest (`from`, `messageId`) last.
  */
 export type ReadReceiptEvent =
-  { kind: 'chat'; from: string; with: string; messageId: string } | { kind: 'group'; from: string; groupName: string; messageId: string };
+  | { kind: 'chat'; from: string; with: string; messageId: string }
+  | { kind: 'group'; from: string; groupName: string; messageId: string; reads: GroupRead[] };
 
 /** A message was edited (`content` is the new text) or recalled (`recalled: true`, no content) by its sender. */
 export type MessageChangedEvent = (

@@ -21,6 +21,7 @@ export {
   type ClosedEvent,
   type GaveUpEvent,
   type GroupAddedEvent,
+  type GroupRead,
   type MessageChangedEvent,
   type MovedEvent,
   type NoticeEvent,
