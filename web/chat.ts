@@ -32,6 +32,8 @@ import { TypingIndicator, TypingThrottle, typingText } from './typing';
 const HISTORY_PAGE = 30;
 /** The conversations whose unread counts come from the server at login: its first page. */
 const CONVERSATIONS_PAGE = 100;
+/** The peers whose presence the page watches: those of the most recent conversations (the server allows 1000 a connection). */
+const WATCHED_PEERS = 500;
 /** setTimeout's longest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const TOKEN_REFUSED = 'token resume refused: ';
@@ -310,8 +312,11 @@ class ChatPage {
     const client = this.loggedInClient;
     if (!client) return;
     const peers = [...this.conversations.all()]
-      .filter((conversation) => conversation.kind === 'user' && !this.watched.has(conversation.name))
-      .map((conversation) => conversation.name);
+      .filter((conversation) => conversation.kind === 'user')
+      .sort((a, b) => b.lastActivity - a.lastActivity)
+      .slice(0, WATCHED_PEERS)
+      .map((conversation) => conversation.name)
+      .filter((peer) => !this.watched.has(peer));
     if (peers.length === 0) return;
     for (const peer of peers) this.watched.add(peer);
     client.presence(peers, { subscribe: true }).then(
