@@ -316,7 +316,8 @@ class ChatPage {
       .sort((a, b) => b.lastActivity - a.lastActivity)
       .slice(0, WATCHED_PEERS)
       .map((conversation) => conversation.name)
-      .filter((peer) => !this.watched.has(peer));
+      .filter((peer) => !this.watched.has(peer))
+      .slice(0, Math.max(0, WATCHED_PEERS - this.watched.size));
     if (peers.length === 0) return;
     for (const peer of peers) this.watched.add(peer);
     client.presence(peers, { subscribe: true }).then(
