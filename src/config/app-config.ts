@@ -84,6 +84,11 @@ export interface StorageConfig {
   databaseUrl?: string;
   /** PostgreSQL connections per instance at most: instances × this must fit the server's max_connections. */
   databasePoolSize: number;
+  /**
+   * Embedded mode: PostgreSQL settings of PGlite (`shared_buffers`, from PGLITE_SHARED_BUFFERS). PGlite's own
+   * default holds 160 MB of buffers that an idle server keeps resident; the embedded default is smaller.
+   */
+  pgliteSettings: Record<string, string>;
 }
 
 /** The `messages` partitions and their retention. */
@@ -419,7 +424,20 @@ function readStorage(read: EnvReader, cluster: boolean): StorageConfig {
     dataDir: resolve(read.string('DATA_DIR', './data')),
     databaseUrl,
     databasePoolSize: read.int('DATABASE_POOL_SIZE', 20, 1, 1000),
+    pgliteSettings: { shared_buffers: readMemorySize(read, 'PGLITE_SHARED_BUFFERS', '8MB') },
   };
+}
+
+/** A PostgreSQL memory size: a whole number with kB, MB or GB, from 1 MB to 8 GB. */
+function readMemorySize(read: EnvReader, name: string, fallback: string): string {
+  const value = read.string(name, fallback);
+  const match = /^(\d+)(kB|MB|GB)$/.exec(value);
+  const kilobytes = match ? Number(match[1]) * { kB: 1, MB: 1024, GB: 1024 * 1024 }[match[2] as 'kB' | 'MB' | 'GB'] : 0;
+  if (kilobytes < 1024 || kilobytes > 8 * 1024 * 1024) {
+    read.problems.push(`${name} must be a size from 1MB to 8GB, such as 16MB or 512kB`);
+    return fallback;
+  }
+  return value;
 }
 
 /**

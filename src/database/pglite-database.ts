@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite, Transaction } from '@electric-sql/pglite';
 import { Connection, Database, Queryable, Row } from './database';
 
@@ -8,8 +12,12 @@ export class PgliteDatabase extends Database {
     super();
   }
 
-  /** The database in `dir`, created there if it is new; `settings` go after PGlite's own start parameters. */
+  /**
+   * The database in `dir`, created there if it is new (in a child process: see pglite-create.ts); `settings` go after
+   * PGlite's own start parameters.
+   */
   static async open(dir: string, settings: Record<string, string> = {}): Promise<PgliteDatabase> {
+    if (!existsSync(join(dir, 'PG_VERSION'))) await promisify(execFile)(process.execPath, [join(__dirname, 'pglite-create.js'), dir]);
     const startParams = [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
     return new PgliteDatabase(await PGlite.create({ dataDir: dir, startParams }));
   }
