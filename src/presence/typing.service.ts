@@ -37,23 +37,32 @@ export class TypingService {
       this.metrics.typing.inc({ outcome: 'throttled' });
       return { ok: true };
     }
-    let recipients: string[];
-    const frame: TypingFrame = { messageType: MessageType.Typing, sequenceId: 0, from };
-    if ('to' in target) {
-      if (!(await this.users.exists(target.to))) return refused(RefusalCode.NotFound, UserReasons.userNotFound);
-      recipients = [target.to];
-      frame.to = target.to;
-    } else {
-      const members = await this.groups.members(from, target.groupName);
-      if (!members.ok) return members;
-      recipients = members.members.filter((m) => m !== from);
-      frame.groupName = members.groupName;
-    }
+    // Taken before the lookup, so that notices arriving meanwhile are throttled too; given back if this one is refused.
     this.remember(key, now);
+    const found = await this.recipients(from, target);
+    if (!found.ok) {
+      if (this.forwardedAt.get(key) === now) this.forwardedAt.delete(key);
+      if (last !== undefined) this.remember(key, last);
+      return found;
+    }
+    const { recipients, frame } = found;
     this.metrics.typing.inc({ outcome: 'forwarded' });
     frame.time = new Date().toISOString();
     if (recipients.length > 0) await this.delivery.deliver(recipients, { frame: JSON.stringify(frame) });
     return { ok: true };
+  }
+
+  private async recipients(from: string, target: TypingTarget): Promise<Result<{ recipients: string[]; frame: TypingFrame }>> {
+    const frame: TypingFrame = { messageType: MessageType.Typing, sequenceId: 0, from };
+    if ('to' in target) {
+      if (!(await this.users.exists(target.to))) return refused(RefusalCode.NotFound, UserReasons.userNotFound);
+      frame.to = target.to;
+      return { ok: true, recipients: [target.to], frame };
+    }
+    const members = await this.groups.members(from, target.groupName);
+    if (!members.ok) return members;
+    frame.groupName = members.groupName;
+    return { ok: true, recipients: members.members.filter((m) => m !== from), frame };
   }
 
   private remember(key: string, now: number): void {
