@@ -42,7 +42,6 @@ export class TypingService {
     const found = await this.recipients(from, target);
     if (!found.ok) {
       if (this.forwardedAt.get(key) === now) this.forwardedAt.delete(key);
-      if (last !== undefined) this.remember(key, last);
       return found;
     }
     const { recipients, frame } = found;
