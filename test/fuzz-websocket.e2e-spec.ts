@@ -43,6 +43,7 @@ const REFUSAL_FIELDS: Record<number, string[]> = {
   [MessageType.Error]: [],
   [MessageType.LogoutResponse]: [],
   [MessageType.ChangePasswordResponse]: ['token'],
+  [MessageType.PresenceResponse]: ['presence'],
 };
 const INTERNAL_ERROR = 'Internal error, please try again later';
 const REFUSAL_CODES = new Set<unknown>(Object.values(RefusalCode));
@@ -193,7 +194,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       const problems: string[] = [];
       if (answers.length > 1) problems.push(`${answers.length} answers`);
       if (answer) problems.push(...shapeProblems(answer, expected, this.username));
-      if (expected.type === null && answer) {
+      if (expected.type === null && answer && expected.request?.messageType === MessageType.Ack) {
         // A refused Ack is an Error frame naming the bad ids.
         if (!/^messageIds must/.test(String(answer.reason))) problems.push(`Ack refused with ${preview(answer.reason)}`);
       }
@@ -371,7 +372,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const field = fc.oneof({ weight: 3, arbitrary: oddString }, { weight: 2, arbitrary: oddValue });
     const frame = fc
       .tuple(
-        fc.constantFrom(1, 5, 7, 9, 11, 13, 15, 17, 19, 22, 23, 27, 29),
+        fc.constantFrom(1, 5, 7, 9, 11, 13, 15, 17, 19, 22, 23, 27, 29, MessageType.TypingRequest, MessageType.PresenceRequest),
         fc.array(
           fc.tuple(
             fc.constantFrom(
@@ -391,6 +392,8 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
               'everywhere',
               'oldPassword',
               'newPassword',
+              'usernames',
+              'subscribe',
             ),
             field,
           ),
@@ -778,6 +781,57 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       await expectAlive();
     },
   );
+
+  it(`PresenceRequest (${MessageType.PresenceRequest}): 1 to 200 strings are answered once each, anything else refused`, async () => {
+    const [self, other] = await accounts('p38', 'o38');
+    const probe = await session(self);
+    const name = fc.oneof(fc.constantFrom(self, other, 'nobody-here'), oddString);
+    const frame = frameOf(MessageType.PresenceRequest, {
+      usernames: mostly(fc.array(name, { minLength: 0, maxLength: 210 })),
+      subscribe: mostly(fc.constantFrom(true, false, null)),
+    });
+    await property(frame, 150, async (f) => {
+      const { answer, expected } = await probe.send({ ...f });
+      const usernames = expected.request?.usernames;
+      const subscribe = expected.request?.subscribe;
+      const valid =
+        Array.isArray(usernames) &&
+        usernames.length >= 1 &&
+        usernames.length <= 200 &&
+        usernames.every((u) => typeof u === 'string') &&
+        (subscribe === undefined || subscribe === null || typeof subscribe === 'boolean');
+      if (answer?.success === true) {
+        if (!valid) throw new Error(`answered ${preview(expected.request)}`);
+        const entries = answer.presence as { username: string; online: boolean }[];
+        const distinct = new Set((usernames as string[]).map((u) => u.normalize('NFC')));
+        if (entries.length !== distinct.size || entries.some((e) => !distinct.has(e.username) || e.online !== (e.username === self)))
+          throw new Error(`presence ${preview(entries)}`);
+      } else if (valid && answer?.code !== RefusalCode.LimitExceeded) throw new Error(`refused ${preview(answer)}`);
+    });
+    await expectAlive();
+  });
+
+  it(`TypingRequest (${MessageType.TypingRequest}): answered only when refused, and only a peer or a member gets the notice`, async () => {
+    const [self, peer, outsider] = await accounts('t31', 'p31', 'x31');
+    const probe = await session(self);
+    const peerProbe = await session(peer);
+    const outsiderProbe = await session(outsider);
+    const ours = await group(probe, [peer]);
+    const frame = frameOf(MessageType.TypingRequest, {
+      to: mostly(fc.constantFrom(peer, self, 'nobody-here')),
+      groupName: mostly(fc.constantFrom(ours, 'no such group')),
+    });
+    await property(frame, 150, async (f) => {
+      await probe.send({ ...f });
+    });
+    const typing = (f: Frame) => f.messageType === MessageType.Typing;
+    if (outsiderProbe.client.received.some(typing) || probe.client.received.some(typing))
+      throw new Error('a typing notice reached someone outside the conversation');
+    for (const notice of peerProbe.client.received.filter(typing)) {
+      if (notice.from !== self || !(notice.to === peer || notice.groupName === ours)) throw new Error(`notice ${preview(notice)}`);
+    }
+    await expectAlive();
+  });
 
   it(`HistoryRequest (${MessageType.HistoryRequest}): only the caller's own conversations and groups are ever returned`, async () => {
     const [self, friend, stranger] = await accounts('h23', 'f23', 'x23');

@@ -286,6 +286,14 @@ function cases(): Case[] {
     { name: 'user.changePassword', sql: USER_SQL.changePassword, params: () => [2, 'x'], budget: 2 },
     { name: 'user.idsOf', sql: USER_SQL.idsOf, params: () => [['u_1', 'u_2', 'nobody']], budget: 5 },
     { name: 'user.namesOf', sql: USER_SQL.namesOf, params: () => [[1, 2, 99999999]], budget: 5 },
+    // A PresenceRequest names at most 200 users; a purge of a dead instance records its users in one statement.
+    { name: 'user.lastSeenOf', sql: USER_SQL.lastSeenOf, params: () => [['u_1', 'u_2', 'nobody']], budget: 5 },
+    {
+      name: 'user.recordLastSeen',
+      sql: USER_SQL.recordLastSeen,
+      params: () => [['u_1', 'u_2', 'nobody'], new Date().toISOString()],
+      budget: 5,
+    },
     { name: 'user.page (page 1)', sql: page({}, 0, 100).page, params: () => page({}, 0, 100).pageParams, budget: 110 },
     {
       name: 'user.page (page 150, size 100)',

@@ -9,19 +9,21 @@ import { FRAME_ROUTES, FrameRoutes } from '../handlers/frame-route';
 import { MessageFrames } from '../messages/message-frames';
 import { MessagesModule } from '../messages/messages.module';
 import { MessagesService } from '../messages/messages.service';
+import { PresenceFrames } from '../presence/presence-frames';
+import { PresenceModule } from '../presence/presence.module';
 import { UsersModule } from '../users/users.module';
 import { ChatGateway } from './chat.gateway';
 import { SessionFrames } from './session-frames';
 
 /** Wires the features into the gateway through its ports: their frame routes and their offline sources. */
 @Module({
-  imports: [UsersModule, MessagesModule, GroupsModule, ConversationsModule],
+  imports: [UsersModule, MessagesModule, GroupsModule, ConversationsModule, PresenceModule],
   providers: [
     ChatGateway,
     SessionFrames,
     {
       provide: FRAME_ROUTES,
-      inject: [MessageFrames, GroupFrames, ConversationFrames],
+      inject: [MessageFrames, GroupFrames, ConversationFrames, PresenceFrames],
       useFactory: (...features: FrameRoutes[]) => features,
     },
     {
