@@ -1,10 +1,11 @@
 'use strict';
 // S6, conversations: the latency of a ConversationsRequest page (36 → 37) for a user with 5,000
-// conversations, in cluster mode (PostgreSQL + Redis), on a table of 1M other messages seeded in SQL
-// (bench/lib/seed-scale.js). The 5,000 conversations are stored through the server's own send
-// statement (MESSAGE_SQL.insertDirect from dist/), so the conversation index is kept as the send
-// path keeps it. Then one instance; the user pages through all of them (limit 100: 50 pages), five
-// times after a warm-up pass; p50 and p95 per page. About 40 s.
+// conversations, in cluster mode (PostgreSQL + Redis), beside 100,000 other messages seeded in SQL
+// (bench/lib/seed-scale.js; a page reads `messages` by primary key only, so their number hardly
+// matters). The 5,000 conversations are stored through the server's own send statement
+// (MESSAGE_SQL.insertDirect from dist/), so the conversation index is kept as the send path keeps
+// it. Then one instance; the user pages through all of them at limit 100 and at the default 20,
+// three times after a warm-up pass; p50 and p95 per page, and a Ping's round trip. About a minute.
 // `npm run bench -- S6 --conversations` runs this part alone and writes the "S6, conversations"
 // section of docs/benchmarks.md (or --out FILE); a full S6 run ends with it.
 const { spawn } = require('node:child_process');
@@ -20,13 +21,16 @@ const { databaseUrl, adminQuery } = require('./lib/postgres');
 const ROOT = join(__dirname, '..');
 const MAIN = join(ROOT, 'dist', 'main.js');
 const CONVERSATIONS = 5000;
-const PAGE = 100;
-const PASSES = 5;
-const BACKGROUND = { messages: 1_000_000, users: 20_000, groups: 1_000, bigGroup: 2_000, groupSize: 10 };
+/** Page sizes: the largest a client may ask, and the default. */
+const PAGES = [100, 20];
+const PASSES = 3;
+const BACKGROUND = { messages: 100_000, users: 20_000, groups: 1_000, bigGroup: 2_000, groupSize: 10 };
 const OWNER = 'conv_owner';
 
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+function summary(times) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (p) => round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))], 2);
+  return { count: sorted.length, p50: at(50), p95: at(95), max: round(sorted[sorted.length - 1], 2) };
 }
 
 async function seed(url, say) {
@@ -85,8 +89,9 @@ function connect(url) {
     let next = 1;
     socket.on('message', (data) => {
       const frame = JSON.parse(data.toString());
-      const done = waiting.get(frame.sequenceId);
-      if (done && frame.messageType !== 35) {
+      // The owner's offline replay carries the senders' sequenceIds: a response is matched by its type too.
+      const done = waiting.get(`${frame.messageType}:${frame.sequenceId}`);
+      if (done) {
         waiting.delete(frame.sequenceId);
         done(frame);
       }
@@ -97,7 +102,7 @@ function connect(url) {
         request: (frame) =>
           new Promise((done) => {
             const sequenceId = next++;
-            waiting.set(sequenceId, done);
+            waiting.set(`${frame.messageType + 1}:${sequenceId}`, done);
             socket.send(JSON.stringify({ ...frame, sequenceId }));
           }),
         close: () => socket.close(1000),
@@ -126,32 +131,38 @@ async function measureConversations(say = (line) => process.stdout.write(`${line
     const client = await connect(server.ws);
     const login = await client.request({ messageType: MessageType.LoginRequest, token: signToken(secrets.JWT_SECRET, OWNER) });
     if (!login.success) throw new Error(`login failed: ${login.reason}`);
-    const times = [];
-    let listed = 0;
-    for (let pass = 0; pass <= PASSES; pass++) {
-      let before = null;
-      listed = 0;
-      do {
-        const t0 = performance.now();
-        const page = await client.request({ messageType: MessageType.ConversationsRequest, limit: PAGE, ...(before && { before }) });
-        const ms = performance.now() - t0;
-        if (!page.success) throw new Error(`page refused: ${page.reason}`);
-        if (pass > 0) times.push(ms);
-        listed += page.conversations.length;
-        before = page.next;
-      } while (before);
-      if (listed !== CONVERSATIONS) throw new Error(`listed ${listed} conversations, not ${CONVERSATIONS}`);
+    // A page of each size, every page of the list, PASSES times after a warm-up pass; Pings between, as the floor of a round trip.
+    const bySize = {};
+    for (const limit of PAGES) {
+      const times = [];
+      for (let pass = 0; pass <= PASSES; pass++) {
+        let before = null;
+        let listed = 0;
+        do {
+          const t0 = performance.now();
+          const page = await client.request({ messageType: MessageType.ConversationsRequest, limit, ...(before && { before }) });
+          const ms = performance.now() - t0;
+          if (!page.success) throw new Error(`page refused: ${page.reason}`);
+          if (pass > 0) times.push(ms);
+          listed += page.conversations.length;
+          before = page.next;
+        } while (before);
+        if (listed !== CONVERSATIONS) throw new Error(`listed ${listed} conversations, not ${CONVERSATIONS}`);
+      }
+      bySize[limit] = summary(times);
+    }
+    const pings = [];
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now();
+      await client.request({ messageType: MessageType.Ping, requestTime: Date.now() });
+      pings.push(performance.now() - t0);
     }
     client.close();
-    times.sort((a, b) => a - b);
     return {
       conversations: CONVERSATIONS,
       background: BACKGROUND.messages,
-      page: PAGE,
-      pages: times.length,
-      p50: round(percentile(times, 50), 2),
-      p95: round(percentile(times, 95), 2),
-      max: round(times[times.length - 1], 2),
+      bySize,
+      ping: summary(pings),
       seedSec,
       totalSec: round((Date.now() - started) / 1000, 1),
     };
@@ -174,12 +185,15 @@ function render(result, when, loadStart, loadEnd) {
     '',
     `\`npm run bench -- S6 --conversations\`, ${when}, cluster mode (PostgreSQL + Redis, one instance). ` +
       `${result.conversations.toLocaleString('en-US')} 1:1 conversations of one user, stored through the send statement, ` +
-      `beside ${result.background.toLocaleString('en-US')} messages of others; the user pages through all of them ` +
-      `(\`limit\` ${result.page}), ${PASSES} times after a warm-up pass: ${result.pages} pages.`,
+      `beside ${result.background.toLocaleString('en-US')} messages of others; the user pages through all of them, ` +
+      `${PASSES} times after a warm-up pass, at each page size. A Ping's round trip on the same connection is the floor.`,
     '',
-    '| pages | p50 | p95 | max |',
-    '| --- | --- | --- | --- |',
-    `| ${result.pages} | ${result.p50} ms | ${result.p95} ms | ${result.max} ms |`,
+    '| request | pages | p50 | p95 | max |',
+    '| --- | --- | --- | --- | --- |',
+    ...Object.entries(result.bySize).map(
+      ([limit, s]) => `| ConversationsRequest, \`limit\` ${limit} | ${s.count} | ${s.p50} ms | ${s.p95} ms | ${s.max} ms |`,
+    ),
+    `| Ping | ${result.ping.count} | ${result.ping.p50} ms | ${result.ping.p95} ms | ${result.ping.max} ms |`,
     '',
     `Target: p50 under 20 ms. Seeded in ${result.seedSec} s, ${result.totalSec} s in all. Load average ` +
       `${loadStart.join(' ')} at the start, ${loadEnd.join(' ')} at the end (other work shared the machine). ` +

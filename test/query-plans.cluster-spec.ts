@@ -301,11 +301,11 @@ function cases(): Case[] {
     { name: 'group.readPosition', sql: GROUP_SQL.readPosition, params: () => [Number(s.oldGroup), 6], budget: 2 },
     // u5 is in nine groups: each probes its newest message, then the page's groups their read position, in each of the two
     // partitions; plus its memberships by index. Bounded by MAX_GROUPS_PER_USER, whatever the size of the messages.
-    { name: 'group.conversationsOf', sql: GROUP_SQL.conversationsOf, params: () => [6, null, 21], budget: 2 * 2 * 9 + 30 },
+    { name: 'group.conversationsOf', sql: GROUP_SQL.conversationsOf, params: () => ['u_5', null, 21], budget: 2 * 2 * 9 + 30 },
     {
       name: 'group.conversationsOf (next page)',
       sql: GROUP_SQL.conversationsOf,
-      params: () => [6, s.groupMessage, 21],
+      params: () => ['u_5', s.groupMessage, 21],
       budget: 2 * 2 * 9 + 30,
     },
     { name: 'group.membershipCount', sql: GROUP_SQL.membershipCount, params: () => [6], budget: 500 + 10 },

@@ -45,7 +45,8 @@ export const GROUP_SQL = {
        member AS (SELECT EXISTS (SELECT 1 FROM group_members WHERE user_id = $2 AND group_id = (SELECT id FROM g)) AS already),
        room AS (SELECT (SELECT count(*) FROM group_members WHERE user_id = $2) < $3 AS free),
        ins AS (
-         INSERT INTO group_members (group_id, user_id, acked_seq, read_seq) SELECT id, $2, last_seq, last_seq FROM g WHERE (SELECT free FROM room)
+         INSERT INTO group_members (group_id, user_id, acked_seq, read_seq)
+         SELECT id, $2, last_seq, last_seq FROM g WHERE (SELECT free FROM room)
          ON CONFLICT DO NOTHING RETURNING group_id
        )
        SELECT g.id, EXISTS (SELECT 1 FROM ins) AS added, NOT (SELECT already FROM member) AND NOT (SELECT free FROM room) AS full,
@@ -73,7 +74,7 @@ export const GROUP_SQL = {
          (SELECT m.id FROM messages m WHERE m.group_id = gm.group_id AND m.seq <= gm.read_seq ORDER BY m.seq DESC LIMIT 1)::text AS read_id
        FROM group_members gm WHERE gm.group_id = $1 AND gm.user_id = $2`,
   /**
-   * A page of a user's groups that have messages, newest last message first, with last message ids
+   * A page of the groups of user `$1` (a username) that have messages, newest last message first, with last message ids
    * below `$2`: each of the user's groups (at most MAX_GROUPS_PER_USER) probes its newest message
    * by (group_id, seq); the page's groups then their read position's message.
    */
@@ -84,7 +85,7 @@ export const GROUP_SQL = {
          FROM group_members gm
          JOIN groups g ON g.id = gm.group_id
          CROSS JOIN LATERAL (SELECT m.id FROM messages m WHERE m.group_id = gm.group_id ORDER BY m.seq DESC LIMIT 1) l
-         WHERE gm.user_id = $1 AND l.id < coalesce($2::bigint, 9223372036854775807)
+         WHERE gm.user_id = (SELECT u.id FROM users u WHERE u.username = $1) AND l.id < coalesce($2::bigint, 9223372036854775807)
          ORDER BY l.id DESC LIMIT $3
        ) p
        ORDER BY p.last_id DESC`,
@@ -210,10 +211,10 @@ export class GroupsRepository implements GroupSeqs {
   }
 
   /** A page of the user's groups that have messages, newest last message first (see GROUP_SQL.conversationsOf). */
-  async conversationsOf(userId: number, beforeId: string | null, limit: number): Promise<GroupConversation[]> {
+  async conversationsOf(username: string, beforeId: string | null, limit: number): Promise<GroupConversation[]> {
     const rows = await this.db.query<{ group_id: number; name: string; last_id: string; unread: number; read_id: string | null }>(
       GROUP_SQL.conversationsOf,
-      [userId, beforeId, limit],
+      [username, beforeId, limit],
     );
     return rows.map((r) => ({ groupId: r.group_id, name: r.name, lastMessageId: r.last_id, unread: r.unread, readId: r.read_id }));
   }

@@ -262,9 +262,8 @@ export class GroupsService extends OfflineSource {
   }
 
   /** A page of the user's groups that have messages, newest last message first, with last message ids below `beforeId`. */
-  async conversations(username: string, beforeId: string | null, limit: number): Promise<GroupConversation[]> {
-    const userId = (await this.users.idsOf([username])).get(username);
-    return userId === undefined ? [] : this.groups.conversationsOf(userId, beforeId, limit);
+  conversations(username: string, beforeId: string | null, limit: number): Promise<GroupConversation[]> {
+    return this.groups.conversationsOf(username, beforeId, limit);
   }
 
   /** Group messages past the user's cursor in each of their groups, oldest first. */
