@@ -181,7 +181,7 @@ const END = '<!-- S6-conversations:end -->';
 function render(result, when, loadStart, loadEnd) {
   return [
     BEGIN,
-    '### S6, conversations: a page of a user with 5,000 conversations',
+    '## S6, conversations: a page of a user with 5,000 conversations',
     '',
     `\`npm run bench -- S6 --conversations\`, ${when}, cluster mode (PostgreSQL + Redis, one instance). ` +
       `${result.conversations.toLocaleString('en-US')} 1:1 conversations of one user, stored through the send statement, ` +
