@@ -44,6 +44,8 @@ const REFUSAL_FIELDS: Record<number, string[]> = {
   [MessageType.LogoutResponse]: [],
   [MessageType.ChangePasswordResponse]: ['token'],
   [MessageType.PresenceResponse]: ['presence'],
+  [MessageType.ReadResponse]: ['with', 'groupName', 'messageId'],
+  [MessageType.ConversationsResponse]: ['conversations', 'next'],
 };
 const INTERNAL_ERROR = 'Internal error, please try again later';
 const REFUSAL_CODES = new Set<unknown>(Object.values(RefusalCode));
@@ -880,6 +882,65 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     expect(visible.size).toBe(4);
     await expectAlive();
   });
+
+  it(
+    `ReadRequest (${MessageType.ReadRequest}) and ConversationsRequest (${MessageType.ConversationsRequest}): ` +
+      'a read position never moves back, and only the caller’s own conversations are listed',
+    async () => {
+      const [self, friend, stranger] = await accounts('r33', 'f33', 'x33');
+      const probe = await session(self);
+      const friendProbe = await session(friend);
+      const strangerProbe = await session(stranger);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        ids.push(
+          (await friendProbe.client.request({ messageType: MessageType.ChatRequest, to: self, content: `to you ${i}` }))
+            .messageId as string,
+        );
+        ids.push(
+          (await friendProbe.client.request({ messageType: MessageType.ChatRequest, to: stranger, content: `not ${i}` }))
+            .messageId as string,
+        );
+      }
+      const ours = await group(probe, [friend]);
+      const theirs = await group(strangerProbe, [friend]);
+      ids.push(
+        (await probe.client.request({ messageType: MessageType.GroupChatRequest, groupName: ours, content: 'ours' })).messageId as string,
+      );
+      ids.push(
+        (await strangerProbe.client.request({ messageType: MessageType.GroupChatRequest, groupName: theirs, content: 'no' }))
+          .messageId as string,
+      );
+      const positions = new Map<string, bigint>();
+      const read = frameOf(MessageType.ReadRequest, {
+        with: mostly(fc.constantFrom(friend, stranger, self, friend.toUpperCase(), 'nobody-known')),
+        groupName: fc.oneof(fc.constantFrom(ours, theirs), oddValue),
+        messageId: mostly(fc.constantFrom<unknown>(...ids, '0', '9223372036854775808', 1, rawNumber('1e999'))),
+      });
+      await property(read, 120, async (f) => {
+        const { answer } = await probe.send({ ...f });
+        if (answer?.success !== true) return;
+        const conversation = String(answer.groupName ?? answer.with);
+        const position = BigInt(answer.messageId as string);
+        if (position < (positions.get(conversation) ?? 0n))
+          throw new Error(`the read position of ${conversation} moved back to ${position}`);
+        positions.set(conversation, position);
+      });
+      const list = frameOf(MessageType.ConversationsRequest, {
+        limit: mostly(fc.constantFrom<unknown>(1, 2, 20, 100, 0, 101, -1, 1.5, '10')),
+        before: fc.oneof(fc.constantFrom('YzE', 'Yzk5OTk5OTk5OTk', 'garbage'), oddValue),
+      });
+      await property(list, 60, async (f) => {
+        const { answer } = await probe.send({ ...f });
+        if (answer?.success !== true) return;
+        for (const entry of answer.conversations as { with?: string; groupName?: string }[]) {
+          if (entry.with !== undefined ? entry.with !== friend : entry.groupName !== ours)
+            throw new Error(`listed ${JSON.stringify(entry)}`);
+        }
+      });
+      await expectAlive();
+    },
+  );
 
   it(`closes a text frame that is not UTF-8 with ${CloseCode.InvalidPayload}, and the server stays up`, async () => {
     const probe = await connect();

@@ -26,7 +26,7 @@ const { seedScale, migrate } = require('../bench/lib/seed-scale') as {
  */
 
 const SIZE = { messages: 1_000_000, users: 20_000, groups: 1_000, bigGroup: 2_000, groupSize: 10 };
-const BIG_TABLES = /^(messages(_p\d+)?|users|group_members)$/;
+const BIG_TABLES = /^(messages(_p\d+)?|users|group_members|direct_conversations)$/;
 
 interface PlanNode {
   'Node Type': string;
@@ -118,7 +118,7 @@ async function explain(sql: string, params: unknown[], budget = Infinity, statis
     if (!statistics) {
       await client.query(
         'DELETE FROM pg_statistic WHERE starelid IN ' +
-          `(SELECT oid FROM pg_class WHERE relname ~ '^(messages(_p[0-9]+)?|users|group_members)$')`,
+          `(SELECT oid FROM pg_class WHERE relname ~ '^(messages(_p[0-9]+)?|users|group_members|direct_conversations)$')`,
       );
     }
     const { rows } = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
@@ -156,6 +156,11 @@ beforeAll(async () => {
   seeded.pendingFirst = await one(`SELECT id FROM messages WHERE recipient = 'u_3' AND NOT acked ORDER BY id LIMIT 1`);
   seeded.groupMessage = await one('SELECT id FROM messages WHERE group_id = 1 ORDER BY seq DESC LIMIT 1');
   seeded.directMessage = await one(`SELECT id FROM messages WHERE recipient IS NOT NULL ORDER BY id DESC LIMIT 1`);
+  // u_7's conversations: the 30th newest last message, for a page further down its list.
+  seeded.u7Cursor = await one(
+    `SELECT last_message_id FROM direct_conversations WHERE 'u_7' IN (user_a, user_b) ORDER BY last_message_id DESC OFFSET 30 LIMIT 1`,
+  );
+  seeded.pairLast = await one(`SELECT last_message_id FROM direct_conversations WHERE user_a = 'u_1' AND user_b = 'u_2'`);
 }, 240_000);
 
 /** Every client-, admin- or sibling-triggerable statement, with realistic parameters and its budget. */
@@ -231,6 +236,25 @@ function cases(): Case[] {
       budget: 60,
       needsStatistics: 'the same, for the older part of the conversation (31 ms at 5M messages before the pair statistics)',
     },
+    { name: 'message.byIds', sql: MESSAGE_SQL.byIds, params: () => [[s.pairDeep, s.directMessage, s.groupMessage]], budget: 3 },
+    { name: 'message.directMessageIn', sql: MESSAGE_SQL.directMessageIn, params: () => ['u_2', 'u_1', s.pairDeep], budget: 1 },
+    // Reading to the last message counts nothing; reading 1,000 messages back counts at most UNREAD_COUNT_MAX of them.
+    { name: 'message.readDirect', sql: MESSAGE_SQL.readDirect, params: () => ['u_1', 'u_2', s.pairLast, 1000], budget: 2 },
+    {
+      name: 'message.readDirect (deep)',
+      sql: MESSAGE_SQL.readDirect,
+      params: () => ['u_2', 'u_1', s.pairDeep, 1000],
+      budget: 1000 + 2,
+      needsStatistics: 'as directHistory: guessing the conversation short, the planner reads all of it by bitmap and sorts',
+    },
+    { name: 'message.directReadPosition', sql: MESSAGE_SQL.directReadPosition, params: () => ['u_2', 'u_1'], budget: 1 },
+    { name: 'message.directConversations', sql: MESSAGE_SQL.directConversations, params: () => ['u_7', null, 21], budget: 2 * 21 },
+    {
+      name: 'message.directConversations (further down)',
+      sql: MESSAGE_SQL.directConversations,
+      params: () => ['u_7', s.u7Cursor, 21],
+      budget: 2 * 21,
+    },
     { name: 'message.groupSeqOf', sql: MESSAGE_SQL.groupSeqOf, params: () => [s.oldSeq100, s.oldGroup], budget: 1 },
     // A beforeId of another group: compared by id along this group's messages, bounded by the group (g0: about 150 messages).
     { name: 'message.groupSeqBefore', sql: MESSAGE_SQL.groupSeqBefore, params: () => [1, s.oldSeq100], budget: 400 },
@@ -273,6 +297,17 @@ function cases(): Case[] {
     { name: 'group.deleteIfEmpty', sql: GROUP_SQL.deleteIfEmpty, params: () => [6], budget: 10 },
     { name: 'group.nameOf', sql: GROUP_SQL.nameOf, params: () => [1], budget: 0 },
     { name: 'group.cursorsOf', sql: GROUP_SQL.cursorsOf, params: () => [6], budget: 20 },
+    { name: 'group.readUpTo', sql: GROUP_SQL.readUpTo, params: () => [1, 6, s.g0Last], budget: 1 },
+    { name: 'group.readPosition', sql: GROUP_SQL.readPosition, params: () => [Number(s.oldGroup), 6], budget: 2 },
+    // u5 is in nine groups: each probes its newest message, then the page's groups their read position, in each of the two
+    // partitions; plus its memberships by index. Bounded by MAX_GROUPS_PER_USER, whatever the size of the messages.
+    { name: 'group.conversationsOf', sql: GROUP_SQL.conversationsOf, params: () => ['u_5', null, 21], budget: 2 * 2 * 9 + 30 },
+    {
+      name: 'group.conversationsOf (next page)',
+      sql: GROUP_SQL.conversationsOf,
+      params: () => ['u_5', s.groupMessage, 21],
+      budget: 2 * 2 * 9 + 30,
+    },
     { name: 'group.membershipCount', sql: GROUP_SQL.membershipCount, params: () => [6], budget: 500 + 10 },
 
     { name: 'user.insert', sql: USER_SQL.insert, params: () => ['plan-user', 'x'], budget: 0 },

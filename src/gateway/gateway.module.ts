@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { OFFLINE_SOURCES } from '../common/offline-source';
 import { ConversationFrames } from '../conversations/conversation-frames';
 import { ConversationsModule } from '../conversations/conversations.module';
+import { ReadFrames } from '../conversations/read-frames';
 import { GroupFrames } from '../groups/group-frames';
 import { GroupsModule } from '../groups/groups.module';
 import { GroupsService } from '../groups/groups.service';
@@ -23,7 +24,7 @@ import { SessionFrames } from './session-frames';
     SessionFrames,
     {
       provide: FRAME_ROUTES,
-      inject: [MessageFrames, GroupFrames, ConversationFrames, PresenceFrames],
+      inject: [MessageFrames, GroupFrames, ConversationFrames, PresenceFrames, ReadFrames],
       useFactory: (...features: FrameRoutes[]) => features,
     },
     {

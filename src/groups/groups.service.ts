@@ -11,7 +11,7 @@ import { normalizeUsername } from '../users/user-rules';
 import { UsersService } from '../users/users.service';
 import { RateLimitsService } from '../limits/rate-limits.service';
 import { GROUP_MEMBERS_MAX, GroupReasons, addedNotice, groupNameKey, groupNameProblem, normalizeGroupName } from './group-rules';
-import { GroupWithMembers, GroupsRepository } from './groups.repository';
+import { GroupConversation, GroupWithMembers, GroupsRepository } from './groups.repository';
 
 /** Where a connection's ordering of a group's messages starts. */
 export interface OrderStart {
@@ -238,6 +238,32 @@ export class GroupsService extends OfflineSource {
     if (!found.ok) return found;
     const messages = await this.store.groupHistory(found.group.id, beforeId, limit);
     return { ok: true, messages: messages.map((m) => groupFrame(m, found.group.name, false)) };
+  }
+
+  /**
+   * Moves the member's read position in the group forward to `messageId`, a message of the group;
+   * returns the group's name, its members and the position after (it never moves back).
+   */
+  async read(
+    username: string,
+    groupName: unknown,
+    messageId: string,
+  ): Promise<Result<{ groupName: string; groupId: number; members: string[]; read: string; moved: boolean }>> {
+    const found = await this.memberGroup(username, groupName);
+    if (!found.ok) return found;
+    const { group, members } = found;
+    const seq = await this.store.seqOf(group.id, messageId);
+    if (seq === null) return refused(RefusalCode.NotFound, GroupReasons.notInGroup);
+    const userId = (await this.users.idsOf([username])).get(username);
+    if (userId === undefined) return refused(RefusalCode.NotFound, GroupReasons.unknownUser);
+    const moved = await this.groups.readUpTo(group.id, userId, seq);
+    const read = moved ? messageId : ((await this.groups.readPosition(group.id, userId))?.readId ?? messageId);
+    return { ok: true, groupName: group.name, groupId: group.id, members, read, moved };
+  }
+
+  /** A page of the user's groups that have messages, newest last message first, with last message ids below `beforeId`. */
+  conversations(username: string, beforeId: string | null, limit: number): Promise<GroupConversation[]> {
+    return this.groups.conversationsOf(username, beforeId, limit);
   }
 
   /** Group messages past the user's cursor in each of their groups, oldest first. */

@@ -31,6 +31,15 @@ export interface StoredMessage {
   original?: MessageRecord;
 }
 
+/** A 1:1 conversation in a user's list: read positions are decimal message ids, '0' for none. */
+export interface DirectConversation {
+  peer: string;
+  lastMessageId: string;
+  read: string;
+  peerRead: string;
+  unread: number;
+}
+
 export interface MessageRecord {
   id: string;
   sender: string;
@@ -113,6 +122,27 @@ const FRESH = `fresh AS (
   )`;
 
 /**
+ * The conversation index of the stored 1:1 messages of a batch: one upsert per pair, covering both
+ * parties (its last message; the recipient's unread counter). In pair order, so that two instances
+ * upserting the same pairs cannot deadlock.
+ */
+const INDEX_DIRECT = `indexed AS (
+    INSERT INTO direct_conversations AS c (user_a, user_b, last_message_id, a_unread, b_unread)
+    SELECT least(f.sender, f.recipient), greatest(f.sender, f.recipient), max(f.id),
+           count(*) FILTER (WHERE f.recipient < f.sender), count(*) FILTER (WHERE f.recipient > f.sender)
+    FROM fresh f GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (user_a, user_b) DO UPDATE SET last_message_id = greatest(c.last_message_id, EXCLUDED.last_message_id),
+      a_unread = c.a_unread + EXCLUDED.a_unread, b_unread = c.b_unread + EXCLUDED.b_unread
+  )`;
+
+/** A 1:1 conversation's key in the pair index and in direct_conversations: (least, greatest) of the two names. */
+const PAIR = `least(m.sender, m.recipient) = least($1::text, $2::text) AND greatest(m.sender, m.recipient) = greatest($1::text, $2::text)
+         AND m.recipient IS NOT NULL`;
+
+/** The messages a read after a position counts, at most (docs/protocol.md §3.18). */
+export const UNREAD_COUNT_MAX = 1000;
+
+/**
  * Every statement of this store, by name. The plan-regression test (test/query-plans.cluster-spec.ts)
  * explains each one on a large database and fails when one is missing from its list.
  */
@@ -126,7 +156,7 @@ export const MESSAGE_SQL = {
     INSERT INTO messages (id, sender, recipient, content, client_message_id, sender_sequence_id)
     SELECT id, sender, recipient, content, cmid, seqid FROM fresh ORDER BY ord
     RETURNING id, created_at
-  )
+  ), ${INDEX_DIRECT}
   SELECT input.ord::int AS ord, input.id::text AS id, NULL AS seq, inserted.created_at, inserted.id IS NOT NULL AS inserted
   FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`,
   insertGroup: `WITH ${allocateIds('$7')}, input AS (
@@ -153,6 +183,47 @@ export const MESSAGE_SQL = {
        WHERE least(m.sender, m.recipient) = least($1::text, $2::text) AND greatest(m.sender, m.recipient) = greatest($1::text, $2::text)
          AND m.recipient IS NOT NULL AND ($3::bigint IS NULL OR m.id < $3::bigint)
        ORDER BY m.id DESC LIMIT $4`,
+  /** Messages by id (the last messages of a page of conversations): one probe of each partition's primary key per id. */
+  byIds: `SELECT ${COLUMNS} FROM messages m WHERE m.id = ANY($1::bigint[])`,
+  /** The message `$3` if it is one of the conversation between `$1` and `$2`. */
+  directMessageIn: `SELECT m.id::text AS id FROM messages m WHERE m.id = $3::bigint AND ${PAIR}`,
+  /**
+   * Moves `$1`'s read position in the conversation with `$2` forward to `$3`; its unread counter
+   * becomes the count of `$2`'s messages after `$3`, counted over at most `$4` messages of the
+   * conversation (never more than it was). No row when the position was already there or beyond.
+   */
+  readDirect: `WITH after AS (
+    SELECT count(*) FILTER (WHERE t.sender = $2::text)::int AS n
+    FROM (SELECT m.sender FROM messages m WHERE ${PAIR} AND m.id > $3::bigint ORDER BY m.id LIMIT $4) t
+  )
+  UPDATE direct_conversations c SET
+    a_read = CASE WHEN c.user_a = $1::text THEN $3::bigint ELSE c.a_read END,
+    b_read = CASE WHEN c.user_b = $1::text THEN $3::bigint ELSE c.b_read END,
+    a_unread = CASE WHEN c.user_a = $1::text THEN least(c.a_unread, (SELECT n FROM after)) ELSE c.a_unread END,
+    b_unread = CASE WHEN c.user_b = $1::text THEN least(c.b_unread, (SELECT n FROM after)) ELSE c.b_unread END
+  WHERE c.user_a = least($1::text, $2::text) AND c.user_b = greatest($1::text, $2::text)
+    AND CASE WHEN c.user_a = $1::text THEN c.a_read ELSE c.b_read END < $3::bigint
+  RETURNING $3::text AS read`,
+  /** `$1`'s read position in the conversation with `$2` ('0': none). */
+  directReadPosition: `SELECT (CASE WHEN c.user_a = $1::text THEN c.a_read ELSE c.b_read END)::text AS read
+       FROM direct_conversations c WHERE c.user_a = least($1::text, $2::text) AND c.user_b = greatest($1::text, $2::text)`,
+  /**
+   * A page of `$1`'s 1:1 conversations, newest last message first, older than `$2`: the newest
+   * entries of each of the two (user, last_message_id) indexes, merged.
+   */
+  directConversations: `SELECT CASE WHEN c.user_a = $1::text THEN c.user_b ELSE c.user_a END AS peer,
+         c.last_message_id::text AS last_message_id,
+         (CASE WHEN c.user_a = $1::text THEN c.a_read ELSE c.b_read END)::text AS read,
+         (CASE WHEN c.user_a = $1::text THEN c.b_read ELSE c.a_read END)::text AS peer_read,
+         CASE WHEN c.user_a = $1::text THEN c.a_unread ELSE c.b_unread END AS unread
+       FROM (
+         (SELECT * FROM direct_conversations WHERE user_a = $1::text AND last_message_id < coalesce($2::bigint, 9223372036854775807)
+           ORDER BY last_message_id DESC LIMIT $3)
+         UNION ALL
+         (SELECT * FROM direct_conversations WHERE user_b = $1::text AND last_message_id < coalesce($2::bigint, 9223372036854775807)
+           ORDER BY last_message_id DESC LIMIT $3)
+       ) c
+       ORDER BY c.last_message_id DESC LIMIT $3`,
   /** The seq of a group's message, found by its id (one partition). */
   groupSeqOf: 'SELECT m.seq::text AS seq FROM messages m WHERE m.id = $1::bigint AND m.group_id = $2',
   /**
@@ -388,6 +459,44 @@ export class MessageStore {
   async directHistory(a: string, b: string, beforeId: string | null, limit: number): Promise<MessageRecord[]> {
     const rows = await this.db.query<MessageRow>(MESSAGE_SQL.directHistory, [a, b, beforeId, limit]);
     return rows.map(toRecord).reverse();
+  }
+
+  /** Stored messages by id, in no order; ids that are not stored are left out. */
+  async byIds(ids: string[]): Promise<MessageRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.query<MessageRow>(MESSAGE_SQL.byIds, [ids]);
+    return rows.map(toRecord);
+  }
+
+  /** The seq of a group's message, or null when `id` is not one of that group's. */
+  async seqOf(groupId: number, id: string): Promise<string | null> {
+    const [row] = await this.db.query<{ seq: string }>(MESSAGE_SQL.groupSeqOf, [id, groupId]);
+    return row?.seq ?? null;
+  }
+
+  /** Whether message `id` is one of the 1:1 conversation between `a` and `b`. */
+  async isDirectBetween(a: string, b: string, id: string): Promise<boolean> {
+    return (await this.db.query(MESSAGE_SQL.directMessageIn, [a, b, id])).length > 0;
+  }
+
+  /**
+   * Moves `reader`'s read position with `peer` forward to `id`; returns the position after
+   * (a decimal id, '0' for none) and whether it moved.
+   */
+  async readDirect(reader: string, peer: string, id: string): Promise<{ read: string; moved: boolean }> {
+    const [moved] = await this.db.query<{ read: string }>(MESSAGE_SQL.readDirect, [reader, peer, id, UNREAD_COUNT_MAX]);
+    if (moved) return { read: moved.read, moved: true };
+    const [current] = await this.db.query<{ read: string }>(MESSAGE_SQL.directReadPosition, [reader, peer]);
+    return { read: current?.read ?? '0', moved: false };
+  }
+
+  /** A page of `username`'s 1:1 conversations, newest last message first, with last message ids below `beforeId`. */
+  async directConversations(username: string, beforeId: string | null, limit: number): Promise<DirectConversation[]> {
+    const rows = await this.db.query<{ peer: string; last_message_id: string; read: string; peer_read: string; unread: number }>(
+      MESSAGE_SQL.directConversations,
+      [username, beforeId, limit],
+    );
+    return rows.map((r) => ({ peer: r.peer, lastMessageId: r.last_message_id, read: r.read, peerRead: r.peer_read, unread: r.unread }));
   }
 
   /** History before `beforeId` is history below this seq of the group. */

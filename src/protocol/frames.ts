@@ -277,6 +277,8 @@ export interface ReadReceiptFrame extends ServerFrameBase {
   with?: string;
   groupName?: string;
   messageId: string;
+  /** Groups only: every read of the coalescing window (the latest last, as in `from`/`messageId`). */
+  reads?: Array<{ from: string; messageId: string }>;
 }
 
 export interface ConversationEntry {

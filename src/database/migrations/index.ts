@@ -10,6 +10,7 @@ import { MessagesPartitioned1764200200000 } from './1764200200000-messages-parti
 import { UsersRegistrationNumber1764200300000 } from './1764200300000-users-registration-number';
 import { MessagesPairStatistics1764200400000 } from './1764200400000-messages-pair-statistics';
 import { UsersLastSeen1764300000000 } from './1764300000000-users-last-seen';
+import { ConversationsAndReads1764300100000 } from './1764300100000-conversations-and-reads';
 
 /** Every migration, oldest first; both drivers run the same list at start. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   UsersRegistrationNumber1764200300000,
   MessagesPairStatistics1764200400000,
   UsersLastSeen1764300000000,
+  ConversationsAndReads1764300100000,
 ];
