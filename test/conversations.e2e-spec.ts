@@ -15,7 +15,7 @@ type Entry = {
   peerReadUpTo?: string | null;
 };
 
-/** The list of a user's conversations (docs/protocol.md §3.19). */
+/** The list of a user's conversations (docs/protocol.md §3.21). */
 describe(`conversations (${MODE})`, () => {
   const fixture = useFixture({ closeClientsAfterEach: true });
   let server: Instance;

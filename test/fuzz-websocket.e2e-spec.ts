@@ -46,6 +46,8 @@ const REFUSAL_FIELDS: Record<number, string[]> = {
   [MessageType.PresenceResponse]: ['presence'],
   [MessageType.ReadResponse]: ['with', 'groupName', 'messageId'],
   [MessageType.ConversationsResponse]: ['conversations', 'next'],
+  [MessageType.EditResponse]: ['messageId', 'editedAt'],
+  [MessageType.RecallResponse]: ['messageId', 'editedAt'],
 };
 const INTERNAL_ERROR = 'Internal error, please try again later';
 const REFUSAL_CODES = new Set<unknown>(Object.values(RefusalCode));
@@ -941,6 +943,34 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       await expectAlive();
     },
   );
+  it(`EditRequest (${MessageType.EditRequest}), RecallRequest (${MessageType.RecallRequest}): only one's own messages change`, async () => {
+    const [self, friend, stranger] = await accounts('e41', 'f41', 'x41');
+    const probe = await session(self);
+    const friendProbe = await session(friend);
+    const strangerProbe = await session(stranger);
+    const own = (await probe.client.request({ messageType: MessageType.ChatRequest, to: friend, content: 'mine' })).messageId as string;
+    const received = (await friendProbe.client.request({ messageType: MessageType.ChatRequest, to: self, content: 'to me' }))
+      .messageId as string;
+    const hidden = (await friendProbe.client.request({ messageType: MessageType.ChatRequest, to: stranger, content: 'theirs' }))
+      .messageId as string;
+    const ids = fc.constantFrom<unknown>(own, received, hidden, Number(own), '0', '9223372036854775808', '99999999999', rawNumber('1e999'));
+    const frame = fc.oneof(
+      frameOf(MessageType.EditRequest, { messageId: mostly(ids), content: fc.oneof(contentOf(MAX_CONTENT_BYTES), oddValue) }),
+      frameOf(MessageType.RecallRequest, { messageId: mostly(ids, 1) }),
+    );
+    await property(frame, 150, async (f) => {
+      const { answer } = await probe.send({ ...f });
+      if (answer?.success !== true) return;
+      if (answer.messageId !== own) throw new Error(`${self} changed message ${preview(answer.messageId)}`);
+      if (typeof answer.editedAt !== 'string' || Number.isNaN(Date.parse(answer.editedAt))) throw new Error(`editedAt ${preview(answer)}`);
+    });
+    const theirs = await fullHistory(strangerProbe.client, { with: friend });
+    expect(theirs.map((m) => [m.messageId, m.content, 'editedAt' in m])).toEqual([[hidden, 'theirs', false]]);
+    const mine = await fullHistory(friendProbe.client, { with: self });
+    expect(mine.find((m) => m.messageId === received)).toMatchObject({ content: 'to me' });
+    expect(mine.find((m) => m.messageId === received)).not.toHaveProperty('editedAt');
+    await expectAlive();
+  });
 
   it(`closes a text frame that is not UTF-8 with ${CloseCode.InvalidPayload}, and the server stays up`, async () => {
     const probe = await connect();

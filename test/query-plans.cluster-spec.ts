@@ -161,6 +161,13 @@ beforeAll(async () => {
     `SELECT last_message_id FROM direct_conversations WHERE 'u_7' IN (user_a, user_b) ORDER BY last_message_id DESC OFFSET 30 LIMIT 1`,
   );
   seeded.pairLast = await one(`SELECT last_message_id FROM direct_conversations WHERE user_a = 'u_1' AND user_b = 'u_2'`);
+  seeded.directSender = await one('SELECT sender FROM messages WHERE id = $1', [seeded.directMessage]);
+  // Changes waiting for their users' next login: 1,000 for u_3, and one in fifty 1:1 messages for their recipients.
+  await client.query(`INSERT INTO message_changes (username, message_id, changed_at)
+    SELECT 'u_3', id, now() FROM messages WHERE recipient = 'u_3' ORDER BY id LIMIT 1000`);
+  await client.query(`INSERT INTO message_changes (username, message_id, changed_at)
+    SELECT recipient, id, now() FROM messages WHERE recipient IS NOT NULL AND id % 50 = 0 ON CONFLICT DO NOTHING`);
+  await client.query('ANALYZE message_changes');
 }, 240_000);
 
 /** Every client-, admin- or sibling-triggerable statement, with realistic parameters and its budget. */
@@ -286,6 +293,37 @@ function cases(): Case[] {
       params: () => [[1, Number(s.oldGroup)], ['0', '0'], 500],
       budget: 2 * 500 + 10,
     },
+
+    // Edit and recall: a message found by its id, the partition key (one partition's primary key).
+    { name: 'message.messageById', sql: MESSAGE_SQL.messageById, params: () => [s.directMessage, 900], budget: 1 },
+    {
+      name: 'message.editMessage',
+      sql: MESSAGE_SQL.editMessage,
+      params: () => [s.directMessage, s.directSender, 'edited', 315_360_000],
+      // The row read, and the row written.
+      budget: 2,
+    },
+    {
+      name: 'message.recallMessage',
+      sql: MESSAGE_SQL.recallMessage,
+      params: () => [s.directMessage, s.directSender, 315_360_000],
+      budget: 2,
+    },
+    {
+      name: 'message.recordChange',
+      sql: MESSAGE_SQL.recordChange,
+      params: () => [['u_1', 'u_2'], s.directMessage, new Date()],
+      budget: 0,
+    },
+    {
+      name: 'message.changeDelivered',
+      sql: MESSAGE_SQL.changeDelivered,
+      params: () => [['u_1', 'u_2'], s.directMessage, new Date()],
+      budget: 0,
+    },
+    // A login's page of changes: each message by its id.
+    { name: 'message.takeChanges', sql: MESSAGE_SQL.takeChanges, params: () => ['u_3', 500], budget: 510 },
+    { name: 'message.takeChanges (none)', sql: MESSAGE_SQL.takeChanges, params: () => ['nobody', 500], budget: 0 },
 
     { name: 'group.insertGroup', sql: GROUP_SQL.insertGroup, params: () => ['plan-group', 'plan-group', 'u_1'], budget: 2 },
     // Each member's memberships are counted against MAX_GROUPS_PER_USER: bounded by that limit per member.
@@ -420,6 +458,18 @@ describe('query plans on a large database', () => {
         });
     }
     expect(inline).toEqual([]);
+  });
+
+  it('an edit and a recall read and write one partition only (the id is the partition key)', async () => {
+    for (const [sql, params] of [
+      [MESSAGE_SQL.messageById, [seeded.directMessage, 900]],
+      [MESSAGE_SQL.editMessage, [seeded.directMessage, seeded.directSender, 'edited', 315_360_000]],
+      [MESSAGE_SQL.recallMessage, [seeded.directMessage, seeded.directSender, 315_360_000]],
+    ] as const) {
+      const verdict = await explain(sql, [...params]);
+      const partitions = new Set(verdict.plan!.match(/messages_p\d+/g));
+      expect([...partitions]).toHaveLength(1);
+    }
   });
 
   it('the check catches the group replay query this issue replaced (ORDER BY id over a join on cursors)', async () => {

@@ -7,7 +7,7 @@ import { Frame, WsTestClient } from './helpers/ws-client';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const isReceipt = (frame: Frame) => frame.messageType === MessageType.ReadReceipt;
 
-/** Read receipts (docs/protocol.md §3.18): positions move forward only, are stored, and are pushed. */
+/** Read receipts (docs/protocol.md §3.20): positions move forward only, are stored, and are pushed. */
 describe(`read receipts (${MODE})`, () => {
   const fixture = useFixture({ closeClientsAfterEach: true });
   let server: Instance;

@@ -99,6 +99,8 @@ export interface MessagesConfig {
   partitionDays: number;
   /** How often the partition maintenance runs (creating partitions ahead, rolling over, retention). */
   maintenanceMs: number;
+  /** How long after its stored time its sender may edit or recall a message. */
+  editWindowSeconds: number;
 }
 
 /** The instances' shared Redis and their liveness in it. */
@@ -453,6 +455,7 @@ function readMessages(read: EnvReader): MessagesConfig {
     retentionDays: read.raw('MESSAGE_RETENTION_DAYS') === undefined ? undefined : read.number('MESSAGE_RETENTION_DAYS', 0, 0.0001, 365000),
     partitionDays: read.number('MESSAGE_PARTITION_DAYS', 30, 0.0001, 3650),
     maintenanceMs: read.int('MESSAGE_MAINTENANCE_MS', 60000, 50),
+    editWindowSeconds: read.int('EDIT_WINDOW_SECONDS', 900, 1, 31_536_000),
   };
 }
 

@@ -7,7 +7,7 @@ import { MessagesService, directFrame } from '../messages/messages.service';
 import { ConversationEntry, MessageType, ReadReceiptFrame } from '../protocol';
 import { GroupReads, ReceiptWindows } from './receipt-windows';
 
-/** A group's read receipts reach each member at most once per this long (docs/protocol.md §3.18). */
+/** A group's read receipts reach each member at most once per this long (docs/protocol.md §3.20). */
 export const GROUP_RECEIPT_WINDOW_MS = 1000;
 
 /** What a ReadRequest names: a peer or a group. */

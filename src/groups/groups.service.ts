@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
 import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
-import { MessageType, RefusalCode } from '../protocol';
+import { MessageType, RefusalCode, changedFields } from '../protocol';
 import { Refused, Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { GroupGoneError, GroupLog, MessageRecord, MessageStore, StoredMessage, advanceCursors } from '../messages/message.store';
@@ -50,10 +50,11 @@ export function groupFrame(message: MessageRecord, groupName: string, offline: b
     reason: null,
     from: message.sender,
     groupName,
-    content: message.content,
+    content: message.recalled ? null : message.content,
     messageId: message.id,
     offline,
     time: message.createdAt.toISOString(),
+    ...changedFields(message.editedAt?.toISOString(), message.recalled),
   };
 }
 
@@ -313,6 +314,14 @@ export class GroupsService extends OfflineSource {
     return this.join(name, groupName);
   }
 
+  /** The name and members of the group with this id when `username` is one of them, else null: who sees its messages. */
+  async membersById(username: string, groupId: number): Promise<{ groupName: string; members: string[] } | null> {
+    const name = await this.nameOf(groupId);
+    if (name === null) return null;
+    const found = await this.memberGroup(username, name);
+    return found.ok ? { groupName: found.group.name, members: found.members } : null;
+  }
+
   private async memberGroup(username: string, groupName: unknown): Promise<Result<{ group: GroupWithMembers; members: string[] }>> {
     const problem = groupNameProblem(groupName);
     if (problem) return unusableName(problem);
@@ -325,7 +334,8 @@ export class GroupsService extends OfflineSource {
     return { ok: true, group, members };
   }
 
-  private async nameOf(groupId: number): Promise<string | null> {
+  /** A group's name by its id (kept for replays); null when the group is gone. */
+  async nameOf(groupId: number): Promise<string | null> {
     const known = this.names.get(groupId);
     if (known !== undefined) return known;
     const name = await this.groups.nameOf(groupId);

@@ -49,7 +49,19 @@ export interface MessageRecord {
   content: string;
   createdAt: Date;
   sequenceId: number;
+  /** When it was last edited or recalled; null (or absent on a message just sent) when never. */
+  editedAt?: Date | null;
+  recalled?: boolean;
 }
+
+/** A message as an edit or recall finds it. */
+export interface FoundMessage extends MessageRecord {
+  /** Still within the edit window (measured by the database's clock against the stored time). */
+  inWindow: boolean;
+}
+
+/** What an edit or a recall does: new text, or the recall. */
+export type MessageChange = { kind: 'edit'; content: string } | { kind: 'recall' };
 
 interface MessageRow extends Record<string, unknown> {
   id: string;
@@ -60,6 +72,8 @@ interface MessageRow extends Record<string, unknown> {
   content: string;
   created_at: Date;
   sequence_id: string;
+  edited_at: Date | null;
+  recalled: boolean;
 }
 
 interface InsertedRow extends Record<string, unknown> {
@@ -93,7 +107,7 @@ export class GroupGoneError extends Error {
 const MAX_BATCH = 256;
 const COLUMNS =
   'm.id::text AS id, m.sender, m.recipient, m.group_id, m.seq::text AS seq, m.content, m.created_at, ' +
-  'm.sender_sequence_id::text AS sequence_id';
+  'm.sender_sequence_id::text AS sequence_id, m.edited_at, m.recalled';
 
 /**
  * Allocates `$n` new ids and numbers them 1..n in ascending order, so the sends of a batch get
@@ -139,7 +153,7 @@ const INDEX_DIRECT = `indexed AS (
 const PAIR = `least(m.sender, m.recipient) = least($1::text, $2::text) AND greatest(m.sender, m.recipient) = greatest($1::text, $2::text)
          AND m.recipient IS NOT NULL`;
 
-/** The messages a read after a position counts, at most (docs/protocol.md §3.18). */
+/** The messages a read after a position counts, at most (docs/protocol.md §3.20). */
 export const UNREAD_COUNT_MAX = 1000;
 
 /**
@@ -248,10 +262,48 @@ export const MESSAGE_SQL = {
        CROSS JOIN LATERAL (
          SELECT * FROM messages p WHERE p.group_id = c.group_id AND p.seq >= f.first AND p.seq < f.first + $3::bigint
        ) m`,
+  /** A message by its id: the id is the partition key, so one partition's primary key. */
+  messageById: `SELECT ${COLUMNS}, m.created_at > now() - make_interval(secs => $2::int) AS in_window
+       FROM messages m WHERE m.id = $1::bigint`,
+  /**
+   * An edit by the sender within the window, of a message not recalled; the time is kept to the
+   * millisecond, as it travels. Nothing is returned when another change came first.
+   */
+  editMessage: `UPDATE messages m SET content = $3, edited_at = date_trunc('milliseconds', now())
+       WHERE m.id = $1::bigint AND m.sender = $2 AND NOT m.recalled AND m.created_at > now() - make_interval(secs => $4::int)
+       RETURNING ${COLUMNS}`,
+  /** A recall: the text is gone for good (stored as ''), the row keeps its id and place. */
+  recallMessage: `UPDATE messages m SET content = '', recalled = true, edited_at = date_trunc('milliseconds', now())
+       WHERE m.id = $1::bigint AND m.sender = $2 AND NOT m.recalled AND m.created_at > now() - make_interval(secs => $3::int)
+       RETURNING ${COLUMNS}`,
+  /** Records the change for each user of the conversation, one row per user and message. */
+  recordChange: `INSERT INTO message_changes (username, message_id, changed_at)
+       SELECT u, $2::bigint, $3::timestamptz FROM unnest($1::text[]) AS u
+       ON CONFLICT (username, message_id) DO UPDATE SET changed_at = EXCLUDED.changed_at`,
+  /** The users a live session was handed the change for need no row (a later change keeps its own). */
+  changeDelivered: `DELETE FROM message_changes
+       WHERE username = ANY($1::text[]) AND message_id = $2::bigint AND changed_at <= $3::timestamptz`,
+  /**
+   * Takes (deletes and returns) a page of a user's recorded changes, oldest message first, with the
+   * messages' latest state: each message by its id (LIMIT 1 keeps the planner from merging all of `messages` with the page).
+   */
+  takeChanges: `WITH taken AS (
+    DELETE FROM message_changes c
+    WHERE c.username = $1 AND c.message_id IN (SELECT message_id FROM message_changes WHERE username = $1 ORDER BY message_id LIMIT $2)
+    RETURNING c.message_id
+  )
+  SELECT ${COLUMNS} FROM taken t
+  CROSS JOIN LATERAL (SELECT * FROM messages p WHERE p.id = t.message_id LIMIT 1) m
+  ORDER BY m.id`,
 } as const;
 
 function toRecord(row: MessageRow): MessageRecord {
   return { ...camelCased(row), sequenceId: Number(row.sequence_id) };
+}
+
+function toFound(row: MessageRow & { in_window: boolean }): FoundMessage {
+  const { in_window: inWindow, ...message } = row;
+  return { ...toRecord(message as MessageRow), inWindow };
 }
 
 /** An error about one row's data (SQLSTATE class 22), not about the database. */
@@ -537,6 +589,47 @@ export class MessageStore {
       reading = advanceCursors(reading, taken);
     }
     return page.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  }
+
+  /** The message with this id, whoever it belongs to (the caller decides who may see it); null when there is none. */
+  async findMessage(id: string, windowSeconds: number): Promise<FoundMessage | null> {
+    const [row] = await this.db.query<MessageRow & { in_window: boolean }>(MESSAGE_SQL.messageById, [id, windowSeconds]);
+    return row ? toFound(row) : null;
+  }
+
+  /**
+   * Edits or recalls the sender's message, if still allowed, and records the change for `audience`
+   * in the same transaction (see `changeDelivered`). Null when the message could not be changed
+   * (recalled, or out of the window, meanwhile).
+   */
+  async change(
+    id: string,
+    sender: string,
+    change: MessageChange,
+    windowSeconds: number,
+    audience: string[],
+  ): Promise<MessageRecord | null> {
+    return this.db.transaction(async (tx) => {
+      const rows =
+        change.kind === 'edit'
+          ? await tx.query<MessageRow>(MESSAGE_SQL.editMessage, [id, sender, change.content, windowSeconds])
+          : await tx.query<MessageRow>(MESSAGE_SQL.recallMessage, [id, sender, windowSeconds]);
+      if (rows.length === 0) return null;
+      const record = toRecord(rows[0]);
+      await tx.query(MESSAGE_SQL.recordChange, [audience, id, record.editedAt]);
+      return record;
+    });
+  }
+
+  /** The change of message `id` at `editedAt` reached these users live: their rows go. */
+  async changeDelivered(usernames: string[], id: string, editedAt: Date): Promise<void> {
+    if (usernames.length > 0) await this.db.query(MESSAGE_SQL.changeDelivered, [usernames, id, editedAt]);
+  }
+
+  /** Takes up to `limit` of the changes recorded for `username` (deleted as they are read), with the messages' latest state. */
+  async takeChanges(username: string, limit: number): Promise<MessageRecord[]> {
+    const rows = await this.db.query<MessageRow>(MESSAGE_SQL.takeChanges, [username, limit]);
+    return rows.map(toRecord);
   }
 }
 

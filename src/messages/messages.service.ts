@@ -33,8 +33,9 @@ export const MessageReasons = {
 
 /** A stored 1:1 message as its ChatResponse frame (deliveries, offline replay and history). */
 export function directFrame(message: MessageRecord, offline: boolean): ChatResponseFrame {
-  const { sequenceId, sender: from, recipient: to, content, id: messageId } = message;
-  return chatMessageFrame({ sequenceId, from, to, content, messageId, time: message.createdAt.toISOString() }, offline);
+  const { sequenceId, sender: from, recipient: to, content, id: messageId, recalled } = message;
+  const time = message.createdAt.toISOString();
+  return chatMessageFrame({ sequenceId, from, to, content, messageId, time, editedAt: message.editedAt?.toISOString(), recalled }, offline);
 }
 
 /** 1:1 messages: stored first, then handed to the recipient's live connections anywhere. */

@@ -1,7 +1,7 @@
 import { Migration } from '../migrator';
 
 /**
- * The index of conversations and the read positions (docs/protocol.md §3.18, §3.19).
+ * The index of conversations and the read positions (docs/protocol.md §3.20, §3.21).
  *
  * `direct_conversations`: one row per pair of users who exchanged a 1:1 message (`user_a` the
  * smaller name), with its last message, each side's read position (a message id, 0 for none) and
