@@ -27,6 +27,7 @@ const { benchArgsOrExit, list, parseBenchArgs } = require('./lib/args');
 const { serviceProblems } = require('./lib/preflight');
 const { databaseUrl, adminQuery } = require('./lib/postgres');
 const { exitWhenDone } = require('./lib/exit');
+const conversations = require('./s6-conversations');
 // The message types of src/protocol, from the build (npm run build).
 const { MessageType, RESPONSE_TYPE } = require('../dist/protocol');
 
@@ -612,6 +613,15 @@ function writeSection(file, section) {
 /** `argv`: the arguments of `npm run bench -- S6 ...`, with or without the S6. */
 async function main(argv) {
   const { values } = parseBenchArgs(argv, { impliedS6: true });
+  if (values.conversations) {
+    const problems = await serviceProblems({ postgres: true, redis: true });
+    if (problems.length) {
+      for (const problem of problems) process.stderr.write(`bench: ${problem}\n`);
+      process.exit(1);
+    }
+    await conversations.main(values.out ?? join(ROOT, 'docs', 'benchmarks.md'));
+    return;
+  }
   const sizes = list(values.sizes ?? '10000,5000000').map(Number);
   const modes = list(values.modes ?? 'cluster,embedded');
   const embeddedLarge = Number(values['embedded-messages'] ?? sizes[sizes.length - 1]);
@@ -674,6 +684,7 @@ async function main(argv) {
   const section = render(report);
   writeSection(out, section);
   process.stdout.write(`\n${section}\n`);
+  if (cluster) await conversations.main(out);
 }
 
 module.exports = { main };

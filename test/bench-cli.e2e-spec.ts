@@ -42,7 +42,7 @@ describe('npm run bench command line', () => {
     expect(result.stdout).toContain('Usage: npm run bench -- [SCENARIO...] [OPTIONS]');
     for (const name of ['S1', 'S2', 'S3', 'S4', 'S5', 'S6']) expect(result.stdout).toMatch(new RegExp(`^  ${name}  `, 'm'));
     const options = ['--quick', '--out FILE', '--budget SECONDS', '--targets LIST', '--set KEY=N'];
-    options.push('--sizes LIST', '--modes LIST', '--embedded-messages N', '-h, --help');
+    options.push('--sizes LIST', '--modes LIST', '--embedded-messages N', '--conversations', '-h, --help');
     for (const option of options) expect(result.stdout).toContain(option);
     expect(result.stdout).not.toContain('[bench');
   });
@@ -53,6 +53,7 @@ describe('npm run bench command line', () => {
     [['S1', '--budget', 'soon'], '--budget soon: not a number of seconds'],
     [['S1', '--set', 'nothing=1'], '--set nothing=1: not KEY=N with a known key'],
     [['S1', '--sizes', '10000'], '--sizes is an S6 option'],
+    [['S1', '--conversations'], '--conversations is an S6 option'],
     [['S6', '--quick'], '--quick is not an S6 option'],
     [['S6', 'S1'], 'S6 runs on its own, without S1'],
   ])('%j is a usage error (exit 2) that names the argument', async (args, message) => {

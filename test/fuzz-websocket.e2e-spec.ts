@@ -43,6 +43,11 @@ const REFUSAL_FIELDS: Record<number, string[]> = {
   [MessageType.Error]: [],
   [MessageType.LogoutResponse]: [],
   [MessageType.ChangePasswordResponse]: ['token'],
+  [MessageType.PresenceResponse]: ['presence'],
+  [MessageType.ReadResponse]: ['with', 'groupName', 'messageId'],
+  [MessageType.ConversationsResponse]: ['conversations', 'next'],
+  [MessageType.EditResponse]: ['messageId', 'editedAt'],
+  [MessageType.RecallResponse]: ['messageId', 'editedAt'],
 };
 const INTERNAL_ERROR = 'Internal error, please try again later';
 const REFUSAL_CODES = new Set<unknown>(Object.values(RefusalCode));
@@ -193,7 +198,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       const problems: string[] = [];
       if (answers.length > 1) problems.push(`${answers.length} answers`);
       if (answer) problems.push(...shapeProblems(answer, expected, this.username));
-      if (expected.type === null && answer) {
+      if (expected.type === null && answer && expected.request?.messageType === MessageType.Ack) {
         // A refused Ack is an Error frame naming the bad ids.
         if (!/^messageIds must/.test(String(answer.reason))) problems.push(`Ack refused with ${preview(answer.reason)}`);
       }
@@ -371,7 +376,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const field = fc.oneof({ weight: 3, arbitrary: oddString }, { weight: 2, arbitrary: oddValue });
     const frame = fc
       .tuple(
-        fc.constantFrom(1, 5, 7, 9, 11, 13, 15, 17, 19, 22, 23, 27, 29),
+        fc.constantFrom(1, 5, 7, 9, 11, 13, 15, 17, 19, 22, 23, 27, 29, MessageType.TypingRequest, MessageType.PresenceRequest),
         fc.array(
           fc.tuple(
             fc.constantFrom(
@@ -391,6 +396,8 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
               'everywhere',
               'oldPassword',
               'newPassword',
+              'usernames',
+              'subscribe',
             ),
             field,
           ),
@@ -779,6 +786,57 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     },
   );
 
+  it(`PresenceRequest (${MessageType.PresenceRequest}): 1 to 200 strings are answered once each, anything else refused`, async () => {
+    const [self, other] = await accounts('p38', 'o38');
+    const probe = await session(self);
+    const name = fc.oneof(fc.constantFrom(self, other, 'nobody-here'), oddString);
+    const frame = frameOf(MessageType.PresenceRequest, {
+      usernames: mostly(fc.array(name, { minLength: 0, maxLength: 210 })),
+      subscribe: mostly(fc.constantFrom(true, false, null)),
+    });
+    await property(frame, 150, async (f) => {
+      const { answer, expected } = await probe.send({ ...f });
+      const usernames = expected.request?.usernames;
+      const subscribe = expected.request?.subscribe;
+      const valid =
+        Array.isArray(usernames) &&
+        usernames.length >= 1 &&
+        usernames.length <= 200 &&
+        usernames.every((u) => typeof u === 'string') &&
+        (subscribe === undefined || subscribe === null || typeof subscribe === 'boolean');
+      if (answer?.success === true) {
+        if (!valid) throw new Error(`answered ${preview(expected.request)}`);
+        const entries = answer.presence as { username: string; online: boolean }[];
+        const distinct = new Set((usernames as string[]).map((u) => u.normalize('NFC')));
+        if (entries.length !== distinct.size || entries.some((e) => !distinct.has(e.username) || e.online !== (e.username === self)))
+          throw new Error(`presence ${preview(entries)}`);
+      } else if (valid && answer?.code !== RefusalCode.LimitExceeded) throw new Error(`refused ${preview(answer)}`);
+    });
+    await expectAlive();
+  });
+
+  it(`TypingRequest (${MessageType.TypingRequest}): answered only when refused, and only a peer or a member gets the notice`, async () => {
+    const [self, peer, outsider] = await accounts('t31', 'p31', 'x31');
+    const probe = await session(self);
+    const peerProbe = await session(peer);
+    const outsiderProbe = await session(outsider);
+    const ours = await group(probe, [peer]);
+    const frame = frameOf(MessageType.TypingRequest, {
+      to: mostly(fc.constantFrom(peer, self, 'nobody-here')),
+      groupName: mostly(fc.constantFrom(ours, 'no such group')),
+    });
+    await property(frame, 150, async (f) => {
+      await probe.send({ ...f });
+    });
+    const typing = (f: Frame) => f.messageType === MessageType.Typing;
+    if (outsiderProbe.client.received.some(typing) || probe.client.received.some(typing))
+      throw new Error('a typing notice reached someone outside the conversation');
+    for (const notice of peerProbe.client.received.filter(typing)) {
+      if (notice.from !== self || !(notice.to === peer || notice.groupName === ours)) throw new Error(`notice ${preview(notice)}`);
+    }
+    await expectAlive();
+  });
+
   it(`HistoryRequest (${MessageType.HistoryRequest}): only the caller's own conversations and groups are ever returned`, async () => {
     const [self, friend, stranger] = await accounts('h23', 'f23', 'x23');
     const probe = await session(self);
@@ -824,6 +882,93 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
       }
     });
     expect(visible.size).toBe(4);
+    await expectAlive();
+  });
+
+  it(
+    `ReadRequest (${MessageType.ReadRequest}) and ConversationsRequest (${MessageType.ConversationsRequest}): ` +
+      'a read position never moves back, and only the caller’s own conversations are listed',
+    async () => {
+      const [self, friend, stranger] = await accounts('r33', 'f33', 'x33');
+      const probe = await session(self);
+      const friendProbe = await session(friend);
+      const strangerProbe = await session(stranger);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        ids.push(
+          (await friendProbe.client.request({ messageType: MessageType.ChatRequest, to: self, content: `to you ${i}` }))
+            .messageId as string,
+        );
+        ids.push(
+          (await friendProbe.client.request({ messageType: MessageType.ChatRequest, to: stranger, content: `not ${i}` }))
+            .messageId as string,
+        );
+      }
+      const ours = await group(probe, [friend]);
+      const theirs = await group(strangerProbe, [friend]);
+      ids.push(
+        (await probe.client.request({ messageType: MessageType.GroupChatRequest, groupName: ours, content: 'ours' })).messageId as string,
+      );
+      ids.push(
+        (await strangerProbe.client.request({ messageType: MessageType.GroupChatRequest, groupName: theirs, content: 'no' }))
+          .messageId as string,
+      );
+      const positions = new Map<string, bigint>();
+      const read = frameOf(MessageType.ReadRequest, {
+        with: mostly(fc.constantFrom(friend, stranger, self, friend.toUpperCase(), 'nobody-known')),
+        groupName: fc.oneof(fc.constantFrom(ours, theirs), oddValue),
+        messageId: mostly(fc.constantFrom<unknown>(...ids, '0', '9223372036854775808', 1, rawNumber('1e999'))),
+      });
+      await property(read, 120, async (f) => {
+        const { answer } = await probe.send({ ...f });
+        if (answer?.success !== true) return;
+        const conversation = String(answer.groupName ?? answer.with);
+        const position = BigInt(answer.messageId as string);
+        if (position < (positions.get(conversation) ?? 0n))
+          throw new Error(`the read position of ${conversation} moved back to ${position}`);
+        positions.set(conversation, position);
+      });
+      const list = frameOf(MessageType.ConversationsRequest, {
+        limit: mostly(fc.constantFrom<unknown>(1, 2, 20, 100, 0, 101, -1, 1.5, '10')),
+        before: fc.oneof(fc.constantFrom('YzE', 'Yzk5OTk5OTk5OTk', 'garbage'), oddValue),
+      });
+      await property(list, 60, async (f) => {
+        const { answer } = await probe.send({ ...f });
+        if (answer?.success !== true) return;
+        for (const entry of answer.conversations as { with?: string; groupName?: string }[]) {
+          if (entry.with !== undefined ? entry.with !== friend : entry.groupName !== ours)
+            throw new Error(`listed ${JSON.stringify(entry)}`);
+        }
+      });
+      await expectAlive();
+    },
+  );
+  it(`EditRequest (${MessageType.EditRequest}), RecallRequest (${MessageType.RecallRequest}): only one's own messages change`, async () => {
+    const [self, friend, stranger] = await accounts('e41', 'f41', 'x41');
+    const probe = await session(self);
+    const friendProbe = await session(friend);
+    const strangerProbe = await session(stranger);
+    const own = (await probe.client.request({ messageType: MessageType.ChatRequest, to: friend, content: 'mine' })).messageId as string;
+    const received = (await friendProbe.client.request({ messageType: MessageType.ChatRequest, to: self, content: 'to me' }))
+      .messageId as string;
+    const hidden = (await friendProbe.client.request({ messageType: MessageType.ChatRequest, to: stranger, content: 'theirs' }))
+      .messageId as string;
+    const ids = fc.constantFrom<unknown>(own, received, hidden, Number(own), '0', '9223372036854775808', '99999999999', rawNumber('1e999'));
+    const frame = fc.oneof(
+      frameOf(MessageType.EditRequest, { messageId: mostly(ids), content: fc.oneof(contentOf(MAX_CONTENT_BYTES), oddValue) }),
+      frameOf(MessageType.RecallRequest, { messageId: mostly(ids, 1) }),
+    );
+    await property(frame, 150, async (f) => {
+      const { answer } = await probe.send({ ...f });
+      if (answer?.success !== true) return;
+      if (answer.messageId !== own) throw new Error(`${self} changed message ${preview(answer.messageId)}`);
+      if (typeof answer.editedAt !== 'string' || Number.isNaN(Date.parse(answer.editedAt))) throw new Error(`editedAt ${preview(answer)}`);
+    });
+    const theirs = await fullHistory(strangerProbe.client, { with: friend });
+    expect(theirs.map((m) => [m.messageId, m.content, 'editedAt' in m])).toEqual([[hidden, 'theirs', false]]);
+    const mine = await fullHistory(friendProbe.client, { with: self });
+    expect(mine.find((m) => m.messageId === received)).toMatchObject({ content: 'to me' });
+    expect(mine.find((m) => m.messageId === received)).not.toHaveProperty('editedAt');
     await expectAlive();
   });
 

@@ -26,7 +26,7 @@ const { seedScale, migrate } = require('../bench/lib/seed-scale') as {
  */
 
 const SIZE = { messages: 1_000_000, users: 20_000, groups: 1_000, bigGroup: 2_000, groupSize: 10 };
-const BIG_TABLES = /^(messages(_p\d+)?|users|group_members)$/;
+const BIG_TABLES = /^(messages(_p\d+)?|users|group_members|direct_conversations)$/;
 
 interface PlanNode {
   'Node Type': string;
@@ -118,7 +118,7 @@ async function explain(sql: string, params: unknown[], budget = Infinity, statis
     if (!statistics) {
       await client.query(
         'DELETE FROM pg_statistic WHERE starelid IN ' +
-          `(SELECT oid FROM pg_class WHERE relname ~ '^(messages(_p[0-9]+)?|users|group_members)$')`,
+          `(SELECT oid FROM pg_class WHERE relname ~ '^(messages(_p[0-9]+)?|users|group_members|direct_conversations)$')`,
       );
     }
     const { rows } = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
@@ -156,6 +156,18 @@ beforeAll(async () => {
   seeded.pendingFirst = await one(`SELECT id FROM messages WHERE recipient = 'u_3' AND NOT acked ORDER BY id LIMIT 1`);
   seeded.groupMessage = await one('SELECT id FROM messages WHERE group_id = 1 ORDER BY seq DESC LIMIT 1');
   seeded.directMessage = await one(`SELECT id FROM messages WHERE recipient IS NOT NULL ORDER BY id DESC LIMIT 1`);
+  // u_7's conversations: the 30th newest last message, for a page further down its list.
+  seeded.u7Cursor = await one(
+    `SELECT last_message_id FROM direct_conversations WHERE 'u_7' IN (user_a, user_b) ORDER BY last_message_id DESC OFFSET 30 LIMIT 1`,
+  );
+  seeded.pairLast = await one(`SELECT last_message_id FROM direct_conversations WHERE user_a = 'u_1' AND user_b = 'u_2'`);
+  seeded.directSender = await one('SELECT sender FROM messages WHERE id = $1', [seeded.directMessage]);
+  // Changes waiting for their users' next login: 1,000 for u_3, and one in fifty 1:1 messages for their recipients.
+  await client.query(`INSERT INTO message_changes (username, message_id, changed_at)
+    SELECT 'u_3', id, now() FROM messages WHERE recipient = 'u_3' ORDER BY id LIMIT 1000`);
+  await client.query(`INSERT INTO message_changes (username, message_id, changed_at)
+    SELECT recipient, id, now() FROM messages WHERE recipient IS NOT NULL AND id % 50 = 0 ON CONFLICT DO NOTHING`);
+  await client.query('ANALYZE message_changes');
 }, 240_000);
 
 /** Every client-, admin- or sibling-triggerable statement, with realistic parameters and its budget. */
@@ -231,6 +243,25 @@ function cases(): Case[] {
       budget: 60,
       needsStatistics: 'the same, for the older part of the conversation (31 ms at 5M messages before the pair statistics)',
     },
+    { name: 'message.byIds', sql: MESSAGE_SQL.byIds, params: () => [[s.pairDeep, s.directMessage, s.groupMessage]], budget: 3 },
+    { name: 'message.directMessageIn', sql: MESSAGE_SQL.directMessageIn, params: () => ['u_2', 'u_1', s.pairDeep], budget: 1 },
+    // Reading to the last message counts nothing; reading 1,000 messages back counts at most UNREAD_COUNT_MAX of them.
+    { name: 'message.readDirect', sql: MESSAGE_SQL.readDirect, params: () => ['u_1', 'u_2', s.pairLast, 1000], budget: 2 },
+    {
+      name: 'message.readDirect (deep)',
+      sql: MESSAGE_SQL.readDirect,
+      params: () => ['u_2', 'u_1', s.pairDeep, 1000],
+      budget: 1000 + 2,
+      needsStatistics: 'as directHistory: guessing the conversation short, the planner reads all of it by bitmap and sorts',
+    },
+    { name: 'message.directReadPosition', sql: MESSAGE_SQL.directReadPosition, params: () => ['u_2', 'u_1'], budget: 1 },
+    { name: 'message.directConversations', sql: MESSAGE_SQL.directConversations, params: () => ['u_7', null, 21], budget: 2 * 21 },
+    {
+      name: 'message.directConversations (further down)',
+      sql: MESSAGE_SQL.directConversations,
+      params: () => ['u_7', s.u7Cursor, 21],
+      budget: 2 * 21,
+    },
     { name: 'message.groupSeqOf', sql: MESSAGE_SQL.groupSeqOf, params: () => [s.oldSeq100, s.oldGroup], budget: 1 },
     // A beforeId of another group: compared by id along this group's messages, bounded by the group (g0: about 150 messages).
     { name: 'message.groupSeqBefore', sql: MESSAGE_SQL.groupSeqBefore, params: () => [1, s.oldSeq100], budget: 400 },
@@ -263,6 +294,37 @@ function cases(): Case[] {
       budget: 2 * 500 + 10,
     },
 
+    // Edit and recall: a message found by its id, the partition key (one partition's primary key).
+    { name: 'message.messageById', sql: MESSAGE_SQL.messageById, params: () => [s.directMessage, 900], budget: 1 },
+    {
+      name: 'message.editMessage',
+      sql: MESSAGE_SQL.editMessage,
+      params: () => [s.directMessage, s.directSender, 'edited', 315_360_000],
+      // The row read, and the row written.
+      budget: 2,
+    },
+    {
+      name: 'message.recallMessage',
+      sql: MESSAGE_SQL.recallMessage,
+      params: () => [s.directMessage, s.directSender, 315_360_000],
+      budget: 2,
+    },
+    {
+      name: 'message.recordChange',
+      sql: MESSAGE_SQL.recordChange,
+      params: () => [['u_1', 'u_2'], s.directMessage, new Date()],
+      budget: 0,
+    },
+    {
+      name: 'message.changeDelivered',
+      sql: MESSAGE_SQL.changeDelivered,
+      params: () => [['u_1', 'u_2'], s.directMessage, new Date()],
+      budget: 0,
+    },
+    // A login's page of changes: each message by its id.
+    { name: 'message.takeChanges', sql: MESSAGE_SQL.takeChanges, params: () => ['u_3', 500], budget: 510 },
+    { name: 'message.takeChanges (none)', sql: MESSAGE_SQL.takeChanges, params: () => ['nobody', 500], budget: 0 },
+
     { name: 'group.insertGroup', sql: GROUP_SQL.insertGroup, params: () => ['plan-group', 'plan-group', 'u_1'], budget: 2 },
     // Each member's memberships are counted against MAX_GROUPS_PER_USER: bounded by that limit per member.
     { name: 'group.insertMembers', sql: GROUP_SQL.insertMembers, params: () => [2, [1, 2, 3], 500], budget: 3 * 500 + 10 },
@@ -273,6 +335,17 @@ function cases(): Case[] {
     { name: 'group.deleteIfEmpty', sql: GROUP_SQL.deleteIfEmpty, params: () => [6], budget: 10 },
     { name: 'group.nameOf', sql: GROUP_SQL.nameOf, params: () => [1], budget: 0 },
     { name: 'group.cursorsOf', sql: GROUP_SQL.cursorsOf, params: () => [6], budget: 20 },
+    { name: 'group.readUpTo', sql: GROUP_SQL.readUpTo, params: () => [1, 6, s.g0Last], budget: 1 },
+    { name: 'group.readPosition', sql: GROUP_SQL.readPosition, params: () => [Number(s.oldGroup), 6], budget: 2 },
+    // u5 is in nine groups: each probes its newest message, then the page's groups their read position, in each of the two
+    // partitions; plus its memberships by index. Bounded by MAX_GROUPS_PER_USER, whatever the size of the messages.
+    { name: 'group.conversationsOf', sql: GROUP_SQL.conversationsOf, params: () => ['u_5', null, 21], budget: 2 * 2 * 9 + 30 },
+    {
+      name: 'group.conversationsOf (next page)',
+      sql: GROUP_SQL.conversationsOf,
+      params: () => ['u_5', s.groupMessage, 21],
+      budget: 2 * 2 * 9 + 30,
+    },
     { name: 'group.membershipCount', sql: GROUP_SQL.membershipCount, params: () => [6], budget: 500 + 10 },
 
     { name: 'user.insert', sql: USER_SQL.insert, params: () => ['plan-user', 'x'], budget: 0 },
@@ -286,6 +359,14 @@ function cases(): Case[] {
     { name: 'user.changePassword', sql: USER_SQL.changePassword, params: () => [2, 'x'], budget: 2 },
     { name: 'user.idsOf', sql: USER_SQL.idsOf, params: () => [['u_1', 'u_2', 'nobody']], budget: 5 },
     { name: 'user.namesOf', sql: USER_SQL.namesOf, params: () => [[1, 2, 99999999]], budget: 5 },
+    // A PresenceRequest names at most 200 users; a purge of a dead instance records its users in one statement.
+    { name: 'user.lastSeenOf', sql: USER_SQL.lastSeenOf, params: () => [['u_1', 'u_2', 'nobody']], budget: 5 },
+    {
+      name: 'user.recordLastSeen',
+      sql: USER_SQL.recordLastSeen,
+      params: () => [['u_1', 'u_2', 'nobody'], new Date().toISOString()],
+      budget: 5,
+    },
     { name: 'user.page (page 1)', sql: page({}, 0, 100).page, params: () => page({}, 0, 100).pageParams, budget: 110 },
     {
       name: 'user.page (page 150, size 100)',
@@ -377,6 +458,18 @@ describe('query plans on a large database', () => {
         });
     }
     expect(inline).toEqual([]);
+  });
+
+  it('an edit and a recall read and write one partition only (the id is the partition key)', async () => {
+    for (const [sql, params] of [
+      [MESSAGE_SQL.messageById, [seeded.directMessage, 900]],
+      [MESSAGE_SQL.editMessage, [seeded.directMessage, seeded.directSender, 'edited', 315_360_000]],
+      [MESSAGE_SQL.recallMessage, [seeded.directMessage, seeded.directSender, 315_360_000]],
+    ] as const) {
+      const verdict = await explain(sql, [...params]);
+      const partitions = new Set(verdict.plan!.match(/messages_p\d+/g));
+      expect([...partitions]).toHaveLength(1);
+    }
   });
 
   it('the check catches the group replay query this issue replaced (ORDER BY id over a join on cursors)', async () => {

@@ -269,6 +269,12 @@ function benchSecrets(runId) {
  * loopback, quiet logs, and no per-connection or per-address limits (every simulated client
  * comes from 127.0.0.1). `extra` (the scenario's own settings) overrides, PORT comes last.
  */
+/** BENCH_SERVER_ENV="NAME=value NAME=value": settings for our servers in this run, to measure a lever against its default. */
+function extraServerEnv() {
+  const pairs = (process.env.BENCH_SERVER_ENV ?? '').split(' ').filter(Boolean);
+  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+}
+
 function benchServerEnv(secrets, port, extra = {}) {
   return {
     PATH: process.env.PATH ?? '',
@@ -287,6 +293,7 @@ function benchServerEnv(secrets, port, extra = {}) {
     HTTP_LIMIT_PER_ADDRESS: '0',
     GROUP_CREATE_LIMIT_PER_USER: '0',
     DRAIN_TIMEOUT_MS: '2000',
+    ...extraServerEnv(),
     ...extra,
     PORT: String(port),
   };

@@ -204,10 +204,26 @@ function statements(options) {
             FROM groups g WHERE g.id = gm.group_id`,
       params: [oldId],
     },
+    {
+      label: 'conversation index',
+      // As the send path keeps it (src/messages/message.store.ts, insertDirect): every message acknowledged, nothing read.
+      sql: `INSERT INTO direct_conversations (user_a, user_b, last_message_id, a_unread, b_unread)
+            SELECT least(sender, recipient), greatest(sender, recipient), max(id),
+                   count(*) FILTER (WHERE NOT acked AND recipient < sender), count(*) FILTER (WHERE NOT acked AND recipient > sender)
+            FROM messages WHERE recipient IS NOT NULL AND sender <> recipient
+            GROUP BY least(sender, recipient), greatest(sender, recipient)
+            ON CONFLICT DO NOTHING`,
+      params: [],
+    },
+    {
+      label: 'read positions',
+      sql: 'UPDATE group_members SET read_seq = acked_seq',
+      params: [],
+    },
     // Committed only now: at wal_level=minimal an index built in the transaction that truncated its
     // table skips the WAL too (built after the commit, it writes its whole size and more to the WAL).
     { label: 'commit', sql: 'COMMIT', params: [], serial: true },
-    { label: 'analyze', sql: 'ANALYZE users, groups, group_members, messages', params: [] },
+    { label: 'analyze', sql: 'ANALYZE users, groups, group_members, messages, direct_conversations', params: [] },
   ];
 }
 

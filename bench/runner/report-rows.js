@@ -97,7 +97,7 @@ function buildRows() {
   }
   if (SCENARIOS.includes('S3')) {
     const b0 = find('S3', 'b0');
-    const rec = find('S3', 'ours');
+    const rec = find('S3', 'ours', 'idle (');
     const kb = value(rec, (r) => r.idle.rssPerConnKb);
     const b0kb = num(value(b0, (r) => r.idle.rssPerConnKb));
     const n = value(rec, (r) => r.idle.connections);
@@ -118,6 +118,29 @@ function buildRows() {
       value(rec, (r) => r.idle.loginsPerSec),
       num(value(b0, (r) => r.idle.loginsPerSec)),
       'B0',
+      null,
+      '',
+      null,
+    );
+    const idle = find('S3', 'ours', 'each mode');
+    const embeddedMb = value(idle, (r) => r.idleInstances.embeddedRssMb);
+    const after = value(idle, (r) => r.idleInstances.afterSec);
+    row(
+      'S3',
+      `RSS of an idle embedded instance ${after} s after start, MB`,
+      embeddedMb,
+      null,
+      '',
+      null,
+      '≤ 256 MB',
+      typeof embeddedMb === 'number' ? embeddedMb <= 256 : null,
+    );
+    row(
+      'S3',
+      `RSS of an idle cluster-mode instance ${after} s after start, MB`,
+      value(idle, (r) => r.idleInstances.clusterRssMb),
+      null,
+      '',
       null,
       '',
       null,

@@ -52,6 +52,14 @@ function render() {
       continue;
     }
     const l = r.load;
+    if (r.idleInstances) {
+      const i = r.idleInstances;
+      lines.push(
+        `| ${r.scenario} | ${r.label} | started, no clients | – | – | – | RSS ${i.afterSec} s after start: embedded (new data folder) ` +
+          `${i.embeddedRssMb} MB, cluster mode ${i.clusterRssMb} MB |`,
+      );
+      continue;
+    }
     if (r.idle) {
       const i = r.idle;
       lines.push(

@@ -1,7 +1,21 @@
 'use strict';
 // S3: idle logged-in connections on B0 and on ours: RSS per connection, logins/s.
+const { mkdirSync } = require('node:fs');
+const { join } = require('node:path');
 const { sleep, memory, cpuSeconds, round } = require('../lib/common');
-const { QUICK, REDIS_PREFIX, TARGETS, FD_LIMIT, FD_MARGIN, S, S3_IDLE_MS, budgetLeftMs, say, warn } = require('../runner/context');
+const {
+  QUICK,
+  REDIS_PREFIX,
+  WORK_DIR,
+  TARGETS,
+  FD_LIMIT,
+  FD_MARGIN,
+  S,
+  S3_IDLE_MS,
+  budgetLeftMs,
+  say,
+  warn,
+} = require('../runner/context');
 const { startOurs } = require('../runner/processes');
 const { runLoad, baseLoadConfig } = require('../runner/load-runs');
 const { guarded } = require('../runner/records');
@@ -80,6 +94,42 @@ async function idleRun(target, proc, users, register) {
   };
 }
 
+/** How long after its start an idle instance's RSS is read: a new embedded instance is still settling before. */
+const IDLE_INSTANCE_SEC = 45;
+
+/**
+ * An instance of each mode as an operator starts it (the embedded one on a new data folder), no clients: RSS
+ * IDLE_INSTANCE_SEC after the start (or 5 s after both answer, if later), the median of the samples of the last 5 s.
+ */
+async function idleInstances(procs) {
+  const dataDir = join(WORK_DIR, 's3-idle-embedded');
+  mkdirSync(dataDir, { recursive: true });
+  const started = Date.now();
+  const modes = [
+    ['embedded', startOurs('ours-idle-embedded', { storage: 'embedded', dataDir })],
+    ['cluster', startOurs('ours-idle-cluster', { storage: 'cluster', redisPrefix: `${REDIS_PREFIX}s3idle:` })],
+  ];
+  const samples = { embedded: [], cluster: [] };
+  const running = [];
+  for (const [mode, start] of modes) {
+    const proc = await start;
+    procs.push(proc);
+    running.push([mode, proc]);
+  }
+  // On a loaded machine the starts can take longer than the wait: then the last 5 s of samples follow them.
+  const until = Math.max(started + IDLE_INSTANCE_SEC * 1000, Date.now() + 5000);
+  while (Date.now() < until) {
+    if (Date.now() >= until - 5000) {
+      for (const [mode, proc] of running) samples[mode].push(memory(proc.pid).rssKb);
+    }
+    await sleep(250);
+  }
+  const median = (kbs) => round(kbs.sort((a, b) => a - b)[Math.floor(kbs.length / 2)] / 1024, 1);
+  const result = { afterSec: IDLE_INSTANCE_SEC, embeddedRssMb: median(samples.embedded), clusterRssMb: median(samples.cluster) };
+  say(`  ours, idle, ${IDLE_INSTANCE_SEC} s after start: embedded ${result.embeddedRssMb} MB, cluster ${result.clusterRssMb} MB RSS`);
+  return result;
+}
+
 async function s3() {
   let n = S.s3;
   // Both targets run the same count; it shrinks when what is left of the budget cannot take it
@@ -102,6 +152,9 @@ async function s3() {
     procs.push(p);
     return { storage: 'PostgreSQL + Redis', idle: await idleRun('ours', p, { prefix: 's3c', start: 0, count: n }, !seeded) };
   });
+  await guarded('S3', 'ours', 'ours, an idle instance of each mode, no clients', IDLE_INSTANCE_SEC + 60, async (procs) => ({
+    idleInstances: await idleInstances(procs),
+  }));
 }
 
 module.exports = { s3 };

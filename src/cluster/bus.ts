@@ -1,11 +1,14 @@
 import { Delivery } from '../common/delivery';
+import type { PresenceChange } from './presence-changes';
 
 /** What instances tell each other. */
 export type BusMessage =
   /** Write `frame` to every local connection of these users. */
   | { kind: 'deliver'; usernames: string[]; delivery: Delivery }
   /** Close one session (`sessionId`) or every session of `username`, after a Notice. */
-  | { kind: 'kick'; username: string; sessionId?: string; code: number; reason: string };
+  | { kind: 'kick'; username: string; sessionId?: string; code: number; reason: string }
+  /** Users came online or went offline: sent to every live instance, each pushes it to its own subscribers. */
+  | { kind: 'presence'; changes: PresenceChange[] };
 
 export type BusHandler = (message: BusMessage) => void;
 

@@ -7,6 +7,7 @@ import { DeliveryService } from './delivery.service';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions } from './local-sessions';
 import { MemoryBus, MemoryRegistry } from './memory-registry';
+import { PresenceChanges } from './presence-changes';
 import { RedisClient, createRedisClient } from './redis-client';
 import { RedisBus, RedisRegistry } from './redis-registry';
 import { RebalanceService } from './rebalance.service';
@@ -21,7 +22,16 @@ import { StatsService } from './stats.service';
 export const REDIS = Symbol('REDIS');
 
 /** The cluster's services, provided here and to every module. */
-const SERVICES = [InstanceIdentity, LocalSessions, SessionsService, DeliveryService, ClusterService, RebalanceService, StatsService];
+const SERVICES = [
+  InstanceIdentity,
+  LocalSessions,
+  PresenceChanges,
+  SessionsService,
+  DeliveryService,
+  ClusterService,
+  RebalanceService,
+  StatsService,
+];
 
 @Global()
 @Module({

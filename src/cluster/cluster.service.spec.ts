@@ -5,6 +5,7 @@ import { Bus } from './bus';
 import { ClusterService } from './cluster.service';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions } from './local-sessions';
+import { PresenceChanges } from './presence-changes';
 import { Registry } from './registry';
 import { SessionsService } from './sessions.service';
 
@@ -26,6 +27,7 @@ function service(registry: Partial<Registry>) {
     local,
     sessions,
     metrics,
+    new PresenceChanges(),
   );
   const resyncs = jest.fn();
   cluster.onResync(resyncs);

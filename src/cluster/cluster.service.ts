@@ -4,6 +4,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { Bus, BusMessage } from './bus';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions, MoveTarget } from './local-sessions';
+import { PresenceChanges } from './presence-changes';
 import { InstanceInfo, Registry } from './registry';
 import { SessionsService } from './sessions.service';
 
@@ -33,6 +34,7 @@ export class ClusterService implements OnApplicationShutdown {
     private readonly local: LocalSessions,
     private readonly sessions: SessionsService,
     private readonly metrics: MetricsService,
+    private readonly presence: PresenceChanges,
   ) {}
 
   /** False while heartbeats fail: the others cannot see this instance, nor it them. */
@@ -211,8 +213,9 @@ export class ClusterService implements OnApplicationShutdown {
         const token = await this.registry.acquireLock(lock, this.config.cluster.instanceTtlMs);
         if (!token) continue;
         try {
-          const removed = await this.registry.purgeInstance(deadId);
+          const { removed, wentOffline } = await this.registry.purge(deadId);
           this.logger.warn(`Instance ${deadId} stopped heartbeating: purged it and ${removed} sessions`);
+          this.presence.foundHere(wentOffline);
         } finally {
           await this.registry.releaseLock(lock, token);
         }
@@ -229,6 +232,9 @@ export class ClusterService implements OnApplicationShutdown {
         break;
       case 'kick':
         this.sessions.kickLocal(message.username, message.code, message.reason, message.sessionId);
+        break;
+      case 'presence':
+        for (const change of message.changes) this.presence.arrivedFromBus(change);
         break;
     }
   }

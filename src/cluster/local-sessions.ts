@@ -71,6 +71,12 @@ export class LocalSessions {
     return this.bySession.get(sessionId);
   }
 
+  /** The session behind a frame's context (the gateway's connection is both), when it is one of this user's here. */
+  sessionOf(username: string, context: object): SessionSocket | undefined {
+    const sockets = this.byUser.get(username);
+    return sockets?.has(context as SessionSocket) ? (context as SessionSocket) : undefined;
+  }
+
   ofUser(username: string): ReadonlySet<SessionSocket> {
     return this.byUser.get(username) ?? EMPTY;
   }

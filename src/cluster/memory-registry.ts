@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Bus, BusHandler, BusMessage } from './bus';
-import { InstanceInfo, Registry, SessionRef, StatsSample } from './registry';
+import { BindResult, InstanceInfo, PresenceTransition, PurgeResult, Registry, SessionRef, StatsSample } from './registry';
 
 /** The registry of the embedded mode: the same shapes as in Redis, in this process. */
 export class MemoryRegistry extends Registry {
@@ -10,6 +10,7 @@ export class MemoryRegistry extends Registry {
   private readonly values = new Map<string, { value: string; expiresAt: number }>();
   /** instance id → its recent samples, newest first, as the Redis list keeps them. */
   private readonly samples = new Map<string, { samples: StatsSample[]; expiresAt: number }>();
+  private lastVersion = 0;
 
   async heartbeat(info: InstanceInfo): Promise<boolean> {
     const listed = this.instances.has(info.id);
@@ -27,24 +28,37 @@ export class MemoryRegistry extends Registry {
     return [...this.instances.values()].filter((i) => i.lastSeen <= since).map((i) => i.id);
   }
 
-  async purgeInstance(instanceId: string): Promise<number> {
+  async purge(instanceId: string): Promise<PurgeResult> {
     let removed = 0;
+    const wentOffline: PresenceTransition[] = [];
     for (const [username, sessions] of this.users) {
+      let held = 0;
       for (const [sessionId, holder] of sessions) {
         if (holder === instanceId) {
           sessions.delete(sessionId);
-          removed++;
+          held++;
         }
       }
-      if (sessions.size === 0) this.users.delete(username);
+      removed += held;
+      if (sessions.size === 0) {
+        this.users.delete(username);
+        if (held > 0) wentOffline.push({ username, online: false, version: this.nextVersion() });
+      }
     }
     this.instances.delete(instanceId);
-    return removed;
+    return { removed, wentOffline };
   }
 
-  async bindSession(session: SessionRef, maxSessions: number): Promise<SessionRef[]> {
+  /** Microseconds, strictly growing, as the Redis registry's TIME. */
+  private nextVersion(): number {
+    this.lastVersion = Math.max(Date.now() * 1000, this.lastVersion + 1);
+    return this.lastVersion;
+  }
+
+  async bind(session: SessionRef, maxSessions: number): Promise<BindResult> {
     let sessions = this.users.get(session.username);
     if (!sessions) this.users.set(session.username, (sessions = new Map()));
+    const first = sessions.size === 0;
     sessions.set(session.sessionId, session.instanceId);
     const evicted: SessionRef[] = [];
     if (sessions.size > maxSessions) {
@@ -54,15 +68,16 @@ export class MemoryRegistry extends Registry {
         sessions.delete(sessionId);
       }
     }
-    return evicted;
+    return { evicted, cameOnline: first ? { username: session.username, online: true, version: this.nextVersion() } : null };
   }
 
-  async unbindSession(session: SessionRef): Promise<void> {
+  async unbind(session: SessionRef): Promise<PresenceTransition | null> {
     const sessions = this.users.get(session.username);
-    if (sessions?.get(session.sessionId) === session.instanceId) {
-      sessions.delete(session.sessionId);
-      if (sessions.size === 0) this.users.delete(session.username);
-    }
+    if (sessions?.get(session.sessionId) !== session.instanceId) return null;
+    sessions.delete(session.sessionId);
+    if (sessions.size > 0) return null;
+    this.users.delete(session.username);
+    return { username: session.username, online: false, version: this.nextVersion() };
   }
 
   async sessionsOf(usernames: string[]): Promise<Map<string, SessionRef[]>> {

@@ -4,7 +4,7 @@ import Redis, { Cluster } from 'ioredis';
 import type { RedisTopology } from '../config/app-config';
 import { Bus, BusHandler, BusMessage } from './bus';
 import { RedisClient, createRedisClient, isCluster, slotOwners } from './redis-client';
-import { InstanceInfo, Registry, SessionRef, StatsSample, defaultPublicUrl } from './registry';
+import { BindResult, InstanceInfo, PresenceTransition, PurgeResult, Registry, SessionRef, StatsSample, defaultPublicUrl } from './registry';
 
 /**
  * Where each thing lives. The part in braces is the Redis Cluster hash tag: a key's slot is
@@ -51,12 +51,19 @@ export class RegistryKeys {
   }
 }
 
-/** KEYS: user hash. ARGV: sessionId, instanceId, max. Returns the evicted sessions: id, holder, id, holder… */
+/**
+ * KEYS: user hash. ARGV: sessionId, instanceId, max. Returns whether the user came online with it (a new
+ * session and the only one), the server's TIME (seconds, microseconds), then the evicted sessions: id, holder, id, holder…
+ */
 const BIND_SESSION = `
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local added = redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 local max = tonumber(ARGV[3])
 local count = redis.call('HLEN', KEYS[1])
+local now = redis.call('TIME')
 local evicted = {}
+if added == 1 and count == 1 then evicted[1] = '1' else evicted[1] = '0' end
+evicted[2] = now[1]
+evicted[3] = now[2]
 if count > max then
   local ids = {}
   for _, id in ipairs(redis.call('HKEYS', KEYS[1])) do
@@ -72,10 +79,26 @@ if count > max then
 end
 return evicted`;
 
-/** KEYS: user hash. ARGV: sessionId, instanceId. Removes the session only where that instance still holds it. */
+/**
+ * KEYS: user hash. ARGV: sessionId, instanceId. Removes the session only where that instance still holds it.
+ * Returns {removed, 1 when it was the user's last session, the server's TIME (seconds, microseconds)}.
+ */
 const UNBIND_SESSION = `
-if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
-return 0`;
+local now = redis.call('TIME')
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  local last = 0
+  if redis.call('EXISTS', KEYS[1]) == 0 then last = 1 end
+  return {1, last, now[1], now[2]}
+end
+return {0, 0, now[1], now[2]}`;
+
+/** A version from the registry's TIME: microseconds, exact in a double until the year 2255. */
+function versionOf(seconds: unknown, micros: unknown): number {
+  return Number(seconds) * 1_000_000 + Number(micros);
+}
+
+type UnbindReply = [number, number, string, string];
 
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -156,22 +179,32 @@ export class RedisRegistry extends Registry {
   }
 
   /** Unbinds what the instance held user by user (each in its user's slot), then unlists it; safe to run again. */
-  async purgeInstance(instanceId: string): Promise<number> {
+  async purge(instanceId: string): Promise<PurgeResult> {
     const setKey = this.keys.instanceSessions(instanceId);
     const members = await this.redis.smembers(setKey);
+    const wentOffline: PresenceTransition[] = [];
     const removed = await Promise.all(
-      members.map((member) => {
+      members.map(async (member) => {
         const space = member.indexOf(' ');
-        return this.redis.eval(UNBIND_SESSION, 1, this.keys.user(member.slice(0, space)), member.slice(space + 1), instanceId);
+        const username = member.slice(0, space);
+        const reply = (await this.redis.eval(
+          UNBIND_SESSION,
+          1,
+          this.keys.user(username),
+          member.slice(space + 1),
+          instanceId,
+        )) as UnbindReply;
+        if (Number(reply[1]) === 1) wentOffline.push({ username, online: false, version: versionOf(reply[2], reply[3]) });
+        return Number(reply[0]);
       }),
     );
     for (let i = 0; i < members.length; i += SREM_BATCH) await this.redis.srem(setKey, ...members.slice(i, i + SREM_BATCH));
     const replies = await this.redis.multi().del(this.keys.instance(instanceId)).zrem(this.keys.instances(), instanceId).exec();
     for (const [error] of replies ?? []) if (error) throw error;
-    return removed.reduce<number>((sum, n) => sum + Number(n), 0);
+    return { removed: removed.reduce<number>((sum, n) => sum + n, 0), wentOffline };
   }
 
-  async bindSession(session: SessionRef, maxSessions: number): Promise<SessionRef[]> {
+  async bind(session: SessionRef, maxSessions: number): Promise<BindResult> {
     await this.redis.sadd(this.keys.instanceSessions(session.instanceId), member(session));
     const evicted = (await this.redis.eval(
       BIND_SESSION,
@@ -182,17 +215,25 @@ export class RedisRegistry extends Registry {
       String(maxSessions),
     )) as string[];
     const refs: SessionRef[] = [];
-    for (let i = 0; i < evicted.length; i += 2) {
+    const cameOnline = evicted[0] === '1' ? { username: session.username, online: true, version: versionOf(evicted[1], evicted[2]) } : null;
+    for (let i = 3; i < evicted.length; i += 2) {
       refs.push({ username: session.username, sessionId: evicted[i], instanceId: evicted[i + 1] });
     }
     // Tidying only: a purge of the holder checks the user's hash before it removes anything.
     await Promise.all(refs.map((ref) => this.redis.srem(this.keys.instanceSessions(ref.instanceId), member(ref))));
-    return refs;
+    return { evicted: refs, cameOnline };
   }
 
-  async unbindSession(session: SessionRef): Promise<void> {
-    await this.redis.eval(UNBIND_SESSION, 1, this.keys.user(session.username), session.sessionId, session.instanceId);
+  async unbind(session: SessionRef): Promise<PresenceTransition | null> {
+    const reply = (await this.redis.eval(
+      UNBIND_SESSION,
+      1,
+      this.keys.user(session.username),
+      session.sessionId,
+      session.instanceId,
+    )) as UnbindReply;
     await this.redis.srem(this.keys.instanceSessions(session.instanceId), member(session));
+    return Number(reply[1]) === 1 ? { username: session.username, online: false, version: versionOf(reply[2], reply[3]) } : null;
   }
 
   async sessionsOf(usernames: string[]): Promise<Map<string, SessionRef[]>> {

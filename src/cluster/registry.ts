@@ -30,6 +30,29 @@ export interface SessionRef {
 }
 
 /**
+ * A user came online (their first session anywhere) or went offline (their last one ended);
+ * `version` orders the changes of one user (microseconds of the registry's clock, strictly growing per user).
+ */
+export interface PresenceTransition {
+  username: string;
+  online: boolean;
+  version: number;
+}
+
+export interface BindResult {
+  /** The oldest sessions evicted past the limit (never the new one). */
+  evicted: SessionRef[];
+  /** Set when this was the user's first session anywhere. */
+  cameOnline: PresenceTransition | null;
+}
+
+export interface PurgeResult {
+  removed: number;
+  /** The users whose last session was among those removed. */
+  wentOffline: PresenceTransition[];
+}
+
+/**
  * What an instance sampled of itself over one interval (STATS_SAMPLE_MS), for the admin console's
  * charts: the reading (`moves`: connections it asked to move to another instance) and those moves one by one.
  */
@@ -56,11 +79,26 @@ export abstract class Registry {
   abstract liveInstances(ttlMs: number): Promise<InstanceInfo[]>;
   /** Instances still listed whose last heartbeat is older than `ttlMs`. */
   abstract deadInstanceIds(ttlMs: number): Promise<string[]>;
-  /** Removes an instance and every session it held; returns the number of sessions removed. */
-  abstract purgeInstance(instanceId: string): Promise<number>;
-  /** Binds a session; returns the oldest sessions evicted past `maxSessions` (never the new one). */
-  abstract bindSession(session: SessionRef, maxSessions: number): Promise<SessionRef[]>;
-  abstract unbindSession(session: SessionRef): Promise<void>;
+  /** Removes an instance and every session it held, telling whose last session that was. */
+  abstract purge(instanceId: string): Promise<PurgeResult>;
+  /** Binds a session, evicting the oldest past `maxSessions`; says whether the user came online with it. */
+  abstract bind(session: SessionRef, maxSessions: number): Promise<BindResult>;
+  /** Unbinds a session; returns the transition when it was the user's last one anywhere. */
+  abstract unbind(session: SessionRef): Promise<PresenceTransition | null>;
+  /** `purge` counting the sessions removed. */
+  async purgeInstance(instanceId: string): Promise<number> {
+    return (await this.purge(instanceId)).removed;
+  }
+
+  /** `bind` returning the evicted sessions. */
+  async bindSession(session: SessionRef, maxSessions: number): Promise<SessionRef[]> {
+    return (await this.bind(session, maxSessions)).evicted;
+  }
+
+  async unbindSession(session: SessionRef): Promise<void> {
+    await this.unbind(session);
+  }
+
   abstract sessionsOf(usernames: string[]): Promise<Map<string, SessionRef[]>>;
   /** Takes a named lock for `ttlMs`; returns its token, or null when someone else holds it. */
   abstract acquireLock(name: string, ttlMs: number): Promise<string | null>;

@@ -5,7 +5,8 @@ import { CloseCode } from '../protocol';
 import { Bus } from './bus';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions, SessionSocket } from './local-sessions';
-import { Registry, SessionRef } from './registry';
+import { PresenceChanges } from './presence-changes';
+import { BindResult, Registry, SessionRef } from './registry';
 
 /** Longer than any login takes between its account check and its session bind. */
 const RECENT_KICK_MS = 60_000;
@@ -24,32 +25,41 @@ export class SessionsService {
     private readonly identity: InstanceIdentity,
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
+    private readonly presence: PresenceChanges,
   ) {}
 
   /** Binds a new session; the oldest ones past MAX_SESSIONS_PER_USER get a Notice and CloseCode.Replaced. */
   async bind(socket: SessionSocket): Promise<void> {
     this.local.add(socket);
-    let evicted: SessionRef[];
+    let bound: BindResult;
     try {
-      evicted = await this.registry.bindSession(this.ref(socket), this.config.limits.maxSessionsPerUser);
+      bound = await this.registry.bind(this.ref(socket), this.config.limits.maxSessionsPerUser);
     } catch (error) {
       this.local.remove(socket);
       throw error;
     }
-    for (const session of evicted) {
+    if (bound.cameOnline) this.presence.foundHere([bound.cameOnline]);
+    for (const session of bound.evicted) {
       void this.kickSession(session, CloseCode.Replaced, 'Signed in on too many devices: this older session was closed');
     }
   }
 
+  /** Ends a session (a close, a logout); the user goes offline when it was their last one anywhere. */
   async unbind(socket: SessionSocket): Promise<void> {
     if (!this.local.remove(socket)) return;
-    await this.registry.unbindSession(this.ref(socket));
+    this.presence.sessionEnded(socket);
+    const wentOffline = await this.registry.unbind(this.ref(socket));
+    if (wentOffline) this.presence.foundHere([wentOffline]);
   }
 
-  /** Re-binds every local session, after the registry lost its state (a Redis restart). */
+  /**
+   * Re-binds every local session, after the registry lost its state (a Redis restart) or purged
+   * this instance as dead: users found nowhere meanwhile come online again.
+   */
   async rebindAll(): Promise<void> {
     for (const socket of this.local.all()) {
-      await this.registry.bindSession(this.ref(socket), this.config.limits.maxSessionsPerUser);
+      const bound = await this.registry.bind(this.ref(socket), this.config.limits.maxSessionsPerUser);
+      if (bound.cameOnline) this.presence.foundHere([bound.cameOnline]);
     }
   }
 

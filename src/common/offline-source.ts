@@ -3,9 +3,11 @@ import { Delivery } from './delivery';
 /** A stored message not yet acknowledged by its recipient, ready to send. */
 export interface PendingMessage extends Delivery {
   messageId: string;
+  /** A push about the message (MessageChanged), not a copy of it: live copies of the message are not dropped for it. */
+  push?: true;
 }
 
-/** The sources a login replays, in order: 1:1 messages, then group messages. */
+/** The sources a login replays, in order: 1:1 messages, then group messages, then the changes of messages (edits, recalls). */
 export const OFFLINE_SOURCES = Symbol('OFFLINE_SOURCES');
 
 /** What is stored for one user and not acknowledged, read page by page. */

@@ -90,6 +90,25 @@ describe('loadConfig STATS_SAMPLE_MS', () => {
   });
 });
 
+describe('loadConfig PGLITE_SHARED_BUFFERS', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'config-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("is 8MB by default and takes PostgreSQL's sizes from 1MB to 8GB", () => {
+    expect(loadConfig({ DATA_DIR: dir }).storage.pgliteSettings).toEqual({ shared_buffers: '8MB' });
+    for (const value of ['1MB', '1024kB', '160MB', '8GB']) {
+      expect(loadConfig({ DATA_DIR: dir, PGLITE_SHARED_BUFFERS: value }).storage.pgliteSettings.shared_buffers).toBe(value);
+    }
+  });
+
+  it('refuses other values, naming the variable', () => {
+    for (const value of ['16', '16mb', '512kB', '9GB', '1.5MB', '16MB; fsync=off']) {
+      expect(() => loadConfig({ DATA_DIR: dir, PGLITE_SHARED_BUFFERS: value })).toThrow(/PGLITE_SHARED_BUFFERS must be a size/);
+    }
+  });
+});
+
 describe('loadConfig namespaces', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'config-'))));

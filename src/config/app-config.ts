@@ -84,6 +84,11 @@ export interface StorageConfig {
   databaseUrl?: string;
   /** PostgreSQL connections per instance at most: instances × this must fit the server's max_connections. */
   databasePoolSize: number;
+  /**
+   * Embedded mode: PostgreSQL settings of PGlite (`shared_buffers`, from PGLITE_SHARED_BUFFERS). PGlite's own
+   * default holds 160 MB of buffers that an idle server keeps resident; the embedded default is smaller.
+   */
+  pgliteSettings: Record<string, string>;
 }
 
 /** The `messages` partitions and their retention. */
@@ -94,6 +99,8 @@ export interface MessagesConfig {
   partitionDays: number;
   /** How often the partition maintenance runs (creating partitions ahead, rolling over, retention). */
   maintenanceMs: number;
+  /** How long after its stored time its sender may edit or recall a message. */
+  editWindowSeconds: number;
 }
 
 /** The instances' shared Redis and their liveness in it. */
@@ -419,7 +426,20 @@ function readStorage(read: EnvReader, cluster: boolean): StorageConfig {
     dataDir: resolve(read.string('DATA_DIR', './data')),
     databaseUrl,
     databasePoolSize: read.int('DATABASE_POOL_SIZE', 20, 1, 1000),
+    pgliteSettings: { shared_buffers: readMemorySize(read, 'PGLITE_SHARED_BUFFERS', '8MB') },
   };
+}
+
+/** A PostgreSQL memory size: a whole number with kB, MB or GB, from 1 MB to 8 GB. */
+function readMemorySize(read: EnvReader, name: string, fallback: string): string {
+  const value = read.string(name, fallback);
+  const match = /^(\d+)(kB|MB|GB)$/.exec(value);
+  const kilobytes = match ? Number(match[1]) * { kB: 1, MB: 1024, GB: 1024 * 1024 }[match[2] as 'kB' | 'MB' | 'GB'] : 0;
+  if (kilobytes < 1024 || kilobytes > 8 * 1024 * 1024) {
+    read.problems.push(`${name} must be a size from 1MB to 8GB, such as 16MB or 512kB`);
+    return fallback;
+  }
+  return value;
 }
 
 /**
@@ -435,6 +455,7 @@ function readMessages(read: EnvReader): MessagesConfig {
     retentionDays: read.raw('MESSAGE_RETENTION_DAYS') === undefined ? undefined : read.number('MESSAGE_RETENTION_DAYS', 0, 0.0001, 365000),
     partitionDays: read.number('MESSAGE_PARTITION_DAYS', 30, 0.0001, 3650),
     maintenanceMs: read.int('MESSAGE_MAINTENANCE_MS', 60000, 50),
+    editWindowSeconds: read.int('EDIT_WINDOW_SECONDS', 900, 1, 31_536_000),
   };
 }
 

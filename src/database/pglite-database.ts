@@ -1,5 +1,15 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite, Transaction } from '@electric-sql/pglite';
 import { Connection, Database, Queryable, Row } from './database';
+
+/** pglite-create beside this file: the build's .js, or the source's .ts where the tests' scenarios run it through ts-node. */
+const CREATE_SCRIPT =
+  extname(__filename) === '.ts'
+    ? ['-r', 'ts-node/register/transpile-only', join(__dirname, 'pglite-create.ts')]
+    : [join(__dirname, 'pglite-create.js')];
 
 export class PgliteDatabase extends Database {
   readonly driver = 'pglite' as const;
@@ -8,8 +18,12 @@ export class PgliteDatabase extends Database {
     super();
   }
 
-  /** The database in `dir`, created there if it is new; `settings` go after PGlite's own start parameters. */
+  /**
+   * The database in `dir`, created there if it is new (in a child process: see pglite-create.ts); `settings` go after
+   * PGlite's own start parameters.
+   */
   static async open(dir: string, settings: Record<string, string> = {}): Promise<PgliteDatabase> {
+    if (!existsSync(join(dir, 'PG_VERSION'))) await promisify(execFile)(process.execPath, [...CREATE_SCRIPT, dir]);
     const startParams = [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
     return new PgliteDatabase(await PGlite.create({ dataDir: dir, startParams }));
   }

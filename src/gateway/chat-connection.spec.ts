@@ -57,6 +57,18 @@ describe('ChatConnection replays', () => {
     expect(sent).toEqual(['stored 7', 'live 8']);
   });
 
+  it('keeps a MessageChanged held during a replay of its message, and a live copy of a message whose change was replayed', () => {
+    const { connection, sent } = loggedIn();
+    const replay = connection.beginReplay();
+    // The change, live: a push without messageId, not a copy of message 7.
+    connection.deliver({ frame: 'changed 7' });
+    connection.deliver(live('8'));
+    connection.replay({ frame: 'stored 7', messageId: '7' });
+    connection.replay({ frame: 'change of 8', messageId: '8', push: true });
+    connection.endReplay(replay);
+    expect(sent).toEqual(['stored 7', 'change of 8', 'changed 7', 'live 8']);
+  });
+
   it("a replay that outlived a logout does not end the next login's replay", () => {
     const { connection, sent } = loggedIn();
     const old = connection.beginReplay();

@@ -175,8 +175,8 @@ export class ChatConnection implements SessionSocket, FrameContext {
     return ++this.replayGeneration;
   }
 
-  replay(message: Delivery & { messageId: string }): void {
-    this.replayedIds?.add(message.messageId);
+  replay(message: Delivery & { messageId: string; push?: true }): void {
+    if (!message.push) this.replayedIds?.add(message.messageId);
     if (message.stream !== undefined && message.seq !== undefined) this.orderer.passed(message.stream, message.seq);
     this.write(message.frame);
   }

@@ -11,6 +11,7 @@ export const GroupReasons = {
   nameTaken: 'Group name is already taken',
   notFound: 'Group does not exist',
   notMember: 'You are not a member of this group',
+  notInGroup: 'Message is not in this group',
   userNotMember: 'User is not a member of this group',
   membersInvalid: `members must be an array of at most ${GROUP_MEMBERS_MAX} usernames`,
   usernameMismatch: 'username must be the logged-in user',

@@ -12,6 +12,17 @@ export interface GroupWithMembers {
   memberIds: number[];
 }
 
+/** A group in a member's list of conversations. */
+export interface GroupConversation {
+  groupId: number;
+  name: string;
+  lastMessageId: string;
+  /** The group's seqs after the member's read position. */
+  unread: number;
+  /** The member's read position as a message id; null: none. */
+  readId: string | null;
+}
+
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === '23505';
 }
@@ -34,7 +45,8 @@ export const GROUP_SQL = {
        member AS (SELECT EXISTS (SELECT 1 FROM group_members WHERE user_id = $2 AND group_id = (SELECT id FROM g)) AS already),
        room AS (SELECT (SELECT count(*) FROM group_members WHERE user_id = $2) < $3 AS free),
        ins AS (
-         INSERT INTO group_members (group_id, user_id, acked_seq) SELECT id, $2, last_seq FROM g WHERE (SELECT free FROM room)
+         INSERT INTO group_members (group_id, user_id, acked_seq, read_seq)
+         SELECT id, $2, last_seq, last_seq FROM g WHERE (SELECT free FROM room)
          ON CONFLICT DO NOTHING RETURNING group_id
        )
        SELECT g.id, EXISTS (SELECT 1 FROM ins) AS added, NOT (SELECT already FROM member) AND NOT (SELECT free FROM room) AS full,
@@ -54,6 +66,29 @@ export const GROUP_SQL = {
        ) x
        WHERE gm.user_id = x.user_id AND gm.group_id = x.group_id AND gm.acked_seq < x.seq`,
   nameOf: 'SELECT name FROM groups WHERE id = $1',
+  /** Moves a member's read position forward to seq `$3`; no row when it was there or beyond (or no such member). */
+  readUpTo:
+    'UPDATE group_members SET read_seq = $3 WHERE group_id = $1 AND user_id = $2 AND read_seq < $3 RETURNING read_seq::text AS read_seq',
+  /** A member's read position: its seq and the id of the group's last message at or before it (null: none). */
+  readPosition: `SELECT gm.read_seq::text AS read_seq,
+         (SELECT m.id FROM messages m WHERE m.group_id = gm.group_id AND m.seq <= gm.read_seq ORDER BY m.seq DESC LIMIT 1)::text AS read_id
+       FROM group_members gm WHERE gm.group_id = $1 AND gm.user_id = $2`,
+  /**
+   * A page of the groups of user `$1` (a username) that have messages, newest last message first, with last message ids
+   * below `$2`: each of the user's groups (at most MAX_GROUPS_PER_USER) probes its newest message
+   * by (group_id, seq); the page's groups then their read position's message.
+   */
+  conversationsOf: `SELECT p.group_id, p.name, p.last_id::text AS last_id, p.unread::int AS unread,
+         (SELECT r.id FROM messages r WHERE r.group_id = p.group_id AND r.seq <= p.read_seq ORDER BY r.seq DESC LIMIT 1)::text AS read_id
+       FROM (
+         SELECT gm.group_id, g.name, l.id AS last_id, gm.read_seq, greatest(g.last_seq - gm.read_seq, 0) AS unread
+         FROM group_members gm
+         JOIN groups g ON g.id = gm.group_id
+         CROSS JOIN LATERAL (SELECT m.id FROM messages m WHERE m.group_id = gm.group_id ORDER BY m.seq DESC LIMIT 1) l
+         WHERE gm.user_id = (SELECT u.id FROM users u WHERE u.username = $1) AND l.id < coalesce($2::bigint, 9223372036854775807)
+         ORDER BY l.id DESC LIMIT $3
+       ) p
+       ORDER BY p.last_id DESC`,
   cursorsOf: `SELECT gm.group_id, gm.acked_seq::text AS acked_seq, g.last_seq::text AS last_seq
        FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.user_id = $1`,
 } as const;
@@ -162,6 +197,26 @@ export class GroupsRepository implements GroupSeqs {
   async nameOf(groupId: number): Promise<string | null> {
     const rows = await this.db.query<{ name: string }>(GROUP_SQL.nameOf, [groupId]);
     return rows[0]?.name ?? null;
+  }
+
+  /** Moves a member's read position forward to `seq`; returns whether it moved. */
+  async readUpTo(groupId: number, userId: number, seq: string): Promise<boolean> {
+    return (await this.db.query(GROUP_SQL.readUpTo, [groupId, userId, seq])).length > 0;
+  }
+
+  /** A member's read position as a message id (null: none); null when not a member. */
+  async readPosition(groupId: number, userId: number): Promise<{ readId: string | null } | null> {
+    const [row] = await this.db.query<{ read_seq: string; read_id: string | null }>(GROUP_SQL.readPosition, [groupId, userId]);
+    return row ? { readId: row.read_id } : null;
+  }
+
+  /** A page of the user's groups that have messages, newest last message first (see GROUP_SQL.conversationsOf). */
+  async conversationsOf(username: string, beforeId: string | null, limit: number): Promise<GroupConversation[]> {
+    const rows = await this.db.query<{ group_id: number; name: string; last_id: string; unread: number; read_id: string | null }>(
+      GROUP_SQL.conversationsOf,
+      [username, beforeId, limit],
+    );
+    return rows.map((r) => ({ groupId: r.group_id, name: r.name, lastMessageId: r.last_id, unread: r.unread, readId: r.read_id }));
   }
 
   /** The groups of a user with the user's cursor in each and the group's last seq. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
 import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
-import { MessageType, RefusalCode } from '../protocol';
+import { MessageType, RefusalCode, changedFields } from '../protocol';
 import { Refused, Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { GroupGoneError, GroupLog, MessageRecord, MessageStore, StoredMessage, advanceCursors } from '../messages/message.store';
@@ -11,7 +11,7 @@ import { normalizeUsername } from '../users/user-rules';
 import { UsersService } from '../users/users.service';
 import { RateLimitsService } from '../limits/rate-limits.service';
 import { GROUP_MEMBERS_MAX, GroupReasons, addedNotice, groupNameKey, groupNameProblem, normalizeGroupName } from './group-rules';
-import { GroupWithMembers, GroupsRepository } from './groups.repository';
+import { GroupConversation, GroupWithMembers, GroupsRepository } from './groups.repository';
 
 /** Where a connection's ordering of a group's messages starts. */
 export interface OrderStart {
@@ -50,10 +50,11 @@ export function groupFrame(message: MessageRecord, groupName: string, offline: b
     reason: null,
     from: message.sender,
     groupName,
-    content: message.content,
+    content: message.recalled ? null : message.content,
     messageId: message.id,
     offline,
     time: message.createdAt.toISOString(),
+    ...changedFields(message.editedAt?.toISOString(), message.recalled),
   };
 }
 
@@ -240,6 +241,32 @@ export class GroupsService extends OfflineSource {
     return { ok: true, messages: messages.map((m) => groupFrame(m, found.group.name, false)) };
   }
 
+  /**
+   * Moves the member's read position in the group forward to `messageId`, a message of the group;
+   * returns the group's name, its members and the position after (it never moves back).
+   */
+  async read(
+    username: string,
+    groupName: unknown,
+    messageId: string,
+  ): Promise<Result<{ groupName: string; groupId: number; members: string[]; read: string; moved: boolean }>> {
+    const found = await this.memberGroup(username, groupName);
+    if (!found.ok) return found;
+    const { group, members } = found;
+    const seq = await this.store.seqOf(group.id, messageId);
+    if (seq === null) return refused(RefusalCode.NotFound, GroupReasons.notInGroup);
+    const userId = (await this.users.idsOf([username])).get(username);
+    if (userId === undefined) return refused(RefusalCode.NotFound, GroupReasons.unknownUser);
+    const moved = await this.groups.readUpTo(group.id, userId, seq);
+    const read = moved ? messageId : ((await this.groups.readPosition(group.id, userId))?.readId ?? messageId);
+    return { ok: true, groupName: group.name, groupId: group.id, members, read, moved };
+  }
+
+  /** A page of the user's groups that have messages, newest last message first, with last message ids below `beforeId`. */
+  conversations(username: string, beforeId: string | null, limit: number): Promise<GroupConversation[]> {
+    return this.groups.conversationsOf(username, beforeId, limit);
+  }
+
   /** Group messages past the user's cursor in each of their groups, oldest first. */
   async open(username: string): Promise<OfflineReplay> {
     const userId = (await this.users.idsOf([username])).get(username);
@@ -287,6 +314,14 @@ export class GroupsService extends OfflineSource {
     return this.join(name, groupName);
   }
 
+  /** The name and members of the group with this id when `username` is one of them, else null: who sees its messages. */
+  async membersById(username: string, groupId: number): Promise<{ groupName: string; members: string[] } | null> {
+    const name = await this.nameOf(groupId);
+    if (name === null) return null;
+    const found = await this.memberGroup(username, name);
+    return found.ok ? { groupName: found.group.name, members: found.members } : null;
+  }
+
   private async memberGroup(username: string, groupName: unknown): Promise<Result<{ group: GroupWithMembers; members: string[] }>> {
     const problem = groupNameProblem(groupName);
     if (problem) return unusableName(problem);
@@ -299,7 +334,8 @@ export class GroupsService extends OfflineSource {
     return { ok: true, group, members };
   }
 
-  private async nameOf(groupId: number): Promise<string | null> {
+  /** A group's name by its id (kept for replays); null when the group is gone. */
+  async nameOf(groupId: number): Promise<string | null> {
     const known = this.names.get(groupId);
     if (known !== undefined) return known;
     const name = await this.groups.nameOf(groupId);

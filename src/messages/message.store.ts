@@ -31,6 +31,15 @@ export interface StoredMessage {
   original?: MessageRecord;
 }
 
+/** A 1:1 conversation in a user's list: read positions are decimal message ids, '0' for none. */
+export interface DirectConversation {
+  peer: string;
+  lastMessageId: string;
+  read: string;
+  peerRead: string;
+  unread: number;
+}
+
 export interface MessageRecord {
   id: string;
   sender: string;
@@ -40,7 +49,19 @@ export interface MessageRecord {
   content: string;
   createdAt: Date;
   sequenceId: number;
+  /** When it was last edited or recalled; null (or absent on a message just sent) when never. */
+  editedAt?: Date | null;
+  recalled?: boolean;
 }
+
+/** A message as an edit or recall finds it. */
+export interface FoundMessage extends MessageRecord {
+  /** Still within the edit window (measured by the database's clock against the stored time). */
+  inWindow: boolean;
+}
+
+/** What an edit or a recall does: new text, or the recall. */
+export type MessageChange = { kind: 'edit'; content: string } | { kind: 'recall' };
 
 interface MessageRow extends Record<string, unknown> {
   id: string;
@@ -51,6 +72,8 @@ interface MessageRow extends Record<string, unknown> {
   content: string;
   created_at: Date;
   sequence_id: string;
+  edited_at: Date | null;
+  recalled: boolean;
 }
 
 interface InsertedRow extends Record<string, unknown> {
@@ -84,7 +107,7 @@ export class GroupGoneError extends Error {
 const MAX_BATCH = 256;
 const COLUMNS =
   'm.id::text AS id, m.sender, m.recipient, m.group_id, m.seq::text AS seq, m.content, m.created_at, ' +
-  'm.sender_sequence_id::text AS sequence_id';
+  'm.sender_sequence_id::text AS sequence_id, m.edited_at, m.recalled';
 
 /**
  * Allocates `$n` new ids and numbers them 1..n in ascending order, so the sends of a batch get
@@ -113,6 +136,27 @@ const FRESH = `fresh AS (
   )`;
 
 /**
+ * The conversation index of the stored 1:1 messages of a batch: one upsert per pair, covering both
+ * parties (its last message; the recipient's unread counter). In pair order, so that two instances
+ * upserting the same pairs cannot deadlock.
+ */
+const INDEX_DIRECT = `indexed AS (
+    INSERT INTO direct_conversations AS c (user_a, user_b, last_message_id, a_unread, b_unread)
+    SELECT least(f.sender, f.recipient), greatest(f.sender, f.recipient), max(f.id),
+           count(*) FILTER (WHERE f.recipient < f.sender), count(*) FILTER (WHERE f.recipient > f.sender)
+    FROM fresh f GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (user_a, user_b) DO UPDATE SET last_message_id = greatest(c.last_message_id, EXCLUDED.last_message_id),
+      a_unread = c.a_unread + EXCLUDED.a_unread, b_unread = c.b_unread + EXCLUDED.b_unread
+  )`;
+
+/** A 1:1 conversation's key in the pair index and in direct_conversations: (least, greatest) of the two names. */
+const PAIR = `least(m.sender, m.recipient) = least($1::text, $2::text) AND greatest(m.sender, m.recipient) = greatest($1::text, $2::text)
+         AND m.recipient IS NOT NULL`;
+
+/** The messages a read after a position counts, at most (docs/protocol.md §3.20). */
+export const UNREAD_COUNT_MAX = 1000;
+
+/**
  * Every statement of this store, by name. The plan-regression test (test/query-plans.cluster-spec.ts)
  * explains each one on a large database and fails when one is missing from its list.
  */
@@ -126,7 +170,7 @@ export const MESSAGE_SQL = {
     INSERT INTO messages (id, sender, recipient, content, client_message_id, sender_sequence_id)
     SELECT id, sender, recipient, content, cmid, seqid FROM fresh ORDER BY ord
     RETURNING id, created_at
-  )
+  ), ${INDEX_DIRECT}
   SELECT input.ord::int AS ord, input.id::text AS id, NULL AS seq, inserted.created_at, inserted.id IS NOT NULL AS inserted
   FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`,
   insertGroup: `WITH ${allocateIds('$7')}, input AS (
@@ -153,6 +197,47 @@ export const MESSAGE_SQL = {
        WHERE least(m.sender, m.recipient) = least($1::text, $2::text) AND greatest(m.sender, m.recipient) = greatest($1::text, $2::text)
          AND m.recipient IS NOT NULL AND ($3::bigint IS NULL OR m.id < $3::bigint)
        ORDER BY m.id DESC LIMIT $4`,
+  /** Messages by id (the last messages of a page of conversations): one probe of each partition's primary key per id. */
+  byIds: `SELECT ${COLUMNS} FROM messages m WHERE m.id = ANY($1::bigint[])`,
+  /** The message `$3` if it is one of the conversation between `$1` and `$2`. */
+  directMessageIn: `SELECT m.id::text AS id FROM messages m WHERE m.id = $3::bigint AND ${PAIR}`,
+  /**
+   * Moves `$1`'s read position in the conversation with `$2` forward to `$3`; its unread counter
+   * becomes the count of `$2`'s messages after `$3`, counted over at most `$4` messages of the
+   * conversation (never more than it was). No row when the position was already there or beyond.
+   */
+  readDirect: `WITH after AS (
+    SELECT count(*) FILTER (WHERE t.sender = $2::text)::int AS n
+    FROM (SELECT m.sender FROM messages m WHERE ${PAIR} AND m.id > $3::bigint ORDER BY m.id LIMIT $4) t
+  )
+  UPDATE direct_conversations c SET
+    a_read = CASE WHEN c.user_a = $1::text THEN $3::bigint ELSE c.a_read END,
+    b_read = CASE WHEN c.user_b = $1::text THEN $3::bigint ELSE c.b_read END,
+    a_unread = CASE WHEN c.user_a = $1::text THEN least(c.a_unread, (SELECT n FROM after)) ELSE c.a_unread END,
+    b_unread = CASE WHEN c.user_b = $1::text THEN least(c.b_unread, (SELECT n FROM after)) ELSE c.b_unread END
+  WHERE c.user_a = least($1::text, $2::text) AND c.user_b = greatest($1::text, $2::text)
+    AND CASE WHEN c.user_a = $1::text THEN c.a_read ELSE c.b_read END < $3::bigint
+  RETURNING $3::text AS read`,
+  /** `$1`'s read position in the conversation with `$2` ('0': none). */
+  directReadPosition: `SELECT (CASE WHEN c.user_a = $1::text THEN c.a_read ELSE c.b_read END)::text AS read
+       FROM direct_conversations c WHERE c.user_a = least($1::text, $2::text) AND c.user_b = greatest($1::text, $2::text)`,
+  /**
+   * A page of `$1`'s 1:1 conversations, newest last message first, older than `$2`: the newest
+   * entries of each of the two (user, last_message_id) indexes, merged.
+   */
+  directConversations: `SELECT CASE WHEN c.user_a = $1::text THEN c.user_b ELSE c.user_a END AS peer,
+         c.last_message_id::text AS last_message_id,
+         (CASE WHEN c.user_a = $1::text THEN c.a_read ELSE c.b_read END)::text AS read,
+         (CASE WHEN c.user_a = $1::text THEN c.b_read ELSE c.a_read END)::text AS peer_read,
+         CASE WHEN c.user_a = $1::text THEN c.a_unread ELSE c.b_unread END AS unread
+       FROM (
+         (SELECT * FROM direct_conversations WHERE user_a = $1::text AND last_message_id < coalesce($2::bigint, 9223372036854775807)
+           ORDER BY last_message_id DESC LIMIT $3)
+         UNION ALL
+         (SELECT * FROM direct_conversations WHERE user_b = $1::text AND last_message_id < coalesce($2::bigint, 9223372036854775807)
+           ORDER BY last_message_id DESC LIMIT $3)
+       ) c
+       ORDER BY c.last_message_id DESC LIMIT $3`,
   /** The seq of a group's message, found by its id (one partition). */
   groupSeqOf: 'SELECT m.seq::text AS seq FROM messages m WHERE m.id = $1::bigint AND m.group_id = $2',
   /**
@@ -177,10 +262,48 @@ export const MESSAGE_SQL = {
        CROSS JOIN LATERAL (
          SELECT * FROM messages p WHERE p.group_id = c.group_id AND p.seq >= f.first AND p.seq < f.first + $3::bigint
        ) m`,
+  /** A message by its id: the id is the partition key, so one partition's primary key. */
+  messageById: `SELECT ${COLUMNS}, m.created_at > now() - make_interval(secs => $2::int) AS in_window
+       FROM messages m WHERE m.id = $1::bigint`,
+  /**
+   * An edit by the sender within the window, of a message not recalled; the time is kept to the
+   * millisecond, as it travels. Nothing is returned when another change came first.
+   */
+  editMessage: `UPDATE messages m SET content = $3, edited_at = date_trunc('milliseconds', now())
+       WHERE m.id = $1::bigint AND m.sender = $2 AND NOT m.recalled AND m.created_at > now() - make_interval(secs => $4::int)
+       RETURNING ${COLUMNS}`,
+  /** A recall: the text is gone for good (stored as ''), the row keeps its id and place. */
+  recallMessage: `UPDATE messages m SET content = '', recalled = true, edited_at = date_trunc('milliseconds', now())
+       WHERE m.id = $1::bigint AND m.sender = $2 AND NOT m.recalled AND m.created_at > now() - make_interval(secs => $3::int)
+       RETURNING ${COLUMNS}`,
+  /** Records the change for each user of the conversation, one row per user and message. */
+  recordChange: `INSERT INTO message_changes (username, message_id, changed_at)
+       SELECT u, $2::bigint, $3::timestamptz FROM unnest($1::text[]) AS u
+       ON CONFLICT (username, message_id) DO UPDATE SET changed_at = EXCLUDED.changed_at`,
+  /** The users a live session was handed the change for need no row (a later change keeps its own). */
+  changeDelivered: `DELETE FROM message_changes
+       WHERE username = ANY($1::text[]) AND message_id = $2::bigint AND changed_at <= $3::timestamptz`,
+  /**
+   * Takes (deletes and returns) a page of a user's recorded changes, oldest message first, with the
+   * messages' latest state: each message by its id (LIMIT 1 keeps the planner from merging all of `messages` with the page).
+   */
+  takeChanges: `WITH taken AS (
+    DELETE FROM message_changes c
+    WHERE c.username = $1 AND c.message_id IN (SELECT message_id FROM message_changes WHERE username = $1 ORDER BY message_id LIMIT $2)
+    RETURNING c.message_id
+  )
+  SELECT ${COLUMNS} FROM taken t
+  CROSS JOIN LATERAL (SELECT * FROM messages p WHERE p.id = t.message_id LIMIT 1) m
+  ORDER BY m.id`,
 } as const;
 
 function toRecord(row: MessageRow): MessageRecord {
   return { ...camelCased(row), sequenceId: Number(row.sequence_id) };
+}
+
+function toFound(row: MessageRow & { in_window: boolean }): FoundMessage {
+  const { in_window: inWindow, ...message } = row;
+  return { ...toRecord(message as MessageRow), inWindow };
 }
 
 /** An error about one row's data (SQLSTATE class 22), not about the database. */
@@ -390,6 +513,44 @@ export class MessageStore {
     return rows.map(toRecord).reverse();
   }
 
+  /** Stored messages by id, in no order; ids that are not stored are left out. */
+  async byIds(ids: string[]): Promise<MessageRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.query<MessageRow>(MESSAGE_SQL.byIds, [ids]);
+    return rows.map(toRecord);
+  }
+
+  /** The seq of a group's message, or null when `id` is not one of that group's. */
+  async seqOf(groupId: number, id: string): Promise<string | null> {
+    const [row] = await this.db.query<{ seq: string }>(MESSAGE_SQL.groupSeqOf, [id, groupId]);
+    return row?.seq ?? null;
+  }
+
+  /** Whether message `id` is one of the 1:1 conversation between `a` and `b`. */
+  async isDirectBetween(a: string, b: string, id: string): Promise<boolean> {
+    return (await this.db.query(MESSAGE_SQL.directMessageIn, [a, b, id])).length > 0;
+  }
+
+  /**
+   * Moves `reader`'s read position with `peer` forward to `id`; returns the position after
+   * (a decimal id, '0' for none) and whether it moved.
+   */
+  async readDirect(reader: string, peer: string, id: string): Promise<{ read: string; moved: boolean }> {
+    const [moved] = await this.db.query<{ read: string }>(MESSAGE_SQL.readDirect, [reader, peer, id, UNREAD_COUNT_MAX]);
+    if (moved) return { read: moved.read, moved: true };
+    const [current] = await this.db.query<{ read: string }>(MESSAGE_SQL.directReadPosition, [reader, peer]);
+    return { read: current?.read ?? '0', moved: false };
+  }
+
+  /** A page of `username`'s 1:1 conversations, newest last message first, with last message ids below `beforeId`. */
+  async directConversations(username: string, beforeId: string | null, limit: number): Promise<DirectConversation[]> {
+    const rows = await this.db.query<{ peer: string; last_message_id: string; read: string; peer_read: string; unread: number }>(
+      MESSAGE_SQL.directConversations,
+      [username, beforeId, limit],
+    );
+    return rows.map((r) => ({ peer: r.peer, lastMessageId: r.last_message_id, read: r.read, peerRead: r.peer_read, unread: r.unread }));
+  }
+
   /** History before `beforeId` is history below this seq of the group. */
   private async seqBoundary(groupId: number, beforeId: string | null): Promise<string> {
     if (beforeId === null) return '9223372036854775807';
@@ -428,6 +589,47 @@ export class MessageStore {
       reading = advanceCursors(reading, taken);
     }
     return page.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  }
+
+  /** The message with this id, whoever it belongs to (the caller decides who may see it); null when there is none. */
+  async findMessage(id: string, windowSeconds: number): Promise<FoundMessage | null> {
+    const [row] = await this.db.query<MessageRow & { in_window: boolean }>(MESSAGE_SQL.messageById, [id, windowSeconds]);
+    return row ? toFound(row) : null;
+  }
+
+  /**
+   * Edits or recalls the sender's message, if still allowed, and records the change for `audience`
+   * in the same transaction (see `changeDelivered`). Null when the message could not be changed
+   * (recalled, or out of the window, meanwhile).
+   */
+  async change(
+    id: string,
+    sender: string,
+    change: MessageChange,
+    windowSeconds: number,
+    audience: string[],
+  ): Promise<MessageRecord | null> {
+    return this.db.transaction(async (tx) => {
+      const rows =
+        change.kind === 'edit'
+          ? await tx.query<MessageRow>(MESSAGE_SQL.editMessage, [id, sender, change.content, windowSeconds])
+          : await tx.query<MessageRow>(MESSAGE_SQL.recallMessage, [id, sender, windowSeconds]);
+      if (rows.length === 0) return null;
+      const record = toRecord(rows[0]);
+      await tx.query(MESSAGE_SQL.recordChange, [audience, id, record.editedAt]);
+      return record;
+    });
+  }
+
+  /** The change of message `id` at `editedAt` reached these users live: their rows go. */
+  async changeDelivered(usernames: string[], id: string, editedAt: Date): Promise<void> {
+    if (usernames.length > 0) await this.db.query(MESSAGE_SQL.changeDelivered, [usernames, id, editedAt]);
+  }
+
+  /** Takes up to `limit` of the changes recorded for `username` (deleted as they are read), with the messages' latest state. */
+  async takeChanges(username: string, limit: number): Promise<MessageRecord[]> {
+    const rows = await this.db.query<MessageRow>(MESSAGE_SQL.takeChanges, [username, limit]);
+    return rows.map(toRecord);
   }
 }
 

@@ -8,7 +8,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { normalizeUsername } from '../users/user-rules';
 import { UsersService } from '../users/users.service';
 import { Audience, CheckedSend, SendPipeline, SendRequest } from '../sending/send-pipeline';
-import { MessageRecord, MessageStore, StoredMessage } from './message.store';
+import { DirectConversation, MessageRecord, MessageStore, StoredMessage } from './message.store';
 
 export interface DirectSend extends SendRequest {
   to: unknown;
@@ -28,12 +28,14 @@ export const MessageReasons = {
   toYourself: 'Cannot send a message to yourself',
   toRequired: 'to is required',
   toType: 'to must be a string',
+  notInConversation: 'Message is not in this conversation',
 } as const;
 
 /** A stored 1:1 message as its ChatResponse frame (deliveries, offline replay and history). */
 export function directFrame(message: MessageRecord, offline: boolean): ChatResponseFrame {
-  const { sequenceId, sender: from, recipient: to, content, id: messageId } = message;
-  return chatMessageFrame({ sequenceId, from, to, content, messageId, time: message.createdAt.toISOString() }, offline);
+  const { sequenceId, sender: from, recipient: to, content, id: messageId, recalled } = message;
+  const time = message.createdAt.toISOString();
+  return chatMessageFrame({ sequenceId, from, to, content, messageId, time, editedAt: message.editedAt?.toISOString(), recalled }, offline);
 }
 
 /** 1:1 messages: stored first, then handed to the recipient's live connections anywhere. */
@@ -134,6 +136,24 @@ export class MessagesService extends OfflineSource {
 
   ack(username: string, messageIds: string[]): Promise<number> {
     return this.store.ackDirect(username, messageIds);
+  }
+
+  /**
+   * Moves the reader's read position in the conversation with `other` forward to `messageId`, a
+   * message of that conversation; returns the peer and the position after (it never moves back).
+   */
+  async read(reader: string, other: string, messageId: string): Promise<Result<{ peer: string; read: string; moved: boolean }>> {
+    const peer = normalizeUsername(other);
+    if (peer === reader || !(await this.users.exists(peer))) return refused(RefusalCode.NotFound, MessageReasons.unknownRecipient);
+    if (!(await this.store.isDirectBetween(reader, peer, messageId)))
+      return refused(RefusalCode.NotFound, MessageReasons.notInConversation);
+    const { read, moved } = await this.store.readDirect(reader, peer, messageId);
+    return { ok: true, peer, read, moved };
+  }
+
+  /** A page of the user's 1:1 conversations, newest last message first, with last message ids below `beforeId`. */
+  conversations(username: string, beforeId: string | null, limit: number): Promise<DirectConversation[]> {
+    return this.store.directConversations(username, beforeId, limit);
   }
 
   /** The conversation with `other`, or why it cannot be read. */

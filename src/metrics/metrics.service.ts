@@ -110,6 +110,21 @@ export class MetricsService {
     'Remote deliveries not queued for a retry because the queue was full (the message stays stored)',
   );
 
+  readonly presenceChanges = this.counter(
+    'chat_presence_changes_total',
+    'Users this instance found coming online (a first session) or going offline (a last session, a dead instance purged), by state',
+    ['state'],
+  );
+
+  readonly presenceSubscriptions = this.gauge(
+    'chat_presence_subscriptions',
+    'Presence subscriptions held by the connections of this instance',
+  );
+
+  readonly typing = this.counter('chat_typing_total', 'Typing requests that passed their checks, by outcome: forwarded, or throttled', [
+    'outcome',
+  ]);
+
   readonly hasherBusy = this.counter('chat_hasher_busy_total', 'Password hashes refused at once because too many were waiting');
 
   readonly hasherWait = new Histogram({

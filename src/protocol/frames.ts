@@ -176,10 +176,10 @@ export interface ChatResponseFrame extends ResponseBase {
   messageId: string | null;
   delivered?: boolean;
   offline?: boolean;
-  /** When the sender last edited or recalled the message; absent or null if never. */
-  editedAt?: string | null;
-  /** True once the sender recalled it: `content` is then empty. */
-  recalled?: boolean;
+  /** ISO-8601: when the message was last edited or recalled; absent when it never was. */
+  editedAt?: string;
+  /** Recalled by its sender: `content` is null. Absent otherwise. */
+  recalled?: true;
 }
 
 export interface GroupChatResponseFrame extends ResponseBase {
@@ -189,10 +189,9 @@ export interface GroupChatResponseFrame extends ResponseBase {
   content: string | null;
   messageId: string | null;
   offline?: boolean;
-  /** When the sender last edited or recalled the message; absent or null if never. */
-  editedAt?: string | null;
-  /** True once the sender recalled it: `content` is then empty. */
-  recalled?: boolean;
+  /** As in ChatResponseFrame. */
+  editedAt?: string;
+  recalled?: true;
 }
 
 export interface GroupCreateResponseFrame extends ResponseBase {
@@ -427,6 +426,15 @@ export interface StoredChatMessage {
   messageId: string;
   /** ISO-8601, when the server stored it. */
   time: string;
+  /** ISO-8601, when it was last edited or recalled; null or absent when never. */
+  editedAt?: string | null;
+  recalled?: boolean;
+}
+
+/** The latest state of an edited or recalled message, on its type 6 or 8 object: `editedAt`, and `recalled` with content null. */
+export function changedFields(editedAt: string | null | undefined, recalled: boolean | undefined): { editedAt?: string; recalled?: true } {
+  if (recalled) return { editedAt: editedAt ?? undefined, recalled: true };
+  return editedAt ? { editedAt } : {};
 }
 
 /** A 1:1 message as type 6, the shape of deliveries, offline replay and history. */
@@ -438,10 +446,32 @@ export function chatMessageFrame(message: StoredChatMessage, offline: boolean): 
     reason: null,
     from: message.from,
     to: message.to,
-    content: message.content,
+    content: message.recalled ? null : message.content,
     messageId: message.messageId,
     delivered: true,
     offline,
     time: message.time,
+    ...changedFields(message.editedAt, message.recalled),
+  };
+}
+
+/** A message's new state as the MessageChanged (45) push: the new text of an edit, or `recalled`. */
+export function messageChangedFrame(change: {
+  messageId: string;
+  from: string;
+  to: string | null;
+  groupName: string | null;
+  content: string;
+  recalled: boolean;
+  editedAt: string;
+}): MessageChangedFrame {
+  return {
+    messageType: MessageType.MessageChanged,
+    sequenceId: 0,
+    messageId: change.messageId,
+    from: change.from,
+    ...(change.groupName !== null ? { groupName: change.groupName } : { to: change.to ?? undefined }),
+    ...(change.recalled ? { recalled: true } : { content: change.content }),
+    editedAt: change.editedAt,
   };
 }

@@ -70,6 +70,9 @@ export const USER_SQL = {
   changePassword: 'UPDATE users SET password_hash = $2, token_epoch = token_epoch + 1 WHERE id = $1 RETURNING token_epoch',
   idsOf: 'SELECT id, username FROM users WHERE username = ANY($1::text[])',
   namesOf: 'SELECT id, username FROM users WHERE id = ANY($1::int[])',
+  lastSeenOf: 'SELECT username, last_seen FROM users WHERE username = ANY($1::text[])',
+  /** Never moves back: instances may record the same user's offline times out of order. */
+  recordLastSeen: 'UPDATE users SET last_seen = greatest(last_seen, $2::timestamptz) WHERE username = ANY($1::text[])',
 } as const;
 
 /**
@@ -189,6 +192,16 @@ export class UsersRepository {
   async idsOf(usernames: string[]): Promise<{ id: number; username: string }[]> {
     if (usernames.length === 0) return [];
     return this.db.query<{ id: number; username: string }>(USER_SQL.idsOf, [usernames]);
+  }
+
+  /** The registered users among `usernames`, with when each was last seen (null: not since this was recorded). */
+  async lastSeenOf(usernames: string[]): Promise<{ username: string; lastSeen: Date | null }[]> {
+    const rows = await this.db.query<{ username: string; last_seen: Date | string | null }>(USER_SQL.lastSeenOf, [usernames]);
+    return rows.map((row) => ({ username: row.username, lastSeen: row.last_seen === null ? null : new Date(row.last_seen) }));
+  }
+
+  async recordLastSeen(usernames: string[], at: Date): Promise<void> {
+    await this.db.query(USER_SQL.recordLastSeen, [usernames, at.toISOString()]);
   }
 
   async namesOf(ids: number[]): Promise<{ id: number; username: string }[]> {

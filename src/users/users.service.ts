@@ -186,6 +186,19 @@ export class UsersService {
     return known(usernames, this.idByName);
   }
 
+  /** When each registered user among `usernames` was last seen offline (ISO-8601, or null); names of nobody are left out. */
+  async lastSeenOf(usernames: string[]): Promise<Map<string, string | null>> {
+    const valid = usernames.filter((u) => usernameProblem(u) === null);
+    if (valid.length === 0) return new Map();
+    const rows = await this.users.lastSeenOf(valid);
+    return new Map(rows.map((row) => [row.username, row.lastSeen?.toISOString() ?? null]));
+  }
+
+  /** Records that these users' last sessions ended at `at`. */
+  async recordLastSeen(usernames: string[], at: Date): Promise<void> {
+    if (usernames.length > 0) await this.users.recordLastSeen(usernames, at);
+  }
+
   /** Usernames of these user ids (ids of no user are left out). */
   async namesOf(ids: number[]): Promise<Map<number, string>> {
     const unknown = ids.filter((id) => !this.nameById.has(id));

@@ -54,6 +54,28 @@ const scenarios: { [name: string]: () => Promise<void> } = {
     expect(await db.query(`SELECT reg_no FROM users`)).toEqual([{ reg_no: 1 }]);
   },
 
+  conversationsBackfill: async () => {
+    // Messages and group cursors stored before the conversation index existed: the migration lists them.
+    const db = await open();
+    const index = NAMES.indexOf('ConversationsAndReads1764300100000');
+    expect(await migrate(db, MIGRATIONS.slice(0, index))).toEqual(NAMES.slice(0, index));
+    await db.query(`INSERT INTO users (username, password_hash) VALUES ('alice', 'x'), ('bob', 'x'), ('carol', 'x')`);
+    await db.query(`INSERT INTO messages (sender, recipient, content, acked) VALUES
+      ('alice', 'bob', 'one', true), ('bob', 'alice', 'two', false), ('alice', 'bob', 'three', false), ('carol', 'alice', 'four', true)`);
+    await db.query(`INSERT INTO groups (name, name_key, created_by, last_seq) VALUES ('team', 'team', 'alice', 3)`);
+    await db.query(`INSERT INTO group_members (group_id, user_id, acked_seq) SELECT 1, id, 2 FROM users WHERE username = 'bob'`);
+    expect(await migrate(db, MIGRATIONS)).toEqual(NAMES.slice(index));
+    const rows = await db.query<Record<string, unknown>>(
+      `SELECT user_a, user_b, last_message_id::text AS last, a_read::text AS a_read, b_read::text AS b_read, a_unread, b_unread
+       FROM direct_conversations ORDER BY user_a, user_b`,
+    );
+    expect(rows).toEqual([
+      { user_a: 'alice', user_b: 'bob', last: '3', a_read: '0', b_read: '0', a_unread: 1, b_unread: 1 },
+      { user_a: 'alice', user_b: 'carol', last: '4', a_read: '0', b_read: '0', a_unread: 0, b_unread: 0 },
+    ]);
+    expect(await db.query(`SELECT read_seq::int AS read_seq FROM group_members`)).toEqual([{ read_seq: 2 }]);
+  },
+
   upgrade: async () => {
     // The database as the TypeORM-run version left it after the first five migrations: TypeORM's
     // table (its DDL as TypeORM 1.1.1 made it) and records, and rows of a user.

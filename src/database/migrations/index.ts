@@ -9,6 +9,9 @@ import { MessagesPartitionValidate1764200100000 } from './1764200100000-messages
 import { MessagesPartitioned1764200200000 } from './1764200200000-messages-partitioned';
 import { UsersRegistrationNumber1764200300000 } from './1764200300000-users-registration-number';
 import { MessagesPairStatistics1764200400000 } from './1764200400000-messages-pair-statistics';
+import { UsersLastSeen1764300000000 } from './1764300000000-users-last-seen';
+import { ConversationsAndReads1764300100000 } from './1764300100000-conversations-and-reads';
+import { MessagesEdits1764300200000 } from './1764300200000-messages-edits';
 
 /** Every migration, oldest first; both drivers run the same list at start. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -22,4 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MessagesPartitioned1764200200000,
   UsersRegistrationNumber1764200300000,
   MessagesPairStatistics1764200400000,
+  UsersLastSeen1764300000000,
+  ConversationsAndReads1764300100000,
+  MessagesEdits1764300200000,
 ];
