@@ -102,5 +102,40 @@ describe('SDK move to a target that does not answer', () => {
       10000,
       'the session on C',
     );
+    client.close();
+  });
+
+  it('subscribes to presence again on the instance it moved to: the pushes go on', async () => {
+    const { client } = await sdkUser(a);
+    const watched = await fixture.user(b, 'watched');
+    await until(
+      () => connectionsOn(a, a),
+      (count) => count === 1,
+      10000,
+      'one session on A',
+    );
+    expect(await client.presence([watched.name], { subscribe: true })).toEqual([{ username: watched.name, online: true, lastSeen: null }]);
+    const seen: Array<{ username: string; online: boolean }> = [];
+    client.on('presence', (entry) => seen.push(entry));
+    const moved = new Promise<void>((resolve) => client.on('state', (state) => state === 'connected' && resolve()));
+    expect((await moveOrder(a, c.host)).body).toMatchObject({ code: 0, data: true });
+    await moved;
+    expect(client.url).toBe(c.wsUrl);
+    // A's connection, which held the subscription, is gone once A sees no session left.
+    await until(
+      () => connectionsOn(a, a),
+      (count) => count === 0,
+      10000,
+      'the session gone from A',
+    );
+
+    watched.client.close();
+    await until(
+      async () => seen,
+      (entries) => entries.some((entry) => entry.username === watched.name && !entry.online),
+      10000,
+      'the offline push on C',
+    );
+    client.close();
   });
 });
