@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { GROUP_SQL } from '../src/groups/groups.repository';
 import { PARTITION_SQL } from '../src/messages/message-partitions';
 import { MESSAGE_SQL } from '../src/messages/message.store';
+import { PUSH_SQL } from '../src/push/push-queue.repository';
 import { USER_SQL, pageSql } from '../src/users/users.repository';
 import { useFixture } from './helpers/fixture';
 
@@ -26,7 +27,10 @@ const { seedScale, migrate } = require('../bench/lib/seed-scale') as {
  */
 
 const SIZE = { messages: 1_000_000, users: 20_000, groups: 1_000, bigGroup: 2_000, groupSize: 10 };
-const BIG_TABLES = /^(messages(_p\d+)?|users|group_members)$/;
+/** Offline pushes queued (PUSH_QUEUE_MAX bounds the table; 50 of them due, the rest waiting for a retry). */
+const PUSH_QUEUED = 20_000;
+const PUSH_DUE = 50;
+const BIG_TABLES = /^(messages(_p\d+)?|users|group_members|push_queue)$/;
 
 interface PlanNode {
   'Node Type': string;
@@ -96,6 +100,8 @@ interface Case {
   budget: number;
   /** Why its plan holds only with statistics (then it is checked with them only). */
   needsStatistics?: string;
+  /** Reads the whole push queue (a sequential scan is its plan): bounded by PUSH_QUEUE_MAX, not by what a client asks. */
+  boundedByQueue?: boolean;
 }
 
 const fixture = useFixture({ mode: 'cluster' });
@@ -118,7 +124,7 @@ async function explain(sql: string, params: unknown[], budget = Infinity, statis
     if (!statistics) {
       await client.query(
         'DELETE FROM pg_statistic WHERE starelid IN ' +
-          `(SELECT oid FROM pg_class WHERE relname ~ '^(messages(_p[0-9]+)?|users|group_members)$')`,
+          `(SELECT oid FROM pg_class WHERE relname ~ '^(messages(_p[0-9]+)?|users|group_members|push_queue)$')`,
       );
     }
     const { rows } = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
@@ -156,6 +162,14 @@ beforeAll(async () => {
   seeded.pendingFirst = await one(`SELECT id FROM messages WHERE recipient = 'u_3' AND NOT acked ORDER BY id LIMIT 1`);
   seeded.groupMessage = await one('SELECT id FROM messages WHERE group_id = 1 ORDER BY seq DESC LIMIT 1');
   seeded.directMessage = await one(`SELECT id FROM messages WHERE recipient IS NOT NULL ORDER BY id DESC LIMIT 1`);
+  await client.query(
+    `INSERT INTO push_queue (recipient, sender, message_id, preview, due_at)
+     SELECT 'u_' || (i % 1000), 'u_1', i, 'a preview', now() + CASE WHEN i <= $2 THEN interval '-1 minute' ELSE interval '1 hour' END
+     FROM generate_series(1, $1::int) i`,
+    [PUSH_QUEUED, PUSH_DUE],
+  );
+  await client.query('ANALYZE push_queue');
+  seeded.pushFirst = await one('SELECT min(id) FROM push_queue');
 }, 240_000);
 
 /** Every client-, admin- or sibling-triggerable statement, with realistic parameters and its budget. */
@@ -275,6 +289,35 @@ function cases(): Case[] {
     { name: 'group.cursorsOf', sql: GROUP_SQL.cursorsOf, params: () => [6], budget: 20 },
     { name: 'group.membershipCount', sql: GROUP_SQL.membershipCount, params: () => [6], budget: 500 + 10 },
 
+    // The span of ids leaves room: two index probes, no count.
+    {
+      name: 'push.insert',
+      sql: PUSH_SQL.insert,
+      params: () => [['u_2', 'u_3'], ['u_1', 'u_1'], [null, 'g0'], ['1', '2'], ['hi', 'hi'], 2, 100_000],
+      budget: 10,
+    },
+    // The span leaves no room: the rows are counted, at most PUSH_QUEUE_MAX ($7) of them, whatever else the database holds.
+    {
+      name: 'push.insert (queue full)',
+      sql: PUSH_SQL.insert,
+      params: () => [['u_2'], ['u_1'], [null], ['1'], ['hi'], 1, PUSH_QUEUED],
+      budget: PUSH_QUEUED + 10,
+    },
+    { name: 'push.claim', sql: PUSH_SQL.claim, params: () => [16, 15000], budget: 2 * 16 + 10 },
+    { name: 'push.remove', sql: PUSH_SQL.remove, params: () => [[seeded.pushFirst, String(Number(seeded.pushFirst) + 1)]], budget: 4 },
+    { name: 'push.retryLater', sql: PUSH_SQL.retryLater, params: () => [seeded.pushFirst, 0, 1000], budget: 2 },
+    {
+      name: 'push.release',
+      sql: PUSH_SQL.release,
+      params: () => [
+        [seeded.pushFirst, String(Number(seeded.pushFirst) + 1)],
+        [0, 0],
+      ],
+      budget: 4,
+    },
+    // The gauge: every row, and the table holds at most PUSH_QUEUE_MAX (and a batch per instance).
+    { name: 'push.count', sql: PUSH_SQL.count, params: () => [], budget: PUSH_QUEUED + 10, boundedByQueue: true },
+
     { name: 'user.insert', sql: USER_SQL.insert, params: () => ['plan-user', 'x'], budget: 0 },
     { name: 'user.findByUsername', sql: USER_SQL.findByUsername, params: () => ['u_1'], budget: 2 },
     { name: 'user.reserveAttempt', sql: USER_SQL.reserveAttempt, params: () => [2, 3, 600000], budget: 2 },
@@ -342,6 +385,7 @@ describe('query plans on a large database', () => {
       ...Object.keys(MESSAGE_SQL).map((k) => `message.${k}`),
       ...Object.keys(GROUP_SQL).map((k) => `group.${k}`),
       ...Object.keys(USER_SQL).map((k) => `user.${k}`),
+      ...Object.keys(PUSH_SQL).map((k) => `push.${k}`),
       'user.page',
     ];
     expect(statements.filter((name) => !listed.has(name))).toEqual([]);
@@ -401,7 +445,7 @@ describe('query plans on a large database', () => {
       expect(Number.isFinite(c.budget)).toBe(true);
       const verdict = await explain(c.sql, c.params(), c.budget, statistics);
       expect({
-        problems: verdict.problems,
+        problems: c.boundedByQueue ? verdict.problems.filter((p) => p !== 'Seq Scan on push_queue') : verdict.problems,
         overBudget: verdict.examined > c.budget ? verdict.examined : null,
         plan: verdict.problems.length || verdict.examined > c.budget ? verdict.plan : '',
       }).toEqual({

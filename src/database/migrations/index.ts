@@ -9,6 +9,7 @@ import { MessagesPartitionValidate1764200100000 } from './1764200100000-messages
 import { MessagesPartitioned1764200200000 } from './1764200200000-messages-partitioned';
 import { UsersRegistrationNumber1764200300000 } from './1764200300000-users-registration-number';
 import { MessagesPairStatistics1764200400000 } from './1764200400000-messages-pair-statistics';
+import { PushQueue1764300300000 } from './1764300300000-push-queue';
 
 /** Every migration, oldest first; both drivers run the same list at start. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   MessagesPartitioned1764200200000,
   UsersRegistrationNumber1764200300000,
   MessagesPairStatistics1764200400000,
+  PushQueue1764300300000,
 ];
