@@ -40,7 +40,8 @@ describe(`offline push webhook (${MODE})`, () => {
     await receiver.listen(0);
     settings = { ...FAST, PUSH_WEBHOOK_URL: receiver.url };
     server = await fixture.start(settings);
-  });
+    // PGlite's first start takes about 20 s, longer on a loaded machine.
+  }, 180000);
 
   afterAll(() => receiver.close());
 
