@@ -49,6 +49,8 @@ const REFUSAL_FIELDS: Record<number, string[]> = {
   [MessageType.EditResponse]: ['messageId', 'editedAt'],
   [MessageType.RecallResponse]: ['messageId', 'editedAt'],
 };
+/** Every request type: the keys of the request→response table. */
+const REQUEST_TYPES = Object.keys(RESPONSE_TYPE).map(Number);
 const INTERNAL_ERROR = 'Internal error, please try again later';
 const REFUSAL_CODES = new Set<unknown>(Object.values(RefusalCode));
 const INTERNAL_ANSWER = 'client input answered as an internal error';
@@ -376,7 +378,7 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
     const field = fc.oneof({ weight: 3, arbitrary: oddString }, { weight: 2, arbitrary: oddValue });
     const frame = fc
       .tuple(
-        fc.constantFrom(1, 5, 7, 9, 11, 13, 15, 17, 19, 22, 23, 27, 29, MessageType.TypingRequest, MessageType.PresenceRequest),
+        fc.constantFrom(...REQUEST_TYPES),
         fc.array(
           fc.tuple(
             fc.constantFrom(
@@ -398,6 +400,8 @@ describe(`WebSocket fuzzing (${MODE})`, () => {
               'newPassword',
               'usernames',
               'subscribe',
+              'messageId',
+              'before',
             ),
             field,
           ),

@@ -21,9 +21,18 @@ const services = { globalSetup: '<rootDir>/helpers/services-setup.js', globalTea
 /**
  * Run once, in the `cluster` project: the failover, topology and health suites pick their Redis
  * themselves, the storm loads one instance, the plan and migration suites test PostgreSQL only,
- * and the SDK move suite tests the client.
+ * the SDK move suite tests the client, and the push-queue suite tests instances sharing PostgreSQL.
  */
-const ONCE = ['failover', 'redis-topologies', 'reconnect-storm', 'health', 'query-plans', 'group-names-migration', 'sdk-move'];
+const ONCE = [
+  'failover',
+  'redis-topologies',
+  'reconnect-storm',
+  'health',
+  'query-plans',
+  'group-names-migration',
+  'sdk-move',
+  'push-webhook',
+];
 /** Run in the `embedded` project only: the npm package suite tests the SDK's packaging, not the storage. */
 const EMBEDDED_ONLY = ['sdk-package'];
 const onTopology = {

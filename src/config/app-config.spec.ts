@@ -169,3 +169,52 @@ describe('cliDatabaseSettings', () => {
     expect(cliDatabaseSettings({})).toEqual({ databaseUrl: undefined, dataDir: './data' });
   });
 });
+
+describe('loadConfig offline push', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'config-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const secret = 'push-secret-0123456789';
+
+  it('is off by default, with the documented defaults', () => {
+    expect(loadConfig({ DATA_DIR: dir }).push).toEqual({
+      webhookUrl: undefined,
+      webhookSecret: '',
+      previewChars: 100,
+      timeoutMs: 5000,
+      queueMax: 100000,
+      concurrency: 16,
+      retryBaseMs: 1000,
+      retryMaxDelayMs: 60000,
+      retryWindowMs: 600000,
+      pollMs: 1000,
+    });
+  });
+
+  it('takes an http or https URL with its secret', () => {
+    for (const url of ['https://push.example.com/hook?key=1', 'http://10.0.0.5:8080/push', 'http://[::1]:9000/']) {
+      expect(loadConfig({ DATA_DIR: dir, PUSH_WEBHOOK_URL: url, PUSH_WEBHOOK_SECRET: secret }).push).toMatchObject({
+        webhookUrl: url,
+        webhookSecret: secret,
+      });
+    }
+  });
+
+  it('refuses other URLs, a missing or short secret, and a cap under the base delay', () => {
+    for (const url of [
+      'ftp://push.example.com/',
+      'https://user:pass@push.example.com/',
+      'https://push.example.com/#x',
+      'push.example.com',
+    ]) {
+      expect(() => loadConfig({ DATA_DIR: dir, PUSH_WEBHOOK_URL: url, PUSH_WEBHOOK_SECRET: secret })).toThrow('PUSH_WEBHOOK_URL must be');
+    }
+    expect(() => loadConfig({ DATA_DIR: dir, PUSH_WEBHOOK_URL: 'https://push.example.com/' })).toThrow('PUSH_WEBHOOK_SECRET is required');
+    expect(() => loadConfig({ DATA_DIR: dir, PUSH_WEBHOOK_URL: 'https://push.example.com/', PUSH_WEBHOOK_SECRET: 'short' })).toThrow(
+      'PUSH_WEBHOOK_SECRET must be at least 16 characters',
+    );
+    expect(() => loadConfig({ DATA_DIR: dir, PUSH_RETRY_BASE_MS: '5000', PUSH_RETRY_MAX_DELAY_MS: '1000' })).toThrow(
+      'PUSH_RETRY_MAX_DELAY_MS',
+    );
+  });
+});

@@ -33,6 +33,7 @@ export abstract class AppConfig {
   rateLimits: RateLimits;
   logging: LoggingConfig;
   stats: StatsConfig;
+  push: PushConfig;
 }
 
 /** Where the instance listens and is reached, and what its HTTP side serves. */
@@ -135,6 +136,29 @@ export interface LimitsConfig {
   maxConnectionsPerAddress: number;
   /** Group memberships per user. */
   maxGroupsPerUser: number;
+}
+
+/** Offline push: a signed POST to an operator's webhook for each recipient a stored message found offline. */
+export interface PushConfig {
+  /** PUSH_WEBHOOK_URL; undefined: offline push is off (nothing is queued). */
+  webhookUrl?: string;
+  /** The HMAC-SHA256 key of the X-Chat-Signature header; required (16+ characters) with a URL, '' without. */
+  webhookSecret: string;
+  /** Characters (code points) of the content in `preview`; 0: the preview is "". */
+  previewChars: number;
+  /** One POST may take this long; then it is aborted and tried again later. */
+  timeoutMs: number;
+  /** Rows of the shared `push_queue` table at most; past it new entries are dropped and counted. */
+  queueMax: number;
+  /** POSTs in flight per instance at most. */
+  concurrency: number;
+  /** The wait after the first failed attempt; it doubles after each (with jitter) up to retryMaxDelayMs. */
+  retryBaseMs: number;
+  retryMaxDelayMs: number;
+  /** An entry is tried for this long after it was queued, then dropped and counted. */
+  retryWindowMs: number;
+  /** How often each instance looks for due entries when it has nothing to do. */
+  pollMs: number;
 }
 
 export interface LoggingConfig {
@@ -337,6 +361,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logging: readLogging(read),
     // At most a minute: the 15-minute charts need points; at least 100 ms keeps the window to 9000 samples.
     stats: { sampleMs: read.int('STATS_SAMPLE_MS', 5000, 100, 60000) },
+    push: readPush(read),
   };
   if (groups.limits.maxContentBytes >= groups.ws.maxFrameBytes) {
     read.problems.push('MAX_CONTENT_BYTES must be smaller than WS_MAX_FRAME_BYTES (a message frame carries the content plus its fields)');
@@ -524,6 +549,32 @@ function readRateLimits(read: EnvReader): RateLimits {
     httpPerAddress: read.int('HTTP_LIMIT_PER_ADDRESS', 1200, 0),
     groupCreatePerUser: read.int('GROUP_CREATE_LIMIT_PER_USER', 20, 0),
   };
+}
+
+function readPush(read: EnvReader): PushConfig {
+  const webhookUrl = read.raw('PUSH_WEBHOOK_URL');
+  const push: PushConfig = {
+    webhookUrl: undefined,
+    webhookSecret: '',
+    previewChars: read.int('PUSH_PREVIEW_CHARS', 100, 0, 10000),
+    timeoutMs: read.int('PUSH_WEBHOOK_TIMEOUT_MS', 5000, 100, 120000),
+    queueMax: read.int('PUSH_QUEUE_MAX', 100000, 1, 100_000_000),
+    concurrency: read.int('PUSH_CONCURRENCY', 16, 1, 1000),
+    retryBaseMs: read.int('PUSH_RETRY_BASE_MS', 1000, 10, 3600000),
+    retryMaxDelayMs: read.int('PUSH_RETRY_MAX_DELAY_MS', 60000, 10, 3600000),
+    retryWindowMs: read.int('PUSH_RETRY_WINDOW_MS', 600000, 100, 7 * 86400000),
+    pollMs: read.int('PUSH_POLL_MS', 1000, 10, 60000),
+  };
+  if (push.retryMaxDelayMs < push.retryBaseMs) read.problems.push('PUSH_RETRY_MAX_DELAY_MS must not be smaller than PUSH_RETRY_BASE_MS');
+  if (webhookUrl === undefined) return push;
+  // fetch refuses credentials in a URL, and a fragment is never sent: both are a mistake here.
+  if (!/^https?:\/\/[^\s/?#@]+(\/[^\s#]*)?$/i.test(webhookUrl) || !URL.canParse(webhookUrl)) {
+    read.problems.push(`PUSH_WEBHOOK_URL must be an http:// or https:// URL without credentials or fragment (got "${webhookUrl}")`);
+  }
+  const secret = read.raw('PUSH_WEBHOOK_SECRET');
+  if (secret === undefined) read.problems.push('PUSH_WEBHOOK_SECRET is required with PUSH_WEBHOOK_URL: every push is signed with it');
+  else if (secret.length < 16) read.problems.push('PUSH_WEBHOOK_SECRET must be at least 16 characters');
+  return { ...push, webhookUrl, webhookSecret: secret ?? '' };
 }
 
 function readLogging(read: EnvReader): LoggingConfig {

@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { GroupGoneError, GroupLog, MessageRecord, MessageStore, StoredMessage, advanceCursors } from '../messages/message.store';
 import { Audience, CheckedSend, SendPipeline, SendRequest } from '../sending/send-pipeline';
 import { MetricsService } from '../metrics/metrics.service';
+import { PushService } from '../push/push.service';
 import { normalizeUsername } from '../users/user-rules';
 import { UsersService } from '../users/users.service';
 import { RateLimitsService } from '../limits/rate-limits.service';
@@ -84,6 +85,7 @@ export class GroupsService extends OfflineSource {
     private readonly delivery: DeliveryService,
     private readonly metrics: MetricsService,
     private readonly limits: RateLimitsService,
+    private readonly offlinePush: PushService,
   ) {
     super();
     this.log = store.groupLog(groups);
@@ -220,12 +222,15 @@ export class GroupsService extends OfflineSource {
     if (!stored.duplicate) this.metrics.groupStored.inc();
     // A resend delivers the original again: the first try may have died with its instance before delivering.
     // Members drop copies by messageId.
-    await this.delivery.deliver(members, {
+    const reached = await this.delivery.deliver(members, {
       frame: JSON.stringify(frame),
       messageId: stored.id,
       stream: streamOf(group.id),
       seq: Number(stored.seq),
     });
+    const message = stored.original ?? record;
+    const offline = members.filter((member) => member !== message.sender && !reached.has(member));
+    this.offlinePush.offline({ from: message.sender, groupName: group.name, messageId: stored.id, content: message.content }, offline);
     return { messageId: stored.id, duplicate: stored.duplicate, frame };
   }
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PushModule } from '../push/push.module';
 import { UsersModule } from '../users/users.module';
 import { MessageFrames } from './message-frames';
 import { MessagePartitions } from './message-partitions';
@@ -7,7 +8,7 @@ import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 
 @Module({
-  imports: [UsersModule],
+  imports: [PushModule, UsersModule],
   controllers: [MessagesController],
   providers: [MessageStore, MessagesService, MessageFrames, MessagePartitions],
   exports: [MessageStore, MessagesService, MessageFrames],

@@ -5,6 +5,7 @@ import { ChatResponseFrame, RefusalCode, chatMessageFrame } from '../protocol';
 import { Refused, Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { PushService } from '../push/push.service';
 import { normalizeUsername } from '../users/user-rules';
 import { UsersService } from '../users/users.service';
 import { Audience, CheckedSend, SendPipeline, SendRequest } from '../sending/send-pipeline';
@@ -49,6 +50,7 @@ export class MessagesService extends OfflineSource {
     private readonly users: UsersService,
     private readonly delivery: DeliveryService,
     private readonly metrics: MetricsService,
+    private readonly offlinePush: PushService,
   ) {
     super();
     const audience: Audience<DirectSend, string, DirectSent> = {
@@ -95,13 +97,15 @@ export class MessagesService extends OfflineSource {
   private async deliver(request: CheckedSend, to: string, stored: StoredMessage): Promise<DirectSent> {
     if (stored.duplicate) {
       // The first try may have been stored but never delivered (its instance died): hand it over again.
+      const original = stored.original;
       const delivered =
         stored.acked ||
-        (stored.original
-          ? (await this.delivery.deliver([to], { frame: JSON.stringify(directFrame(stored.original, false)), messageId: stored.id })).has(
-              to,
-            )
+        (original
+          ? (await this.delivery.deliver([to], { frame: JSON.stringify(directFrame(original, false)), messageId: stored.id })).has(to)
           : false);
+      // Its first push may have died with that instance too; receivers drop repeats by messageId.
+      if (!delivered && original)
+        this.offlinePush.offline({ from: original.sender, messageId: stored.id, content: original.content }, [to]);
       return { messageId: stored.id, delivered, to };
     }
     this.metrics.directStored.inc();
@@ -121,6 +125,7 @@ export class MessagesService extends OfflineSource {
       ),
     );
     const reached = await this.delivery.deliver([to], { frame, messageId: stored.id });
+    if (!reached.has(to)) this.offlinePush.offline({ from: request.from, messageId: stored.id, content: request.content }, [to]);
     return { messageId: stored.id, delivered: reached.has(to), to };
   }
 

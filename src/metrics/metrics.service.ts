@@ -124,6 +124,30 @@ export class MetricsService {
   readonly typing = this.counter('chat_typing_total', 'Typing requests that passed their checks, by outcome: forwarded, or throttled', [
     'outcome',
   ]);
+  readonly pushSent = this.counter('chat_push_sent_total', 'Offline pushes the webhook answered with 2xx');
+
+  private readonly pushFailures = this.counter(
+    'chat_push_failed_total',
+    'Webhook attempts that failed, by reason: timeout, connection, retryable_status (408, 429, 5xx), rejected_status (other)',
+    ['reason'],
+  );
+
+  readonly pushFailedTimeout = startedAtZero(this.pushFailures, 'timeout');
+  readonly pushFailedConnection = startedAtZero(this.pushFailures, 'connection');
+  readonly pushFailedRetryable = startedAtZero(this.pushFailures, 'retryable_status');
+  readonly pushFailedRejected = startedAtZero(this.pushFailures, 'rejected_status');
+
+  private readonly pushDrops = this.counter(
+    'chat_push_dropped_total',
+    'Offline pushes given up, by reason: queue_full (PUSH_QUEUE_MAX), expired (PUSH_RETRY_WINDOW_MS), rejected (a 4xx answer)',
+    ['reason'],
+  );
+
+  readonly pushDroppedFull = startedAtZero(this.pushDrops, 'queue_full');
+  readonly pushDroppedExpired = startedAtZero(this.pushDrops, 'expired');
+  readonly pushDroppedRejected = startedAtZero(this.pushDrops, 'rejected');
+
+  readonly pushQueued = this.gauge('chat_push_queued', 'Offline pushes in the shared queue (all instances), waiting or in flight');
 
   readonly hasherBusy = this.counter('chat_hasher_busy_total', 'Password hashes refused at once because too many were waiting');
 

@@ -12,6 +12,7 @@ import { MessagesPairStatistics1764200400000 } from './1764200400000-messages-pa
 import { UsersLastSeen1764300000000 } from './1764300000000-users-last-seen';
 import { ConversationsAndReads1764300100000 } from './1764300100000-conversations-and-reads';
 import { MessagesEdits1764300200000 } from './1764300200000-messages-edits';
+import { PushQueue1764300300000 } from './1764300300000-push-queue';
 
 /** Every migration, oldest first; both drivers run the same list at start. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   UsersLastSeen1764300000000,
   ConversationsAndReads1764300100000,
   MessagesEdits1764300200000,
+  PushQueue1764300300000,
 ];
