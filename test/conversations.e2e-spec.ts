@@ -96,6 +96,15 @@ describe(`conversations (${MODE})`, () => {
     await send(carol.client, alice.name, 'carol again');
     expect((await list(alice.client)).conversations.map(key)).toEqual([carol.name, `#${team}`, bob.name]);
     expect((await list(alice.client)).conversations[0].unread).toBe(2);
+
+    // One's own group messages are read: sending moves the sender's read position, and a reply reads what came before.
+    const groupOf = async (client: typeof alice.client) =>
+      (await list(client)).conversations.find((conversation) => conversation.groupName === team)!;
+    expect(await groupOf(carol.client)).toMatchObject({ unread: 0, readUpTo: g1 });
+    const g2 = (await carol.client.request({ messageType: MessageType.GroupChatRequest, groupName: team, content: 'more' })).messageId;
+    const g3 = (await alice.client.request({ messageType: MessageType.GroupChatRequest, groupName: team, content: 'reply' })).messageId;
+    expect(await groupOf(carol.client)).toMatchObject({ unread: 1, readUpTo: g2 });
+    expect(await groupOf(alice.client)).toMatchObject({ unread: 0, readUpTo: g3 });
   });
 
   it('refuses a bad limit or cursor', async () => {

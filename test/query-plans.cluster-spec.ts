@@ -353,6 +353,8 @@ function cases(): Case[] {
     { name: 'group.nameOf', sql: GROUP_SQL.nameOf, params: () => [1], budget: 0 },
     { name: 'group.cursorsOf', sql: GROUP_SQL.cursorsOf, params: () => [6], budget: 20 },
     { name: 'group.readUpTo', sql: GROUP_SQL.readUpTo, params: () => [1, 6, s.g0Last], budget: 1 },
+    // The batch's senders by their username index, then each one's membership row by its key.
+    { name: 'group.readOwn', sql: GROUP_SQL.readOwn, params: () => [1, ['u_6', 'u_7'], ['5', '6']], budget: 8 },
     { name: 'group.readPosition', sql: GROUP_SQL.readPosition, params: () => [Number(s.oldGroup), 6], budget: 2 },
     // u5 is in nine groups: each probes its newest message, then the page's groups their read position, in each of the two
     // partitions; plus its memberships by index. Bounded by MAX_GROUPS_PER_USER, whatever the size of the messages.

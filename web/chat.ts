@@ -678,11 +678,7 @@ class ChatPage {
         const acked: StoredMessage = { id: ack.messageId, from: me, content, time: local.time };
         if (ack.delivered !== undefined) acked.delivered = ack.delivered;
         if (!this.conversations.merge(key, [acked])) this.conversations.saveMessages(key, list);
-        if (this.conversations.active === key) {
-          this.renderMessages(true);
-          // A group counts our own messages after our read position as unread.
-          this.markActiveRead();
-        }
+        if (this.conversations.active === key) this.renderMessages(true);
       },
       (error: unknown) => {
         local.state = 'failed';

@@ -241,9 +241,9 @@ export class Conversations {
   }
 
   /**
-   * The message to mark `key` read up to: its newest stored message, when a message after our read
-   * position is loaded: someone else's in a 1:1 conversation, anyone's in a group (whose unread
-   * count has our own messages too); undefined when there is nothing new to read.
+   * The message to mark `key` read up to: its newest stored message, when someone else's message
+   * after our read position is loaded (sending moves our own read position: the server counts only
+   * others' messages); undefined when there is nothing new to read.
    */
   readTarget(key: string): string | undefined {
     const conversation = this.conversations.get(key);
@@ -251,8 +251,7 @@ export class Conversations {
     if (!conversation || !list) return undefined;
     const stored = list.filter((message) => isServerId(message.id));
     const readUpTo = conversation.readUpTo;
-    const counts = (message: StoredMessage): boolean => conversation.kind === 'group' || message.from !== this.me;
-    const unread = stored.some((message) => counts(message) && (readUpTo === undefined || compareIds(message.id, readUpTo) > 0));
+    const unread = stored.some((message) => message.from !== this.me && (readUpTo === undefined || compareIds(message.id, readUpTo) > 0));
     return unread ? stored.at(-1)?.id : undefined;
   }
 

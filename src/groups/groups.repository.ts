@@ -69,6 +69,10 @@ export const GROUP_SQL = {
   /** Moves a member's read position forward to seq `$3`; no row when it was there or beyond (or no such member). */
   readUpTo:
     'UPDATE group_members SET read_seq = $3 WHERE group_id = $1 AND user_id = $2 AND read_seq < $3 RETURNING read_seq::text AS read_seq',
+  /** Senders' read positions move forward to their newest message of a batch ($2 usernames, $3 seqs), in its transaction. */
+  readOwn: `UPDATE group_members gm SET read_seq = s.seq
+       FROM (SELECT u.id, s.seq FROM unnest($2::text[], $3::bigint[]) AS s(username, seq) JOIN users u ON u.username = s.username) s
+       WHERE gm.group_id = $1 AND gm.user_id = s.id AND gm.read_seq < s.seq`,
   /** A member's read position: its seq and the id of the group's last message at or before it (null: none). */
   readPosition: `SELECT gm.read_seq::text AS read_seq,
          (SELECT m.id FROM messages m WHERE m.group_id = gm.group_id AND m.seq <= gm.read_seq ORDER BY m.seq DESC LIMIT 1)::text AS read_id
@@ -102,6 +106,10 @@ export class GroupsRepository implements GroupSeqs {
   async advance(tx: Queryable, groupId: number, count: number): Promise<string | null> {
     const rows = await tx.query<{ last_seq: string }>(GROUP_SQL.advanceSeq, [groupId, count]);
     return rows[0]?.last_seq ?? null;
+  }
+
+  async readOwn(tx: Queryable, groupId: number, senders: string[], seqs: string[]): Promise<void> {
+    await tx.query(GROUP_SQL.readOwn, [groupId, senders, seqs]);
   }
 
   /** Moves the member's cursor in each group to the highest seq among these acknowledged ids (batched). */

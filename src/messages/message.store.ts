@@ -91,6 +91,8 @@ interface InsertedRow extends Record<string, unknown> {
 export interface GroupSeqs {
   /** Takes the group's next `count` seqs in `tx`; returns the last of them, or null when the group is gone. */
   advance(tx: Queryable, groupId: number, count: number): Promise<string | null>;
+  /** In `tx`: each sender's read position moves to the seq of their newest message of the batch (one's own messages are read). */
+  readOwn(tx: Queryable, groupId: number, senders: string[], seqs: string[]): Promise<void>;
 }
 
 /** Where the groups feature appends its messages: batched like 1:1 messages, numbered by its `GroupSeqs`. */
@@ -425,12 +427,15 @@ export class MessageStore {
           batch.map((i) => i.sequenceId),
           batch.length,
         ]);
+        const newestOwn = new Map<string, string>();
         rows.forEach((row, position) => {
           const index = indexes[position];
           results[index] = this.result(row);
           // Stored by another instance in the meantime: this seq stays a gap, which members skip after a wait.
           if (!row.inserted) resends.add(index);
+          else newestOwn.set(batch[position].sender, row.seq!);
         });
+        if (newestOwn.size > 0) await seqs.readOwn(tx, groupId, [...newestOwn.keys()], [...newestOwn.values()]);
       }
       const duplicates = [...resends]
         .filter((index) => !(results[index] instanceof GroupGoneError))
