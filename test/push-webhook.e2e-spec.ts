@@ -206,6 +206,72 @@ describe(`offline push webhook (${MODE})`, () => {
     expect(metrics).toMatch(/chat_push_failed_total\{reason="timeout"\} [1-9]/);
   });
 
+  /** An attempt may have been under way at an edit or a recall (claimed before it): it may still arrive this long after the answer. */
+  const IN_FLIGHT_MS = 200;
+
+  it('a message recalled while its push waits for a retry is never POSTed again, and never delivered', async () => {
+    const alice = await fixture.user(server, 'alice');
+    const bob = await fixture.registered(server, 'bob');
+    receiver.mode = 'fail';
+    const text = `recalled text ${bob}`;
+    const { messageId } = await chat(alice.client, bob, text);
+    await until(
+      async () => receiver.to(bob).filter((r) => r.json.messageId === messageId).length,
+      (n) => n >= 2,
+      10000,
+      'two failed attempts',
+    );
+    const recalled = await alice.client.request({ messageType: MessageType.RecallRequest, messageId });
+    expect(recalled.success).toBe(true);
+    const after = Date.now() + IN_FLIGHT_MS;
+    // Several retry delays (100–300 ms) while failing, then the receiver recovers.
+    await sleep(1000);
+    receiver.mode = 'ok';
+    const later = await chat(alice.client, bob, 'after the recall');
+    await until(
+      async () => receiver.delivered(bob).filter((r) => r.json.messageId === later.messageId),
+      (list) => list.length > 0,
+      10000,
+      'the later push',
+    );
+    await sleep(1000);
+    expect(receiver.requests.filter((r) => r.at > after && (r.body.includes(text) || r.json.messageId === messageId))).toEqual([]);
+    expect(receiver.delivered(bob).filter((r) => r.json.messageId === messageId)).toEqual([]);
+    const metrics = (await server.http('GET', '/metrics', { auth: 'admin' })).text;
+    expect(metrics).toMatch(/chat_push_dropped_total\{reason="recalled"\} [1-9]/);
+  });
+
+  it('a message edited while its push waits for a retry is POSTed with the new preview (cut), never the old', async () => {
+    const alice = await fixture.user(server, 'alice');
+    const bob = await fixture.registered(server, 'bob');
+    receiver.mode = 'fail';
+    const before = `first words ${bob}`;
+    const { messageId } = await chat(alice.client, bob, before);
+    await until(
+      async () => receiver.to(bob).filter((r) => r.json.messageId === messageId).length,
+      (n) => n >= 2,
+      10000,
+      'two failed attempts',
+    );
+    const edited = await alice.client.request({ messageType: MessageType.EditRequest, messageId, content: `${'😀'.repeat(100)} and more` });
+    expect(edited.success).toBe(true);
+    const after = Date.now() + IN_FLIGHT_MS;
+    await sleep(1000);
+    // Retried meanwhile, with the new preview already.
+    const retried = receiver.requests.filter((r) => r.at > after && r.json.messageId === messageId);
+    expect(retried.length).toBeGreaterThan(0);
+    receiver.mode = 'ok';
+    const [push] = await until(
+      async () => receiver.delivered(bob).filter((r) => r.json.messageId === messageId),
+      (list) => list.length > 0,
+      10000,
+      'the push',
+    );
+    expect(JSON.parse(push.body)).toEqual({ to: bob, from: alice.name, messageId, preview: '😀'.repeat(100) });
+    expect(signatureValid(SECRET, push)).toBe(true);
+    expect(receiver.requests.filter((r) => r.at > after && r.body.includes(before))).toEqual([]);
+  });
+
   it.each([
     [{ PUSH_WEBHOOK_URL: 'ftp://127.0.0.1/push', PUSH_WEBHOOK_SECRET: SECRET }, 'PUSH_WEBHOOK_URL'],
     [{ PUSH_WEBHOOK_URL: 'http://user:pass@127.0.0.1/push', PUSH_WEBHOOK_SECRET: SECRET }, 'PUSH_WEBHOOK_URL'],
