@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { MessageType } from '../src/protocol';
 import { MODE } from './helpers/environment';
 import { useFixture } from './helpers/fixture';
@@ -204,6 +205,93 @@ describe(`offline push webhook (${MODE})`, () => {
     );
     const metrics = (await server.http('GET', '/metrics', { auth: 'admin' })).text;
     expect(metrics).toMatch(/chat_push_failed_total\{reason="timeout"\} [1-9]/);
+  });
+
+  /** Cluster mode: the previews stored for a message's queued rows, as the database holds them (at rest). */
+  async function storedPreviews(messageId: unknown): Promise<string[]> {
+    const db = new Client({ connectionString: fixture.env.databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ preview: string }>('SELECT preview FROM push_queue WHERE message_id = $1', [messageId]);
+      return rows.map((r) => r.preview);
+    } finally {
+      await db.end();
+    }
+  }
+
+  const recalledDrops = async (): Promise<number> => {
+    const metrics = (await server.http('GET', '/metrics', { auth: 'admin' })).text;
+    return Number(/chat_push_dropped_total\{reason="recalled"\} (\d+)/.exec(metrics)?.[1] ?? 'NaN');
+  };
+
+  /** An attempt may have been under way at an edit or a recall (claimed before it): it may still arrive this long after the answer. */
+  const IN_FLIGHT_MS = 200;
+
+  it('a message recalled while its push waits for a retry is never POSTed again, and never delivered', async () => {
+    const alice = await fixture.user(server, 'alice');
+    const bob = await fixture.registered(server, 'bob');
+    receiver.mode = 'fail';
+    const text = `recalled text ${bob}`;
+    const { messageId } = await chat(alice.client, bob, text);
+    await until(
+      async () => receiver.to(bob).filter((r) => r.json.messageId === messageId).length,
+      (n) => n >= 2,
+      10000,
+      'two failed attempts',
+    );
+    const dropsBefore = await recalledDrops();
+    const recalled = await alice.client.request({ messageType: MessageType.RecallRequest, messageId });
+    expect(recalled.success).toBe(true);
+    // The row is deleted before the answer, not left with the text until its next claim.
+    expect(await recalledDrops()).toBe(dropsBefore + 1);
+    if (MODE === 'cluster') expect(await storedPreviews(messageId)).toEqual([]);
+    const after = Date.now() + IN_FLIGHT_MS;
+    // Several retry delays (100–300 ms) while failing, then the receiver recovers.
+    await sleep(1000);
+    receiver.mode = 'ok';
+    const later = await chat(alice.client, bob, 'after the recall');
+    await until(
+      async () => receiver.delivered(bob).filter((r) => r.json.messageId === later.messageId),
+      (list) => list.length > 0,
+      10000,
+      'the later push',
+    );
+    await sleep(1000);
+    expect(receiver.requests.filter((r) => r.at > after && (r.body.includes(text) || r.json.messageId === messageId))).toEqual([]);
+    expect(receiver.delivered(bob).filter((r) => r.json.messageId === messageId)).toEqual([]);
+    expect(await recalledDrops()).toBe(dropsBefore + 1);
+  });
+
+  it('a message edited while its push waits for a retry is POSTed with the new preview (cut), never the old', async () => {
+    const alice = await fixture.user(server, 'alice');
+    const bob = await fixture.registered(server, 'bob');
+    receiver.mode = 'fail';
+    const before = `first words ${bob}`;
+    const { messageId } = await chat(alice.client, bob, before);
+    await until(
+      async () => receiver.to(bob).filter((r) => r.json.messageId === messageId).length,
+      (n) => n >= 2,
+      10000,
+      'two failed attempts',
+    );
+    const edited = await alice.client.request({ messageType: MessageType.EditRequest, messageId, content: `${'😀'.repeat(100)} and more` });
+    expect(edited.success).toBe(true);
+    if (MODE === 'cluster') expect(await storedPreviews(messageId)).toEqual(['😀'.repeat(100)]);
+    const after = Date.now() + IN_FLIGHT_MS;
+    await sleep(1000);
+    // Retried meanwhile, with the new preview already.
+    const retried = receiver.requests.filter((r) => r.at > after && r.json.messageId === messageId);
+    expect(retried.length).toBeGreaterThan(0);
+    receiver.mode = 'ok';
+    const [push] = await until(
+      async () => receiver.delivered(bob).filter((r) => r.json.messageId === messageId),
+      (list) => list.length > 0,
+      10000,
+      'the push',
+    );
+    expect(JSON.parse(push.body)).toEqual({ to: bob, from: alice.name, messageId, preview: '😀'.repeat(100) });
+    expect(signatureValid(SECRET, push)).toBe(true);
+    expect(receiver.requests.filter((r) => r.at > after && r.body.includes(before))).toEqual([]);
   });
 
   it.each([

@@ -383,8 +383,11 @@ function cases(): Case[] {
       budget: PUSH_QUEUED + 10,
       boundedByQueue: true,
     },
-    // The due rows by their index, each locked and updated by its key: three reads per row claimed.
-    { name: 'push.claim', sql: PUSH_SQL.claim, params: () => [16, 15000], budget: 3 * 16 + 10 },
+    // The due rows by their index, each locked and updated by its key: three reads per row claimed, and its message by id.
+    { name: 'push.claim', sql: PUSH_SQL.claim, params: () => [16, 15000, 100], budget: 4 * 16 + 10 },
+    // An edit or a recall: the message's entries by the message_id index (the seeded queue: one row per message id).
+    { name: 'push.removeMessage', sql: PUSH_SQL.removeMessage, params: () => ['1'], budget: 2 },
+    { name: 'push.repreview', sql: PUSH_SQL.repreview, params: () => ['2', 'edited'], budget: 2 },
     { name: 'push.remove', sql: PUSH_SQL.remove, params: () => [[seeded.pushFirst, String(Number(seeded.pushFirst) + 1)]], budget: 4 },
     { name: 'push.retryLater', sql: PUSH_SQL.retryLater, params: () => [seeded.pushFirst, 0, 1000], budget: 2 },
     {

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { GroupsService } from '../groups/groups.service';
 import { MessageChange, MessageRecord, MessageStore } from '../messages/message.store';
 import { RefusalCode, messageChangedFrame } from '../protocol';
+import { PushService } from '../push/push.service';
 import { contentProblem, parseMessageId } from '../sending/message-rules';
 
 export const EditReasons = {
@@ -35,7 +36,8 @@ interface Conversation {
 /**
  * Edit and recall by the sender, within EDIT_WINDOW_SECONDS: stored, then pushed as
  * MessageChanged to every live session of the conversation anywhere. Users without one get the
- * change recorded and pushed at their next login (the offline source below).
+ * change recorded and pushed at their next login (the offline source below). Offline pushes still
+ * queued for the message are given the new preview, or dropped for a recall (PushService).
  */
 @Injectable()
 export class EditsService extends OfflineSource {
@@ -44,6 +46,7 @@ export class EditsService extends OfflineSource {
     private readonly store: MessageStore,
     private readonly groups: GroupsService,
     private readonly delivery: DeliveryService,
+    private readonly offlinePush: PushService,
   ) {
     super();
   }
@@ -75,6 +78,7 @@ export class EditsService extends OfflineSource {
     if (!message.inWindow) return refused(RefusalCode.LimitExceeded, windowPassed(window));
     const changed = await this.store.change(id, username, change, window, conversation.members);
     if (!changed) return refused(RefusalCode.Conflict, EditReasons.changedMeanwhile);
+    await this.offlinePush.messageChanged(id, change.kind === 'edit' ? change.content : null);
     const editedAt = changed.editedAt!;
     const frame = { ...this.frameOf(changed, conversation.groupName), time: new Date().toISOString() };
     // A push, not a copy of the message: no messageId, so no connection drops it as a repeat.

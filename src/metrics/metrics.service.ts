@@ -139,13 +139,15 @@ export class MetricsService {
 
   private readonly pushDrops = this.counter(
     'chat_push_dropped_total',
-    'Offline pushes given up, by reason: queue_full (PUSH_QUEUE_MAX), expired (PUSH_RETRY_WINDOW_MS), rejected (a 4xx answer)',
+    'Offline pushes given up, by reason: queue_full (PUSH_QUEUE_MAX), expired (PUSH_RETRY_WINDOW_MS), rejected (a 4xx answer), ' +
+      'recalled (the message was recalled before it was sent)',
     ['reason'],
   );
 
   readonly pushDroppedFull = startedAtZero(this.pushDrops, 'queue_full');
   readonly pushDroppedExpired = startedAtZero(this.pushDrops, 'expired');
   readonly pushDroppedRejected = startedAtZero(this.pushDrops, 'rejected');
+  readonly pushDroppedRecalled = startedAtZero(this.pushDrops, 'recalled');
 
   readonly pushQueued = this.gauge('chat_push_queued', 'Offline pushes in the shared queue (all instances), waiting or in flight');
 

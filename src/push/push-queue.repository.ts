@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database';
+import { previewOf } from './push-rules';
 
 /** One recipient's push of one message, as queued. */
 export interface PushEntryInput {
@@ -17,6 +18,8 @@ export interface ClaimedPush extends PushEntryInput {
   attempts: number;
   /** How long ago it was queued, by the database's clock. */
   ageMs: number;
+  /** The message was recalled since it was queued: the entry is dropped, never POSTed. */
+  recalled: boolean;
 }
 
 interface ClaimedRow extends Record<string, unknown> {
@@ -28,6 +31,8 @@ interface ClaimedRow extends Record<string, unknown> {
   preview: string;
   attempts: number;
   age_ms: number;
+  recalled: boolean | null;
+  content: string | null;
 }
 
 /**
@@ -59,11 +64,31 @@ export const PUSH_SQL = {
    * are skipped, and the claim moves `due_at` past the attempt's lease ($2 ms), so an instance that
    * dies mid-attempt leaves its entries to be claimed again when the lease ends.
    */
-  claim: `UPDATE push_queue q SET due_at = now() + $2::int * interval '1 millisecond', attempts = q.attempts + 1
-  FROM (SELECT id FROM push_queue WHERE due_at <= now() ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED) c
-  WHERE q.id = c.id
-  RETURNING q.id::text AS id, q.recipient, q.sender, q.group_name, q.message_id::text AS message_id, q.preview, q.attempts,
-    (extract(epoch FROM now() - q.enqueued_at) * 1000)::float8 AS age_ms`,
+  /**
+   * Claims up to $1 due entries for one attempt each: locked rows (another instance claiming them)
+   * are skipped, and the claim moves `due_at` past the attempt's lease ($2 ms), so an instance that
+   * dies mid-attempt leaves its entries to be claimed again when the lease ends. Each comes with its
+   * message's state now (by its id, the partition key: one probe), cut to $3 characters: an edit or
+   * a recall committed before the claim is what the POST shows, whatever preview the row was
+   * written with (an entry still in an instance's memory at the change, or its insert under way).
+   */
+  claim: `WITH claimed AS (
+    UPDATE push_queue q SET due_at = now() + $2::int * interval '1 millisecond', attempts = q.attempts + 1
+    FROM (SELECT id FROM push_queue WHERE due_at <= now() ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED) c
+    WHERE q.id = c.id
+    RETURNING q.id, q.recipient, q.sender, q.group_name, q.message_id, q.preview, q.attempts, q.enqueued_at
+  )
+  SELECT c.id::text AS id, c.recipient, c.sender, c.group_name, c.message_id::text AS message_id, c.preview, c.attempts,
+    (extract(epoch FROM now() - c.enqueued_at) * 1000)::float8 AS age_ms, m.recalled, left(m.content, $3::int) AS content
+  FROM claimed c LEFT JOIN LATERAL (SELECT p.recalled, p.content FROM messages p WHERE p.id = c.message_id LIMIT 1) m ON true`,
+  /**
+   * A message recalled: its entries are deleted (the recipient sees the recall at the next login);
+   * returns how many.
+   */
+  removeMessage: `WITH removed AS (DELETE FROM push_queue WHERE message_id = $1::bigint RETURNING 1)
+  SELECT count(*)::int AS n FROM removed`,
+  /** A message edited: its entries carry the new content's preview ($2). */
+  repreview: 'UPDATE push_queue SET preview = $2 WHERE message_id = $1::bigint',
   /** Entries done with: sent, or dropped. */
   remove: 'DELETE FROM push_queue WHERE id = ANY($1::bigint[])',
   /** After a failed attempt: due again in $3 ms, unless another claim took the row since. */
@@ -94,18 +119,33 @@ export class PushQueueRepository {
     return rows[0]?.inserted ?? 0;
   }
 
-  async claim(limit: number, leaseMs: number): Promise<ClaimedPush[]> {
-    const rows = await this.db.query<ClaimedRow>(PUSH_SQL.claim, [limit, leaseMs]);
+  /** `previewChars`: the preview's length, PUSH_PREVIEW_CHARS (the caller cuts it again by code points). */
+  async claim(limit: number, leaseMs: number, previewChars: number): Promise<ClaimedPush[]> {
+    const rows = await this.db.query<ClaimedRow>(PUSH_SQL.claim, [limit, leaseMs, previewChars]);
     return rows.map((row) => ({
       id: row.id,
       recipient: row.recipient,
       sender: row.sender,
       groupName: row.group_name,
       messageId: row.message_id,
-      preview: row.preview,
+      // Cut by the database by characters, then by the rule (by code points: the same). A message no
+      // longer stored (retention) keeps the preview it was queued with.
+      preview: row.content === null ? row.preview : previewOf(row.content, previewChars),
       attempts: row.attempts,
       ageMs: Number(row.age_ms),
+      recalled: row.recalled === true,
     }));
+  }
+
+  /** Deletes the entries of a recalled message; returns how many. */
+  async removeMessage(messageId: string): Promise<number> {
+    const rows = await this.db.query<{ n: number }>(PUSH_SQL.removeMessage, [messageId]);
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Gives the entries of an edited message its new preview. */
+  async repreview(messageId: string, preview: string): Promise<void> {
+    await this.db.query(PUSH_SQL.repreview, [messageId, preview]);
   }
 
   async remove(ids: string[]): Promise<void> {

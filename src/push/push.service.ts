@@ -36,6 +36,8 @@ export class PushService implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly cluster: boolean;
   /** Entries not yet written to the table, at most PUSH_QUEUE_MAX. */
   private buffer: PushEntryInput[] = [];
+  /** How many of the buffer's first entries the insert under way is writing. */
+  private writing = 0;
   private storing?: Promise<void>;
   private storeTimer?: NodeJS.Timeout;
   private pollTimer?: NodeJS.Timeout;
@@ -94,6 +96,32 @@ export class PushService implements OnApplicationBootstrap, OnApplicationShutdow
     this.scheduleStore(0);
   }
 
+  /**
+   * A message edited (`content`) or recalled (null): its queued entries get the new preview, or are
+   * deleted, and so are those in this instance's buffer. Rows written with the old text meanwhile (an
+   * insert under way here, an entry in another instance's memory) are corrected when claimed: the
+   * claim reads the message as it is then. A POST already sent cannot be taken back. Never throws:
+   * the change itself is stored, and the claim is the guarantee.
+   */
+  async messageChanged(messageId: string, content: string | null): Promise<void> {
+    if (!this.enabled) return;
+    const preview = content === null ? null : previewOf(content, this.settings.previewChars);
+    if (this.buffer.length > this.writing) {
+      const waiting = this.buffer.slice(this.writing).filter((e) => e.messageId !== messageId || preview !== null);
+      for (const entry of waiting) if (entry.messageId === messageId) entry.preview = preview!;
+      this.buffer.splice(this.writing, this.buffer.length - this.writing, ...waiting);
+    }
+    try {
+      if (preview === null) {
+        const removed = await this.queue.removeMessage(messageId);
+        this.metrics.pushDroppedRecalled.inc(removed);
+        this.setQueued(this.queued - removed);
+      } else await this.queue.repreview(messageId, preview);
+    } catch (error) {
+      this.logger.warn(`Could not update the queued pushes of message ${messageId}: ${String(error)}`);
+    }
+  }
+
   async onApplicationShutdown(): Promise<void> {
     if (!this.enabled) return;
     this.stopped = true;
@@ -128,7 +156,8 @@ export class PushService implements OnApplicationBootstrap, OnApplicationShutdow
     try {
       while (this.buffer.length > 0) {
         const batch = this.buffer.slice(0, INSERT_BATCH);
-        const inserted = await this.queue.insert(batch, this.settings.queueMax);
+        this.writing = batch.length;
+        const inserted = await this.queue.insert(batch, this.settings.queueMax).finally(() => (this.writing = 0));
         this.buffer.splice(0, batch.length);
         if (inserted < batch.length) this.metrics.pushDroppedFull.inc(batch.length - inserted);
         this.setQueued(this.queued + inserted);
@@ -161,7 +190,7 @@ export class PushService implements OnApplicationBootstrap, OnApplicationShutdow
       while (!this.stopped) {
         const room = this.settings.concurrency - this.inFlight.size;
         if (room <= 0) return;
-        const claimed = await this.queue.claim(room, this.settings.timeoutMs + LEASE_MARGIN_MS);
+        const claimed = await this.queue.claim(room, this.settings.timeoutMs + LEASE_MARGIN_MS, this.settings.previewChars);
         for (const entry of claimed) this.begin(entry);
         if (claimed.length < room) return;
       }
@@ -187,6 +216,12 @@ export class PushService implements OnApplicationBootstrap, OnApplicationShutdow
       // Queued longer ago than the window (every instance was down meanwhile): the message waits for the next login.
       await this.removals.add(entry.id);
       this.metrics.pushDroppedExpired.inc();
+      return;
+    }
+    if (entry.recalled) {
+      // Recalled after it was queued, and the row written or kept meanwhile: the text never leaves.
+      await this.removals.add(entry.id);
+      this.metrics.pushDroppedRecalled.inc();
       return;
     }
     const started = Date.now();
