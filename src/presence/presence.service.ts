@@ -118,7 +118,8 @@ export class PresenceService implements OnModuleInit {
     const offline = changes.filter((c) => !c.online).map((c) => c.username);
     this.metrics.presenceChanges.inc({ state: 'online' }, changes.length - offline.length);
     this.metrics.presenceChanges.inc({ state: 'offline' }, offline.length);
-    const stored = this.users
+    // Stored before anyone is told, so that a PresenceRequest after an offline push answers the pushed lastSeen.
+    await this.users
       .recordLastSeen(offline, now)
       .catch((error: unknown) => this.logger.warn(`Could not store when ${offline.length} users were last seen: ${String(error)}`));
     for (const change of changes) this.arrived(change);
@@ -138,7 +139,6 @@ export class PresenceService implements OnModuleInit {
     } catch (error) {
       this.logger.warn(`Presence changes not sent to the other instances: ${String(error)}`);
     }
-    await stored;
   }
 
   private async liveInstanceIds(): Promise<string[]> {

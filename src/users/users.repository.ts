@@ -201,6 +201,7 @@ export class UsersRepository {
   }
 
   async recordLastSeen(usernames: string[], at: Date): Promise<void> {
+    if (usernames.length === 0) return;
     await this.db.query(USER_SQL.recordLastSeen, [usernames, at.toISOString()]);
   }
 
