@@ -228,6 +228,12 @@ export class PushService implements OnApplicationBootstrap, OnApplicationShutdow
     const body = JSON.stringify(payloadOf(entry));
     const timestamp = String(Math.floor(started / 1000));
     let status: number;
+    // An own controller and timer, not AbortSignal.any(AbortSignal.timeout()): on Node 20 such a composite signal can be
+    // collected before it fires, and the POST then hangs past its timeout, holding its slot for good.
+    const deadline = new AbortController();
+    const onShutdown = (): void => deadline.abort(shutdown.reason);
+    shutdown.addEventListener('abort', onShutdown, { once: true });
+    const timer = setTimeout(() => deadline.abort(new DOMException('The push webhook timed out', 'TimeoutError')), this.settings.timeoutMs);
     try {
       const response = await fetch(this.settings.webhookUrl!, {
         method: 'POST',
@@ -240,7 +246,7 @@ export class PushService implements OnApplicationBootstrap, OnApplicationShutdow
         },
         body,
         redirect: 'manual',
-        signal: AbortSignal.any([shutdown, AbortSignal.timeout(this.settings.timeoutMs)]),
+        signal: deadline.signal,
       });
       status = response.status;
       await response.body?.cancel().catch(() => undefined);
@@ -249,6 +255,9 @@ export class PushService implements OnApplicationBootstrap, OnApplicationShutdow
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       (timedOut ? this.metrics.pushFailedTimeout : this.metrics.pushFailedConnection).inc();
       return this.failed(entry, started, timedOut ? 'timed out' : `${String(error)} ${String((error as { cause?: unknown }).cause ?? '')}`);
+    } finally {
+      clearTimeout(timer);
+      shutdown.removeEventListener('abort', onShutdown);
     }
     const outcome = outcomeOf(status);
     if (outcome === 'sent') {
