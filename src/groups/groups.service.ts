@@ -228,9 +228,12 @@ export class GroupsService extends OfflineSource {
       stream: streamOf(group.id),
       seq: Number(stored.seq),
     });
-    const message = stored.original ?? record;
-    const offline = members.filter((member) => member !== message.sender && !reached.has(member));
-    this.offlinePush.offline({ from: message.sender, groupName: group.name, messageId: stored.id, content: message.content }, offline);
+    // Without a webhook no push is queued: the members are not walked on each send for nothing.
+    if (this.offlinePush.enabled) {
+      const message = stored.original ?? record;
+      const offline = members.filter((member) => member !== message.sender && !reached.has(member));
+      this.offlinePush.offline({ from: message.sender, groupName: group.name, messageId: stored.id, content: message.content }, offline);
+    }
     return { messageId: stored.id, duplicate: stored.duplicate, frame };
   }
 
