@@ -21,7 +21,8 @@ const services = { globalSetup: '<rootDir>/helpers/services-setup.js', globalTea
 /**
  * Run once, in the `cluster` project: the failover, topology and health suites pick their Redis
  * themselves, the storm loads one instance, the plan and migration suites test PostgreSQL only,
- * the SDK move suite tests the client, and the push-queue suite tests instances sharing PostgreSQL.
+ * the SDK move suite tests the client, the push-queue suite tests instances sharing PostgreSQL, and
+ * the conversations-at-scale suite seeds PostgreSQL directly.
  */
 const ONCE = [
   'failover',
@@ -32,6 +33,7 @@ const ONCE = [
   'group-names-migration',
   'sdk-move',
   'push-webhook',
+  'conversations-at-scale',
 ];
 /** Run in the `embedded` project only: the npm package suite tests the SDK's packaging, not the storage. */
 const EMBEDDED_ONLY = ['sdk-package'];

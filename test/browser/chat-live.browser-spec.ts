@@ -109,7 +109,8 @@ describe.each([
       await page.waitForMessage('first words, edited');
       await page.message('first words, edited').getByTestId('message-edited').waitFor();
     }
-    expect(await pageA.byTestId('edit-bar').isVisible()).toBe(false);
+    // The MessageChanged push may reach this page before the edit's response, which closes the bar.
+    await pageA.byTestId('edit-bar').waitFor({ state: 'hidden', timeout: 5000 });
 
     const recalled = await pageA.recall('while you were away');
     for (const page of [pageA, pageB]) {
