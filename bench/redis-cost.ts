@@ -83,6 +83,8 @@ async function main(): Promise<void> {
     REBALANCE_INTERVAL_MS: '6000000',
     RATE_LIMIT_PER_SEC: '100000',
     RATE_LIMIT_BURST: '100000',
+    // Every message looks its recipients up: the cost of a location cache miss (docs/scaling.md).
+    LOCATION_CACHE_MS: '0',
   };
   const instances: Instance[] = [];
   const clients: WsTestClient[] = [];

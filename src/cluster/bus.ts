@@ -8,7 +8,9 @@ export type BusMessage =
   /** Close one session (`sessionId`) or every session of `username`, after a Notice. */
   | { kind: 'kick'; username: string; sessionId?: string; code: number; reason: string }
   /** Users came online or went offline: sent to every live instance, each pushes it to its own subscribers. */
-  | { kind: 'presence'; changes: PresenceChange[] };
+  | { kind: 'presence'; changes: PresenceChange[] }
+  /** Sessions of these users were bound or ended on the sending instance: where they are changed. */
+  | { kind: 'located'; usernames: string[] };
 
 export type BusHandler = (message: BusMessage) => void;
 

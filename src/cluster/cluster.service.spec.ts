@@ -8,6 +8,7 @@ import { LocalSessions } from './local-sessions';
 import { PresenceChanges } from './presence-changes';
 import { Registry } from './registry';
 import { SessionsService } from './sessions.service';
+import { DeliveryService } from './delivery.service';
 
 /** The heartbeat alone, against a registry whose answers each test scripts. */
 function service(registry: Partial<Registry>) {
@@ -28,6 +29,7 @@ function service(registry: Partial<Registry>) {
     sessions,
     metrics,
     new PresenceChanges(),
+    { locations: { enabled: false, ttlMs: 0 }, locationsLost: () => undefined } as unknown as DeliveryService,
   );
   const resyncs = jest.fn();
   cluster.onResync(resyncs);

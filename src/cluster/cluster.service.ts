@@ -2,7 +2,9 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { Bus, BusMessage } from './bus';
+import { DeliveryService } from './delivery.service';
 import { InstanceIdentity } from './instance-identity';
+import { LOCATION_CACHE_MARGIN_MS } from './location-cache';
 import { LocalSessions, MoveTarget } from './local-sessions';
 import { PresenceChanges } from './presence-changes';
 import { InstanceInfo, Registry } from './registry';
@@ -35,6 +37,7 @@ export class ClusterService implements OnApplicationShutdown {
     private readonly sessions: SessionsService,
     private readonly metrics: MetricsService,
     private readonly presence: PresenceChanges,
+    private readonly delivery: DeliveryService,
   ) {}
 
   /** False while heartbeats fail: the others cannot see this instance, nor it them. */
@@ -50,6 +53,8 @@ export class ClusterService implements OnApplicationShutdown {
     this.bus.onReconnect(() => {
       this.logger.warn('Bus reconnected: sending local sessions what they may have missed');
       this.metrics.busResubscriptions.inc();
+      // The session changes published meanwhile are lost too.
+      this.delivery.locationsLost();
       this.resync();
     });
     await this.heartbeat();
@@ -68,6 +73,13 @@ export class ClusterService implements OnApplicationShutdown {
 
   private resync(): void {
     for (const listener of this.resyncListeners) listener();
+  }
+
+  /** Other instances may deliver from what they cached before our sessions were bound again, until it expires. */
+  private resyncAfterLocationCache(): void {
+    const { ttlMs, enabled } = this.delivery.locations;
+    if (!enabled) return;
+    setTimeout(() => this.resync(), ttlMs + LOCATION_CACHE_MARGIN_MS).unref();
   }
 
   /** Leaves the registry: this instance and its sessions disappear at once for the others. */
@@ -162,8 +174,10 @@ export class ClusterService implements OnApplicationShutdown {
           this.logger.error(`Re-binding sessions failed, trying again at the next heartbeat: ${String(error)}`);
           this.rebindPending = true;
         });
-        // Until now others found no session of our users and took them for offline: send what they stored meanwhile.
+        // Until now others found no session of our users and took them for offline: send what they stored meanwhile,
+        // and again once what they cached of where our users are has expired.
         this.resync();
+        this.resyncAfterLocationCache();
       }
     } catch (error) {
       if (!this.registryDown) this.logger.error(`Heartbeat failed: ${String(error)}`);
@@ -202,6 +216,7 @@ export class ClusterService implements OnApplicationShutdown {
     );
     this.metrics.registryRecoveries.inc();
     if (failover) this.rebindPending = true;
+    this.delivery.locationsLost();
     await this.heartbeat();
   }
 
@@ -235,6 +250,9 @@ export class ClusterService implements OnApplicationShutdown {
         break;
       case 'presence':
         for (const change of message.changes) this.presence.arrivedFromBus(change);
+        break;
+      case 'located':
+        this.delivery.locatedElsewhere(message.usernames);
         break;
     }
   }

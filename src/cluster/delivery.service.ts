@@ -1,10 +1,12 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Delivery } from '../common/delivery';
+import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { Bus } from './bus';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions } from './local-sessions';
-import { Registry } from './registry';
+import { LocationCache } from './location-cache';
+import { Registry, SessionRef } from './registry';
 
 interface Retry {
   usernames: string[];
@@ -17,6 +19,16 @@ interface Retry {
 const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15000, 30000];
 const RETRY_QUEUE_MAX = 100_000;
 const RETRY_TICK_MS = 250;
+/** Users whose location is kept at most (about 100 bytes each). */
+const LOCATION_CACHE_MAX = 200_000;
+/** Users named in one `located` bus message at most. */
+const LOCATED_PER_MESSAGE = 1000;
+
+/** One registry lookup shared by the deliveries of a tick. */
+interface Lookup {
+  usernames: Set<string>;
+  result: Promise<Map<string, SessionRef[]>>;
+}
 
 /** A stored message (it has an id), as opposed to a push such as a group's new member list. */
 function isStored(delivery: Delivery): boolean {
@@ -35,14 +47,24 @@ export class DeliveryService implements OnApplicationShutdown {
   private retries: Retry[] = [];
   private retryTimer?: NodeJS.Timeout;
   private retrying = false;
+  /** The lookup the deliveries of this tick join; null once it has started. */
+  private nextLookup: Lookup | null = null;
+  /** Users whose sessions here were bound or ended in this tick: the other instances are told at its end. */
+  private located: Set<string> | null = null;
+  private instances = { ids: [] as string[], at: -Infinity };
+  readonly locations: LocationCache;
 
   constructor(
+    private readonly config: AppConfig,
     private readonly identity: InstanceIdentity,
     private readonly registry: Registry,
     private readonly bus: Bus,
     private readonly local: LocalSessions,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    // The in-process registry of the embedded mode answers without a round trip: nothing to save there.
+    this.locations = new LocationCache(config.mode === 'cluster' ? config.cluster.locationCacheMs : 0, LOCATION_CACHE_MAX);
+  }
 
   /** After the drain (before-shutdown hooks run first): retries queued while draining still ran. */
   onApplicationShutdown(): void {
@@ -65,41 +87,157 @@ export class DeliveryService implements OnApplicationShutdown {
 
   /**
    * `retry`: after an outage the registry may be empty until instances re-bind their sessions,
-   * so a user found nowhere is tried again rather than taken for offline.
+   * so a user found nowhere is tried again rather than taken for offline. A retry looks up the
+   * registry afresh; a first try takes what the location cache knows.
    */
   private async deliverRemote(usernames: string[], delivery: Delivery, retry = false): Promise<{ reached: string[]; failed: string[] }> {
-    let sessions: Map<string, { instanceId: string }[]>;
+    let located: Map<string, readonly string[]>;
+    const nowhere: string[] = [];
     try {
-      sessions = await this.registry.sessionsOf(usernames);
+      located = await this.remoteInstancesOf(usernames, retry ? nowhere : null);
     } catch (error) {
       this.logger.warn(`Registry lookup failed; remote delivery will be retried: ${String(error)}`);
       return { reached: [], failed: usernames };
     }
     const byInstance = new Map<string, string[]>();
-    for (const [username, refs] of sessions) {
-      for (const { instanceId } of refs) {
-        if (instanceId === this.identity.id) continue;
+    for (const [username, instanceIds] of located) {
+      for (const instanceId of instanceIds) {
         let users = byInstance.get(instanceId);
         if (!users) byInstance.set(instanceId, (users = []));
         if (users[users.length - 1] !== username) users.push(username);
       }
     }
     const reached: string[] = [];
-    const failed: string[] = retry ? [...sessions].filter(([, refs]) => refs.length === 0).map(([username]) => username) : [];
+    const failed: string[] = nowhere;
     await Promise.all(
       [...byInstance].map(async ([instanceId, users]) => {
         try {
           const receivers = await this.bus.publish(instanceId, { kind: 'deliver', usernames: users, delivery });
           // Nobody listening: the instance is reconnecting to Redis, or dead (then the janitor soon drops its sessions).
-          (receivers > 0 ? reached : failed).push(...users);
+          if (receivers > 0) reached.push(...users);
+          else this.unreached(users, failed);
         } catch (error) {
           this.metrics.busPublishFailures.inc();
           this.logger.warn(`Delivery to instance ${instanceId} failed; will retry: ${String(error)}`);
-          failed.push(...users);
+          this.unreached(users, failed);
         }
       }),
     );
     return { reached, failed };
+  }
+
+  /** Their entries led nowhere: the retry, and the next message, look them up afresh. */
+  private unreached(users: string[], failed: string[]): void {
+    this.locations.forget(users);
+    failed.push(...users);
+  }
+
+  /**
+   * The other instances holding sessions of each user: from the cache where it knows, else from
+   * the registry. With `nowhere`, everyone is looked up afresh, and the users with no session on
+   * any instance, this one included, are added to it.
+   */
+  private async remoteInstancesOf(usernames: string[], nowhere: string[] | null): Promise<Map<string, readonly string[]>> {
+    const located = new Map<string, readonly string[]>();
+    let unknown: string[] | undefined;
+    for (const username of usernames) {
+      const known = nowhere || !this.locations.enabled ? undefined : this.locations.instancesOf(username);
+      if (known) located.set(username, known);
+      else (unknown ??= []).push(username);
+    }
+    if (unknown === undefined) return located;
+    const sessions = await this.lookup(unknown);
+    for (const username of unknown) {
+      const refs = sessions.get(username) ?? [];
+      if (refs.length === 0) nowhere?.push(username);
+      located.set(username, this.otherInstances(refs));
+    }
+    return located;
+  }
+
+  private otherInstances(refs: SessionRef[]): string[] {
+    const ids: string[] = [];
+    for (const { instanceId } of refs) if (instanceId !== this.identity.id && !ids.includes(instanceId)) ids.push(instanceId);
+    return ids;
+  }
+
+  /**
+   * Looks users up in the registry, together with every other delivery of this tick: a large
+   * group's members are looked up once for the messages of one stored batch, not once per message.
+   * Each caller stored its message before asking, and the lookup starts after every caller asked,
+   * so it sees any session bound before the message was stored, as a lookup of its own would.
+   */
+  private lookup(usernames: string[]): Promise<Map<string, SessionRef[]>> {
+    let next = this.nextLookup;
+    if (next === null) {
+      const batch = new Set<string>();
+      const result = new Promise<Map<string, SessionRef[]>>((resolve, reject) => {
+        process.nextTick(() => {
+          this.nextLookup = null;
+          const startedAt = this.locations.startLookup();
+          this.registry.sessionsOf([...batch]).then((found) => {
+            for (const [username, refs] of found) this.locations.remember(username, this.otherInstances(refs), startedAt);
+            resolve(found);
+          }, reject);
+        });
+      });
+      this.nextLookup = next = { usernames: batch, result };
+    }
+    for (const username of usernames) next.usernames.add(username);
+    return next.result;
+  }
+
+  /**
+   * A session of the user was bound or ended here: the other instances drop what they cached of
+   * where the user is, told in one bus message per instance at the end of the tick.
+   */
+  sessionChanged(username: string): void {
+    if (this.config.mode !== 'cluster') return;
+    if (this.located === null) {
+      this.located = new Set();
+      process.nextTick(() => void this.announceLocated());
+    }
+    this.located.add(username);
+  }
+
+  /** What the bus says another instance bound or ended. */
+  locatedElsewhere(usernames: string[]): void {
+    this.locations.forget(usernames);
+  }
+
+  /** The bus or the registry was down: the changes of that time never arrived. */
+  locationsLost(): void {
+    this.locations.clear();
+  }
+
+  private async announceLocated(): Promise<void> {
+    const usernames = [...(this.located ?? [])];
+    this.located = null;
+    try {
+      const others = (await this.liveInstanceIds()).filter((id) => id !== this.identity.id);
+      for (let i = 0; i < usernames.length; i += LOCATED_PER_MESSAGE) {
+        const message = { kind: 'located' as const, usernames: usernames.slice(i, i + LOCATED_PER_MESSAGE) };
+        await Promise.all(
+          others.map((id) =>
+            this.bus.publish(id, message).catch((error: unknown) => {
+              // Their entries expire within LOCATION_CACHE_MS, and the new session's catch-up replay follows.
+              this.metrics.busPublishFailures.inc();
+              this.logger.warn(`Session changes to instance ${id} failed: ${String(error)}`);
+            }),
+          ),
+        );
+      }
+    } catch (error) {
+      this.logger.warn(`Session changes not sent to the other instances: ${String(error)}`);
+    }
+  }
+
+  private async liveInstanceIds(): Promise<string[]> {
+    const now = Date.now();
+    if (now - this.instances.at >= this.config.cluster.heartbeatMs) {
+      this.instances = { ids: (await this.registry.liveInstances(this.config.cluster.instanceTtlMs)).map((i) => i.id), at: now };
+    }
+    return this.instances.ids;
   }
 
   private retryLater(usernames: string[], delivery: Delivery, attempt: number): void {

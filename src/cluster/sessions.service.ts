@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { CloseCode } from '../protocol';
 import { Bus } from './bus';
+import { DeliveryService } from './delivery.service';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions, SessionSocket } from './local-sessions';
 import { PresenceChanges } from './presence-changes';
@@ -26,6 +27,7 @@ export class SessionsService {
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
     private readonly presence: PresenceChanges,
+    private readonly delivery: DeliveryService,
   ) {}
 
   /** Binds a new session; the oldest ones past MAX_SESSIONS_PER_USER get a Notice and CloseCode.Replaced. */
@@ -38,6 +40,7 @@ export class SessionsService {
       this.local.remove(socket);
       throw error;
     }
+    this.delivery.sessionChanged(socket.username ?? '');
     if (bound.cameOnline) this.presence.foundHere([bound.cameOnline]);
     for (const session of bound.evicted) {
       void this.kickSession(session, CloseCode.Replaced, 'Signed in on too many devices: this older session was closed');
@@ -49,6 +52,7 @@ export class SessionsService {
     if (!this.local.remove(socket)) return;
     this.presence.sessionEnded(socket);
     const wentOffline = await this.registry.unbind(this.ref(socket));
+    this.delivery.sessionChanged(socket.username ?? '');
     if (wentOffline) this.presence.foundHere([wentOffline]);
   }
 
@@ -59,6 +63,7 @@ export class SessionsService {
   async rebindAll(): Promise<void> {
     for (const socket of this.local.all()) {
       const bound = await this.registry.bind(this.ref(socket), this.config.limits.maxSessionsPerUser);
+      this.delivery.sessionChanged(socket.username ?? '');
       if (bound.cameOnline) this.presence.foundHere([bound.cameOnline]);
     }
   }

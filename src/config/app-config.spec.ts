@@ -132,7 +132,13 @@ describe('loadConfig namespaces', () => {
     expect(config.ws.idleTimeoutMs).toBe(90000);
     expect(config.auth.tokenTtlSeconds).toBe(60);
     expect(config.storage.dataDir).toBe(dir);
-    expect(config.cluster).toEqual({ redis: undefined, redisPrefix: 'chat:', heartbeatMs: 2000, instanceTtlMs: 10000 });
+    expect(config.cluster).toEqual({
+      redis: undefined,
+      redisPrefix: 'chat:',
+      heartbeatMs: 2000,
+      instanceTtlMs: 10000,
+      locationCacheMs: 2000,
+    });
     expect(config.rebalance.graceMs).toBe(500);
     expect(config.limits).toMatchObject({ maxGroupsPerUser: 7, requestBurst: 9, requestsPerSec: 50 });
     expect(config.rateLimits.loginPerUsername).toBe(3);

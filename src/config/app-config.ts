@@ -111,6 +111,8 @@ export interface ClusterConfig {
   redisPrefix: string;
   heartbeatMs: number;
   instanceTtlMs: number;
+  /** How long a registry lookup of where a user's sessions are is used (0: every delivery looks up). */
+  locationCacheMs: number;
 }
 
 /** Moving sessions between instances: rebalancing, and draining at shutdown. */
@@ -493,6 +495,7 @@ function readCluster(read: EnvReader): ClusterConfig {
     redisPrefix,
     heartbeatMs: read.int('HEARTBEAT_MS', 2000, 50),
     instanceTtlMs: read.int('INSTANCE_TTL_MS', 10000, 100),
+    locationCacheMs: read.int('LOCATION_CACHE_MS', 2000, 0),
   };
   if (cluster.instanceTtlMs <= cluster.heartbeatMs) read.problems.push('INSTANCE_TTL_MS must be larger than HEARTBEAT_MS');
   return cluster;
