@@ -12,9 +12,9 @@ async function send(from: WsTestClient, to: string, content: string) {
 
 /**
  * Each instance keeps where users' sessions are for LOCATION_CACHE_MS after a registry lookup
- * (src/cluster/location-cache.ts). A login elsewhere drops the entry through the bus; when that
- * word does not arrive, the new session's catch-up replay, once every entry older than the login
- * has expired, brings what was sent to it meanwhile.
+ * (src/cluster/location-cache.ts). A login or a logout elsewhere drops the entry through the bus.
+ * When that word does not arrive, nothing is lost: an entry finding the user nowhere is checked
+ * against the registry, and an instance sent a delivery for a user who left it sends it on.
  */
 describe('location cache across instances', () => {
   const fixture = useFixture({ mode: 'cluster', closeClientsAfterEach: true });
@@ -25,48 +25,61 @@ describe('location cache across instances', () => {
     await fixture.listed(a, (list) => list.length === 2);
     await fixture.listed(b, (list) => list.length === 2);
     const { client: alice } = await fixture.user(a, 'alice');
-    const bobName = await fixture.registered(b, 'bob');
-    // bob is nowhere: A looks him up and keeps that.
-    expect((await send(alice, bobName, 'while away')).delivered).toBe(false);
-    const bob = await fixture.session(b, bobName);
-    await bob.next((f) => f.content === 'while away' && f.offline === true);
+    const { name: bobName, client: bobOnA } = await fixture.user(a, 'bob');
+    // bob is here only: A looks him up and keeps that he is nowhere else.
+    expect((await send(alice, bobName, 'here')).delivered).toBe(true);
+    const bobOnB = await fixture.session(b, bobName);
+    // Unacknowledged, it comes with the login's replay; what follows can only come live.
+    await bobOnB.next((f) => f.content === 'here' && f.offline === true);
     const live = await (async () => {
       for (let attempt = 0; attempt < 20; attempt++) {
         const ack = await send(alice, bobName, `live ${attempt}`);
-        if (ack.delivered) return ack;
+        if (bobOnB.received.some((f) => f.messageId === ack.messageId)) return ack;
         await sleep(100);
       }
       throw new Error('A never learned that bob logged in on B');
     })();
-    const frame = await bob.next((f) => f.messageId === live.messageId, 2000);
-    expect(frame.offline).toBe(false);
+    expect((await bobOnB.next((f) => f.messageId === live.messageId)).offline).toBe(false);
+    expect((await bobOnA.next((f) => f.messageId === live.messageId)).offline).toBe(false);
   }, 60_000);
 
-  describe('when the word of a login does not reach the sender', () => {
+  describe('when the word of a login or a logout does not reach the sender', () => {
+    // B and C take their lists of live instances once per HEARTBEAT_MS: asked before A exists, they do not tell A.
+    const settings = { LOCATION_CACHE_MS: '60000', HEARTBEAT_MS: '30000', INSTANCE_TTL_MS: '60000' };
     let a: Instance;
     let b: Instance;
+    let c: Instance;
 
-    it('still delivers what the sender acknowledged from its stale entry, by the catch-up replay', async () => {
-      // B takes its list of live instances once per HEARTBEAT_MS: started and asked before A exists, it does not tell A of logins.
-      const settings = { LOCATION_CACHE_MS: '3000', HEARTBEAT_MS: '30000', INSTANCE_TTL_MS: '60000' };
-      b = await fixture.start(settings);
-      const { client: early } = await fixture.user(b, 'early');
-      early.close();
+    beforeAll(async () => {
+      [b, c] = await fixture.startMany(2, settings);
+      for (const instance of [b, c]) (await fixture.user(instance, 'early')).client.close();
       a = await fixture.start(settings);
+    });
+
+    it('delivers live to a user the sender took for offline', async () => {
       const { client: alice } = await fixture.user(a, 'alice');
       const bobName = await fixture.registered(b, 'bob');
       expect((await send(alice, bobName, 'before login')).delivered).toBe(false);
       const bob = await fixture.session(b, bobName);
-      const loggedInAt = Date.now();
-      await bob.next((f) => f.content === 'before login');
-      // A still takes bob for offline: the message is stored and acknowledged, not delivered live.
-      const stale = await send(alice, bobName, 'after login');
-      expect(stale.delivered).toBe(false);
-      const caughtUp = await bob.next((f) => f.messageId === stale.messageId, 8000);
-      expect(caughtUp).toMatchObject({ content: 'after login', offline: true });
-      // Not before A's entry expired, and soon after it.
-      expect(Date.now() - loggedInAt).toBeGreaterThanOrEqual(2500);
-      expect(bob.received.filter((f) => f.messageId === stale.messageId)).toHaveLength(1);
-    }, 60_000);
+      await bob.next((f) => f.content === 'before login' && f.offline === true);
+      // A's entry says bob is nowhere; reaching nobody with it, A asks the registry again.
+      const ack = await send(alice, bobName, 'after login');
+      expect(ack.delivered).toBe(true);
+      expect(await bob.next((f) => f.messageId === ack.messageId, 2000)).toMatchObject({ content: 'after login', offline: false });
+    });
+
+    it('delivers live to a user who moved from the instance the sender has for them', async () => {
+      const { client: alice } = await fixture.user(a, 'alice');
+      const { name: bobName, client: bobOnB } = await fixture.user(b, 'bob');
+      const first = await send(alice, bobName, 'on B');
+      await bobOnB.next((f) => f.messageId === first.messageId);
+      bobOnB.send({ messageType: MessageType.Ack, messageIds: [first.messageId] });
+      bobOnB.close();
+      const bobOnC = await fixture.session(c, bobName);
+      // A still has bob on B; B holds no session of his and sends the message on to C.
+      const moved = await send(alice, bobName, 'now on C');
+      expect(await bobOnC.next((f) => f.messageId === moved.messageId, 2000)).toMatchObject({ content: 'now on C', offline: false });
+      expect(bobOnC.received.filter((f) => f.messageId === moved.messageId)).toHaveLength(1);
+    });
   });
 });

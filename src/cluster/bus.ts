@@ -3,8 +3,11 @@ import type { PresenceChange } from './presence-changes';
 
 /** What instances tell each other. */
 export type BusMessage =
-  /** Write `frame` to every local connection of these users. */
-  | { kind: 'deliver'; usernames: string[]; delivery: Delivery }
+  /**
+   * Write `frame` to every local connection of these users. `forwarded`: sent on by an instance
+   * that held none of their sessions; not sent on again.
+   */
+  | { kind: 'deliver'; usernames: string[]; delivery: Delivery; forwarded?: true }
   /** Close one session (`sessionId`) or every session of `username`, after a Notice. */
   | { kind: 'kick'; username: string; sessionId?: string; code: number; reason: string }
   /** Users came online or went offline: sent to every live instance, each pushes it to its own subscribers. */

@@ -4,7 +4,6 @@ import { MetricsService } from '../metrics/metrics.service';
 import { Bus, BusMessage } from './bus';
 import { DeliveryService } from './delivery.service';
 import { InstanceIdentity } from './instance-identity';
-import { LOCATION_CACHE_MARGIN_MS } from './location-cache';
 import { LocalSessions, MoveTarget } from './local-sessions';
 import { PresenceChanges } from './presence-changes';
 import { InstanceInfo, Registry } from './registry';
@@ -73,13 +72,6 @@ export class ClusterService implements OnApplicationShutdown {
 
   private resync(): void {
     for (const listener of this.resyncListeners) listener();
-  }
-
-  /** Other instances may deliver from what they cached before our sessions were bound again, until it expires. */
-  private resyncAfterLocationCache(): void {
-    const { ttlMs, enabled } = this.delivery.locations;
-    if (!enabled) return;
-    setTimeout(() => this.resync(), ttlMs + LOCATION_CACHE_MARGIN_MS).unref();
   }
 
   /** Leaves the registry: this instance and its sessions disappear at once for the others. */
@@ -174,10 +166,8 @@ export class ClusterService implements OnApplicationShutdown {
           this.logger.error(`Re-binding sessions failed, trying again at the next heartbeat: ${String(error)}`);
           this.rebindPending = true;
         });
-        // Until now others found no session of our users and took them for offline: send what they stored meanwhile,
-        // and again once what they cached of where our users are has expired.
+        // Until now others found no session of our users and took them for offline: send what they stored meanwhile.
         this.resync();
-        this.resyncAfterLocationCache();
       }
     } catch (error) {
       if (!this.registryDown) this.logger.error(`Heartbeat failed: ${String(error)}`);
@@ -242,9 +232,17 @@ export class ClusterService implements OnApplicationShutdown {
 
   private onBusMessage(message: BusMessage): void {
     switch (message.kind) {
-      case 'deliver':
-        this.local.deliver(message.usernames, message.delivery);
+      case 'deliver': {
+        const reached = this.local.deliver(message.usernames, message.delivery);
+        // Sent here from a location cache that did not know yet that some of them left: they may be elsewhere.
+        if (reached.size < message.usernames.length && !message.forwarded) {
+          void this.delivery.forward(
+            message.usernames.filter((username) => !reached.has(username)),
+            message.delivery,
+          );
+        }
         break;
+      }
       case 'kick':
         this.sessions.kickLocal(message.username, message.code, message.reason, message.sessionId);
         break;

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Delivery } from '../common/delivery';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { Bus } from './bus';
+import { Bus, BusMessage } from './bus';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions } from './local-sessions';
 import { LocationCache } from './location-cache';
@@ -23,6 +23,8 @@ const RETRY_TICK_MS = 250;
 const LOCATION_CACHE_MAX = 200_000;
 /** Users named in one `located` bus message at most. */
 const LOCATED_PER_MESSAGE = 1000;
+
+const NOBODY: ReadonlySet<string> = new Set();
 
 /** One registry lookup shared by the deliveries of a tick. */
 interface Lookup {
@@ -75,7 +77,7 @@ export class DeliveryService implements OnApplicationShutdown {
   /** Returns the users that at least one live connection was handed the frame for. */
   async deliver(usernames: string[], delivery: Delivery): Promise<Set<string>> {
     const reached = this.local.deliver(usernames, delivery);
-    const remote = await this.deliverRemote(usernames, delivery);
+    const remote = await this.deliverRemote(usernames, delivery, false, reached);
     if (isStored(delivery)) {
       this.metrics.deliveredLocal.inc(reached.size);
       this.metrics.deliveredRemote.inc(remote.reached.length);
@@ -90,11 +92,17 @@ export class DeliveryService implements OnApplicationShutdown {
    * so a user found nowhere is tried again rather than taken for offline. A retry looks up the
    * registry afresh; a first try takes what the location cache knows.
    */
-  private async deliverRemote(usernames: string[], delivery: Delivery, retry = false): Promise<{ reached: string[]; failed: string[] }> {
+  private async deliverRemote(
+    usernames: string[],
+    delivery: Delivery,
+    retry = false,
+    reachedHere: ReadonlySet<string> = NOBODY,
+    forwarded = false,
+  ): Promise<{ reached: string[]; failed: string[] }> {
     let located: Map<string, readonly string[]>;
     const nowhere: string[] = [];
     try {
-      located = await this.remoteInstancesOf(usernames, retry ? nowhere : null);
+      located = await this.remoteInstancesOf(usernames, retry ? nowhere : null, reachedHere);
     } catch (error) {
       this.logger.warn(`Registry lookup failed; remote delivery will be retried: ${String(error)}`);
       return { reached: [], failed: usernames };
@@ -112,7 +120,8 @@ export class DeliveryService implements OnApplicationShutdown {
     await Promise.all(
       [...byInstance].map(async ([instanceId, users]) => {
         try {
-          const receivers = await this.bus.publish(instanceId, { kind: 'deliver', usernames: users, delivery });
+          const message: BusMessage = { kind: 'deliver', usernames: users, delivery, ...(forwarded && { forwarded: true as const }) };
+          const receivers = await this.bus.publish(instanceId, message);
           // Nobody listening: the instance is reconnecting to Redis, or dead (then the janitor soon drops its sessions).
           if (receivers > 0) reached.push(...users);
           else this.unreached(users, failed);
@@ -126,6 +135,20 @@ export class DeliveryService implements OnApplicationShutdown {
     return { reached, failed };
   }
 
+  /**
+   * A delivery that another instance's location cache sent here for users with no session here
+   * (they left since its lookup): sent on, once, to where the registry, asked now, finds them.
+   * Asked after the message was stored, it finds any session bound before; one bound after
+   * gets the message with its login's replay.
+   */
+  async forward(usernames: string[], delivery: Delivery): Promise<void> {
+    this.metrics.deliveriesForwarded.inc(usernames.length);
+    // What this instance cached of them is no fresher than the sender's entry.
+    this.locations.forget(usernames);
+    const remote = await this.deliverRemote(usernames, delivery, false, NOBODY, true);
+    if (remote.failed.length > 0) this.retryLater(remote.failed, delivery, 0);
+  }
+
   /** Their entries led nowhere: the retry, and the next message, look them up afresh. */
   private unreached(users: string[], failed: string[]): void {
     this.locations.forget(users);
@@ -136,13 +159,21 @@ export class DeliveryService implements OnApplicationShutdown {
    * The other instances holding sessions of each user: from the cache where it knows, else from
    * the registry. With `nowhere`, everyone is looked up afresh, and the users with no session on
    * any instance, this one included, are added to it.
+   *
+   * An entry that names no other instance is taken only for users `reachedHere`: for a user it
+   * would leave unreached, the registry is asked after the message was stored, as without the
+   * cache, so that a login elsewhere that this instance has not heard of yet misses nothing.
    */
-  private async remoteInstancesOf(usernames: string[], nowhere: string[] | null): Promise<Map<string, readonly string[]>> {
+  private async remoteInstancesOf(
+    usernames: string[],
+    nowhere: string[] | null,
+    reachedHere: ReadonlySet<string>,
+  ): Promise<Map<string, readonly string[]>> {
     const located = new Map<string, readonly string[]>();
     let unknown: string[] | undefined;
     for (const username of usernames) {
       const known = nowhere || !this.locations.enabled ? undefined : this.locations.instancesOf(username);
-      if (known) located.set(username, known);
+      if (known && (known.length > 0 || reachedHere.has(username))) located.set(username, known);
       else (unknown ??= []).push(username);
     }
     if (unknown === undefined) return located;

@@ -1,8 +1,5 @@
 import { performance } from 'node:perf_hooks';
 
-/** Past the cache's lifetime, for timers that count it on another machine's clock. */
-export const LOCATION_CACHE_MARGIN_MS = 100;
-
 interface Entry {
   /** The other instances holding sessions of the user (none: the user has no session elsewhere). */
   instances: readonly string[];
@@ -15,13 +12,13 @@ interface Entry {
  * message to a user whose location is known costs no Redis round trip.
  *
  * An entry is used for `ttlMs` after the lookup behind it started, and dropped sooner when a
- * session of the user is bound or ends on another instance (the bus tells, LocationEvents) or a
- * delivery through it reaches nobody. What a stale entry can cost is bounded and loses nothing:
- * - it names an instance the user left: that instance finds no session, and the message stays
- *   stored and unacknowledged for the next login (as when the user leaves just after a lookup);
- * - it misses an instance the user just logged in on: that instance replays what is stored for the
- *   new session again once `ttlMs` has passed since the bind (SessionFrames' catch-up), by when
- *   every entry filled before the bind has expired, so a message acknowledged meanwhile arrives.
+ * session of the user is bound or ends on another instance (the bus tells) or a delivery through
+ * it reaches nobody. A stale entry loses nothing (DeliveryService):
+ * - an entry that finds the user nowhere is never taken for the last word: a delivery that reached
+ *   no session of the user looks the registry up afresh, after the message was stored, as without
+ *   the cache;
+ * - an entry naming an instance the user left: that instance holds no session of the user, looks
+ *   the registry up afresh and sends the delivery on to where the user is now.
  */
 export class LocationCache {
   private readonly entries = new Map<string, Entry>();

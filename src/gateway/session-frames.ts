@@ -3,8 +3,6 @@ import { InstanceIdentity } from '../cluster/instance-identity';
 import { AppConfig } from '../config/app-config';
 import { newSessionId } from '../cluster/registry';
 import { SessionsService } from '../cluster/sessions.service';
-import { DeliveryService } from '../cluster/delivery.service';
-import { LOCATION_CACHE_MARGIN_MS } from '../cluster/location-cache';
 import { HasherBusyError } from '../auth/password-hasher';
 import { Reasons, normalizeUsername } from '../users/user-rules';
 import { AuthResult, UsersService } from '../users/users.service';
@@ -47,9 +45,6 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
   private readonly logger = new Logger('Sessions');
   /** Counters by login outcome, looked up once rather than per login. */
   private readonly logins: Record<LoginOutcome, { inc(): void }>;
-  /** New sessions waiting for their catch-up replay, oldest first (they all wait as long). */
-  private readonly catchUps: { connection: ChatConnection; sessionId: string; dueAt: number }[] = [];
-  private catchUpTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly users: UsersService,
@@ -59,7 +54,6 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
     @Inject(OFFLINE_SOURCES) private readonly offline: OfflineSource[],
     private readonly limits: RateLimitsService,
     private readonly metrics: MetricsService,
-    private readonly delivery: DeliveryService,
   ) {
     const children = LOGIN_OUTCOMES.map((outcome) => [outcome, startedAtZero(this.metrics.logins, outcome)]);
     this.logins = Object.fromEntries(children) as Record<LoginOutcome, { inc(): void }>;
@@ -245,7 +239,6 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
       connection.loginUndone();
       return unavailable();
     }
-    this.catchUpLater(connection);
     try {
       if (!connection.isOpen) {
         await this.sessions.unbind(connection);
@@ -285,36 +278,6 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
       this.logger.error(`Resync for ${username} failed: ${String(error)}`);
     }
     if (connection.endReplay(replay)) await this.resync(connection);
-  }
-
-  /**
-   * Other instances deliver to where their location cache says a user is, for LOCATION_CACHE_MS
-   * after they looked: one that looked just before this bind may have taken the user for
-   * elsewhere, missed this session, and acknowledged a message stored after this login's replay
-   * ran. Once every such entry has expired, the session is sent what is still unacknowledged.
-   */
-  private catchUpLater(connection: ChatConnection): void {
-    const { enabled, ttlMs } = this.delivery.locations;
-    if (!enabled) return;
-    this.catchUps.push({ connection, sessionId: connection.sessionId, dueAt: Date.now() + ttlMs + LOCATION_CACHE_MARGIN_MS });
-    if (!this.catchUpTimer) this.scheduleCatchUps();
-  }
-
-  private scheduleCatchUps(): void {
-    const first = this.catchUps[0];
-    this.catchUpTimer = first && setTimeout(() => this.runCatchUps(), Math.max(0, first.dueAt - Date.now()));
-    this.catchUpTimer?.unref();
-  }
-
-  private runCatchUps(): void {
-    const now = Date.now();
-    let due = 0;
-    while (due < this.catchUps.length && this.catchUps[due].dueAt <= now) due++;
-    for (const { connection, sessionId } of this.catchUps.splice(0, due)) {
-      // A session that ended, or a connection logged in again since (its own catch-up follows), is skipped.
-      if (connection.sessionId === sessionId) void this.resync(connection);
-    }
-    this.scheduleCatchUps();
   }
 
   /** `delivered`: counts each message written, by the path it took (a login's replay or a resync). */

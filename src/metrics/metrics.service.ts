@@ -96,6 +96,11 @@ export class MetricsService {
   readonly deliveredOffline = startedAtZero(this.deliveries, 'offline');
   readonly deliveredResync = startedAtZero(this.deliveries, 'resync');
 
+  readonly deliveriesForwarded = this.counter(
+    'chat_deliveries_forwarded_total',
+    'Recipients of a bus delivery that held no session here (another instance located them from its cache) and were sent on',
+  );
+
   readonly busPublishFailures = this.counter(
     'chat_bus_publish_failures_total',
     'Publishes to another instance over the bus that failed (deliveries are retried, kicks are not)',
