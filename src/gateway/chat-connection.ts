@@ -53,7 +53,8 @@ export class ChatConnection implements SessionSocket, FrameContext {
   private resyncAsked = false;
   private moveTimer?: NodeJS.Timeout;
   private loginTimer?: NodeJS.Timeout;
-  private corked = false;
+  /** The TCP socket this connection corked in this tick, if any. */
+  private corked?: Socket;
   /** Made on the first ordered delivery: most connections of a quiet server never need one. */
   private ordering?: StreamOrder;
 
@@ -337,11 +338,24 @@ export class ChatConnection implements SessionSocket, FrameContext {
     if (this.corked) return;
     const tcp = (this.socket as unknown as { _socket?: Socket })._socket;
     if (!tcp) return;
-    this.corked = true;
+    this.corked = tcp;
     tcp.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      tcp.uncork();
-    });
+    if (corkedThisTick.length === 0) process.nextTick(uncorkAll);
+    corkedThisTick.push(this);
   }
+
+  /** Called once per tick for every connection corked in it (`uncorkAll`). */
+  uncork(): void {
+    this.corked?.uncork();
+    this.corked = undefined;
+  }
+}
+
+/** The connections corked in this tick: one callback uncorks them all, rather than one closure each (a fan-out corks hundreds). */
+let corkedThisTick: ChatConnection[] = [];
+
+function uncorkAll(): void {
+  const corked = corkedThisTick;
+  corkedThisTick = [];
+  for (const connection of corked) connection.uncork();
 }
