@@ -59,9 +59,51 @@ describe('LocalSessions fan-out', () => {
     local.deliver(everyone, { frame: 'first' });
     local.deliver(['u999'], { frame: 'second' });
     local.deliver(everyone, { frame: 'third' });
-    for (let i = 0; i < 50 && sockets[999].got.length < 3; i++) await turn();
+    // u0 had `first` at once: its `third` waits behind the connections that began waiting before it.
+    for (let i = 0; i < 50 && (sockets[999].got.length < 3 || sockets[0].got.length < 2); i++) await turn();
     expect(sockets[999].got).toEqual(['first', 'second', 'third']);
     expect(sockets[0].got).toEqual(['first', 'third']);
+  });
+
+  it('keeps every connection in order across fan-outs with overlapping, different members and a direct delivery between', async () => {
+    const { local, sockets } = sessions(1000);
+    const names = (from: number, to: number) => sockets.slice(from, to).map((s) => s.username!);
+    // u0-u599 first, then u400-u999 in reverse, then u450 alone, then u300-u499.
+    local.deliver(names(0, 600), { frame: 'a' });
+    local.deliver(names(400, 1000).reverse(), { frame: 'b' });
+    local.deliver(['u450'], { frame: 'c' });
+    local.deliver(names(300, 500), { frame: 'd' });
+    for (let i = 0; i < 50 && sockets.some((s) => s.got.length < expected(s)); i++) await turn();
+    function expected(s: ReturnType<typeof socket>): number {
+      return want(s).length;
+    }
+    function want(s: ReturnType<typeof socket>): string[] {
+      const i = Number(s.username!.slice(1));
+      return [i < 600 && 'a', i >= 400 && 'b', i === 450 && 'c', i >= 300 && i < 500 && 'd'].filter((f): f is string => f !== false);
+    }
+    for (const s of sockets) expect(s.got).toEqual(want(s));
+  });
+
+  it('writes all a connection waits for in one turn, so that its frames leave together', async () => {
+    const { local, sockets } = sessions(1000);
+    const everyone = sockets.map((s) => s.username!);
+    let turns = 0;
+    const turnOf = new Map<string, number[]>();
+    for (const s of sockets) {
+      const deliver = s.deliver;
+      s.deliver = (delivery: Delivery) => {
+        turnOf.set(s.username!, [...(turnOf.get(s.username!) ?? []), turns]);
+        deliver(delivery);
+      };
+    }
+    for (let i = 0; i < 5; i++) local.deliver(everyone, { frame: `m${i}` });
+    while (sockets.some((s) => s.got.length < 5)) {
+      await turn();
+      turns++;
+    }
+    for (const s of sockets) expect(s.got).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    // The first 200 were written m0 at once, the rest of m0..m4 later; past them, one turn each.
+    for (const s of sockets.slice(200)) expect(new Set(turnOf.get(s.username!)).size).toBe(1);
   });
 
   it('past the backlog limit writes what waits at once rather than queueing without bound', () => {

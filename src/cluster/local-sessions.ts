@@ -22,30 +22,29 @@ export interface SessionSocket {
 }
 
 /**
- * Connections written per turn of the event loop when a delivery reaches many (a large group):
- * the rest wait for the next turn, so that a 5,000-member fan-out does not hold every other
- * connection's frames (a bystander's Ping) for the whole of it.
+ * Frames written per turn of the event loop when deliveries reach many connections (a large
+ * group): the rest wait for the next turn, so that a 5,000-member fan-out does not hold every
+ * other connection's frames (a bystander's Ping) for the whole of it.
  */
 const FANOUT_SLICE = 200;
 /**
- * Connection writes waiting at most: past it, what waits is written at once, as without slicing,
- * so that senders faster than the fan-out are held back instead of filling memory.
+ * Frames waiting at most: past it, what waits is written at once, as without slicing, so that
+ * senders faster than the fan-out are held back instead of filling memory.
  */
 const FANOUT_BACKLOG_MAX = 100_000;
-
-interface PendingFanout {
-  sockets: SessionSocket[];
-  next: number;
-  delivery: Delivery;
-}
 
 /** The logged-in connections of this instance, by user and by session. */
 @Injectable()
 export class LocalSessions {
   private readonly byUser = new Map<string, Set<SessionSocket>>();
   private readonly bySession = new Map<string, SessionSocket>();
-  /** Deliveries still being written, oldest first: a later one never overtakes an earlier one on a connection. */
-  private readonly fanouts: PendingFanout[] = [];
+  /**
+   * Deliveries still to be written, by connection, each connection's in the order they came (a
+   * later one never overtakes an earlier one), connections in the order they began to wait. A
+   * connection is written all it waits for at once: consecutive group messages leave in one
+   * `writev` rather than one each.
+   */
+  private readonly waiting = new Map<SessionSocket, Delivery | Delivery[]>();
   private backlog = 0;
   private scheduled = false;
 
@@ -83,14 +82,14 @@ export class LocalSessions {
 
   /**
    * Writes the frame to every local connection of these users; returns the users reached. Up to
-   * FANOUT_SLICE connections are written at once; past that (or while an earlier delivery is
-   * still being written) the rest follow in slices on the next turns of the event loop, in order.
+   * FANOUT_SLICE connections are written at once; past that (or while earlier deliveries are
+   * still waiting) the rest follow on the next turns of the event loop, in order.
    */
   deliver(usernames: Iterable<string>, delivery: Delivery): Set<string> {
     const reached = new Set<string>();
-    // Written at once while nothing waits and the slice lasts; only what is left is gathered.
-    let budget = this.fanouts.length === 0 ? FANOUT_SLICE : 0;
-    let rest: SessionSocket[] | undefined;
+    // Written at once while nothing waits and the slice lasts; only what is left waits.
+    let budget = this.waiting.size === 0 ? FANOUT_SLICE : 0;
+    let held = false;
     for (const username of usernames) {
       const own = this.byUser.get(username);
       if (!own) continue;
@@ -98,20 +97,30 @@ export class LocalSessions {
         if (budget > 0) {
           socket.deliver(delivery);
           budget--;
-        } else (rest ??= []).push(socket);
+        } else {
+          this.hold(socket, delivery);
+          held = true;
+        }
       }
       reached.add(username);
     }
-    if (rest === undefined) return reached;
-    this.fanouts.push({ sockets: rest, next: 0, delivery });
-    this.backlog += rest.length;
+    if (!held) return reached;
     if (this.backlog > FANOUT_BACKLOG_MAX) this.writeWaiting(Infinity);
     else this.schedule();
     return reached;
   }
 
+  private hold(socket: SessionSocket, delivery: Delivery): void {
+    const waiting = this.waiting.get(socket);
+    // One waiting delivery, the common case, is kept without an array.
+    if (waiting === undefined) this.waiting.set(socket, delivery);
+    else if (Array.isArray(waiting)) waiting.push(delivery);
+    else this.waiting.set(socket, [waiting, delivery]);
+    this.backlog++;
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.fanouts.length === 0) return;
+    if (this.scheduled || this.waiting.size === 0) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -120,15 +129,20 @@ export class LocalSessions {
     });
   }
 
-  /** Writes up to `budget` waiting connection writes, oldest delivery first. */
+  /** Writes waiting connections, longest waiting first, each all it waits for, until `budget` frames are written. */
   private writeWaiting(budget: number): void {
-    while (budget > 0 && this.fanouts.length > 0) {
-      const fanout = this.fanouts[0];
-      const before = fanout.next;
-      write(fanout, budget);
-      budget -= fanout.next - before;
-      this.backlog -= fanout.next - before;
-      if (fanout.next === fanout.sockets.length) this.fanouts.shift();
+    for (const [socket, waiting] of this.waiting) {
+      if (budget <= 0) return;
+      this.waiting.delete(socket);
+      if (Array.isArray(waiting)) {
+        for (const delivery of waiting) socket.deliver(delivery);
+        budget -= waiting.length;
+        this.backlog -= waiting.length;
+      } else {
+        socket.deliver(waiting);
+        budget--;
+        this.backlog--;
+      }
     }
   }
 
@@ -146,10 +160,3 @@ export class LocalSessions {
 }
 
 const EMPTY: ReadonlySet<SessionSocket> = new Set();
-
-/** Writes the fan-out's next `count` connections at most. */
-function write(fanout: PendingFanout, count: number): void {
-  const end = Math.min(fanout.sockets.length, fanout.next + count);
-  for (let i = fanout.next; i < end; i++) fanout.sockets[i].deliver(fanout.delivery);
-  fanout.next = end;
-}

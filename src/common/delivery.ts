@@ -1,3 +1,6 @@
+/** Where a delivery keeps its frame as UTF-8: a symbol key, so that JSON (the bus) never carries it. */
+const FRAME_BYTES: unique symbol = Symbol('frameBytes');
+
 /** A frame on its way to a user's connections. */
 export interface Delivery {
   /** The serialized frame. */
@@ -12,4 +15,10 @@ export interface Delivery {
   seq?: number;
   /** Tells the connection where an ordered conversation starts (the push that adds a member to a group). */
   opens?: { stream: string; next: number };
+  [FRAME_BYTES]?: Buffer;
+}
+
+/** The frame as UTF-8, encoded on first use and kept: a group's thousand connections share one encoding. */
+export function frameBytes(delivery: Delivery): Buffer {
+  return (delivery[FRAME_BYTES] ??= Buffer.from(delivery.frame));
 }

@@ -7,7 +7,11 @@ function fakeSocket(): { socket: WebSocket; sent: string[] } {
   const socket = {
     readyState: WebSocket.OPEN,
     bufferedAmount: 0,
-    send: (frame: string) => sent.push(frame),
+    // A frame given as bytes must still be a text frame.
+    send: (frame: string | Buffer, options?: { binary?: boolean }) => {
+      if (typeof frame !== 'string' && options?.binary !== false) throw new Error('a binary frame was sent');
+      sent.push(frame.toString());
+    },
     close: () => undefined,
     terminate: () => undefined,
   } as unknown as WebSocket;

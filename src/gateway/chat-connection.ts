@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { MoveTarget, SessionSocket } from '../cluster/local-sessions';
-import { Delivery } from '../common/delivery';
+import { Delivery, frameBytes } from '../common/delivery';
 import { ResponseFields } from '../handlers/frame';
 import { FrameContext } from '../handlers/frame-route';
 import { CloseCode, MessageType } from '../protocol';
@@ -24,6 +24,8 @@ const REPLAY_QUEUE_MAX = 10_000;
 /** How long a group message that overtook an earlier one waits for it. */
 const ORDER_GAP_WAIT_MS = 1000;
 const ORDER_MAX_HELD = 1000;
+/** A frame given as UTF-8 bytes still goes out as text: ws sends the Buffer as it is, without a copy. */
+const TEXT_FRAME = { binary: false };
 
 /** One WebSocket client: its login, its rate budget, and the frames it is sent. Its state changes through its methods only. */
 export class ChatConnection implements SessionSocket, FrameContext {
@@ -51,7 +53,8 @@ export class ChatConnection implements SessionSocket, FrameContext {
   private resyncAsked = false;
   private moveTimer?: NodeJS.Timeout;
   private loginTimer?: NodeJS.Timeout;
-  private corked = false;
+  /** The TCP socket this connection corked in this tick, if any. */
+  private corked?: Socket;
   /** Made on the first ordered delivery: most connections of a quiet server never need one. */
   private ordering?: StreamOrder;
 
@@ -143,12 +146,12 @@ export class ChatConnection implements SessionSocket, FrameContext {
   }
 
   private pass(delivery: Delivery): void {
-    if (delivery.stream === undefined && delivery.opens === undefined) this.write(delivery.frame);
+    if (delivery.stream === undefined && delivery.opens === undefined) this.write(frameBytes(delivery));
     else this.orderer.offer(delivery);
   }
 
   private get orderer(): StreamOrder {
-    this.ordering ??= new StreamOrder((delivery) => this.write(delivery.frame), ORDER_GAP_WAIT_MS, ORDER_MAX_HELD);
+    this.ordering ??= new StreamOrder((delivery) => this.write(frameBytes(delivery)), ORDER_GAP_WAIT_MS, ORDER_MAX_HELD);
     return this.ordering;
   }
 
@@ -321,12 +324,13 @@ export class ChatConnection implements SessionSocket, FrameContext {
     return this.refusedInWindow > burst;
   }
 
-  private write(frame: string): void {
+  /** A delivery's frame comes as the bytes all its connections share; a response or replayed message as a string. */
+  private write(frame: string | Buffer): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     // Checked before writing, so that one large frame (a history page) is not taken for a backlog.
     if (!this.checkOutput()) return;
     this.cork();
-    this.socket.send(frame);
+    this.socket.send(frame, TEXT_FRAME);
   }
 
   /** The frames written to this connection within one tick leave in one `writev`, not one syscall each. */
@@ -334,11 +338,24 @@ export class ChatConnection implements SessionSocket, FrameContext {
     if (this.corked) return;
     const tcp = (this.socket as unknown as { _socket?: Socket })._socket;
     if (!tcp) return;
-    this.corked = true;
+    this.corked = tcp;
     tcp.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      tcp.uncork();
-    });
+    if (corkedThisTick.length === 0) process.nextTick(uncorkAll);
+    corkedThisTick.push(this);
   }
+
+  /** Called once per tick for every connection corked in it (`uncorkAll`). */
+  uncork(): void {
+    this.corked?.uncork();
+    this.corked = undefined;
+  }
+}
+
+/** The connections corked in this tick: one callback uncorks them all, rather than one closure each (a fan-out corks hundreds). */
+let corkedThisTick: ChatConnection[] = [];
+
+function uncorkAll(): void {
+  const corked = corkedThisTick;
+  corkedThisTick = [];
+  for (const connection of corked) connection.uncork();
 }
