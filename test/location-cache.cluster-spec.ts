@@ -76,6 +76,10 @@ describe('location cache across instances', () => {
       bobOnB.send({ messageType: MessageType.Ack, messageIds: [first.messageId] });
       bobOnB.close();
       const bobOnC = await fixture.session(c, bobName);
+      // Live deliveries wait for the login's replay: once a local one arrives live, the replay is over.
+      const { client: carol } = await fixture.user(c, 'carol');
+      const marker = await send(carol, bobName, 'replay done');
+      expect(await bobOnC.next((f) => f.messageId === marker.messageId)).toMatchObject({ offline: false });
       // A still has bob on B; B holds no session of his and sends the message on to C.
       const moved = await send(alice, bobName, 'now on C');
       expect(await bobOnC.next((f) => f.messageId === moved.messageId, 2000)).toMatchObject({ content: 'now on C', offline: false });
