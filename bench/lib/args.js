@@ -12,7 +12,7 @@ const MODES = ['cluster', 'embedded'];
 
 const USAGE = `Usage: npm run bench -- [SCENARIO...] [OPTIONS]
 
-Scenarios (default S1 S2 S4 S5 S3, in that order, in at most 15 minutes; S6 runs only when named, on its own):
+Scenarios (default S1 S2 S4 S5 S3, in that order, in at most 18 minutes; S6 runs only when named, on its own):
   S1  1:1 relay, one instance: max delivered msg/s and latency at half of it (PostgreSQL + Redis, and embedded)
   S2  1:1 relay across two instances: senders on one, recipients on the other
   S3  about 20,000 idle logged-in connections: RSS per connection, logins/s
@@ -24,7 +24,7 @@ Scenarios (default S1 S2 S4 S5 S3, in that order, in at most 15 minutes; S6 runs
 Options (S1-S5):
   --quick                about 10x smaller, short windows (about 2.5 minutes), into bench/results/benchmarks-quick.md
   --out FILE             the report (default docs/benchmarks.md)
-  --budget SECONDS       the time budget, 60..1800 (default 900)
+  --budget SECONDS       the time budget, 60..1800 (default 1080)
   --targets LIST         only these targets, of ${TARGETS.join(',')} (ours: our server; b0: a raw ws relay; b1: Socket.IO)
   --set KEY=N            overrides one scale value, repeatable (--set s3=5000), of
                          ${SCALE_KEYS.join(' ')}
