@@ -470,8 +470,9 @@ async function drive(options: Options): Promise<void> {
     for (const variant of VARIANTS) {
       const { child, port } = await start(variant);
       const load = new Load(port);
-      await load.connect(options.clients);
+      // Known before its clients connect, so that a failed connect still ends the child.
       apps.set(variant, { child, load });
+      await load.connect(options.clients);
     }
     const results = new Map<Variant, Window[]>(VARIANTS.map((v) => [v, []]));
     // Round by round, every app one window: a change in the machine's load falls on all three alike.
