@@ -2,7 +2,7 @@
 // `npm run bench [-- S1 S3] [--quick] [--out FILE] [--budget SECONDS]`; `--help` lists it all (bench/lib/args.js).
 // Runs the benchmark scenarios against our server (node dist/main.js, started as the e2e tests do)
 // and the baselines B0 (raw ws relay) and B1 (Socket.IO + Redis adapter), all on loopback, in one
-// bounded run (10 minutes at most), then writes a table to docs/benchmarks.md (--quick:
+// bounded run (18 minutes at most by default), then writes a table to docs/benchmarks.md (--quick:
 // bench/results/benchmarks-quick.md) and prints it. Every child process is killed at the end.
 // The parts: bench/runner/ (settings, processes, load runs, records, report) and bench/scenarios/.
 const { rmSync } = require('node:fs');

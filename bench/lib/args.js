@@ -6,13 +6,13 @@ const { PG_ADMIN_URL, REDIS_URL, shownUrl } = require('./common');
 
 /** The scale values `--set` may override, as in bench/run.js's S. */
 const SCALE_KEYS = ['s1', 's2', 's3', 's4', 's4Senders', 's5', 's5Senders', 's5Rate'];
-SCALE_KEYS.push('warmup', 'max', 'pacedWarmup', 'paced', 'inflight', 's5Timeout', 's5Pre', 's5Post');
+SCALE_KEYS.push('warmup', 'windows', 'max', 'pacedWarmup', 'paced', 'inflight', 's5Timeout', 's5Pre', 's5Post');
 const TARGETS = ['ours', 'b0', 'b1'];
 const MODES = ['cluster', 'embedded'];
 
 const USAGE = `Usage: npm run bench -- [SCENARIO...] [OPTIONS]
 
-Scenarios (default S1 S2 S4 S5 S3, in that order, in at most 10 minutes; S6 runs only when named, on its own):
+Scenarios (default S1 S2 S4 S5 S3, in that order, in at most 18 minutes; S6 runs only when named, on its own):
   S1  1:1 relay, one instance: max delivered msg/s and latency at half of it (PostgreSQL + Redis, and embedded)
   S2  1:1 relay across two instances: senders on one, recipients on the other
   S3  about 20,000 idle logged-in connections: RSS per connection, logins/s
@@ -22,9 +22,9 @@ Scenarios (default S1 S2 S4 S5 S3, in that order, in at most 10 minutes; S6 runs
       (about 15 minutes)
 
 Options (S1-S5):
-  --quick                about 10x smaller, short windows (about 1.5 minutes), into bench/results/benchmarks-quick.md
+  --quick                about 10x smaller, short windows (about 2.5 minutes), into bench/results/benchmarks-quick.md
   --out FILE             the report (default docs/benchmarks.md)
-  --budget SECONDS       the time budget, 60..600 (default 600)
+  --budget SECONDS       the time budget, 60..1800 (default 1080)
   --targets LIST         only these targets, of ${TARGETS.join(',')} (ours: our server; b0: a raw ws relay; b1: Socket.IO)
   --set KEY=N            overrides one scale value, repeatable (--set s3=5000), of
                          ${SCALE_KEYS.join(' ')}

@@ -4,6 +4,7 @@
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { sleep, nowMs, ProcWatch, round } = require('../lib/common');
 const { Stats, newHistogram, summary } = require('./measure');
+const { combineWindows } = require('./windows');
 const { buildClients, connectAll } = require('./setup');
 const { relay, group, idle } = require('./scenarios');
 const { onMove, rebalance } = require('./rebalance');
@@ -214,9 +215,20 @@ class LoadGenerator {
     return this.inflightCount();
   }
 
-  /** Measures a window: deliveries, sends, latency of live deliveries, CPU and RSS of every process. */
-  async window(ms, name = 'max') {
+  /**
+   * `count` windows of `ms` one after the other, as one result (bench/loadgen/windows.js): each
+   * figure the median of the windows. The PostgreSQL sampler sees them as one span.
+   */
+  async windows(count, ms, name = 'max') {
     process.send?.({ type: 'mark', name, edge: 'start' });
+    const measured = [];
+    for (let i = 0; i < count; i++) measured.push(await this.window(ms));
+    process.send?.({ type: 'mark', name, edge: 'end' });
+    return combineWindows(measured);
+  }
+
+  /** Measures a window: deliveries, sends, latency of live deliveries, CPU and RSS of every process. */
+  async window(ms) {
     const watch = new ProcWatch([...(this.config.watch ?? []), { name: 'load generator', pid: process.pid }]);
     const before = this.stats.snapshot();
     this.histogram.reset();
@@ -226,7 +238,6 @@ class LoadGenerator {
     await sleep(ms);
     const seconds = (nowMs() - t0) / 1000;
     this.recording = false;
-    process.send?.({ type: 'mark', name, edge: 'end' });
     const procs = watch.stop();
     const after = this.stats.snapshot();
     const d = (k) => after[k] - before[k];

@@ -6,6 +6,9 @@ const { log } = require('./log');
 // The message types of src/protocol, from the build (npm run build).
 const { MessageType } = require('../../dist/protocol');
 
+/** Each window's delivered/s, for the progress lines. */
+const eachWindow = (result) => result.windows.map((w) => w.deliveredPerSec).join(' / ');
+
 async function relay(lg) {
   const cfg = lg.config.relay;
   const n = lg.clients.length;
@@ -29,19 +32,23 @@ async function relay(lg) {
 
   lg.startFlat(perSender);
   await sleep(cfg.warmupMs);
-  const max = await lg.window(cfg.maxMs);
+  const max = await lg.windows(cfg.windows ?? 1, cfg.maxMs);
   lg.stopFlat();
   const left = await lg.drain(10000);
-  log(`max: ${max.deliveredPerSec} delivered/s, p50 ${max.latencyMs.p50} p99 ${max.latencyMs.p99} ms (in flight left ${left})`);
+  log(
+    `max: ${max.deliveredPerSec} delivered/s (${eachWindow(max)}), p50 ${max.latencyMs.p50} p99 ${max.latencyMs.p99} ms ` +
+      `(in flight left ${left})`,
+  );
 
   const rate = Math.max(1, Math.round(max.deliveredPerSec * (cfg.pacedFraction ?? 0.5)));
   const stop = lg.startPaced(rate, cfg.maxInflight ?? 50000);
   await sleep(cfg.pacedWarmupMs);
-  const paced = await lg.window(cfg.pacedMs, 'paced');
+  const paced = await lg.windows(cfg.windows ?? 1, cfg.pacedMs, 'paced');
   stop();
   const left2 = await lg.drain(5000);
   log(
-    `paced at ${rate}/s: ${paced.deliveredPerSec} delivered/s, p50 ${paced.latencyMs.p50} p99 ${paced.latencyMs.p99} p999 ` +
+    `paced at ${rate}/s: ${paced.deliveredPerSec} delivered/s (${eachWindow(paced)}), p50 ${paced.latencyMs.p50} p99 ` +
+      `${paced.latencyMs.p99} p999 ` +
       `${paced.latencyMs.p999} ms`,
   );
   return {
@@ -93,11 +100,12 @@ async function group(lg) {
   const perSender = cfg.window ?? 8;
   lg.startFlat(perSender);
   await sleep(cfg.warmupMs);
-  const max = await lg.window(cfg.maxMs);
+  const max = await lg.windows(cfg.windows ?? 1, cfg.maxMs);
   lg.stopFlat();
   const left = await lg.drain(10000);
   log(
-    `group: ${max.deliveredPerSec} deliveries/s, ${max.ackedPerSec} sends/s, p50 ${max.latencyMs.p50} p99 ${max.latencyMs.p99} ms ` +
+    `group: ${max.deliveredPerSec} deliveries/s (${eachWindow(max)}), ${max.ackedPerSec} sends/s, ` +
+      `p50 ${max.latencyMs.p50} p99 ${max.latencyMs.p99} ms ` +
       `(in flight left ${left})`,
   );
   return { members: lg.clients.length - refused, senders: senders.length, perSenderInflight: perSender, max };

@@ -1,5 +1,6 @@
 'use strict';
 // What the run measured, one record per scenario and target, and the guard every measurement runs in.
+const { loadavg } = require('node:os');
 const { round } = require('../lib/common');
 const { TARGETS, budgetLeftMs, say, warn, state } = require('./context');
 const { stopAll } = require('./processes');
@@ -27,10 +28,19 @@ async function guarded(scenario, target, label, estimateSec, work) {
   say(`${scenario} ${label}`);
   const procs = [];
   const t0 = Date.now();
+  // The machine's 1-minute load average around each run: a neighbour's test suite shows here.
+  const loadBefore = round(loadavg()[0], 1);
   try {
     const data = await work(procs);
     const usage = procs.map((p) => p.usage());
-    return record(scenario, target, label, { ...data, processes: usage, seconds: round((Date.now() - t0) / 1000, 1) });
+    const loadAfter = round(loadavg()[0], 1);
+    return record(scenario, target, label, {
+      ...data,
+      processes: usage,
+      seconds: round((Date.now() - t0) / 1000, 1),
+      loadBefore,
+      loadAfter,
+    });
   } catch (error) {
     say(`${scenario} ${label} FAILED: ${error.message.split('\n').slice(0, 8).join('\n')}`);
     return record(scenario, target, label, { error: error.message.split('\n')[0].slice(0, 300) });

@@ -8,6 +8,16 @@ const { ROOT, QUICK, COMMAND, LOAD_AT_START, FD_LIMIT, FD_MARGIN, S, S3_IDLE_MS,
 const { records } = require('./records');
 const { fmt, met, buildRows } = require('./report-rows');
 
+/** One figure of each window of a result, in the order measured. */
+const eachOf = (result, key, digits = 0) => (result.windows ?? []).map((w) => fmt(w[key], digits)).join(' / ');
+
+/** A median figure with its windows' values beside it. */
+const withWindows = (result, key, digits = 0) =>
+  result.windows?.length > 1 ? `${fmt(result[key], digits)} [${eachOf(result, key, digits)}]` : fmt(result[key], digits);
+
+/** The 1-minute load average when a run started → when it ended. */
+const loadOf = (r) => (r.loadBefore === undefined ? '–' : `${fmt(r.loadBefore, 1)} → ${fmt(r.loadAfter ?? null, 1)}`);
+
 function render() {
   const m = machine();
   const rows = buildRows();
@@ -39,33 +49,42 @@ function render() {
   lines.push('## Runs');
   lines.push('');
   lines.push(
-    '| Scenario | Target | Setup | Max window: delivered/s, sent/s, p50 / p99 ms | Server CPU µs/delivery | Paced window: rate, ' +
-      'delivered/s, p50 / p99 / p999 ms | Notes |',
+    `Every rate is the median of ${S.windows} consecutive windows of ${S.max / 1000} s (paced: ${S.paced / 1000} s) on the same ` +
+      "warm server, with the windows' own values in brackets in the order measured; latency percentiles are the medians of the " +
+      "windows' percentiles. Server CPU µs/delivery: every server-side process's CPU in a window over that window's deliveries, " +
+      'median of the windows. Load: the 1-minute load average when the run started and when it ended.',
   );
-  lines.push('|---|---|---|---|---|---|---|');
+  lines.push('');
+  lines.push(
+    '| Scenario | Target | Setup | Load | Max: delivered/s [windows] | Max: sent/s, p50 / p99 ms | Max: server CPU µs/delivery ' +
+      '[windows] | Paced: rate, delivered/s [windows], p50 / p99 / p999 ms | Paced: server CPU µs/delivery [windows] | Notes |',
+  );
+  lines.push('|---|---|---|---|---|---|---|---|---|---|');
+  /** A row with `setup` and `notes`, and a dash for every figure column it has none for. */
+  const row = (r, setup, notes, figures = ['–', '–', '–', '–', '–']) =>
+    lines.push(`| ${r.scenario} | ${r.label} | ${setup} | ${loadOf(r)} | ${figures.join(' | ')} | ${notes} |`);
   for (const r of records) {
     if (r.skipped || r.error) {
-      lines.push(
-        `| ${r.scenario} | ${r.label} | – | – | – | – | ` +
-          `${r.skipped ? `skipped: ${r.skipped}` : `failed: ${String(r.error).replace(/\|/g, '/')}`} |`,
-      );
+      row(r, '–', r.skipped ? `skipped: ${r.skipped}` : `failed: ${String(r.error).replace(/\|/g, '/')}`);
       continue;
     }
     const l = r.load;
     if (r.idleInstances) {
       const i = r.idleInstances;
-      lines.push(
-        `| ${r.scenario} | ${r.label} | started, no clients | – | – | – | RSS ${i.afterSec} s after start: embedded (new data folder) ` +
-          `${i.embeddedRssMb} MB, cluster mode ${i.clusterRssMb} MB |`,
+      row(
+        r,
+        'started, no clients',
+        `RSS ${i.afterSec} s after start: embedded (new data folder) ${i.embeddedRssMb} MB, cluster mode ${i.clusterRssMb} MB`,
       );
       continue;
     }
     if (r.idle) {
       const i = r.idle;
-      lines.push(
-        `| ${r.scenario} | ${r.label} | ${fmt(i.connections)} conns in ${i.connectSec} s (${fmt(i.loginsPerSec)}/s, ` +
-          `${i.loadProcesses} load procs) | – | – | – | server RSS ${i.rssBeforeMb} → ${i.rssAfterMb} MB; ${i.rssPerConnKb} KB/conn; ` +
-          `server CPU while connecting ${i.serverCpuSecConnecting} s |`,
+      row(
+        r,
+        `${fmt(i.connections)} conns in ${i.connectSec} s (${fmt(i.loginsPerSec)}/s, ${i.loadProcesses} load procs)`,
+        `server RSS ${i.rssBeforeMb} → ${i.rssAfterMb} MB; ${i.rssPerConnKb} KB/conn; ` +
+          `server CPU while connecting ${i.serverCpuSecConnecting} s`,
       );
       continue;
     }
@@ -75,16 +94,18 @@ function render() {
         `${l.setup.seconds} s`
       : '–';
     if (l?.notRun) {
-      lines.push(`| ${r.scenario} | ${r.label} | ${setup} | – | – | – | not run: ${l.notRun} |`);
+      row(r, setup, `not run: ${l.notRun}`);
       continue;
     }
     if (r.scenario === 'S5') {
-      lines.push(
-        `| ${r.scenario} | ${r.label} | ${setup} | – | – | – | balanced (registry) after ${fmt(l.balancedAfterMs)} ms, clients' view ` +
+      row(
+        r,
+        setup,
+        `balanced (registry) after ${fmt(l.balancedAfterMs)} ms, clients' view ` +
           `${fmt(l.clientViewBalancedAfterMs)} ms; ${l.moves} moves (${l.moveFailures} failed, p50 ${fmt(l.moveMsP50)} ms, max ` +
           `${fmt(l.moveMsMax)} ms); acked ${l.ackedTotal}, during move ${l.ackedDuringMove}; lost ${l.lost} (${l.lostBeforeRelogin} ` +
           `before re-login); dups ${l.totals.duplicates}; before ${(l.before ?? []).map((x) => x.connections).join('/')} after ` +
-          `${(l.after ?? []).map((x) => x.connections).join('/')} |`,
+          `${(l.after ?? []).map((x) => x.connections).join('/')}`,
       );
       continue;
     }
@@ -99,13 +120,16 @@ function render() {
       notes.push(`reasons: ${JSON.stringify(l.totals.reasons).replace(/\|/g, '/').slice(0, 200)}`);
     if (pc && pc.deliveredPerSec < pc.targetRate * 0.95) notes.push('paced rate not sustained');
     if (pc?.dropped) notes.push(`${pc.dropped} paced sends dropped (in-flight cap)`);
+    if (pc?.windows) notes.push(`paced p99 of each window ${eachOf(pc, 'p99Ms', 1)} ms`);
     notes.push(`generator loop delay p99 ${mx.generatorLoopDelayP99Ms} ms`);
     const latency = (ms) => `${fmt(ms.p50, 1)} / ${fmt(ms.p99, 1)}`;
-    const paced = pc ? `${fmt(pc.targetRate)}/s, ${fmt(pc.deliveredPerSec)}, ${latency(pc.latencyMs)} / ${fmt(pc.latencyMs.p999, 1)}` : '–';
-    lines.push(
-      `| ${r.scenario} | ${r.label} | ${setup} | ${fmt(mx.deliveredPerSec)}, ${fmt(mx.sentPerSec)}, ${latency(mx.latencyMs)} | ` +
-        `${fmt(mx.serverCpuUsPerDelivery, 1)} | ${paced} | ${notes.join('; ')} |`,
-    );
+    row(r, setup, notes.join('; '), [
+      withWindows(mx, 'deliveredPerSec'),
+      `${fmt(mx.sentPerSec)}, ${latency(mx.latencyMs)}`,
+      withWindows(mx, 'serverCpuUsPerDelivery', 1),
+      pc ? `${fmt(pc.targetRate)}/s, ${withWindows(pc, 'deliveredPerSec')}, ${latency(pc.latencyMs)} / ${fmt(pc.latencyMs.p999, 1)}` : '–',
+      pc ? withWindows(pc, 'serverCpuUsPerDelivery', 1) : '–',
+    ]);
   }
   const diagnostics = records.filter((r) => r.load?.pgActivity && Object.keys(r.load.pgActivity).length);
   if (diagnostics.length) {
@@ -148,7 +172,8 @@ function render() {
   lines.push('## CPU and peak RSS per process');
   lines.push('');
   lines.push(
-    'CPU is user+system seconds over the measured window as % of one core (200 % = both cores); for S3 it is the server CPU spent ' +
+    'CPU is user+system seconds over the measured windows of a run (all of them together) as % of one core (200 % = both ' +
+      'cores); for S3 it is the server CPU spent ' +
       'while the clients connected. Peak RSS is VmHWM over the process life (for PostgreSQL and Redis: the summed RSS of their ' +
       'processes, shared memory counted in each).',
   );
@@ -180,12 +205,16 @@ function render() {
       '- Load generator: `bench/load.js`, raw `ws` clients (socket.io-client for B1), one process (S3: several, each below the ' +
         "open-files limit). Latency is the recipient's receive time minus the send time written into `content`; in paced windows it is " +
         'the *scheduled* send time (open loop, no coordinated omission), recorded in an HDR histogram (hdr-histogram-js).',
-      `- Max window: closed loop, every sender keeps a fixed number of sends in flight (1:1: ${S.inflight} in total, enough to ` +
-        `saturate every target here without building long queues; S4: 8 group messages per sender), ${S.warmup / 1000} s warm-up, ` +
-        `${S.max / 1000} s measured. "Delivered msg/s" counts messages received by recipients. "Server CPU µs/delivery" is the CPU of ` +
-        `every server-side process (instances, PostgreSQL, Redis) in the window divided by the deliveries: it is less sensitive than ` +
-        `throughput to other load on the machine. Paced window: open loop at 50 % of that maximum, ${S.pacedWarmup / 1000} s warm-up, ` +
-        `${S.paced / 1000} s measured.`,
+      `- Max windows: closed loop, every sender keeps a fixed number of sends in flight (1:1: ${S.inflight} in total, enough to ` +
+        `saturate every target here without building long queues; S4: 8 group messages per sender), one ${S.warmup / 1000} s ` +
+        `warm-up, then ${S.windows} windows of ${S.max / 1000} s measured one after the other on the same warm server. ` +
+        '"Delivered msg/s" counts messages received by recipients. "Server CPU µs/delivery" is the CPU of every server-side ' +
+        'process (instances, PostgreSQL, Redis) in a window divided by its deliveries: it is less sensitive than throughput to ' +
+        'other load on the machine. Paced windows: open loop at 50 % of the median maximum, one ' +
+        `${S.pacedWarmup / 1000} s warm-up, then ${S.windows} windows of ${S.paced / 1000} s. Every figure is the median of its ` +
+        "windows (latency: the median of the windows' percentiles), the windows' own values in brackets in the Runs table, so a " +
+        'window disturbed by something else on the machine shows and does not move the figure; the 1-minute load average before ' +
+        'and after each run is beside it.',
       '- Our server: `node dist/main.js` with the environment of test/helpers (HOST/PUBLIC_HOST 127.0.0.1, LOG_LEVEL=warn) and ' +
         'RATE_LIMIT_PER_SEC=1000000, RATE_LIMIT_BURST=10000000, with the per-address connection and request limits off (every ' +
         'simulated client comes from 127.0.0.1). Embedded: DATA_DIR (PGlite). PostgreSQL + Redis: DATABASE_URL (database ' +

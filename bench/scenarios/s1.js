@@ -5,17 +5,17 @@ const { join } = require('node:path');
 const { REDIS_URL } = require('../lib/common');
 /** The message types, loaded when first used: the bench may be started before `npm run build` made dist/. */
 const messageTypes = () => require('../../dist/protocol').MessageType;
-const { QUICK, RUN_ID, REDIS_PREFIX, WORK_DIR, S, say } = require('../runner/context');
+const { RUN_ID, REDIS_PREFIX, WORK_DIR, S, say } = require('../runner/context');
 const { startBaseline, startOurs } = require('../runner/processes');
 const { runLoad, runLoadPg } = require('../runner/load-runs');
 const { seed } = require('../runner/database');
 const { guarded } = require('../runner/records');
-const { relayConfig, loadConfig, seedCluster, b0Run } = require('./targets');
+const { relayConfig, relayEstimateSec, loadConfig, seedCluster, b0Run } = require('./targets');
 
 async function s1() {
   const n = S.s1;
   const relay = { scenario: 'relay', relay: relayConfig(false) };
-  const est = QUICK ? 15 : 35;
+  const est = relayEstimateSec();
   await guarded('S1', 'b0', 'B0 raw ws relay', est, (procs) => b0Run(procs, n, relay));
   await guarded('S1', 'b1', 'B1 Socket.IO + Redis adapter, 1 instance', est, async (procs) => {
     procs.push(await startBaseline('b1', 'b1', [REDIS_URL, `bench-${RUN_ID}-s1`]));

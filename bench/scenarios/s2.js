@@ -1,13 +1,13 @@
 'use strict';
 // S2: 1:1 relay across two instances, senders on one, recipients on the other.
-const { QUICK, S } = require('../runner/context');
+const { S } = require('../runner/context');
 const { guarded } = require('../runner/records');
-const { relayConfig, b1SplitRun, oursSplitRun } = require('./targets');
+const { relayConfig, relayEstimateSec, b1SplitRun, oursSplitRun } = require('./targets');
 
 async function s2() {
   const n = S.s2;
   const relay = { scenario: 'relay', relay: relayConfig(true) };
-  const est = QUICK ? 15 : 35;
+  const est = relayEstimateSec();
   await guarded('S2', 'b1', 'B1 Socket.IO + Redis adapter, 2 instances', est, (procs) => b1SplitRun(procs, 's2', n, relay));
   await guarded('S2', 'ours', 'ours, 2 instances (PostgreSQL + Redis)', est + 10, (procs) => oursSplitRun(procs, 's2', n, relay));
 }

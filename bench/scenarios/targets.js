@@ -2,7 +2,7 @@
 // What the scenarios share: the targets started the same way in several of them, and the load
 // configs they run.
 const { REDIS_URL } = require('../lib/common');
-const { RUN_ID, REDIS_PREFIX, S } = require('../runner/context');
+const { QUICK, RUN_ID, REDIS_PREFIX, S } = require('../runner/context');
 const { startBaseline, startCluster } = require('../runner/processes');
 const { runLoad, runLoadPg, watchOf, baseLoadConfig } = require('../runner/load-runs');
 const { seed, ensureSchema } = require('../runner/database');
@@ -12,6 +12,7 @@ function relayConfig(split) {
   return {
     split,
     warmupMs: S.warmup,
+    windows: S.windows,
     maxMs: S.max,
     pacedWarmupMs: S.pacedWarmup,
     pacedMs: S.paced,
@@ -19,6 +20,15 @@ function relayConfig(split) {
     inflight: S.inflight,
   };
 }
+
+/** What the budget guard keeps for a target's start, seeding, logins and drains, beside its windows. */
+const SETUP_ALLOWANCE_SEC = QUICK ? 12 : 20;
+
+/** Seconds a relay run (S1, S2) needs: the max and paced warm-ups and windows, and the setup. */
+const relayEstimateSec = () => (S.warmup + S.pacedWarmup + S.windows * (S.max + S.paced)) / 1000 + SETUP_ALLOWANCE_SEC;
+
+/** Seconds a group run (S4) needs: the warm-up and the windows, and the setup. */
+const groupEstimateSec = () => (S.warmup + S.windows * S.max) / 1000 + SETUP_ALLOWANCE_SEC;
 
 /** The load config for users prefix0 … prefix(n-1) on every process of `procs`, which are watched (`withDb`: PostgreSQL and Redis too). */
 function loadConfig(target, prefix, n, procs, extra, withDb) {
@@ -68,4 +78,4 @@ async function oursSplitRun(procs, scenario, n, extra) {
   return { storage: 'PostgreSQL + Redis', load: await runLoadPg(config) };
 }
 
-module.exports = { relayConfig, loadConfig, seedCluster, startB0, b0Run, b1SplitRun, oursSplitRun };
+module.exports = { relayConfig, relayEstimateSec, groupEstimateSec, loadConfig, seedCluster, startB0, b0Run, b1SplitRun, oursSplitRun };
