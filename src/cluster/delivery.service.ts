@@ -241,28 +241,37 @@ export class DeliveryService implements OnApplicationShutdown {
     this.locations.clear();
   }
 
-  private async announceLocated(): Promise<void> {
+  private announceLocated(): Promise<void> {
     const usernames = [...(this.located ?? [])];
     this.located = null;
+    const messages: BusMessage[] = [];
+    for (let i = 0; i < usernames.length; i += LOCATED_PER_MESSAGE) {
+      messages.push({ kind: 'located', usernames: usernames.slice(i, i + LOCATED_PER_MESSAGE) });
+    }
+    // A change that does not arrive costs its receiver a lookup or a forward, never a message (LocationCache).
+    return this.toOthers(messages, 'Session changes');
+  }
+
+  /** Publishes the messages, in order, to every other live instance; what fails is logged as `what`, not thrown. */
+  async toOthers(messages: BusMessage[], what: string): Promise<void> {
     try {
       const others = (await this.liveInstanceIds()).filter((id) => id !== this.identity.id);
-      for (let i = 0; i < usernames.length; i += LOCATED_PER_MESSAGE) {
-        const message = { kind: 'located' as const, usernames: usernames.slice(i, i + LOCATED_PER_MESSAGE) };
+      for (const message of messages) {
         await Promise.all(
           others.map((id) =>
             this.bus.publish(id, message).catch((error: unknown) => {
-              // Their entries expire within LOCATION_CACHE_MS, and the new session's catch-up replay follows.
               this.metrics.busPublishFailures.inc();
-              this.logger.warn(`Session changes to instance ${id} failed: ${String(error)}`);
+              this.logger.warn(`${what} to instance ${id} failed: ${String(error)}`);
             }),
           ),
         );
       }
     } catch (error) {
-      this.logger.warn(`Session changes not sent to the other instances: ${String(error)}`);
+      this.logger.warn(`${what} not sent to the other instances: ${String(error)}`);
     }
   }
 
+  /** The live instances, looked up at most once per heartbeat interval. */
   private async liveInstanceIds(): Promise<string[]> {
     const now = Date.now();
     if (now - this.instances.at >= this.config.cluster.heartbeatMs) {

@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { Bus } from '../cluster/bus';
-import { ClusterService } from '../cluster/cluster.service';
-import { InstanceIdentity } from '../cluster/instance-identity';
+import { BusMessage } from '../cluster/bus';
+import { DeliveryService } from '../cluster/delivery.service';
 import { SessionSocket } from '../cluster/local-sessions';
 import { PresenceChange, PresenceChanges } from '../cluster/presence-changes';
 import { PresenceTransition, Registry } from '../cluster/registry';
@@ -39,18 +38,14 @@ export class PresenceService implements OnModuleInit {
   private readonly subscriptions = new Map<SessionSocket, Set<string>>();
   private subscriptionCount = 0;
   private tick = 0;
-  /** The live instances, looked up at most once per heartbeat interval. */
-  private instances: { ids: string[]; at: number } = { ids: [], at: 0 };
 
   constructor(
     private readonly changes: PresenceChanges,
     private readonly registry: Registry,
-    private readonly bus: Bus,
-    private readonly cluster: ClusterService,
-    private readonly identity: InstanceIdentity,
     private readonly users: UsersService,
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
+    private readonly delivery: DeliveryService,
   ) {}
 
   onModuleInit(): void {
@@ -123,30 +118,11 @@ export class PresenceService implements OnModuleInit {
       .recordLastSeen(offline, now)
       .catch((error: unknown) => this.logger.warn(`Could not store when ${offline.length} users were last seen: ${String(error)}`));
     for (const change of changes) this.arrived(change);
-    try {
-      const others = (await this.liveInstanceIds()).filter((id) => id !== this.identity.id);
-      for (let i = 0; i < changes.length; i += CHANGES_PER_MESSAGE) {
-        const message = { kind: 'presence' as const, changes: changes.slice(i, i + CHANGES_PER_MESSAGE) };
-        await Promise.all(
-          others.map((id) =>
-            this.bus.publish(id, message).catch((error: unknown) => {
-              this.metrics.busPublishFailures.inc();
-              this.logger.warn(`Presence to instance ${id} failed: ${String(error)}`);
-            }),
-          ),
-        );
-      }
-    } catch (error) {
-      this.logger.warn(`Presence changes not sent to the other instances: ${String(error)}`);
+    const messages: BusMessage[] = [];
+    for (let i = 0; i < changes.length; i += CHANGES_PER_MESSAGE) {
+      messages.push({ kind: 'presence', changes: changes.slice(i, i + CHANGES_PER_MESSAGE) });
     }
-  }
-
-  private async liveInstanceIds(): Promise<string[]> {
-    const now = Date.now();
-    if (now - this.instances.at >= this.config.cluster.heartbeatMs) {
-      this.instances = { ids: (await this.cluster.liveInstances()).map((i) => i.id), at: now };
-    }
-    return this.instances.ids;
+    await this.delivery.toOthers(messages, 'Presence changes');
   }
 
   /** Pushes a change to the sessions here that watch its user, unless a later change of that user came first. */
