@@ -27,7 +27,8 @@ const ORDER_MAX_HELD = 1000;
 
 /** One WebSocket client: its login, its rate budget, and the frames it is sent. Its state changes through its methods only. */
 export class ChatConnection implements SessionSocket, FrameContext {
-  readonly id = randomBytes(8).toString('hex');
+  /** Made when a log line first names the connection: most connections never need one. */
+  private logId?: string;
   private user: string | null = null;
   private session = '';
   private activeAt = Date.now();
@@ -51,6 +52,8 @@ export class ChatConnection implements SessionSocket, FrameContext {
   private resyncAsked = false;
   private moveTimer?: NodeJS.Timeout;
   private loginTimer?: NodeJS.Timeout;
+  /** When the login timer ends: a login undone (its session could not be kept) is held to it again. */
+  private loginDeadline = 0;
   private corked = false;
   /** Made on the first ordered delivery: most connections of a quiet server never need one. */
   private ordering?: StreamOrder;
@@ -61,6 +64,11 @@ export class ChatConnection implements SessionSocket, FrameContext {
     private readonly limits: ConnectionLimits,
   ) {
     this.tokens = limits.burst;
+  }
+
+  get id(): string {
+    this.logId ??= randomBytes(8).toString('hex');
+    return this.logId;
   }
 
   get username(): string | null {
@@ -106,6 +114,9 @@ export class ChatConnection implements SessionSocket, FrameContext {
 
   /** A new session: nothing held for an earlier one is still owed to this connection. */
   loggedIn(username: string, sessionId: string): void {
+    // The login deadline is met: its timer would otherwise stay until it fires.
+    clearTimeout(this.loginTimer);
+    this.loginTimer = undefined;
     this.user = username;
     this.session = sessionId;
     this.abortReplay();
@@ -115,6 +126,8 @@ export class ChatConnection implements SessionSocket, FrameContext {
   loginUndone(): void {
     this.user = null;
     this.abortReplay();
+    // The deadline of the connection's first login holds again.
+    this.startLoginTimer(Math.max(0, this.loginDeadline - Date.now()));
   }
 
   get isOpen(): boolean {
@@ -249,6 +262,7 @@ export class ChatConnection implements SessionSocket, FrameContext {
   /** Closes the connection with a Notice unless it logged in within `timeoutMs`; started again by a logout. */
   startLoginTimer(timeoutMs: number): void {
     clearTimeout(this.loginTimer);
+    this.loginDeadline = Date.now() + timeoutMs;
     this.loginTimer = setTimeout(() => {
       if (this.username !== null) return;
       // A login that is being checked decides; if it fails, the deadline has passed already.
