@@ -242,6 +242,10 @@ function cases(): Case[] {
       budget: 10,
       needsStatistics: 'guessing 200 acked groups, the planner hashes the whole of group_members',
     },
+    // A login's first statement: one probe of each index and the user's groups (u_5 is in seven, nothing pending).
+    { name: 'message.pendingOf', sql: MESSAGE_SQL.pendingOf, params: () => ['u_3'], budget: 20 },
+    { name: 'message.pendingOf (nothing pending)', sql: MESSAGE_SQL.pendingOf, params: () => ['u_5'], budget: 20 },
+    { name: 'message.pendingOf (nobody)', sql: MESSAGE_SQL.pendingOf, params: () => ['nobody'], budget: 0 },
     { name: 'message.unackedDirect', sql: MESSAGE_SQL.unackedDirect, params: () => ['u_3', null, 500], budget: 500 },
     { name: 'message.unackedDirect (nothing pending)', sql: MESSAGE_SQL.unackedDirect, params: () => ['u_1', null, 500], budget: 10 },
     { name: 'message.unackedDirect (next page)', sql: MESSAGE_SQL.unackedDirect, params: () => ['u_3', s.pending250, 500], budget: 260 },
@@ -351,7 +355,6 @@ function cases(): Case[] {
     { name: 'group.removeMember', sql: GROUP_SQL.removeMember, params: () => [6, 7], budget: 10 },
     { name: 'group.deleteIfEmpty', sql: GROUP_SQL.deleteIfEmpty, params: () => [6], budget: 10 },
     { name: 'group.nameOf', sql: GROUP_SQL.nameOf, params: () => [1], budget: 0 },
-    { name: 'group.cursorsOf', sql: GROUP_SQL.cursorsOf, params: () => [6], budget: 20 },
     { name: 'group.readUpTo', sql: GROUP_SQL.readUpTo, params: () => [1, 6, s.g0Last], budget: 1 },
     // The batch's senders by their username index, then each one's membership row by its key.
     { name: 'group.readOwn', sql: GROUP_SQL.readOwn, params: () => [1, ['u_6', 'u_7'], ['5', '6']], budget: 8 },

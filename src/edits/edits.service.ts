@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
-import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
+import { OfflineReplay, OfflineSource, PendingMessage, PendingSummary } from '../common/offline-source';
 import { Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
 import { GroupsService } from '../groups/groups.service';
@@ -109,10 +109,11 @@ export class EditsService extends OfflineSource {
   }
 
   /** The changes recorded while the user had no live session, each taken (deleted) as its page is read. */
-  open(username: string): Promise<OfflineReplay> {
+  open(username: string, summary: PendingSummary): Promise<OfflineReplay> {
     return Promise.resolve({
       nextSeqs: new Map(),
       page: async (_after, limit) => {
+        if (!summary.changes) return [];
         const messages = await this.store.takeChanges(username, limit);
         const pending: PendingMessage[] = [];
         for (const message of messages) {

@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { ChatConnection } from './chat-connection';
+import { CloseCode } from '../protocol';
 
 /** The socket side of a connection, isolated: what was written, nothing sent anywhere. */
 function fakeSocket(): { socket: WebSocket; sent: string[] } {
@@ -85,5 +86,39 @@ describe('ChatConnection replays', () => {
     connection.endReplay(next);
     expect(sent).toEqual(['live 9']);
     connection.dispose();
+  });
+});
+
+describe('ChatConnection login deadline', () => {
+  const LOGIN_TIMEOUT_MS = 1000;
+  const closes = () => {
+    const { socket, sent } = fakeSocket();
+    const closed: number[] = [];
+    (socket as unknown as { close: (code: number) => void }).close = (code: number) => closed.push(code);
+    return { connection: new ChatConnection(socket, '127.0.0.1', { maxBufferedBytes: 1 << 20, ratePerSec: 10, burst: 10 }), sent, closed };
+  };
+
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('a logged-in connection holds no login timer', () => {
+    const { connection, closed } = closes();
+    connection.startLoginTimer(LOGIN_TIMEOUT_MS);
+    connection.loggedIn('bob', 'session-1');
+    expect(jest.getTimerCount()).toBe(0);
+    jest.advanceTimersByTime(LOGIN_TIMEOUT_MS * 2);
+    expect(closed).toEqual([]);
+  });
+
+  it('a login undone is held to the first deadline again, not to a new one', () => {
+    const { connection, closed } = closes();
+    connection.startLoginTimer(LOGIN_TIMEOUT_MS);
+    jest.advanceTimersByTime(LOGIN_TIMEOUT_MS / 2);
+    connection.loggedIn('bob', 'session-1');
+    connection.loginUndone();
+    jest.advanceTimersByTime(LOGIN_TIMEOUT_MS / 2 - 1);
+    expect(closed).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(closed).toEqual([CloseCode.LoginTimeout]);
   });
 });

@@ -29,7 +29,8 @@ const TEXT_FRAME = { binary: false };
 
 /** One WebSocket client: its login, its rate budget, and the frames it is sent. Its state changes through its methods only. */
 export class ChatConnection implements SessionSocket, FrameContext {
-  readonly id = randomBytes(8).toString('hex');
+  /** Made when a log line first names the connection: most connections never need one. */
+  private logId?: string;
   private user: string | null = null;
   private session = '';
   private activeAt = Date.now();
@@ -55,6 +56,8 @@ export class ChatConnection implements SessionSocket, FrameContext {
   private loginTimer?: NodeJS.Timeout;
   /** The TCP socket this connection corked in this tick, if any. */
   private corked?: Socket;
+  /** When the login timer ends: a login undone (its session could not be kept) is held to it again. */
+  private loginDeadline = 0;
   /** Made on the first ordered delivery: most connections of a quiet server never need one. */
   private ordering?: StreamOrder;
 
@@ -64,6 +67,11 @@ export class ChatConnection implements SessionSocket, FrameContext {
     private readonly limits: ConnectionLimits,
   ) {
     this.tokens = limits.burst;
+  }
+
+  get id(): string {
+    this.logId ??= randomBytes(8).toString('hex');
+    return this.logId;
   }
 
   get username(): string | null {
@@ -109,6 +117,9 @@ export class ChatConnection implements SessionSocket, FrameContext {
 
   /** A new session: nothing held for an earlier one is still owed to this connection. */
   loggedIn(username: string, sessionId: string): void {
+    // The login deadline is met: its timer would otherwise stay until it fires.
+    clearTimeout(this.loginTimer);
+    this.loginTimer = undefined;
     this.user = username;
     this.session = sessionId;
     this.abortReplay();
@@ -118,6 +129,8 @@ export class ChatConnection implements SessionSocket, FrameContext {
   loginUndone(): void {
     this.user = null;
     this.abortReplay();
+    // The deadline of the connection's first login holds again.
+    this.startLoginTimer(Math.max(0, this.loginDeadline - Date.now()));
   }
 
   get isOpen(): boolean {
@@ -252,6 +265,7 @@ export class ChatConnection implements SessionSocket, FrameContext {
   /** Closes the connection with a Notice unless it logged in within `timeoutMs`; started again by a logout. */
   startLoginTimer(timeoutMs: number): void {
     clearTimeout(this.loginTimer);
+    this.loginDeadline = Date.now() + timeoutMs;
     this.loginTimer = setTimeout(() => {
       if (this.username !== null) return;
       // A login that is being checked decides; if it fails, the deadline has passed already.

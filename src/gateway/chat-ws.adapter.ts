@@ -45,9 +45,10 @@ export class ChatWsAdapter extends WsAdapter {
   /** A client's protocol error (an oversized frame, a bad close code) is the client's problem, not an error of ours. */
   override bindErrorHandler(server: WebSocketServer): WebSocketServer {
     server.on('error', (error: Error) => this.logger.error(`WebSocket server: ${error.message}`));
-    server.on('connection', (socket: WebSocket) =>
-      socket.on('error', (error: Error) => this.logger.debug?.(`WebSocket client: ${error.message}`)),
-    );
+    // One listener for every socket rather than one made per connection. ws closes with CloseCode.TooBig by itself past
+    // maxPayload; anything else is the peer's fault, not ours.
+    const clientError = (error: Error & { code?: string }) => this.logger.debug?.(`WebSocket client: ${error.code ?? ''} ${error.message}`);
+    server.on('connection', (socket: WebSocket) => socket.on('error', clientError));
     return server;
   }
 }

@@ -8,7 +8,7 @@ import { RebalanceService } from '../cluster/rebalance.service';
 import { AppConfig } from '../config/app-config';
 import { MetricsService, startedAtZero } from '../metrics/metrics.service';
 import { TrustedProxies, clientAddress } from '../common/client-address';
-import { ChatConnection } from './chat-connection';
+import { ChatConnection, ConnectionLimits } from './chat-connection';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
 import { FRAME_ROUTES, FrameRoute, FrameRoutes, responseTypeOf } from '../handlers/frame-route';
 import { CloseCode, MessageType, REFUSAL_FIELDS, RefusalCode, ReportedCloseCode } from '../protocol';
@@ -24,6 +24,11 @@ type Refusal = Pick<FrameRefusal, 'code' | 'reason'> & { fields?: ResponseFields
 const COUNTED_CLOSE_CODES = [...Object.values(CloseCode), ...Object.values(ReportedCloseCode)];
 
 type Counted = { inc(): void };
+
+/** The connection of a socket, kept on the socket so that the shared listeners find it. */
+const CONNECTION = Symbol('connection');
+type ConnectedSocket = WebSocket & { [CONNECTION]: ChatConnection };
+const connectionOf = (socket: WebSocket): ChatConnection => (socket as ConnectedSocket)[CONNECTION];
 
 /** A client's value for an error reason; a structure is never stringified (thousands of levels overflow the stack). */
 function describeValue(value: unknown): string {
@@ -53,6 +58,9 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
   /** Open connections by client address, for MAX_CONNECTIONS_PER_ADDRESS. */
   private readonly perAddress = new Map<string, number>();
   private readonly trustedProxies: TrustedProxies;
+  /** One limits object for every connection. */
+  private readonly connectionLimits: ConnectionLimits;
+  private readonly socketListeners = this.makeSocketListeners();
 
   @WebSocketServer()
   private readonly server: WsServer;
@@ -67,6 +75,11 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
     private readonly cluster: ClusterService,
   ) {
     this.trustedProxies = TrustedProxies.parse(this.config.http.trustProxy).proxies;
+    this.connectionLimits = {
+      maxBufferedBytes: this.config.ws.maxBufferedBytes,
+      ratePerSec: this.config.limits.requestsPerSec,
+      burst: this.config.limits.requestBurst,
+    };
     const counter = this.metrics.wsFrames;
     this.frames = {
       binary: counter.labels('binary'),
@@ -135,51 +148,65 @@ export class ChatGateway implements OnGatewayConnection, OnModuleInit, BeforeApp
   }
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
-    socket.once('close', (code: number) => (this.closes.get(code) ?? this.otherCloses).inc());
     if (!this.accepting) {
+      socket.once('close', this.countClose);
       socket.close(CloseCode.GoingAway, 'Server is shutting down');
       return;
     }
     const address = clientAddress(request.socket.remoteAddress, request.headers, this.trustedProxies);
     this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
-    const connection = new ChatConnection(socket, address, {
-      maxBufferedBytes: this.config.ws.maxBufferedBytes,
-      ratePerSec: this.config.limits.requestsPerSec,
-      burst: this.config.limits.requestBurst,
-    });
+    const connection = new ChatConnection(socket, address, this.connectionLimits);
+    (socket as ConnectedSocket)[CONNECTION] = connection;
     this.connections.add(connection);
     this.metrics.wsConnections.inc();
     connection.startLoginTimer(this.config.ws.loginTimeoutMs);
-
-    socket.on('message', (data: RawData, isBinary: boolean) => {
-      // A bug in frame handling must cost this connection, not the process with every other connection.
-      try {
-        this.onFrame(connection, data, isBinary);
-      } catch (error) {
-        this.logger.error(`A frame of connection ${connection.id} failed: ${error instanceof Error ? error.stack : String(error)}`);
-        connection.close(CloseCode.Internal, 'Internal error');
-      }
-    });
-    socket.on('pong', () => connection.touch());
-    // ws answers each ping itself; a client that pings without reading fills our output with pongs.
-    socket.on('ping', () => connection.checkOutput());
-    socket.on('error', (error: Error & { code?: string }) => {
-      // ws closes with CloseCode.TooBig by itself past maxPayload; anything else is the peer's fault, not ours.
-      this.logger.debug(`Connection ${connection.id}: ${error.code ?? ''} ${error.message}`);
-    });
-    socket.on('close', () => {
-      this.connections.delete(connection);
-      this.release(address);
-      connection.dispose();
-      this.metrics.wsConnections.dec();
-      void this.sessionFrames.disconnected(connection);
-    });
+    // Listeners shared by every socket (ws calls them with the socket as `this`): none is made per connection.
+    socket.on('message', this.socketListeners.message);
+    socket.on('pong', this.socketListeners.pong);
+    socket.on('ping', this.socketListeners.ping);
+    socket.on('close', this.socketListeners.close);
 
     const token = new URL(request.url ?? '/', 'ws://localhost').searchParams.get('token');
     if (token !== null) {
       connection.loginOnConnect(this.sessionFrames.loginOnConnect(connection, token));
     }
   }
+
+  /** The listeners of every connected socket, made once. */
+  private makeSocketListeners() {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the listeners' own `this` is the socket
+    const gateway = this;
+    return {
+      message(this: WebSocket, data: RawData, isBinary: boolean): void {
+        const connection = connectionOf(this);
+        // A bug in frame handling must cost this connection, not the process with every other connection.
+        try {
+          gateway.onFrame(connection, data, isBinary);
+        } catch (error) {
+          gateway.logger.error(`A frame of connection ${connection.id} failed: ${error instanceof Error ? error.stack : String(error)}`);
+          connection.close(CloseCode.Internal, 'Internal error');
+        }
+      },
+      pong(this: WebSocket): void {
+        connectionOf(this).touch();
+      },
+      // ws answers each ping itself; a client that pings without reading fills our output with pongs.
+      ping(this: WebSocket): void {
+        connectionOf(this).checkOutput();
+      },
+      close(this: WebSocket, code: number): void {
+        gateway.countClose(code);
+        const connection = connectionOf(this);
+        gateway.connections.delete(connection);
+        gateway.release(connection.remoteAddress);
+        connection.dispose();
+        gateway.metrics.wsConnections.dec();
+        void gateway.sessionFrames.disconnected(connection);
+      },
+    };
+  }
+
+  private readonly countClose = (code: number): void => (this.closes.get(code) ?? this.otherCloses).inc();
 
   private onFrame(connection: ChatConnection, data: RawData, isBinary: boolean): void {
     if (connection.connectLogin) {

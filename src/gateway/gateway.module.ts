@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { OFFLINE_SOURCES } from '../common/offline-source';
+import { OFFLINE_SOURCES, PendingProbe } from '../common/offline-source';
 import { ConversationFrames } from '../conversations/conversation-frames';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { ReadFrames } from '../conversations/read-frames';
@@ -35,6 +35,8 @@ import { SessionFrames } from './session-frames';
       inject: [MessagesService, GroupsService, EditsService],
       useFactory: (messages: MessagesService, groups: GroupsService, edits: EditsService) => [messages, groups, edits],
     },
+    // The messages feature holds the tables the probe reads most (messages, message_changes).
+    { provide: PendingProbe, useExisting: MessagesService },
   ],
   exports: [ChatGateway],
 })

@@ -12,7 +12,7 @@ import { Refused, refused } from '../common/refusal';
 import { ClientFrame, FrameRefusal, ResponseFields } from '../handlers/frame';
 import { FrameRoute, FrameRoutes } from '../handlers/frame-route';
 import { CloseCode, MessageType, RefusalCode } from '../protocol';
-import { OFFLINE_SOURCES, OfflineSource } from '../common/offline-source';
+import { OFFLINE_SOURCES, OfflineSource, PendingProbe } from '../common/offline-source';
 import { LimitOutcome, RateLimitsService } from '../limits/rate-limits.service';
 
 const REPLAY_PAGE = 500;
@@ -52,6 +52,7 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
     private readonly identity: InstanceIdentity,
     private readonly config: AppConfig,
     @Inject(OFFLINE_SOURCES) private readonly offline: OfflineSource[],
+    private readonly probe: PendingProbe,
     private readonly limits: RateLimitsService,
     private readonly metrics: MetricsService,
   ) {
@@ -282,7 +283,9 @@ export class SessionFrames implements FrameRoutes<ChatConnection> {
 
   /** `delivered`: counts each message written, by the path it took (a login's replay or a resync). */
   private async replayPending(connection: ChatConnection, username: string, delivered: { inc(): void }): Promise<void> {
-    const replays = await Promise.all(this.offline.map((source) => source.open(username)));
+    // One statement says what is pending; a source with nothing reads no page.
+    const pending = await this.probe.pendingOf(username);
+    const replays = await Promise.all(this.offline.map((source) => source.open(username, pending)));
     for (const replay of replays) for (const [stream, next] of replay.nextSeqs) connection.expectSeq(stream, next);
     for (const replay of replays) {
       let after: string | null = null;

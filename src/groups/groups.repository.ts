@@ -93,8 +93,6 @@ export const GROUP_SQL = {
          ORDER BY l.id DESC LIMIT $3
        ) p
        ORDER BY p.last_id DESC`,
-  cursorsOf: `SELECT gm.group_id, gm.acked_seq::text AS acked_seq, g.last_seq::text AS last_seq
-       FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.user_id = $1`,
 } as const;
 
 @Injectable()
@@ -225,11 +223,5 @@ export class GroupsRepository implements GroupSeqs {
       [username, beforeId, limit],
     );
     return rows.map((r) => ({ groupId: r.group_id, name: r.name, lastMessageId: r.last_id, unread: r.unread, readId: r.read_id }));
-  }
-
-  /** The groups of a user with the user's cursor in each and the group's last seq. */
-  async cursorsOf(userId: number): Promise<{ groupId: number; ackedSeq: string; lastSeq: string }[]> {
-    const rows = await this.db.query<{ group_id: number; acked_seq: string; last_seq: string }>(GROUP_SQL.cursorsOf, [userId]);
-    return rows.map((r) => ({ groupId: r.group_id, ackedSeq: r.acked_seq, lastSeq: r.last_seq }));
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
-import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
+import { OfflineReplay, OfflineSource, PendingMessage, PendingSummary } from '../common/offline-source';
 import { MessageType, RefusalCode, changedFields } from '../protocol';
 import { Refused, Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
@@ -276,13 +276,15 @@ export class GroupsService extends OfflineSource {
   }
 
   /** Group messages past the user's cursor in each of their groups, oldest first. */
-  async open(username: string): Promise<OfflineReplay> {
-    const userId = (await this.users.idsOf([username])).get(username);
-    const cursors = userId === undefined ? [] : await this.groups.cursorsOf(userId);
+  async open(_username: string, pending: PendingSummary): Promise<OfflineReplay> {
+    const cursors = pending.groups;
+    // No group has a seq past the user's cursor: nothing to read (a message past it commits with its group's last_seq).
+    const empty = cursors.every((c) => BigInt(c.lastSeq) <= BigInt(c.ackedSeq));
     let reading: { groupId: number; ackedSeq: string }[] = cursors;
     return {
       nextSeqs: new Map(cursors.map((c) => [streamOf(c.groupId), Number(c.lastSeq) + 1])),
       page: async (afterMessageId, limit) => {
+        if (empty) return [];
         // Each page reads every group from where the previous page ended in it, by (group_id, seq).
         if (afterMessageId === null) reading = cursors;
         const messages = await this.store.groupMessagesAfter(reading, limit);

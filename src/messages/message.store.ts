@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { BatchWriter } from '../database/batch-writer';
 import { Database, Queryable } from '../database/database';
 import { camelCased } from '../database/rows';
+import { PendingSummary } from '../common/offline-source';
 
 interface NewMessage {
   sender: string;
@@ -192,6 +193,16 @@ export const MESSAGE_SQL = {
        FROM messages m JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
   ackDirect: `UPDATE messages m SET acked = true FROM unnest($1::bigint[], $2::text[]) AS a(id, recipient)
        WHERE m.id = a.id AND m.recipient = a.recipient AND NOT m.acked RETURNING m.recipient`,
+  /**
+   * What a login has to replay, in one statement: whether `$1` has 1:1 messages not acknowledged
+   * (one probe of the unacked index), whether changes are recorded for them (one probe of the
+   * primary key), and their groups' cursors with each group's last seq (`[group_id, acked_seq, last_seq]`).
+   */
+  pendingOf: `SELECT EXISTS (SELECT 1 FROM messages m WHERE m.recipient = $1 AND NOT m.acked) AS direct,
+         EXISTS (SELECT 1 FROM message_changes c WHERE c.username = $1) AS changes,
+         coalesce((SELECT json_agg(json_build_array(gm.group_id, gm.acked_seq::text, g.last_seq::text))
+           FROM group_members gm JOIN groups g ON g.id = gm.group_id
+           WHERE gm.user_id = (SELECT u.id FROM users u WHERE u.username = $1)), '[]'::json) AS groups`,
   unackedDirect: `SELECT ${COLUMNS} FROM messages m
        WHERE m.recipient = $1 AND NOT m.acked AND ($2::bigint IS NULL OR m.id > $2::bigint)
        ORDER BY m.id LIMIT $3`,
@@ -504,6 +515,15 @@ export class MessageStore {
     const ids = items.flatMap((item) => item.ids);
     const rows = await this.db.query<{ recipient: string }>(MESSAGE_SQL.ackDirect, [ids, recipients]);
     return items.map((item) => rows.filter((r) => r.recipient === item.recipient).length);
+  }
+
+  /** What is stored for `username` to replay at login (see `pendingOf`). */
+  async pendingOf(username: string): Promise<PendingSummary> {
+    const [row] = await this.db.query<{ direct: boolean; changes: boolean; groups: [number, string, string][] }>(MESSAGE_SQL.pendingOf, [
+      username,
+    ]);
+    const groups = row.groups.map(([groupId, ackedSeq, lastSeq]) => ({ groupId, ackedSeq, lastSeq }));
+    return { direct: row.direct, changes: row.changes, groups };
   }
 
   /** 1:1 messages to `recipient` not yet acknowledged, oldest first. */

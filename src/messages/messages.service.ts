@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryService } from '../cluster/delivery.service';
-import { OfflineReplay, OfflineSource, PendingMessage } from '../common/offline-source';
+import { OfflineReplay, OfflineSource, PendingMessage, PendingProbe, PendingSummary } from '../common/offline-source';
 import { ChatResponseFrame, RefusalCode, chatMessageFrame } from '../protocol';
 import { Refused, Result, refused } from '../common/refusal';
 import { AppConfig } from '../config/app-config';
@@ -41,7 +41,7 @@ export function directFrame(message: MessageRecord, offline: boolean): ChatRespo
 
 /** 1:1 messages: stored first, then handed to the recipient's live connections anywhere. */
 @Injectable()
-export class MessagesService extends OfflineSource {
+export class MessagesService extends OfflineSource implements PendingProbe {
   private readonly pipeline: SendPipeline<DirectSend, string, DirectSent>;
 
   constructor(
@@ -129,10 +129,15 @@ export class MessagesService extends OfflineSource {
     return { messageId: stored.id, delivered: reached.has(to), to };
   }
 
-  async open(username: string): Promise<OfflineReplay> {
+  pendingOf(username: string): Promise<PendingSummary> {
+    return this.store.pendingOf(username);
+  }
+
+  async open(username: string, pending: PendingSummary): Promise<OfflineReplay> {
     return {
       nextSeqs: new Map(),
       page: async (afterMessageId, limit) => {
+        if (!pending.direct) return [];
         const messages = await this.store.unackedDirect(username, afterMessageId, limit);
         return messages.map((m): PendingMessage => ({ messageId: m.id, frame: JSON.stringify(directFrame(m, true)) }));
       },
