@@ -215,7 +215,8 @@ function render() {
         "windows (latency: the median of the windows' percentiles), the windows' own values in brackets in the Runs table, so a " +
         'window disturbed by something else on the machine shows and does not move the figure; the 1-minute load average before ' +
         'and after each run is beside it.',
-      '- Our server: `node dist/main.js` with the environment of test/helpers (HOST/PUBLIC_HOST 127.0.0.1, LOG_LEVEL=warn) and ' +
+      '- Our server: `node dist/main.js` with the environment of test/helpers (HOST/PUBLIC_HOST 127.0.0.1, LOG_LEVEL=warn), ' +
+        'MALLOC_MMAP_THRESHOLD_=131072 as `npm start` and the Dockerfile set it, and ' +
         'RATE_LIMIT_PER_SEC=1000000, RATE_LIMIT_BURST=10000000, with the per-address connection and request limits off (every ' +
         'simulated client comes from 127.0.0.1). Embedded: DATA_DIR (PGlite). PostgreSQL + Redis: DATABASE_URL (database ' +
         '`chat_bench_<id>`, dropped after) and REDIS_URL with a REDIS_PREFIX per scenario. It stores every message before ' +
