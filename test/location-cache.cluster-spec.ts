@@ -51,6 +51,8 @@ describe('location cache across instances', () => {
     let c: Instance;
 
     beforeAll(async () => {
+      // The first test's instances heartbeat every 300 ms: their janitors would take these, at 30 s, for dead.
+      await fixture.stopAll();
       [b, c] = await fixture.startMany(2, settings);
       for (const instance of [b, c]) (await fixture.user(instance, 'early')).client.close();
       a = await fixture.start(settings);
@@ -75,6 +77,7 @@ describe('location cache across instances', () => {
       await bobOnB.next((f) => f.messageId === first.messageId);
       bobOnB.send({ messageType: MessageType.Ack, messageIds: [first.messageId] });
       bobOnB.close();
+      await bobOnB.closed;
       const bobOnC = await fixture.session(c, bobName);
       // Live deliveries wait for the login's replay: once a local one arrives live, the replay is over.
       const { client: carol } = await fixture.user(c, 'carol');

@@ -6,6 +6,7 @@ function socket(username: string, index: number, log: string[]): SessionSocket &
   return {
     sessionId: `${username}-${index}`,
     username,
+    isOpen: true,
     moving: false,
     got,
     deliver: (delivery: Delivery) => {
@@ -27,6 +28,13 @@ describe('LocalSessions fan-out', () => {
     for (const s of sockets) local.add(s);
     return { local, sockets, log };
   }
+
+  it('does not count a user reached whose connections here are all closing (they may be on another instance already)', () => {
+    const { local, sockets } = sessions(3);
+    (sockets[1] as { isOpen: boolean }).isOpen = false;
+    const reached = local.deliver(['u0', 'u1', 'u2'], { frame: 'x' });
+    expect([...reached].sort()).toEqual(['u0', 'u2']);
+  });
 
   it('writes a small delivery at once', () => {
     const { local, sockets } = sessions(3);

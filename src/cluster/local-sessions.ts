@@ -12,6 +12,8 @@ export interface SessionSocket {
   readonly sessionId: string;
   /** Set once logged in; only logged-in connections are sessions. */
   readonly username: string | null;
+  /** False once closing: what is written to it is dropped. */
+  readonly isOpen: boolean;
   deliver(delivery: Delivery): void;
   /** Sends a Notice with `reason`, then closes with `code`. */
   kick(code: number, reason: string): void;
@@ -81,7 +83,8 @@ export class LocalSessions {
   }
 
   /**
-   * Writes the frame to every local connection of these users; returns the users reached. Up to
+   * Writes the frame to every local connection of these users; returns the users reached (a user
+   * whose connections here are all closing is not: they may be on another instance already). Up to
    * FANOUT_SLICE connections are written at once; past that (or while earlier deliveries are
    * still waiting) the rest follow on the next turns of the event loop, in order.
    */
@@ -93,7 +96,9 @@ export class LocalSessions {
     for (const username of usernames) {
       const own = this.byUser.get(username);
       if (!own) continue;
+      let open = false;
       for (const socket of own) {
+        open ||= socket.isOpen;
         if (budget > 0) {
           socket.deliver(delivery);
           budget--;
@@ -102,7 +107,7 @@ export class LocalSessions {
           held = true;
         }
       }
-      reached.add(username);
+      if (open) reached.add(username);
     }
     if (!held) return reached;
     if (this.backlog > FANOUT_BACKLOG_MAX) this.writeWaiting(Infinity);

@@ -62,7 +62,7 @@ describe('StatsService', () => {
     a.metrics.logins.labels('bad_credentials').inc();
     a.metrics.refusals.labels('5').inc(2);
     const ignore = () => undefined;
-    a.local.add({ sessionId: 's1', username: 'ann', moving: false, deliver: ignore, kick: ignore, move: ignore });
+    a.local.add({ sessionId: 's1', username: 'ann', isOpen: true, moving: false, deliver: ignore, kick: ignore, move: ignore });
     const first = await a.stats.sample(1000);
     expect(first).toEqual({ at: 1000, connections: 1, messages: 5, logins: 4, refusals: 3, moves: 0, moved: [] });
 
