@@ -13,7 +13,8 @@ interface Entry {
  *
  * An entry is used for `ttlMs` after the lookup behind it started, and dropped sooner when a
  * session of the user is bound or ends on another instance (the bus tells) or a delivery through
- * it reaches nobody. A stale entry loses nothing (DeliveryService):
+ * it reaches nobody. Off by default (LOCATION_CACHE_MS=0): see docs/architecture.md for the case it
+ * does not close. A stale entry never leaves a user unreached (DeliveryService):
  * - an entry that finds the user nowhere is never taken for the last word: a delivery that reached
  *   no session of the user looks the registry up afresh, after the message was stored, as without
  *   the cache;
