@@ -10,7 +10,10 @@ import { describeScenarioProcess } from './helpers/scenario-process';
 const SCENARIOS: [string, string][] = [
   ['fresh', 'a new database gets every migration once, recorded as TypeORM did; a second run applies none'],
   ['upgrade', 'a database TypeORM migrated keeps its records, and only the migrations it lacks run'],
-  ['conversationsBackfill', 'conversations and group cursors stored before the conversation index are indexed by its migration'],
+  [
+    'conversationsBackfill',
+    'conversations, group cursors and unacknowledged messages stored before their tables are moved into them by the migrations',
+  ],
   ...(MODE === 'cluster' ? [['concurrent', 'two migrators at once on one database run each migration once'] as [string, string]] : []),
 ];
 

@@ -17,7 +17,9 @@
 //              every member's cursor is at its group's last seq, except:
 //   u3         500 unacknowledged 1:1 messages (the newest ids), from u1 … u500 round robin;
 //   u4         one pending message in `old`;
-//   u5         member of g0 and of a few other groups, nothing pending.
+//   u5         member of g0 and of a few other groups, nothing pending;
+//   away_0 … away_4999 (no accounts): M/10 pending 1:1 messages (200,000 at most) in direct_pending,
+//              for users who never came back, so the pending table is not only u3's.
 // Then ANALYZE, so the planner sees the sizes at once.
 //
 // CLI: node bench/lib/seed-scale.js DATABASE_URL MESSAGES USERS GROUPS [BIG_GROUP] [GROUP_SIZE]
@@ -36,7 +38,8 @@ function shape(options) {
   if (groups < 3 || users < 600 || messages < oldGroup * 2) throw new Error('seed: at least 3 groups, 600 users and 1,000 messages');
   // Messages past `split` go to the second partition (messages_p1), as after a rollover.
   const split = options.split === false ? null : Math.floor(messages / 2);
-  return { messages, users, groups, bigGroup, groupSize, oldGroup, split, hash: options.passwordHash ?? 'x' };
+  const away = Math.min(200000, Math.floor(messages / 10));
+  return { messages, users, groups, bigGroup, groupSize, oldGroup, split, away, hash: options.passwordHash ?? 'x' };
 }
 
 /** The statements, in order, with their parameters. */
@@ -69,7 +72,7 @@ function statements(options) {
     label,
     parallel: 'messages',
     // i runs over the general ids; k numbers the group messages among them (2 of every 5).
-    sql: `INSERT INTO messages (id, sender, recipient, group_id, seq, content, created_at, client_message_id, sender_sequence_id, acked)
+    sql: `INSERT INTO messages (id, sender, recipient, group_id, seq, content, created_at, client_message_id, sender_sequence_id)
             SELECT ${id('i')},
               CASE WHEN grp THEN 'u_' || (h % $3::int)
                    WHEN i % 250 = 2 THEN CASE WHEN i % 2 = 0 THEN 'u_1' ELSE 'u_2' END
@@ -79,7 +82,7 @@ function statements(options) {
                    ELSE 'u_' || ((h + 1 + (h / 7) % ($3::int - 1)) % $3::int) END,
               CASE WHEN grp THEN 1 + k % $4::int END,
               CASE WHEN grp THEN 1 + k / $4::int END,
-              md5(i::text), now() - make_interval(secs => $1::int + $5::int - i), 'cm-' || i, i, true
+              md5(i::text), now() - make_interval(secs => $1::int + $5::int - i), 'cm-' || i, i
             FROM (
               SELECT i, (i % 5) < 2 AS grp, ((i / 5) * 2 + (i % 5)) AS k, (i::bigint * 2654435761) % 4294967296 AS h
               FROM generate_series(greatest($2::int + 1, $6::int), $7::int) AS i
@@ -158,11 +161,19 @@ function statements(options) {
       : [messages('messages, first partition', s.oldGroup + 1, s.split), messages('messages, second partition', s.split + 1, s.messages)]),
     {
       label: 'pending messages of u3',
-      sql: `INSERT INTO messages (id, sender, recipient, content, created_at, client_message_id, sender_sequence_id, acked)
+      sql: `INSERT INTO messages (id, sender, recipient, content, created_at, client_message_id, sender_sequence_id)
             SELECT ${id('$1::int + j')}, 'u_' || (1 + j % 500), 'u_3', md5(j::text), now() - make_interval(secs => $2::int - j),
-                   'cm-p' || j, j, false
+                   'cm-p' || j, j
             FROM generate_series(1, $2::int) AS j`,
       params: [s.messages, PENDING],
+    },
+    {
+      label: 'pending rows',
+      sql: `INSERT INTO direct_pending (recipient, message_id)
+            SELECT 'u_3', ${id('$1::int + j')} FROM generate_series(1, $2::int) AS j
+            UNION ALL
+            SELECT 'away_' || (j % 5000), ${id('1 + (j::bigint * 7919) % $1::int')} FROM generate_series(1, $3::int) AS j`,
+      params: [s.messages, PENDING, s.away],
     },
     {
       label: 'build indexes',
@@ -206,10 +217,11 @@ function statements(options) {
     },
     {
       label: 'conversation index',
-      // As the send path keeps it (src/messages/message.store.ts, insertDirect): every message acknowledged, nothing read.
+      // As the send path keeps it (src/messages/message.store.ts, insertDirect): unread what is pending (u3's), nothing read.
       sql: `INSERT INTO direct_conversations (user_a, user_b, last_message_id, a_unread, b_unread)
             SELECT least(sender, recipient), greatest(sender, recipient), max(id),
-                   count(*) FILTER (WHERE NOT acked AND recipient < sender), count(*) FILTER (WHERE NOT acked AND recipient > sender)
+                   count(*) FILTER (WHERE client_message_id LIKE 'cm-p%' AND recipient < sender),
+                   count(*) FILTER (WHERE client_message_id LIKE 'cm-p%' AND recipient > sender)
             FROM messages WHERE recipient IS NOT NULL AND sender <> recipient
             GROUP BY least(sender, recipient), greatest(sender, recipient)
             ON CONFLICT DO NOTHING`,
@@ -223,7 +235,7 @@ function statements(options) {
     // Committed only now: at wal_level=minimal an index built in the transaction that truncated its
     // table skips the WAL too (built after the commit, it writes its whole size and more to the WAL).
     { label: 'commit', sql: 'COMMIT', params: [], serial: true },
-    { label: 'analyze', sql: 'ANALYZE users, groups, group_members, messages, direct_conversations', params: [] },
+    { label: 'analyze', sql: 'ANALYZE users, groups, group_members, messages, direct_conversations, direct_pending', params: [] },
   ];
 }
 

@@ -43,11 +43,22 @@ export function createPartitionSql(k: number): string[] {
   ];
 }
 
-/** Counts what retention is about to drop with partition k: 1:1 messages not acknowledged, and group messages past some member's cursor. */
-export function unacknowledgedSql(k: number): string {
+/** The ids of partition k, as SQL: `id >= from AND id < to` for `column`. */
+function idRange(k: number, column: string): string {
+  const from = BigInt(k) * PARTITION_SPAN;
+  return `${column} >= ${from} AND ${column} < ${from + PARTITION_SPAN}`;
+}
+
+/**
+ * Counts what retention is about to drop with partition k: 1:1 messages not acknowledged (their
+ * pending rows, which it deletes: a read of direct_pending, which holds only what is pending), and
+ * group messages past some member's cursor.
+ */
+export function dropUnacknowledgedSql(k: number): string {
   const name = partitionName(k);
-  return `SELECT
-      (SELECT count(*) FROM ${name} WHERE recipient IS NOT NULL AND NOT acked)::int AS direct,
+  return `WITH pending AS (DELETE FROM direct_pending WHERE ${idRange(k, 'message_id')} RETURNING 1)
+    SELECT
+      (SELECT count(*) FROM pending)::int AS direct,
       (SELECT count(*) FROM ${name} m JOIN (SELECT group_id, min(acked_seq) AS low FROM group_members GROUP BY group_id) c
          ON c.group_id = m.group_id AND m.seq > c.low WHERE m.group_id IS NOT NULL)::int AS grouped,
       (SELECT count(*) FROM ${name})::int AS total`;
@@ -72,7 +83,8 @@ interface PartitionRow extends Record<string, unknown> {
  * MESSAGE_RETENTION_DAYS, detaches and drops every partition closed longer than that — never a
  * DELETE. Messages not acknowledged that go with a partition are counted in
  * chat_messages_expired_unacknowledged_total. Embedded mode has no autovacuum, so the pass also
- * analyzes the tables now and then, for the planner.
+ * analyzes the tables now and then, for the planner, and vacuums the small tables delivery keeps
+ * rewriting at every pass.
  */
 @Injectable()
 export class MessagePartitions implements OnApplicationBootstrap, OnModuleDestroy {
@@ -119,9 +131,14 @@ export class MessagePartitions implements OnApplicationBootstrap, OnModuleDestro
       if (!changed) break;
     }
     if (this.config.messages.retentionDays !== undefined) await this.expire(now, this.config.messages.retentionDays, result);
-    if (this.db.driver === 'pglite' && now.getTime() - this.lastAnalyze >= 3_600_000) {
-      this.lastAnalyze = now.getTime();
-      await this.db.query('ANALYZE users, groups, group_members, messages');
+    if (this.db.driver === 'pglite') {
+      // The tables every delivery writes again and again (an acknowledgement deletes a pending row,
+      // moves a group cursor, a send moves its conversation's row): without it their dead rows pile up.
+      await this.db.query('VACUUM direct_pending, group_members, direct_conversations');
+      if (now.getTime() - this.lastAnalyze >= 3_600_000) {
+        this.lastAnalyze = now.getTime();
+        await this.db.query('ANALYZE users, groups, group_members, messages, direct_pending');
+      }
     }
     return result;
   }
@@ -180,7 +197,7 @@ export class MessagePartitions implements OnApplicationBootstrap, OnModuleDestro
       if (k >= current || closedAt === null || now.getTime() - new Date(closedAt).getTime() < days * DAY_MS) continue;
       let counts = { direct: 0, grouped: 0, total: 0 };
       const dropped = await this.locked(async (tx) => {
-        [counts] = await tx.query<{ direct: number; grouped: number; total: number }>(unacknowledgedSql(k));
+        [counts] = await tx.query<{ direct: number; grouped: number; total: number }>(dropUnacknowledgedSql(k));
         await tx.query(`ALTER TABLE messages DETACH PARTITION ${partitionName(k)}`);
         await tx.query(`DROP TABLE ${partitionName(k)}`);
         await tx.query(PARTITION_SQL.forget, [k]);

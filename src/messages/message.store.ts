@@ -173,6 +173,8 @@ export const MESSAGE_SQL = {
     INSERT INTO messages (id, sender, recipient, content, client_message_id, sender_sequence_id)
     SELECT id, sender, recipient, content, cmid, seqid FROM fresh ORDER BY ord
     RETURNING id, created_at
+  ), pending AS (
+    INSERT INTO direct_pending (recipient, message_id) SELECT recipient, id FROM fresh
   ), ${INDEX_DIRECT}
   SELECT input.ord::int AS ord, input.id::text AS id, NULL AS seq, inserted.created_at, inserted.id IS NOT NULL AS inserted
   FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`,
@@ -189,23 +191,27 @@ export const MESSAGE_SQL = {
   FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`,
   storedKeys: `SELECT m.sender, m.client_message_id FROM messages m
        JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
-  originals: `SELECT ${COLUMNS}, m.client_message_id, m.acked
+  /** The stored originals of resends, with whether their recipient acknowledged them (false for a group message). */
+  originals: `SELECT ${COLUMNS}, m.client_message_id,
+         m.recipient IS NOT NULL AND NOT EXISTS (SELECT 1 FROM direct_pending p WHERE p.recipient = m.recipient AND p.message_id = m.id) AS acked
        FROM messages m JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
-  ackDirect: `UPDATE messages m SET acked = true FROM unnest($1::bigint[], $2::text[]) AS a(id, recipient)
-       WHERE m.id = a.id AND m.recipient = a.recipient AND NOT m.acked RETURNING m.recipient`,
+  /** Acknowledgements: each deletes its message's pending row (none when already acknowledged or addressed to someone else). */
+  ackDirect: `DELETE FROM direct_pending p USING unnest($1::bigint[], $2::text[]) AS a(id, recipient)
+       WHERE p.recipient = a.recipient AND p.message_id = a.id RETURNING p.recipient`,
   /**
    * What a login has to replay, in one statement: whether `$1` has 1:1 messages not acknowledged
-   * (one probe of the unacked index), whether changes are recorded for them (one probe of the
+   * (one probe of direct_pending's key), whether changes are recorded for them (one probe of the
    * primary key), and their groups' cursors with each group's last seq (`[group_id, acked_seq, last_seq]`).
    */
-  pendingOf: `SELECT EXISTS (SELECT 1 FROM messages m WHERE m.recipient = $1 AND NOT m.acked) AS direct,
+  pendingOf: `SELECT EXISTS (SELECT 1 FROM direct_pending p WHERE p.recipient = $1) AS direct,
          EXISTS (SELECT 1 FROM message_changes c WHERE c.username = $1) AS changes,
          coalesce((SELECT json_agg(json_build_array(gm.group_id, gm.acked_seq::text, g.last_seq::text))
            FROM group_members gm JOIN groups g ON g.id = gm.group_id
            WHERE gm.user_id = (SELECT u.id FROM users u WHERE u.username = $1)), '[]'::json) AS groups`,
-  unackedDirect: `SELECT ${COLUMNS} FROM messages m
-       WHERE m.recipient = $1 AND NOT m.acked AND ($2::bigint IS NULL OR m.id > $2::bigint)
-       ORDER BY m.id LIMIT $3`,
+  /** A page of `$1`'s pending messages after `$2`: a range of direct_pending's key, each message by its id (one partition's key). */
+  unackedDirect: `SELECT ${COLUMNS} FROM direct_pending p JOIN messages m ON m.id = p.message_id
+       WHERE p.recipient = $1 AND ($2::bigint IS NULL OR p.message_id > $2::bigint)
+       ORDER BY p.message_id LIMIT $3`,
   directHistory: `SELECT ${COLUMNS} FROM messages m
        WHERE least(m.sender, m.recipient) = least($1::text, $2::text) AND greatest(m.sender, m.recipient) = greatest($1::text, $2::text)
          AND m.recipient IS NOT NULL AND ($3::bigint IS NULL OR m.id < $3::bigint)

@@ -74,6 +74,12 @@ const scenarios: { [name: string]: () => Promise<void> } = {
       { user_a: 'alice', user_b: 'carol', last: '4', a_read: '0', b_read: '0', a_unread: 0, b_unread: 0 },
     ]);
     expect(await db.query(`SELECT read_seq::int AS read_seq FROM group_members`)).toEqual([{ read_seq: 2 }]);
+    // The messages not acknowledged are pending rows now, and messages keeps no ack state of its own.
+    expect(await db.query(`SELECT recipient, message_id::int AS id FROM direct_pending ORDER BY message_id`)).toEqual([
+      { recipient: 'alice', id: 2 },
+      { recipient: 'bob', id: 3 },
+    ]);
+    expect(await db.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'acked'`)).toEqual([]);
   },
 
   upgrade: async () => {

@@ -99,7 +99,15 @@ const scenarios: Record<string, () => Promise<void>> = {
 
     // A resend of a message stored in the old partition is still a resend: the original comes back.
     const resent = await store.appendDirect({ sender: 'alice', recipient: 'bob', content: 'first', clientMessageId: 'a1', sequenceId: 1 });
-    expect(resent).toMatchObject({ id: unacked.id, duplicate: true });
+    expect(resent).toMatchObject({ id: unacked.id, duplicate: true, acked: false });
+    const resentAcked = await store.appendDirect({
+      sender: 'alice',
+      recipient: 'bob',
+      content: 'second',
+      clientMessageId: 'a2',
+      sequenceId: 2,
+    });
+    expect(resentAcked).toMatchObject({ id: acked.id, duplicate: true, acked: true });
     const groupResent = await groupLog.append({ sender: 'alice', groupId, content: 'g1', clientMessageId: 'g1', sequenceId: 3 });
     expect(groupResent).toMatchObject({ id: g1.id, duplicate: true, seq: '1' });
     // Reads span the partitions.
@@ -118,6 +126,8 @@ const scenarios: Record<string, () => Promise<void>> = {
     // 'first' (1:1, not acknowledged) and g1 (past bob's and alice's cursors); 'second' was acknowledged.
     expect(await counter(metrics, 'chat_messages_expired_unacknowledged_total')).toBe(2);
     expect((await store.unackedDirect('bob', null, 10)).map((m) => m.content)).toEqual(['third']);
+    // The dropped messages' pending rows went with them.
+    expect(await db.query(`SELECT message_id::text AS id FROM direct_pending`)).toEqual([{ id: later.id }]);
     expect((await store.groupHistory(groupId, null, 10)).map((m) => m.content)).toEqual(['g2']);
     // A cursor from before the dropped partition finds what is left, past the gap.
     expect((await store.groupMessagesAfter([{ groupId, ackedSeq: '0' }], 10)).map((m) => m.content)).toEqual(['g2']);

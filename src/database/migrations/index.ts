@@ -13,6 +13,7 @@ import { UsersLastSeen1764300000000 } from './1764300000000-users-last-seen';
 import { ConversationsAndReads1764300100000 } from './1764300100000-conversations-and-reads';
 import { MessagesEdits1764300200000 } from './1764300200000-messages-edits';
 import { PushQueue1764300300000 } from './1764300300000-push-queue';
+import { DirectPending1764300400000 } from './1764300400000-direct-pending';
 
 /** Every migration, oldest first; both drivers run the same list at start. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ConversationsAndReads1764300100000,
   MessagesEdits1764300200000,
   PushQueue1764300300000,
+  DirectPending1764300400000,
 ];
