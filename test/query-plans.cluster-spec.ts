@@ -242,6 +242,16 @@ function cases(): Case[] {
       budget: 10,
       needsStatistics: 'guessing 200 acked groups, the planner hashes the whole of group_members',
     },
+    {
+      name: 'group.ackSeqs',
+      sql: GROUP_SQL.ackSeqs,
+      params: () => [
+        [6, 6, 6],
+        [u5.groups[0], u5.groups[0], u5.groups[1]],
+        [Number(u5.seqs[0]) + 1, Number(u5.seqs[0]) + 2, Number(u5.seqs[1]) + 1],
+      ],
+      budget: 10,
+    },
     // A login's first statement: one probe of each index and the user's groups (u_5 is in seven, nothing pending).
     { name: 'message.pendingOf', sql: MESSAGE_SQL.pendingOf, params: () => ['u_3'], budget: 20 },
     { name: 'message.pendingOf (nothing pending)', sql: MESSAGE_SQL.pendingOf, params: () => ['u_5'], budget: 20 },

@@ -33,7 +33,12 @@ export class ConversationFrames implements FrameRoutes {
       if (id === null) throw new FrameRefusal(RefusalCode.InvalidArgument, 'messageIds must hold message ids (decimal strings)');
       ids.push(id);
     }
-    await Promise.all([this.messages.ack(connection.username!, ids), this.groups.ack(connection.username!, ids)]);
+    // The group messages this connection wrote are placed by it: their cursors move without a lookup of the messages.
+    const { seqs, others } = connection.takeDeliveredSeqs(ids);
+    await Promise.all([
+      others.length > 0 ? this.messages.ack(connection.username!, others) : undefined,
+      this.groups.ack(connection.username!, others, seqs),
+    ]);
   }
 
   private async history(connection: FrameContext, frame: ClientFrame): Promise<ResponseFields> {

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { ChatConnection } from './chat-connection';
+import { ChatConnection, DELIVERED_SEQS_MAX } from './chat-connection';
 import { CloseCode } from '../protocol';
 
 /** The socket side of a connection, isolated: what was written, nothing sent anywhere. */
@@ -120,5 +120,48 @@ describe('ChatConnection login deadline', () => {
     expect(closed).toEqual([]);
     jest.advanceTimersByTime(1);
     expect(closed).toEqual([CloseCode.LoginTimeout]);
+  });
+});
+
+describe('ChatConnection: the ordered messages it wrote, for their Ack', () => {
+  const group = (id: string, seq: number, stream = 'g:1') => ({ frame: `g ${id}`, messageId: id, stream, seq });
+
+  it('places the acknowledged ids it wrote (highest seq per stream), once, and leaves the others to a lookup', () => {
+    const { connection } = loggedIn();
+    connection.deliver(group('10', 1));
+    connection.deliver(group('11', 2));
+    connection.deliver(group('20', 5, 'g:2'));
+    connection.replay(group('30', 7, 'g:3'));
+    const { seqs, others } = connection.takeDeliveredSeqs(['10', '11', '20', '30', '99']);
+    expect(seqs).toEqual(
+      new Map([
+        ['g:1', 2],
+        ['g:2', 5],
+        ['g:3', 7],
+      ]),
+    );
+    expect(others).toEqual(['99']);
+    // Forgotten once acknowledged: an Ack repeated goes to the lookup.
+    expect(connection.takeDeliveredSeqs(['11'])).toEqual({ seqs: new Map(), others: ['11'] });
+  });
+
+  it('keeps at most DELIVERED_SEQS_MAX, the oldest forgotten first', () => {
+    const { connection } = loggedIn();
+    for (let seq = 1; seq <= DELIVERED_SEQS_MAX + 10; seq++) connection.deliver(group(String(seq), seq));
+    const { seqs, others } = connection.takeDeliveredSeqs(['1', '10', '11', String(DELIVERED_SEQS_MAX + 10)]);
+    expect(others).toEqual(['1', '10']);
+    expect(seqs).toEqual(new Map([['g:1', DELIVERED_SEQS_MAX + 10]]));
+  });
+
+  it('forgets them at a new login and at logout: another user acknowledging them moves no cursor of theirs', () => {
+    const { connection } = loggedIn();
+    connection.deliver(group('10', 1));
+    connection.loggedIn('carol', 'session-2');
+    expect(connection.takeDeliveredSeqs(['10'])).toEqual({ seqs: new Map(), others: ['10'] });
+    connection.deliver(group('11', 2));
+    connection.loggedOut(60_000);
+    connection.loggedIn('dave', 'session-3');
+    expect(connection.takeDeliveredSeqs(['11'])).toEqual({ seqs: new Map(), others: ['11'] });
+    connection.close(1000, 'done');
   });
 });

@@ -24,6 +24,8 @@ const REPLAY_QUEUE_MAX = 10_000;
 /** How long a group message that overtook an earlier one waits for it. */
 const ORDER_GAP_WAIT_MS = 1000;
 const ORDER_MAX_HELD = 1000;
+/** Ordered messages written and not yet acknowledged whose place this connection remembers (the oldest is forgotten first). */
+export const DELIVERED_SEQS_MAX = 256;
 /** A frame given as UTF-8 bytes still goes out as text: ws sends the Buffer as it is, without a copy. */
 const TEXT_FRAME = { binary: false };
 
@@ -60,6 +62,8 @@ export class ChatConnection implements SessionSocket, FrameContext {
   private loginDeadline = 0;
   /** Made on the first ordered delivery: most connections of a quiet server never need one. */
   private ordering?: StreamOrder;
+  /** messageId → [stream, seq] of the ordered messages written to this connection and not yet acknowledged (made on the first). */
+  private deliveredSeqs?: Map<string, [string, number]>;
 
   constructor(
     readonly socket: WebSocket,
@@ -122,12 +126,14 @@ export class ChatConnection implements SessionSocket, FrameContext {
     this.loginTimer = undefined;
     this.user = username;
     this.session = sessionId;
+    this.deliveredSeqs = undefined;
     this.abortReplay();
   }
 
   /** A login whose session could not be kept: not logged in, nothing of its replay held. */
   loginUndone(): void {
     this.user = null;
+    this.deliveredSeqs = undefined;
     this.abortReplay();
     // The deadline of the connection's first login holds again.
     this.startLoginTimer(Math.max(0, this.loginDeadline - Date.now()));
@@ -164,8 +170,45 @@ export class ChatConnection implements SessionSocket, FrameContext {
   }
 
   private get orderer(): StreamOrder {
-    this.ordering ??= new StreamOrder((delivery) => this.write(frameBytes(delivery)), ORDER_GAP_WAIT_MS, ORDER_MAX_HELD);
+    this.ordering ??= new StreamOrder(
+      (delivery) => {
+        this.noteDelivered(delivery);
+        this.write(frameBytes(delivery));
+      },
+      ORDER_GAP_WAIT_MS,
+      ORDER_MAX_HELD,
+    );
     return this.ordering;
+  }
+
+  /** Remembers where an ordered message written here stands, so that its Ack needs no lookup of it. */
+  private noteDelivered(delivery: Delivery): void {
+    if (delivery.messageId === undefined || delivery.stream === undefined || delivery.seq === undefined) return;
+    const seqs = (this.deliveredSeqs ??= new Map());
+    seqs.set(delivery.messageId, [delivery.stream, delivery.seq]);
+    if (seqs.size > DELIVERED_SEQS_MAX) seqs.delete(seqs.keys().next().value!);
+  }
+
+  /**
+   * Splits acknowledged ids into the ordered messages this connection wrote (with the highest seq
+   * of each stream among them, forgotten here now) and the others, which the caller looks up.
+   */
+  takeDeliveredSeqs(ids: string[]): { seqs: Map<string, number>; others: string[] } {
+    const seqs = new Map<string, number>();
+    const known = this.deliveredSeqs;
+    if (known === undefined || known.size === 0) return { seqs, others: ids };
+    const others: string[] = [];
+    for (const id of ids) {
+      const place = known.get(id);
+      if (place === undefined) {
+        others.push(id);
+        continue;
+      }
+      known.delete(id);
+      const [stream, seq] = place;
+      if (seq > (seqs.get(stream) ?? 0)) seqs.set(stream, seq);
+    }
+    return { seqs, others };
   }
 
   /** The seq the next live message of an ordered conversation will carry. */
@@ -193,7 +236,10 @@ export class ChatConnection implements SessionSocket, FrameContext {
 
   replay(message: Delivery & { messageId: string; push?: true }): void {
     if (!message.push) this.replayedIds?.add(message.messageId);
-    if (message.stream !== undefined && message.seq !== undefined) this.orderer.passed(message.stream, message.seq);
+    if (message.stream !== undefined && message.seq !== undefined) {
+      this.orderer.passed(message.stream, message.seq);
+      this.noteDelivered(message);
+    }
     this.write(message.frame);
   }
 
@@ -298,6 +344,7 @@ export class ChatConnection implements SessionSocket, FrameContext {
     this.session = '';
     this.ordering?.close();
     this.ordering = undefined;
+    this.deliveredSeqs = undefined;
     this.startLoginTimer(loginTimeoutMs);
   }
 

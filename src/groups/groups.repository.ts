@@ -65,6 +65,13 @@ export const GROUP_SQL = {
          GROUP BY a.user_id, m.group_id
        ) x
        WHERE gm.user_id = x.user_id AND gm.group_id = x.group_id AND gm.acked_seq < x.seq`,
+  /** Cursors moved to seqs the server itself delivered ($1 user ids, $2 group ids, $3 seqs): the highest per member and group. */
+  ackSeqs: `UPDATE group_members gm SET acked_seq = x.seq
+       FROM (
+         SELECT a.user_id, a.group_id, max(a.seq) AS seq FROM unnest($1::int[], $2::int[], $3::bigint[]) AS a(user_id, group_id, seq)
+         GROUP BY a.user_id, a.group_id
+       ) x
+       WHERE gm.user_id = x.user_id AND gm.group_id = x.group_id AND gm.acked_seq < x.seq`,
   nameOf: 'SELECT name FROM groups WHERE id = $1',
   /** Moves a member's read position forward to seq `$3`; no row when it was there or beyond (or no such member). */
   readUpTo:
@@ -98,6 +105,10 @@ export const GROUP_SQL = {
 @Injectable()
 export class GroupsRepository implements GroupSeqs {
   private readonly ackWriter = new BatchWriter<{ userId: number; ids: string[] }, void>((items) => this.writeAcks(items), ACK_BATCH_MAX);
+  private readonly seqWriter = new BatchWriter<{ userId: number; cursors: { groupId: number; seq: number }[] }, void>(
+    (items) => this.writeSeqs(items),
+    ACK_BATCH_MAX,
+  );
 
   constructor(private readonly db: Database) {}
 
@@ -108,6 +119,17 @@ export class GroupsRepository implements GroupSeqs {
 
   async readOwn(tx: Queryable, groupId: number, senders: string[], seqs: string[]): Promise<void> {
     await tx.query(GROUP_SQL.readOwn, [groupId, senders, seqs]);
+  }
+
+  /** Moves the member's cursor in each group to at least the given seq (batched). */
+  ackSeqs(userId: number, cursors: { groupId: number; seq: number }[]): Promise<void> {
+    return this.seqWriter.add({ userId, cursors });
+  }
+
+  private async writeSeqs(items: { userId: number; cursors: { groupId: number; seq: number }[] }[]): Promise<void[]> {
+    const all = items.flatMap((item) => item.cursors.map((c) => ({ userId: item.userId, ...c })));
+    await this.db.query(GROUP_SQL.ackSeqs, [all.map((c) => c.userId), all.map((c) => c.groupId), all.map((c) => c.seq)]);
+    return items.map(() => undefined);
   }
 
   /** Moves the member's cursor in each group to the highest seq among these acknowledged ids (batched). */

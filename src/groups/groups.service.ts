@@ -25,6 +25,12 @@ export function streamOf(groupId: number): string {
   return `g:${groupId}`;
 }
 
+/** The group of a stream `streamOf` made; null for any other. */
+export function groupOfStream(stream: string): number | null {
+  const id = stream.startsWith('g:') ? Number(stream.slice(2)) : NaN;
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
 export interface GroupSend extends SendRequest {
   groupName: unknown;
 }
@@ -305,10 +311,22 @@ export class GroupsService extends OfflineSource {
     };
   }
 
-  /** Moves the member's cursor in each group to the highest acknowledged seq. */
-  async ack(username: string, messageIds: string[]): Promise<void> {
+  /**
+   * Moves the member's cursor in each group to the highest acknowledged seq: `seqs` by stream as
+   * the connection wrote them, `messageIds` found in the log.
+   */
+  async ack(username: string, messageIds: string[], seqs: ReadonlyMap<string, number> = new Map()): Promise<void> {
     const userId = (await this.users.idsOf([username])).get(username);
-    if (userId !== undefined) await this.groups.ackCursors(userId, messageIds);
+    if (userId === undefined) return;
+    const cursors: { groupId: number; seq: number }[] = [];
+    for (const [stream, seq] of seqs) {
+      const groupId = groupOfStream(stream);
+      if (groupId !== null) cursors.push({ groupId, seq });
+    }
+    await Promise.all([
+      cursors.length > 0 ? this.groups.ackSeqs(userId, cursors) : undefined,
+      messageIds.length > 0 ? this.groups.ackCursors(userId, messageIds) : undefined,
+    ]);
   }
 
   /** Pushes each frame to its user's live connections anywhere; true when every user had one. */

@@ -12,6 +12,11 @@ export interface FrameContext {
   send(fields: ResponseFields): void;
   /** The seq the next live message of an ordered conversation will carry, once the user is in it. */
   expectSeq(stream: string, next: number): void;
+  /**
+   * Of acknowledged ids, the ordered messages this connection wrote: the highest seq per stream,
+   * and the ids it cannot place (written elsewhere, forgotten, or not ordered), for a lookup.
+   */
+  takeDeliveredSeqs(ids: string[]): { seqs: Map<string, number>; others: string[] };
 }
 
 /**
