@@ -46,7 +46,16 @@ describe('admin console traffic charts, two cluster instances', () => {
     const image = admin.page.locator('[data-testid="chart-connections"] svg');
     expect(await image.getAttribute('role')).toBe('img');
     expect(await image.locator('title').textContent()).toBe('Connections');
-    expect(await image.locator('desc').textContent()).toBe(`Connections, last 15 minutes. Latest: ${first.host} 0; ${second.host} 0.`);
+    // A line is drawn as soon as an instance is listed; its first sample may arrive a moment later (the second instance started last).
+    const described = `Connections, last 15 minutes. Latest: ${first.host} 0; ${second.host} 0.`;
+    expect(
+      await until(
+        () => image.locator('desc').textContent(),
+        (text) => text === described,
+        10000,
+        'both instances sampled',
+      ),
+    ).toBe(described);
     expect(await admin.byTestId('moves').textContent()).toBe('No moves in the last 15 minutes');
   });
 
