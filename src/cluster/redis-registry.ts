@@ -352,7 +352,12 @@ function onReconnected(redis: RedisClient, listener: (failover: boolean) => void
  * One instance's channel over sharded Pub/Sub: a connection of its own to the master that owns
  * the channel's slot, moved to the new master when a failover or a resharding changes it.
  */
-class ShardedSubscription {
+/** How long a starting instance tries to subscribe its bus channel while the slot's master is unknown (a failover under way). */
+export const SUBSCRIBE_AT_START_MS = 15_000;
+const SUBSCRIBE_RETRY_MS = 250;
+
+/** The sharded Pub/Sub subscription of one channel on a Cluster, kept on whichever master owns the channel's slot. */
+export class ShardedSubscription {
   private readonly logger = new Logger('Bus');
   private connection?: Redis;
   private node?: string;
@@ -369,9 +374,21 @@ class ShardedSubscription {
     private readonly onResubscribed: () => void,
   ) {}
 
-  async start(): Promise<void> {
+  async start(startTimeoutMs = SUBSCRIBE_AT_START_MS): Promise<void> {
     this.slot = Number(await this.cluster.cluster('KEYSLOT', this.channel));
-    await this.connect();
+    const deadline = Date.now() + startTimeoutMs;
+    for (;;) {
+      try {
+        await this.connect();
+        break;
+      } catch (error) {
+        // A master failed and its replica is not promoted yet, or the client's map of slots is not complete yet.
+        if (this.closed || Date.now() >= deadline) throw error;
+        this.logger.warn(`Bus channel not subscribed yet, trying again: ${error instanceof Error ? error.message : String(error)}`);
+        this.cluster.refreshSlotsCache();
+        await new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_RETRY_MS));
+      }
+    }
     this.timer = setInterval(() => void this.check(), 500);
     this.timer.unref();
   }
