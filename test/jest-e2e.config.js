@@ -22,7 +22,7 @@ const services = { globalSetup: '<rootDir>/helpers/services-setup.js', globalTea
  * Run once, in the `cluster` project: the failover, topology and health suites pick their Redis
  * themselves, the storm loads one instance, the plan and migration suites test PostgreSQL only,
  * the SDK move suite tests the client, the push-queue suite tests instances sharing PostgreSQL, and
- * the conversations-at-scale suite seeds PostgreSQL directly.
+ * the conversations-at-scale and group-cursor-locks suites use PostgreSQL directly.
  */
 const ONCE = [
   'failover',
@@ -34,6 +34,7 @@ const ONCE = [
   'sdk-move',
   'push-webhook',
   'conversations-at-scale',
+  'group-cursor-locks',
 ];
 /** Run in the `embedded` project only: the npm package suite tests the SDK's packaging, not the storage. */
 const EMBEDDED_ONLY = ['sdk-package'];

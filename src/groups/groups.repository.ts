@@ -28,6 +28,14 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
+ * The group_members rows of `x` (user_id, group_id, seq) whose cursor is behind, locked in
+ * (group_id, user_id) order: the order every multi-row write of the table takes its locks in.
+ */
+const lockMembers = (x: string) => `
+         SELECT gm.group_id, gm.user_id, ${x}.seq FROM group_members gm JOIN ${x} ON gm.user_id = ${x}.user_id AND gm.group_id = ${x}.group_id
+         WHERE gm.acked_seq < ${x}.seq ORDER BY gm.group_id, gm.user_id FOR UPDATE OF gm`;
+
+/**
  * Every statement of this repository, by name. The plan-regression test (test/query-plans.cluster-spec.ts)
  * explains each one on a large database and fails when one is missing from its list.
  */
@@ -57,29 +65,40 @@ export const GROUP_SQL = {
   membershipCount: 'SELECT count(*)::int AS count FROM group_members WHERE user_id = $1',
   /** Run in the message log's transaction, so that a group's seqs follow commit order. */
   advanceSeq: 'UPDATE groups SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq::text AS last_seq',
-  ackCursors: `UPDATE group_members gm SET acked_seq = x.seq
-       FROM (
+  /**
+   * Cursors moved to the highest seq among acknowledged ids ($1 user ids, $2 message ids). Like
+   * every statement that writes several group_members rows, it locks them in (group_id, user_id)
+   * order first, so that two of them (a send's readOwn, the Acks of another instance) cannot deadlock.
+   */
+  ackCursors: `WITH x AS (
          SELECT a.user_id, m.group_id, max(m.seq) AS seq
          FROM unnest($1::int[], $2::bigint[]) AS a(user_id, id)
          JOIN messages m ON m.id = a.id AND m.group_id IS NOT NULL
          GROUP BY a.user_id, m.group_id
-       ) x
-       WHERE gm.user_id = x.user_id AND gm.group_id = x.group_id AND gm.acked_seq < x.seq`,
+       ), locked AS (${lockMembers('x')})
+       UPDATE group_members gm SET acked_seq = l.seq FROM locked l
+       WHERE gm.group_id = l.group_id AND gm.user_id = l.user_id AND gm.acked_seq < l.seq`,
   /** Cursors moved to seqs the server itself delivered ($1 user ids, $2 group ids, $3 seqs): the highest per member and group. */
-  ackSeqs: `UPDATE group_members gm SET acked_seq = x.seq
-       FROM (
+  ackSeqs: `WITH x AS (
          SELECT a.user_id, a.group_id, max(a.seq) AS seq FROM unnest($1::int[], $2::int[], $3::bigint[]) AS a(user_id, group_id, seq)
          GROUP BY a.user_id, a.group_id
-       ) x
-       WHERE gm.user_id = x.user_id AND gm.group_id = x.group_id AND gm.acked_seq < x.seq`,
+       ), locked AS (${lockMembers('x')})
+       UPDATE group_members gm SET acked_seq = l.seq FROM locked l
+       WHERE gm.group_id = l.group_id AND gm.user_id = l.user_id AND gm.acked_seq < l.seq`,
   nameOf: 'SELECT name FROM groups WHERE id = $1',
   /** Moves a member's read position forward to seq `$3`; no row when it was there or beyond (or no such member). */
   readUpTo:
     'UPDATE group_members SET read_seq = $3 WHERE group_id = $1 AND user_id = $2 AND read_seq < $3 RETURNING read_seq::text AS read_seq',
   /** Senders' read positions move forward to their newest message of a batch ($2 usernames, $3 seqs), in its transaction. */
-  readOwn: `UPDATE group_members gm SET read_seq = s.seq
-       FROM (SELECT u.id, s.seq FROM unnest($2::text[], $3::bigint[]) AS s(username, seq) JOIN users u ON u.username = s.username) s
-       WHERE gm.group_id = $1 AND gm.user_id = s.id AND gm.read_seq < s.seq`,
+  readOwn: `WITH s AS (
+         SELECT u.id AS user_id, $1::int AS group_id, s.seq FROM unnest($2::text[], $3::bigint[]) AS s(username, seq)
+         JOIN users u ON u.username = s.username
+       ), locked AS (
+         SELECT gm.group_id, gm.user_id, s.seq FROM group_members gm JOIN s ON gm.group_id = s.group_id AND gm.user_id = s.user_id
+         WHERE gm.read_seq < s.seq ORDER BY gm.group_id, gm.user_id FOR UPDATE OF gm
+       )
+       UPDATE group_members gm SET read_seq = l.seq FROM locked l
+       WHERE gm.group_id = l.group_id AND gm.user_id = l.user_id AND gm.read_seq < l.seq`,
   /** A member's read position: its seq and the id of the group's last message at or before it (null: none). */
   readPosition: `SELECT gm.read_seq::text AS read_seq,
          (SELECT m.id FROM messages m WHERE m.group_id = gm.group_id AND m.seq <= gm.read_seq ORDER BY m.seq DESC LIMIT 1)::text AS read_id
