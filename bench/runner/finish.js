@@ -56,8 +56,9 @@ async function finish(code) {
   }
   await cleanup();
   try {
-    // Server logs are kept only when something failed or the run was cut; data directories never.
-    if (!state.aborted && !records.some((r) => r.error)) rmSync(WORK_DIR, { recursive: true, force: true });
+    // Server logs are kept only when something failed or the run was cut, or BENCH_KEEP_LOGS=1; data directories never.
+    if (!state.aborted && !records.some((r) => r.error) && process.env.BENCH_KEEP_LOGS !== '1')
+      rmSync(WORK_DIR, { recursive: true, force: true });
     else {
       rmSync(join(WORK_DIR, 's1-embedded'), { recursive: true, force: true });
       process.stdout.write(`server logs kept in ${WORK_DIR}\n`);
