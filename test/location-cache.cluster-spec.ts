@@ -2,7 +2,13 @@ import { MessageType } from '../src/protocol';
 import { useFixture } from './helpers/fixture';
 import { Instance } from './helpers/instance';
 import { WsTestClient } from './helpers/ws-client';
-import { sleep } from './helpers/wait';
+import { sleep, until } from './helpers/wait';
+
+/** chat_deliveries_resent_total of an instance. */
+async function resent(instance: Instance): Promise<number> {
+  const text = (await instance.http('GET', '/metrics', { auth: 'admin' })).text;
+  return Number(/^chat_deliveries_resent_total (\d+)/m.exec(text)?.[1] ?? 0);
+}
 
 async function send(from: WsTestClient, to: string, content: string) {
   const ack = await from.request({ messageType: MessageType.ChatRequest, to, content });
@@ -88,5 +94,53 @@ describe('location cache across instances', () => {
       expect(await bobOnC.next((f) => f.messageId === moved.messageId, 2000)).toMatchObject({ content: 'now on C', offline: false });
       expect(bobOnC.received.filter((f) => f.messageId === moved.messageId)).toHaveLength(1);
     });
+  });
+
+  describe('when the word of a login elsewhere does not reach the sender and the other session acknowledges at once', () => {
+    // As above, B and C never tell A; A keeps an entry for 3 s.
+    const settings = { LOCATION_CACHE_MS: '3000', HEARTBEAT_MS: '30000', INSTANCE_TTL_MS: '60000' };
+    let a: Instance;
+    let b: Instance;
+    let c: Instance;
+
+    beforeAll(async () => {
+      await fixture.stopAll();
+      [b, c] = await fixture.startMany(2, settings);
+      for (const instance of [b, c]) (await fixture.user(instance, 'early')).client.close();
+      a = await fixture.start(settings);
+    });
+
+    it('the new session still gets, live, the message sent to the old one only', async () => {
+      const { client: alice } = await fixture.user(a, 'alice');
+      const { name: bobName, client: bobOnB } = await fixture.user(b, 'bob');
+      // A looks bob up (on B) and keeps that for 3 s.
+      const first = await send(alice, bobName, 'first');
+      await bobOnB.next((f) => f.messageId === first.messageId);
+      bobOnB.send({ messageType: MessageType.Ack, messageIds: [first.messageId] });
+      const bobOnC = await fixture.session(c, bobName);
+      const { client: carol } = await fixture.user(c, 'carol');
+      const marker = await send(carol, bobName, 'replay done');
+      await bobOnC.next((f) => f.messageId === marker.messageId && f.offline === false);
+      // A still has bob on B only: the message goes there, and B's session acknowledges it at once,
+      // so no replay of C's session would ever bring it.
+      const resentBefore = await resent(a);
+      const stale = await send(alice, bobName, 'sent while A had bob on B only');
+      await bobOnB.next((f) => f.messageId === stale.messageId);
+      bobOnB.send({ messageType: MessageType.Ack, messageIds: [stale.messageId] });
+      // The entry's check, at its age at the latest (3 s, swept every 3 s), sends it to C.
+      const onC = await bobOnC.next((f) => f.messageId === stale.messageId, 8000);
+      expect(onC).toMatchObject({ content: 'sent while A had bob on B only', offline: false });
+      expect(
+        await until(
+          () => resent(a),
+          (n) => n > resentBefore,
+          2000,
+          'the resend counted',
+        ),
+      ).toBeGreaterThan(resentBefore);
+      // B's session got it once: nothing went back there.
+      await sleep(200);
+      expect(bobOnB.received.filter((f) => f.messageId === stale.messageId)).toHaveLength(1);
+    }, 30_000);
   });
 });

@@ -5,7 +5,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { Bus, BusMessage } from './bus';
 import { InstanceIdentity } from './instance-identity';
 import { LocalSessions } from './local-sessions';
-import { LocationCache } from './location-cache';
+import { LocationCache, Unchecked } from './location-cache';
 import { Registry, SessionRef } from './registry';
 
 interface Retry {
@@ -55,6 +55,9 @@ export class DeliveryService implements OnApplicationShutdown {
   private located: Set<string> | null = null;
   private instances = { ids: [] as string[], at: -Infinity };
   readonly locations: LocationCache;
+  private sweepTimer?: NodeJS.Timeout;
+  /** Checks of dropped cache entries under way (awaited at shutdown). */
+  private readonly checks = new Set<Promise<void>>();
 
   constructor(
     private readonly config: AppConfig,
@@ -65,11 +68,30 @@ export class DeliveryService implements OnApplicationShutdown {
     private readonly metrics: MetricsService,
   ) {
     // The in-process registry of the embedded mode answers without a round trip: nothing to save there.
-    this.locations = new LocationCache(config.mode === 'cluster' ? config.cluster.locationCacheMs : 0, LOCATION_CACHE_MAX);
+    this.locations = new LocationCache(
+      config.mode === 'cluster' ? config.cluster.locationCacheMs : 0,
+      LOCATION_CACHE_MAX,
+      undefined,
+      (unchecked) => this.check(unchecked),
+    );
+    if (this.locations.enabled) {
+      this.sweepTimer = setInterval(() => this.locations.sweep(), this.locations.ttlMs);
+      this.sweepTimer.unref();
+    }
   }
 
-  /** After the drain (before-shutdown hooks run first): retries queued while draining still ran. */
-  onApplicationShutdown(): void {
+  /**
+   * After the drain (before-shutdown hooks run first): retries queued while draining still ran.
+   * What the location cache sent on its word is checked one last time, for up to a second.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    this.locations.clear();
+    if (this.checks.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.checks]), new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))]);
+      clearTimeout(timer);
+    }
     clearInterval(this.retryTimer);
     this.retryTimer = undefined;
   }
@@ -102,7 +124,7 @@ export class DeliveryService implements OnApplicationShutdown {
     let located: Map<string, readonly string[]>;
     const nowhere: string[] = [];
     try {
-      located = await this.remoteInstancesOf(usernames, retry ? nowhere : null, reachedHere);
+      located = await this.remoteInstancesOf(usernames, retry ? nowhere : null, reachedHere, isStored(delivery) ? delivery : undefined);
     } catch (error) {
       this.logger.warn(`Registry lookup failed; remote delivery will be retried: ${String(error)}`);
       return { reached: [], failed: usernames };
@@ -162,18 +184,21 @@ export class DeliveryService implements OnApplicationShutdown {
    *
    * An entry that names no other instance is taken only for users `reachedHere`: for a user it
    * would leave unreached, the registry is asked after the message was stored, as without the
-   * cache, so that a login elsewhere that this instance has not heard of yet misses nothing.
+   * cache. A stored delivery sent on an entry's word is kept with the entry until a later lookup
+   * checks where it went (`check`).
    */
   private async remoteInstancesOf(
     usernames: string[],
     nowhere: string[] | null,
     reachedHere: ReadonlySet<string>,
+    stored: Delivery | undefined,
   ): Promise<Map<string, readonly string[]>> {
     const located = new Map<string, readonly string[]>();
     let unknown: string[] | undefined;
+    const cached = nowhere === null && this.locations.enabled;
     for (const username of usernames) {
-      const known = nowhere || !this.locations.enabled ? undefined : this.locations.instancesOf(username);
-      if (known && (known.length > 0 || reachedHere.has(username))) located.set(username, known);
+      const known = cached ? this.locations.instancesOf(username, reachedHere.has(username), stored) : undefined;
+      if (known) located.set(username, known);
       else (unknown ??= []).push(username);
     }
     if (unknown === undefined) return located;
@@ -207,7 +232,11 @@ export class DeliveryService implements OnApplicationShutdown {
           this.nextLookup = null;
           const startedAt = this.locations.startLookup();
           this.registry.sessionsOf([...batch]).then((found) => {
-            for (const [username, refs] of found) this.locations.remember(username, this.otherInstances(refs), startedAt);
+            for (const [username, refs] of found) {
+              const instances = this.otherInstances(refs);
+              const replaced = this.locations.remember(username, instances, startedAt);
+              if (replaced) this.sendMissed(replaced, instances);
+            }
             resolve(found);
           }, reject);
         });
@@ -216,6 +245,45 @@ export class DeliveryService implements OnApplicationShutdown {
     }
     for (const username of usernames) next.usernames.add(username);
     return next.result;
+  }
+
+  /**
+   * Deliveries a dropped cache entry sent on its word: a registry lookup that starts now (after
+   * every one of them) finds the instances they should have gone to, and the ones they missed
+   * get them. When the lookup fails they are delivered again later, everywhere, as a failed
+   * delivery is.
+   */
+  private check(unchecked: Unchecked): void {
+    const checking = this.lookup([unchecked.username]).then(
+      (found) => this.sendMissed(unchecked, this.otherInstances(found.get(unchecked.username) ?? [])),
+      () => {
+        for (const delivery of unchecked.deliveries) this.retryLater([unchecked.username], delivery, 0);
+      },
+    );
+    this.checks.add(checking);
+    void checking.finally(() => this.checks.delete(checking));
+  }
+
+  /** Sends the deliveries of an entry to the instances of `instances` it did not name: sessions bound there since its lookup. */
+  private sendMissed({ username, sentTo, deliveries }: Unchecked, instances: readonly string[]): void {
+    for (const instanceId of instances) {
+      if (sentTo.includes(instanceId)) continue;
+      this.metrics.deliveriesResent.inc(deliveries.length);
+      for (const delivery of deliveries) {
+        // Not marked forwarded: should the user have left that instance too, it sends the delivery on once.
+        const message: BusMessage = { kind: 'deliver', usernames: [username], delivery };
+        this.bus.publish(instanceId, message).then(
+          (receivers) => {
+            if (receivers === 0) this.retryLater([username], delivery, 0);
+          },
+          (error: unknown) => {
+            this.metrics.busPublishFailures.inc();
+            this.logger.warn(`Delivery to instance ${instanceId} failed; will retry: ${String(error)}`);
+            this.retryLater([username], delivery, 0);
+          },
+        );
+      }
+    }
   }
 
   /**

@@ -137,7 +137,7 @@ describe('loadConfig namespaces', () => {
       redisPrefix: 'chat:',
       heartbeatMs: 2000,
       instanceTtlMs: 10000,
-      locationCacheMs: 0,
+      locationCacheMs: 1000,
     });
     expect(config.rebalance.graceMs).toBe(500);
     expect(config.limits).toMatchObject({ maxGroupsPerUser: 7, requestBurst: 9, requestsPerSec: 50 });

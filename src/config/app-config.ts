@@ -495,7 +495,7 @@ function readCluster(read: EnvReader): ClusterConfig {
     redisPrefix,
     heartbeatMs: read.int('HEARTBEAT_MS', 2000, 50),
     instanceTtlMs: read.int('INSTANCE_TTL_MS', 10000, 100),
-    locationCacheMs: read.int('LOCATION_CACHE_MS', 0, 0),
+    locationCacheMs: read.int('LOCATION_CACHE_MS', 1000, 0),
   };
   if (cluster.instanceTtlMs <= cluster.heartbeatMs) read.problems.push('INSTANCE_TTL_MS must be larger than HEARTBEAT_MS');
   return cluster;

@@ -96,6 +96,10 @@ export class MetricsService {
   readonly deliveredOffline = startedAtZero(this.deliveries, 'offline');
   readonly deliveredResync = startedAtZero(this.deliveries, 'resync');
 
+  readonly deliveriesResent = this.counter(
+    'chat_deliveries_resent_total',
+    'Deliveries sent again to an instance where the recipient logged in after the location cache entry they were sent by',
+  );
   readonly deliveriesForwarded = this.counter(
     'chat_deliveries_forwarded_total',
     'Recipients of a bus delivery that held no session here (another instance located them from its cache) and were sent on',
