@@ -23,4 +23,5 @@ COPY package.json ./
 RUN mkdir -p /app/data && chown node /app/data
 EXPOSE 9092
 USER node
-CMD ["node", "dist/main.js"]
+# A young generation of at most 2 x 8 MiB (README, "Memory").
+CMD ["node", "--max-semi-space-size=8", "dist/main.js"]

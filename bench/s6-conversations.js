@@ -14,7 +14,18 @@ const { loadavg } = require('node:os');
 const { join } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const WebSocket = require('ws');
-const { sleep, freePort, httpJson, signToken, round, machine, benchServerEnv, benchSecrets, REDIS_URL } = require('./lib/common');
+const {
+  sleep,
+  freePort,
+  httpJson,
+  signToken,
+  round,
+  machine,
+  benchServerEnv,
+  benchSecrets,
+  REDIS_URL,
+  SERVER_NODE_ARGS,
+} = require('./lib/common');
 const { seedScale, migrate } = require('./lib/seed-scale');
 const { databaseUrl, adminQuery } = require('./lib/postgres');
 
@@ -65,7 +76,7 @@ async function seed(url, say) {
 async function startServer(url, secrets, runId) {
   const port = await freePort();
   const env = benchServerEnv(secrets, port, { DATABASE_URL: url, REDIS_URL, REDIS_PREFIX: `chat-bench-s6c:${runId}:` });
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (c) => (output = (output + c).slice(-5000)));
   child.stderr.on('data', (c) => (output = (output + c).slice(-5000)));

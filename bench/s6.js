@@ -20,7 +20,19 @@ const { tmpdir, loadavg } = require('node:os');
 const { join } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const WebSocket = require('ws');
-const { sleep, freePort, httpJson, signToken, pool, round, machine, benchServerEnv, benchSecrets, REDIS_URL } = require('./lib/common');
+const {
+  sleep,
+  freePort,
+  httpJson,
+  signToken,
+  pool,
+  round,
+  machine,
+  benchServerEnv,
+  benchSecrets,
+  REDIS_URL,
+  SERVER_NODE_ARGS,
+} = require('./lib/common');
 const { passwordHash, openMigrated } = require('./lib/seed');
 const { seedScale, migrate } = require('./lib/seed-scale');
 const { benchArgsOrExit, list, parseBenchArgs } = require('./lib/args');
@@ -157,7 +169,7 @@ async function startServer(mode, prepared) {
   const env = benchServerEnv(SECRETS, port, { MAX_SESSIONS_PER_USER: '50' });
   if (mode === 'embedded') env.DATA_DIR = prepared.dataDir;
   else Object.assign(env, { DATABASE_URL: prepared.url, REDIS_URL, REDIS_PREFIX: `chat-bench-s6:${RUN_ID}:${prepared.name}:` });
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
   child.stdout.on('data', (c) => (output = (output + c).slice(-5000)));

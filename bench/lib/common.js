@@ -277,6 +277,8 @@ function extraServerEnv() {
 
 /** glibc's threshold above which freed memory goes back to the system at once (README, "Memory"). */
 const MALLOC_MMAP_THRESHOLD = '131072';
+/** The node flags `npm start` and the Dockerfile run our server with (README, "Memory"). */
+const SERVER_NODE_ARGS = ['--max-semi-space-size=8'];
 
 function benchServerEnv(secrets, port, extra = {}) {
   return {
@@ -320,6 +322,7 @@ module.exports = {
   pool,
   benchServerEnv,
   benchSecrets,
+  SERVER_NODE_ARGS,
   shownUrl,
   PG_ADMIN_URL,
   REDIS_URL,

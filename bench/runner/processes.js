@@ -4,7 +4,7 @@
 const { spawn, execSync } = require('node:child_process');
 const { createWriteStream, existsSync } = require('node:fs');
 const { join } = require('node:path');
-const { sleep, freePort, memory, cpuSeconds, round, httpJson, benchServerEnv, REDIS_URL } = require('../lib/common');
+const { sleep, freePort, memory, cpuSeconds, round, httpJson, benchServerEnv, REDIS_URL, SERVER_NODE_ARGS } = require('../lib/common');
 const { ROOT, MAIN, BUDGET_MS, SECRETS, DB_URL, WORK_DIR, say, state } = require('./context');
 
 const children = new Set();
@@ -114,7 +114,7 @@ async function startOurs(name, { storage, dataDir, redisPrefix, env = {} }) {
     }
   }
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": diagnostics only, not for figures of record.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...SERVER_NODE_ARGS, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const child = track(spawn(process.execPath, [...nodeArgs, MAIN], { cwd: ROOT, env: e, stdio: ['ignore', 'pipe', 'pipe'] }));
   const proc = new Proc(name, child, port, 'ours');
   const deadline = Date.now() + 90000;

@@ -1,7 +1,7 @@
 'use strict';
 // The report (docs/benchmarks.md, or --quick: bench/results/benchmarks-quick.md) rendered from the records.
 const { relative } = require('node:path');
-const { machine } = require('../lib/common');
+const { machine, SERVER_NODE_ARGS } = require('../lib/common');
 /** The message types, loaded when first used: the bench may be started before `npm run build` made dist/. */
 const messageTypes = () => require('../../dist/protocol').MessageType;
 const { ROOT, QUICK, COMMAND, LOAD_AT_START, FD_LIMIT, FD_MARGIN, S, S3_IDLE_MS, WARNINGS, RESULTS_JSON, state } = require('./context');
@@ -215,8 +215,8 @@ function render() {
         "windows (latency: the median of the windows' percentiles), the windows' own values in brackets in the Runs table, so a " +
         'window disturbed by something else on the machine shows and does not move the figure; the 1-minute load average before ' +
         'and after each run is beside it.',
-      '- Our server: `node dist/main.js` with the environment of test/helpers (HOST/PUBLIC_HOST 127.0.0.1, LOG_LEVEL=warn), ' +
-        'MALLOC_MMAP_THRESHOLD_=131072 as `npm start` and the Dockerfile set it, and ' +
+      `- Our server: \`node ${SERVER_NODE_ARGS.join(' ')} dist/main.js\` with the environment of test/helpers (HOST/PUBLIC_HOST 127.0.0.1, LOG_LEVEL=warn), ` +
+        'MALLOC_MMAP_THRESHOLD_=131072 (flag and variable as `npm start` and the Dockerfile set them), and ' +
         'RATE_LIMIT_PER_SEC=1000000, RATE_LIMIT_BURST=10000000, with the per-address connection and request limits off (every ' +
         'simulated client comes from 127.0.0.1). Embedded: DATA_DIR (PGlite). PostgreSQL + Redis: DATABASE_URL (database ' +
         '`chat_bench_<id>`, dropped after) and REDIS_URL with a REDIS_PREFIX per scenario. It stores every message before ' +
