@@ -25,6 +25,18 @@ async function send(from: WsTestClient, to: string, content: string) {
 describe('location cache across instances', () => {
   const fixture = useFixture({ mode: 'cluster', closeClientsAfterEach: true });
 
+  /**
+   * A, B and C with these settings, where B and C never tell A of a login or a logout: they take
+   * their lists of live instances once per HEARTBEAT_MS, and asked before A exists, A is not on them.
+   */
+  async function unheardBy(settings: Record<string, string>): Promise<[Instance, Instance, Instance]> {
+    // Earlier instances heartbeat more often: their janitors would take these, at 30 s, for dead.
+    await fixture.stopAll();
+    const [b, c] = await fixture.startMany(2, settings);
+    for (const instance of [b, c]) (await fixture.user(instance, 'early')).client.close();
+    return [await fixture.start(settings), b, c];
+  }
+
   it('a login on another instance reaches the sender at once: the next message is delivered live', async () => {
     // A long cache lifetime: only the bus's word can make the sender look again within this test.
     const [a, b] = await fixture.startMany(2, { LOCATION_CACHE_MS: '60000', HEARTBEAT_MS: '300', INSTANCE_TTL_MS: '1500' });
@@ -50,18 +62,13 @@ describe('location cache across instances', () => {
   }, 60_000);
 
   describe('when the word of a login or a logout does not reach the sender', () => {
-    // B and C take their lists of live instances once per HEARTBEAT_MS: asked before A exists, they do not tell A.
     const settings = { LOCATION_CACHE_MS: '60000', HEARTBEAT_MS: '30000', INSTANCE_TTL_MS: '60000' };
     let a: Instance;
     let b: Instance;
     let c: Instance;
 
     beforeAll(async () => {
-      // The first test's instances heartbeat every 300 ms: their janitors would take these, at 30 s, for dead.
-      await fixture.stopAll();
-      [b, c] = await fixture.startMany(2, settings);
-      for (const instance of [b, c]) (await fixture.user(instance, 'early')).client.close();
-      a = await fixture.start(settings);
+      [a, b, c] = await unheardBy(settings);
     });
 
     it('delivers live to a user the sender took for offline', async () => {
@@ -104,10 +111,7 @@ describe('location cache across instances', () => {
     let c: Instance;
 
     beforeAll(async () => {
-      await fixture.stopAll();
-      [b, c] = await fixture.startMany(2, settings);
-      for (const instance of [b, c]) (await fixture.user(instance, 'early')).client.close();
-      a = await fixture.start(settings);
+      [a, b, c] = await unheardBy(settings);
     });
 
     it('the new session still gets, live, the message sent to the old one only', async () => {
