@@ -141,20 +141,27 @@ export class DeliveryService implements OnApplicationShutdown {
     const failed: string[] = nowhere;
     await Promise.all(
       [...byInstance].map(async ([instanceId, users]) => {
-        try {
-          const message: BusMessage = { kind: 'deliver', usernames: users, delivery, ...(forwarded && { forwarded: true as const }) };
-          const receivers = await this.bus.publish(instanceId, message);
-          // Nobody listening: the instance is reconnecting to Redis, or dead (then the janitor soon drops its sessions).
-          if (receivers > 0) reached.push(...users);
-          else this.unreached(users, failed);
-        } catch (error) {
-          this.metrics.busPublishFailures.inc();
-          this.logger.warn(`Delivery to instance ${instanceId} failed; will retry: ${String(error)}`);
-          this.unreached(users, failed);
-        }
+        if (await this.publishDelivery(instanceId, users, delivery, forwarded)) reached.push(...users);
+        else this.unreached(users, failed);
       }),
     );
     return { reached, failed };
+  }
+
+  /**
+   * Publishes a delivery for these users to one instance; false when nobody received it (the
+   * instance is reconnecting to Redis, or dead, and the janitor soon drops its sessions) or the
+   * publish failed.
+   */
+  private async publishDelivery(instanceId: string, users: string[], delivery: Delivery, forwarded = false): Promise<boolean> {
+    try {
+      const message: BusMessage = { kind: 'deliver', usernames: users, delivery, ...(forwarded && { forwarded: true as const }) };
+      return (await this.bus.publish(instanceId, message)) > 0;
+    } catch (error) {
+      this.metrics.busPublishFailures.inc();
+      this.logger.warn(`Delivery to instance ${instanceId} failed; will retry: ${String(error)}`);
+      return false;
+    }
   }
 
   /**
@@ -271,17 +278,9 @@ export class DeliveryService implements OnApplicationShutdown {
       this.metrics.deliveriesResent.inc(deliveries.length);
       for (const delivery of deliveries) {
         // Not marked forwarded: should the user have left that instance too, it sends the delivery on once.
-        const message: BusMessage = { kind: 'deliver', usernames: [username], delivery };
-        this.bus.publish(instanceId, message).then(
-          (receivers) => {
-            if (receivers === 0) this.retryLater([username], delivery, 0);
-          },
-          (error: unknown) => {
-            this.metrics.busPublishFailures.inc();
-            this.logger.warn(`Delivery to instance ${instanceId} failed; will retry: ${String(error)}`);
-            this.retryLater([username], delivery, 0);
-          },
-        );
+        void this.publishDelivery(instanceId, [username], delivery).then((reached) => {
+          if (!reached) this.retryLater([username], delivery, 0);
+        });
       }
     }
   }

@@ -28,12 +28,16 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * The group_members rows of `x` (user_id, group_id, seq) whose cursor is behind, locked in
- * (group_id, user_id) order: the order every multi-row write of the table takes its locks in.
+ * Moves `column` of the group_members rows named by the CTE `x` (user_id, group_id, seq) forward
+ * to their seq, locking the rows to move in (group_id, user_id) order first: the order every
+ * multi-row write of the table takes its locks in, so that two of them cannot deadlock.
  */
-const lockMembers = (x: string) => `
-         SELECT gm.group_id, gm.user_id, ${x}.seq FROM group_members gm JOIN ${x} ON gm.user_id = ${x}.user_id AND gm.group_id = ${x}.group_id
-         WHERE gm.acked_seq < ${x}.seq ORDER BY gm.group_id, gm.user_id FOR UPDATE OF gm`;
+const advanceMembers = (column: 'acked_seq' | 'read_seq') => `locked AS (
+         SELECT gm.group_id, gm.user_id, x.seq FROM group_members gm JOIN x ON gm.user_id = x.user_id AND gm.group_id = x.group_id
+         WHERE gm.${column} < x.seq ORDER BY gm.group_id, gm.user_id FOR UPDATE OF gm
+       )
+       UPDATE group_members gm SET ${column} = l.seq FROM locked l
+       WHERE gm.group_id = l.group_id AND gm.user_id = l.user_id AND gm.${column} < l.seq`;
 
 /**
  * Every statement of this repository, by name. The plan-regression test (test/query-plans.cluster-spec.ts)
@@ -75,30 +79,21 @@ export const GROUP_SQL = {
          FROM unnest($1::int[], $2::bigint[]) AS a(user_id, id)
          JOIN messages m ON m.id = a.id AND m.group_id IS NOT NULL
          GROUP BY a.user_id, m.group_id
-       ), locked AS (${lockMembers('x')})
-       UPDATE group_members gm SET acked_seq = l.seq FROM locked l
-       WHERE gm.group_id = l.group_id AND gm.user_id = l.user_id AND gm.acked_seq < l.seq`,
+       ), ${advanceMembers('acked_seq')}`,
   /** Cursors moved to seqs the server itself delivered ($1 user ids, $2 group ids, $3 seqs): the highest per member and group. */
   ackSeqs: `WITH x AS (
          SELECT a.user_id, a.group_id, max(a.seq) AS seq FROM unnest($1::int[], $2::int[], $3::bigint[]) AS a(user_id, group_id, seq)
          GROUP BY a.user_id, a.group_id
-       ), locked AS (${lockMembers('x')})
-       UPDATE group_members gm SET acked_seq = l.seq FROM locked l
-       WHERE gm.group_id = l.group_id AND gm.user_id = l.user_id AND gm.acked_seq < l.seq`,
+       ), ${advanceMembers('acked_seq')}`,
   nameOf: 'SELECT name FROM groups WHERE id = $1',
   /** Moves a member's read position forward to seq `$3`; no row when it was there or beyond (or no such member). */
   readUpTo:
     'UPDATE group_members SET read_seq = $3 WHERE group_id = $1 AND user_id = $2 AND read_seq < $3 RETURNING read_seq::text AS read_seq',
   /** Senders' read positions move forward to their newest message of a batch ($2 usernames, $3 seqs), in its transaction. */
-  readOwn: `WITH s AS (
+  readOwn: `WITH x AS (
          SELECT u.id AS user_id, $1::int AS group_id, s.seq FROM unnest($2::text[], $3::bigint[]) AS s(username, seq)
          JOIN users u ON u.username = s.username
-       ), locked AS (
-         SELECT gm.group_id, gm.user_id, s.seq FROM group_members gm JOIN s ON gm.group_id = s.group_id AND gm.user_id = s.user_id
-         WHERE gm.read_seq < s.seq ORDER BY gm.group_id, gm.user_id FOR UPDATE OF gm
-       )
-       UPDATE group_members gm SET read_seq = l.seq FROM locked l
-       WHERE gm.group_id = l.group_id AND gm.user_id = l.user_id AND gm.read_seq < l.seq`,
+       ), ${advanceMembers('read_seq')}`,
   /** A member's read position: its seq and the id of the group's last message at or before it (null: none). */
   readPosition: `SELECT gm.read_seq::text AS read_seq,
          (SELECT m.id FROM messages m WHERE m.group_id = gm.group_id AND m.seq <= gm.read_seq ORDER BY m.seq DESC LIMIT 1)::text AS read_id
