@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Client } from 'pg';
+import { preparedName } from '../src/database/database';
 import { GROUP_SQL } from '../src/groups/groups.repository';
 import { PARTITION_SQL } from '../src/messages/message-partitions';
 import { MESSAGE_SQL } from '../src/messages/message.store';
@@ -8,6 +9,8 @@ import { PUSH_SQL } from '../src/push/push-queue.repository';
 import { USER_SQL, pageSql } from '../src/users/users.repository';
 import { useFixture } from './helpers/fixture';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { prepareValue } = require('pg/lib/utils') as { prepareValue: (value: unknown) => unknown };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { seedScale, migrate } = require('../bench/lib/seed-scale') as {
   seedScale: (client: Client, options: Record<string, number>) => Promise<Record<string, number>>;
@@ -134,6 +137,33 @@ async function explain(sql: string, params: unknown[], budget = Infinity, statis
     return judge(rows[0]['QUERY PLAN'][0].Plan, budget);
   } finally {
     await client.query('ROLLBACK');
+  }
+}
+
+/**
+ * The generic plan of a statement the server prepares (`prepared`): what a connection runs once
+ * its plan cache keeps one, planned without the parameters' values and explained with ANALYZE on
+ * `params` (given as literals: EXECUTE takes no protocol parameters).
+ */
+async function explainGeneric(sql: string, params: unknown[], budget: number): Promise<Verdict> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+    await client.query(`PREPARE generic_case AS ${sql}`);
+    const literals = params.map((value) => (value === null ? 'NULL' : client.escapeLiteral(String(prepareValue(value)))));
+    const { rows } = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
+      `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE generic_case(${literals.join(', ')})`,
+    );
+    const [cache] = (
+      await client.query<{ generic_plans: string }>(`SELECT generic_plans FROM pg_prepared_statements WHERE name = 'generic_case'`)
+    ).rows;
+    // What was judged is the generic plan, not a custom one for these values.
+    expect(cache.generic_plans).toBe('1');
+    return judge(rows[0]['QUERY PLAN'][0].Plan, budget);
+  } finally {
+    await client.query('ROLLBACK');
+    // A prepared statement outlives the transaction it was made in.
+    await client.query('DEALLOCATE generic_case').catch(() => undefined);
   }
 }
 
@@ -572,6 +602,31 @@ describe('query plans on a large database', () => {
         overBudget: null,
         plan: '',
       });
+    });
+  });
+
+  describe('as prepared statements (their generic plans)', () => {
+    const preparedCases = cases().filter((c) => preparedName(c.sql) !== undefined);
+    it("the send path's statements are the prepared ones", () => {
+      expect(preparedCases.map((c) => c.name).sort()).toEqual(
+        [
+          'group.ackCursors',
+          'group.ackSeqs',
+          'group.advanceSeq',
+          'group.readOwn',
+          'message.ackDirect',
+          'message.insertDirect',
+          'message.insertGroup',
+        ].sort(),
+      );
+    });
+    it.each(preparedCases.map((c) => [c.name, c] as const))('%s reads by index within its budget', async (_name, c) => {
+      const verdict = await explainGeneric(c.sql, c.params(), c.budget);
+      expect({
+        problems: verdict.problems,
+        overBudget: verdict.examined > c.budget ? verdict.examined : null,
+        plan: verdict.problems.length || verdict.examined > c.budget ? verdict.plan : '',
+      }).toEqual({ problems: [], overBudget: null, plan: '' });
     });
   });
 

@@ -1,10 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
-import { Connection, Database, Queryable, Row } from './database';
+import { Connection, Database, Queryable, Row, preparedName } from './database';
+
+/** A statement as pg takes it: by name when `prepared` marked it. */
+const statement = (text: string, values?: unknown[]) => ({ text, values, name: preparedName(text) });
 
 /** A client of the pool as a Connection. */
 function clientConnection(client: PoolClient): Connection {
-  const query = async <T extends Row>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[];
+  const query = async <T extends Row>(sql: string, params?: unknown[]) => (await client.query(statement(sql, params))).rows as T[];
   return {
     query,
     async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -37,7 +40,7 @@ export class PostgresDatabase extends Database {
   }
 
   async query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]> {
-    const result = await this.pool.query(sql, params);
+    const result = await this.pool.query(statement(sql, params));
     return result.rows as T[];
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { BatchWriter } from '../database/batch-writer';
-import { Database, Queryable } from '../database/database';
+import { Database, Queryable, prepared } from '../database/database';
 import { GroupSeqs } from '../messages/message.store';
 
 /** Acknowledgements written in one statement, at most. */
@@ -68,32 +68,32 @@ export const GROUP_SQL = {
   deleteIfEmpty: 'DELETE FROM groups WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1) RETURNING id',
   membershipCount: 'SELECT count(*)::int AS count FROM group_members WHERE user_id = $1',
   /** Run in the message log's transaction, so that a group's seqs follow commit order. */
-  advanceSeq: 'UPDATE groups SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq::text AS last_seq',
+  advanceSeq: prepared('UPDATE groups SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq::text AS last_seq'),
   /**
    * Cursors moved to the highest seq among acknowledged ids ($1 user ids, $2 message ids). Like
    * every statement that writes several group_members rows, it locks them in (group_id, user_id)
    * order first, so that two of them (a send's readOwn, the Acks of another instance) cannot deadlock.
    */
-  ackCursors: `WITH x AS (
+  ackCursors: prepared(`WITH x AS (
          SELECT a.user_id, m.group_id, max(m.seq) AS seq
          FROM unnest($1::int[], $2::bigint[]) AS a(user_id, id)
          JOIN messages m ON m.id = a.id AND m.group_id IS NOT NULL
          GROUP BY a.user_id, m.group_id
-       ), ${advanceMembers('acked_seq')}`,
+       ), ${advanceMembers('acked_seq')}`),
   /** Cursors moved to seqs the server itself delivered ($1 user ids, $2 group ids, $3 seqs): the highest per member and group. */
-  ackSeqs: `WITH x AS (
+  ackSeqs: prepared(`WITH x AS (
          SELECT a.user_id, a.group_id, max(a.seq) AS seq FROM unnest($1::int[], $2::int[], $3::bigint[]) AS a(user_id, group_id, seq)
          GROUP BY a.user_id, a.group_id
-       ), ${advanceMembers('acked_seq')}`,
+       ), ${advanceMembers('acked_seq')}`),
   nameOf: 'SELECT name FROM groups WHERE id = $1',
   /** Moves a member's read position forward to seq `$3`; no row when it was there or beyond (or no such member). */
   readUpTo:
     'UPDATE group_members SET read_seq = $3 WHERE group_id = $1 AND user_id = $2 AND read_seq < $3 RETURNING read_seq::text AS read_seq',
   /** Senders' read positions move forward to their newest message of a batch ($2 usernames, $3 seqs), in its transaction. */
-  readOwn: `WITH x AS (
+  readOwn: prepared(`WITH x AS (
          SELECT u.id AS user_id, $1::int AS group_id, s.seq FROM unnest($2::text[], $3::bigint[]) AS s(username, seq)
          JOIN users u ON u.username = s.username
-       ), ${advanceMembers('read_seq')}`,
+       ), ${advanceMembers('read_seq')}`),
   /** A member's read position: its seq and the id of the group's last message at or before it (null: none). */
   readPosition: `SELECT gm.read_seq::text AS read_seq,
          (SELECT m.id FROM messages m WHERE m.group_id = gm.group_id AND m.seq <= gm.read_seq ORDER BY m.seq DESC LIMIT 1)::text AS read_id

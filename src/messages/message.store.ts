@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { BatchWriter } from '../database/batch-writer';
-import { Database, Queryable } from '../database/database';
+import { Database, Queryable, prepared } from '../database/database';
 import { camelCased } from '../database/rows';
 import { PendingSummary } from '../common/offline-source';
 
@@ -123,16 +123,17 @@ const allocateIds = (n: string) => `ids AS (
 
 /**
  * The rows of `input` to insert: all but those whose (sender, clientMessageId) an earlier row of
- * the batch or a stored message has. `messages` is partitioned, and a unique index must include
+ * the batch (numbered within the key by a window over the batch, not one scan of it per row) or a
+ * stored message has. `messages` is partitioned, and a unique index must include
  * the partition key (id), so none spans the partitions: this looks the key up in every partition,
  * and each partition's own unique index on the key catches two writers racing (23505, after which
  * the write runs again and finds the other's row). The partition rollover waits for every insert
  * into the old partition to commit, so two racing writers are always in the same partition.
  */
 const FRESH = `fresh AS (
-    SELECT i.* FROM input i
+    SELECT i.* FROM (SELECT input.*, row_number() OVER (PARTITION BY input.sender, input.cmid ORDER BY input.ord) AS nth FROM input) i
     WHERE i.cmid IS NULL OR (
-      NOT EXISTS (SELECT 1 FROM input e WHERE e.sender = i.sender AND e.cmid = i.cmid AND e.ord < i.ord)
+      i.nth = 1
       AND NOT EXISTS (
         SELECT 1 FROM messages d WHERE d.sender = i.sender AND d.client_message_id = i.cmid AND d.client_message_id IS NOT NULL
       ))
@@ -164,7 +165,7 @@ export const UNREAD_COUNT_MAX = 1000;
  * explains each one on a large database and fails when one is missing from its list.
  */
 export const MESSAGE_SQL = {
-  insertDirect: `WITH ${allocateIds('$6')}, input AS (
+  insertDirect: prepared(`WITH ${allocateIds('$6')}, input AS (
     SELECT ids.id, t.ord, t.sender, t.recipient, t.content, t.cmid, t.seqid
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
       WITH ORDINALITY AS t(sender, recipient, content, cmid, seqid, ord)
@@ -177,8 +178,8 @@ export const MESSAGE_SQL = {
     INSERT INTO direct_pending (recipient, message_id) SELECT recipient, id FROM fresh
   ), ${INDEX_DIRECT}
   SELECT input.ord::int AS ord, input.id::text AS id, NULL AS seq, inserted.created_at, inserted.id IS NOT NULL AS inserted
-  FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`,
-  insertGroup: `WITH ${allocateIds('$7')}, input AS (
+  FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`),
+  insertGroup: prepared(`WITH ${allocateIds('$7')}, input AS (
     SELECT ids.id, t.ord, t.sender, t.content, t.cmid, t.seqid, $5::bigint + t.ord - 1 AS seq
     FROM unnest($1::text[], $2::text[], $3::text[], $6::bigint[]) WITH ORDINALITY AS t(sender, content, cmid, seqid, ord)
     JOIN ids ON ids.ord = t.ord
@@ -188,7 +189,7 @@ export const MESSAGE_SQL = {
     RETURNING id, created_at
   )
   SELECT input.ord::int AS ord, input.id::text AS id, input.seq::text AS seq, inserted.created_at, inserted.id IS NOT NULL AS inserted
-  FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`,
+  FROM input LEFT JOIN inserted ON inserted.id = input.id ORDER BY input.ord`),
   storedKeys: `SELECT m.sender, m.client_message_id FROM messages m
        JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
   /** The stored originals of resends, with whether their recipient acknowledged them (false for a group message). */
@@ -196,8 +197,8 @@ export const MESSAGE_SQL = {
          m.recipient IS NOT NULL AND NOT EXISTS (SELECT 1 FROM direct_pending p WHERE p.recipient = m.recipient AND p.message_id = m.id) AS acked
        FROM messages m JOIN unnest($1::text[], $2::text[]) AS d(sender, cmid) ON m.sender = d.sender AND m.client_message_id = d.cmid`,
   /** Acknowledgements: each deletes its message's pending row (none when already acknowledged or addressed to someone else). */
-  ackDirect: `DELETE FROM direct_pending p USING unnest($1::bigint[], $2::text[]) AS a(id, recipient)
-       WHERE p.recipient = a.recipient AND p.message_id = a.id RETURNING p.recipient`,
+  ackDirect: prepared(`DELETE FROM direct_pending p USING unnest($1::bigint[], $2::text[]) AS a(id, recipient)
+       WHERE p.recipient = a.recipient AND p.message_id = a.id RETURNING p.recipient`),
   /**
    * What a login has to replay, in one statement: whether `$1` has 1:1 messages not acknowledged
    * (one probe of direct_pending's key), whether changes are recorded for them (one probe of the
